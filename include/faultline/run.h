@@ -1,0 +1,42 @@
+/* Running a scenario: one (scenario, variant, seed, overrides) -> one result.
+ *
+ * A run is a pure function of those inputs: its summary JSON and CSV are byte-identical
+ * run after run. Runs share nothing, so several may execute at once on different threads. */
+#ifndef FAULTLINE_RUN_H
+#define FAULTLINE_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <faultline/scenario.h>
+
+typedef struct fl_run_config {
+    const char *variant;     /* NULL or "baseline" for the baseline */
+    uint64_t seed;           /* used when seed_given; else the scenario's seed */
+    bool seed_given;
+    const char *const *sets; /* "path=value" overrides, applied after the variant's */
+    size_t nsets;
+    uint64_t max_events;     /* 0 = no limit */
+    /* Called now and then with the fraction of simulated time done; non-zero stops. */
+    int (*progress)(void *ctx, double fraction);
+    void *progress_ctx;
+} fl_run_config;
+
+typedef struct fl_result fl_result;
+
+/* Runs the scenario. On success *out is owned by the caller (fl_result_free); FL_LIMIT or
+ * FL_INTERRUPTED still give a result, marked incomplete. Bad variants or overrides give
+ * FL_INVALID/FL_UNKNOWN with a message, and *out NULL. */
+fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **out, fl_error *e);
+void fl_result_free(fl_result *r);
+
+/* The summary as canonical JSON text (owned by the result). */
+const char *fl_result_summary(const fl_result *r);
+/* Expectations for this variant: how many were stated and how many failed. */
+int fl_result_expectations(const fl_result *r, int *failed);
+/* The compact human table printed by `faultline run`. */
+void fl_result_print(const fl_result *r, FILE *f);
+/* Writes summary.json, timeseries.csv and events.jsonl into dir (created if missing), each
+ * through a temporary name and rename: a reader never sees a half-written file. */
+fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e);
+
+#endif

@@ -1,0 +1,38 @@
+/* Scenario files: loading, validation and the facts a user asks of a scenario.
+ *
+ * A scenario is a JSON document (format in scenarios/README.md). Loading parses it,
+ * checks every field of the baseline and of every variant (by building the model once
+ * each, without running it), and keeps the document for runs. */
+#ifndef FAULTLINE_SCENARIO_H
+#define FAULTLINE_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <faultline/status.h>
+#include <faultline/time.h>
+
+typedef struct fl_scenario fl_scenario;
+
+/* Loads and validates a scenario file. On success *out is owned by the caller
+ * (fl_scenario_free). On failure *out is NULL and e names file, line, column, JSON path. */
+fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e);
+/* The same from memory; `file` only names the text in messages. */
+fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
+                            fl_error *e);
+void fl_scenario_free(fl_scenario *sc);
+
+const char *fl_scenario_file(const fl_scenario *sc);
+const char *fl_scenario_name(const fl_scenario *sc);
+const char *fl_scenario_title(const fl_scenario *sc);
+const char *fl_scenario_story(const fl_scenario *sc);
+uint64_t fl_scenario_seed(const fl_scenario *sc);
+fl_time fl_scenario_duration(const fl_scenario *sc);
+
+/* Variants, not counting the implicit "baseline". */
+size_t fl_scenario_variant_count(const fl_scenario *sc);
+const char *fl_scenario_variant_name(const fl_scenario *sc, size_t i);
+const char *fl_scenario_variant_about(const fl_scenario *sc, size_t i);
+/* True for "baseline" and for every declared variant. */
+int fl_scenario_has_variant(const fl_scenario *sc, const char *name);
+
+#endif

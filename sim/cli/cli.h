@@ -1,0 +1,67 @@
+/* The command-line front end: one options table per subcommand feeds both parsing and
+ * --help, so the two never disagree. Exit codes are the same for every subcommand. */
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum fl_exit {
+    FL_EXIT_OK = 0,       /* success; every stated expectation held */
+    FL_EXIT_EXPECT = 1,   /* an expectation failed (with --check) */
+    FL_EXIT_USAGE = 2,    /* bad input: usage, scenario file, override */
+    FL_EXIT_RUNTIME = 3,  /* the run could not finish: out of memory, i/o, a limit */
+};
+
+typedef struct cli_opt {
+    const char *name;    /* long name without "--" */
+    char short_name;     /* 0 when none */
+    const char *metavar; /* NULL for a flag */
+    const char *help;
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *usage; /* after "faultline NAME " */
+    const char *summary;
+    const char *details; /* printed after the options, may be NULL */
+    const cli_opt *opts; /* terminated by a {NULL} entry */
+    int (*run)(int argc, char **argv);
+} cli_cmd;
+
+/* Parsed options: values[i] for opts[i] (flags get "" when present, NULL when absent);
+ * repeated options are kept in order in `multi` (used for --set). */
+typedef struct cli_args {
+    const char *values[32];
+    const char *multi[256];
+    size_t nmulti;
+    int multi_index; /* which option collects repeats, -1 none */
+    const char *pos[64];
+    size_t npos;
+} cli_args;
+
+/* Parses argv (argv[0] is the subcommand). Prints an error and returns -1 on bad usage;
+ * returns 1 when --help was printed; 0 otherwise. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a);
+void cli_help(const cli_cmd *cmd, FILE *f);
+/* Index of option `name` in cmd->opts. */
+int cli_index(const cli_cmd *cmd, const char *name);
+const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name);
+/* Parses an unsigned integer option; prints an error and returns -1 when malformed. */
+int cli_u64(const char *opt, const char *s, unsigned long long *out);
+/* Prints "faultline: " + message to stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench;
+
+#endif

@@ -1,0 +1,147 @@
+/* Option parsing and --help from one table per subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include "cli/cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("faultline: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_index(const cli_cmd *cmd, const char *name)
+{
+    for (int i = 0; cmd->opts[i].name; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    int i = cli_index(cmd, name);
+    return i < 0 ? NULL : a->values[i];
+}
+
+void cli_help(const cli_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: faultline %s %s\n\n%s\n\noptions:\n", cmd->name, cmd->usage, cmd->summary);
+    for (int i = 0; cmd->opts[i].name; i++) {
+        const cli_opt *o = &cmd->opts[i];
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
+                     o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "",
+                     o->metavar ? o->metavar : "");
+        fprintf(f, "  %-24s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-24s %s\n", "-h, --help", "print this help and exit");
+    if (cmd->details)
+        fprintf(f, "\n%s", cmd->details);
+    fprintf(f, "\nexit status: 0 ok, 1 an expectation failed (--check), 2 bad input or usage,\n"
+               "3 the run could not finish (out of memory, i/o error, a limit).\n");
+}
+
+static const cli_opt *find_long(const cli_cmd *cmd, const char *name, size_t len, int *idx)
+{
+    for (int i = 0; cmd->opts[i].name; i++)
+        if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, name, len) == 0) {
+            *idx = i;
+            return &cmd->opts[i];
+        }
+    return NULL;
+}
+
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->multi_index = cli_index(cmd, "set");
+    bool only_pos = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_pos || arg[0] != '-' || !arg[1]) {
+            if (a->npos == sizeof a->pos / sizeof a->pos[0]) {
+                cli_error("%s: too many arguments", cmd->name);
+                return -1;
+            }
+            a->pos[a->npos++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            cli_help(cmd, stdout);
+            return 1;
+        }
+        const cli_opt *o = NULL;
+        int idx = -1;
+        const char *value = NULL;
+        if (arg[1] == '-') {
+            const char *name = arg + 2, *eq = strchr(name, '=');
+            o = find_long(cmd, name, eq ? (size_t)(eq - name) : strlen(name), &idx);
+            if (eq)
+                value = eq + 1;
+        } else if (!arg[2]) {
+            for (int k = 0; cmd->opts[k].name; k++)
+                if (cmd->opts[k].short_name == arg[1]) {
+                    o = &cmd->opts[k];
+                    idx = k;
+                }
+        }
+        if (!o) {
+            cli_error("%s: unknown option '%s' (see 'faultline %s --help')", cmd->name, arg,
+                      cmd->name);
+            return -1;
+        }
+        if (o->metavar && !value) {
+            if (i + 1 >= argc) {
+                cli_error("%s: option --%s needs a value (%s)", cmd->name, o->name, o->metavar);
+                return -1;
+            }
+            value = argv[++i];
+        } else if (!o->metavar && value) {
+            cli_error("%s: option --%s takes no value", cmd->name, o->name);
+            return -1;
+        }
+        if (!o->metavar)
+            value = "";
+        if (idx == a->multi_index) {
+            if (a->nmulti == sizeof a->multi / sizeof a->multi[0]) {
+                cli_error("%s: too many --%s options", cmd->name, o->name);
+                return -1;
+            }
+            a->multi[a->nmulti++] = value;
+        }
+        a->values[idx] = value;
+    }
+    return 0;
+}
+
+int cli_u64(const char *opt, const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (!s[0] || s[0] == '-') {
+        cli_error("--%s: expected a non-negative integer, got \"%s\"", opt, s);
+        return -1;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno) {
+        cli_error("--%s: expected a non-negative integer, got \"%s\"", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

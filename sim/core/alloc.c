@@ -1,0 +1,53 @@
+/* The allocator hook: see alloc.h. */
+#include "core/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* Test-only fault injection counters. Zero means "never fail". They are only written by
+ * single-threaded tests (fl_alloc_fail_after), so plain longs are enough. */
+static long fail_at;
+static long counter;
+
+static int should_fail(void)
+{
+    if (fail_at <= 0) /* the normal case: no shared write, so threads may allocate freely */
+        return 0;
+    return ++counter >= fail_at;
+}
+
+void fl_alloc_fail_after(long n)
+{
+    fail_at = n;
+    counter = 0;
+}
+
+long fl_alloc_count(void) { return counter; }
+
+void *fl_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
+
+void *fl_calloc(size_t count, size_t size)
+{
+    return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+}
+
+void *fl_realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
+
+void fl_free(void *p) { free(p); }
+
+char *fl_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = fl_malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void fl_alloc_install_cjson(void)
+{
+    cJSON_Hooks hooks = {fl_malloc, fl_free};
+    cJSON_InitHooks(&hooks);
+}

@@ -1,0 +1,24 @@
+/* The one allocator hook. Every allocation of the library (and cJSON's, once
+ * fl_alloc_install_cjson has run) goes through it, so tests can fail the Nth allocation.
+ * The hook is process-wide configuration set before any simulation starts, not
+ * simulation state: it is read-only while simulations run. */
+#ifndef FL_CORE_ALLOC_H
+#define FL_CORE_ALLOC_H
+
+#include <stddef.h>
+
+void *fl_malloc(size_t n);
+void *fl_calloc(size_t count, size_t size);
+void *fl_realloc(void *p, size_t n);
+void fl_free(void *p);
+char *fl_strdup(const char *s);
+
+/* Test hook: the Nth allocation from now (1-based) and every later one fail, until reset
+ * with 0. Not thread-safe; for single-threaded tests only. */
+void fl_alloc_fail_after(long n);
+/* Allocations made since the last fl_alloc_fail_after call. */
+long fl_alloc_count(void);
+/* Routes cJSON's allocations through this hook. */
+void fl_alloc_install_cjson(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* The event queue behind fl_sim: records ordered by (at, seq), with cancellable timers.
+ *
+ * Internal to the engine; see evq.c's header for the structure chosen and the measurements
+ * behind the choice. Every operation is allocation-free once the arrays have grown to the
+ * run's peak (they grow by doubling and never shrink during a run). */
+#ifndef FL_CORE_EVQ_H
+#define FL_CORE_EVQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <faultline/time.h>
+
+/* 32 bytes: two records per cache line. tid is 0 for a fire-and-forget event, otherwise
+ * the index (from 1) of its entry in the timer table. */
+typedef struct fl_ev {
+    fl_time at;
+    uint64_t seq;
+    uint64_t arg;
+    uint32_t h;
+    uint32_t tid;
+} fl_ev;
+
+typedef struct fl_evq fl_evq;
+
+fl_evq *fl_evq_new(void);
+void fl_evq_free(fl_evq *q);
+
+/* Inserts a copy of *ev. Returns 0, or -1 on allocation failure (queue unchanged).
+ * Precondition: ev->at >= the `at` of the last record popped (time never goes back). */
+int fl_evq_push(fl_evq *q, const fl_ev *ev);
+/* Removes the least record into *out; false when empty. A popped timer's table entry is
+ * released (its generation advances). */
+bool fl_evq_pop(fl_evq *q, fl_ev *out);
+/* The least record, or NULL when empty; valid until the next push/pop/cancel. */
+const fl_ev *fl_evq_peek(fl_evq *q);
+size_t fl_evq_size(const fl_evq *q);
+/* Bytes held (queue storage + timer table). */
+size_t fl_evq_bytes(const fl_evq *q);
+
+/* Reserves a timer-table entry; returns its tid (>= 1) and its generation in *gen,
+ * or 0 on allocation failure. The entry is bound to the next push with that tid. */
+uint32_t fl_evq_timer_reserve(fl_evq *q, uint32_t *gen);
+/* Returns a reserved entry that was never pushed. */
+void fl_evq_timer_unreserve(fl_evq *q, uint32_t tid);
+/* Removes the pending timer (tid, gen). False when it already fired or was cancelled. */
+bool fl_evq_timer_cancel(fl_evq *q, uint32_t tid, uint32_t gen);
+
+/* Checks every structural invariant (for assert() and the strict build); true when sound. */
+bool fl_evq_valid(const fl_evq *q);
+
+#endif

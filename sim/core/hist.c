@@ -1,0 +1,140 @@
+/* Log-linear histogram: see hist.h.
+ *
+ * Bucket index of v (v >= 0): with S = 2^SUB_BITS, values v < S map to themselves; above,
+ * with e = floor(log2 v) >= SUB_BITS, the index is (e - SUB_BITS + 1) * S + the SUB_BITS
+ * bits below the leading one. Each bucket above S spans 2^(e - SUB_BITS) values, i.e. at
+ * most 1/S of its lower bound, so the midpoint is within 1/(2S) relative error. */
+#include <faultline/hist.h>
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+#define SUB (1 << FL_HIST_SUB_BITS)
+#define NBUCKETS ((64 - FL_HIST_SUB_BITS + 1) * SUB)
+
+struct fl_hist {
+    uint64_t count;
+    int64_t min, max;
+    double sum;
+    int lo, hi; /* the touched bucket range, so reset and quantiles skip empty space */
+    uint64_t b[NBUCKETS];
+};
+
+static inline int bucket_of(uint64_t v)
+{
+    if (v < SUB)
+        return (int)v;
+    int e = 63 - __builtin_clzll(v);
+    int shift = e - FL_HIST_SUB_BITS;
+    return (shift + 1) * SUB + (int)((v >> shift) & (SUB - 1));
+}
+
+/* Lowest value of bucket i and its width. */
+static inline void bucket_range(int i, uint64_t *lo, uint64_t *width)
+{
+    if (i < SUB) {
+        *lo = (uint64_t)i;
+        *width = 1;
+        return;
+    }
+    int shift = i / SUB - 1;
+    uint64_t sub = (uint64_t)(i % SUB);
+    *lo = ((uint64_t)SUB + sub) << shift;
+    *width = (uint64_t)1 << shift;
+}
+
+fl_hist *fl_hist_new(void)
+{
+    fl_hist *h = fl_calloc(1, sizeof *h);
+    if (h)
+        fl_hist_reset(h);
+    return h;
+}
+
+void fl_hist_free(fl_hist *h) { fl_free(h); }
+
+void fl_hist_reset(fl_hist *h)
+{
+    if (h->count && h->hi >= h->lo)
+        memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->b[0]);
+    h->count = 0;
+    h->sum = 0;
+    h->min = INT64_MAX;
+    h->max = 0;
+    h->lo = NBUCKETS;
+    h->hi = -1;
+}
+
+void fl_hist_record(fl_hist *h, int64_t v)
+{
+    if (v < 0)
+        v = 0;
+    int i = bucket_of((uint64_t)v);
+    h->b[i]++;
+    h->count++;
+    h->sum += (double)v;
+    if (v < h->min)
+        h->min = v;
+    if (v > h->max)
+        h->max = v;
+    if (i < h->lo)
+        h->lo = i;
+    if (i > h->hi)
+        h->hi = i;
+}
+
+void fl_hist_merge(fl_hist *dst, const fl_hist *src)
+{
+    if (!src->count)
+        return;
+    for (int i = src->lo; i <= src->hi; i++)
+        dst->b[i] += src->b[i];
+    dst->count += src->count;
+    dst->sum += src->sum;
+    if (src->min < dst->min)
+        dst->min = src->min;
+    if (src->max > dst->max)
+        dst->max = src->max;
+    if (src->lo < dst->lo)
+        dst->lo = src->lo;
+    if (src->hi > dst->hi)
+        dst->hi = src->hi;
+}
+
+uint64_t fl_hist_count(const fl_hist *h) { return h->count; }
+double fl_hist_mean(const fl_hist *h) { return h->count ? h->sum / (double)h->count : 0; }
+int64_t fl_hist_min(const fl_hist *h) { return h->count ? h->min : 0; }
+int64_t fl_hist_max(const fl_hist *h) { return h->max; }
+
+int64_t fl_hist_quantile(const fl_hist *h, double q)
+{
+    if (!h->count)
+        return 0;
+    if (q >= 1)
+        return h->max;
+    if (q <= 0)
+        return h->min;
+    double r = q * (double)h->count;
+    uint64_t rank = (uint64_t)r;
+    if ((double)rank < r)
+        rank++; /* ceil(q * count) */
+    if (rank == 0)
+        rank = 1;
+    uint64_t seen = 0;
+    for (int i = h->lo; i <= h->hi; i++) {
+        seen += h->b[i];
+        if (seen >= rank) {
+            uint64_t lo, width;
+            bucket_range(i, &lo, &width);
+            int64_t mid = (int64_t)(lo + (width - 1) / 2);
+            /* The exact extremes are known: never report outside them. */
+            if (mid < h->min)
+                mid = h->min;
+            if (mid > h->max)
+                mid = h->max;
+            return mid;
+        }
+    }
+    return h->max;
+}

@@ -1,0 +1,157 @@
+/* The engine loop: pop the least (at, seq) record, advance the clock, dispatch.
+ *
+ * Invariants: now never decreases; every pending record has at >= now; seq is unique and
+ * increasing in scheduling order, so equal-time events fire in the order they were
+ * scheduled and a run is a pure function of its inputs. */
+#include "core/sim_int.h"
+
+#include <stdlib.h>
+
+#include "core/alloc.h"
+#include "fl_config.h"
+
+#define HASH_MUL 0x100000001b3ULL
+
+fl_sim *fl_sim_new(uint64_t seed)
+{
+    fl_sim *s = fl_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->q = fl_evq_new();
+    if (!s->q) {
+        fl_free(s);
+        return NULL;
+    }
+    s->seed = seed;
+    s->hash = 0xcbf29ce484222325ULL;
+    return s;
+}
+
+void fl_sim_free(fl_sim *sim)
+{
+    if (!sim)
+        return;
+    fl_evq_free(sim->q);
+    fl_free(sim->handlers);
+    fl_free(sim);
+}
+
+int fl_sim_handler(fl_sim *sim, fl_handler_fn fn, void *ctx)
+{
+    if (sim->nhandlers == sim->handlers_cap) {
+        int cap = sim->handlers_cap ? sim->handlers_cap * 2 : 16;
+        fl_handler *h = fl_realloc(sim->handlers, (size_t)cap * sizeof *h);
+        if (!h)
+            return -1;
+        sim->handlers = h;
+        sim->handlers_cap = cap;
+    }
+    sim->handlers[sim->nhandlers] = (fl_handler){fn, ctx};
+    return sim->nhandlers++;
+}
+
+static inline fl_status push(fl_sim *sim, fl_time at, int h, uint64_t arg, uint32_t tid)
+{
+    if (at < sim->now || h < 0 || h >= sim->nhandlers)
+        return FL_INVALID;
+    fl_ev ev = {at, sim->seq++, arg, (uint32_t)h, tid};
+    if (fl_evq_push(sim->q, &ev) != 0)
+        return FL_NOMEM;
+    uint64_t n = fl_evq_size(sim->q);
+    if (n > sim->pending_max)
+        sim->pending_max = n;
+    return FL_OK;
+}
+
+fl_status fl_sim_at(fl_sim *sim, fl_time at, int h, uint64_t arg)
+{
+    return push(sim, at, h, arg, 0);
+}
+
+fl_status fl_sim_after(fl_sim *sim, fl_time delay, int h, uint64_t arg)
+{
+    if (delay < 0 || delay > FL_TIME_MAX - sim->now)
+        return FL_INVALID;
+    return push(sim, sim->now + delay, h, arg, 0);
+}
+
+fl_status fl_sim_timer_at(fl_sim *sim, fl_time at, int h, uint64_t arg, fl_timer *out)
+{
+    *out = FL_TIMER_NONE;
+    if (at < sim->now || h < 0 || h >= sim->nhandlers)
+        return FL_INVALID;
+    uint32_t gen;
+    uint32_t tid = fl_evq_timer_reserve(sim->q, &gen);
+    if (!tid)
+        return FL_NOMEM;
+    fl_status st = push(sim, at, h, arg, tid);
+    if (st != FL_OK) {
+        fl_evq_timer_unreserve(sim->q, tid); /* never pushed */
+        return st;
+    }
+    *out = ((uint64_t)gen << 32) | tid;
+    return FL_OK;
+}
+
+bool fl_sim_timer_cancel(fl_sim *sim, fl_timer t)
+{
+    if (t == FL_TIMER_NONE)
+        return false;
+    return fl_evq_timer_cancel(sim->q, (uint32_t)t, (uint32_t)(t >> 32));
+}
+
+void fl_sim_stop(fl_sim *sim) { sim->stop = true; }
+
+void fl_sim_set_event_limit(fl_sim *sim, uint64_t max_events) { sim->max_events = max_events; }
+
+void fl_sim_set_progress(fl_sim *sim, uint64_t every, int (*fn)(void *ctx, fl_time now),
+                         void *ctx)
+{
+    sim->progress_every = fn ? every : 0;
+    sim->progress_fn = fn;
+    sim->progress_ctx = ctx;
+}
+
+fl_status fl_sim_run(fl_sim *sim, fl_time until)
+{
+    fl_ev ev;
+    sim->stop = false;
+    uint64_t next_progress = sim->progress_every ? sim->events + sim->progress_every : UINT64_MAX;
+    uint64_t limit = sim->max_events ? sim->max_events : UINT64_MAX;
+    for (;;) {
+        const fl_ev *top = fl_evq_peek(sim->q);
+        if (!top || top->at > until)
+            break;
+        if (sim->events >= limit)
+            return FL_LIMIT;
+        fl_evq_pop(sim->q, &ev);
+        sim->now = ev.at;
+        sim->events++;
+        sim->hash = (sim->hash ^ (uint64_t)ev.at) * HASH_MUL;
+        sim->hash = (sim->hash ^ ((ev.seq << 16) ^ ev.h)) * HASH_MUL;
+        const fl_handler *hd = &sim->handlers[ev.h];
+        hd->fn(sim, hd->ctx, ev.arg);
+#if FL_INVARIANTS_STRICT
+        if (!fl_evq_valid(sim->q))
+            abort();
+#endif
+        if (sim->events >= next_progress) {
+            next_progress += sim->progress_every;
+            if (sim->progress_fn(sim->progress_ctx, sim->now))
+                sim->stop = true;
+        }
+        if (sim->stop)
+            return FL_INTERRUPTED;
+    }
+    if (until != FL_TIME_MAX && sim->now < until)
+        sim->now = until;
+    return FL_OK;
+}
+
+fl_time fl_sim_now(const fl_sim *sim) { return sim->now; }
+uint64_t fl_sim_seed(const fl_sim *sim) { return sim->seed; }
+uint64_t fl_sim_events(const fl_sim *sim) { return sim->events; }
+uint64_t fl_sim_pending(const fl_sim *sim) { return fl_evq_size(sim->q); }
+uint64_t fl_sim_pending_max(const fl_sim *sim) { return sim->pending_max; }
+uint64_t fl_sim_hash(const fl_sim *sim) { return sim->hash; }
+size_t fl_sim_queue_bytes(const fl_sim *sim) { return fl_evq_bytes(sim->q); }

@@ -1,0 +1,31 @@
+/* fl_sim internals, shared by the engine and the strict-invariant checks. */
+#ifndef FL_CORE_SIM_INT_H
+#define FL_CORE_SIM_INT_H
+
+#include <faultline/sim.h>
+
+#include "core/evq.h"
+
+typedef struct fl_handler {
+    fl_handler_fn fn;
+    void *ctx;
+} fl_handler;
+
+struct fl_sim {
+    fl_evq *q;
+    fl_time now;
+    uint64_t seed;
+    uint64_t seq;     /* next sequence number */
+    uint64_t events;  /* dispatched */
+    uint64_t hash;
+    uint64_t pending_max;
+    uint64_t max_events; /* 0 = unlimited */
+    fl_handler *handlers;
+    int nhandlers, handlers_cap;
+    bool stop;
+    uint64_t progress_every;
+    int (*progress_fn)(void *ctx, fl_time now);
+    void *progress_ctx;
+};
+
+#endif

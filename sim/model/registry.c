@@ -1,0 +1,24 @@
+/* The registry of component kinds. Adding a kind: its file in sim/model/, one line here,
+ * a test and a scenario. */
+#include "model/world.h"
+
+#include <string.h>
+
+static const fl_component_ops *const kinds[] = {
+    &fl_service_ops,
+};
+
+static const char *const kind_names[] = {
+    "service",
+    NULL,
+};
+
+const fl_component_ops *fl_kind_find(const char *kind)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i]->kind, kind) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const char *const *fl_kind_names(void) { return kind_names; }

@@ -1,0 +1,137 @@
+/* The `service` component: a node whose workers serve requests from a bounded queue.
+ *
+ *   {"name": "api", "kind": "service", "workers": 4, "service_time": "exp(1ms)",
+ *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s"}}
+ *
+ * Every request takes one service-time draw from the node's own stream. */
+#include <stdio.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+#include "model/world.h"
+#include "node/station.h"
+
+typedef struct service {
+    fl_world *w;
+    fl_station *st;
+    fl_dist *service_time;
+    fl_rng rng;
+    int col_in_system, col_busy;
+} service;
+
+static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
+                                           "queue", NULL};
+static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", NULL};
+static const char *const disciplines[] = {"fifo", "lifo", NULL};
+
+static fl_time svc_time(void *ctx, uint32_t id)
+{
+    (void)id;
+    service *s = ctx;
+    return fl_dist_sample(s->service_time, &s->rng);
+}
+
+static void svc_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, fl_time start)
+{
+    (void)arrive;
+    (void)start;
+    service *s = ctx;
+    fl_outcome o = how == FL_STATION_SERVED     ? FL_OUT_OK
+                   : how == FL_STATION_REJECTED ? FL_OUT_REJECTED
+                                                : FL_OUT_EXPIRED;
+    fl_world_reply(s->w, id, o);
+}
+
+static const fl_station_ops station_ops = {svc_time, svc_done};
+
+static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
+                           fl_error *e)
+{
+    fl_status st;
+    if ((st = fl_cfg_known_keys(cfg, path, service_keys, e)))
+        return st;
+    service *s = fl_calloc(1, sizeof *s);
+    if (!s)
+        return FL_NOMEM;
+    c->state = s;
+    s->w = w;
+    long workers;
+    fl_station_cfg sc = {0};
+    if ((st = fl_cfg_int(cfg, path, "workers", FL_CFG_OPTIONAL, 1, 1, 1000000, &workers, e)) ||
+        (st = fl_cfg_dist(cfg, path, "service_time", FL_CFG_REQUIRED, NULL, &s->service_time, e)))
+        return st;
+    sc.workers = (int)workers;
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(cfg, "queue");
+    if (q) {
+        char qp[256];
+        fl_cfg_join(qp, sizeof qp, path, "queue");
+        long cap;
+        int disc;
+        if ((st = fl_cfg_object(q, qp, e)) || (st = fl_cfg_known_keys(q, qp, queue_keys, e)) ||
+            (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, 1L << 40, &cap, e)) ||
+            (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
+            (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
+                                  &sc.max_wait, e)))
+            return st;
+        sc.capacity = (uint64_t)cap;
+        sc.lifo = disc == 1;
+    }
+    sc.stats_from = w->warmup;
+    sc.stats_to = w->duration;
+    fl_world_stream(w, &s->rng, c->name, "service_time");
+    s->st = fl_station_new(w->sim, &sc, &station_ops, s);
+    if (!s->st)
+        return FL_NOMEM;
+    char col[200];
+    snprintf(col, sizeof col, "%s.in_system_max", c->name);
+    s->col_in_system = fl_series_column(w->series, col, FL_SERIES_MAX);
+    snprintf(col, sizeof col, "%s.busy", c->name);
+    s->col_busy = fl_series_column(w->series, col, FL_SERIES_LAST);
+    if (s->col_in_system < 0 || s->col_busy < 0)
+        return FL_NOMEM;
+    return FL_OK;
+}
+
+static void on_request(fl_world *w, fl_component *c, uint32_t id)
+{
+    (void)w;
+    service *s = c->state;
+    fl_station_arrive(s->st, id);
+}
+
+static void sample(fl_world *w, fl_component *c, fl_time t)
+{
+    service *s = c->state;
+    uint64_t n;
+    int busy;
+    fl_station_sample(s->st, &n, &busy);
+    fl_series_add(w->series, s->col_in_system, t, (double)n);
+    fl_series_add(w->series, s->col_busy, t, busy);
+}
+
+static void report(fl_world *w, fl_component *c, cJSON *out)
+{
+    service *s = c->state;
+    fl_station_report(s->st, fl_sim_now(w->sim), out);
+}
+
+static void destroy(fl_component *c)
+{
+    service *s = c->state;
+    if (!s)
+        return;
+    fl_station_free(s->st);
+    fl_dist_free(s->service_time);
+    fl_free(s);
+}
+
+const fl_component_ops fl_service_ops = {
+    .kind = "service",
+    .about = "workers serving requests from a bounded FIFO/LIFO queue",
+    .keys = service_keys,
+    .configure = configure,
+    .on_request = on_request,
+    .report = report,
+    .sample = sample,
+    .destroy = destroy,
+};

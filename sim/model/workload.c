@@ -1,0 +1,337 @@
+/* Open-loop workloads: requests arrive at a rate whatever the system does (Poisson or
+ * evenly spaced), following a piecewise-constant rate schedule, each with an optional
+ * client timeout.
+ *
+ *   {"name": "users", "target": "api", "rate": "900/s", "arrivals": "poisson",
+ *    "schedule": [{"at": "60s", "rate": "2000/s"}, {"at": "90s", "rate": "900/s"}],
+ *    "client": {"timeout": "1s", "slo": "100ms"}}
+ *
+ * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
+ * active; issued == ended + in flight at every instant. A Poisson process is memoryless, so
+ * restarting the draw at a rate change keeps it exact. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+#include "model/world.h"
+#include "node/station.h"
+
+typedef struct phase {
+    fl_time at;
+    double rate; /* per second */
+} phase;
+
+struct fl_workload {
+    fl_world *w;
+    char *name;
+    uint32_t index, target;
+    int zone;
+    bool deterministic;
+    phase *phases;
+    int nphases, cur;
+    fl_time start, stop, timeout, slo;
+    fl_rng rng;
+    int h_arrival;
+
+    uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
+    fl_hist *latency, *window_latency;
+    fl_batch latency_b;
+    int col_issued, col_ok, col_err, col_lat_mean, col_lat_p50, col_lat_p99;
+};
+
+static const char *const wl_keys[] = {"name", "target", "zone", "rate", "arrivals", "schedule",
+                                      "start", "stop", "client", NULL};
+static const char *const client_keys[] = {"timeout", "slo", NULL};
+static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
+static const char *const phase_keys[] = {"at", "rate", NULL};
+
+const char *fl_workload_name(const fl_workload *wl) { return wl->name; }
+int fl_workload_zone(const fl_workload *wl) { return wl->zone; }
+
+void fl_workload_free(fl_workload *wl)
+{
+    if (!wl)
+        return;
+    fl_free(wl->name);
+    fl_free(wl->phases);
+    fl_hist_free(wl->latency);
+    fl_hist_free(wl->window_latency);
+    fl_free(wl);
+}
+
+/* Index of the phase in force at time t (phases sorted by `at`, phases[0].at == 0). */
+static int phase_at(const fl_workload *wl, fl_time t)
+{
+    int i = 0;
+    while (i + 1 < wl->nphases && wl->phases[i + 1].at <= t)
+        i++;
+    return i;
+}
+
+/* Schedules the next arrival after `now`, or a wake-up at the next rate change. */
+static void schedule_next(fl_workload *wl, fl_time now)
+{
+    fl_sim *sim = wl->w->sim;
+    wl->cur = phase_at(wl, now);
+    fl_time boundary = wl->cur + 1 < wl->nphases ? wl->phases[wl->cur + 1].at : FL_TIME_MAX;
+    if (boundary > wl->stop)
+        boundary = wl->stop;
+    double rate = wl->phases[wl->cur].rate;
+    fl_time next = FL_TIME_MAX;
+    if (rate > 0) {
+        double gap_s = wl->deterministic ? 1.0 / rate : -log(fl_rng_uniform_pos(&wl->rng)) / rate;
+        double gap_ns = nearbyint(gap_s * 1e9);
+        next = gap_ns >= (double)(FL_TIME_MAX - now) ? FL_TIME_MAX : now + (fl_time)gap_ns;
+    }
+    if (next < boundary)
+        fl_sim_at(sim, next, wl->h_arrival, 1);
+    else if (boundary < wl->stop)
+        fl_sim_at(sim, boundary, wl->h_arrival, 0); /* re-draw under the new rate */
+}
+
+static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
+{
+    fl_workload *wl = ctx;
+    fl_world *w = wl->w;
+    fl_time now = fl_sim_now(sim);
+    if (issue) {
+        uint32_t id = fl_req_new(w);
+        if (id != FL_NONE) {
+            fl_req *r = fl_req_at(w, id);
+            r->t_issue = now;
+            r->wl = wl->index;
+            r->target = wl->target;
+            r->timeout = FL_TIMER_NONE;
+            wl->issued++;
+            fl_series_add(w->series, wl->col_issued, now, 1);
+            if (wl->timeout > 0)
+                fl_sim_timer_at(sim, now + wl->timeout, w->h_timeout, id, &r->timeout);
+            fl_world_send(w, id);
+        }
+    }
+    schedule_next(wl, now);
+}
+
+static void finish(fl_workload *wl, uint32_t id, fl_outcome o)
+{
+    fl_world *w = wl->w;
+    fl_time now = fl_sim_now(w->sim);
+    fl_req *r = fl_req_at(w, id);
+    fl_time lat = now - r->t_issue;
+    wl->ended++;
+    bool measured = r->t_issue >= w->warmup && now < w->duration;
+    if (o == FL_OUT_OK) {
+        fl_series_add(w->series, wl->col_ok, now, 1);
+        fl_series_add(w->series, wl->col_lat_mean, now, fl_time_to_ms(lat));
+        fl_hist_record(wl->window_latency, lat);
+        if (measured) {
+            wl->ok++;
+            if (wl->slo == 0 || lat <= wl->slo)
+                wl->good++;
+            fl_hist_record(wl->latency, lat);
+            fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+        }
+    } else {
+        fl_series_add(w->series, wl->col_err, now, 1);
+        if (measured)
+            wl->errors[o]++;
+    }
+    fl_req_client_done(w, id);
+}
+
+void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id)
+{
+    fl_req *r = fl_req_at(w, id);
+    if (r->client_done) /* the client gave up already: a late reply, wasted work */
+        return;
+    fl_sim_timer_cancel(w->sim, r->timeout);
+    finish(wl, id, (fl_outcome)r->outcome);
+}
+
+void fl_workload_on_timeout(fl_world *w, fl_workload *wl, uint32_t id)
+{
+    fl_req_at(w, id)->timeout = FL_TIMER_NONE;
+    /* The reply may still come: finish marks the client side done, and the record stays
+     * until the server side is done too. */
+    finish(wl, id, FL_OUT_TIMEOUT);
+}
+
+static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
+{
+    fl_status st;
+    double rate;
+    if ((st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, true, &rate, e)))
+        return st;
+    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(cfg, "schedule");
+    int n = sched ? cJSON_GetArraySize(sched) : 0;
+    char sp[256], ip[280];
+    fl_cfg_join(sp, sizeof sp, path, "schedule");
+    if (sched && !cJSON_IsArray(sched))
+        return fl_error_set(e, FL_INVALID, sp,
+                            "expected an array of {\"at\": \"60s\", \"rate\": \"2000/s\"}");
+    wl->phases = fl_calloc((size_t)n + 1, sizeof *wl->phases);
+    if (!wl->phases)
+        return FL_NOMEM;
+    wl->phases[0] = (phase){0, rate};
+    wl->nphases = 1;
+    int i = 0;
+    for (const cJSON *p = sched ? sched->child : NULL; p; p = p->next, i++) {
+        fl_cfg_index(ip, sizeof ip, sp, i);
+        phase ph;
+        if ((st = fl_cfg_object(p, ip, e)) || (st = fl_cfg_known_keys(p, ip, phase_keys, e)) ||
+            (st = fl_cfg_duration(p, ip, "at", FL_CFG_REQUIRED, 0, 0, FL_TIME_MAX, &ph.at, e)) ||
+            (st = fl_cfg_rate(p, ip, "rate", FL_CFG_REQUIRED, 0, true, &ph.rate, e)))
+            return st;
+        if (ph.at <= wl->phases[wl->nphases - 1].at && !(ph.at == 0 && wl->nphases == 1)) {
+            char at[280];
+            fl_cfg_join(at, sizeof at, ip, "at");
+            return fl_error_set(e, FL_INVALID, at,
+                                "expected times in increasing order, after the previous entry");
+        }
+        if (ph.at == 0)
+            wl->phases[0].rate = ph.rate;
+        else
+            wl->phases[wl->nphases++] = ph;
+    }
+    return FL_OK;
+}
+
+fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
+                                const cJSON *cfg, const char *path, fl_error *e)
+{
+    fl_status st;
+    *out = NULL;
+    if ((st = fl_cfg_object(cfg, path, e)) || (st = fl_cfg_known_keys(cfg, path, wl_keys, e)))
+        return st;
+    fl_workload *wl = fl_calloc(1, sizeof *wl);
+    if (!wl)
+        return FL_NOMEM;
+    *out = wl;
+    wl->w = w;
+    wl->index = index;
+    wl->zone = -1;
+    const char *name, *target, *zone;
+    int arrivals;
+    if ((st = fl_cfg_string(cfg, path, "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+        (st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &target, e)) ||
+        (st = fl_cfg_string(cfg, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)) ||
+        (st = fl_cfg_enum(cfg, path, "arrivals", FL_CFG_OPTIONAL, 0, arrival_kinds, &arrivals, e)) ||
+        (st = read_phases(wl, cfg, path, e)) ||
+        (st = fl_cfg_duration(cfg, path, "start", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &wl->start, e)) ||
+        (st = fl_cfg_duration(cfg, path, "stop", FL_CFG_OPTIONAL, w->duration, 0, FL_TIME_MAX,
+                              &wl->stop, e)))
+        return st;
+    wl->deterministic = arrivals == 1;
+    wl->name = fl_strdup(name);
+    if (!wl->name)
+        return FL_NOMEM;
+    char p[256];
+    uint32_t t;
+    for (t = 0; t < w->ncomps; t++)
+        if (strcmp(w->comps[t]->name, target) == 0)
+            break;
+    if (t == w->ncomps) {
+        const char *names[64];
+        uint32_t k = 0;
+        for (; k < w->ncomps && k < 63; k++)
+            names[k] = w->comps[k]->name;
+        names[k] = NULL;
+        const char *s = fl_cfg_suggest(target, names);
+        fl_cfg_join(p, sizeof p, path, "target");
+        return fl_error_set(e, FL_UNKNOWN, p, "no node named \"%s\"%s%s%s", target,
+                            s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+    }
+    wl->target = t;
+    if (zone) {
+        int z;
+        for (z = 0; z < w->nzones; z++)
+            if (strcmp(w->zones[z], zone) == 0)
+                break;
+        if (z == w->nzones) {
+            fl_cfg_join(p, sizeof p, path, "zone");
+            return fl_error_set(e, FL_UNKNOWN, p, "unknown zone \"%s\" (declare it in \"zones\")",
+                                zone);
+        }
+        wl->zone = z;
+    }
+    const cJSON *client = cJSON_GetObjectItemCaseSensitive(cfg, "client");
+    if (client) {
+        fl_cfg_join(p, sizeof p, path, "client");
+        if ((st = fl_cfg_object(client, p, e)) ||
+            (st = fl_cfg_known_keys(client, p, client_keys, e)) ||
+            (st = fl_cfg_duration(client, p, "timeout", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                                  &wl->timeout, e)) ||
+            (st = fl_cfg_duration(client, p, "slo", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &wl->slo,
+                                  e)))
+            return st;
+    }
+    fl_world_stream(w, &wl->rng, wl->name, "arrivals");
+    wl->latency = fl_hist_new();
+    wl->window_latency = fl_hist_new();
+    wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
+    if (!wl->latency || !wl->window_latency || wl->h_arrival < 0)
+        return FL_NOMEM;
+    fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);
+    char col[200];
+#define COL(field, suffix, kind)                                                    \
+    do {                                                                             \
+        snprintf(col, sizeof col, "%s.%s", wl->name, suffix);                        \
+        if ((wl->field = fl_series_column(w->series, col, kind)) < 0)               \
+            return FL_NOMEM;                                                         \
+    } while (0)
+    COL(col_issued, "issued_per_s", FL_SERIES_RATE);
+    COL(col_ok, "ok_per_s", FL_SERIES_RATE);
+    COL(col_err, "errors_per_s", FL_SERIES_RATE);
+    COL(col_lat_mean, "latency_mean_ms", FL_SERIES_MEAN);
+    COL(col_lat_p50, "latency_p50_ms", FL_SERIES_LAST);
+    COL(col_lat_p99, "latency_p99_ms", FL_SERIES_LAST);
+#undef COL
+    return FL_OK;
+}
+
+fl_status fl_workload_start(fl_world *w, fl_workload *wl)
+{
+    if (wl->start >= wl->stop)
+        return FL_OK;
+    return fl_sim_at(w->sim, wl->start, wl->h_arrival, 0);
+}
+
+void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t)
+{
+    if (fl_hist_count(wl->window_latency)) {
+        fl_series_add(w->series, wl->col_lat_p50, t, fl_hist_quantile(wl->window_latency, 0.5) / 1e6);
+        fl_series_add(w->series, wl->col_lat_p99, t, fl_hist_quantile(wl->window_latency, 0.99) / 1e6);
+        fl_hist_reset(wl->window_latency);
+    }
+}
+
+void fl_workload_counts(const fl_workload *wl, uint64_t *issued, uint64_t *ended,
+                        uint64_t *in_flight)
+{
+    *issued = wl->issued;
+    *ended = wl->ended;
+    *in_flight = wl->issued - wl->ended;
+}
+
+void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
+{
+    double span = fl_time_to_s(w->duration - w->warmup);
+    uint64_t errors = 0;
+    for (int o = 1; o < FL_OUT_COUNT; o++)
+        errors += wl->errors[o];
+    cJSON_AddStringToObject(out, "target", w->comps[wl->target]->name);
+    cJSON_AddNumberToObject(out, "issued", (double)wl->issued);
+    cJSON_AddNumberToObject(out, "ok", (double)wl->ok);
+    cJSON_AddNumberToObject(out, "errors", (double)errors);
+    cJSON *by = cJSON_AddObjectToObject(out, "errors_by_cause");
+    for (int o = 1; o < FL_OUT_COUNT; o++)
+        cJSON_AddNumberToObject(by, fl_outcome_name((fl_outcome)o), (double)wl->errors[o]);
+    cJSON_AddNumberToObject(out, "in_flight_at_end", (double)(wl->issued - wl->ended));
+    cJSON_AddNumberToObject(out, "throughput_per_s", span > 0 ? (double)wl->ok / span : 0);
+    cJSON_AddNumberToObject(out, "goodput_per_s", span > 0 ? (double)wl->good / span : 0);
+    cJSON_AddNumberToObject(out, "error_rate",
+                            wl->ok + errors ? (double)errors / (double)(wl->ok + errors) : 0);
+    fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);
+}

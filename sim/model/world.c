@@ -1,0 +1,378 @@
+/* Building and running the world: see world.h. */
+#include "model/world.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+
+static const char *const outcome_names[] = {
+#define FL__OUTN(n, s) s,
+    FL_OUTCOME_TABLE(FL__OUTN)
+#undef FL__OUTN
+};
+
+const char *fl_outcome_name(fl_outcome o)
+{
+    return (unsigned)o < FL_OUT_COUNT ? outcome_names[o] : "?";
+}
+
+void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char *purpose)
+{
+    char name[300];
+    snprintf(name, sizeof name, "%s/%s", owner, purpose);
+    fl_rng_seed(r, w->seed, name);
+}
+
+uint32_t fl_req_new(fl_world *w)
+{
+    uint32_t id = w->req_free;
+    if (id != FL_NONE) {
+        w->req_free = w->reqs[id].next;
+    } else {
+        if (w->nreqs == w->reqs_cap) {
+            if (w->reqs_cap >= UINT32_MAX / 2)
+                return FL_NONE;
+            uint32_t cap = w->reqs_cap ? w->reqs_cap * 2 : 1024;
+            fl_req *r = fl_realloc(w->reqs, (size_t)cap * sizeof *r);
+            if (!r)
+                return FL_NONE;
+            w->reqs = r;
+            w->reqs_cap = cap;
+        }
+        id = w->nreqs++;
+    }
+    memset(&w->reqs[id], 0, sizeof w->reqs[id]);
+    w->reqs[id].next = FL_NONE;
+    w->reqs_live++;
+    return id;
+}
+
+static void req_free(fl_world *w, uint32_t id)
+{
+    w->reqs[id].next = w->req_free;
+    w->req_free = id;
+    w->reqs_live--;
+}
+
+void fl_req_server_done(fl_world *w, uint32_t id)
+{
+    fl_req *r = &w->reqs[id];
+    r->server_done = 1;
+    if (r->client_done)
+        req_free(w, id);
+}
+
+void fl_req_client_done(fl_world *w, uint32_t id)
+{
+    fl_req *r = &w->reqs[id];
+    r->client_done = 1;
+    if (r->server_done)
+        req_free(w, id);
+}
+
+static void arrive_server(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    fl_world *w = ctx;
+    uint32_t id = (uint32_t)arg;
+    fl_component *c = w->comps[w->reqs[id].target];
+    w->reqs[id].t_arrive = fl_sim_now(w->sim);
+    c->ops->on_request(w, c, id);
+}
+
+static void arrive_client(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    fl_world *w = ctx;
+    uint32_t id = (uint32_t)arg;
+    fl_workload_on_reply(w, w->wls[w->reqs[id].wl], id);
+    fl_req_server_done(w, id); /* only now: the record had to outlive the delivery */
+}
+
+static void on_timeout(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    fl_world *w = ctx;
+    uint32_t id = (uint32_t)arg;
+    fl_workload_on_timeout(w, w->wls[w->reqs[id].wl], id);
+}
+
+void fl_world_send(fl_world *w, uint32_t id)
+{
+    fl_req *r = &w->reqs[id];
+    fl_link *l = fl_net_link(w->net, fl_workload_zone(w->wls[r->wl]), w->comps[r->target]->zone);
+    fl_time d = fl_link_delay(l);
+    if (d == 0)
+        arrive_server(w->sim, w, id); /* zero latency: no event needed */
+    else
+        fl_sim_after(w->sim, d, w->h_arrive_server, id);
+}
+
+void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
+{
+    fl_req *r = &w->reqs[id];
+    r->outcome = (uint8_t)o;
+    fl_link *l = fl_net_link(w->net, w->comps[r->target]->zone, fl_workload_zone(w->wls[r->wl]));
+    fl_time d = fl_link_delay(l);
+    if (d == 0)
+        arrive_client(w->sim, w, id);
+    else
+        fl_sim_after(w->sim, d, w->h_arrive_client, id);
+}
+
+static void on_sample(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    fl_world *w = ctx;
+    fl_time now = fl_sim_now(sim);
+    fl_time t = now - w->window; /* the window that just ended */
+    for (uint32_t i = 0; i < w->ncomps; i++)
+        if (w->comps[i]->ops->sample)
+            w->comps[i]->ops->sample(w, w->comps[i], t);
+    for (uint32_t i = 0; i < w->nwls; i++)
+        fl_workload_sample(w, w->wls[i], t);
+    if (now < w->duration)
+        fl_sim_at(sim, now + w->window < w->duration ? now + w->window : w->duration,
+                  w->h_sample, 0);
+}
+
+void fl_world_free(fl_world *w)
+{
+    if (!w)
+        return;
+    for (uint32_t i = 0; i < w->ncomps; i++) {
+        fl_component *c = w->comps[i];
+        if (!c)
+            continue;
+        if (c->ops && c->ops->destroy)
+            c->ops->destroy(c);
+        fl_free(c->name);
+        fl_free(c);
+    }
+    fl_free(w->comps);
+    for (uint32_t i = 0; i < w->nwls; i++)
+        fl_workload_free(w->wls[i]);
+    fl_free(w->wls);
+    for (int i = 0; i < w->nzones; i++)
+        fl_free(w->zones[i]);
+    fl_free(w->zones);
+    fl_net_free(w->net);
+    fl_series_free(w->series);
+    fl_free(w->reqs);
+    fl_sim_free(w->sim);
+    fl_free(w);
+}
+
+static const char *const node_base_keys[] = {"name", "kind", "zone", NULL};
+
+static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
+{
+    fl_status st;
+    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0) {
+        char got[64];
+        fl_cfg_describe(nodes, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, "nodes",
+                            "expected a non-empty array of nodes, got %s", got);
+    }
+    uint32_t n = (uint32_t)cJSON_GetArraySize(nodes);
+    w->comps = fl_calloc(n, sizeof *w->comps);
+    if (!w->comps)
+        return FL_NOMEM;
+    uint32_t i = 0;
+    for (const cJSON *nd = nodes->child; nd; nd = nd->next, i++) {
+        char path[64], p[128];
+        fl_cfg_index(path, sizeof path, "nodes", (int)i);
+        const char *name, *kind, *zone;
+        if ((st = fl_cfg_object(nd, path, e)) ||
+            (st = fl_cfg_string(nd, path, "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+            (st = fl_cfg_string(nd, path, "kind", FL_CFG_REQUIRED, NULL, &kind, e)) ||
+            (st = fl_cfg_string(nd, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)))
+            return st;
+        if (!name[0])
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "name"),
+                                "expected a non-empty name");
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(w->comps[j]->name, name) == 0)
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "name"),
+                                    "duplicate node name \"%s\" (also nodes[%u])", name, j);
+        const fl_component_ops *ops = fl_kind_find(kind);
+        if (!ops) {
+            const char *s = fl_cfg_suggest(kind, fl_kind_names());
+            return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, path, "kind"),
+                                "unknown kind \"%s\"%s%s%s", kind,
+                                s ? " (did you mean \"" : " (known kinds: service)", s ? s : "",
+                                s ? "\"?)" : "");
+        }
+        fl_component *c = fl_calloc(1, sizeof *c);
+        if (!c)
+            return FL_NOMEM;
+        w->comps[i] = c;
+        w->ncomps = i + 1;
+        c->ops = ops;
+        c->index = i;
+        c->zone = -1;
+        c->name = fl_strdup(name);
+        if (!c->name)
+            return FL_NOMEM;
+        if (zone) {
+            int z;
+            for (z = 0; z < w->nzones && strcmp(w->zones[z], zone) != 0; z++)
+                ;
+            if (z == w->nzones)
+                return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, path, "zone"),
+                                    "unknown zone \"%s\" (declare it in \"zones\")", zone);
+            c->zone = z;
+        }
+        if ((st = ops->configure(w, c, nd, path, e)))
+            return st;
+    }
+    (void)node_base_keys;
+    return FL_OK;
+}
+
+static fl_status build_zones(fl_world *w, const cJSON *zones, fl_error *e)
+{
+    if (!zones)
+        return FL_OK;
+    if (!cJSON_IsArray(zones))
+        return fl_error_set(e, FL_INVALID, "zones", "expected an array of zone names");
+    int n = cJSON_GetArraySize(zones);
+    w->zones = fl_calloc((size_t)n + 1, sizeof *w->zones);
+    if (!w->zones)
+        return FL_NOMEM;
+    int i = 0;
+    for (const cJSON *z = zones->child; z; z = z->next, i++) {
+        char p[64];
+        fl_cfg_index(p, sizeof p, "zones", i);
+        if (!cJSON_IsString(z) || !z->valuestring[0]) {
+            char got[64];
+            fl_cfg_describe(z, got, sizeof got);
+            return fl_error_set(e, FL_INVALID, p, "expected a zone name, got %s", got);
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(w->zones[j], z->valuestring) == 0)
+                return fl_error_set(e, FL_INVALID, p, "duplicate zone \"%s\"", z->valuestring);
+        if (!(w->zones[i] = fl_strdup(z->valuestring)))
+            return FL_NOMEM;
+        w->nzones = i + 1;
+    }
+    return FL_OK;
+}
+
+fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e)
+{
+    fl_status st;
+    *out = NULL;
+    fl_world *w = fl_calloc(1, sizeof *w);
+    if (!w)
+        return FL_NOMEM;
+    w->seed = seed;
+    w->req_free = FL_NONE;
+    if ((st = fl_cfg_duration(doc, "", "duration", FL_CFG_REQUIRED, 0, 1, 100 * 365 * 24 * FL_HOUR,
+                              &w->duration, e)) ||
+        (st = fl_cfg_duration(doc, "", "warmup", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &w->warmup,
+                              e)) ||
+        (st = fl_cfg_duration(doc, "", "window", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &w->window,
+                              e)))
+        goto fail;
+    if (w->warmup >= w->duration) {
+        st = fl_error_set(e, FL_INVALID, "warmup", "expected a warm-up shorter than the duration");
+        goto fail;
+    }
+    if (w->window == 0) /* about 100 windows by default, rounded to a whole millisecond */
+        w->window = w->duration / 100 >= FL_MS ? w->duration / 100 / FL_MS * FL_MS : w->duration;
+    if (w->duration / w->window > 10000000) {
+        st = fl_error_set(e, FL_INVALID, "window", "expected a window of at least duration/10^7");
+        goto fail;
+    }
+    st = FL_NOMEM;
+    if (!(w->sim = fl_sim_new(seed)) || !(w->series = fl_series_new(w->window, w->duration)))
+        goto fail;
+    w->h_arrive_server = fl_sim_handler(w->sim, arrive_server, w);
+    w->h_arrive_client = fl_sim_handler(w->sim, arrive_client, w);
+    w->h_timeout = fl_sim_handler(w->sim, on_timeout, w);
+    w->h_sample = fl_sim_handler(w->sim, on_sample, w);
+    if (w->h_sample < 0)
+        goto fail;
+    if ((st = build_zones(w, cJSON_GetObjectItemCaseSensitive(doc, "zones"), e)) ||
+        (st = fl_net_configure(cJSON_GetObjectItemCaseSensitive(doc, "links"),
+                               (const char *const *)w->zones, w->nzones, seed, &w->net, e)) ||
+        (st = build_nodes(w, cJSON_GetObjectItemCaseSensitive(doc, "nodes"), e)))
+        goto fail;
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
+    if (!cJSON_IsArray(wls) || cJSON_GetArraySize(wls) == 0) {
+        char got[64];
+        fl_cfg_describe(wls, got, sizeof got);
+        st = fl_error_set(e, FL_INVALID, "workloads",
+                          "expected a non-empty array of workloads, got %s", got);
+        goto fail;
+    }
+    st = FL_NOMEM;
+    if (!(w->wls = fl_calloc((size_t)cJSON_GetArraySize(wls), sizeof *w->wls)))
+        goto fail;
+    int i = 0;
+    for (const cJSON *wc = wls->child; wc; wc = wc->next, i++) {
+        char path[64];
+        fl_cfg_index(path, sizeof path, "workloads", i);
+        st = fl_workload_configure(w, (uint32_t)i, &w->wls[i], wc, path, e);
+        if (w->wls[i])
+            w->nwls = (uint32_t)i + 1;
+        if (st)
+            goto fail;
+        for (int j = 0; j < i; j++)
+            if (strcmp(fl_workload_name(w->wls[j]), fl_workload_name(w->wls[i])) == 0) {
+                char p[96];
+                st = fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "name"),
+                                  "duplicate workload name \"%s\"", fl_workload_name(w->wls[i]));
+                goto fail;
+            }
+    }
+    *out = w;
+    return FL_OK;
+fail:
+    if (st == FL_NOMEM && e->status != FL_NOMEM)
+        fl_error_set(e, FL_NOMEM, NULL, "out of memory while building the model");
+    fl_world_free(w);
+    return st;
+}
+
+fl_status fl_world_run(fl_world *w)
+{
+    fl_status st;
+    for (uint32_t i = 0; i < w->nwls; i++)
+        if ((st = fl_workload_start(w, w->wls[i])))
+            return st;
+    if ((st = fl_sim_at(w->sim, w->window < w->duration ? w->window : w->duration, w->h_sample,
+                        0)))
+        return st;
+    return fl_sim_run(w->sim, w->duration);
+}
+
+void fl_world_report(fl_world *w, cJSON *summary)
+{
+    cJSON *wls = cJSON_AddObjectToObject(summary, "workloads");
+    uint64_t issued = 0, ended = 0, inflight = 0;
+    for (uint32_t i = 0; i < w->nwls; i++) {
+        cJSON *o = cJSON_AddObjectToObject(wls, fl_workload_name(w->wls[i]));
+        fl_workload_report(w, w->wls[i], o);
+        uint64_t a, b, c;
+        fl_workload_counts(w->wls[i], &a, &b, &c);
+        issued += a;
+        ended += b;
+        inflight += c;
+    }
+    cJSON *nodes = cJSON_AddObjectToObject(summary, "nodes");
+    for (uint32_t i = 0; i < w->ncomps; i++) {
+        cJSON *o = cJSON_AddObjectToObject(nodes, w->comps[i]->name);
+        cJSON_AddStringToObject(o, "kind", w->comps[i]->ops->kind);
+        w->comps[i]->ops->report(w, w->comps[i], o);
+    }
+    cJSON *checks = cJSON_AddObjectToObject(summary, "checks");
+    cJSON *cons = cJSON_AddObjectToObject(checks, "conservation");
+    cJSON_AddNumberToObject(cons, "issued", (double)issued);
+    cJSON_AddNumberToObject(cons, "ended", (double)ended);
+    cJSON_AddNumberToObject(cons, "in_flight", (double)inflight);
+    cJSON_AddBoolToObject(cons, "ok", issued == ended + inflight);
+}

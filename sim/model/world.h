@@ -1,0 +1,162 @@
+/* The simulated world: components (nodes), workloads, the network and the requests that
+ * flow between them, all driven by one fl_sim.
+ *
+ * Requests live in one pool and are named by index (the pool may grow, so pointers into it
+ * are never kept across a call that can allocate). A request is freed only when both its
+ * client and the component serving it are done with it: a client may give up (timeout)
+ * while the server is still working, which is exactly the wasted work users want to see.
+ *
+ * Component kinds are ops tables (registry.c lists them). Each kind configures itself
+ * from its JSON object through core/cfg.h, so its errors carry their JSON path. */
+#ifndef FL_MODEL_WORLD_H
+#define FL_MODEL_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include <faultline/dist.h>
+#include <faultline/hist.h>
+#include <faultline/rng.h>
+#include <faultline/series.h>
+#include <faultline/sim.h>
+
+#include "core/stats.h"
+#include "net/link.h"
+
+typedef struct fl_world fl_world;
+typedef struct fl_component fl_component;
+typedef struct fl_workload fl_workload;
+
+#define FL_NONE UINT32_MAX
+
+/* Why a request ended. OK first; the rest are errors, counted by cause. */
+#define FL_OUTCOME_TABLE(X)                                                          \
+    X(OK, "ok")                                                                      \
+    X(TIMEOUT, "timeout")       /* the client's per-request timeout fired */          \
+    X(REJECTED, "rejected")     /* the server's queue was full */                     \
+    X(EXPIRED, "expired")       /* waited longer than the queue's max wait */         \
+    X(CRASHED, "crashed")       /* the server crashed with the request on it */
+
+typedef enum fl_outcome {
+#define FL__OUT(n, s) FL_OUT_##n,
+    FL_OUTCOME_TABLE(FL__OUT)
+#undef FL__OUT
+    FL_OUT_COUNT
+} fl_outcome;
+
+const char *fl_outcome_name(fl_outcome o);
+
+typedef struct fl_req {
+    fl_time t_issue;   /* client sent it */
+    fl_time t_arrive;  /* reached the server */
+    fl_time t_start;   /* service began */
+    fl_timer timeout;  /* client's timeout timer, or FL_TIMER_NONE */
+    uint32_t wl;       /* issuing workload */
+    uint32_t target;   /* serving component */
+    uint32_t next;     /* free list / queue link */
+    uint8_t client_done;
+    uint8_t server_done;
+    uint8_t outcome;   /* fl_outcome the server decided */
+    uint8_t op;        /* operation index within the workload's mix */
+} fl_req;
+
+typedef struct fl_component_ops {
+    const char *kind;
+    const char *about;              /* one line for `faultline list --kinds` and docs */
+    const char *const *keys;        /* accepted keys (besides name, kind, zone) */
+    /* Reads the JSON object; allocates c->state. On error returns a status with e->path. */
+    fl_status (*configure)(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
+                           fl_error *e);
+    /* A request arrived over the network. The component must eventually call
+     * fl_world_reply (or fail it with an outcome). */
+    void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
+    /* Called once at the end of the run: adds this component's figures to `out`. */
+    void (*report)(fl_world *w, fl_component *c, cJSON *out);
+    /* Called at the end of every window [t, t + window): records gauges into the series. */
+    void (*sample)(fl_world *w, fl_component *c, fl_time t);
+    void (*destroy)(fl_component *c);
+} fl_component_ops;
+
+struct fl_component {
+    const fl_component_ops *ops;
+    char *name;
+    uint32_t index;
+    int zone;     /* index into the world's zones, -1 when none */
+    void *state;  /* owned by the kind */
+};
+
+/* The registry of component kinds. */
+const fl_component_ops *fl_kind_find(const char *kind);
+/* NULL-terminated list of kind names, for messages and --help. */
+const char *const *fl_kind_names(void);
+
+struct fl_world {
+    fl_sim *sim;
+    uint64_t seed;
+    fl_time duration, window, warmup;
+    fl_series *series;
+
+    char **zones;
+    int nzones;
+
+    fl_component **comps;
+    uint32_t ncomps;
+    fl_workload **wls;
+    uint32_t nwls;
+    fl_net *net;
+
+    fl_req *reqs;
+    uint32_t nreqs, reqs_cap, req_free;
+    uint64_t reqs_live;
+
+    int h_arrive_server; /* request reaches its component */
+    int h_arrive_client; /* reply reaches its workload */
+    int h_timeout;       /* client timeout */
+    int h_sample;        /* end of a series window */
+};
+
+/* Builds the world described by a scenario document (after variant and overrides).
+ * On success *out is owned by the caller (fl_world_free). */
+fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e);
+void fl_world_free(fl_world *w);
+/* Runs to the end of the scenario's duration (or a limit). */
+fl_status fl_world_run(fl_world *w);
+/* Adds every figure to `summary` (workloads, nodes, checks). */
+void fl_world_report(fl_world *w, cJSON *summary);
+
+/* Seeds a stream for a component: the run seed and "kind/name/purpose". */
+void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char *purpose);
+
+/* Request pool. fl_req_new returns FL_NONE on allocation failure. */
+uint32_t fl_req_new(fl_world *w);
+static inline fl_req *fl_req_at(fl_world *w, uint32_t id) { return &w->reqs[id]; }
+/* Marks the server side done; frees the request when the client is done too. */
+void fl_req_server_done(fl_world *w, uint32_t id);
+void fl_req_client_done(fl_world *w, uint32_t id);
+
+/* Sends request id from its workload to its target over the network. */
+void fl_world_send(fl_world *w, uint32_t id);
+/* The server answers request id with an outcome: the reply travels back to the client,
+ * and the server side is done with it. */
+void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o);
+
+/* Workloads (workload.c). */
+/* Reads workloads[index]; *out is set (and owned by the world) even on error. */
+fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
+                                const cJSON *cfg, const char *path, fl_error *e);
+int fl_workload_zone(const fl_workload *wl);
+fl_status fl_workload_start(fl_world *w, fl_workload *wl);
+void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id);
+void fl_workload_on_timeout(fl_world *w, fl_workload *wl, uint32_t id);
+void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out);
+void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t);
+const char *fl_workload_name(const fl_workload *wl);
+/* Requests issued and still unanswered at the end (conservation check). */
+void fl_workload_counts(const fl_workload *wl, uint64_t *issued, uint64_t *ended,
+                        uint64_t *in_flight);
+void fl_workload_free(fl_workload *wl);
+
+/* Component kinds (one file each). */
+extern const fl_component_ops fl_service_ops;
+
+#endif

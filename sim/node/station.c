@@ -1,0 +1,286 @@
+/* Queueing station: see station.h.
+ *
+ * The queue is a ring buffer of (id, arrival) that doubles when full, so steady state
+ * allocates nothing. Service completions are fire-and-forget events whose arg is the worker
+ * slot; a worker's slot holds the item it serves. */
+#include "node/station.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+typedef struct qitem {
+    uint32_t id;
+    fl_time arrive;
+} qitem;
+
+typedef struct worker {
+    uint32_t id;
+    fl_time arrive, start;
+} worker;
+
+struct fl_station {
+    fl_sim *sim;
+    fl_station_cfg cfg;
+    const fl_station_ops *ops;
+    void *ctx;
+    int h_done;
+
+    qitem *ring;
+    uint64_t head, len, cap; /* cap is a power of two */
+
+    worker *workers;
+    int *idle; /* stack of idle worker slots */
+    int nidle;
+
+    /* Measured figures (only over [stats_from, stats_to)). */
+    uint64_t received, served, rejected, expired, waited;
+    fl_level in_system, busy, queue;
+    fl_batch sojourn_b, wait_b, pwait_b;
+    fl_hist *sojourn, *wait;
+    uint64_t window_max; /* most items present since the last sample */
+};
+
+static inline bool measured(const fl_station *s, fl_time t)
+{
+    return t >= s->cfg.stats_from && t < s->cfg.stats_to;
+}
+
+static void levels(fl_station *s, fl_time now)
+{
+    double q = (double)s->len, b = (double)(s->cfg.workers - s->nidle);
+    uint64_t n = s->len + (uint64_t)(s->cfg.workers - s->nidle);
+    if (n > s->window_max)
+        s->window_max = n;
+    fl_level_set(&s->in_system, now, q + b);
+    fl_level_set(&s->queue, now, q);
+    fl_level_set(&s->busy, now, b);
+}
+
+static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
+{
+    int w = s->idle[--s->nidle];
+    s->workers[w] = (worker){id, arrive, now};
+    fl_time d = s->ops->service_time(s->ctx, id);
+    fl_sim_after(s->sim, d, s->h_done, (uint64_t)w);
+    if (measured(s, arrive)) {
+        fl_time wait = now - arrive;
+        fl_hist_record(s->wait, wait);
+        fl_batch_add(&s->wait_b, now, fl_time_to_ms(wait));
+        fl_batch_add(&s->pwait_b, now, wait > 0 ? 1.0 : 0.0);
+        if (wait > 0)
+            s->waited++;
+    }
+}
+
+/* Takes the next waiting item (LIFO or FIFO); drops expired ones. Returns false when the
+ * queue has nothing servable. */
+static bool take(fl_station *s, qitem *out, fl_time now)
+{
+    while (s->len) {
+        uint64_t mask = s->cap - 1;
+        if (s->cfg.lifo)
+            *out = s->ring[(s->head + s->len - 1) & mask];
+        else {
+            *out = s->ring[s->head];
+            s->head = (s->head + 1) & mask;
+        }
+        s->len--;
+        if (s->cfg.max_wait > 0 && now - out->arrive > s->cfg.max_wait) {
+            if (measured(s, out->arrive))
+                s->expired++;
+            s->ops->done(s->ctx, out->id, FL_STATION_EXPIRED, out->arrive, -1);
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    fl_station *s = ctx;
+    fl_time now = fl_sim_now(sim);
+    worker wk = s->workers[arg];
+    s->idle[s->nidle++] = (int)arg;
+    qitem next;
+    if (take(s, &next, now))
+        start_service(s, next.id, next.arrive, now);
+    levels(s, now);
+    if (measured(s, wk.arrive)) {
+        s->served++;
+        fl_time soj = now - wk.arrive;
+        fl_hist_record(s->sojourn, soj);
+        fl_batch_add(&s->sojourn_b, now, fl_time_to_ms(soj));
+    }
+    s->ops->done(s->ctx, wk.id, FL_STATION_SERVED, wk.arrive, wk.start);
+}
+
+fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_station_ops *ops,
+                           void *ctx)
+{
+    if (cfg->workers < 1)
+        return NULL;
+    fl_station *s = fl_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->sim = sim;
+    s->cfg = *cfg;
+    s->ops = ops;
+    s->ctx = ctx;
+    s->cap = 16;
+    s->ring = fl_malloc(s->cap * sizeof *s->ring);
+    s->workers = fl_calloc((size_t)cfg->workers, sizeof *s->workers);
+    s->idle = fl_malloc((size_t)cfg->workers * sizeof *s->idle);
+    s->sojourn = fl_hist_new();
+    s->wait = fl_hist_new();
+    s->h_done = fl_sim_handler(sim, on_done, s);
+    if (!s->ring || !s->workers || !s->idle || !s->sojourn || !s->wait || s->h_done < 0) {
+        fl_station_free(s);
+        return NULL;
+    }
+    for (int i = 0; i < cfg->workers; i++)
+        s->idle[i] = cfg->workers - 1 - i; /* slot 0 is taken first */
+    s->nidle = cfg->workers;
+    fl_level_init(&s->in_system, cfg->stats_from, cfg->stats_to, 32);
+    fl_level_init(&s->busy, cfg->stats_from, cfg->stats_to, 32);
+    fl_level_init(&s->queue, cfg->stats_from, cfg->stats_to, 32);
+    fl_batch_init(&s->sojourn_b, cfg->stats_from, cfg->stats_to, 32);
+    fl_batch_init(&s->wait_b, cfg->stats_from, cfg->stats_to, 32);
+    fl_batch_init(&s->pwait_b, cfg->stats_from, cfg->stats_to, 32);
+    return s;
+}
+
+void fl_station_free(fl_station *s)
+{
+    if (!s)
+        return;
+    fl_free(s->ring);
+    fl_free(s->workers);
+    fl_free(s->idle);
+    fl_hist_free(s->sojourn);
+    fl_hist_free(s->wait);
+    fl_free(s);
+}
+
+static int grow(fl_station *s)
+{
+    uint64_t ncap = s->cap * 2;
+    qitem *r = fl_malloc(ncap * sizeof *r);
+    if (!r)
+        return -1;
+    for (uint64_t i = 0; i < s->len; i++)
+        r[i] = s->ring[(s->head + i) & (s->cap - 1)];
+    fl_free(s->ring);
+    s->ring = r;
+    s->head = 0;
+    s->cap = ncap;
+    return 0;
+}
+
+fl_status fl_station_arrive(fl_station *s, uint32_t id)
+{
+    fl_time now = fl_sim_now(s->sim);
+    if (measured(s, now))
+        s->received++;
+    if (s->nidle > 0) {
+        start_service(s, id, now, now);
+        levels(s, now);
+        return FL_OK;
+    }
+    if (s->cfg.capacity && s->len >= s->cfg.capacity) {
+        if (measured(s, now))
+            s->rejected++;
+        s->ops->done(s->ctx, id, FL_STATION_REJECTED, now, -1);
+        return FL_OK;
+    }
+    if (s->len == s->cap && grow(s) != 0) {
+        if (measured(s, now))
+            s->rejected++;
+        s->ops->done(s->ctx, id, FL_STATION_REJECTED, now, -1);
+        return FL_NOMEM;
+    }
+    s->ring[(s->head + s->len) & (s->cap - 1)] = (qitem){id, now};
+    s->len++;
+    levels(s, now);
+    return FL_OK;
+}
+
+void fl_station_sample(fl_station *s, uint64_t *in_system_max, int *busy)
+{
+    *in_system_max = s->window_max;
+    *busy = s->cfg.workers - s->nidle;
+    s->window_max = s->len + (uint64_t)*busy;
+}
+
+uint64_t fl_station_queued(const fl_station *s) { return s->len; }
+int fl_station_busy(const fl_station *s) { return s->cfg.workers - s->nidle; }
+
+static void add_ci(cJSON *out, const char *name, double v, double hw95, double hw999)
+{
+    char key[64];
+    cJSON_AddNumberToObject(out, name, v);
+    if (isfinite(hw95)) {
+        snprintf(key, sizeof key, "%s_ci95", name);
+        cJSON_AddNumberToObject(out, key, hw95);
+        snprintf(key, sizeof key, "%s_ci999", name);
+        cJSON_AddNumberToObject(out, key, hw999);
+    }
+}
+
+void fl_report_latency(cJSON *out, const char *name, const fl_hist *h, const fl_batch *b)
+{
+    cJSON *o = cJSON_AddObjectToObject(out, name);
+    cJSON_AddNumberToObject(o, "count", (double)fl_hist_count(h));
+    if (b)
+        add_ci(o, "mean", fl_hist_mean(h) / 1e6, fl_batch_halfwidth(b, 0.95),
+               fl_batch_halfwidth(b, 0.999));
+    else
+        cJSON_AddNumberToObject(o, "mean", fl_hist_mean(h) / 1e6);
+    static const struct {
+        const char *k;
+        double q;
+    } qs[] = {{"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"p999", 0.999}};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        cJSON_AddNumberToObject(o, qs[i].k, (double)fl_hist_quantile(h, qs[i].q) / 1e6);
+    cJSON_AddNumberToObject(o, "max", (double)fl_hist_max(h) / 1e6);
+}
+
+void fl_station_report(fl_station *s, fl_time end, cJSON *out)
+{
+    fl_time to = end < s->cfg.stats_to ? end : s->cfg.stats_to;
+    fl_level_finish(&s->in_system, to);
+    fl_level_finish(&s->busy, to);
+    fl_level_finish(&s->queue, to);
+    double span = fl_time_to_s(to - s->cfg.stats_from);
+    cJSON_AddNumberToObject(out, "workers", s->cfg.workers);
+    cJSON_AddNumberToObject(out, "received", (double)s->received);
+    cJSON_AddNumberToObject(out, "served", (double)s->served);
+    cJSON_AddNumberToObject(out, "rejected", (double)s->rejected);
+    cJSON_AddNumberToObject(out, "expired", (double)s->expired);
+    double w = s->cfg.workers;
+    add_ci(out, "utilisation", fl_level_mean(&s->busy) / w, fl_level_halfwidth(&s->busy, 0.95) / w,
+           fl_level_halfwidth(&s->busy, 0.999) / w);
+    add_ci(out, "in_system_mean", fl_level_mean(&s->in_system),
+           fl_level_halfwidth(&s->in_system, 0.95), fl_level_halfwidth(&s->in_system, 0.999));
+    add_ci(out, "queue_mean", fl_level_mean(&s->queue), fl_level_halfwidth(&s->queue, 0.95),
+           fl_level_halfwidth(&s->queue, 0.999));
+    fl_report_latency(out, "sojourn_ms", s->sojourn, &s->sojourn_b);
+    fl_report_latency(out, "wait_ms", s->wait, &s->wait_b);
+    add_ci(out, "p_wait", fl_batch_mean(&s->pwait_b), fl_batch_halfwidth(&s->pwait_b, 0.95),
+           fl_batch_halfwidth(&s->pwait_b, 0.999));
+    /* Little's law: L = lambda * W over the measured window. Both sides are measured
+     * independently (a time integral vs. per-item sojourns), so agreement is a check on
+     * the engine's bookkeeping; end effects make them differ by O(items in system / n). */
+    double L = fl_level_mean(&s->in_system);
+    double lambda = span > 0 ? (double)s->served / span : 0;
+    double W = fl_hist_mean(s->sojourn) / 1e9;
+    double lw = lambda * W;
+    cJSON *ll = cJSON_AddObjectToObject(out, "littles_law");
+    cJSON_AddNumberToObject(ll, "L", L);
+    cJSON_AddNumberToObject(ll, "lambda_W", lw);
+    double rel = L > 0 ? fabs(L - lw) / L : 0;
+    cJSON_AddNumberToObject(ll, "rel_diff", rel);
+}

@@ -1,0 +1,101 @@
+/* The compact table `faultline run` prints: read back from the summary, so the screen and
+ * summary.json can never disagree. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario/result_int.h"
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void fmt_ms(char *buf, size_t n, double ms)
+{
+    if (isnan(ms))
+        snprintf(buf, n, "-");
+    else if (ms >= 1000)
+        snprintf(buf, n, "%.3gs", ms / 1000);
+    else if (ms >= 1)
+        snprintf(buf, n, "%.3gms", ms);
+    else
+        snprintf(buf, n, "%.3gus", ms * 1000);
+}
+
+static void latency_row(FILE *f, const char *label, const cJSON *lat)
+{
+    static const char *const keys[] = {"mean", "p50", "p90", "p99", "p999", "max"};
+    char cell[32];
+    fprintf(f, "  %-22s", label);
+    for (size_t i = 0; i < 6; i++) {
+        fmt_ms(cell, sizeof cell, num(lat, keys[i]));
+        fprintf(f, " %9s", cell);
+    }
+    fputc('\n', f);
+}
+
+void fl_result_print(const fl_result *r, FILE *f)
+{
+    const cJSON *s = r->summary;
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s, "scenario");
+    const cJSON *var = cJSON_GetObjectItemCaseSensitive(s, "variant");
+    fprintf(f, "%s [%s] seed %.0f: %.6g s simulated, %.0f events, hash %s%s\n",
+            sc->valuestring, var->valuestring, num(s, "seed"), num(s, "simulated_s"),
+            num(s, "events"), cJSON_GetObjectItemCaseSensitive(s, "event_hash")->valuestring,
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "complete")) ? "" : " (INCOMPLETE)");
+    fprintf(f, "\nlatency                     mean       p50       p90       p99     p99.9       max\n");
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(s, "workloads");
+    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next)
+        latency_row(f, w->string, cJSON_GetObjectItemCaseSensitive(w, "latency_ms"));
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(s, "nodes");
+    for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
+        const cJSON *soj = cJSON_GetObjectItemCaseSensitive(n, "sojourn_ms");
+        if (soj) {
+            char label[64];
+            snprintf(label, sizeof label, "%.14s (at node)", n->string);
+            latency_row(f, label, soj);
+        }
+    }
+    fprintf(f, "\nworkload            throughput/s   goodput/s    errors  (by cause)\n");
+    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
+        fprintf(f, "  %-18s %12.6g %11.6g %9.0f ", w->string, num(w, "throughput_per_s"),
+                num(w, "goodput_per_s"), num(w, "errors"));
+        const cJSON *by = cJSON_GetObjectItemCaseSensitive(w, "errors_by_cause");
+        int any = 0;
+        for (const cJSON *c = by ? by->child : NULL; c; c = c->next)
+            if (c->valuedouble > 0)
+                fprintf(f, " %s=%.0f", c->string, c->valuedouble), any = 1;
+        fprintf(f, "%s\n", any ? "" : " -");
+    }
+    fprintf(f, "\nnode                utilisation  mean in system   Little's law (L vs lambda*W)\n");
+    for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
+        const cJSON *ll = cJSON_GetObjectItemCaseSensitive(n, "littles_law");
+        fprintf(f, "  %-18s %11.4g %15.5g   %.5g vs %.5g (%.2f%%)\n", n->string,
+                num(n, "utilisation"), num(n, "in_system_mean"), num(ll, "L"),
+                num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+    }
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(s, "expectations");
+    if (cJSON_GetArraySize(ex) > 0) {
+        fprintf(f, "\nexpectations (%s)\n", var->valuestring);
+        for (const cJSON *x = ex->child; x; x = x->next) {
+            const cJSON *act = cJSON_GetObjectItemCaseSensitive(x, "actual");
+            const cJSON *err = cJSON_GetObjectItemCaseSensitive(x, "error");
+            char actual[64];
+            if (cJSON_IsNumber(act))
+                snprintf(actual, sizeof actual, "%.6g", act->valuedouble);
+            else if (cJSON_IsBool(act))
+                snprintf(actual, sizeof actual, "%s", cJSON_IsTrue(act) ? "true" : "false");
+            else
+                snprintf(actual, sizeof actual, "%s", err ? err->valuestring : "?");
+            double ci = num(x, "ci999");
+            fprintf(f, "  %s  %s %s: got %s", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass")) ? "PASS" : "FAIL",
+                    cJSON_GetObjectItemCaseSensitive(x, "figure")->valuestring,
+                    cJSON_GetObjectItemCaseSensitive(x, "expect")->valuestring, actual);
+            if (!isnan(ci))
+                fprintf(f, " +- %.3g (99.9%% CI)", ci);
+            fputc('\n', f);
+        }
+    }
+}

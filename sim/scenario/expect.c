@@ -1,0 +1,205 @@
+/* Expectations: what a variant's run must show, checked against its summary.
+ *
+ *   "expect": {"baseline": {"nodes.server.sojourn_ms.mean": "~ 2.0",
+ *                           "workloads.users.errors": "== 0"}}
+ *
+ * A figure is named by its path in summary.json. Operators: == != < <= > >= with a number
+ * (or true/false for == and !=), "in [a, b]" (inclusive), and "~ x": x lies within the
+ * figure's 99.9% confidence interval, read from the sibling figure "<name>_ci999" (batch
+ * means over the run). The wide level keeps false alarms rare (0.1% per check) when the
+ * suite runs many seeds; a model error of a few percent still shows on a long run. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cfg.h"
+#include "scenario/scenario_int.h"
+
+typedef enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NEAR } op;
+
+typedef struct expectation {
+    op op;
+    double a, b;
+    int is_bool;
+} expectation;
+
+static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">=", "in", "~"};
+
+static int parse_num(const char **p, double *out)
+{
+    char *end;
+    while (**p == ' ')
+        (*p)++;
+    *out = strtod(*p, &end);
+    if (end == *p || !isfinite(*out))
+        return -1;
+    *p = end;
+    return 0;
+}
+
+static int parse(const char *s, expectation *x)
+{
+    const char *p = s;
+    memset(x, 0, sizeof *x);
+    while (*p == ' ')
+        p++;
+    static const struct {
+        const char *t;
+        op o;
+    } ops[] = {{"==", OP_EQ}, {"!=", OP_NE}, {"<=", OP_LE}, {">=", OP_GE}, {"<", OP_LT},
+               {">", OP_GT},  {"~", OP_NEAR}, {"in", OP_IN}};
+    size_t i;
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strncmp(p, ops[i].t, strlen(ops[i].t)) == 0)
+            break;
+    if (i == sizeof ops / sizeof ops[0])
+        return -1;
+    x->op = ops[i].o;
+    p += strlen(ops[i].t);
+    while (*p == ' ')
+        p++;
+    if (x->op == OP_IN) {
+        if (*p++ != '[' || parse_num(&p, &x->a))
+            return -1;
+        while (*p == ' ')
+            p++;
+        if (*p++ != ',' || parse_num(&p, &x->b))
+            return -1;
+        while (*p == ' ')
+            p++;
+        if (*p++ != ']' || x->a > x->b)
+            return -1;
+    } else if ((x->op == OP_EQ || x->op == OP_NE) &&
+               (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0)) {
+        x->is_bool = 1;
+        x->a = p[0] == 't';
+        p += p[0] == 't' ? 4 : 5;
+    } else if (parse_num(&p, &x->a))
+        return -1;
+    while (*p == ' ')
+        p++;
+    return *p ? -1 : 0;
+}
+
+fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e)
+{
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
+    if (!ex)
+        return FL_OK;
+    fl_status st;
+    if ((st = fl_cfg_object(ex, "expect", e)))
+        return st;
+    const char *names[66];
+    size_t k = 0;
+    names[k++] = "baseline";
+    for (size_t i = 0; i < sc->nvariants && k < 65; i++)
+        names[k++] = sc->variant_names[i];
+    names[k] = NULL;
+    for (const cJSON *v = ex->child; v; v = v->next) {
+        char p[300];
+        fl_cfg_join(p, sizeof p, "expect", v->string);
+        if (!fl_scenario_has_variant(sc, v->string)) {
+            const char *s = fl_cfg_suggest(v->string, names);
+            return fl_error_set(e, FL_UNKNOWN, p, "no variant named \"%s\"%s%s%s", v->string,
+                                s ? " (did you mean \"" : " (declare it under \"variants\")",
+                                s ? s : "", s ? "\"?)" : "");
+        }
+        if ((st = fl_cfg_object(v, p, e)))
+            return st;
+        for (const cJSON *x = v->child; x; x = x->next) {
+            char xp[600];
+            fl_cfg_join(xp, sizeof xp, p, x->string);
+            expectation xe;
+            if (!cJSON_IsString(x) || parse(x->valuestring, &xe) != 0) {
+                char got[64];
+                fl_cfg_describe(x, got, sizeof got);
+                return fl_error_set(e, FL_INVALID, xp,
+                                    "expected a check such as \"> 0\", \"== 0\", \"in [1, 2]\" or "
+                                    "\"~ 2.5\", got %s",
+                                    got);
+            }
+        }
+    }
+    return FL_OK;
+}
+
+/* The summary figure at a dotted path; keys may contain dots, so try the longest key
+ * first at every level. */
+static const cJSON *lookup(const cJSON *o, const char *path)
+{
+    if (!*path)
+        return o;
+    if (!cJSON_IsObject(o))
+        return NULL;
+    const cJSON *best = NULL;
+    size_t best_len = 0;
+    for (const cJSON *it = o->child; it; it = it->next) {
+        size_t l = strlen(it->string);
+        if (l > best_len && strncmp(path, it->string, l) == 0 &&
+            (path[l] == 0 || path[l] == '.')) {
+            const cJSON *r = lookup(it, path[l] ? path + l + 1 : path + l);
+            if (r) {
+                best = r;
+                best_len = l;
+            }
+        }
+    }
+    return best;
+}
+
+int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, int *stated)
+{
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
+    const cJSON *v = ex ? cJSON_GetObjectItemCaseSensitive(ex, variant) : NULL;
+    cJSON *list = cJSON_AddArrayToObject(summary, "expectations");
+    int failed = 0, n = 0;
+    for (const cJSON *x = v ? v->child : NULL; x; x = x->next) {
+        expectation xe;
+        if (parse(x->valuestring, &xe) != 0)
+            continue; /* validated at load */
+        n++;
+        const cJSON *fig = lookup(summary, x->string);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddItemToArray(list, r);
+        cJSON_AddStringToObject(r, "figure", x->string);
+        cJSON_AddStringToObject(r, "expect", x->valuestring);
+        int pass = 0;
+        if (!fig || !(cJSON_IsNumber(fig) || cJSON_IsBool(fig))) {
+            cJSON_AddStringToObject(r, "error", fig ? "not a number" : "no such figure in the summary");
+        } else {
+            double val = cJSON_IsBool(fig) ? (double)cJSON_IsTrue(fig) : fig->valuedouble;
+            if (cJSON_IsBool(fig))
+                cJSON_AddBoolToObject(r, "actual", cJSON_IsTrue(fig));
+            else
+                cJSON_AddNumberToObject(r, "actual", val);
+            switch (xe.op) {
+            case OP_EQ: pass = val == xe.a; break;
+            case OP_NE: pass = val != xe.a; break;
+            case OP_LT: pass = val < xe.a; break;
+            case OP_LE: pass = val <= xe.a; break;
+            case OP_GT: pass = val > xe.a; break;
+            case OP_GE: pass = val >= xe.a; break;
+            case OP_IN: pass = val >= xe.a && val <= xe.b; break;
+            case OP_NEAR: {
+                char ci[600];
+                snprintf(ci, sizeof ci, "%s_ci999", x->string);
+                const cJSON *hw = lookup(summary, ci);
+                if (!cJSON_IsNumber(hw)) {
+                    cJSON_AddStringToObject(r, "error", "no confidence interval for this figure");
+                    break;
+                }
+                cJSON_AddNumberToObject(r, "ci999", hw->valuedouble);
+                pass = fabs(val - xe.a) <= hw->valuedouble;
+                break;
+            }
+            }
+        }
+        cJSON_AddBoolToObject(r, "pass", pass);
+        failed += !pass;
+    }
+    (void)op_text;
+    *stated = n;
+    cJSON_AddStringToObject(summary, "verdict", n == 0 ? "none" : failed ? "fail" : "pass");
+    return failed;
+}

@@ -1,0 +1,131 @@
+/* One run: instance the document (variant, overrides), build the world, run it, collect
+ * the summary and check the expectations. Nothing here reads the wall clock: the summary
+ * is a pure function of the inputs. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "fl_config.h"
+#include "model/world.h"
+#include "scenario/result_int.h"
+#include "scenario/scenario_int.h"
+
+typedef struct progress_ctx {
+    const fl_run_config *cfg;
+    fl_time duration;
+} progress_ctx;
+
+static int on_progress(void *ctx, fl_time now)
+{
+    progress_ctx *p = ctx;
+    return p->cfg->progress(p->cfg->progress_ctx, (double)now / (double)p->duration);
+}
+
+void fl_result_free(fl_result *r)
+{
+    if (!r)
+        return;
+    cJSON_Delete(r->summary);
+    cJSON_free(r->summary_text);
+    fl_series_free(r->series);
+    fl_free(r->events);
+    fl_free(r);
+}
+
+const char *fl_result_summary(const fl_result *r) { return r->summary_text; }
+
+int fl_result_expectations(const fl_result *r, int *failed)
+{
+    *failed = r->failed;
+    return r->stated;
+}
+
+static char *event_lines(const fl_world *w, const char *variant, fl_status st)
+{
+    char *buf = fl_malloc(1024);
+    if (!buf)
+        return NULL;
+    int n = snprintf(buf, 1024, "{\"t_s\":0,\"event\":\"run-start\",\"variant\":\"%s\"}\n",
+                     variant);
+    if (w->warmup > 0)
+        n += snprintf(buf + n, 1024 - (size_t)n,
+                      "{\"t_s\":%.9g,\"event\":\"warmup-end\"}\n", fl_time_to_s(w->warmup));
+    snprintf(buf + n, 1024 - (size_t)n, "{\"t_s\":%.9g,\"event\":\"%s\"}\n",
+             fl_time_to_s(fl_sim_now(w->sim)),
+             st == FL_OK ? "run-end" : st == FL_LIMIT ? "stopped-event-limit" : "interrupted");
+    return buf;
+}
+
+fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **out, fl_error *e)
+{
+    *out = NULL;
+    fl_error_clear(e);
+    const char *variant = cfg->variant ? cfg->variant : "baseline";
+    uint64_t seed = cfg->seed_given ? cfg->seed : fl_scenario_seed(sc);
+    cJSON *doc = NULL;
+    fl_world *w = NULL;
+    fl_result *r = NULL;
+    fl_status st = fl__scenario_instance(sc, variant, cfg->sets, cfg->nsets, &doc, e);
+    if (st)
+        return st;
+    if ((st = fl_world_build(doc, seed, &w, e))) {
+        if (cfg->nsets && !e->file[0])
+            snprintf(e->file, sizeof e->file, "--set");
+        else if (e->line == 0)
+            fl__scenario_locate(sc, e);
+        goto done;
+    }
+    progress_ctx pc = {cfg, w->duration};
+    if (cfg->progress)
+        fl_sim_set_progress(w->sim, 1u << 18, on_progress, &pc);
+    if (cfg->max_events)
+        fl_sim_set_event_limit(w->sim, cfg->max_events);
+    fl_status run_st = fl_world_run(w);
+    if (run_st != FL_OK && run_st != FL_LIMIT && run_st != FL_INTERRUPTED) {
+        st = fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
+        goto done;
+    }
+    st = FL_NOMEM;
+    if (!(r = fl_calloc(1, sizeof *r)) || !(r->summary = cJSON_CreateObject()))
+        goto nomem;
+    cJSON *s = r->summary;
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016" PRIx64, fl_sim_hash(w->sim));
+    cJSON_AddStringToObject(s, "faultline_version", FL_VERSION);
+    cJSON_AddStringToObject(s, "scenario", fl_scenario_name(sc));
+    cJSON_AddStringToObject(s, "title", fl_scenario_title(sc));
+    cJSON_AddStringToObject(s, "variant", variant);
+    cJSON_AddNumberToObject(s, "seed", (double)seed);
+    cJSON *sets = cJSON_AddArrayToObject(s, "overrides");
+    for (size_t i = 0; i < cfg->nsets; i++)
+        cJSON_AddItemToArray(sets, cJSON_CreateString(cfg->sets[i]));
+    cJSON_AddNumberToObject(s, "duration_s", fl_time_to_s(w->duration));
+    cJSON_AddNumberToObject(s, "warmup_s", fl_time_to_s(w->warmup));
+    cJSON_AddNumberToObject(s, "window_s", fl_time_to_s(w->window));
+    cJSON_AddBoolToObject(s, "complete", run_st == FL_OK);
+    if (run_st != FL_OK)
+        cJSON_AddStringToObject(s, "stopped_because",
+                                run_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted");
+    cJSON_AddNumberToObject(s, "simulated_s", fl_time_to_s(fl_sim_now(w->sim)));
+    cJSON_AddNumberToObject(s, "events", (double)fl_sim_events(w->sim));
+    cJSON_AddStringToObject(s, "event_hash", hash);
+    cJSON_AddNumberToObject(s, "pending_max", (double)fl_sim_pending_max(w->sim));
+    fl_world_report(w, s);
+    r->failed = fl__expect_eval(sc, variant, s, &r->stated);
+    if (!(r->summary_text = cJSON_Print(s)) || !(r->events = event_lines(w, variant, run_st)))
+        goto nomem;
+    r->series = w->series; /* the result takes the series over */
+    w->series = NULL;
+    *out = r;
+    r = NULL;
+    st = run_st;
+    goto done;
+nomem:
+    fl_error_set(e, FL_NOMEM, NULL, "out of memory while writing the summary");
+done:
+    fl_result_free(r);
+    fl_world_free(w);
+    cJSON_Delete(doc);
+    return st;
+}

@@ -1,0 +1,667 @@
+/* Loading scenario files: parse, locate, validate, override.
+ *
+ * Errors carry file:line:col. cJSON has no node positions, so positions come from a small
+ * scanner over the original text that walks the same JSON path the error names (keys may
+ * contain dots, e.g. expectation figures, so a key matches the longest path prefix).
+ * Values from `--set` have no position in the file: their errors name "--set" instead. */
+#include "scenario/scenario_int.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+#include "model/world.h"
+
+#define FL_FORMAT_VERSION 1
+#define FL_MAX_FILE (64L << 20)
+
+static const char *const top_keys[] = {"faultline", "name", "title", "story", "references",
+                                       "duration", "window", "warmup", "seed", "zones",
+                                       "nodes", "links", "workloads", "variants", "expect",
+                                       NULL};
+static const char *const variant_keys[] = {"about", "set", NULL};
+
+/* ---- positions ------------------------------------------------------------------------ */
+
+typedef struct scan {
+    const char *p, *end;
+} scan;
+
+static void skip_ws(scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+/* Skips a string starting at '"'; copies up to n-1 bytes of its raw content into buf. */
+static int skip_string(scan *s, char *buf, size_t n)
+{
+    size_t k = 0;
+    s->p++;
+    while (s->p < s->end && *s->p != '"') {
+        if (*s->p == '\\' && s->p + 1 < s->end) {
+            if (buf && k + 1 < n)
+                buf[k++] = s->p[1];
+            s->p += 2;
+            continue;
+        }
+        if (buf && k + 1 < n)
+            buf[k++] = *s->p;
+        s->p++;
+    }
+    if (buf)
+        buf[k] = 0;
+    if (s->p >= s->end)
+        return -1;
+    s->p++;
+    return 0;
+}
+
+static int skip_value(scan *s, int depth);
+
+static int skip_container(scan *s, char close, int depth)
+{
+    s->p++;
+    for (;;) {
+        skip_ws(s);
+        if (s->p >= s->end)
+            return -1;
+        if (*s->p == close) {
+            s->p++;
+            return 0;
+        }
+        if (*s->p == ',' || *s->p == ':') {
+            s->p++;
+            continue;
+        }
+        if (skip_value(s, depth + 1))
+            return -1;
+    }
+}
+
+static int skip_value(scan *s, int depth)
+{
+    skip_ws(s);
+    if (s->p >= s->end || depth > 200)
+        return -1;
+    if (*s->p == '"')
+        return skip_string(s, NULL, 0);
+    if (*s->p == '{')
+        return skip_container(s, '}', depth);
+    if (*s->p == '[')
+        return skip_container(s, ']', depth);
+    while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+        s->p++;
+    return 0;
+}
+
+/* Finds the text position of `path` below the value at s->p. Object members resolve to
+ * their key, array elements to the element. */
+static const char *find(scan *s, const char *path, int depth)
+{
+    skip_ws(s);
+    if (!*path)
+        return s->p;
+    if (s->p >= s->end || depth > 200)
+        return NULL;
+    if (*s->p == '[' && *path == '[') {
+        long idx = strtol(path + 1, NULL, 10);
+        const char *rest = strchr(path, ']');
+        if (!rest)
+            return NULL;
+        rest++;
+        s->p++;
+        for (long i = 0;; i++) {
+            skip_ws(s);
+            if (s->p >= s->end || *s->p == ']')
+                return NULL;
+            if (i == idx)
+                return *rest ? find(s, *rest == '.' ? rest + 1 : rest, depth + 1) : s->p;
+            if (skip_value(s, depth + 1))
+                return NULL;
+            skip_ws(s);
+            if (s->p < s->end && *s->p == ',')
+                s->p++;
+        }
+    }
+    if (*s->p != '{')
+        return NULL;
+    s->p++;
+    for (;;) {
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"')
+            return NULL;
+        const char *key_at = s->p;
+        char key[256];
+        if (skip_string(s, key, sizeof key))
+            return NULL;
+        size_t kl = strlen(key);
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ':')
+            s->p++;
+        if (strncmp(path, key, kl) == 0 && (path[kl] == 0 || path[kl] == '.' || path[kl] == '[')) {
+            if (path[kl] == 0)
+                return key_at;
+            const char *r = find(s, path[kl] == '.' ? path + kl + 1 : path + kl, depth + 1);
+            if (r)
+                return r;
+            return key_at; /* the rest is not in the text (e.g. a missing key): point here */
+        }
+        if (skip_value(s, depth + 1))
+            return NULL;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',')
+            s->p++;
+    }
+}
+
+static void set_pos(fl_error *e, const char *text, const char *at)
+{
+    int line = 1, col = 1;
+    for (const char *p = text; p < at; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) /* count characters, not bytes */
+            col++;
+    }
+    e->line = line;
+    e->col = col;
+}
+
+void fl__scenario_locate(const fl_scenario *sc, fl_error *e)
+{
+    snprintf(e->file, sizeof e->file, "%s", sc->file);
+    if (!e->path[0] || !sc->text)
+        return;
+    scan s = {sc->text, sc->text + sc->len};
+    const char *at = find(&s, e->path, 0);
+    if (!at) {
+        /* A missing key: point at its parent object instead. */
+        char parent[256];
+        snprintf(parent, sizeof parent, "%s", e->path);
+        for (;;) {
+            char *dot = strrchr(parent, '.'), *br = strrchr(parent, '[');
+            char *cut = dot > br ? dot : br;
+            if (!cut)
+                break;
+            *cut = 0;
+            s = (scan){sc->text, sc->text + sc->len};
+            if ((at = find(&s, parent, 0)))
+                break;
+        }
+    }
+    if (at)
+        set_pos(e, sc->text, at);
+}
+
+/* ---- overrides ------------------------------------------------------------------------ */
+
+/* Resolves a user path ("nodes.api.workers", "workloads.0.rate") to (parent, key) in doc,
+ * creating the last key if missing. Array elements are named by their "name" or index. */
+static fl_status resolve(cJSON *doc, const char *upath, cJSON **parent, char *last, size_t ln,
+                         fl_error *e)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", upath);
+    cJSON *cur = doc;
+    char *seg = buf, *next;
+    for (;;) {
+        next = strchr(seg, '.');
+        if (next)
+            *next = 0;
+        if (!seg[0])
+            return fl_error_set(e, FL_INVALID, upath, "empty segment in the path");
+        if (!next) {
+            if (cJSON_IsArray(cur))
+                return fl_error_set(e, FL_INVALID, upath,
+                                    "the path ends at an array element; name a field of it");
+            if (!cJSON_IsObject(cur))
+                return fl_error_set(e, FL_INVALID, upath, "\"%s\" is not inside an object", seg);
+            *parent = cur;
+            snprintf(last, ln, "%s", seg);
+            return FL_OK;
+        }
+        cJSON *child = NULL;
+        if (cJSON_IsArray(cur)) {
+            char *endp;
+            long idx = strtol(seg, &endp, 10);
+            if (!*endp && idx >= 0)
+                child = cJSON_GetArrayItem(cur, (int)idx);
+            for (cJSON *it = cur->child; it && !child; it = it->next) {
+                cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+                if (cJSON_IsString(nm) && strcmp(nm->valuestring, seg) == 0)
+                    child = it;
+            }
+            if (!child) {
+                const char *names[64];
+                int k = 0;
+                for (cJSON *it = cur->child; it && k < 63; it = it->next) {
+                    cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+                    if (cJSON_IsString(nm))
+                        names[k++] = nm->valuestring;
+                }
+                names[k] = NULL;
+                const char *s = fl_cfg_suggest(seg, names);
+                return fl_error_set(e, FL_UNKNOWN, upath, "nothing named \"%s\" here%s%s%s", seg,
+                                    s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+            }
+        } else if (cJSON_IsObject(cur)) {
+            child = cJSON_GetObjectItemCaseSensitive(cur, seg);
+            if (!child) {
+                /* Create intermediate objects, so optional sections can be set. */
+                child = cJSON_AddObjectToObject(cur, seg);
+                if (!child)
+                    return FL_NOMEM;
+            }
+        } else
+            return fl_error_set(e, FL_INVALID, upath, "\"%s\" is not inside an object", seg);
+        cur = child;
+        seg = next + 1;
+    }
+}
+
+static fl_status apply(cJSON *doc, const char *upath, cJSON *value, fl_error *e)
+{
+    cJSON *parent = NULL;
+    char last[256];
+    fl_status st = resolve(doc, upath, &parent, last, sizeof last, e);
+    if (st) {
+        cJSON_Delete(value);
+        return st;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(parent, last))
+        cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
+    else
+        cJSON_AddItemToObject(parent, last, value);
+    return FL_OK;
+}
+
+fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
+                                const char *const *sets, size_t nsets, cJSON **out, fl_error *e)
+{
+    *out = NULL;
+    cJSON *doc = cJSON_Duplicate(sc->doc, 1);
+    if (!doc)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    fl_status st = FL_OK;
+    if (variant && strcmp(variant, "baseline") != 0) {
+        cJSON *vs = cJSON_GetObjectItemCaseSensitive(sc->doc, "variants");
+        cJSON *v = vs ? cJSON_GetObjectItemCaseSensitive(vs, variant) : NULL;
+        if (!v) {
+            const char *names[65];
+            size_t k = 0;
+            names[k++] = "baseline";
+            for (size_t i = 0; i < sc->nvariants && k < 64; i++)
+                names[k++] = sc->variant_names[i];
+            names[k] = NULL;
+            const char *s = fl_cfg_suggest(variant, names);
+            char list[512] = "";
+            size_t w = 0;
+            for (size_t i = 0; i < k && w < sizeof list; i++)
+                w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", i ? ", " : "", names[i]);
+            fl_error_set(e, FL_UNKNOWN, NULL, "no variant named \"%s\"%s%s%s; this scenario has: %s",
+                         variant, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "", list);
+            snprintf(e->file, sizeof e->file, "%s", sc->file);
+            cJSON_Delete(doc);
+            return FL_UNKNOWN;
+        }
+        cJSON *set = cJSON_GetObjectItemCaseSensitive(v, "set");
+        for (cJSON *it = set ? set->child : NULL; it; it = it->next) {
+            cJSON *val = cJSON_Duplicate(it, 1);
+            if (!val) {
+                st = FL_NOMEM;
+                break;
+            }
+            if ((st = apply(doc, it->string, val, e))) {
+                char where[300];
+                snprintf(where, sizeof where, "variants.%s.set.%s", variant, it->string);
+                char msg[600];
+                snprintf(msg, sizeof msg, "%s: %s", it->string, e->msg);
+                snprintf(e->msg, sizeof e->msg, "%s", msg);
+                snprintf(e->path, sizeof e->path, "%s", where);
+                fl__scenario_locate(sc, e);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < nsets && !st; i++) {
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i]) {
+            st = fl_error_set(e, FL_USAGE, NULL, "--set %s: expected PATH=VALUE, e.g. --set nodes.api.workers=8", sets[i]);
+            break;
+        }
+        char path[512];
+        snprintf(path, sizeof path, "%.*s", (int)(eq - sets[i]), sets[i]);
+        /* JSON when it parses as JSON (numbers, true, objects), else a plain string. */
+        cJSON *val = cJSON_Parse(eq + 1);
+        if (!val)
+            val = cJSON_CreateString(eq + 1);
+        if (!val) {
+            st = FL_NOMEM;
+            break;
+        }
+        if ((st = apply(doc, path, val, e))) {
+            snprintf(e->file, sizeof e->file, "--set");
+            break;
+        }
+    }
+    if (st) {
+        if (st == FL_NOMEM)
+            fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        cJSON_Delete(doc);
+        return st;
+    }
+    *out = doc;
+    return FL_OK;
+}
+
+/* ---- loading -------------------------------------------------------------------------- */
+
+void fl_scenario_free(fl_scenario *sc)
+{
+    if (!sc)
+        return;
+    cJSON_Delete(sc->doc);
+    fl_free(sc->variant_names);
+    fl_free(sc->variant_abouts);
+    fl_free(sc->text);
+    fl_free(sc->file);
+    fl_free(sc);
+}
+
+static fl_status check_top(fl_scenario *sc, fl_error *e)
+{
+    fl_status st;
+    cJSON *d = sc->doc;
+    long version;
+    if ((st = fl_cfg_object(d, "", e)))
+        return fl_error_set(e, st, NULL, "expected a JSON object at the top of the file");
+    if ((st = fl_cfg_known_keys(d, "", top_keys, e)) ||
+        (st = fl_cfg_int(d, "", "faultline", FL_CFG_REQUIRED, 0, 1, 1000, &version, e)))
+        return st;
+    if (version != FL_FORMAT_VERSION)
+        return fl_error_set(e, FL_INVALID, "faultline",
+                            "this is format version %ld; this faultline reads version %d",
+                            version, FL_FORMAT_VERSION);
+    const char *name;
+    if ((st = fl_cfg_string(d, "", "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+        (st = fl_cfg_string(d, "", "title", FL_CFG_OPTIONAL, "", &sc->title, e)) ||
+        (st = fl_cfg_string(d, "", "story", FL_CFG_OPTIONAL, "", &sc->story, e)))
+        return st;
+    for (const char *c = name; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+            return fl_error_set(e, FL_INVALID, "name",
+                                "expected letters, digits, '-', '_' or '.', got \"%s\"", name);
+    if (!name[0])
+        return fl_error_set(e, FL_INVALID, "name", "expected a non-empty name");
+    sc->name = name;
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(d, "references");
+    if (refs) {
+        if (!cJSON_IsArray(refs))
+            return fl_error_set(e, FL_INVALID, "references", "expected an array of strings");
+        int i = 0;
+        for (const cJSON *r = refs->child; r; r = r->next, i++)
+            if (!cJSON_IsString(r)) {
+                char p[64];
+                return fl_error_set(e, FL_INVALID, fl_cfg_index(p, sizeof p, "references", i),
+                                    "expected a string");
+            }
+    }
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(d, "seed");
+    long s = 1;
+    if (seed && (st = fl_cfg_int(d, "", "seed", FL_CFG_OPTIONAL, 1, 0, 9007199254740991L, &s, e)))
+        return st;
+    sc->seed = (uint64_t)s;
+    if ((st = fl_cfg_duration(d, "", "duration", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &sc->duration,
+                              e)))
+        return st;
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(d, "variants");
+    if (vs) {
+        if ((st = fl_cfg_object(vs, "variants", e)))
+            return st;
+        size_t n = (size_t)cJSON_GetArraySize(vs);
+        sc->variant_names = fl_calloc(n + 1, sizeof *sc->variant_names);
+        sc->variant_abouts = fl_calloc(n + 1, sizeof *sc->variant_abouts);
+        if (!sc->variant_names || !sc->variant_abouts)
+            return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        for (const cJSON *v = vs->child; v; v = v->next) {
+            char p[300];
+            fl_cfg_join(p, sizeof p, "variants", v->string);
+            if (strcmp(v->string, "baseline") == 0)
+                return fl_error_set(e, FL_INVALID, p,
+                                    "\"baseline\" is implicit: it is the scenario as written");
+            const char *about;
+            if ((st = fl_cfg_object(v, p, e)) || (st = fl_cfg_known_keys(v, p, variant_keys, e)) ||
+                (st = fl_cfg_string(v, p, "about", FL_CFG_OPTIONAL, "", &about, e)))
+                return st;
+            const cJSON *set = cJSON_GetObjectItemCaseSensitive(v, "set");
+            char sp[320];
+            if (set && (st = fl_cfg_object(set, fl_cfg_join(sp, sizeof sp, p, "set"), e)))
+                return st;
+            sc->variant_names[sc->nvariants] = v->string;
+            sc->variant_abouts[sc->nvariants++] = about;
+        }
+    }
+    return FL_OK;
+}
+
+/* Builds the model for one variant without running it: every field gets checked. */
+static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e)
+{
+    cJSON *doc;
+    fl_status st = fl__scenario_instance(sc, variant, NULL, 0, &doc, e);
+    if (st)
+        return st;
+    fl_world *w = NULL;
+    st = fl_world_build(doc, sc->seed, &w, e);
+    fl_world_free(w);
+    cJSON_Delete(doc);
+    if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0]) {
+        /* A variant's value may be the culprit: say which variant was being checked. */
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s (with variant \"%s\")", e->msg, variant);
+        snprintf(e->msg, sizeof e->msg, "%s", msg);
+    }
+    return st;
+}
+
+#define FL_MAX_DEPTH 64
+
+/* Checks what cJSON does not: the text is UTF-8 and not absurdly deep. Returns the
+ * offending position (with e set) or NULL. */
+static const char *check_text(const char *t, size_t len, fl_status *st, fl_error *e)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c >= 0x80) {
+            size_t n = c >= 0xF0 && c < 0xF5 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : 0;
+            bool ok = n > 0 && c < 0xF5 && i + n < len;
+            for (size_t k = 1; ok && k <= n; k++)
+                ok = ((unsigned char)t[i + k] & 0xC0) == 0x80;
+            if (!ok) {
+                *st = fl_error_set(e, FL_SYNTAX, NULL,
+                                   "the file is not valid UTF-8 (byte 0x%02X); save it as UTF-8", c);
+                return t + i;
+            }
+            i += n;
+            continue;
+        }
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"')
+            in_str = true;
+        else if (c == '{' || c == '[') {
+            if (++depth > FL_MAX_DEPTH) {
+                *st = fl_error_set(e, FL_SYNTAX, NULL,
+                                   "nested deeper than %d levels; a scenario never needs that",
+                                   FL_MAX_DEPTH);
+                return t + i;
+            }
+        } else if (c == '}' || c == ']')
+            depth--;
+    }
+    return NULL;
+}
+
+fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
+                            fl_error *e)
+{
+    *out = NULL;
+    fl_error_clear(e);
+    fl_scenario *sc = fl_calloc(1, sizeof *sc);
+    if (!sc || !(sc->file = fl_strdup(file)) || !(sc->text = fl_malloc(len + 1))) {
+        fl_scenario_free(sc);
+        fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        snprintf(e->file, sizeof e->file, "%s", file);
+        return FL_NOMEM;
+    }
+    memcpy(sc->text, text, len);
+    sc->text[len] = 0;
+    sc->len = len;
+    fl_status st;
+    if (len == 0 || strspn(sc->text, " \t\r\n") == len) {
+        st = fl_error_set(e, FL_SYNTAX, NULL, "the file is empty; expected a JSON object");
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
+    }
+    if (memchr(text, 0, len)) {
+        set_pos(e, sc->text, sc->text + strlen(sc->text));
+        st = fl_error_set(e, FL_SYNTAX, NULL, "a NUL byte in the file; is it really JSON text?");
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
+    }
+    const char *bad = check_text(sc->text, len, &st, e);
+    if (bad) {
+        set_pos(e, sc->text, bad);
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
+    }
+    const char *end = NULL;
+    sc->doc = cJSON_ParseWithLengthOpts(sc->text, len, &end, 0);
+    if (!sc->doc) {
+        if (!end || end < sc->text || end > sc->text + len)
+            end = sc->text + len;
+        set_pos(e, sc->text, end);
+        char near[24] = "";
+        size_t k = 0;
+        for (const char *p = end; p < sc->text + len && k < 12 && *p != '\n'; p++)
+            near[k++] = isprint((unsigned char)*p) ? *p : '?';
+        near[k] = 0;
+        if (end >= sc->text + len)
+            st = fl_error_set(e, FL_SYNTAX, NULL,
+                              "JSON syntax error: the text ends early (a missing '}' or ']'?)");
+        else
+            st = fl_error_set(e, FL_SYNTAX, NULL, "JSON syntax error near \"%s\"", near);
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
+    }
+    {
+        const char *p = end;
+        while (p < sc->text + len && strchr(" \t\r\n", *p))
+            p++;
+        if (p < sc->text + len) {
+            set_pos(e, sc->text, p);
+            st = fl_error_set(e, FL_SYNTAX, NULL, "unexpected text after the JSON object");
+            snprintf(e->file, sizeof e->file, "%s", file);
+            goto fail;
+        }
+    }
+    if ((st = check_top(sc, e)) || (st = check_variant(sc, "baseline", e)))
+        goto located;
+    for (size_t i = 0; i < sc->nvariants; i++)
+        if ((st = check_variant(sc, sc->variant_names[i], e)))
+            goto located;
+    if ((st = fl__expect_validate(sc, e)))
+        goto located;
+    *out = sc;
+    return FL_OK;
+located:
+    if (strcmp(e->file, "--set") != 0 && e->line == 0)
+        fl__scenario_locate(sc, e);
+fail:
+    fl_scenario_free(sc);
+    return st;
+}
+
+fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e)
+{
+    *out = NULL;
+    fl_error_clear(e);
+    struct stat stt;
+    FILE *f = NULL;
+    if (stat(file, &stt) != 0) {
+        fl_error_set(e, FL_IO, NULL, "cannot open: %s", strerror(errno));
+        goto io;
+    }
+    if (S_ISDIR(stt.st_mode)) {
+        fl_error_set(e, FL_IO, NULL, "is a directory; expected a scenario file (.json)");
+        goto io;
+    }
+    if (stt.st_size > FL_MAX_FILE) {
+        fl_error_set(e, FL_LIMIT, NULL, "the file is %lld bytes; scenario files are limited to %ld",
+                     (long long)stt.st_size, FL_MAX_FILE);
+        goto io;
+    }
+    if (!(f = fopen(file, "rb"))) {
+        fl_error_set(e, FL_IO, NULL, "cannot open: %s", strerror(errno));
+        goto io;
+    }
+    size_t cap = (size_t)stt.st_size + 1, len = 0;
+    char *buf = fl_malloc(cap);
+    if (!buf) {
+        fclose(f);
+        fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        goto io;
+    }
+    len = fread(buf, 1, cap - 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        fl_free(buf);
+        fl_error_set(e, FL_IO, NULL, "read error");
+        goto io;
+    }
+    fl_status st = fl_scenario_parse(buf, len, file, out, e);
+    fl_free(buf);
+    return st;
+io:
+    snprintf(e->file, sizeof e->file, "%s", file);
+    return e->status;
+}
+
+const char *fl_scenario_file(const fl_scenario *sc) { return sc->file; }
+const char *fl_scenario_name(const fl_scenario *sc) { return sc->name; }
+const char *fl_scenario_title(const fl_scenario *sc) { return sc->title; }
+const char *fl_scenario_story(const fl_scenario *sc) { return sc->story; }
+uint64_t fl_scenario_seed(const fl_scenario *sc) { return sc->seed; }
+fl_time fl_scenario_duration(const fl_scenario *sc) { return sc->duration; }
+size_t fl_scenario_variant_count(const fl_scenario *sc) { return sc->nvariants; }
+const char *fl_scenario_variant_name(const fl_scenario *sc, size_t i)
+{
+    return i < sc->nvariants ? sc->variant_names[i] : NULL;
+}
+const char *fl_scenario_variant_about(const fl_scenario *sc, size_t i)
+{
+    return i < sc->nvariants ? sc->variant_abouts[i] : NULL;
+}
+int fl_scenario_has_variant(const fl_scenario *sc, const char *name)
+{
+    if (strcmp(name, "baseline") == 0)
+        return 1;
+    for (size_t i = 0; i < sc->nvariants; i++)
+        if (strcmp(sc->variant_names[i], name) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,36 @@
+/* Scenario internals shared by the loader, expectations and runs. */
+#ifndef FL_SCENARIO_INT_H
+#define FL_SCENARIO_INT_H
+
+#include <cjson/cJSON.h>
+#include <faultline/run.h>
+#include <faultline/scenario.h>
+
+struct fl_scenario {
+    char *file;
+    char *text; /* the file as read: positions for messages */
+    size_t len;
+    cJSON *doc;
+    const char *name, *title, *story; /* point into doc */
+    uint64_t seed;
+    fl_time duration;
+    size_t nvariants;
+    const char **variant_names; /* point into doc */
+    const char **variant_abouts;
+};
+
+/* A copy of the document with the variant's `set` and then each "path=value" override
+ * applied. On error, e names the variant or the override. Caller owns *out (cJSON_Delete). */
+fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
+                                const char *const *sets, size_t nsets, cJSON **out,
+                                fl_error *e);
+/* Fills e->line/e->col from e->path when the path is found in the scenario's text. */
+void fl__scenario_locate(const fl_scenario *sc, fl_error *e);
+
+/* Expectations (expect.c). Validates sc->doc's "expect" object against the variants. */
+fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e);
+/* Evaluates the expectations for `variant` against `summary`, adding "expectations"
+ * (a list) and "verdict" to it. Returns the number failed; *stated gets the number stated. */
+int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, int *stated);
+
+#endif

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Scenario regression: every bundled scenario, every variant, several seeds, with --check.
+# usage: scenarios.sh FAULTLINE SCENARIO_DIR [SEEDS]
+set -euo pipefail
+fl=$1; dir=$2; seeds=${3:-5}
+files=$(find "$dir" -name '*.json' | sort)
+[ -n "$files" ] || { echo "no scenarios under $dir"; exit 1; }
+jobs=()
+for f in $files; do
+  variants=$("$fl" validate --variants "$f")
+  for v in $variants; do
+    for s in $(seq 1 "$seeds"); do
+      jobs+=("$f $v $s")
+    done
+  done
+done
+run_one() {
+  set -- $1
+  if out=$("$fl" run "$1" --variant "$2" --seed "$3" --check --no-files 2>&1); then
+    echo "ok   $1 [$2] seed $3"
+  else
+    echo "FAIL $1 [$2] seed $3"; echo "$out" | sed 's/^/     /'; return 1
+  fi
+}
+export -f run_one; export fl
+printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'run_one "$@"' _ {} \
+  > scenarios.log 2>&1 && status=0 || status=1
+cat scenarios.log
+n=$(grep -c '^ok' scenarios.log || true); f=$(grep -c '^FAIL' scenarios.log || true)
+echo "scenario runs: $n passed, $f failed"
+exit $status
