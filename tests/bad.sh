@@ -23,5 +23,13 @@ for f in "$base"/*.json; do
   fi
   pass=$((pass + 1))
 done
+# Not a file at all: a directory, and a path that does not exist.
+check_io() {
+  got=$("$fl" validate "$1" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" = 2 ] && [ "$got" = "$2" ]; then pass=$((pass + 1)); else
+    echo "FAIL $1 (exit $rc)"; echo "  want: $2"; echo "  got:  $got"; fail=$((fail + 1)); fi
+}
+check_io "$base" "$base: is a directory; expected a scenario file (.json)"
+check_io "$base/no-such-file.json" "$base/no-such-file.json: cannot open: No such file or directory"
 echo "bad inputs: $pass passed, $fail failed"
 [ "$fail" = 0 ]

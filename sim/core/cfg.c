@@ -45,7 +45,7 @@ void fl_cfg_describe(const cJSON *v, char *buf, size_t n)
     else if (cJSON_IsNull(v))
         snprintf(buf, n, "null");
     else if (cJSON_IsArray(v))
-        snprintf(buf, n, "an array");
+        snprintf(buf, n, v->child ? "an array" : "an empty array");
     else if (cJSON_IsObject(v))
         snprintf(buf, n, "an object");
     else

@@ -321,9 +321,7 @@ static fl_status fail(parser *ps, fl_status st, const char *fmt, const char *arg
 {
     char msg[400];
     snprintf(msg, sizeof msg, fmt, arg);
-    char whole[64];
-    snprintf(whole, sizeof whole, "%.60s", ps->s);
-    return fl_error_set(ps->e, st, NULL, "%s in distribution \"%s\"", msg, whole);
+    return fl_error_set(ps->e, st, NULL, "\"%.60s\": %s", ps->s, msg);
 }
 
 /* The text of one argument: up to the next ',' or ')' at depth 0. */
@@ -358,7 +356,7 @@ static fl_status dur(parser *ps, const char *text, double *ns)
     char why[160];
     if (fl_parse_duration(text, &t, why, sizeof why) != 0) {
         char m[320];
-        snprintf(m, sizeof m, "bad duration \"%.60s\": %s", text, why);
+        snprintf(m, sizeof m, "bad duration \"%.60s\" (%s)", text, why);
         return fail(ps, FL_INVALID, "%s", m);
     }
     *ns = (double)t;
@@ -478,7 +476,7 @@ static fl_status parse_simple(parser *ps, kind k, fl_dist *d)
                            "lognormal(median=2ms, p99=20ms) or lognormal(mu=-7, sigma=0.5)")))
             return st;
         if ((x = find_arg(args, n, "median", -1)) && (y = find_arg(args, n, "p99", -1))) {
-            double med, p99;
+            double med = 0, p99 = 0;
             if ((st = dur(ps, x, &med)) || (st = dur(ps, y, &p99)))
                 return st;
             if (med <= 0 || p99 <= med)

@@ -4,6 +4,7 @@
  *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s"}}
  *
  * Every request takes one service-time draw from the node's own stream. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "core/alloc.h"
@@ -68,7 +69,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         long cap;
         int disc;
         if ((st = fl_cfg_object(q, qp, e)) || (st = fl_cfg_known_keys(q, qp, queue_keys, e)) ||
-            (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, 1L << 40, &cap, e)) ||
+            (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, LONG_MAX, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
             (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
                                   &sc.max_wait, e)))

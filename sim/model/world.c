@@ -170,6 +170,8 @@ static const char *const node_base_keys[] = {"name", "kind", "zone", NULL};
 static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
 {
     fl_status st;
+    if (!nodes)
+        return fl_error_set(e, FL_INVALID, "nodes", "missing; expected a non-empty array of nodes");
     if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0) {
         char got[64];
         fl_cfg_describe(nodes, got, sizeof got);
@@ -302,6 +304,11 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
         (st = build_nodes(w, cJSON_GetObjectItemCaseSensitive(doc, "nodes"), e)))
         goto fail;
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
+    if (!wls) {
+        st = fl_error_set(e, FL_INVALID, "workloads",
+                          "missing; expected a non-empty array of workloads");
+        goto fail;
+    }
     if (!cJSON_IsArray(wls) || cJSON_GetArraySize(wls) == 0) {
         char got[64];
         fl_cfg_describe(wls, got, sizeof got);

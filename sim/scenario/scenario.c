@@ -149,9 +149,8 @@ static const char *find(scan *s, const char *path, int depth)
             if (path[kl] == 0)
                 return key_at;
             const char *r = find(s, path[kl] == '.' ? path + kl + 1 : path + kl, depth + 1);
-            if (r)
-                return r;
-            return key_at; /* the rest is not in the text (e.g. a missing key): point here */
+            (void)key_at;
+            return r; /* NULL when the rest is not in the text: the caller walks up */
         }
         if (skip_value(s, depth + 1))
             return NULL;
@@ -199,6 +198,8 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e)
     }
     if (at)
         set_pos(e, sc->text, at);
+    else
+        e->line = e->col = 1; /* a key missing at the top: the object starts the file */
 }
 
 /* ---- overrides ------------------------------------------------------------------------ */
@@ -206,9 +207,12 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e)
 /* Resolves a user path ("nodes.api.workers", "workloads.0.rate") to (parent, key) in doc,
  * creating the last key if missing. Array elements are named by their "name" or index. */
 static fl_status resolve(cJSON *doc, const char *upath, cJSON **parent, char *last, size_t ln,
-                         fl_error *e)
+                         char *canon, size_t cn, fl_error *e)
 {
     char buf[512];
+    size_t cw = 0;
+    if (cn)
+        canon[0] = 0;
     snprintf(buf, sizeof buf, "%s", upath);
     cJSON *cur = doc;
     char *seg = buf, *next;
@@ -226,19 +230,25 @@ static fl_status resolve(cJSON *doc, const char *upath, cJSON **parent, char *la
                 return fl_error_set(e, FL_INVALID, upath, "\"%s\" is not inside an object", seg);
             *parent = cur;
             snprintf(last, ln, "%s", seg);
+            if (cw < cn)
+                snprintf(canon + cw, cn - cw, "%s%s", cw ? "." : "", seg);
             return FL_OK;
         }
         cJSON *child = NULL;
         if (cJSON_IsArray(cur)) {
             char *endp;
-            long idx = strtol(seg, &endp, 10);
-            if (!*endp && idx >= 0)
-                child = cJSON_GetArrayItem(cur, (int)idx);
-            for (cJSON *it = cur->child; it && !child; it = it->next) {
+            long idx = strtol(seg, &endp, 10), at = 0;
+            if (!*endp && idx >= 0 && (child = cJSON_GetArrayItem(cur, (int)idx)))
+                at = idx;
+            for (cJSON *it = cur->child; it && !child; it = it->next, at++) {
                 cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-                if (cJSON_IsString(nm) && strcmp(nm->valuestring, seg) == 0)
+                if (cJSON_IsString(nm) && strcmp(nm->valuestring, seg) == 0) {
                     child = it;
+                    break;
+                }
             }
+            if (child && cw < cn)
+                cw += (size_t)snprintf(canon + cw, cn - cw, "[%ld]", at);
             if (!child) {
                 const char *names[64];
                 int k = 0;
@@ -254,6 +264,8 @@ static fl_status resolve(cJSON *doc, const char *upath, cJSON **parent, char *la
             }
         } else if (cJSON_IsObject(cur)) {
             child = cJSON_GetObjectItemCaseSensitive(cur, seg);
+            if (cw < cn)
+                cw += (size_t)snprintf(canon + cw, cn - cw, "%s%s", cw ? "." : "", seg);
             if (!child) {
                 /* Create intermediate objects, so optional sections can be set. */
                 child = cJSON_AddObjectToObject(cur, seg);
@@ -267,11 +279,12 @@ static fl_status resolve(cJSON *doc, const char *upath, cJSON **parent, char *la
     }
 }
 
-static fl_status apply(cJSON *doc, const char *upath, cJSON *value, fl_error *e)
+static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon, size_t cn,
+                       fl_error *e)
 {
     cJSON *parent = NULL;
     char last[256];
-    fl_status st = resolve(doc, upath, &parent, last, sizeof last, e);
+    fl_status st = resolve(doc, upath, &parent, last, sizeof last, canon, cn, e);
     if (st) {
         cJSON_Delete(value);
         return st;
@@ -319,7 +332,7 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
                 st = FL_NOMEM;
                 break;
             }
-            if ((st = apply(doc, it->string, val, e))) {
+            if ((st = apply(doc, it->string, val, NULL, 0, e))) {
                 char where[300];
                 snprintf(where, sizeof where, "variants.%s.set.%s", variant, it->string);
                 char msg[600];
@@ -347,7 +360,7 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
             st = FL_NOMEM;
             break;
         }
-        if ((st = apply(doc, path, val, e))) {
+        if ((st = apply(doc, path, val, NULL, 0, e))) {
             snprintf(e->file, sizeof e->file, "--set");
             break;
         }
@@ -383,8 +396,12 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
     long version;
     if ((st = fl_cfg_object(d, "", e)))
         return fl_error_set(e, st, NULL, "expected a JSON object at the top of the file");
-    if ((st = fl_cfg_known_keys(d, "", top_keys, e)) ||
-        (st = fl_cfg_int(d, "", "faultline", FL_CFG_REQUIRED, 0, 1, 1000, &version, e)))
+    if ((st = fl_cfg_known_keys(d, "", top_keys, e)))
+        return st;
+    if (!cJSON_GetObjectItemCaseSensitive(d, "faultline"))
+        return fl_error_set(e, FL_INVALID, "faultline",
+                            "missing; a scenario starts with \"faultline\": 1 (the format version)");
+    if ((st = fl_cfg_int(d, "", "faultline", FL_CFG_REQUIRED, 0, 1, 1000, &version, e)))
         return st;
     if (version != FL_FORMAT_VERSION)
         return fl_error_set(e, FL_INVALID, "faultline",
@@ -452,6 +469,36 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
     return FL_OK;
 }
 
+/* When the error lies at or below a path the variant sets, the culprit is the variant's
+ * value: point the message there. Returns true when it did. */
+static bool relocate_to_set(const fl_scenario *sc, const char *variant, fl_error *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(sc->doc, "variants"), variant);
+    const cJSON *set = cJSON_GetObjectItemCaseSensitive(v, "set");
+    for (const cJSON *it = set ? set->child : NULL; it; it = it->next) {
+        cJSON *scratch = cJSON_Duplicate(sc->doc, 1), *parent;
+        char last[256], canon[512];
+        fl_error ignore;
+        fl_error_clear(&ignore);
+        bool hit = false;
+        if (scratch && resolve(scratch, it->string, &parent, last, sizeof last, canon,
+                               sizeof canon, &ignore) == FL_OK) {
+            size_t cl = strlen(canon);
+            hit = strncmp(e->path, canon, cl) == 0 &&
+                  (e->path[cl] == 0 || e->path[cl] == '.' || e->path[cl] == '[');
+        }
+        cJSON_Delete(scratch);
+        if (hit) {
+            snprintf(e->path, sizeof e->path, "variants.%s.set.%s", variant, it->string);
+            e->line = e->col = 0;
+            fl__scenario_locate(sc, e);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Builds the model for one variant without running it: every field gets checked. */
 static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e)
 {
@@ -463,6 +510,9 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
     st = fl_world_build(doc, sc->seed, &w, e);
     fl_world_free(w);
     cJSON_Delete(doc);
+    if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0] &&
+        relocate_to_set(sc, variant, e))
+        return st;
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0]) {
         /* A variant's value may be the culprit: say which variant was being checked. */
         char msg[sizeof e->msg];
@@ -473,6 +523,28 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
 }
 
 #define FL_MAX_DEPTH 64
+
+/* The first ',' (outside strings, before `end`) followed only by white space and then a
+ * '}' or ']', or NULL. */
+static const char *find_trailing_comma(const char *t, const char *end)
+{
+    bool in_str = false;
+    for (const char *p = t; p < end && *p; p++) {
+        if (in_str) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_str = false;
+        } else if (*p == '"')
+            in_str = true;
+        else if (*p == ',') {
+            const char *q = p + 1 + strspn(p + 1, " \t\r\n");
+            if (*q == '}' || *q == ']')
+                return p;
+        }
+    }
+    return NULL;
+}
 
 /* Checks what cJSON does not: the text is UTF-8 and not absurdly deep. Returns the
  * offending position (with e set) or NULL. */
@@ -553,15 +625,29 @@ fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_s
     if (!sc->doc) {
         if (!end || end < sc->text || end > sc->text + len)
             end = sc->text + len;
+        /* The most common slip, which cJSON reports vaguely: a comma before '}' or ']'. */
+        const char *comma = find_trailing_comma(sc->text, end);
+        if (comma) {
+            set_pos(e, sc->text, comma);
+            st = fl_error_set(e, FL_SYNTAX, NULL,
+                              "a comma before '%c': JSON allows no trailing comma",
+                              comma[strspn(comma + 1, " \t\r\n") + 1]);
+            snprintf(e->file, sizeof e->file, "%s", file);
+            goto fail;
+        }
         set_pos(e, sc->text, end);
         char near[24] = "";
         size_t k = 0;
         for (const char *p = end; p < sc->text + len && k < 12 && *p != '\n'; p++)
             near[k++] = isprint((unsigned char)*p) ? *p : '?';
         near[k] = 0;
-        if (end >= sc->text + len)
+        if (strspn(end, " \t\r\n") == (size_t)(sc->text + len - end))
             st = fl_error_set(e, FL_SYNTAX, NULL,
                               "JSON syntax error: the text ends early (a missing '}' or ']'?)");
+        else if (!near[0])
+            st = fl_error_set(e, FL_SYNTAX, NULL,
+                              "JSON syntax error at the end of this line (a missing or extra "
+                              "comma, quote or bracket?)");
         else
             st = fl_error_set(e, FL_SYNTAX, NULL, "JSON syntax error near \"%s\"", near);
         snprintf(e->file, sizeof e->file, "%s", file);
