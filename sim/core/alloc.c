@@ -10,13 +10,19 @@
  * single-threaded tests (fl_alloc_fail_after), so plain longs are enough. */
 static long fail_at;
 static long counter;
+static long failures;
 
 static int should_fail(void)
 {
     if (fail_at <= 0) /* the normal case: no shared write, so threads may allocate freely */
         return 0;
-    return ++counter >= fail_at;
+    if (++counter < fail_at)
+        return 0;
+    failures++;
+    return 1;
 }
+
+long fl_alloc_failures(void) { return failures; }
 
 void fl_alloc_fail_after(long n)
 {

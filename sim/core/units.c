@@ -165,11 +165,11 @@ void fl_format_duration(fl_time t, char *buf, size_t n)
     else if (a >= 60e9 && fmod(a, 60e9) == 0)
         snprintf(buf, n, "%s%.0fm", sign, a / 60e9);
     else if (a >= 1e9)
-        snprintf(buf, n, "%s%.9gs", sign, a / 1e9);
+        snprintf(buf, n, "%s%.15gs", sign, a / 1e9);
     else if (a >= 1e6)
-        snprintf(buf, n, "%s%.6gms", sign, a / 1e6);
+        snprintf(buf, n, "%s%.15gms", sign, a / 1e6);
     else if (a >= 1e3)
-        snprintf(buf, n, "%s%.3gus", sign, a / 1e3);
+        snprintf(buf, n, "%s%.15gus", sign, a / 1e3);
     else
         snprintf(buf, n, "%s%.0fns", sign, a);
 }

@@ -66,6 +66,7 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     cJSON *doc = NULL;
     fl_world *w = NULL;
     fl_result *r = NULL;
+    long refused = fl_alloc_failures();
     fl_status st = fl__scenario_instance(sc, variant, cfg->sets, cfg->nsets, &doc, e);
     if (st)
         return st;
@@ -114,6 +115,10 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     fl_world_report(w, s);
     r->failed = fl__expect_eval(sc, variant, s, &r->stated);
     if (!(r->summary_text = cJSON_Print(s)) || !(r->events = event_lines(w, variant, run_st)))
+        goto nomem;
+    /* cJSON's adders fail silently: if any allocation was refused, the summary may lack a
+     * figure, and a result with a missing figure is worse than none. */
+    if (fl_alloc_failures() != refused)
         goto nomem;
     r->series = w->series; /* the result takes the series over */
     w->series = NULL;

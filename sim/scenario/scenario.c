@@ -621,7 +621,13 @@ fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_s
         goto fail;
     }
     const char *end = NULL;
+    long refused = fl_alloc_failures();
     sc->doc = cJSON_ParseWithLengthOpts(sc->text, len, &end, 0);
+    if (!sc->doc && fl_alloc_failures() != refused) {
+        st = fl_error_set(e, FL_NOMEM, NULL, "out of memory while reading the file");
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
+    }
     if (!sc->doc) {
         if (!end || end < sc->text || end > sc->text + len)
             end = sc->text + len;

@@ -1,0 +1,220 @@
+/* Scenario loading, overrides, variants, expectations and whole runs through the public
+ * API: exact messages, determinism, and clean failure at every allocation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultline/faultline.h>
+
+#include "core/alloc.h"
+#include "testutil.h"
+
+static const char *const base =
+    "{\n"
+    "  \"faultline\": 1,\n"
+    "  \"name\": \"t\",\n"
+    "  \"duration\": \"20s\",\n"
+    "  \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"workers\": 2,\n"
+    "             \"service_time\": \"exp(1ms)\"}],\n"
+    "  \"workloads\": [{\"name\": \"users\", \"target\": \"api\", \"rate\": \"500/s\"}],\n"
+    "  \"variants\": {\"big\": {\"about\": \"more workers\", \"set\": {\"nodes.api.workers\": 8}}},\n"
+    "  \"expect\": {\"baseline\": {\"nodes.api.workers\": \"== 2\"},\n"
+    "             \"big\": {\"nodes.api.workers\": \"== 8\", \"workloads.users.ok\": \"> 0\"}}\n"
+    "}\n";
+
+static fl_scenario *load(const char *text, fl_error *e)
+{
+    fl_scenario *sc = NULL;
+    fl_scenario_parse(text, strlen(text), "t.json", &sc, e);
+    return sc;
+}
+
+static double figure(const fl_result *r, const char *key)
+{
+    const char *s = strstr(fl_result_summary(r), key);
+    ck_assert_msg(s != NULL, "no %s in the summary", key);
+    return strtod(s + strlen(key), NULL);
+}
+
+START_TEST(loads_and_describes)
+{
+    fl_error e;
+    fl_scenario *sc = load(base, &e);
+    ck_assert_msg(sc != NULL, "%s", e.msg);
+    ck_assert_str_eq(fl_scenario_name(sc), "t");
+    ck_assert_uint_eq(fl_scenario_variant_count(sc), 1);
+    ck_assert_str_eq(fl_scenario_variant_name(sc, 0), "big");
+    ck_assert_str_eq(fl_scenario_variant_about(sc, 0), "more workers");
+    ck_assert(fl_scenario_has_variant(sc, "baseline"));
+    ck_assert(!fl_scenario_has_variant(sc, "small"));
+    ck_assert_int_eq(fl_scenario_duration(sc), 20 * FL_SEC);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(variant_and_set_change_the_model)
+{
+    fl_error e;
+    fl_scenario *sc = load(base, &e);
+    fl_run_config cfg = {0};
+    fl_result *r;
+    int failed;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_eq(figure(r, "\"workers\":"), 2);
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 1);
+    ck_assert_int_eq(failed, 0);
+    fl_result_free(r);
+
+    cfg.variant = "big";
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_eq(figure(r, "\"workers\":"), 8);
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 2);
+    ck_assert_int_eq(failed, 0);
+    fl_result_free(r);
+
+    /* --set applies after the variant, so it wins; and the expectation then fails. */
+    const char *sets[] = {"nodes.api.workers=3", "workloads.users.rate=100/s"};
+    cfg.sets = sets;
+    cfg.nsets = 2;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_eq(figure(r, "\"workers\":"), 3);
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 2);
+    ck_assert_int_eq(failed, 1);
+    ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"verdict\":\t\"fail\""));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(bad_overrides_name_the_problem)
+{
+    fl_error e;
+    char msg[1200];
+    fl_scenario *sc = load(base, &e);
+    fl_run_config cfg = {0};
+    fl_result *r = NULL;
+    const char *bad_path[] = {"nodes.apx.workers=3"};
+    cfg.sets = bad_path;
+    cfg.nsets = 1;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
+    ck_assert_ptr_null(r);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: nodes.apx.workers: nothing named \"apx\" here (did you mean \"api\"?)");
+
+    const char *bad_value[] = {"nodes.api.workers=many"};
+    cfg.sets = bad_value;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_INVALID);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: nodes[0].workers: expected an integer from 1 to 1000000, got \"many\"");
+
+    const char *no_eq[] = {"nodes.api.workers"};
+    cfg.sets = no_eq;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_USAGE);
+
+    cfg.nsets = 0;
+    cfg.variant = "bigg";
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "t.json: no variant named \"bigg\" (did you mean \"big\"?); this scenario "
+                          "has: baseline, big");
+    fl_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(errors_carry_line_and_column)
+{
+    const char *text = "{\n  \"faultline\": 1,\n  \"name\": \"t\",\n  \"duration\": \"20s\",\n"
+                       "  \"nodes\": [\n    {\"name\": \"api\", \"kind\": \"service\", "
+                       "\"workers\": \"three\", \"service_time\": \"exp(1ms)\"}\n  ],\n"
+                       "  \"workloads\": [{\"name\": \"u\", \"target\": \"api\", \"rate\": 1}]\n}\n";
+    fl_error e;
+    char msg[1200];
+    ck_assert_ptr_null(load(text, &e));
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "t.json:6:40: nodes[0].workers: expected an integer from 1 to 1000000, "
+                          "got \"three\"");
+}
+END_TEST
+
+START_TEST(same_inputs_same_bytes)
+{
+    fl_error e;
+    fl_scenario *sc = load(base, &e);
+    fl_run_config cfg = {.seed = 9, .seed_given = true};
+    fl_result *a, *b, *c;
+    ck_assert_int_eq(fl_run(sc, &cfg, &a, &e), FL_OK);
+    ck_assert_int_eq(fl_run(sc, &cfg, &b, &e), FL_OK);
+    cfg.seed = 10;
+    ck_assert_int_eq(fl_run(sc, &cfg, &c, &e), FL_OK);
+    ck_assert_str_eq(fl_result_summary(a), fl_result_summary(b));
+    ck_assert_str_ne(fl_result_summary(a), fl_result_summary(c));
+    fl_result_free(a);
+    fl_result_free(b);
+    fl_result_free(c);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(event_limit_marks_incomplete)
+{
+    fl_error e;
+    fl_scenario *sc = load(base, &e);
+    fl_run_config cfg = {.max_events = 1000};
+    fl_result *r;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_LIMIT);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"complete\":\tfalse"));
+    ck_assert_double_eq(figure(r, "\"events\":\t"), 1000);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+/* Every allocation of loading and of a short run, failed in turn, must give a clean error
+ * (FL_NOMEM) and leak nothing (the sanitizer build checks leaks). */
+START_TEST(every_allocation_failure_is_clean)
+{
+    fl_alloc_install_cjson();
+    const char *sets[] = {"duration=1s"};
+    int nomem = 0, ok = 0;
+    for (long n = 1; n < 100000; n++) {
+        fl_alloc_fail_after(n);
+        fl_error e;
+        fl_scenario *sc = NULL;
+        fl_status st = fl_scenario_parse(base, strlen(base), "t.json", &sc, &e);
+        if (st == FL_OK) {
+            fl_run_config cfg = {.sets = sets, .nsets = 1};
+            fl_result *r = NULL;
+            st = fl_run(sc, &cfg, &r, &e);
+            fl_result_free(r);
+            fl_scenario_free(sc);
+        }
+        fl_alloc_fail_after(0);
+        if (st == FL_OK) {
+            ok = 1;
+            break; /* n is past the last allocation: everything succeeded */
+        }
+        ck_assert_msg(st == FL_NOMEM, "allocation %ld: status %s (%s)", n, fl_status_name(st),
+                      e.msg);
+        nomem++;
+    }
+    ck_assert(ok);
+    ck_assert_int_gt(nomem, 50);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scenario");
+    TCase *tc = tcase_create("scenario");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, loads_and_describes);
+    tcase_add_test(tc, variant_and_set_change_the_model);
+    tcase_add_test(tc, bad_overrides_name_the_problem);
+    tcase_add_test(tc, errors_carry_line_and_column);
+    tcase_add_test(tc, same_inputs_same_bytes);
+    tcase_add_test(tc, event_limit_marks_incomplete);
+    tcase_add_test(tc, every_allocation_failure_is_clean);
+    suite_add_tcase(s, tc);
+    return fl_test_run(s);
+}
