@@ -4,7 +4,7 @@
 # `faultline run` must write no output for it.
 # usage: bad.sh FAULTLINE BAD_DIR
 set -uo pipefail
-fl=$1; dir=$2
+fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); dir=$2
 cd "$dir/.." || exit 1
 base=$(basename "$dir")
 pass=0; fail=0

@@ -30,6 +30,10 @@ typedef struct timer_slot {
 struct fl_evq {
     fl_ev *heap;
     size_t n, cap;
+    /* heap[0] was handed out by fl_evq_pop_deferred but not yet removed: the next push
+     * replaces it in place (one sift-down instead of a removal plus an insertion, the
+     * common "each event schedules one more" pattern); any other call removes it first. */
+    bool top_gone;
     timer_slot *timers; /* index 0 unused: tid 0 means "not a timer" */
     uint32_t ntimers, timers_cap, free_head;
 };
@@ -38,6 +42,7 @@ static inline bool ev_less(const fl_ev *a, const fl_ev *b)
 {
     return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
+
 
 fl_evq *fl_evq_new(void)
 {
@@ -57,7 +62,7 @@ void fl_evq_free(fl_evq *q)
     fl_free(q);
 }
 
-size_t fl_evq_size(const fl_evq *q) { return q->n; }
+size_t fl_evq_size(const fl_evq *q) { return q->n - q->top_gone; }
 
 size_t fl_evq_bytes(const fl_evq *q)
 {
@@ -83,8 +88,45 @@ static void sift_up(fl_evq *q, size_t i, const fl_ev *ev)
     place(q, i, ev);
 }
 
+/* Places ev at index i and moves it down past smaller children. */
+static void sift_down(fl_evq *q, size_t i, const fl_ev *ev)
+{
+    size_t n = q->n;
+    fl_ev *h = q->heap;
+    for (;;) {
+        size_t c = i * ARITY + 1;
+        if (c >= n)
+            break;
+        size_t end = c + ARITY < n ? c + ARITY : n, m = c;
+        for (size_t k = c + 1; k < end; k++)
+            if (ev_less(&h[k], &h[m]))
+                m = k;
+        if (!ev_less(&h[m], ev))
+            break;
+        place(q, i, &h[m]);
+        i = m;
+    }
+    place(q, i, ev);
+}
+
+static void remove_at(fl_evq *q, size_t i);
+
+/* Completes a deferred pop. */
+static inline void settle(fl_evq *q)
+{
+    if (q->top_gone) {
+        q->top_gone = false;
+        remove_at(q, 0);
+    }
+}
+
 int fl_evq_push(fl_evq *q, const fl_ev *ev)
 {
+    if (q->top_gone) {
+        q->top_gone = false;
+        sift_down(q, 0, ev);
+        return 0;
+    }
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 256;
         fl_ev *h = fl_realloc(q->heap, cap * sizeof *h);
@@ -97,7 +139,11 @@ int fl_evq_push(fl_evq *q, const fl_ev *ev)
     return 0;
 }
 
-const fl_ev *fl_evq_peek(fl_evq *q) { return q->n ? &q->heap[0] : NULL; }
+const fl_ev *fl_evq_peek(fl_evq *q)
+{
+    settle(q);
+    return q->n ? &q->heap[0] : NULL;
+}
 
 static void release_timer(fl_evq *q, uint32_t tid)
 {
@@ -130,8 +176,21 @@ static void remove_at(fl_evq *q, size_t i)
     sift_up(q, i, &last);
 }
 
+bool fl_evq_pop_deferred(fl_evq *q, fl_ev *out)
+{
+    settle(q);
+    if (!q->n)
+        return false;
+    *out = q->heap[0];
+    q->top_gone = true;
+    if (out->tid)
+        release_timer(q, out->tid);
+    return true;
+}
+
 bool fl_evq_pop(fl_evq *q, fl_ev *out)
 {
+    settle(q);
     if (!q->n)
         return false;
     *out = q->heap[0];
@@ -147,7 +206,7 @@ uint32_t fl_evq_timer_reserve(fl_evq *q, uint32_t *gen)
     if (tid) {
         q->free_head = q->timers[tid].next;
     } else {
-        if (q->ntimers == q->timers_cap) {
+        if (q->ntimers >= q->timers_cap) {
             uint32_t cap = q->timers_cap ? q->timers_cap * 2 : 256;
             timer_slot *t = fl_realloc(q->timers, (size_t)cap * sizeof *t);
             if (!t)
@@ -176,6 +235,7 @@ bool fl_evq_timer_cancel(fl_evq *q, uint32_t tid, uint32_t gen)
     timer_slot *t = &q->timers[tid];
     if (t->gen != gen || t->pos == POS_NONE)
         return false;
+    settle(q); /* may move the timer: read its position after */
     remove_at(q, t->pos);
     release_timer(q, tid);
     return true;
@@ -183,6 +243,8 @@ bool fl_evq_timer_cancel(fl_evq *q, uint32_t tid, uint32_t gen)
 
 bool fl_evq_valid(const fl_evq *q)
 {
+    if (q->top_gone)
+        return true; /* mid-dispatch: heap[0] is stale until the next call settles it */
     for (size_t i = 1; i < q->n; i++)
         if (ev_less(&q->heap[i], &q->heap[(i - 1) / ARITY]))
             return false;

@@ -32,6 +32,9 @@ int fl_evq_push(fl_evq *q, const fl_ev *ev);
 /* Removes the least record into *out; false when empty. A popped timer's table entry is
  * released (its generation advances). */
 bool fl_evq_pop(fl_evq *q, fl_ev *out);
+/* Like fl_evq_pop, but the record's slot is reused by the next push (the usual case in a
+ * simulation: handling an event schedules another). Same observable order as pop. */
+bool fl_evq_pop_deferred(fl_evq *q, fl_ev *out);
 /* The least record, or NULL when empty; valid until the next push/pop/cancel. */
 const fl_ev *fl_evq_peek(fl_evq *q);
 size_t fl_evq_size(const fl_evq *q);

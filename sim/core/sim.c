@@ -124,7 +124,7 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
             break;
         if (sim->events >= limit)
             return FL_LIMIT;
-        fl_evq_pop(sim->q, &ev);
+        fl_evq_pop_deferred(sim->q, &ev);
         sim->now = ev.at;
         sim->events++;
         sim->hash = (sim->hash ^ (uint64_t)ev.at) * HASH_MUL;

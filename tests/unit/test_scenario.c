@@ -203,6 +203,40 @@ START_TEST(every_allocation_failure_is_clean)
 }
 END_TEST
 
+/* Overload with every way a request can end: client timeouts, a full queue, a maximum
+ * wait, network latency both ways. Every request issued must be accounted for. */
+START_TEST(overload_outcomes_conserve)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"o\", \"duration\": \"60s\", \"warmup\": \"5s\",\n"
+        " \"zones\": [\"a\"],\n"
+        " \"links\": {\"default\": {\"latency\": \"const(5ms)\"}},\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 1, \"zone\": \"a\",\n"
+        "   \"service_time\": \"exp(10ms)\", \"queue\": {\"capacity\": 20, \"max_wait\": \"150ms\"}}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"50/s\",\n"
+        "   \"schedule\": [{\"at\": \"20s\", \"rate\": \"300/s\"}, {\"at\": \"40s\", \"rate\": \"50/s\"}],\n"
+        "   \"client\": {\"timeout\": \"120ms\", \"slo\": \"50ms\"}}]}\n";
+    fl_error e;
+    fl_scenario *sc = load(text, &e);
+    ck_assert_msg(sc != NULL, "%s", e.msg);
+    fl_run_config cfg = {0};
+    fl_result *r;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_gt(figure(r, "\"timeout\":\t"), 100);
+    ck_assert_double_gt(figure(r, "\"rejected\":\t"), 100);
+    ck_assert_double_gt(figure(r, "\"ok\":\t"), 1000);
+    /* the minimum latency is the two 5 ms link crossings */
+    const char *lat = strstr(fl_result_summary(r), "\"latency_ms\"");
+    ck_assert_ptr_nonnull(lat);
+    const char *p50 = strstr(lat, "\"p50\":\t");
+    ck_assert_double_ge(strtod(p50 + 7, NULL), 10);
+    ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"ok\":\ttrue"));
+    ck_assert_double_lt(figure(r, "\"goodput_per_s\":\t"), figure(r, "\"throughput_per_s\":\t"));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scenario");
@@ -214,6 +248,7 @@ int main(void)
     tcase_add_test(tc, errors_carry_line_and_column);
     tcase_add_test(tc, same_inputs_same_bytes);
     tcase_add_test(tc, event_limit_marks_incomplete);
+    tcase_add_test(tc, overload_outcomes_conserve);
     tcase_add_test(tc, every_allocation_failure_is_clean);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
