@@ -16,8 +16,11 @@ typedef struct fl_run_config {
     const char *const *sets; /* "path=value" overrides, applied after the variant's */
     size_t nsets;
     uint64_t max_events;     /* 0 = no limit */
-    /* Called now and then with the fraction of simulated time done; non-zero stops. */
+    /* Called now and then with the fraction of simulated time done; non-zero stops the
+     * run, and then why_stopped (when set) names the reason for the summary's
+     * "stopped_because" ("interrupted (SIGINT)", "wall-clock limit (--max-wall)"). */
     int (*progress)(void *ctx, double fraction);
+    const char *(*why_stopped)(void *ctx);
     void *progress_ctx;
 } fl_run_config;
 

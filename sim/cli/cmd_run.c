@@ -1,6 +1,11 @@
 /* faultline run: one scenario, one variant, one seed. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,7 +21,10 @@ static const cli_opt run_opts[] = {
     {"check", 'c', NULL, "exit with status 1 when an expectation fails"},
     {"quiet", 'q', NULL, "print nothing but errors and the verdict line"},
     {"no-files", 0, NULL, "write no output files (print the summary only)"},
-    {"max-events", 0, "N", "stop after N events; the summary is marked incomplete"},
+    {"max-events", 0, "N", "stop after N events (default 10^11); the summary is marked incomplete"},
+    {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},
+    {"max-memory", 0, "MIB", "stop when the process holds this much memory (default: 3/4 of RAM)"},
+    {"force", 'f', NULL, "write into --out DIR even if it holds files that are not a run's"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -34,7 +42,36 @@ const cli_cmd cli_run = {
 typedef struct bar {
     struct timespec start;
     bool tty, shown;
+    double max_wall;       /* seconds; 0 = none */
+    double max_rss_kib;    /* 0 = none */
+    const char *why;       /* set when a limit or a signal stops the run */
 } bar;
+
+/* Set by SIGINT/SIGTERM; the run checks it between events and stops cleanly. */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static const char *why_stopped(void *ctx)
+{
+    return ((bar *)ctx)->why;
+}
+
+static double rss_kib(void)
+{
+    /* Current resident size from /proc (Linux); 0 when unknown, which disables the check. */
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
+}
 
 static double elapsed(const bar *b)
 {
@@ -47,10 +84,20 @@ static double elapsed(const bar *b)
 static int progress(void *ctx, double frac)
 {
     bar *b = ctx;
-    if (!b->tty)
-        return 0;
     double t = elapsed(b);
-    if (t < 1.0)
+    if (got_signal) {
+        b->why = got_signal == SIGINT ? "interrupted (SIGINT)" : "interrupted (SIGTERM)";
+        return 1;
+    }
+    if (b->max_wall > 0 && t > b->max_wall) {
+        b->why = "wall-clock limit (--max-wall)";
+        return 1;
+    }
+    if (b->max_rss_kib > 0 && rss_kib() > b->max_rss_kib) {
+        b->why = "memory limit (--max-memory)";
+        return 1;
+    }
+    if (!b->tty || t < 1.0)
         return 0;
     int width = 40, fill = (int)(frac * width + 0.5);
     if (fill > width)
@@ -59,6 +106,26 @@ static int progress(void *ctx, double frac)
             width - fill, "", frac * 100, t);
     b->shown = true;
     return 0;
+}
+
+/* True when dir exists, is not empty and does not hold a previous run (summary.json):
+ * writing there could mix our files with someone else's. */
+static bool foreign_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool any = false, run = false;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        any = true;
+        if (strcmp(de->d_name, "summary.json") == 0)
+            run = true;
+    }
+    closedir(d);
+    return any && !run;
 }
 
 int cmd_run(int argc, char **argv)
@@ -92,6 +159,7 @@ int cmd_run(int argc, char **argv)
         cfg.seed = v;
         cfg.seed_given = true;
     }
+    cfg.max_events = 100000000000ULL;
     if (maxev) {
         if (cli_u64("max-events", maxev, &v)) {
             fl_scenario_free(sc);
@@ -99,14 +167,58 @@ int cmd_run(int argc, char **argv)
         }
         cfg.max_events = v;
     }
+    bar b = {.tty = isatty(2) != 0};
+    const char *mw = cli_get(&cli_run, &a, "max-wall"), *mm = cli_get(&cli_run, &a, "max-memory");
+    if (mw) {
+        if (cli_u64("max-wall", mw, &v)) {
+            fl_scenario_free(sc);
+            return FL_EXIT_USAGE;
+        }
+        b.max_wall = (double)v;
+    }
+    long phys = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (phys > 0 && psz > 0)
+        b.max_rss_kib = (double)phys * (double)psz / 1024.0 * 0.75;
+    if (mm) {
+        if (cli_u64("max-memory", mm, &v)) {
+            fl_scenario_free(sc);
+            return FL_EXIT_USAGE;
+        }
+        b.max_rss_kib = (double)v * 1024.0;
+    }
     cfg.sets = a.multi;
     cfg.nsets = a.nmulti;
-    bar b = {.tty = isatty(2) != 0};
     clock_gettime(CLOCK_MONOTONIC, &b.start);
     cfg.progress = progress;
+    cfg.why_stopped = why_stopped;
     cfg.progress_ctx = &b;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bool quiet = cli_get(&cli_run, &a, "quiet") != NULL;
     bool check = cli_get(&cli_run, &a, "check") != NULL;
+
+    /* Where the files go, decided (and refused) before any time is spent running. */
+    char dir[4096];
+    const char *out = NULL;
+    if (!cli_get(&cli_run, &a, "no-files")) {
+        out = cli_get(&cli_run, &a, "out");
+        if (!out) {
+            snprintf(dir, sizeof dir, "out/%s/%s-seed%llu", fl_scenario_name(sc),
+                     cfg.variant ? cfg.variant : "baseline",
+                     (unsigned long long)(cfg.seed_given ? cfg.seed : fl_scenario_seed(sc)));
+            out = dir;
+        }
+        if (!cli_get(&cli_run, &a, "force") && foreign_dir(out)) {
+            cli_error("%s already holds files that are not a faultline run; choose another "
+                      "--out or add --force",
+                      out);
+            fl_scenario_free(sc);
+            return FL_EXIT_USAGE;
+        }
+    }
 
     fl_result *r = NULL;
     fl_status st = fl_run(sc, &cfg, &r, &e);
@@ -121,15 +233,7 @@ int cmd_run(int argc, char **argv)
     int rc = FL_EXIT_OK;
     if (!quiet)
         fl_result_print(r, stdout);
-    if (!cli_get(&cli_run, &a, "no-files")) {
-        char dir[4096];
-        const char *out = cli_get(&cli_run, &a, "out");
-        if (!out) {
-            snprintf(dir, sizeof dir, "out/%s/%s-seed%llu", fl_scenario_name(sc),
-                     cfg.variant ? cfg.variant : "baseline",
-                     (unsigned long long)(cfg.seed_given ? cfg.seed : fl_scenario_seed(sc)));
-            out = dir;
-        }
+    if (out) {
         if (fl_result_write(r, out, &e) != FL_OK) {
             fl_error_format(&e, msg, sizeof msg);
             cli_error("%s", msg);
@@ -140,10 +244,13 @@ int cmd_run(int argc, char **argv)
     int failed, stated = fl_result_expectations(r, &failed);
     if (st != FL_OK) {
         cli_error("the run stopped early (%s); the summary is marked incomplete",
-                  st == FL_LIMIT ? "--max-events reached" : "interrupted");
-        rc = FL_EXIT_RUNTIME;
+                  st == FL_LIMIT ? "--max-events reached" : b.why ? b.why : "interrupted");
+        if (rc == FL_EXIT_OK)
+            rc = FL_EXIT_RUNTIME;
     }
-    if (stated)
+    if (st != FL_OK)
+        printf("verdict: INCOMPLETE (expectations not checked: the run stopped early)\n");
+    else if (stated)
         printf("verdict: %s (%d of %d expectations held)\n", failed ? "FAIL" : "PASS",
                stated - failed, stated);
     if (check && failed && rc == FL_EXIT_OK)

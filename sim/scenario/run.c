@@ -41,19 +41,46 @@ int fl_result_expectations(const fl_result *r, int *failed)
     return r->stated;
 }
 
-static char *event_lines(const fl_world *w, const char *variant, fl_status st)
+/* Appends one JSON line {"t_s": t, "event": name, ...} to *buf (grown as needed). */
+static int event_line(char **buf, size_t *len, double t, const char *event, const char *key,
+                      const char *val)
 {
-    char *buf = fl_malloc(1024);
-    if (!buf)
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    int rc = -1;
+    if (o && cJSON_AddNumberToObject(o, "t_s", t) && cJSON_AddStringToObject(o, "event", event) &&
+        (!key || cJSON_AddStringToObject(o, key, val)) && (text = cJSON_PrintUnformatted(o))) {
+        size_t k = strlen(text);
+        char *nb = fl_realloc(*buf, *len + k + 2);
+        if (nb) {
+            memcpy(nb + *len, text, k);
+            nb[*len + k] = '\n';
+            nb[*len + k + 1] = 0;
+            *buf = nb;
+            *len += k + 1;
+            rc = 0;
+        }
+    }
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* events.jsonl: the run's notable moments, in time order. */
+static char *event_lines(const fl_world *w, const char *variant, fl_status st,
+                         const char *why)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    double end = fl_time_to_s(fl_sim_now(w->sim));
+    if (event_line(&buf, &len, 0, "run-start", "variant", variant) ||
+        (w->warmup > 0 && fl_sim_now(w->sim) >= w->warmup &&
+         event_line(&buf, &len, fl_time_to_s(w->warmup), "warmup-end", NULL, NULL)) ||
+        event_line(&buf, &len, end, st == FL_OK ? "run-end" : "stopped",
+                   st == FL_OK ? NULL : "because", why)) {
+        fl_free(buf);
         return NULL;
-    int n = snprintf(buf, 1024, "{\"t_s\":0,\"event\":\"run-start\",\"variant\":\"%s\"}\n",
-                     variant);
-    if (w->warmup > 0)
-        n += snprintf(buf + n, 1024 - (size_t)n,
-                      "{\"t_s\":%.9g,\"event\":\"warmup-end\"}\n", fl_time_to_s(w->warmup));
-    snprintf(buf + n, 1024 - (size_t)n, "{\"t_s\":%.9g,\"event\":\"%s\"}\n",
-             fl_time_to_s(fl_sim_now(w->sim)),
-             st == FL_OK ? "run-end" : st == FL_LIMIT ? "stopped-event-limit" : "interrupted");
+    }
     return buf;
 }
 
@@ -105,16 +132,24 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     cJSON_AddNumberToObject(s, "warmup_s", fl_time_to_s(w->warmup));
     cJSON_AddNumberToObject(s, "window_s", fl_time_to_s(w->window));
     cJSON_AddBoolToObject(s, "complete", run_st == FL_OK);
-    if (run_st != FL_OK)
-        cJSON_AddStringToObject(s, "stopped_because",
-                                run_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted");
+    if (run_st != FL_OK) {
+        const char *why = run_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
+        if (run_st == FL_INTERRUPTED && cfg->why_stopped && cfg->why_stopped(cfg->progress_ctx))
+            why = cfg->why_stopped(cfg->progress_ctx);
+        cJSON_AddStringToObject(s, "stopped_because", why);
+    }
     cJSON_AddNumberToObject(s, "simulated_s", fl_time_to_s(fl_sim_now(w->sim)));
     cJSON_AddNumberToObject(s, "events", (double)fl_sim_events(w->sim));
     cJSON_AddStringToObject(s, "event_hash", hash);
     cJSON_AddNumberToObject(s, "pending_max", (double)fl_sim_pending_max(w->sim));
     fl_world_report(w, s);
-    r->failed = fl__expect_eval(sc, variant, s, &r->stated);
-    if (!(r->summary_text = cJSON_Print(s)) || !(r->events = event_lines(w, variant, run_st)))
+    if (run_st == FL_OK)
+        r->failed = fl__expect_eval(sc, variant, s, &r->stated);
+    else /* figures of a run cut short would make every verdict a guess */
+        cJSON_AddStringToObject(s, "verdict", "incomplete");
+    if (!(r->summary_text = cJSON_Print(s)) ||
+        !(r->events = event_lines(w, variant, run_st,
+                                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")))))
         goto nomem;
     /* cJSON's adders fail silently: if any allocation was refused, the summary may lack a
      * figure, and a result with a missing figure is worse than none. */

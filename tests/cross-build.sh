@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Determinism across builds: the same run gives a byte-identical summary.json and
+# timeseries.csv from gcc -O2, gcc -O0 and (when installed) clang -O2 builds.
+# usage: cross-build.sh SOURCE_DIR   (builds into SOURCE_DIR/build-xO0 and build-xclang)
+set -euo pipefail
+src=$(cd "$1" && pwd)
+cd "$src"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+builds=(build)
+[ -f build-xO0/build.ninja ] || meson setup build-xO0 --buildtype=debug -Dtests=disabled >/dev/null
+ninja -C build-xO0 faultline >/dev/null
+builds+=(build-xO0)
+if command -v clang >/dev/null 2>&1; then
+  [ -f build-xclang/build.ninja ] || CC=clang meson setup build-xclang --buildtype=release -Dtests=disabled >/dev/null
+  ninja -C build-xclang faultline >/dev/null
+  builds+=(build-xclang)
+else
+  echo "cross-build: clang not installed; comparing gcc -O2 with gcc -O0 only"
+fi
+pass=0; fail=0
+for sc in scenarios/queueing/mm1.json scenarios/queueing/mmc.json; do
+  for b in "${builds[@]}"; do
+    "$b/faultline" run "$sc" --seed 3 --set duration=120s --quiet --out "$tmp/$b" >/dev/null
+  done
+  for b in "${builds[@]:1}"; do
+    if cmp -s "$tmp/build/summary.json" "$tmp/$b/summary.json" &&
+       cmp -s "$tmp/build/timeseries.csv" "$tmp/$b/timeseries.csv"; then
+      pass=$((pass + 1))
+    else
+      echo "FAIL: $sc differs between build and $b"; diff "$tmp/build/summary.json" "$tmp/$b/summary.json" | head -5
+      fail=$((fail + 1))
+    fi
+  done
+done
+echo "cross-build determinism: $pass passed, $fail failed"
+[ "$fail" = 0 ]
