@@ -289,7 +289,11 @@ fl_status fl_cfg_rate(const cJSON *obj, const char *path, const char *key, int r
         }
     } else
         return type_error(v, p, what, e);
-    if (!isfinite(r) || r < 0 || (!allow_zero && r == 0) || r > 1e12)
+    if (isfinite(r) && r > 1e12) {
+        fl_cfg_describe(v, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, p, "expected a rate of at most 10^12/s, got %s", got);
+    }
+    if (!isfinite(r) || r < 0 || (!allow_zero && r == 0))
         return type_error(v, p, allow_zero ? "a rate >= 0 such as \"2000/s\""
                                            : "a positive rate such as \"2000/s\"", e);
     *out = r;

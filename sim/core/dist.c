@@ -523,6 +523,9 @@ static fl_status parse_empirical(parser *ps, fl_dist *d)
     if (*ps->p != '[')
         return fail(ps, FL_SYNTAX, "empirical takes a list: empirical([1ms, 2ms, 5ms])%s", "");
     ps->p++;
+    ws(ps);
+    if (*ps->p == ']')
+        return fail(ps, FL_INVALID, "empirical needs at least one value%s", "");
     size_t cap = 8;
     d->vals = fl_malloc(cap * sizeof *d->vals);
     if (!d->vals)

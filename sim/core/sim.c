@@ -5,12 +5,21 @@
  * scheduled and a run is a pure function of its inputs. */
 #include "core/sim_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
 #include "fl_config.h"
 
 #define HASH_MUL 0x100000001b3ULL
+
+void fl__panic(const fl_sim *sim, const char *file, int line, const char *what)
+{
+    /* A broken invariant is a bug in faultline, not bad input: say where, when, and stop. */
+    fprintf(stderr, "faultline: panic at %s:%d (t=%.9fs, event %llu): %s\n", file, line,
+            fl_time_to_s(sim->now), (unsigned long long)sim->events, what);
+    abort();
+}
 
 fl_sim *fl_sim_new(uint64_t seed)
 {
@@ -132,8 +141,9 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
         const fl_handler *hd = &sim->handlers[ev.h];
         hd->fn(sim, hd->ctx, ev.arg);
 #if FL_INVARIANTS_STRICT
+        fl_evq_peek(sim->q); /* settles a deferred pop, so the whole heap is checkable */
         if (!fl_evq_valid(sim->q))
-            abort();
+            fl__panic(sim, __FILE__, __LINE__, "event queue invariant broken");
 #endif
         if (sim->events >= next_progress) {
             next_progress += sim->progress_every;

@@ -28,4 +28,7 @@ struct fl_sim {
     void *progress_ctx;
 };
 
+/* Reports a broken invariant with the simulated time and event number, then aborts. */
+_Noreturn void fl__panic(const fl_sim *sim, const char *file, int line, const char *what);
+
 #endif
