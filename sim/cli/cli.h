@@ -61,7 +61,9 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cli_plot_dir(const char *dir, bool quiet);
 
-extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench;
+extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench, cli_plot;
 
 #endif

@@ -20,6 +20,7 @@ static const cli_opt run_opts[] = {
     {"out", 'o', "DIR", "write outputs here (default: out/SCENARIO/VARIANT-seedN)"},
     {"check", 'c', NULL, "exit with status 1 when an expectation fails"},
     {"quiet", 'q', NULL, "print nothing but errors and the verdict line"},
+    {"plot", 'p', NULL, "also draw the charts (gnuplot) into the output directory's charts/"},
     {"no-files", 0, NULL, "write no output files (print the summary only)"},
     {"max-events", 0, "N", "stop after N events (default 10^11); the summary is marked incomplete"},
     {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},
@@ -238,8 +239,12 @@ int cmd_run(int argc, char **argv)
             fl_error_format(&e, msg, sizeof msg);
             cli_error("%s", msg);
             rc = FL_EXIT_RUNTIME;
-        } else if (!quiet)
-            printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl}\n", out);
+        } else {
+            if (!quiet)
+                printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl}\n", out);
+            if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(out, quiet) != FL_EXIT_OK)
+                rc = FL_EXIT_RUNTIME;
+        }
     }
     int failed, stated = fl_result_expectations(r, &failed);
     if (st != FL_OK) {

@@ -371,12 +371,24 @@ void fl_world_report(fl_world *w, cJSON *summary)
         inflight += c;
     }
     cJSON *nodes = cJSON_AddObjectToObject(summary, "nodes");
+    double worst_ll = 0;
     for (uint32_t i = 0; i < w->ncomps; i++) {
         cJSON *o = cJSON_AddObjectToObject(nodes, w->comps[i]->name);
         cJSON_AddStringToObject(o, "kind", w->comps[i]->ops->kind);
         w->comps[i]->ops->report(w, w->comps[i], o);
+        cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "littles_law");
+        double rd = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ll, "rel_diff"));
+        if (rd > worst_ll) /* NaN-safe: a comparison with NaN is false */
+            worst_ll = rd;
     }
     cJSON *checks = cJSON_AddObjectToObject(summary, "checks");
+    /* Little's law is an identity over a window, up to the requests present at its two
+     * edges: L (a time integral) and lambda*W (per-request sojourns) are measured apart,
+     * so a gap beyond that edge term means lost or double-counted work. 2% bounds the
+     * edge term for every bundled scenario's run length. */
+    cJSON *lit = cJSON_AddObjectToObject(checks, "littles_law");
+    cJSON_AddNumberToObject(lit, "max_rel_diff", worst_ll);
+    cJSON_AddBoolToObject(lit, "ok", worst_ll <= 0.02);
     cJSON *cons = cJSON_AddObjectToObject(checks, "conservation");
     cJSON_AddNumberToObject(cons, "issued", (double)issued);
     cJSON_AddNumberToObject(cons, "ended", (double)ended);

@@ -76,6 +76,12 @@ void fl_result_print(const fl_result *r, FILE *f)
                 num(n, "utilisation"), num(n, "in_system_mean"), num(ll, "L"),
                 num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
     }
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+    for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next)
+        if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "ok")))
+            fprintf(f, "\nWARNING: the %s check failed (see \"checks\" in summary.json): the "
+                       "figures of this run are suspect\n",
+                    c->string);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(s, "expectations");
     if (cJSON_GetArraySize(ex) > 0) {
         fprintf(f, "\nexpectations (%s)\n", var->valuestring);

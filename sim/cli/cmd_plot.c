@@ -1,0 +1,58 @@
+/* faultline plot: charts for a run directory. */
+#include <stdio.h>
+
+#include <faultline/faultline.h>
+
+#include "cli/cli.h"
+#include "out/plot.h"
+
+static const cli_opt plot_opts[] = {
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_cmd cli_plot = {
+    "plot",
+    "RUN_DIR",
+    "Draw a run's charts (PNG and SVG) with gnuplot into RUN_DIR/charts.",
+    "Charts: latency percentiles over time (log scale), requests per second (issued, ok,\n"
+    "errors), requests at each node. The warm-up and fault windows are shaded; every chart\n"
+    "carries a stamp (scenario, variant, seed, version). Without gnuplot the .gp scripts are\n"
+    "still written; install gnuplot (apt-get install gnuplot-nox) and rerun to draw them.\n"
+    "\nexample:\n  faultline run scenarios/queueing/mm1.json --out /tmp/mm1 && faultline plot /tmp/mm1\n",
+    plot_opts,
+    cmd_plot,
+};
+
+/* Shared with `run --plot`: draws and reports in one line; returns an exit code. */
+int cli_plot_dir(const char *dir, bool quiet)
+{
+    fl_plot_report rep;
+    fl_error e;
+    if (fl_plot_run_dir(dir, &rep, &e) != FL_OK) {
+        char msg[1200];
+        fl_error_format(&e, msg, sizeof msg);
+        cli_error("plot: %s", msg);
+        return FL_EXIT_RUNTIME;
+    }
+    if (!rep.gnuplot)
+        fprintf(stderr,
+                "faultline: gnuplot is not installed: wrote %d chart scripts to %s; to draw them, "
+                "apt-get install gnuplot-nox, then: faultline plot %s\n",
+                rep.scripts, rep.charts_dir, dir);
+    else if (!quiet)
+        printf("charts: %s/{*.png,*.svg} (%d images)\n", rep.charts_dir, rep.images);
+    return FL_EXIT_OK;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    cli_args a;
+    int pr = cli_parse(&cli_plot, argc, argv, &a);
+    if (pr)
+        return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
+    if (a.npos != 1) {
+        cli_error("plot: expected one run directory (see 'faultline plot --help')");
+        return FL_EXIT_USAGE;
+    }
+    return cli_plot_dir(a.pos[0], false);
+}
