@@ -1,0 +1,28 @@
+/* Comparing variants: each variant over the same seeds (common random numbers: seed s
+ * gives every variant the same arrivals), each headline figure as mean +- 95% confidence
+ * interval, and each variant's paired difference from the first variant with its own
+ * interval and a verdict. Runs execute on `jobs` threads; the result does not depend on
+ * the number of threads. */
+#ifndef FAULTLINE_COMPARE_H
+#define FAULTLINE_COMPARE_H
+
+#include <faultline/scenario.h>
+
+typedef struct fl_compare_config {
+    const char *const *variants; /* NULL: "baseline" then every declared variant */
+    size_t nvariants;
+    int seeds;                   /* seeds 1..seeds; >= 2 */
+    int jobs;                    /* threads; <= 0: the number of processors */
+    const char *const *sets;     /* overrides applied to every run */
+    size_t nsets;
+    const char *const *metrics;  /* summary paths; NULL: the headline figures */
+    size_t nmetrics;
+    const char *out_dir;         /* NULL: write nothing; else runs/ and compare.{json,csv} */
+} fl_compare_config;
+
+/* Runs the comparison. On success *json is the comparison as JSON text (caller frees with
+ * free()). On failure *json is NULL and e says why (a bad variant, override, or run). */
+fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char **json,
+                     fl_error *e);
+
+#endif

@@ -1,0 +1,347 @@
+/* Variant comparison with confidence intervals: see compare.h.
+ *
+ * Statistics: for n seeds, a figure's mean has the 95% interval mean +- t(0.975, n-1) *
+ * sd / sqrt(n). Differences are paired by seed (variant minus the first variant, same
+ * seed, hence same arrivals), which cancels the arrival noise both runs share; the verdict
+ * is "better" or "worse" when the difference's interval excludes 0, by the figure's
+ * direction (lower latency and error rate are better, higher throughput is better), and
+ * "no detectable difference" otherwise. */
+#include <faultline/compare.h>
+#include <faultline/run.h>
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/alloc.h"
+#include "core/stats.h"
+#include "scenario/scenario_int.h"
+
+typedef struct job {
+    const char *variant;
+    uint64_t seed;
+    double *values; /* one per metric; NaN when the run lacks it */
+    fl_status st;
+    fl_error err;
+} job;
+
+typedef struct pool {
+    const fl_scenario *sc;
+    const fl_compare_config *cfg;
+    const char *const *metrics;
+    size_t nmetrics;
+    job *jobs;
+    size_t njobs, next;
+    pthread_mutex_t lock;
+} pool;
+
+/* Reads a figure by dotted path (keys may hold dots: the longest key wins). */
+static const cJSON *figure(const cJSON *o, const char *path)
+{
+    if (!*path)
+        return o;
+    const cJSON *best = NULL;
+    size_t best_len = 0;
+    for (const cJSON *it = cJSON_IsObject(o) ? o->child : NULL; it; it = it->next) {
+        size_t l = strlen(it->string);
+        if (l > best_len && strncmp(path, it->string, l) == 0 && (path[l] == 0 || path[l] == '.')) {
+            const cJSON *r = figure(it, path[l] ? path + l + 1 : path + l);
+            if (r) {
+                best = r;
+                best_len = l;
+            }
+        }
+    }
+    return best;
+}
+
+static void run_job(pool *p, job *j)
+{
+    fl_run_config rc = {0};
+    rc.variant = j->variant;
+    rc.seed = j->seed;
+    rc.seed_given = true;
+    rc.sets = p->cfg->sets;
+    rc.nsets = p->cfg->nsets;
+    rc.max_events = 100000000000ULL;
+    fl_result *r = NULL;
+    j->st = fl_run(p->sc, &rc, &r, &j->err);
+    if (j->st != FL_OK) {
+        fl_result_free(r);
+        return;
+    }
+    cJSON *s = cJSON_Parse(fl_result_summary(r));
+    for (size_t m = 0; m < p->nmetrics; m++) {
+        const cJSON *v = figure(s, p->metrics[m]);
+        j->values[m] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    }
+    cJSON_Delete(s);
+    if (p->cfg->out_dir) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/runs/%s-seed%llu", p->cfg->out_dir, j->variant,
+                 (unsigned long long)j->seed);
+        fl_error we;
+        if (fl_result_write(r, dir, &we) != FL_OK) {
+            j->st = we.status;
+            j->err = we;
+        }
+    }
+    fl_result_free(r);
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->njobs)
+            return NULL;
+        run_job(p, &p->jobs[i]);
+    }
+}
+
+/* +1: higher is better; -1: lower is better; 0: neither. */
+static int direction(const char *metric)
+{
+    static const char *const lower[] = {"latency", "error", "wait", "sojourn", "timeout",
+                                        "rejected", "expired", "lost", "stale", NULL};
+    static const char *const higher[] = {"throughput", "goodput", ".ok", NULL};
+    for (int i = 0; lower[i]; i++)
+        if (strstr(metric, lower[i]))
+            return -1;
+    for (int i = 0; higher[i]; i++)
+        if (strstr(metric, higher[i]))
+            return 1;
+    return 0;
+}
+
+static void mean_ci(const double *x, size_t n, double *mean, double *hw)
+{
+    double s = 0, ss = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) {
+            s += x[i];
+            k++;
+        }
+    *mean = k ? s / (double)k : NAN;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            ss += (x[i] - *mean) * (x[i] - *mean);
+    *hw = k >= 2 ? fl_t_quantile(0.975, (int)k - 1) * sqrt(ss / (double)(k - 1)) / sqrt((double)k)
+                 : NAN;
+}
+
+/* Default figures: for each workload, latency mean and p99, throughput, goodput, error
+ * rate. Names are built from the baseline's summary. */
+static size_t default_metrics(const fl_scenario *sc, char ***out)
+{
+    cJSON *doc = cJSON_GetObjectItemCaseSensitive(sc->doc, "workloads");
+    static const char *const per[] = {"latency_ms.mean", "latency_ms.p99", "throughput_per_s",
+                                      "goodput_per_s", "error_rate"};
+    size_t n = (size_t)cJSON_GetArraySize(doc) * 5, k = 0;
+    char **m = fl_calloc(n + 1, sizeof *m);
+    for (cJSON *w = doc ? doc->child : NULL; w && m; w = w->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "name"));
+        for (int i = 0; i < 5 && name; i++) {
+            char buf[512];
+            snprintf(buf, sizeof buf, "workloads.%s.%s", name, per[i]);
+            m[k++] = fl_strdup(buf);
+        }
+    }
+    *out = m;
+    return k;
+}
+
+/* mkdir -p */
+static int mkdirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p && *p != '/')
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        if (!c)
+            return 0;
+        *p = c;
+    }
+}
+
+static fl_status write_text(const char *dir, const char *name, const char *text, fl_error *e)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
+    }
+    return FL_OK;
+}
+
+fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char **json,
+                     fl_error *e)
+{
+    *json = NULL;
+    fl_error_clear(e);
+    if (cfg->seeds < 2)
+        return fl_error_set(e, FL_USAGE, NULL, "--seeds: a confidence interval needs at least 2 seeds");
+    /* Variants: as given, or baseline + all. */
+    const char **vars;
+    size_t nv = cfg->variants ? cfg->nvariants : 1 + fl_scenario_variant_count(sc);
+    vars = fl_calloc(nv, sizeof *vars);
+    if (!vars)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < nv; i++)
+        vars[i] = cfg->variants ? cfg->variants[i]
+                  : i == 0      ? "baseline"
+                                : fl_scenario_variant_name(sc, i - 1);
+    for (size_t i = 0; i < nv; i++)
+        if (!fl_scenario_has_variant(sc, vars[i])) {
+            fl_free(vars);
+            return fl_error_set(e, FL_UNKNOWN, NULL, "--variants: no variant named \"%s\" in %s",
+                                vars[i], fl_scenario_file(sc));
+        }
+    char **own = NULL;
+    const char *const *metrics = cfg->metrics;
+    size_t nm = cfg->nmetrics;
+    if (!metrics) {
+        nm = default_metrics(sc, &own);
+        metrics = (const char *const *)own;
+    }
+    size_t seeds = (size_t)cfg->seeds, njobs = nv * seeds;
+    job *jobs = fl_calloc(njobs, sizeof *jobs);
+    double *vals = fl_calloc(njobs * (nm ? nm : 1), sizeof *vals);
+    fl_status st = FL_OK;
+    if (!jobs || !vals) {
+        st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t v = 0; v < nv; v++)
+        for (size_t s = 0; s < seeds; s++) {
+            job *j = &jobs[v * seeds + s];
+            j->variant = vars[v];
+            j->seed = s + 1;
+            j->values = vals + (v * seeds + s) * nm;
+        }
+    if (cfg->out_dir && mkdirs(cfg->out_dir) != 0) {
+        st = fl_error_set(e, FL_IO, NULL, "cannot create %s: %s", cfg->out_dir, strerror(errno));
+        goto done;
+    }
+    pool p = {sc, cfg, metrics, nm, jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER};
+    int nthreads = cfg->jobs > 0 ? cfg->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nthreads < 1)
+        nthreads = 1;
+    if ((size_t)nthreads > njobs)
+        nthreads = (int)njobs;
+    pthread_t *th = fl_calloc((size_t)nthreads, sizeof *th);
+    int started = 0;
+    for (int t = 0; th && t < nthreads; t++)
+        if (pthread_create(&th[t], NULL, worker, &p) == 0)
+            started++;
+    if (started == 0)
+        worker(&p); /* no threads to be had: do the work here */
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    fl_free(th);
+    for (size_t i = 0; i < njobs; i++)
+        if (jobs[i].st != FL_OK) {
+            *e = jobs[i].err;
+            st = jobs[i].st;
+            goto done;
+        }
+
+    /* The comparison, as JSON (and CSV rows). */
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "scenario", fl_scenario_name(sc));
+    cJSON_AddNumberToObject(out, "seeds", (double)seeds);
+    cJSON_AddStringToObject(out, "reference", vars[0]);
+    cJSON_AddStringToObject(out, "confidence", "95% (Student t over seeds; differences paired by seed)");
+    cJSON *sets = cJSON_AddArrayToObject(out, "overrides");
+    for (size_t i = 0; i < cfg->nsets; i++)
+        cJSON_AddItemToArray(sets, cJSON_CreateString(cfg->sets[i]));
+    cJSON *vlist = cJSON_AddArrayToObject(out, "variants");
+    for (size_t v = 0; v < nv; v++)
+        cJSON_AddItemToArray(vlist, cJSON_CreateString(vars[v]));
+    cJSON *mlist = cJSON_AddArrayToObject(out, "metrics");
+    size_t csv_cap = 4096 + nm * nv * 256, cw = 0;
+    char *csv = fl_malloc(csv_cap);
+    if (csv)
+        cw += (size_t)snprintf(csv, csv_cap, "metric,variant,mean,ci95,diff,diff_ci95,verdict\n");
+    double *d = fl_malloc(seeds * sizeof *d);
+    for (size_t m = 0; m < nm && d; m++) {
+        cJSON *mo = cJSON_CreateObject();
+        cJSON_AddItemToArray(mlist, mo);
+        cJSON_AddStringToObject(mo, "metric", metrics[m]);
+        int dir = direction(metrics[m]);
+        cJSON_AddStringToObject(mo, "better", dir < 0 ? "lower" : dir > 0 ? "higher" : "neither");
+        cJSON *per = cJSON_AddObjectToObject(mo, "by_variant");
+        for (size_t v = 0; v < nv; v++) {
+            double x[4096], mean, hw, dm = NAN, dhw = NAN;
+            size_t k = seeds < 4096 ? seeds : 4096;
+            for (size_t s = 0; s < k; s++)
+                x[s] = jobs[v * seeds + s].values[m];
+            mean_ci(x, k, &mean, &hw);
+            cJSON *vo = cJSON_AddObjectToObject(per, vars[v]);
+            cJSON_AddNumberToObject(vo, "mean", mean);
+            cJSON_AddNumberToObject(vo, "ci95", hw);
+            const char *verdict = "reference";
+            if (v > 0) {
+                for (size_t s = 0; s < k; s++)
+                    d[s] = jobs[v * seeds + s].values[m] - jobs[s].values[m];
+                mean_ci(d, k, &dm, &dhw);
+                bool detect = !isnan(dhw) && fabs(dm) > dhw;
+                verdict = !detect ? "no detectable difference"
+                          : dir == 0 ? (dm > 0 ? "higher" : "lower")
+                          : (dm > 0) == (dir > 0) ? "better"
+                                                  : "worse";
+                cJSON_AddNumberToObject(vo, "diff", dm);
+                cJSON_AddNumberToObject(vo, "diff_ci95", dhw);
+            }
+            cJSON_AddStringToObject(vo, "verdict", verdict);
+            if (csv && cw < csv_cap)
+                cw += (size_t)snprintf(csv + cw, csv_cap - cw, "%s,%s,%.6g,%.6g,%.6g,%.6g,%s\n",
+                                       metrics[m], vars[v], mean, hw, dm, dhw, verdict);
+        }
+    }
+    fl_free(d);
+    char *text = cJSON_Print(out);
+    cJSON_Delete(out);
+    if (!text || !csv) {
+        free(text);
+        fl_free(csv);
+        st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    if (cfg->out_dir && ((st = write_text(cfg->out_dir, "compare.json", text, e)) ||
+                         (st = write_text(cfg->out_dir, "compare.csv", csv, e)))) {
+        free(text);
+        fl_free(csv);
+        goto done;
+    }
+    fl_free(csv);
+    /* cJSON_Print allocated with the hook (fl_malloc = malloc): free() is the contract. */
+    *json = text;
+done:
+    fl_free(jobs);
+    fl_free(vals);
+    fl_free(vars);
+    for (size_t i = 0; own && own[i]; i++)
+        fl_free(own[i]);
+    fl_free(own);
+    return st;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# compare: identical results for -j 1 and -j 2; a variant against itself differs by exactly
+# 0 (common random numbers: same seed, same arrivals); a real difference is detected.
+# usage: compare.sh FAULTLINE SCENARIO
+set -uo pipefail
+fl=$1; sc=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+"$fl" compare "$sc" --seeds 4 -j 1 --set duration=100s --out "$tmp/j1" >/dev/null || { echo "FAIL: compare -j 1"; exit 1; }
+"$fl" compare "$sc" --seeds 4 -j 2 --set duration=100s --out "$tmp/j2" >/dev/null || { echo "FAIL: compare -j 2"; exit 1; }
+if cmp -s "$tmp/j1/compare.json" "$tmp/j2/compare.json" && cmp -s "$tmp/j1/compare.csv" "$tmp/j2/compare.csv"; then
+  pass=$((pass + 1)); else echo "FAIL: -j 1 and -j 2 differ"; fail=$((fail + 1)); fi
+"$fl" compare "$sc" --seeds 3 --variants baseline,baseline --set duration=100s --no-files --json > "$tmp/self.json"
+if grep -q '"diff":	0,' "$tmp/self.json" && ! grep -q '"verdict":	"better"\|"verdict":	"worse"' "$tmp/self.json"; then
+  pass=$((pass + 1)); else echo "FAIL: a variant against itself is not identical"; fail=$((fail + 1)); fi
+if grep -q '^workloads.arrivals.latency_ms.mean,half-load,.*,better$' "$tmp/j1/compare.csv"; then
+  pass=$((pass + 1)); else echo "FAIL: half-load latency not better"; cat "$tmp/j1/compare.csv"; fail=$((fail + 1)); fi
+"$fl" compare "$sc" --seeds 1 --no-files >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --seeds 1 exit $rc"; fail=$((fail + 1)); }
+"$fl" compare "$sc" --variants baseline,nope --no-files >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: unknown variant exit $rc"; fail=$((fail + 1)); }
+echo "compare: $pass passed, $fail failed"
+[ "$fail" = 0 ]
