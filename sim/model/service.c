@@ -1,9 +1,13 @@
 /* The `service` component: a node whose workers serve requests from a bounded queue.
  *
  *   {"name": "api", "kind": "service", "workers": 4, "service_time": "exp(1ms)",
- *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s"}}
+ *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s",
+ *              "drop_expired": true}}
  *
- * Every request takes one service-time draw from the node's own stream. */
+ * Every request takes one service-time draw from the node's own stream. With
+ * drop_expired, a request whose propagated deadline has passed is dropped when it reaches
+ * the head of the queue instead of being served for a caller who has gone. Service time
+ * spent on requests whose caller had already given up is counted as wasted work. */
 #include <limits.h>
 #include <stdio.h>
 
@@ -18,11 +22,16 @@ typedef struct service {
     fl_dist *service_time;
     fl_rng rng;
     int col_in_system, col_busy;
+    bool drop_expired;
+    fl_time wasted;     /* service time spent on tries whose client had given up */
+    fl_time work;       /* all service time (measured window) */
+    uint64_t refused;
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
                                            "queue", NULL};
-static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", NULL};
+static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
+                                         NULL};
 static const char *const disciplines[] = {"fifo", "lifo", NULL};
 
 static fl_time svc_time(void *ctx, uint32_t id)
@@ -34,16 +43,32 @@ static fl_time svc_time(void *ctx, uint32_t id)
 
 static void svc_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, fl_time start)
 {
-    (void)arrive;
-    (void)start;
     service *s = ctx;
+    fl_world *w = s->w;
+    if (how == FL_STATION_LOST) { /* crashed: no reply is ever sent; the client times out */
+        fl_req_server_done(w, id);
+        return;
+    }
+    if (how == FL_STATION_SERVED && arrive >= w->warmup) {
+        fl_time now = fl_sim_now(w->sim), busy = now - start;
+        s->work += busy;
+        if (fl_req_at(w, id)->client_done)
+            s->wasted += busy;
+    }
     fl_outcome o = how == FL_STATION_SERVED     ? FL_OUT_OK
                    : how == FL_STATION_REJECTED ? FL_OUT_REJECTED
+                   : how == FL_STATION_DROPPED  ? FL_OUT_DEADLINE
                                                 : FL_OUT_EXPIRED;
-    fl_world_reply(s->w, id, o);
+    fl_world_reply(w, id, o);
 }
 
-static const fl_station_ops station_ops = {svc_time, svc_done};
+static bool svc_expired(void *ctx, uint32_t id, fl_time now)
+{
+    service *s = ctx;
+    return s->drop_expired && now > fl_req_at(s->w, id)->deadline;
+}
+
+static const fl_station_ops station_ops = {svc_time, svc_done, svc_expired};
 
 static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
                            fl_error *e)
@@ -72,7 +97,9 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, LONG_MAX, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
             (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
-                                  &sc.max_wait, e)))
+                                  &sc.max_wait, e)) ||
+            (st = fl_cfg_bool(q, qp, "drop_expired", FL_CFG_OPTIONAL, false, &s->drop_expired,
+                              e)))
             return st;
         sc.capacity = (uint64_t)cap;
         sc.lifo = disc == 1;
@@ -95,9 +122,35 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
 
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
-    (void)w;
     service *s = c->state;
+    if (fl_station_down(s->st)) { /* connection refused: the node is down */
+        if (fl_sim_now(w->sim) >= w->warmup)
+            s->refused++;
+        fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
     fl_station_arrive(s->st, id);
+}
+
+static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
+{
+    service *s = c->state;
+    switch (f->kind) {
+    case FL_FAULT_SLOW:
+        fl_station_set_slowdown(s->st, begin ? f->factor : 1);
+        break;
+    case FL_FAULT_CRASH:
+        if (begin)
+            fl_station_crash(s->st);
+        else
+            fl_station_restart(s->st);
+        break;
+    case FL_FAULT_PAUSE:
+        if (begin)
+            fl_station_pause(s->st, f->until);
+        break;
+    }
+    (void)w;
 }
 
 static void sample(fl_world *w, fl_component *c, fl_time t)
@@ -114,6 +167,11 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
 {
     service *s = c->state;
     fl_station_report(s->st, fl_sim_now(w->sim), out);
+    cJSON_AddNumberToObject(out, "refused", (double)s->refused);
+    cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
+    cJSON_AddNumberToObject(out, "wasted_work_s", fl_time_to_s(s->wasted));
+    cJSON_AddNumberToObject(out, "wasted_fraction",
+                            s->work > 0 ? (double)s->wasted / (double)s->work : 0);
 }
 
 static void destroy(fl_component *c)
@@ -134,5 +192,6 @@ const fl_component_ops fl_service_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .fault = fault,
     .destroy = destroy,
 };

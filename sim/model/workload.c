@@ -1,22 +1,35 @@
 /* Open-loop workloads: requests arrive at a rate whatever the system does (Poisson or
- * evenly spaced), following a piecewise-constant rate schedule, each with an optional
- * client timeout.
+ * evenly spaced), following a piecewise-constant rate schedule. Each request is made of
+ * one or more tries under the client policy (client.h): per-try timeout, retries with
+ * backoff and jitter, a retry budget, an overall deadline.
  *
  *   {"name": "users", "target": "api", "rate": "900/s", "arrivals": "poisson",
  *    "schedule": [{"at": "60s", "rate": "2000/s"}, {"at": "90s", "rate": "900/s"}],
- *    "client": {"timeout": "1s", "slo": "100ms"}}
+ *    "client": {"timeout": "1s", "attempts": 3, "backoff": "exponential(10ms, max=1s)"}}
  *
  * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
- * active; issued == ended + in flight at every instant. A Poisson process is memoryless, so
- * restarting the draw at a rate change keeps it exact. */
+ * active; issued == ended + in flight at every instant; a request has at most one try in
+ * flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
+ * draw at a rate change keeps it exact. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/client.h"
 #include "model/world.h"
 #include "node/station.h"
+
+/* A request: the client's view, across its tries. */
+typedef struct op {
+    fl_time t_issue;
+    fl_time deadline;     /* FL_TIME_MAX when none */
+    fl_time last_backoff;
+    uint32_t next;        /* free list */
+    uint16_t tries;
+    uint8_t live;
+} op;
 
 typedef struct phase {
     fl_time at;
@@ -31,19 +44,24 @@ struct fl_workload {
     bool deterministic;
     phase *phases;
     int nphases, cur;
-    fl_time start, stop, timeout, slo;
-    fl_rng rng;
-    int h_arrival;
+    fl_time start, stop;
+    fl_client_policy pol;
+    fl_budget budget;
+    fl_rng rng, jitter_rng;
+    int h_arrival, h_retry;
+
+    op *ops;
+    uint32_t nops, ops_cap, op_free;
 
     uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
-    fl_hist *latency, *window_latency;
+    uint64_t tries, retries, tries_measured, try_errors[FL_OUT_COUNT];
+    fl_hist *latency, *window_latency, *try_latency;
     fl_batch latency_b;
-    int col_issued, col_ok, col_err, col_lat_mean, col_lat_p50, col_lat_p99;
+    int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
 
 static const char *const wl_keys[] = {"name", "target", "zone", "rate", "arrivals", "schedule",
                                       "start", "stop", "client", NULL};
-static const char *const client_keys[] = {"timeout", "slo", NULL};
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 static const char *const phase_keys[] = {"at", "rate", NULL};
 
@@ -56,6 +74,8 @@ void fl_workload_free(fl_workload *wl)
         return;
     fl_free(wl->name);
     fl_free(wl->phases);
+    fl_free(wl->ops);
+    fl_hist_free(wl->try_latency);
     fl_hist_free(wl->latency);
     fl_hist_free(wl->window_latency);
     fl_free(wl);
@@ -91,54 +111,175 @@ static void schedule_next(fl_workload *wl, fl_time now)
         fl_sim_at(sim, boundary, wl->h_arrival, 0); /* re-draw under the new rate */
 }
 
-static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
+static uint32_t op_new(fl_workload *wl)
 {
-    fl_workload *wl = ctx;
-    fl_world *w = wl->w;
-    fl_time now = fl_sim_now(sim);
-    if (issue) {
-        uint32_t id = fl_req_new(w);
-        if (id != FL_NONE) {
-            fl_req *r = fl_req_at(w, id);
-            r->t_issue = now;
-            r->wl = wl->index;
-            r->target = wl->target;
-            r->timeout = FL_TIMER_NONE;
-            wl->issued++;
-            fl_series_add(w->series, wl->col_issued, now, 1);
-            if (wl->timeout > 0)
-                fl_sim_timer_at(sim, now + wl->timeout, w->h_timeout, id, &r->timeout);
-            fl_world_send(w, id);
+    uint32_t id = wl->op_free;
+    if (id != FL_NONE) {
+        wl->op_free = wl->ops[id].next;
+    } else {
+        if (wl->nops == wl->ops_cap) {
+            if (wl->ops_cap >= UINT32_MAX / 2)
+                return FL_NONE;
+            uint32_t cap = wl->ops_cap ? wl->ops_cap * 2 : 1024;
+            op *o = fl_realloc(wl->ops, (size_t)cap * sizeof *o);
+            if (!o)
+                return FL_NONE;
+            wl->ops = o;
+            wl->ops_cap = cap;
         }
+        id = wl->nops++;
     }
-    schedule_next(wl, now);
+    memset(&wl->ops[id], 0, sizeof wl->ops[id]);
+    wl->ops[id].live = 1;
+    return id;
 }
 
-static void finish(fl_workload *wl, uint32_t id, fl_outcome o)
+static void op_free(fl_workload *wl, uint32_t id)
+{
+    wl->ops[id].live = 0;
+    wl->ops[id].next = wl->op_free;
+    wl->op_free = id;
+}
+
+static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
+{
+    return t_issue >= w->warmup && now < w->duration;
+}
+
+/* The request ends: success, or the last try's failure. */
+static void finish(fl_workload *wl, uint32_t oid, fl_outcome o)
 {
     fl_world *w = wl->w;
     fl_time now = fl_sim_now(w->sim);
-    fl_req *r = fl_req_at(w, id);
-    fl_time lat = now - r->t_issue;
+    op *x = &wl->ops[oid];
+    fl_time lat = now - x->t_issue;
+    bool m = measured(w, x->t_issue, now);
     wl->ended++;
-    bool measured = r->t_issue >= w->warmup && now < w->duration;
     if (o == FL_OUT_OK) {
         fl_series_add(w->series, wl->col_ok, now, 1);
+        if (wl->pol.slo == 0 || lat <= wl->pol.slo)
+            fl_series_add(w->series, wl->col_good, now, 1);
         fl_series_add(w->series, wl->col_lat_mean, now, fl_time_to_ms(lat));
         fl_hist_record(wl->window_latency, lat);
-        if (measured) {
+        if (m) {
             wl->ok++;
-            if (wl->slo == 0 || lat <= wl->slo)
+            if (wl->pol.slo == 0 || lat <= wl->pol.slo)
                 wl->good++;
             fl_hist_record(wl->latency, lat);
             fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
         }
     } else {
         fl_series_add(w->series, wl->col_err, now, 1);
-        if (measured)
+        if (m)
             wl->errors[o]++;
     }
+    op_free(wl, oid);
+}
+
+/* Sends the next try of request oid now. */
+static void start_try(fl_workload *wl, uint32_t oid)
+{
+    fl_world *w = wl->w;
+    fl_sim *sim = w->sim;
+    fl_time now = fl_sim_now(sim);
+    uint32_t id = fl_req_new(w);
+    if (id == FL_NONE) { /* out of memory: the request cannot go on */
+        finish(wl, oid, FL_OUT_REFUSED);
+        return;
+    }
+    op *x = &wl->ops[oid];
+    x->tries++;
+    wl->tries++;
+    if (x->t_issue >= w->warmup && now < w->duration)
+        wl->tries_measured++;
+    fl_series_add(w->series, wl->col_tries, now, 1);
+    fl_req *r = fl_req_at(w, id);
+    r->t_issue = now;
+    r->wl = wl->index;
+    r->op = oid;
+    r->target = wl->target;
+    r->timeout = FL_TIMER_NONE;
+    r->deadline = FL_TIME_MAX;
+    if (wl->pol.propagate_deadline) {
+        fl_time d = x->deadline;
+        if (wl->pol.timeout > 0 && now + wl->pol.timeout < d)
+            d = now + wl->pol.timeout;
+        r->deadline = d;
+    }
+    if (wl->pol.timeout > 0)
+        fl_sim_timer_at(sim, now + wl->pol.timeout, w->h_timeout, id, &r->timeout);
+    fl_world_send(w, id);
+}
+
+/* A try failed with cause o: retry (after backoff) when the policy and budget allow. */
+static void try_failed(fl_workload *wl, uint32_t oid, fl_outcome o)
+{
+    fl_time now = fl_sim_now(wl->w->sim);
+    op *x = &wl->ops[oid];
+    if (x->tries >= wl->pol.attempts) {
+        finish(wl, oid, o);
+        return;
+    }
+    if (!fl_budget_take(&wl->budget, &wl->pol)) {
+        if (measured(wl->w, x->t_issue, now))
+            wl->try_errors[FL_OUT_BUDGET]++;
+        finish(wl, oid, o); /* the budget said no: the caller sees the try's failure */
+        return;
+    }
+    fl_time wait = fl_client_backoff(&wl->pol, x->tries, x->last_backoff, &wl->jitter_rng);
+    x->last_backoff = wait;
+    if (now + wait >= x->deadline) {
+        finish(wl, oid, FL_OUT_DEADLINE);
+        return;
+    }
+    wl->retries++;
+    if (wait == 0)
+        start_try(wl, oid);
+    else
+        fl_sim_after(wl->w->sim, wait, wl->h_retry, oid);
+}
+
+static void on_retry(fl_sim *sim, void *ctx, uint64_t oid)
+{
+    (void)sim;
+    start_try(ctx, (uint32_t)oid);
+}
+
+static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
+{
+    fl_workload *wl = ctx;
+    fl_time now = fl_sim_now(sim);
+    if (issue) {
+        uint32_t oid = op_new(wl);
+        if (oid != FL_NONE) {
+            op *x = &wl->ops[oid];
+            x->t_issue = now;
+            x->deadline = wl->pol.deadline > 0 ? now + wl->pol.deadline : FL_TIME_MAX;
+            wl->issued++;
+            fl_series_add(wl->w->series, wl->col_issued, now, 1);
+            fl_budget_earn(&wl->budget, &wl->pol);
+            start_try(wl, oid);
+        }
+    }
+    schedule_next(wl, now);
+}
+
+static void try_done(fl_workload *wl, uint32_t id, fl_outcome o)
+{
+    fl_world *w = wl->w;
+    fl_req *r = fl_req_at(w, id);
+    uint32_t oid = r->op;
+    fl_time now = fl_sim_now(w->sim);
+    if (measured(w, wl->ops[oid].t_issue, now)) {
+        fl_hist_record(wl->try_latency, now - r->t_issue);
+        if (o != FL_OUT_OK)
+            wl->try_errors[o]++;
+    }
     fl_req_client_done(w, id);
+    if (o == FL_OUT_OK)
+        finish(wl, oid, o);
+    else
+        try_failed(wl, oid, o);
 }
 
 void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id)
@@ -147,15 +288,14 @@ void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id)
     if (r->client_done) /* the client gave up already: a late reply, wasted work */
         return;
     fl_sim_timer_cancel(w->sim, r->timeout);
-    finish(wl, id, (fl_outcome)r->outcome);
+    try_done(wl, id, (fl_outcome)r->outcome);
 }
 
 void fl_workload_on_timeout(fl_world *w, fl_workload *wl, uint32_t id)
 {
+    /* The reply may still come: the try's record stays until the server is done too. */
     fl_req_at(w, id)->timeout = FL_TIMER_NONE;
-    /* The reply may still come: finish marks the client side done, and the record stays
-     * until the server side is done too. */
-    finish(wl, id, FL_OUT_TIMEOUT);
+    try_done(wl, id, FL_OUT_TIMEOUT);
 }
 
 static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
@@ -256,22 +396,21 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         }
         wl->zone = z;
     }
-    const cJSON *client = cJSON_GetObjectItemCaseSensitive(cfg, "client");
-    if (client) {
-        fl_cfg_join(p, sizeof p, path, "client");
-        if ((st = fl_cfg_object(client, p, e)) ||
-            (st = fl_cfg_known_keys(client, p, client_keys, e)) ||
-            (st = fl_cfg_duration(client, p, "timeout", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
-                                  &wl->timeout, e)) ||
-            (st = fl_cfg_duration(client, p, "slo", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &wl->slo,
-                                  e)))
-            return st;
-    }
+    fl_cfg_join(p, sizeof p, path, "client");
+    if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, &wl->pol,
+                                    e)))
+        return st;
+    fl_budget_init(&wl->budget, &wl->pol);
+    wl->op_free = FL_NONE;
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
+    fl_world_stream(w, &wl->jitter_rng, wl->name, "backoff");
     wl->latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
+    wl->try_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
-    if (!wl->latency || !wl->window_latency || wl->h_arrival < 0)
+    wl->h_retry = fl_sim_handler(w->sim, on_retry, wl);
+    if (!wl->latency || !wl->window_latency || !wl->try_latency || wl->h_arrival < 0 ||
+        wl->h_retry < 0)
         return FL_NOMEM;
     fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);
     char col[200];
@@ -283,10 +422,14 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     } while (0)
     COL(col_issued, "issued_per_s", FL_SERIES_RATE);
     COL(col_ok, "ok_per_s", FL_SERIES_RATE);
+    COL(col_good, "goodput_per_s", FL_SERIES_RATE);
     COL(col_err, "errors_per_s", FL_SERIES_RATE);
     COL(col_lat_mean, "latency_mean_ms", FL_SERIES_MEAN);
-    COL(col_lat_p50, "latency_p50_ms", FL_SERIES_LAST);
-    COL(col_lat_p99, "latency_p99_ms", FL_SERIES_LAST);
+    COL(col_lat_p50, "latency_p50_ms", FL_SERIES_MEAN); /* one value per window; none: a gap */
+    COL(col_lat_p99, "latency_p99_ms", FL_SERIES_MEAN);
+    /* A count last: a CSV row then never ends in an empty cell, which some readers
+     * (gnuplot among them) take for a missing column rather than a gap. */
+    COL(col_tries, "tries_per_s", FL_SERIES_RATE);
 #undef COL
     return FL_OK;
 }
@@ -315,6 +458,72 @@ void fl_workload_counts(const fl_workload *wl, uint64_t *issued, uint64_t *ended
     *in_flight = wl->issued - wl->ended;
 }
 
+/* Recovery (metastability): did goodput come back after the last fault ended?
+ * Reference: mean goodput between the warm-up and the first fault. Goodput is smoothed
+ * over 10 s (K windows), so that Poisson noise in one window cannot pass for a relapse:
+ * at 500 requests/s a 10 s mean has a 1.4% standard deviation. The system has recovered
+ * at the first window (after the last fault ended) from which every later 10 s mean is at
+ * least 90% of the reference; when there is none it "did not recover within the run". */
+static void report_recovery(fl_world *w, fl_workload *wl, cJSON *out)
+{
+    if (!w->nfaults)
+        return;
+    fl_time first = FL_TIME_MAX;
+    for (uint32_t i = 0; i < w->nfaults; i++)
+        if (w->faults[i].at < first)
+            first = w->faults[i].at;
+    size_t nwin = fl_series_windows(w->series);
+    size_t w0 = (size_t)((w->warmup + w->window - 1) / w->window), w1 = (size_t)(first / w->window);
+    cJSON *rec = cJSON_AddObjectToObject(out, "recovery");
+    if (w1 <= w0) {
+        cJSON_AddStringToObject(rec, "note", "no fault-free window after the warm-up to compare with");
+        return;
+    }
+    double ref = 0;
+    for (size_t k = w0; k < w1; k++)
+        ref += fl_series_value(w->series, wl->col_good, k);
+    ref /= (double)(w1 - w0);
+    size_t after = (size_t)((w->faults_end + w->window - 1) / w->window);
+    size_t last_full = (size_t)(w->duration / w->window); /* windows [0, last_full) are whole */
+    if (last_full > nwin)
+        last_full = nwin;
+    size_t k = (size_t)((10 * FL_SEC + w->window - 1) / w->window);
+    if (k < 1)
+        k = 1;
+    if (last_full < after + k) {
+        cJSON_AddStringToObject(rec, "note", "the run ends less than 10 s after the last fault");
+        return;
+    }
+    /* mean(from .. from+k-1) >= 0.9 ref for every from in [start, last_full - k] */
+    size_t from = last_full - k + 1;
+    for (;;) {
+        if (from == after)
+            break;
+        double sum = 0;
+        for (size_t j = from - 1; j < from - 1 + k; j++)
+            sum += fl_series_value(w->series, wl->col_good, j);
+        if (sum / (double)k < 0.9 * ref)
+            break;
+        from--;
+    }
+    bool recovered = from <= last_full - k;
+    cJSON_AddNumberToObject(rec, "reference_goodput_per_s", ref);
+    cJSON_AddNumberToObject(rec, "faults_end_s", fl_time_to_s(w->faults_end));
+    cJSON_AddBoolToObject(rec, "recovered", recovered);
+    if (recovered)
+        cJSON_AddNumberToObject(rec, "recovery_s",
+                                fl_time_to_s((fl_time)from * w->window - w->faults_end > 0
+                                                 ? (fl_time)from * w->window - w->faults_end
+                                                 : 0));
+    else
+        cJSON_AddStringToObject(rec, "note", "did not recover within the run");
+    double tail = 0;
+    size_t nt = 0;
+    for (size_t j = after; j < last_full; j++, nt++)
+        tail += fl_series_value(w->series, wl->col_good, j);
+    cJSON_AddNumberToObject(rec, "goodput_after_faults_per_s", nt ? tail / (double)nt : 0);
+}
+
 void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
 {
     double span = fl_time_to_s(w->duration - w->warmup);
@@ -329,9 +538,18 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
     for (int o = 1; o < FL_OUT_COUNT; o++)
         cJSON_AddNumberToObject(by, fl_outcome_name((fl_outcome)o), (double)wl->errors[o]);
     cJSON_AddNumberToObject(out, "in_flight_at_end", (double)(wl->issued - wl->ended));
+    uint64_t done = wl->ok + errors;
+    cJSON_AddNumberToObject(out, "tries", (double)wl->tries_measured);
+    cJSON_AddNumberToObject(out, "retry_amplification",
+                            done ? (double)wl->tries_measured / (double)(wl->ok + errors) : 0);
+    cJSON *te = cJSON_AddObjectToObject(out, "try_errors_by_cause");
+    for (int o = 1; o < FL_OUT_COUNT; o++)
+        cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)wl->try_errors[o]);
     cJSON_AddNumberToObject(out, "throughput_per_s", span > 0 ? (double)wl->ok / span : 0);
     cJSON_AddNumberToObject(out, "goodput_per_s", span > 0 ? (double)wl->good / span : 0);
     cJSON_AddNumberToObject(out, "error_rate",
                             wl->ok + errors ? (double)errors / (double)(wl->ok + errors) : 0);
     fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);
+    fl_report_latency(out, "try_latency_ms", wl->try_latency, NULL);
+    report_recovery(w, wl, out);
 }

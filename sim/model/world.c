@@ -152,6 +152,7 @@ void fl_world_free(fl_world *w)
         fl_free(c);
     }
     fl_free(w->comps);
+    fl_free(w->faults);
     for (uint32_t i = 0; i < w->nwls; i++)
         fl_workload_free(w->wls[i]);
     fl_free(w->wls);
@@ -301,7 +302,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
     if ((st = build_zones(w, cJSON_GetObjectItemCaseSensitive(doc, "zones"), e)) ||
         (st = fl_net_configure(cJSON_GetObjectItemCaseSensitive(doc, "links"),
                                (const char *const *)w->zones, w->nzones, seed, &w->net, e)) ||
-        (st = build_nodes(w, cJSON_GetObjectItemCaseSensitive(doc, "nodes"), e)))
+        (st = build_nodes(w, cJSON_GetObjectItemCaseSensitive(doc, "nodes"), e)) ||
+        (st = fl_faults_configure(w, cJSON_GetObjectItemCaseSensitive(doc, "faults"), e)))
         goto fail;
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
     if (!wls) {
@@ -354,6 +356,13 @@ fl_status fl_world_run(fl_world *w)
     if ((st = fl_sim_at(w->sim, w->window < w->duration ? w->window : w->duration, w->h_sample,
                         0)))
         return st;
+    for (uint32_t i = 0; i < w->nfaults; i++) {
+        if ((st = fl_sim_at(w->sim, w->faults[i].at, w->h_fault, 2 * (uint64_t)i)))
+            return st;
+        if (w->faults[i].until < w->duration &&
+            (st = fl_sim_at(w->sim, w->faults[i].until, w->h_fault, 2 * (uint64_t)i + 1)))
+            return st;
+    }
     return fl_sim_run(w->sim, w->duration);
 }
 

@@ -32,10 +32,12 @@ typedef struct fl_workload fl_workload;
 /* Why a request ended. OK first; the rest are errors, counted by cause. */
 #define FL_OUTCOME_TABLE(X)                                                          \
     X(OK, "ok")                                                                      \
-    X(TIMEOUT, "timeout")       /* the client's per-request timeout fired */          \
+    X(TIMEOUT, "timeout")       /* the client's per-try timeout fired */              \
     X(REJECTED, "rejected")     /* the server's queue was full */                     \
     X(EXPIRED, "expired")       /* waited longer than the queue's max wait */         \
-    X(CRASHED, "crashed")       /* the server crashed with the request on it */
+    X(DEADLINE, "deadline")     /* past its deadline: dropped, or not retried */      \
+    X(REFUSED, "refused")       /* the server was down (crashed) */                   \
+    X(BUDGET, "retry_budget")   /* a retry the budget did not allow */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
@@ -47,18 +49,29 @@ typedef enum fl_outcome {
 const char *fl_outcome_name(fl_outcome o);
 
 typedef struct fl_req {
-    fl_time t_issue;   /* client sent it */
+    fl_time t_issue;   /* client sent this try */
+    fl_time deadline;  /* propagated deadline (absolute), or FL_TIME_MAX */
     fl_time t_arrive;  /* reached the server */
     fl_time t_start;   /* service began */
     fl_timer timeout;  /* client's timeout timer, or FL_TIMER_NONE */
     uint32_t wl;       /* issuing workload */
     uint32_t target;   /* serving component */
     uint32_t next;     /* free list / queue link */
+    uint32_t op;       /* the workload's request this try belongs to */
     uint8_t client_done;
     uint8_t server_done;
     uint8_t outcome;   /* fl_outcome the server decided */
-    uint8_t op;        /* operation index within the workload's mix */
 } fl_req;
+
+/* A timed fault on the scenario's timeline (faults.c). */
+typedef enum fl_fault_kind { FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE } fl_fault_kind;
+typedef struct fl_fault {
+    fl_fault_kind kind;
+    fl_time at, until;
+    uint32_t target; /* component index */
+    double factor;   /* slow: service-time multiplier */
+    char label[96];
+} fl_fault;
 
 typedef struct fl_component_ops {
     const char *kind;
@@ -72,6 +85,8 @@ typedef struct fl_component_ops {
     void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
     /* Called once at the end of the run: adds this component's figures to `out`. */
     void (*report)(fl_world *w, fl_component *c, cJSON *out);
+    /* A fault begins or ends on this component (NULL when the kind has no such fault). */
+    void (*fault)(fl_world *w, fl_component *c, const struct fl_fault *f, bool begin);
     /* Called at the end of every window [t, t + window): records gauges into the series. */
     void (*sample)(fl_world *w, fl_component *c, fl_time t);
     void (*destroy)(fl_component *c);
@@ -113,7 +128,15 @@ struct fl_world {
     int h_arrive_client; /* reply reaches its workload */
     int h_timeout;       /* client timeout */
     int h_sample;        /* end of a series window */
+    int h_fault;         /* a fault begins (arg = 2i) or ends (arg = 2i + 1) */
+
+    fl_fault *faults;
+    uint32_t nfaults;
+    fl_time faults_end;  /* when the last fault ends (0: no fault) */
 };
+
+/* Reads the scenario's "faults" (may be NULL) into w->faults; fl_world_run schedules them. */
+fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);
 
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */

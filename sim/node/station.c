@@ -19,6 +19,7 @@ typedef struct qitem {
 typedef struct worker {
     uint32_t id;
     fl_time arrive, start;
+    bool busy;
 } worker;
 
 struct fl_station {
@@ -41,6 +42,11 @@ struct fl_station {
     fl_batch sojourn_b, wait_b, pwait_b;
     fl_hist *sojourn, *wait;
     uint64_t window_max; /* most items present since the last sample */
+    uint64_t lost, dropped;
+    double factor;       /* slowdown */
+    bool down;
+    fl_time paused_until;
+    uint32_t epoch;      /* bumped by a crash: completions of an older epoch are void */
 };
 
 static inline bool measured(const fl_station *s, fl_time t)
@@ -62,9 +68,11 @@ static void levels(fl_station *s, fl_time now)
 static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
 {
     int w = s->idle[--s->nidle];
-    s->workers[w] = (worker){id, arrive, now};
+    s->workers[w] = (worker){id, arrive, now, true};
     fl_time d = s->ops->service_time(s->ctx, id);
-    fl_sim_after(s->sim, d, s->h_done, (uint64_t)w);
+    if (s->factor != 1)
+        d = (fl_time)((double)d * s->factor);
+    fl_sim_after(s->sim, d, s->h_done, ((uint64_t)s->epoch << 32) | (uint64_t)w);
     if (measured(s, arrive)) {
         fl_time wait = now - arrive;
         fl_hist_record(s->wait, wait);
@@ -94,6 +102,12 @@ static bool take(fl_station *s, qitem *out, fl_time now)
             s->ops->done(s->ctx, out->id, FL_STATION_EXPIRED, out->arrive, -1);
             continue;
         }
+        if (s->ops->expired && s->ops->expired(s->ctx, out->id, now)) {
+            if (measured(s, out->arrive))
+                s->dropped++;
+            s->ops->done(s->ctx, out->id, FL_STATION_DROPPED, out->arrive, -1);
+            continue;
+        }
         return true;
     }
     return false;
@@ -103,7 +117,15 @@ static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
 {
     fl_station *s = ctx;
     fl_time now = fl_sim_now(sim);
+    if ((uint32_t)(arg >> 32) != s->epoch)
+        return; /* the node crashed since this service began: nothing to complete */
+    if (now < s->paused_until) { /* stopped the world: finish when it resumes */
+        fl_sim_at(sim, s->paused_until, s->h_done, arg);
+        return;
+    }
+    arg &= 0xffffffffu;
     worker wk = s->workers[arg];
+    s->workers[arg].busy = false;
     s->idle[s->nidle++] = (int)arg;
     qitem next;
     if (take(s, &next, now))
@@ -137,6 +159,7 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     s->sojourn = fl_hist_new();
     s->wait = fl_hist_new();
     s->h_done = fl_sim_handler(sim, on_done, s);
+    s->factor = 1;
     if (!s->ring || !s->workers || !s->idle || !s->sojourn || !s->wait || s->h_done < 0) {
         fl_station_free(s);
         return NULL;
@@ -215,6 +238,45 @@ void fl_station_sample(fl_station *s, uint64_t *in_system_max, int *busy)
     s->window_max = s->len + (uint64_t)*busy;
 }
 
+void fl_station_set_slowdown(fl_station *s, double factor) { s->factor = factor; }
+bool fl_station_down(const fl_station *s) { return s->down; }
+void fl_station_pause(fl_station *s, fl_time until)
+{
+    if (until > s->paused_until)
+        s->paused_until = until;
+}
+
+void fl_station_crash(fl_station *s)
+{
+    fl_time now = fl_sim_now(s->sim);
+    s->down = true;
+    s->epoch++;
+    /* Everything on the node is lost: no reply will ever be sent for it. */
+    for (int w = 0; w < s->cfg.workers; w++) {
+        if (s->workers[w].busy) {
+            s->workers[w].busy = false;
+            if (measured(s, s->workers[w].arrive))
+                s->lost++;
+            s->ops->done(s->ctx, s->workers[w].id, FL_STATION_LOST, s->workers[w].arrive,
+                         s->workers[w].start);
+        }
+    }
+    for (int i = 0; i < s->cfg.workers; i++)
+        s->idle[i] = s->cfg.workers - 1 - i;
+    s->nidle = s->cfg.workers;
+    while (s->len) {
+        qitem it = s->ring[s->head];
+        s->head = (s->head + 1) & (s->cap - 1);
+        s->len--;
+        if (measured(s, it.arrive))
+            s->lost++;
+        s->ops->done(s->ctx, it.id, FL_STATION_LOST, it.arrive, -1);
+    }
+    levels(s, now);
+}
+
+void fl_station_restart(fl_station *s) { s->down = false; }
+
 uint64_t fl_station_queued(const fl_station *s) { return s->len; }
 int fl_station_busy(const fl_station *s) { return s->cfg.workers - s->nidle; }
 
@@ -260,6 +322,8 @@ void fl_station_report(fl_station *s, fl_time end, cJSON *out)
     cJSON_AddNumberToObject(out, "served", (double)s->served);
     cJSON_AddNumberToObject(out, "rejected", (double)s->rejected);
     cJSON_AddNumberToObject(out, "expired", (double)s->expired);
+    cJSON_AddNumberToObject(out, "dropped_past_deadline", (double)s->dropped);
+    cJSON_AddNumberToObject(out, "lost_in_crash", (double)s->lost);
     double w = s->cfg.workers;
     add_ci(out, "utilisation", fl_level_mean(&s->busy) / w, fl_level_halfwidth(&s->busy, 0.95) / w,
            fl_level_halfwidth(&s->busy, 0.999) / w);

@@ -20,6 +20,8 @@ typedef enum fl_station_end {
     FL_STATION_SERVED,
     FL_STATION_REJECTED, /* queue full on arrival */
     FL_STATION_EXPIRED,  /* waited longer than max_wait; dropped at dequeue */
+    FL_STATION_DROPPED,  /* past its own deadline at dequeue (ops->expired said so) */
+    FL_STATION_LOST,     /* the node crashed with it queued or in service: no reply */
 } fl_station_end;
 
 typedef struct fl_station_ops {
@@ -28,6 +30,9 @@ typedef struct fl_station_ops {
     /* Item id leaves the station. arrive/start are its arrival and service-start times
      * (start == -1 when it never started). */
     void (*done)(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, fl_time start);
+    /* Optional: true when item id is no longer worth serving at `now` (its caller's
+     * deadline passed). Asked at dequeue, so expired work costs no service time. */
+    bool (*expired)(void *ctx, uint32_t id, fl_time now);
 } fl_station_ops;
 
 typedef struct fl_station_cfg {
@@ -47,6 +52,15 @@ void fl_station_free(fl_station *s);
 /* Item id arrives now. Returns FL_NOMEM when the queue cannot grow (the item is then
  * handed back as REJECTED). */
 fl_status fl_station_arrive(fl_station *s, uint32_t id);
+/* Faults. A slowdown multiplies service times that start from now on (1 = healthy).
+ * A crash loses every queued and in-service item (handed back as LOST) and refuses
+ * arrivals until restart; items are refused by the caller, see fl_station_down. A pause
+ * (stop-the-world) holds every completion due before it ends, then releases them. */
+void fl_station_set_slowdown(fl_station *s, double factor);
+void fl_station_crash(fl_station *s);
+void fl_station_restart(fl_station *s);
+bool fl_station_down(const fl_station *s);
+void fl_station_pause(fl_station *s, fl_time until);
 /* Items waiting and items in service now. */
 uint64_t fl_station_queued(const fl_station *s);
 int fl_station_busy(const fl_station *s);

@@ -75,14 +75,15 @@ static void series_names(const cJSON *summary, const char *which, char *buf, siz
     }
 }
 
-/* Shaded windows: the warm-up, and every event with an "until_s" (faults, later). */
+/* Shaded windows, one per line "t0 t1 label": the warm-up, and every event with an
+ * "until_s" (faults). */
 static void shade_list(const cJSON *summary, const char *events, char *buf, size_t n)
 {
     size_t w = 0;
     buf[0] = 0;
     double warm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(summary, "warmup_s"));
     if (warm > 0)
-        w += (size_t)snprintf(buf, n, "0 %.9g warm-up", warm);
+        w += (size_t)snprintf(buf, n, "0 %.9g warm-up (not measured)\n", warm);
     for (const char *line = events; line && *line && w < n;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -92,17 +93,37 @@ static void shade_list(const cJSON *summary, const char *events, char *buf, size
             const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "label"));
             if (!label)
                 label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "event"));
-            char word[64];
-            snprintf(word, sizeof word, "%s", label ? label : "fault");
-            for (char *c = word; *c; c++)
-                if (*c == ' ')
-                    *c = '_'; /* one word per label: the list is split on spaces */
-            w += (size_t)snprintf(buf + w, n - w, "%s%.9g %.9g %s", w ? " " : "",
+            w += (size_t)snprintf(buf + w, n - w, "%.9g %.9g %.60s\n",
                                   cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ev, "t_s")),
-                                  until->valuedouble, word);
+                                  until->valuedouble, label ? label : "fault");
         }
         cJSON_Delete(ev);
         line = nl ? nl + 1 : NULL;
+    }
+}
+
+/* One shaded rectangle and a label (plain text, not gnuplot's enhanced markup) per window.
+ * Labels sit at alternating heights so neighbouring windows stay readable. */
+static void put_shades(FILE *f, const char *shades)
+{
+    int i = 0;
+    for (const char *line = shades; *line; i++) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        double t0, t1;
+        int used = 0;
+        char row[160];
+        snprintf(row, sizeof row, "%.*s", (int)(len < 159 ? len : 159), line);
+        if (sscanf(row, "%lf %lf %n", &t0, &t1, &used) == 2) {
+            fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
+                       "fs solid 0.35 noborder\n",
+                    i + 1, t0, t1, i == 0 && strstr(row, "warm-up") ? "#dddddd" : "#f2c2c2");
+            fprintf(f, "set label %d \"", 101 + i);
+            put_str(f, row + used);
+            fprintf(f, "\" at %.9g, graph %.2f left noenhanced font \",10\" tc rgb \"#aa3333\"\n",
+                    t0, 0.97 - 0.05 * (i % 2));
+        }
+        line += len + (nl != NULL);
     }
 }
 
@@ -211,9 +232,9 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             put_str(f, heading);
             fputs("\"\nstamp = \"", f);
             put_str(f, stamp);
-            fputs("\"\nshades = \"", f);
-            put_str(f, shades);
-            fputs("\"\nseries = \"", f);
+            fputs("\"\n", f);
+            put_shades(f, shades);
+            fputs("series = \"", f);
             put_str(f, names);
             fputs("\"\n", f);
             put_template(f, template_text("common"));

@@ -212,9 +212,10 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
                                 : fl_scenario_variant_name(sc, i - 1);
     for (size_t i = 0; i < nv; i++)
         if (!fl_scenario_has_variant(sc, vars[i])) {
+            fl_error_set(e, FL_UNKNOWN, NULL, "--variants: no variant named \"%s\" in %s",
+                         vars[i], fl_scenario_file(sc));
             fl_free(vars);
-            return fl_error_set(e, FL_UNKNOWN, NULL, "--variants: no variant named \"%s\" in %s",
-                                vars[i], fl_scenario_file(sc));
+            return FL_UNKNOWN;
         }
     char **own = NULL;
     const char *const *metrics = cfg->metrics;

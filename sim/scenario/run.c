@@ -41,14 +41,25 @@ int fl_result_expectations(const fl_result *r, int *failed)
     return r->stated;
 }
 
-/* Appends one JSON line {"t_s": t, "event": name, ...} to *buf (grown as needed). */
+static int event_window(char **buf, size_t *len, double t, double until, const char *event,
+                        const char *key, const char *val);
+
+/* Appends one JSON line {"t_s": t, "event": name, ...} to *buf (grown as needed); with
+ * until >= 0 the line also carries "until_s" (a window, shaded on charts). */
 static int event_line(char **buf, size_t *len, double t, const char *event, const char *key,
                       const char *val)
+{
+    return event_window(buf, len, t, -1, event, key, val);
+}
+
+static int event_window(char **buf, size_t *len, double t, double until, const char *event,
+                        const char *key, const char *val)
 {
     cJSON *o = cJSON_CreateObject();
     char *text = NULL;
     int rc = -1;
     if (o && cJSON_AddNumberToObject(o, "t_s", t) && cJSON_AddStringToObject(o, "event", event) &&
+        (until < 0 || cJSON_AddNumberToObject(o, "until_s", until)) &&
         (!key || cJSON_AddStringToObject(o, key, val)) && (text = cJSON_PrintUnformatted(o))) {
         size_t k = strlen(text);
         char *nb = fl_realloc(*buf, *len + k + 2);
@@ -75,8 +86,33 @@ static char *event_lines(const fl_world *w, const char *variant, fl_status st,
     double end = fl_time_to_s(fl_sim_now(w->sim));
     if (event_line(&buf, &len, 0, "run-start", "variant", variant) ||
         (w->warmup > 0 && fl_sim_now(w->sim) >= w->warmup &&
-         event_line(&buf, &len, fl_time_to_s(w->warmup), "warmup-end", NULL, NULL)) ||
-        event_line(&buf, &len, end, st == FL_OK ? "run-end" : "stopped",
+         event_line(&buf, &len, fl_time_to_s(w->warmup), "warmup-end", NULL, NULL))) {
+        fl_free(buf);
+        return NULL;
+    }
+    /* Faults that began, in time order (they were declared in any order). */
+    for (fl_time t = -1;;) {
+        fl_time next = FL_TIME_MAX;
+        for (uint32_t i = 0; i < w->nfaults; i++)
+            if (w->faults[i].at > t && w->faults[i].at < next)
+                next = w->faults[i].at;
+        if (next == FL_TIME_MAX || next > fl_sim_now(w->sim))
+            break;
+        for (uint32_t i = 0; i < w->nfaults; i++) {
+            const fl_fault *f = &w->faults[i];
+            if (f->at != next)
+                continue;
+            static const char *const kinds[] = {"slow", "crash", "pause"};
+            fl_time until = f->until < w->duration ? f->until : w->duration;
+            if (event_window(&buf, &len, fl_time_to_s(f->at), fl_time_to_s(until), kinds[f->kind],
+                             "label", f->label)) {
+                fl_free(buf);
+                return NULL;
+            }
+        }
+        t = next;
+    }
+    if (event_line(&buf, &len, end, st == FL_OK ? "run-end" : "stopped",
                    st == FL_OK ? NULL : "because", why)) {
         fl_free(buf);
         return NULL;

@@ -23,7 +23,7 @@
 
 static const char *const top_keys[] = {"faultline", "name", "title", "story", "references",
                                        "duration", "window", "warmup", "seed", "zones",
-                                       "nodes", "links", "workloads", "variants", "expect",
+                                       "nodes", "links", "workloads", "faults", "variants", "expect",
                                        NULL};
 static const char *const variant_keys[] = {"about", "set", NULL};
 

@@ -1,0 +1,127 @@
+/* Client policies: see client.h. */
+#include "model/client.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cfg.h"
+
+static const char *const client_keys[] = {"timeout", "attempts", "backoff", "jitter",
+                                          "retry_budget", "deadline", "propagate_deadline",
+                                          "slo", NULL};
+static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
+static const char *const budget_keys[] = {"ratio", "burst", NULL};
+
+/* "none" | "constant(d)" | "exponential(base, max=cap)" */
+static fl_status read_backoff(const cJSON *client, const char *path, fl_client_policy *p,
+                              fl_error *e)
+{
+    const char *s;
+    fl_status st = fl_cfg_string(client, path, "backoff", FL_CFG_OPTIONAL, "none", &s, e);
+    if (st)
+        return st;
+    char bp[300], a[64] = "", b[64] = "", why[160];
+    fl_cfg_join(bp, sizeof bp, path, "backoff");
+    const char *usage = "expected \"none\", \"constant(50ms)\" or \"exponential(10ms, max=1s)\"";
+    if (strcmp(s, "none") == 0) {
+        p->backoff = FL_BACKOFF_NONE;
+        return FL_OK;
+    }
+    if (sscanf(s, "constant(%63[^)])", a) == 1) {
+        p->backoff = FL_BACKOFF_CONSTANT;
+        if (fl_parse_duration(a, &p->base, why, sizeof why) != 0)
+            return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\": %s", usage, s, why);
+        p->cap = p->base;
+        return FL_OK;
+    }
+    if (sscanf(s, "exponential(%63[^,], max=%63[^)])", a, b) == 2 ||
+        sscanf(s, "exponential(%63[^),])", a) == 1) {
+        p->backoff = FL_BACKOFF_EXPONENTIAL;
+        if (fl_parse_duration(a, &p->base, why, sizeof why) != 0 ||
+            (b[0] && fl_parse_duration(b, &p->cap, why, sizeof why) != 0))
+            return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\": %s", usage, s, why);
+        if (!b[0])
+            p->cap = 1000 * p->base;
+        if (p->base <= 0 || p->cap < p->base)
+            return fl_error_set(e, FL_INVALID, bp, "expected 0 < base <= max, got \"%s\"", s);
+        return FL_OK;
+    }
+    return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\"", usage, s);
+}
+
+fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,
+                                fl_error *e)
+{
+    memset(p, 0, sizeof *p);
+    p->attempts = 1;
+    p->budget_burst = 10;
+    if (!client)
+        return FL_OK;
+    fl_status st;
+    long attempts;
+    int jit;
+    if ((st = fl_cfg_object(client, path, e)) ||
+        (st = fl_cfg_known_keys(client, path, client_keys, e)) ||
+        (st = fl_cfg_duration(client, path, "timeout", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                              &p->timeout, e)) ||
+        (st = fl_cfg_duration(client, path, "deadline", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                              &p->deadline, e)) ||
+        (st = fl_cfg_duration(client, path, "slo", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &p->slo,
+                              e)) ||
+        (st = fl_cfg_int(client, path, "attempts", FL_CFG_OPTIONAL, 1, 1, 100, &attempts, e)) ||
+        (st = fl_cfg_enum(client, path, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
+        (st = fl_cfg_bool(client, path, "propagate_deadline", FL_CFG_OPTIONAL, false,
+                          &p->propagate_deadline, e)) ||
+        (st = read_backoff(client, path, p, e)))
+        return st;
+    p->attempts = (int)attempts;
+    p->jitter = (fl_jitter)jit;
+    const cJSON *bud = cJSON_GetObjectItemCaseSensitive(client, "retry_budget");
+    char bp[300];
+    fl_cfg_join(bp, sizeof bp, path, "retry_budget");
+    if (cJSON_IsNumber(bud)) {
+        if ((st = fl_cfg_number(client, path, "retry_budget", FL_CFG_OPTIONAL, 0, 0.0001, 100,
+                                &p->budget_ratio, e)))
+            return st;
+    } else if (bud) {
+        if ((st = fl_cfg_object(bud, bp, e)) || (st = fl_cfg_known_keys(bud, bp, budget_keys, e)) ||
+            (st = fl_cfg_number(bud, bp, "ratio", FL_CFG_REQUIRED, 0, 0.0001, 100,
+                                &p->budget_ratio, e)) ||
+            (st = fl_cfg_number(bud, bp, "burst", FL_CFG_OPTIONAL, 10, 1, 1e9, &p->budget_burst,
+                                e)))
+            return st;
+    }
+    return FL_OK;
+}
+
+fl_time fl_client_backoff(const fl_client_policy *p, int retry, fl_time prev, fl_rng *r)
+{
+    if (p->backoff == FL_BACKOFF_NONE)
+        return 0;
+    double b = (double)p->base;
+    if (p->backoff == FL_BACKOFF_EXPONENTIAL)
+        b = ldexp(b, retry - 1 < 62 ? retry - 1 : 62);
+    if (b > (double)p->cap)
+        b = (double)p->cap;
+    double u = fl_rng_uniform(r), v;
+    switch (p->jitter) {
+    case FL_JITTER_FULL:
+        v = u * b;
+        break;
+    case FL_JITTER_EQUAL:
+        v = b / 2 + u * b / 2;
+        break;
+    case FL_JITTER_DECORRELATED: {
+        double lo = (double)p->base, hi = 3.0 * (double)(prev > 0 ? prev : p->base);
+        v = lo + u * (hi - lo);
+        if (v > (double)p->cap)
+            v = (double)p->cap;
+        break;
+    }
+    default:
+        v = b;
+    }
+    return (fl_time)nearbyint(v);
+}

@@ -1,0 +1,78 @@
+/* Client policies: what a caller does when a try fails or is slow.
+ *
+ *   "client": {"timeout": "1s", "attempts": 3, "backoff": "exponential(10ms, max=1s)",
+ *              "jitter": "full", "retry_budget": 0.1, "deadline": "5s",
+ *              "propagate_deadline": true, "slo": "100ms"}
+ *
+ * timeout     per try; the try is abandoned (the server may still work on it)
+ * attempts    tries per request, the first included
+ * backoff     "none", "constant(50ms)" or "exponential(base, max=cap)": the wait before
+ *             retry n is base * 2^(n-1), capped
+ * jitter      "none", "full" (uniform in [0, b]), "equal" (b/2 + uniform in [0, b/2]) or
+ *             "decorrelated" (uniform in [base, 3 * previous wait], capped)
+ * retry_budget  retries may be at most this fraction of first tries: a token bucket that
+ *             earns `ratio` per first try (up to `burst` tokens, default 10) and spends 1
+ *             per retry; a number is the ratio, or {"ratio": 0.1, "burst": 20}
+ * deadline    for the whole request, retries included: no try starts after it
+ * propagate_deadline  tries carry the deadline (the sooner of the request's deadline and
+ *             the try's timeout) so servers that drop expired work can skip them
+ * slo         goodput counts successes within it */
+#ifndef FL_MODEL_CLIENT_H
+#define FL_MODEL_CLIENT_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include <faultline/rng.h>
+#include <faultline/status.h>
+#include <faultline/time.h>
+
+typedef enum { FL_BACKOFF_NONE, FL_BACKOFF_CONSTANT, FL_BACKOFF_EXPONENTIAL } fl_backoff_kind;
+typedef enum { FL_JITTER_NONE, FL_JITTER_FULL, FL_JITTER_EQUAL, FL_JITTER_DECORRELATED } fl_jitter;
+
+typedef struct fl_client_policy {
+    fl_time timeout, deadline, slo;
+    int attempts;
+    fl_backoff_kind backoff;
+    fl_time base, cap;
+    fl_jitter jitter;
+    double budget_ratio; /* 0: no budget */
+    double budget_burst;
+    bool propagate_deadline;
+} fl_client_policy;
+
+/* Reads a "client" object (may be NULL: one try, no timeout). */
+fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,
+                                fl_error *e);
+/* The wait before retry number `retry` (1 = the first retry); `prev` is the previous wait
+ * (decorrelated jitter builds on it). */
+fl_time fl_client_backoff(const fl_client_policy *p, int retry, fl_time prev, fl_rng *r);
+
+/* The retry budget's token bucket. Starts full. */
+typedef struct fl_budget {
+    double tokens;
+} fl_budget;
+static inline void fl_budget_init(fl_budget *b, const fl_client_policy *p)
+{
+    b->tokens = p->budget_burst;
+}
+/* A first try earns its share. */
+static inline void fl_budget_earn(fl_budget *b, const fl_client_policy *p)
+{
+    if (p->budget_ratio > 0) {
+        b->tokens += p->budget_ratio;
+        if (b->tokens > p->budget_burst)
+            b->tokens = p->budget_burst;
+    }
+}
+/* A retry may go ahead (and spends a token) or not. */
+static inline bool fl_budget_take(fl_budget *b, const fl_client_policy *p)
+{
+    if (p->budget_ratio <= 0)
+        return true;
+    if (b->tokens < 1)
+        return false;
+    b->tokens -= 1;
+    return true;
+}
+
+#endif
