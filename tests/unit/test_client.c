@@ -1,0 +1,196 @@
+/* Client policies and faults: backoff and jitter distributions, the retry budget's bound,
+ * retries counted exactly, a crashed node that answers nothing, a pause that delays. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultline/faultline.h>
+
+#include "model/client.h"
+#include "testutil.h"
+
+static fl_client_policy policy(const char *json)
+{
+    cJSON *c = cJSON_Parse(json);
+    fl_client_policy p;
+    fl_error e;
+    ck_assert_msg(fl_client_policy_read(c, "client", &p, &e) == FL_OK, "%s", e.msg);
+    cJSON_Delete(c);
+    return p;
+}
+
+START_TEST(backoff_shapes)
+{
+    fl_rng r;
+    fl_rng_seed(&r, 1, "backoff");
+    fl_client_policy p = policy("{\"backoff\": \"exponential(10ms, max=1s)\"}");
+    ck_assert_int_eq(fl_client_backoff(&p, 1, 0, &r), 10 * FL_MS);
+    ck_assert_int_eq(fl_client_backoff(&p, 2, 0, &r), 20 * FL_MS);
+    ck_assert_int_eq(fl_client_backoff(&p, 5, 0, &r), 160 * FL_MS);
+    ck_assert_int_eq(fl_client_backoff(&p, 20, 0, &r), FL_SEC); /* capped */
+    p = policy("{\"backoff\": \"constant(50ms)\"}");
+    ck_assert_int_eq(fl_client_backoff(&p, 7, 0, &r), 50 * FL_MS);
+    p = policy("{}");
+    ck_assert_int_eq(fl_client_backoff(&p, 3, 0, &r), 0);
+}
+END_TEST
+
+/* Mean of full jitter is b/2, of equal jitter 3b/4; decorrelated stays in [base, cap]. */
+START_TEST(jitter_distributions)
+{
+    fl_rng r;
+    fl_rng_seed(&r, 2, "jitter");
+    const int n = 200000;
+    fl_client_policy full = policy("{\"backoff\": \"constant(100ms)\", \"jitter\": \"full\"}");
+    fl_client_policy equal = policy("{\"backoff\": \"constant(100ms)\", \"jitter\": \"equal\"}");
+    fl_client_policy dec =
+        policy("{\"backoff\": \"exponential(10ms, max=2s)\", \"jitter\": \"decorrelated\"}");
+    double sf = 0, se = 0;
+    fl_time prev = 0;
+    for (int i = 0; i < n; i++) {
+        fl_time f = fl_client_backoff(&full, 1, 0, &r), q = fl_client_backoff(&equal, 1, 0, &r);
+        ck_assert(f >= 0 && f <= 100 * FL_MS);
+        ck_assert(q >= 50 * FL_MS && q <= 100 * FL_MS);
+        sf += (double)f;
+        se += (double)q;
+        prev = fl_client_backoff(&dec, 2, prev, &r);
+        ck_assert(prev >= 10 * FL_MS && prev <= 2 * FL_SEC);
+    }
+    /* uniform(0, 100ms) has sd 28.9 ms: the mean of n draws is within 5 sd/sqrt(n) */
+    ck_assert_double_lt(fabs(sf / n - 50e6), 5 * 28.87e6 / sqrt(n));
+    ck_assert_double_lt(fabs(se / n - 75e6), 5 * 14.43e6 / sqrt(n));
+}
+END_TEST
+
+START_TEST(budget_bounds_retries)
+{
+    fl_client_policy p = policy("{\"retry_budget\": {\"ratio\": 0.1, \"burst\": 5}}");
+    fl_budget b;
+    fl_budget_init(&b, &p);
+    int granted = 0;
+    const int firsts = 10000;
+    for (int i = 0; i < firsts; i++) {
+        fl_budget_earn(&b, &p);
+        for (int k = 0; k < 3; k++) /* every request wants three retries */
+            granted += fl_budget_take(&b, &p);
+    }
+    /* at most the burst plus 10% of first tries */
+    ck_assert_int_le(granted, 5 + firsts / 10);
+    ck_assert_int_ge(granted, firsts / 10 - 1);
+}
+END_TEST
+
+START_TEST(policy_errors)
+{
+    const char *bad[][2] = {
+        {"{\"backoff\": \"exponential(0s, max=1s)\"}", "client.backoff: expected 0 < base <= max, got \"exponential(0s, max=1s)\""},
+        {"{\"backoff\": \"linear(1s)\"}", "client.backoff: expected \"none\", \"constant(50ms)\" or \"exponential(10ms, max=1s)\", got \"linear(1s)\""},
+        {"{\"jitter\": \"ful\"}", "client.jitter: expected one of \"none\", \"full\", \"equal\", \"decorrelated\", got \"ful\" (did you mean \"full\"?)"},
+        {"{\"attempts\": 0}", "client.attempts: expected an integer from 1 to 100, got 0"},
+        {"{\"retries\": 3}", "client.retries: unknown key \"retries\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cJSON *c = cJSON_Parse(bad[i][0]);
+        fl_client_policy p;
+        fl_error e;
+        fl_error_clear(&e);
+        ck_assert_int_ne(fl_client_policy_read(c, "client", &p, &e), FL_OK);
+        char msg[1000];
+        fl_error_format(&e, msg, sizeof msg);
+        ck_assert_str_eq(msg, bad[i][1]);
+        cJSON_Delete(c);
+    }
+}
+END_TEST
+
+static double fig(const char *summary, const char *after, const char *key)
+{
+    const char *s = after ? strstr(summary, after) : summary;
+    ck_assert_ptr_nonnull(s);
+    s = strstr(s, key);
+    ck_assert_msg(s != NULL, "no %s", key);
+    return strtod(s + strlen(key), NULL);
+}
+
+static char *run(const char *text, const char *const *sets, size_t nsets)
+{
+    fl_scenario *sc;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    fl_run_config cfg = {.sets = sets, .nsets = nsets};
+    fl_result *r;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    char *s = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return s;
+}
+
+/* The node is down for the whole measured run: every try is refused, and with 4 attempts
+ * and no backoff each request makes exactly 4 tries. */
+START_TEST(retries_multiply_exactly)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"20s\", \"warmup\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"service\", \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"100/s\",\n"
+        "   \"client\": {\"attempts\": 4, \"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"0s\", \"crash\": \"db\"}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"retry_amplification\":\t"), 4);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
+    double issued = fig(s, "\"workloads\"", "\"issued\":\t");
+    ck_assert_double_eq(fig(s, "\"try_errors_by_cause\"", "\"refused\":\t"), 4 * issued);
+    free(s);
+}
+END_TEST
+
+/* A crash loses the work in progress: nothing is answered, the clients time out. */
+START_TEST(crash_answers_nothing)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"30s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"service\", \"service_time\": \"const(100s)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"10/s\", \"stop\": \"1s\",\n"
+        "   \"arrivals\": \"deterministic\",\n"
+        "   \"client\": {\"timeout\": \"5s\"}}],\n"
+        " \"faults\": [{\"at\": \"2s\", \"for\": \"1s\", \"crash\": \"db\"}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"timeout\":\t"), 10);
+    ck_assert_double_eq(fig(s, "\"nodes\"", "\"lost_in_crash\":\t"), 10);
+    free(s);
+}
+END_TEST
+
+/* A stop-the-world pause holds completions until it ends. */
+START_TEST(pause_delays_by_its_length)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"service\", \"service_time\": \"const(10ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"1/s\", \"arrivals\": "
+        "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
+        " \"faults\": [{\"at\": \"1.005s\", \"for\": \"2s\", \"pause\": \"db\"}]}\n";
+    char *s = run(text, NULL, 0);
+    /* one request at 1 s, due at 1.01 s, released when the pause ends at 3.005 s */
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 2005, 1);
+    free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("client");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, backoff_shapes);
+    tcase_add_test(tc, jitter_distributions);
+    tcase_add_test(tc, budget_bounds_retries);
+    tcase_add_test(tc, policy_errors);
+    tcase_add_test(tc, retries_multiply_exactly);
+    tcase_add_test(tc, crash_answers_nothing);
+    tcase_add_test(tc, pause_delays_by_its_length);
+    suite_add_tcase(s, tc);
+    return fl_test_run(s);
+}
