@@ -58,10 +58,10 @@ void fl_result_print(const fl_result *r, FILE *f)
             latency_row(f, label, soj);
         }
     }
-    fprintf(f, "\nworkload            throughput/s   goodput/s    errors  (by cause)\n");
+    fprintf(f, "\nworkload            throughput/s   goodput/s  tries/req    errors  (by cause)\n");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
-        fprintf(f, "  %-18s %12.6g %11.6g %9.0f ", w->string, num(w, "throughput_per_s"),
-                num(w, "goodput_per_s"), num(w, "errors"));
+        fprintf(f, "  %-18s %12.6g %11.6g %10.3g %9.0f ", w->string, num(w, "throughput_per_s"),
+                num(w, "goodput_per_s"), num(w, "retry_amplification"), num(w, "errors"));
         const cJSON *by = cJSON_GetObjectItemCaseSensitive(w, "errors_by_cause");
         int any = 0;
         for (const cJSON *c = by ? by->child : NULL; c; c = c->next)
@@ -69,12 +69,27 @@ void fl_result_print(const fl_result *r, FILE *f)
                 fprintf(f, " %s=%.0f", c->string, c->valuedouble), any = 1;
         fprintf(f, "%s\n", any ? "" : " -");
     }
-    fprintf(f, "\nnode                utilisation  mean in system   Little's law (L vs lambda*W)\n");
+    fprintf(f, "\nnode                utilisation  mean in system  wasted work   Little's law (L vs lambda*W)\n");
     for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
         const cJSON *ll = cJSON_GetObjectItemCaseSensitive(n, "littles_law");
-        fprintf(f, "  %-18s %11.4g %15.5g   %.5g vs %.5g (%.2f%%)\n", n->string,
-                num(n, "utilisation"), num(n, "in_system_mean"), num(ll, "L"),
-                num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+        fprintf(f, "  %-18s %11.4g %15.5g %11.1f%%   %.5g vs %.5g (%.2f%%)\n", n->string,
+                num(n, "utilisation"), num(n, "in_system_mean"), 100 * num(n, "wasted_fraction"),
+                num(ll, "L"), num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+    }
+    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
+        const cJSON *rec = cJSON_GetObjectItemCaseSensitive(w, "recovery");
+        if (!rec || !cJSON_GetObjectItemCaseSensitive(rec, "recovered"))
+            continue;
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "recovered")))
+            fprintf(f, "\nrecovery: %s recovered %.3g s after the last fault ended (goodput %.4g/s "
+                       "after, %.4g/s before)\n",
+                    w->string, num(rec, "recovery_s"), num(rec, "goodput_after_faults_per_s"),
+                    num(rec, "reference_goodput_per_s"));
+        else
+            fprintf(f, "\nrecovery: %s did NOT recover within the run: goodput %.4g/s after the "
+                       "last fault ended at %.4gs, %.4g/s before\n",
+                    w->string, num(rec, "goodput_after_faults_per_s"), num(rec, "faults_end_s"),
+                    num(rec, "reference_goodput_per_s"));
     }
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next)
