@@ -7,6 +7,8 @@ files=$(find "$dir" -name '*.json' | sort)
 [ -n "$files" ] || { echo "no scenarios under $dir"; exit 1; }
 jobs=()
 for f in $files; do
+  # Every scenario tells its story.
+  "$fl" explain "$f" | grep -q '^fault timeline' || { echo "FAIL: explain $f"; exit 1; }
   variants=$("$fl" validate --variants "$f")
   for v in $variants; do
     for s in $(seq 1 "$seeds"); do

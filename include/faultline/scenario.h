@@ -7,6 +7,7 @@
 #define FAULTLINE_SCENARIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <faultline/status.h>
 #include <faultline/time.h>
@@ -34,5 +35,9 @@ const char *fl_scenario_variant_name(const fl_scenario *sc, size_t i);
 const char *fl_scenario_variant_about(const fl_scenario *sc, size_t i);
 /* True for "baseline" and for every declared variant. */
 int fl_scenario_has_variant(const fl_scenario *sc, const char *name);
+
+/* Writes the scenario in plain text: story, sources, system, fault timeline, variants and
+ * what each must show (what `faultline explain` prints). */
+void fl_scenario_explain(const fl_scenario *sc, FILE *f);
 
 #endif
