@@ -6,6 +6,7 @@ fl=$1; dir=$2; seeds=${3:-5}
 files=$(find "$dir" -name '*.json' | sort)
 [ -n "$files" ] || { echo "no scenarios under $dir"; exit 1; }
 jobs=()
+log=$(mktemp); trap 'rm -f "$log"' EXIT
 for f in $files; do
   # Every scenario tells its story.
   "$fl" explain "$f" | grep -q '^fault timeline' || { echo "FAIL: explain $f"; exit 1; }
@@ -26,8 +27,8 @@ run_one() {
 }
 export -f run_one; export fl
 printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'run_one "$@"' _ {} \
-  > scenarios.log 2>&1 && status=0 || status=1
-cat scenarios.log
-n=$(grep -c '^ok' scenarios.log || true); f=$(grep -c '^FAIL' scenarios.log || true)
+  > "$log" 2>&1 && status=0 || status=1
+cat "$log"
+n=$(grep -c "^ok" "$log" || true); f=$(grep -c "^FAIL" "$log" || true)
 echo "scenario runs: $n passed, $f failed"
 exit $status
