@@ -50,6 +50,10 @@ int cli_index(const cli_cmd *cmd, const char *name);
 const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name);
 /* Parses an unsigned integer option; prints an error and returns -1 when malformed. */
 int cli_u64(const char *opt, const char *s, unsigned long long *out);
+/* Loads the one scenario file among the positional arguments, printing the error the way a
+ * compiler would. Returns an exit code (FL_EXIT_OK with *sc set, owned by the caller). */
+struct fl_scenario;
+int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc);
 /* Prints "faultline: " + message to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -82,10 +82,6 @@ int cmd_compare(int argc, char **argv)
     int pr = cli_parse(&cli_compare, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
-    if (a.npos != 1) {
-        cli_error("compare: expected one scenario file (see 'faultline compare --help')");
-        return FL_EXIT_USAGE;
-    }
     fl_compare_config cfg = {0};
     unsigned long long v;
     cfg.seeds = 10;
@@ -118,14 +114,12 @@ int cmd_compare(int argc, char **argv)
     }
     cfg.sets = a.multi;
     cfg.nsets = a.nmulti;
-    fl_error e;
     fl_scenario *sc;
+    int rc = cli_load_scenario(&cli_compare, &a, &sc);
+    if (rc != FL_EXIT_OK)
+        return rc;
+    fl_error e;
     char msg[1200];
-    if (fl_scenario_load(a.pos[0], &sc, &e) != FL_OK) {
-        fl_error_format(&e, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
-        return FL_EXIT_USAGE;
-    }
     char dir[4096];
     if (!cli_get(&cli_compare, &a, "no-files")) {
         const char *out = cli_get(&cli_compare, &a, "out");

@@ -25,18 +25,10 @@ int cmd_explain(int argc, char **argv)
     int pr = cli_parse(&cli_explain, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
-    if (a.npos != 1) {
-        cli_error("explain: expected one scenario file (see 'faultline explain --help')");
-        return FL_EXIT_USAGE;
-    }
     fl_scenario *sc;
-    fl_error e;
-    if (fl_scenario_load(a.pos[0], &sc, &e) != FL_OK) {
-        char msg[1200];
-        fl_error_format(&e, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
-        return FL_EXIT_USAGE;
-    }
+    int rc = cli_load_scenario(&cli_explain, &a, &sc);
+    if (rc != FL_EXIT_OK)
+        return rc;
     fl_scenario_explain(sc, stdout);
     fl_scenario_free(sc);
     return FL_EXIT_OK;

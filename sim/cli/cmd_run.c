@@ -135,18 +135,12 @@ int cmd_run(int argc, char **argv)
     int pr = cli_parse(&cli_run, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
-    if (a.npos != 1) {
-        cli_error("run: expected one scenario file (see 'faultline run --help')");
-        return FL_EXIT_USAGE;
-    }
-    fl_error e;
     fl_scenario *sc;
+    int rc0 = cli_load_scenario(&cli_run, &a, &sc);
+    if (rc0 != FL_EXIT_OK)
+        return rc0;
+    fl_error e;
     char msg[1200];
-    if (fl_scenario_load(a.pos[0], &sc, &e) != FL_OK) {
-        fl_error_format(&e, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
-        return e.status == FL_NOMEM ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
-    }
     fl_run_config cfg = {0};
     cfg.variant = cli_get(&cli_run, &a, "variant");
     const char *seed = cli_get(&cli_run, &a, "seed");

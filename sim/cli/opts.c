@@ -5,6 +5,8 @@
 #include <string.h>
 #include <errno.h>
 
+#include <faultline/scenario.h>
+
 #include "cli/cli.h"
 
 void cli_error(const char *fmt, ...)
@@ -144,4 +146,23 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out)
     }
     *out = v;
     return 0;
+}
+
+int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
+{
+    *sc = NULL;
+    if (a->npos != 1) {
+        cli_error("%s: expected one scenario file (see 'faultline %s --help')", cmd->name,
+                  cmd->name);
+        return FL_EXIT_USAGE;
+    }
+    fl_error e;
+    fl_status st = fl_scenario_load(a->pos[0], sc, &e);
+    if (st != FL_OK) {
+        char msg[1200];
+        fl_error_format(&e, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
+        return st == FL_NOMEM ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+    }
+    return FL_EXIT_OK;
 }

@@ -88,6 +88,16 @@ static void sift_up(fl_evq *q, size_t i, const fl_ev *ev)
     place(q, i, ev);
 }
 
+/* Index of the least child of the node whose first child is c (c < n). */
+static inline size_t least_child(const fl_ev *h, size_t c, size_t n)
+{
+    size_t end = c + ARITY < n ? c + ARITY : n, m = c;
+    for (size_t k = c + 1; k < end; k++)
+        if (ev_less(&h[k], &h[m]))
+            m = k;
+    return m;
+}
+
 /* Places ev at index i and moves it down past smaller children. */
 static void sift_down(fl_evq *q, size_t i, const fl_ev *ev)
 {
@@ -97,10 +107,7 @@ static void sift_down(fl_evq *q, size_t i, const fl_ev *ev)
         size_t c = i * ARITY + 1;
         if (c >= n)
             break;
-        size_t end = c + ARITY < n ? c + ARITY : n, m = c;
-        for (size_t k = c + 1; k < end; k++)
-            if (ev_less(&h[k], &h[m]))
-                m = k;
+        size_t m = least_child(h, c, n);
         if (!ev_less(&h[m], ev))
             break;
         place(q, i, &h[m]);
@@ -166,10 +173,7 @@ static void remove_at(fl_evq *q, size_t i)
         size_t c = i * ARITY + 1;
         if (c >= n)
             break;
-        size_t end = c + ARITY < n ? c + ARITY : n, m = c;
-        for (size_t k = c + 1; k < end; k++)
-            if (ev_less(&q->heap[k], &q->heap[m]))
-                m = k;
+        size_t m = least_child(q->heap, c, n);
         place(q, i, &q->heap[m]);
         i = m;
     }
