@@ -17,19 +17,10 @@
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/caller.h"
 #include "model/client.h"
 #include "model/world.h"
 #include "node/station.h"
-
-/* A request: the client's view, across its tries. */
-typedef struct op {
-    fl_time t_issue;
-    fl_time deadline;     /* FL_TIME_MAX when none */
-    fl_time last_backoff;
-    uint32_t next;        /* free list */
-    uint16_t tries;
-    uint8_t live;
-} op;
 
 typedef struct phase {
     fl_time at;
@@ -46,17 +37,13 @@ struct fl_workload {
     int nphases, cur;
     fl_time start, stop;
     fl_client_policy pol;
-    fl_budget budget;
-    fl_rng rng, jitter_rng;
-    int h_arrival, h_retry;
-
-    op *ops;
-    uint32_t nops, ops_cap, op_free;
+    fl_caller *caller;
+    fl_rng rng;
+    int h_arrival;
 
     uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
     uint64_t issued_measured; /* issued after the warm-up: the denominator of the figures */
-    uint64_t tries, retries, tries_measured, try_errors[FL_OUT_COUNT];
-    fl_hist *latency, *window_latency, *try_latency;
+    fl_hist *latency, *window_latency;
     fl_batch latency_b;
     int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
@@ -67,16 +54,13 @@ static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 static const char *const phase_keys[] = {"at", "rate", NULL};
 
 const char *fl_workload_name(const fl_workload *wl) { return wl->name; }
-int fl_workload_zone(const fl_workload *wl) { return wl->zone; }
 
 void fl_workload_free(fl_workload *wl)
 {
     if (!wl)
         return;
     fl_free(wl->name);
-    fl_free(wl->phases);
-    fl_free(wl->ops);
-    fl_hist_free(wl->try_latency);
+    fl_free(wl->phases); /* the caller belongs to the world */
     fl_hist_free(wl->latency);
     fl_hist_free(wl->window_latency);
     fl_free(wl);
@@ -112,49 +96,20 @@ static void schedule_next(fl_workload *wl, fl_time now)
         fl_sim_at(sim, boundary, wl->h_arrival, 0); /* re-draw under the new rate */
 }
 
-static uint32_t op_new(fl_workload *wl)
-{
-    uint32_t id = wl->op_free;
-    if (id != FL_NONE) {
-        wl->op_free = wl->ops[id].next;
-    } else {
-        if (wl->nops == wl->ops_cap) {
-            if (wl->ops_cap >= UINT32_MAX / 2)
-                return FL_NONE;
-            uint32_t cap = wl->ops_cap ? wl->ops_cap * 2 : 1024;
-            op *o = fl_realloc(wl->ops, (size_t)cap * sizeof *o);
-            if (!o)
-                return FL_NONE;
-            wl->ops = o;
-            wl->ops_cap = cap;
-        }
-        id = wl->nops++;
-    }
-    memset(&wl->ops[id], 0, sizeof wl->ops[id]);
-    wl->ops[id].live = 1;
-    return id;
-}
-
-static void op_free(fl_workload *wl, uint32_t id)
-{
-    wl->ops[id].live = 0;
-    wl->ops[id].next = wl->op_free;
-    wl->op_free = id;
-}
-
 static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
 {
     return t_issue >= w->warmup && now < w->duration;
 }
 
-/* The request ends: success, or the last try's failure. */
-static void finish(fl_workload *wl, uint32_t oid, fl_outcome o)
+/* A request ended (the caller's callback): success, or its last try's failure. */
+static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue)
 {
+    (void)tag;
+    fl_workload *wl = ctx;
     fl_world *w = wl->w;
     fl_time now = fl_sim_now(w->sim);
-    op *x = &wl->ops[oid];
-    fl_time lat = now - x->t_issue;
-    bool m = measured(w, x->t_issue, now);
+    fl_time lat = now - t_issue;
+    bool m = measured(w, t_issue, now);
     wl->ended++;
     if (o == FL_OUT_OK) {
         fl_series_add(w->series, wl->col_ok, now, 1);
@@ -174,76 +129,6 @@ static void finish(fl_workload *wl, uint32_t oid, fl_outcome o)
         if (m)
             wl->errors[o]++;
     }
-    op_free(wl, oid);
-}
-
-/* Sends the next try of request oid now. */
-static void start_try(fl_workload *wl, uint32_t oid)
-{
-    fl_world *w = wl->w;
-    fl_sim *sim = w->sim;
-    fl_time now = fl_sim_now(sim);
-    uint32_t id = fl_req_new(w);
-    if (id == FL_NONE) { /* out of memory: the request cannot go on */
-        finish(wl, oid, FL_OUT_REFUSED);
-        return;
-    }
-    op *x = &wl->ops[oid];
-    x->tries++;
-    wl->tries++;
-    if (x->t_issue >= w->warmup && now < w->duration)
-        wl->tries_measured++;
-    fl_series_add(w->series, wl->col_tries, now, 1);
-    fl_req *r = fl_req_at(w, id);
-    r->t_issue = now;
-    r->wl = wl->index;
-    r->op = oid;
-    r->target = wl->target;
-    r->timeout = FL_TIMER_NONE;
-    r->deadline = FL_TIME_MAX;
-    if (wl->pol.propagate_deadline) {
-        fl_time d = x->deadline;
-        if (wl->pol.timeout > 0 && now + wl->pol.timeout < d)
-            d = now + wl->pol.timeout;
-        r->deadline = d;
-    }
-    if (wl->pol.timeout > 0)
-        fl_sim_timer_at(sim, now + wl->pol.timeout, w->h_timeout, id, &r->timeout);
-    fl_world_send(w, id);
-}
-
-/* A try failed with cause o: retry (after backoff) when the policy and budget allow. */
-static void try_failed(fl_workload *wl, uint32_t oid, fl_outcome o)
-{
-    fl_time now = fl_sim_now(wl->w->sim);
-    op *x = &wl->ops[oid];
-    if (x->tries >= wl->pol.attempts) {
-        finish(wl, oid, o);
-        return;
-    }
-    if (!fl_budget_take(&wl->budget, &wl->pol)) {
-        if (measured(wl->w, x->t_issue, now))
-            wl->try_errors[FL_OUT_BUDGET]++;
-        finish(wl, oid, o); /* the budget said no: the caller sees the try's failure */
-        return;
-    }
-    fl_time wait = fl_client_backoff(&wl->pol, x->tries, x->last_backoff, &wl->jitter_rng);
-    x->last_backoff = wait;
-    if (now + wait >= x->deadline) {
-        finish(wl, oid, FL_OUT_DEADLINE);
-        return;
-    }
-    wl->retries++;
-    if (wait == 0)
-        start_try(wl, oid);
-    else
-        fl_sim_after(wl->w->sim, wait, wl->h_retry, oid);
-}
-
-static void on_retry(fl_sim *sim, void *ctx, uint64_t oid)
-{
-    (void)sim;
-    start_try(ctx, (uint32_t)oid);
 }
 
 static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
@@ -251,54 +136,13 @@ static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
     fl_workload *wl = ctx;
     fl_time now = fl_sim_now(sim);
     if (issue) {
-        uint32_t oid = op_new(wl);
-        if (oid != FL_NONE) {
-            op *x = &wl->ops[oid];
-            x->t_issue = now;
-            x->deadline = wl->pol.deadline > 0 ? now + wl->pol.deadline : FL_TIME_MAX;
-            wl->issued++;
-            if (measured(wl->w, now, now))
-                wl->issued_measured++;
-            fl_series_add(wl->w->series, wl->col_issued, now, 1);
-            fl_budget_earn(&wl->budget, &wl->pol);
-            start_try(wl, oid);
-        }
+        wl->issued++;
+        if (measured(wl->w, now, now))
+            wl->issued_measured++;
+        fl_series_add(wl->w->series, wl->col_issued, now, 1);
+        fl_caller_call(wl->caller, 0, FL_TIME_MAX);
     }
     schedule_next(wl, now);
-}
-
-static void try_done(fl_workload *wl, uint32_t id, fl_outcome o)
-{
-    fl_world *w = wl->w;
-    fl_req *r = fl_req_at(w, id);
-    uint32_t oid = r->op;
-    fl_time now = fl_sim_now(w->sim);
-    if (measured(w, wl->ops[oid].t_issue, now)) {
-        fl_hist_record(wl->try_latency, now - r->t_issue);
-        if (o != FL_OUT_OK)
-            wl->try_errors[o]++;
-    }
-    fl_req_client_done(w, id);
-    if (o == FL_OUT_OK)
-        finish(wl, oid, o);
-    else
-        try_failed(wl, oid, o);
-}
-
-void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id)
-{
-    fl_req *r = fl_req_at(w, id);
-    if (r->client_done) /* the client gave up already: a late reply, wasted work */
-        return;
-    fl_sim_timer_cancel(w->sim, r->timeout);
-    try_done(wl, id, (fl_outcome)r->outcome);
-}
-
-void fl_workload_on_timeout(fl_world *w, fl_workload *wl, uint32_t id)
-{
-    /* The reply may still come: the try's record stays until the server is done too. */
-    fl_req_at(w, id)->timeout = FL_TIMER_NONE;
-    try_done(wl, id, FL_OUT_TIMEOUT);
 }
 
 static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
@@ -403,17 +247,12 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, &wl->pol,
                                     e)))
         return st;
-    fl_budget_init(&wl->budget, &wl->pol);
-    wl->op_free = FL_NONE;
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
-    fl_world_stream(w, &wl->jitter_rng, wl->name, "backoff");
     wl->latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
-    wl->try_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
-    wl->h_retry = fl_sim_handler(w->sim, on_retry, wl);
-    if (!wl->latency || !wl->window_latency || !wl->try_latency || wl->h_arrival < 0 ||
-        wl->h_retry < 0)
+    wl->caller = fl_caller_new(w, wl->name, wl->target, wl->zone, &wl->pol, request_done, wl);
+    if (!wl->latency || !wl->window_latency || wl->h_arrival < 0 || !wl->caller)
         return FL_NOMEM;
     fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);
     char col[200];
@@ -433,6 +272,7 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     /* A count last: a CSV row then never ends in an empty cell, which some readers
      * (gnuplot among them) take for a missing column rather than a gap. */
     COL(col_tries, "tries_per_s", FL_SERIES_RATE);
+    fl_caller_series(wl->caller, wl->col_tries);
 #undef COL
     return FL_OK;
 }
@@ -543,18 +383,11 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
     for (int o = 1; o < FL_OUT_COUNT; o++)
         cJSON_AddNumberToObject(by, fl_outcome_name((fl_outcome)o), (double)wl->errors[o]);
     cJSON_AddNumberToObject(out, "in_flight_at_end", (double)(wl->issued - wl->ended));
-    uint64_t done = wl->ok + errors;
-    cJSON_AddNumberToObject(out, "tries", (double)wl->tries_measured);
-    cJSON_AddNumberToObject(out, "retry_amplification",
-                            done ? (double)wl->tries_measured / (double)(wl->ok + errors) : 0);
-    cJSON *te = cJSON_AddObjectToObject(out, "try_errors_by_cause");
-    for (int o = 1; o < FL_OUT_COUNT; o++)
-        cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)wl->try_errors[o]);
     cJSON_AddNumberToObject(out, "throughput_per_s", span > 0 ? (double)wl->ok / span : 0);
     cJSON_AddNumberToObject(out, "goodput_per_s", span > 0 ? (double)wl->good / span : 0);
     cJSON_AddNumberToObject(out, "error_rate",
                             wl->ok + errors ? (double)errors / (double)(wl->ok + errors) : 0);
     fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);
-    fl_report_latency(out, "try_latency_ms", wl->try_latency, NULL);
+    fl_caller_report(wl->caller, out);
     report_recovery(w, wl, out);
 }

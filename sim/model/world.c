@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/caller.h"
 
 static const char *const outcome_names[] = {
 #define FL__OUTN(n, s) s,
@@ -87,7 +88,7 @@ static void arrive_client(fl_sim *sim, void *ctx, uint64_t arg)
     (void)sim;
     fl_world *w = ctx;
     uint32_t id = (uint32_t)arg;
-    fl_workload_on_reply(w, w->wls[w->reqs[id].wl], id);
+    fl_caller_on_reply(w->callers[w->reqs[id].caller], id);
     fl_req_server_done(w, id); /* only now: the record had to outlive the delivery */
 }
 
@@ -96,13 +97,13 @@ static void on_timeout(fl_sim *sim, void *ctx, uint64_t arg)
     (void)sim;
     fl_world *w = ctx;
     uint32_t id = (uint32_t)arg;
-    fl_workload_on_timeout(w, w->wls[w->reqs[id].wl], id);
+    fl_caller_on_timeout(w->callers[w->reqs[id].caller], id);
 }
 
 void fl_world_send(fl_world *w, uint32_t id)
 {
     fl_req *r = &w->reqs[id];
-    fl_link *l = fl_net_link(w->net, fl_workload_zone(w->wls[r->wl]), w->comps[r->target]->zone);
+    fl_link *l = fl_net_link(w->net, fl_caller_zone(w->callers[r->caller]), w->comps[r->target]->zone);
     fl_time d = fl_link_delay(l);
     if (d == 0)
         arrive_server(w->sim, w, id); /* zero latency: no event needed */
@@ -114,7 +115,7 @@ void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
 {
     fl_req *r = &w->reqs[id];
     r->outcome = (uint8_t)o;
-    fl_link *l = fl_net_link(w->net, w->comps[r->target]->zone, fl_workload_zone(w->wls[r->wl]));
+    fl_link *l = fl_net_link(w->net, w->comps[r->target]->zone, fl_caller_zone(w->callers[r->caller]));
     fl_time d = fl_link_delay(l);
     if (d == 0)
         arrive_client(w->sim, w, id);
@@ -153,6 +154,9 @@ void fl_world_free(fl_world *w)
     }
     fl_free(w->comps);
     fl_free(w->faults);
+    for (uint32_t i = 0; i < w->ncallers; i++)
+        fl_caller_free(w->callers[i]);
+    fl_free(w->callers);
     for (uint32_t i = 0; i < w->nwls; i++)
         fl_workload_free(w->wls[i]);
     fl_free(w->wls);

@@ -54,7 +54,7 @@ typedef struct fl_req {
     fl_time t_arrive;  /* reached the server */
     fl_time t_start;   /* service began */
     fl_timer timeout;  /* client's timeout timer, or FL_TIMER_NONE */
-    uint32_t wl;       /* issuing workload */
+    uint32_t caller;   /* the caller (workload or service dependency) that sent it */
     uint32_t target;   /* serving component */
     uint32_t next;     /* free list / queue link */
     uint32_t op;       /* the workload's request this try belongs to */
@@ -118,6 +118,8 @@ struct fl_world {
     uint32_t ncomps;
     fl_workload **wls;
     uint32_t nwls;
+    struct fl_caller **callers; /* every caller, by index (replies are routed by it) */
+    uint32_t ncallers, callers_cap;
     fl_net *net;
 
     fl_req *reqs;
@@ -169,8 +171,6 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
                                 const cJSON *cfg, const char *path, fl_error *e);
 int fl_workload_zone(const fl_workload *wl);
 fl_status fl_workload_start(fl_world *w, fl_workload *wl);
-void fl_workload_on_reply(fl_world *w, fl_workload *wl, uint32_t id);
-void fl_workload_on_timeout(fl_world *w, fl_workload *wl, uint32_t id);
 void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out);
 void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t);
 const char *fl_workload_name(const fl_workload *wl);

@@ -1,0 +1,254 @@
+/* Requests made of tries: see caller.h. */
+#include "model/caller.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "node/station.h"
+
+typedef struct op {
+    fl_time t_start;
+    fl_time deadline;     /* FL_TIME_MAX when none */
+    fl_time last_backoff;
+    uint64_t tag;
+    uint32_t next;        /* free list */
+    uint16_t tries;
+} op;
+
+struct fl_caller {
+    fl_world *w;
+    uint32_t index, target;
+    int zone;
+    fl_client_policy pol;
+    fl_budget budget;
+    fl_rng jitter;
+    int h_retry;
+    int col_tries; /* -1: none */
+    fl_caller_done_fn done;
+    void *ctx;
+
+    op *ops;
+    uint32_t nops, cap, free_head;
+
+    uint64_t ended, tries, try_errors[FL_OUT_COUNT];
+    fl_hist *try_latency;
+};
+
+static bool measured(const fl_world *w, fl_time start, fl_time now)
+{
+    return start >= w->warmup && now < w->duration;
+}
+
+static uint32_t op_new(fl_caller *c)
+{
+    uint32_t id = c->free_head;
+    if (id != FL_NONE) {
+        c->free_head = c->ops[id].next;
+    } else {
+        if (c->nops == c->cap) {
+            if (c->cap >= UINT32_MAX / 2)
+                return FL_NONE;
+            uint32_t cap = c->cap ? c->cap * 2 : 256;
+            op *o = fl_realloc(c->ops, (size_t)cap * sizeof *o);
+            if (!o)
+                return FL_NONE;
+            c->ops = o;
+            c->cap = cap;
+        }
+        id = c->nops++;
+    }
+    memset(&c->ops[id], 0, sizeof c->ops[id]);
+    return id;
+}
+
+/* The request ends: the callback learns its outcome; the record is recycled first, so the
+ * callback may start new requests. */
+static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
+{
+    op x = c->ops[oid];
+    c->ops[oid].next = c->free_head;
+    c->free_head = oid;
+    if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
+        c->ended++;
+    c->done(c->ctx, x.tag, o, x.t_start);
+}
+
+static void start_try(fl_caller *c, uint32_t oid)
+{
+    fl_world *w = c->w;
+    fl_time now = fl_sim_now(w->sim);
+    uint32_t id = fl_req_new(w);
+    if (id == FL_NONE) { /* out of memory: this request cannot go on */
+        finish(c, oid, FL_OUT_REFUSED);
+        return;
+    }
+    op *x = &c->ops[oid];
+    x->tries++;
+    if (measured(w, x->t_start, now))
+        c->tries++;
+    fl_series_add(w->series, c->col_tries, now, 1);
+    fl_req *r = fl_req_at(w, id);
+    r->t_issue = now;
+    r->caller = c->index;
+    r->op = oid;
+    r->target = c->target;
+    r->timeout = FL_TIMER_NONE;
+    r->deadline = FL_TIME_MAX;
+    if (c->pol.propagate_deadline) {
+        fl_time d = x->deadline;
+        if (c->pol.timeout > 0 && now + c->pol.timeout < d)
+            d = now + c->pol.timeout;
+        r->deadline = d;
+    }
+    if (c->pol.timeout > 0)
+        fl_sim_timer_at(w->sim, now + c->pol.timeout, w->h_timeout, id, &r->timeout);
+    fl_world_send(w, id);
+}
+
+/* A try failed with cause o: retry after backoff when the policy and budget allow. */
+static void try_failed(fl_caller *c, uint32_t oid, fl_outcome o)
+{
+    fl_time now = fl_sim_now(c->w->sim);
+    op *x = &c->ops[oid];
+    if (x->tries >= c->pol.attempts) {
+        finish(c, oid, o);
+        return;
+    }
+    if (!fl_budget_take(&c->budget, &c->pol)) {
+        if (measured(c->w, x->t_start, now))
+            c->try_errors[FL_OUT_BUDGET]++;
+        finish(c, oid, o); /* the budget said no: the caller sees the try's failure */
+        return;
+    }
+    fl_time wait = fl_client_backoff(&c->pol, x->tries, x->last_backoff, &c->jitter);
+    x->last_backoff = wait;
+    if (now + wait >= x->deadline) {
+        finish(c, oid, FL_OUT_DEADLINE);
+        return;
+    }
+    if (wait == 0)
+        start_try(c, oid);
+    else
+        fl_sim_after(c->w->sim, wait, c->h_retry, oid);
+}
+
+static void on_retry(fl_sim *sim, void *ctx, uint64_t oid)
+{
+    (void)sim;
+    start_try(ctx, (uint32_t)oid);
+}
+
+static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
+{
+    fl_world *w = c->w;
+    fl_req *r = fl_req_at(w, id);
+    uint32_t oid = r->op;
+    fl_time now = fl_sim_now(w->sim);
+    if (measured(w, c->ops[oid].t_start, now)) {
+        fl_hist_record(c->try_latency, now - r->t_issue);
+        if (o != FL_OUT_OK)
+            c->try_errors[o]++;
+    }
+    fl_req_client_done(w, id);
+    if (o == FL_OUT_OK)
+        finish(c, oid, o);
+    else
+        try_failed(c, oid, o);
+}
+
+void fl_caller_on_reply(fl_caller *c, uint32_t id)
+{
+    fl_req *r = fl_req_at(c->w, id);
+    if (r->client_done) /* the try was given up already: a late reply, wasted work */
+        return;
+    fl_sim_timer_cancel(c->w->sim, r->timeout);
+    try_done(c, id, (fl_outcome)r->outcome);
+}
+
+void fl_caller_on_timeout(fl_caller *c, uint32_t id)
+{
+    /* The reply may still come: the try's record stays until the server is done too. */
+    fl_req_at(c->w, id)->timeout = FL_TIMER_NONE;
+    try_done(c, id, FL_OUT_TIMEOUT);
+}
+
+void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline)
+{
+    fl_time now = fl_sim_now(c->w->sim);
+    uint32_t oid = op_new(c);
+    if (oid == FL_NONE) {
+        c->done(c->ctx, tag, FL_OUT_REFUSED, now);
+        return;
+    }
+    op *x = &c->ops[oid];
+    x->t_start = now;
+    x->tag = tag;
+    x->deadline = c->pol.deadline > 0 ? now + c->pol.deadline : FL_TIME_MAX;
+    if (deadline < x->deadline)
+        x->deadline = deadline;
+    fl_budget_earn(&c->budget, &c->pol);
+    if (now >= x->deadline) {
+        finish(c, oid, FL_OUT_DEADLINE);
+        return;
+    }
+    start_try(c, oid);
+}
+
+fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zone,
+                         const fl_client_policy *pol, fl_caller_done_fn done, void *ctx)
+{
+    if (w->ncallers == w->callers_cap) {
+        uint32_t cap = w->callers_cap ? w->callers_cap * 2 : 8;
+        fl_caller **cs = fl_realloc(w->callers, (size_t)cap * sizeof *cs);
+        if (!cs)
+            return NULL;
+        w->callers = cs;
+        w->callers_cap = cap;
+    }
+    fl_caller *c = fl_calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->w = w;
+    c->target = target;
+    c->zone = zone;
+    c->pol = *pol;
+    c->done = done;
+    c->ctx = ctx;
+    c->free_head = FL_NONE;
+    c->col_tries = -1;
+    fl_budget_init(&c->budget, pol);
+    fl_world_stream(w, &c->jitter, owner, "backoff");
+    c->try_latency = fl_hist_new();
+    c->h_retry = fl_sim_handler(w->sim, on_retry, c);
+    if (!c->try_latency || c->h_retry < 0) {
+        fl_caller_free(c);
+        return NULL;
+    }
+    c->index = w->ncallers;
+    w->callers[w->ncallers++] = c;
+    return c;
+}
+
+void fl_caller_free(fl_caller *c)
+{
+    if (!c)
+        return;
+    fl_free(c->ops);
+    fl_hist_free(c->try_latency);
+    fl_free(c);
+}
+
+int fl_caller_zone(const fl_caller *c) { return c->zone; }
+void fl_caller_series(fl_caller *c, int col) { c->col_tries = col; }
+const fl_client_policy *fl_caller_policy(const fl_caller *c) { return &c->pol; }
+
+void fl_caller_report(const fl_caller *c, cJSON *out)
+{
+    cJSON_AddNumberToObject(out, "tries", (double)c->tries);
+    cJSON_AddNumberToObject(out, "retry_amplification",
+                            c->ended ? (double)c->tries / (double)c->ended : 0);
+    cJSON *te = cJSON_AddObjectToObject(out, "try_errors_by_cause");
+    for (int o = 1; o < FL_OUT_COUNT; o++)
+        cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)c->try_errors[o]);
+    fl_report_latency(out, "try_latency_ms", c->try_latency, NULL);
+}

@@ -1,0 +1,40 @@
+/* A caller: issues requests to one target under a client policy (client.h) and reports
+ * each request's final outcome. A request is one or more tries: per-try timeout, retries
+ * after backoff, a retry budget, a deadline. Workloads are callers at the edge; services
+ * use one caller per downstream dependency, so the same policy code runs at every layer.
+ *
+ * Invariants: a request has at most one try in flight or one backoff timer pending;
+ * every request started ends exactly once through the done callback (unless the run ends
+ * first). */
+#ifndef FL_MODEL_CALLER_H
+#define FL_MODEL_CALLER_H
+
+#include <cjson/cJSON.h>
+
+#include "model/client.h"
+#include "model/world.h"
+
+typedef struct fl_caller fl_caller;
+
+/* The request tagged `tag` ended with outcome o; it was started at t_start. */
+typedef void (*fl_caller_done_fn)(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start);
+
+/* A caller of component `target` from `zone`, registered with the world (which routes
+ * replies to it). owner names its random stream. NULL on allocation failure. */
+fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zone,
+                         const fl_client_policy *pol, fl_caller_done_fn done, void *ctx);
+void fl_caller_free(fl_caller *c);
+/* Starts a request now. deadline (absolute, FL_TIME_MAX for none) caps the policy's. */
+void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline);
+/* Routed here by the world: the reply to, or the timeout of, try `req`. */
+void fl_caller_on_reply(fl_caller *c, uint32_t req);
+void fl_caller_on_timeout(fl_caller *c, uint32_t req);
+int fl_caller_zone(const fl_caller *c);
+/* Counts every try into column col of the world's series (per second). */
+void fl_caller_series(fl_caller *c, int col);
+const fl_client_policy *fl_caller_policy(const fl_caller *c);
+/* Adds tries, retry_amplification (tries per ended request), try_latency_ms and
+ * try_errors_by_cause (measured requests only) to out. */
+void fl_caller_report(const fl_caller *c, cJSON *out);
+
+#endif
