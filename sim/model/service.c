@@ -4,15 +4,23 @@
  *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s",
  *              "drop_expired": true}}
  *
- * Every request takes one service-time draw from the node's own stream. With
+ *   "calls": [{"to": "pricing", "client": {"timeout": "1s", "attempts": 3}}]
+ *
+ * Every request takes one service-time draw from the node's own stream. With "calls",
+ * the worker then calls each dependency in turn, each under its own client policy, and
+ * stays busy while it waits (a thread per request): the reply goes back when the last call
+ * succeeds, or as a "dependency" error as soon as one fails after its retries. A request
+ * carries its deadline down the chain when the caller propagates it. With
  * drop_expired, a request whose propagated deadline has passed is dropped when it reaches
  * the head of the queue instead of being served for a caller who has gone. Service time
  * spent on requests whose caller had already given up is counted as wasted work. */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/caller.h"
 #include "model/world.h"
 #include "node/station.h"
 
@@ -26,10 +34,20 @@ typedef struct service {
     fl_time wasted;     /* service time spent on tries whose client had given up */
     fl_time work;       /* all service time (measured window) */
     uint64_t refused;
+
+    const cJSON *cfg;   /* the node's JSON, valid until connect() has run */
+    char path[64];
+    fl_caller **calls;  /* dependencies, called in order */
+    uint32_t *callee;   /* their component indices */
+    int ncalls;
+    uint32_t *slot_req, *slot_gen; /* per worker: the request it holds, and a generation */
+    uint8_t *slot_call;            /* the dependency being called */
+    int nslots;
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", NULL};
+                                           "queue", "calls", NULL};
+static const char *const call_keys[] = {"to", "client", NULL};
 static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
                                          NULL};
 static const char *const disciplines[] = {"fifo", "lifo", NULL};
@@ -55,7 +73,8 @@ static void svc_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive,
         if (fl_req_at(w, id)->client_done)
             s->wasted += busy;
     }
-    fl_outcome o = how == FL_STATION_SERVED     ? FL_OUT_OK
+    /* A served request answers OK unless a dependency failed (call_done set that). */
+    fl_outcome o = how == FL_STATION_SERVED     ? (fl_outcome)fl_req_at(w, id)->outcome
                    : how == FL_STATION_REJECTED ? FL_OUT_REJECTED
                    : how == FL_STATION_DROPPED  ? FL_OUT_DEADLINE
                                                 : FL_OUT_EXPIRED;
@@ -68,7 +87,48 @@ static bool svc_expired(void *ctx, uint32_t id, fl_time now)
     return s->drop_expired && now > fl_req_at(s->w, id)->deadline;
 }
 
-static const fl_station_ops station_ops = {svc_time, svc_done, svc_expired};
+static bool svc_hold(void *ctx, uint32_t id, int slot);
+
+static const fl_station_ops station_ops = {svc_time, svc_done, svc_expired, svc_hold};
+
+/* Calls dependency k for the request held on `slot`. */
+static void call_dep(service *s, int slot, int k)
+{
+    fl_req *r = fl_req_at(s->w, s->slot_req[slot]);
+    s->slot_call[slot] = (uint8_t)k;
+    fl_time deadline = fl_caller_policy(s->calls[k])->propagate_deadline ? r->deadline
+                                                                         : FL_TIME_MAX;
+    fl_caller_call(s->calls[k], ((uint64_t)s->slot_gen[slot] << 32) | (uint32_t)slot, deadline);
+}
+
+static bool svc_hold(void *ctx, uint32_t id, int slot)
+{
+    service *s = ctx;
+    if (!s->ncalls)
+        return false;
+    s->slot_req[slot] = id;
+    s->slot_gen[slot]++;
+    call_dep(s, slot, 0);
+    return true;
+}
+
+/* A dependency call ended: call the next, or answer the request. */
+static void call_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start)
+{
+    (void)t_start;
+    service *s = ctx;
+    int slot = (int)(uint32_t)tag;
+    if ((uint32_t)(tag >> 32) != s->slot_gen[slot])
+        return; /* the request was lost in a crash meanwhile */
+    if (o == FL_OUT_OK && s->slot_call[slot] + 1 < s->ncalls) {
+        call_dep(s, slot, s->slot_call[slot] + 1);
+        return;
+    }
+    fl_req_at(s->w, s->slot_req[slot])->outcome = (uint8_t)(o == FL_OUT_OK ? FL_OUT_OK
+                                                                           : FL_OUT_DEPENDENCY);
+    s->slot_gen[slot]++;
+    fl_station_release(s->st, slot);
+}
 
 static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
                            fl_error *e)
@@ -87,6 +147,25 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         (st = fl_cfg_dist(cfg, path, "service_time", FL_CFG_REQUIRED, NULL, &s->service_time, e)))
         return st;
     sc.workers = (int)workers;
+    s->cfg = cfg;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    const cJSON *calls = cJSON_GetObjectItemCaseSensitive(cfg, "calls");
+    if (calls) {
+        char cp[300];
+        fl_cfg_join(cp, sizeof cp, path, "calls");
+        if (!cJSON_IsArray(calls) || cJSON_GetArraySize(calls) > 32)
+            return fl_error_set(e, FL_INVALID, cp, "expected an array of at most 32 calls, such "
+                                                   "as [{\"to\": \"db\", \"client\": {\"timeout\": \"1s\"}}]");
+        s->ncalls = cJSON_GetArraySize(calls);
+        s->nslots = sc.workers;
+        s->calls = fl_calloc((size_t)s->ncalls + 1, sizeof *s->calls);
+        s->callee = fl_calloc((size_t)s->ncalls + 1, sizeof *s->callee);
+        s->slot_req = fl_calloc((size_t)sc.workers, sizeof *s->slot_req);
+        s->slot_gen = fl_calloc((size_t)sc.workers, sizeof *s->slot_gen);
+        s->slot_call = fl_calloc((size_t)sc.workers, sizeof *s->slot_call);
+        if (!s->calls || !s->callee || !s->slot_req || !s->slot_gen || !s->slot_call)
+            return FL_NOMEM;
+    }
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(cfg, "queue");
     if (q) {
         char qp[256];
@@ -120,6 +199,102 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     return FL_OK;
 }
 
+/* Resolves "calls" now that every node exists: one caller per dependency. */
+static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
+{
+    service *s = c->state;
+    const cJSON *calls = cJSON_GetObjectItemCaseSensitive(s->cfg, "calls");
+    int k = 0;
+    fl_status st;
+    for (const cJSON *cl = calls ? calls->child : NULL; cl; cl = cl->next, k++) {
+        char cp[300], p[340];
+        fl_cfg_join(p, sizeof p, s->path, "calls");
+        fl_cfg_index(cp, sizeof cp, p, k);
+        const char *to;
+        fl_client_policy pol;
+        if ((st = fl_cfg_object(cl, cp, e)) || (st = fl_cfg_known_keys(cl, cp, call_keys, e)) ||
+            (st = fl_cfg_string(cl, cp, "to", FL_CFG_REQUIRED, NULL, &to, e)) ||
+            (st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cl, "client"),
+                                        fl_cfg_join(p, sizeof p, cp, "client"), &pol, e)))
+            return st;
+        uint32_t t;
+        const char *names[64];
+        uint32_t n = 0;
+        for (t = 0; t < w->ncomps && strcmp(w->comps[t]->name, to) != 0; t++)
+            if (n < 63)
+                names[n++] = w->comps[t]->name;
+        if (t == w->ncomps) {
+            names[n] = NULL;
+            const char *sug = fl_cfg_suggest(to, names);
+            return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, cp, "to"),
+                                "no node named \"%s\"%s%s%s", to, sug ? " (did you mean \"" : "",
+                                sug ? sug : "", sug ? "\"?)" : "");
+        }
+        char owner[300];
+        snprintf(owner, sizeof owner, "%s->%s#%d", c->name, to, k);
+        s->callee[k] = t;
+        s->calls[k] = fl_caller_new(w, owner, t, c->zone, &pol, call_done, s);
+        if (!s->calls[k])
+            return FL_NOMEM;
+    }
+    s->cfg = NULL;
+    return FL_OK;
+}
+
+fl_status fl_service_check_cycles(fl_world *w, fl_error *e)
+{
+    /* Depth-first search with colours: 1 on the current path, 2 done. */
+    uint8_t *colour = fl_calloc(w->ncomps + 1, 1);
+    uint32_t *stack = fl_calloc(w->ncomps + 1, sizeof *stack), *next = fl_calloc(w->ncomps + 1, sizeof *next);
+    fl_status st = FL_OK;
+    if (!colour || !stack || !next) {
+        st = FL_NOMEM;
+        goto done;
+    }
+    for (uint32_t root = 0; root < w->ncomps && !st; root++) {
+        if (colour[root] || w->comps[root]->ops != &fl_service_ops)
+            continue;
+        uint32_t depth = 0;
+        stack[depth] = root;
+        next[depth] = 0;
+        colour[root] = 1;
+        while (!st) {
+            uint32_t u = stack[depth];
+            service *su = w->comps[u]->state;
+            if (next[depth] < (uint32_t)su->ncalls) {
+                uint32_t v = su->callee[next[depth]++];
+                if (colour[v] == 1) {
+                    char p[300];
+                    snprintf(p, sizeof p, "nodes[%u].calls", u);
+                    if (u == v)
+                        st = fl_error_set(e, FL_INVALID, p,
+                                          "%s calls itself: a request would call itself without end",
+                                          w->comps[u]->name);
+                    else
+                        st = fl_error_set(e, FL_INVALID, p,
+                                          "calls form a cycle (%s -> ... -> %s -> %s): a request "
+                                          "would call itself without end",
+                                          w->comps[v]->name, w->comps[u]->name, w->comps[v]->name);
+                } else if (!colour[v] && w->comps[v]->ops == &fl_service_ops) {
+                    colour[v] = 1;
+                    stack[++depth] = v;
+                    next[depth] = 0;
+                }
+            } else {
+                colour[u] = 2;
+                if (depth == 0)
+                    break;
+                depth--;
+            }
+        }
+    }
+done:
+    fl_free(colour);
+    fl_free(stack);
+    fl_free(next);
+    return st;
+}
+
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
     service *s = c->state;
@@ -140,8 +315,12 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         fl_station_set_slowdown(s->st, begin ? f->factor : 1);
         break;
     case FL_FAULT_CRASH:
-        if (begin)
+        if (begin) {
+            /* Calls in flight for held requests must not release anything when they end. */
+            for (int i = 0; s->slot_gen && i < s->nslots; i++)
+                s->slot_gen[i]++;
             fl_station_crash(s->st);
+        }
         else
             fl_station_restart(s->st);
         break;
@@ -166,6 +345,11 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
 static void report(fl_world *w, fl_component *c, cJSON *out)
 {
     service *s = c->state;
+    if (s->ncalls) {
+        cJSON *calls = cJSON_AddObjectToObject(out, "calls");
+        for (int k = 0; k < s->ncalls; k++)
+            fl_caller_report(s->calls[k], cJSON_AddObjectToObject(calls, w->comps[s->callee[k]]->name));
+    }
     fl_station_report(s->st, fl_sim_now(w->sim), out);
     cJSON_AddNumberToObject(out, "refused", (double)s->refused);
     cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
@@ -181,6 +365,11 @@ static void destroy(fl_component *c)
         return;
     fl_station_free(s->st);
     fl_dist_free(s->service_time);
+    fl_free(s->calls); /* the callers themselves belong to the world */
+    fl_free(s->callee);
+    fl_free(s->slot_req);
+    fl_free(s->slot_gen);
+    fl_free(s->slot_call);
     fl_free(s);
 }
 
@@ -189,6 +378,7 @@ const fl_component_ops fl_service_ops = {
     .about = "workers serving requests from a bounded FIFO/LIFO queue",
     .keys = service_keys,
     .configure = configure,
+    .connect = connect,
     .on_request = on_request,
     .report = report,
     .sample = sample,

@@ -235,8 +235,11 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         if ((st = ops->configure(w, c, nd, path, e)))
             return st;
     }
+    for (i = 0; i < w->ncomps; i++)
+        if (w->comps[i]->ops->connect && (st = w->comps[i]->ops->connect(w, w->comps[i], e)))
+            return st;
     (void)node_base_keys;
-    return FL_OK;
+    return fl_service_check_cycles(w, e);
 }
 
 static fl_status build_zones(fl_world *w, const cJSON *zones, fl_error *e)

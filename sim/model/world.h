@@ -37,7 +37,8 @@ typedef struct fl_workload fl_workload;
     X(EXPIRED, "expired")       /* waited longer than the queue's max wait */         \
     X(DEADLINE, "deadline")     /* past its deadline: dropped, or not retried */      \
     X(REFUSED, "refused")       /* the server was down (crashed) */                   \
-    X(BUDGET, "retry_budget")   /* a retry the budget did not allow */
+    X(BUDGET, "retry_budget")   /* a retry the budget did not allow */                \
+    X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
@@ -80,6 +81,9 @@ typedef struct fl_component_ops {
     /* Reads the JSON object; allocates c->state. On error returns a status with e->path. */
     fl_status (*configure)(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
                            fl_error *e);
+    /* Optional, after every component is configured: resolve references to other
+     * components (a service's dependencies). */
+    fl_status (*connect)(fl_world *w, fl_component *c, fl_error *e);
     /* A request arrived over the network. The component must eventually call
      * fl_world_reply (or fail it with an outcome). */
     void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
@@ -181,5 +185,7 @@ void fl_workload_free(fl_workload *wl);
 
 /* Component kinds (one file each). */
 extern const fl_component_ops fl_service_ops;
+/* Refuses a cycle in the services' call graph (a request would call itself forever). */
+fl_status fl_service_check_cycles(fl_world *w, fl_error *e);
 
 #endif

@@ -135,10 +135,21 @@ static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
         fl_sim_at(sim, s->paused_until, s->h_done, arg);
         return;
     }
-    arg &= 0xffffffffu;
-    worker wk = s->workers[arg];
-    s->workers[arg].busy = false;
-    s->idle[s->nidle++] = (int)arg;
+    int slot = (int)(arg & 0xffffffffu);
+    worker wk = s->workers[slot];
+    /* The owner may keep the worker (its work goes on, e.g. calls to dependencies) until
+     * fl_station_release; the item counts as present until then. */
+    if (s->ops->hold && s->ops->hold(s->ctx, wk.id, slot))
+        return;
+    fl_station_release(s, slot);
+}
+
+void fl_station_release(fl_station *s, int slot)
+{
+    fl_time now = fl_sim_now(s->sim);
+    worker wk = s->workers[slot];
+    s->workers[slot].busy = false;
+    s->idle[s->nidle++] = slot;
     qitem next;
     if (take(s, &next, now))
         start_service(s, next.id, next.arrive, now);

@@ -33,7 +33,15 @@ typedef struct fl_station_ops {
     /* Optional: true when item id is no longer worth serving at `now` (its caller's
      * deadline passed). Asked at dequeue, so expired work costs no service time. */
     bool (*expired)(void *ctx, uint32_t id, fl_time now);
+    /* Optional: asked when item id's service time ends on worker `slot`. True keeps the
+     * worker busy with it (say, waiting on calls to dependencies) until the owner calls
+     * fl_station_release(slot); only then is it SERVED. A crash meanwhile makes it LOST. */
+    bool (*hold)(void *ctx, uint32_t id, int slot);
 } fl_station_ops;
+
+typedef struct fl_station fl_station;
+/* Ends the work held on worker `slot` (see ops->hold): the item is SERVED now. */
+void fl_station_release(fl_station *s, int slot);
 
 typedef struct fl_station_cfg {
     int workers;       /* >= 1 */
@@ -42,8 +50,6 @@ typedef struct fl_station_cfg {
     fl_time max_wait;  /* 0 = wait forever */
     fl_time stats_from, stats_to; /* the measured window (warm-up excluded) */
 } fl_station_cfg;
-
-typedef struct fl_station fl_station;
 
 /* A new idle station. Caller frees with fl_station_free. NULL on allocation failure. */
 fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_station_ops *ops,
