@@ -54,23 +54,29 @@ typedef struct chart {
     const char *name;
     const char *heading; /* after "<title>: " */
     const char *series;  /* "workloads" or "nodes" */
+    bool successes;      /* only workloads with at least one success (latency exists) */
 } chart;
 
 static const chart charts[] = {
-    {"latency", "latency percentiles over time", "workloads"},
-    {"throughput", "requests per second: issued, succeeded, failed", "workloads"},
-    {"nodes", "requests at each node (queue + in service)", "nodes"},
+    {"latency", "latency percentiles over time", "workloads", true},
+    {"throughput", "requests per second: issued, succeeded, failed", "workloads", false},
+    {"nodes", "requests at each node (queue + in service)", "nodes", false},
 };
 
 /* Space-separated names of the summary's workloads or of its nodes that have a queue. */
-static void series_names(const cJSON *summary, const char *which, char *buf, size_t n)
+static void series_names(const cJSON *summary, const chart *c, char *buf, size_t n)
 {
     size_t w = 0;
     buf[0] = 0;
+    const char *which = c->series;
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(summary, which);
     for (const cJSON *it = o ? o->child : NULL; it && w < n; it = it->next) {
         if (strcmp(which, "nodes") == 0 && !cJSON_GetObjectItemCaseSensitive(it, "sojourn_ms"))
             continue;
+        if (c->successes &&
+            !(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+                  cJSON_GetObjectItemCaseSensitive(it, "latency_ms"), "count")) > 0))
+            continue; /* no success, no latency: a chart of nothing would fail to draw */
         w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? " " : "", it->string);
     }
 }
@@ -210,7 +216,7 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     bool gp = have_gnuplot();
     fl_status st = FL_OK;
     for (size_t i = 0; i < sizeof charts / sizeof charts[0] && !st; i++) {
-        series_names(summary, charts[i].series, names, sizeof names);
+        series_names(summary, &charts[i], names, sizeof names);
         if (!names[0])
             continue;
         /* The short name keeps the title on one line; the full title is in the stamp's
