@@ -21,7 +21,6 @@ if command -v gnuplot >/dev/null; then
         if [ -s "$out/charts/$c.$x" ]; then pass=$((pass + 1)); else echo "FAIL $f: no $c.$x"; fail=$((fail + 1)); fi
       done
     done
-    done
     grep -q 'seed 1 - faultline' "$out/charts/throughput.svg" && pass=$((pass + 1)) || { echo "FAIL $f: no stamp"; fail=$((fail + 1)); }
   done
 else
