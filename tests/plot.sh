@@ -30,7 +30,7 @@ fi
 mkdir -p "$tmp/bin"
 out="$tmp/nognuplot"
 msg=$(PATH="$tmp/bin" "$fl" run "$(find "$dir" -name '*.json' | sort | head -n 1)" --plot --quiet --out "$out" 2>&1 >/dev/null); rc=$?
-if [ "$rc" = 0 ] && [ -s "$out/charts/latency.gp" ] && [ ! -e "$out/charts/latency.png" ] &&
+if [ "$rc" = 0 ] && [ -s "$out/charts/throughput.gp" ] && [ ! -e "$out/charts/throughput.png" ] &&
    grep -q "gnuplot is not installed" <<<"$msg"; then pass=$((pass + 1)); else
   echo "FAIL: without gnuplot: exit $rc, message: $msg"; fail=$((fail + 1)); fi
 echo "plot: $pass passed, $fail failed"
