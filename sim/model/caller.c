@@ -32,7 +32,70 @@ struct fl_caller {
 
     uint64_t ended, tries, try_errors[FL_OUT_COUNT];
     fl_hist *try_latency;
+
+    /* Circuit breaker (when pol.breaker). */
+    enum { BR_CLOSED, BR_OPEN, BR_HALF_OPEN } br_state;
+    fl_time br_window_start, br_open_until;
+    uint32_t br_ok, br_failed;        /* tries ended in the current window */
+    int br_probes_out, br_probes_ok;  /* half-open: probes let through, and succeeded */
+    uint64_t br_opened, fallbacks, short_circuited;
 };
+
+/* May a try go out now? Moves open -> half-open when the open time is over. */
+static bool breaker_allows(fl_caller *c, fl_time now)
+{
+    if (!c->pol.breaker)
+        return true;
+    if (c->br_state == BR_OPEN && now >= c->br_open_until) {
+        c->br_state = BR_HALF_OPEN;
+        c->br_probes_out = c->br_probes_ok = 0;
+    }
+    if (c->br_state == BR_OPEN)
+        return false;
+    if (c->br_state == BR_HALF_OPEN) {
+        if (c->br_probes_out >= c->pol.br_probes)
+            return false;
+        c->br_probes_out++;
+    }
+    return true;
+}
+
+static void breaker_open(fl_caller *c, fl_time now)
+{
+    c->br_state = BR_OPEN;
+    c->br_open_until = now + c->pol.br_open_for;
+    c->br_opened++;
+}
+
+/* A try ended (ok or not): update the breaker. */
+static void breaker_record(fl_caller *c, fl_time now, bool ok)
+{
+    if (!c->pol.breaker)
+        return;
+    if (c->br_state == BR_HALF_OPEN) {
+        if (!ok) {
+            breaker_open(c, now);
+        } else if (++c->br_probes_ok >= c->pol.br_probes) {
+            c->br_state = BR_CLOSED;
+            c->br_window_start = now;
+            c->br_ok = c->br_failed = 0;
+        }
+        return;
+    }
+    if (c->br_state != BR_CLOSED)
+        return; /* a late try from before the breaker opened */
+    if (now - c->br_window_start >= c->pol.br_window) { /* a tumbling window */
+        c->br_window_start = now;
+        c->br_ok = c->br_failed = 0;
+    }
+    if (ok)
+        c->br_ok++;
+    else
+        c->br_failed++;
+    uint32_t n = c->br_ok + c->br_failed;
+    if (n >= (uint32_t)c->pol.br_min && (double)c->br_failed >= c->pol.br_threshold * n)
+        breaker_open(c, now);
+}
 
 static bool measured(const fl_world *w, fl_time start, fl_time now)
 {
@@ -77,6 +140,17 @@ static void start_try(fl_caller *c, uint32_t oid)
 {
     fl_world *w = c->w;
     fl_time now = fl_sim_now(w->sim);
+    if (!breaker_allows(c, now)) {
+        /* Short-circuited: no try goes out. With a fallback the caller gets a degraded
+         * answer at once; without, the request fails at once. */
+        if (measured(w, c->ops[oid].t_start, now)) {
+            c->short_circuited++;
+            if (c->pol.br_fallback)
+                c->fallbacks++;
+        }
+        finish(c, oid, c->pol.br_fallback ? FL_OUT_OK : FL_OUT_CIRCUIT_OPEN);
+        return;
+    }
     uint32_t id = fl_req_new(w);
     if (id == FL_NONE) { /* out of memory: this request cannot go on */
         finish(c, oid, FL_OUT_REFUSED);
@@ -150,6 +224,7 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
             c->try_errors[o]++;
     }
     fl_req_client_done(w, id);
+    breaker_record(c, now, o == FL_OUT_OK);
     if (o == FL_OUT_OK)
         finish(c, oid, o);
     else
@@ -251,4 +326,12 @@ void fl_caller_report(const fl_caller *c, cJSON *out)
     for (int o = 1; o < FL_OUT_COUNT; o++)
         cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)c->try_errors[o]);
     fl_report_latency(out, "try_latency_ms", c->try_latency, NULL);
+    if (c->pol.breaker) {
+        cJSON *b = cJSON_AddObjectToObject(out, "breaker");
+        cJSON_AddNumberToObject(b, "opened", (double)c->br_opened);
+        cJSON_AddNumberToObject(b, "short_circuited", (double)c->short_circuited);
+        cJSON_AddNumberToObject(b, "fallbacks", (double)c->fallbacks);
+        static const char *const states[] = {"closed", "open", "half-open"};
+        cJSON_AddStringToObject(b, "state_at_end", states[c->br_state]);
+    }
 }

@@ -10,7 +10,9 @@
 
 static const char *const client_keys[] = {"timeout", "attempts", "backoff", "jitter",
                                           "retry_budget", "deadline", "propagate_deadline",
-                                          "slo", NULL};
+                                          "slo", "breaker", NULL};
+static const char *const breaker_keys[] = {"threshold", "window", "min_requests", "open_for",
+                                           "probes", "fallback", NULL};
 static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
 static const char *const budget_keys[] = {"ratio", "burst", NULL};
 
@@ -78,6 +80,23 @@ fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client
         return st;
     p->attempts = (int)attempts;
     p->jitter = (fl_jitter)jit;
+    const cJSON *br = cJSON_GetObjectItemCaseSensitive(client, "breaker");
+    if (br) {
+        char brp[300];
+        long minr, probes;
+        fl_cfg_join(brp, sizeof brp, path, "breaker");
+        if ((st = fl_cfg_object(br, brp, e)) || (st = fl_cfg_known_keys(br, brp, breaker_keys, e)) ||
+            (st = fl_cfg_number(br, brp, "threshold", FL_CFG_OPTIONAL, 0.5, 0.01, 1, &p->br_threshold, e)) ||
+            (st = fl_cfg_duration(br, brp, "window", FL_CFG_OPTIONAL, 10 * FL_SEC, 1, FL_TIME_MAX, &p->br_window, e)) ||
+            (st = fl_cfg_int(br, brp, "min_requests", FL_CFG_OPTIONAL, 20, 1, 1000000, &minr, e)) ||
+            (st = fl_cfg_duration(br, brp, "open_for", FL_CFG_OPTIONAL, 5 * FL_SEC, 1, FL_TIME_MAX, &p->br_open_for, e)) ||
+            (st = fl_cfg_int(br, brp, "probes", FL_CFG_OPTIONAL, 3, 1, 1000, &probes, e)) ||
+            (st = fl_cfg_bool(br, brp, "fallback", FL_CFG_OPTIONAL, false, &p->br_fallback, e)))
+            return st;
+        p->breaker = true;
+        p->br_min = (int)minr;
+        p->br_probes = (int)probes;
+    }
     const cJSON *bud = cJSON_GetObjectItemCaseSensitive(client, "retry_budget");
     char bp[300];
     fl_cfg_join(bp, sizeof bp, path, "retry_budget");

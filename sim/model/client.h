@@ -16,7 +16,14 @@
  * deadline    for the whole request, retries included: no try starts after it
  * propagate_deadline  tries carry the deadline (the sooner of the request's deadline and
  *             the try's timeout) so servers that drop expired work can skip them
- * slo         goodput counts successes within it */
+ * slo         goodput counts successes within it
+ * breaker     a circuit breaker: {"threshold": 0.5, "window": "10s", "min_requests": 20,
+ *             "open_for": "5s", "probes": 3, "fallback": false}. Closed, it counts the
+ *             tries of the last `window`; when at least min_requests have ended and the
+ *             failed fraction reaches threshold it opens: requests fail at once
+ *             ("circuit_open"), or with fallback succeed at once with a degraded answer.
+ *             After open_for it lets `probes` tries through (half-open): all succeed, it
+ *             closes; one fails, it opens again. */
 #ifndef FL_MODEL_CLIENT_H
 #define FL_MODEL_CLIENT_H
 
@@ -38,6 +45,11 @@ typedef struct fl_client_policy {
     double budget_ratio; /* 0: no budget */
     double budget_burst;
     bool propagate_deadline;
+    bool breaker;        /* the fields below apply when set */
+    double br_threshold;
+    fl_time br_window, br_open_for;
+    int br_min, br_probes;
+    bool br_fallback;
 } fl_client_policy;
 
 /* Reads a "client" object (may be NULL: one try, no timeout). */
