@@ -179,6 +179,30 @@ START_TEST(pause_delays_by_its_length)
 }
 END_TEST
 
+/* The breaker opens while the dependency is down, short-circuits, then half-open probes
+ * close it again once the dependency is back. */
+START_TEST(breaker_opens_and_closes)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"b\", \"duration\": \"40s\",\n"
+        " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"workers\": 50, "
+        "\"service_time\": \"const(1ms)\",\n"
+        "   \"calls\": [{\"to\": \"dep\", \"client\": {\"breaker\": {\"min_requests\": 5, "
+        "\"open_for\": \"2s\", \"probes\": 2}}}]},\n"
+        "  {\"name\": \"dep\", \"kind\": \"service\", \"workers\": 50, \"service_time\": "
+        "\"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"100/s\"}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"crash\": \"dep\"}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_ge(fig(s, "\"breaker\"", "\"opened\":\t"), 1);
+    ck_assert_double_gt(fig(s, "\"breaker\"", "\"short_circuited\":\t"), 500);
+    ck_assert_ptr_nonnull(strstr(s, "\"state_at_end\":\t\"closed\""));
+    /* While open, requests fail at once as a dependency error, not by waiting. */
+    ck_assert_double_gt(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 500);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client");
@@ -191,6 +215,7 @@ int main(void)
     tcase_add_test(tc, retries_multiply_exactly);
     tcase_add_test(tc, crash_answers_nothing);
     tcase_add_test(tc, pause_delays_by_its_length);
+    tcase_add_test(tc, breaker_opens_and_closes);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
