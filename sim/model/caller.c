@@ -11,8 +11,10 @@ typedef struct op {
     fl_time deadline;     /* FL_TIME_MAX when none */
     fl_time last_backoff;
     uint64_t tag;
+    fl_timer acquire;     /* waiting for a pool connection: its timeout */
     uint32_t next;        /* free list */
     uint16_t tries;
+    uint8_t waiting;      /* in the pool's wait queue */
 } op;
 
 struct fl_caller {
@@ -22,8 +24,15 @@ struct fl_caller {
     fl_client_policy pol;
     fl_budget budget;
     fl_rng jitter;
-    int h_retry;
+    int h_retry, h_acquire;
     int col_tries; /* -1: none */
+    /* Connection pool (when pol.pool_size): connections in use and a FIFO of waiting
+     * requests (cancelled waiters are skipped when they reach the head). */
+    int conns;
+    uint32_t *waitq;
+    size_t wq_head, wq_len, wq_cap;
+    uint64_t pool_waits, pool_timeouts;
+    fl_time pool_wait_total;
     fl_caller_done_fn done;
     void *ctx;
 
@@ -136,6 +145,70 @@ static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
     c->done(c->ctx, x.tag, o, x.t_start);
 }
 
+static void send_try(fl_caller *c, uint32_t oid);
+static void try_failed(fl_caller *c, uint32_t oid, fl_outcome o);
+
+/* Queues request oid for a connection, with its acquire timeout. */
+static void wait_for_connection(fl_caller *c, uint32_t oid, fl_time now)
+{
+    if (c->wq_len == c->wq_cap) {
+        size_t cap = c->wq_cap ? c->wq_cap * 2 : 64;
+        uint32_t *q = fl_malloc(cap * sizeof *q);
+        if (!q) {
+            finish(c, oid, FL_OUT_POOL);
+            return;
+        }
+        for (size_t i = 0; i < c->wq_len; i++)
+            q[i] = c->waitq[(c->wq_head + i) % c->wq_cap];
+        fl_free(c->waitq);
+        c->waitq = q;
+        c->wq_cap = cap;
+        c->wq_head = 0;
+    }
+    c->waitq[(c->wq_head + c->wq_len++) % c->wq_cap] = oid;
+    op *x = &c->ops[oid];
+    x->waiting = 1;
+    x->acquire = FL_TIMER_NONE;
+    x->last_backoff = now; /* reused while waiting: when the wait began */
+    if (measured(c->w, x->t_start, now))
+        c->pool_waits++;
+    if (c->pol.pool_acquire_timeout > 0)
+        fl_sim_timer_at(c->w->sim, now + c->pol.pool_acquire_timeout, c->h_acquire, oid,
+                        &x->acquire);
+}
+
+/* A connection came back: the longest-waiting live request takes it. */
+static void release_connection(fl_caller *c)
+{
+    c->conns--;
+    fl_time now = fl_sim_now(c->w->sim);
+    while (c->wq_len && c->conns < c->pol.pool_size) {
+        uint32_t oid = c->waitq[c->wq_head];
+        c->wq_head = (c->wq_head + 1) % c->wq_cap;
+        c->wq_len--;
+        op *x = &c->ops[oid];
+        if (!x->waiting)
+            continue; /* gave up already */
+        x->waiting = 0;
+        fl_sim_timer_cancel(c->w->sim, x->acquire);
+        if (measured(c->w, x->t_start, now))
+            c->pool_wait_total += now - x->last_backoff;
+        x->last_backoff = 0;
+        send_try(c, oid);
+    }
+}
+
+static void on_acquire_timeout(fl_sim *sim, void *ctx, uint64_t oid)
+{
+    fl_caller *c = ctx;
+    op *x = &c->ops[oid];
+    x->waiting = 0; /* stays in the queue; skipped when it reaches the head */
+    if (measured(c->w, x->t_start, fl_sim_now(sim)))
+        c->pool_timeouts++;
+    x->last_backoff = 0;
+    try_failed(c, (uint32_t)oid, FL_OUT_POOL);
+}
+
 static void start_try(fl_caller *c, uint32_t oid)
 {
     fl_world *w = c->w;
@@ -151,13 +224,26 @@ static void start_try(fl_caller *c, uint32_t oid)
         finish(c, oid, c->pol.br_fallback ? FL_OUT_OK : FL_OUT_CIRCUIT_OPEN);
         return;
     }
+    c->ops[oid].tries++; /* a try that waits for a connection counts against attempts */
+    if (c->pol.pool_size && c->conns >= c->pol.pool_size) {
+        wait_for_connection(c, oid, now);
+        return;
+    }
+    send_try(c, oid);
+}
+
+/* Sends a try of request oid now, on a connection of the pool (when there is one). */
+static void send_try(fl_caller *c, uint32_t oid)
+{
+    fl_world *w = c->w;
+    fl_time now = fl_sim_now(w->sim);
     uint32_t id = fl_req_new(w);
     if (id == FL_NONE) { /* out of memory: this request cannot go on */
         finish(c, oid, FL_OUT_REFUSED);
         return;
     }
+    c->conns++;
     op *x = &c->ops[oid];
-    x->tries++;
     if (measured(w, x->t_start, now))
         c->tries++;
     fl_series_add(w->series, c->col_tries, now, 1);
@@ -225,6 +311,10 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
     }
     fl_req_client_done(w, id);
     breaker_record(c, now, o == FL_OUT_OK);
+    if (c->pol.pool_size)
+        release_connection(c);
+    else
+        c->conns--;
     if (o == FL_OUT_OK)
         finish(c, oid, o);
     else
@@ -295,7 +385,8 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
     fl_world_stream(w, &c->jitter, owner, "backoff");
     c->try_latency = fl_hist_new();
     c->h_retry = fl_sim_handler(w->sim, on_retry, c);
-    if (!c->try_latency || c->h_retry < 0) {
+    c->h_acquire = fl_sim_handler(w->sim, on_acquire_timeout, c);
+    if (!c->try_latency || c->h_retry < 0 || c->h_acquire < 0) {
         fl_caller_free(c);
         return NULL;
     }
@@ -309,6 +400,7 @@ void fl_caller_free(fl_caller *c)
     if (!c)
         return;
     fl_free(c->ops);
+    fl_free(c->waitq);
     fl_hist_free(c->try_latency);
     fl_free(c);
 }
@@ -326,6 +418,16 @@ void fl_caller_report(const fl_caller *c, cJSON *out)
     for (int o = 1; o < FL_OUT_COUNT; o++)
         cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)c->try_errors[o]);
     fl_report_latency(out, "try_latency_ms", c->try_latency, NULL);
+    if (c->pol.pool_size) {
+        cJSON *p = cJSON_AddObjectToObject(out, "pool");
+        cJSON_AddNumberToObject(p, "size", c->pol.pool_size);
+        cJSON_AddNumberToObject(p, "waits", (double)c->pool_waits);
+        cJSON_AddNumberToObject(p, "timeouts", (double)c->pool_timeouts);
+        cJSON_AddNumberToObject(p, "mean_wait_ms",
+                                c->pool_waits ? fl_time_to_ms(c->pool_wait_total) /
+                                                    (double)c->pool_waits
+                                              : 0);
+    }
     if (c->pol.breaker) {
         cJSON *b = cJSON_AddObjectToObject(out, "breaker");
         cJSON_AddNumberToObject(b, "opened", (double)c->br_opened);

@@ -10,7 +10,8 @@
 
 static const char *const client_keys[] = {"timeout", "attempts", "backoff", "jitter",
                                           "retry_budget", "deadline", "propagate_deadline",
-                                          "slo", "breaker", NULL};
+                                          "slo", "breaker", "pool", NULL};
+static const char *const pool_keys[] = {"size", "acquire_timeout", NULL};
 static const char *const breaker_keys[] = {"threshold", "window", "min_requests", "open_for",
                                            "probes", "fallback", NULL};
 static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
@@ -80,6 +81,18 @@ fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client
         return st;
     p->attempts = (int)attempts;
     p->jitter = (fl_jitter)jit;
+    const cJSON *pool = cJSON_GetObjectItemCaseSensitive(client, "pool");
+    if (pool) {
+        char pp[300];
+        long size;
+        fl_cfg_join(pp, sizeof pp, path, "pool");
+        if ((st = fl_cfg_object(pool, pp, e)) || (st = fl_cfg_known_keys(pool, pp, pool_keys, e)) ||
+            (st = fl_cfg_int(pool, pp, "size", FL_CFG_REQUIRED, 0, 1, 10000000, &size, e)) ||
+            (st = fl_cfg_duration(pool, pp, "acquire_timeout", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                                  &p->pool_acquire_timeout, e)))
+            return st;
+        p->pool_size = (int)size;
+    }
     const cJSON *br = cJSON_GetObjectItemCaseSensitive(client, "breaker");
     if (br) {
         char brp[300];

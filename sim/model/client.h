@@ -16,6 +16,10 @@
  * deadline    for the whole request, retries included: no try starts after it
  * propagate_deadline  tries carry the deadline (the sooner of the request's deadline and
  *             the try's timeout) so servers that drop expired work can skip them
+ * pool        a connection pool: {"size": 10, "acquire_timeout": "1s"}. At most `size` tries
+ *             in flight; further tries wait in FIFO order for a connection, and fail with
+ *             "pool_timeout" after acquire_timeout (none: wait forever). A try holds its
+ *             connection until its reply or its timeout.
  * slo         goodput counts successes within it
  * breaker     a circuit breaker: {"threshold": 0.5, "window": "10s", "min_requests": 20,
  *             "open_for": "5s", "probes": 3, "fallback": false}. Closed, it counts the
@@ -45,6 +49,8 @@ typedef struct fl_client_policy {
     double budget_ratio; /* 0: no budget */
     double budget_burst;
     bool propagate_deadline;
+    int pool_size;       /* 0: no pool limit */
+    fl_time pool_acquire_timeout; /* 0: wait forever */
     bool breaker;        /* the fields below apply when set */
     double br_threshold;
     fl_time br_window, br_open_for;

@@ -39,7 +39,8 @@ typedef struct fl_workload fl_workload;
     X(REFUSED, "refused")       /* the server was down (crashed) */                   \
     X(BUDGET, "retry_budget")   /* a retry the budget did not allow */                \
     X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */   \
-    X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */
+    X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */ \
+    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
