@@ -9,6 +9,17 @@
  *         refused until the node restarts `for` later (no "for": it stays down)
  * pause   stop-the-world: nothing completes until it ends, then everything due does
  *
+ * and on the network between zones (nodes and workloads without a zone are in "-"):
+ *
+ *   {"at": "30s", "for": "43s", "partition": [["east"], ["west"]]}       both ways
+ *   {"at": "30s", "for": "43s", "partition": {"from": ["east"], "to": ["west"]}}  one way
+ *   {"at": "30s", "for": "10s", "flaky": {"between": ["east", "west"], "loss": 0.3}}
+ *   {"at": "30s", "for": "10s", "slow_link": {"between": ["east", "west"], "add": "200ms"}}
+ *
+ * A partition cuts every link from a zone of one group to a zone of another (listed
+ * groups only: a zone in no group keeps its links). Messages sent on a cut link are lost;
+ * messages already in flight when it is cut arrive (net/link.h).
+ *
  * Each fault is an event pair on the engine's queue, so it interleaves deterministically
  * with the traffic; faults cost nothing per event while they are not changing state. */
 #include <stdio.h>
@@ -18,8 +29,162 @@
 #include "core/cfg.h"
 #include "model/world.h"
 
-static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "label", NULL};
+static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "partition",
+                                         "flaky", "slow_link", "label", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
+static const char *const oneway_keys[] = {"from", "to", NULL};
+static const char *const flaky_keys[] = {"between", "loss", NULL};
+static const char *const slowlink_keys[] = {"between", "add", NULL};
+
+/* A zone name to its index: "-" is "no zone" (-1). Returns -2 when unknown. */
+static int zone_of(const fl_world *w, const char *name)
+{
+    if (strcmp(name, "-") == 0)
+        return -1;
+    for (int z = 0; z < w->nzones; z++)
+        if (strcmp(w->zones[z], name) == 0)
+            return z;
+    return -2;
+}
+
+/* Reads an array of zone names into a membership mask (index z+1). */
+static fl_status zone_set(const fl_world *w, const cJSON *arr, const char *path, uint8_t *mask,
+                          fl_error *e)
+{
+    if (!cJSON_IsArray(arr) || !arr->child)
+        return fl_error_set(e, FL_INVALID, path, "expected a non-empty array of zone names");
+    int i = 0;
+    for (const cJSON *z = arr->child; z; z = z->next, i++) {
+        char p[300];
+        fl_cfg_index(p, sizeof p, path, i);
+        int zi = cJSON_IsString(z) ? zone_of(w, z->valuestring) : -2;
+        if (zi == -2) {
+            char got[64];
+            fl_cfg_describe(z, got, sizeof got);
+            return fl_error_set(e, FL_UNKNOWN, p, "expected a zone declared in \"zones\" (or \"-\" "
+                                                  "for nodes without one), got %s", got);
+        }
+        mask[zi + 1] = 1;
+    }
+    return FL_OK;
+}
+
+/* Reads the network part of a fault into f (kind, links hit, loss or added latency). */
+static fl_status link_fault(fl_world *w, fl_fault *f, const cJSON *fc, const char *path,
+                            fl_error *e)
+{
+    int nz = w->nzones + 1;
+    f->links = fl_calloc((size_t)nz * (size_t)nz, 1);
+    uint8_t *a = fl_calloc((size_t)nz, 1), *b = fl_calloc((size_t)nz, 1);
+    fl_status st = FL_OK;
+    char p[300], q[340];
+    if (!f->links || !a || !b) {
+        st = FL_NOMEM;
+        goto done;
+    }
+    const cJSON *part = cJSON_GetObjectItemCaseSensitive(fc, "partition");
+    const cJSON *flaky = cJSON_GetObjectItemCaseSensitive(fc, "flaky");
+    const cJSON *slow = cJSON_GetObjectItemCaseSensitive(fc, "slow_link");
+    if (part) {
+        f->kind = FL_FAULT_PARTITION;
+        fl_cfg_join(p, sizeof p, path, "partition");
+        if (cJSON_IsArray(part)) { /* groups: cut every pair of distinct groups, both ways */
+            int ng = cJSON_GetArraySize(part);
+            if (ng < 2) {
+                st = fl_error_set(e, FL_INVALID, p, "expected two or more groups of zones, such "
+                                                    "as [[\"east\"], [\"west\"]]");
+                goto done;
+            }
+            uint8_t *group = fl_calloc((size_t)nz, 1); /* zone -> group + 1 */
+            if (!group) {
+                st = FL_NOMEM;
+                goto done;
+            }
+            int gi = 0;
+            for (const cJSON *g = part->child; g && !st; g = g->next, gi++) {
+                memset(a, 0, (size_t)nz);
+                fl_cfg_index(q, sizeof q, p, gi);
+                if (!(st = zone_set(w, g, q, a, e)))
+                    for (int z = 0; z < nz; z++)
+                        if (a[z]) {
+                            if (group[z]) {
+                                st = fl_error_set(e, FL_INVALID, q, "zone \"%s\" is in two groups",
+                                                  z ? w->zones[z - 1] : "-");
+                                break;
+                            }
+                            group[z] = (uint8_t)(gi + 1);
+                        }
+            }
+            for (int x = 0; x < nz && !st; x++)
+                for (int y = 0; y < nz; y++)
+                    if (group[x] && group[y] && group[x] != group[y])
+                        f->links[x * nz + y] = 1;
+            fl_free(group);
+        } else if (cJSON_IsObject(part)) { /* one way */
+            if ((st = fl_cfg_known_keys(part, p, oneway_keys, e)) ||
+                (st = zone_set(w, cJSON_GetObjectItemCaseSensitive(part, "from"),
+                               fl_cfg_join(q, sizeof q, p, "from"), a, e)) ||
+                (st = zone_set(w, cJSON_GetObjectItemCaseSensitive(part, "to"),
+                               fl_cfg_join(q, sizeof q, p, "to"), b, e)))
+                goto done;
+            for (int x = 0; x < nz; x++)
+                for (int y = 0; y < nz; y++)
+                    if (a[x] && b[y] && x != y)
+                        f->links[x * nz + y] = 1;
+        } else
+            st = fl_error_set(e, FL_INVALID, p, "expected groups [[\"east\"], [\"west\"]] or one "
+                                                "way {\"from\": [\"east\"], \"to\": [\"west\"]}");
+    } else {
+        const cJSON *o = flaky ? flaky : slow;
+        f->kind = flaky ? FL_FAULT_FLAKY : FL_FAULT_SLOW_LINK;
+        fl_cfg_join(p, sizeof p, path, flaky ? "flaky" : "slow_link");
+        if ((st = fl_cfg_object(o, p, e)) ||
+            (st = fl_cfg_known_keys(o, p, flaky ? flaky_keys : slowlink_keys, e)))
+            goto done;
+        const cJSON *bt = cJSON_GetObjectItemCaseSensitive(o, "between");
+        fl_cfg_join(q, sizeof q, p, "between");
+        if (!cJSON_IsArray(bt) || cJSON_GetArraySize(bt) != 2) {
+            st = fl_error_set(e, FL_INVALID, q, "expected two zone names, such as [\"east\", \"west\"]");
+            goto done;
+        }
+        if ((st = zone_set(w, bt, q, a, e)))
+            goto done;
+        int za = zone_of(w, cJSON_GetStringValue(bt->child)) + 1;
+        int zb = zone_of(w, cJSON_GetStringValue(bt->child->next)) + 1;
+        f->links[za * nz + zb] = f->links[zb * nz + za] = 1;
+        if (flaky)
+            st = fl_cfg_number(o, p, "loss", FL_CFG_REQUIRED, 0, 0, 1, &f->factor, e);
+        else
+            st = fl_cfg_duration(o, p, "add", FL_CFG_REQUIRED, 0, 0, FL_TIME_MAX, &f->extra, e);
+    }
+done:
+    fl_free(a);
+    fl_free(b);
+    return st == FL_NOMEM ? fl_error_set(e, FL_NOMEM, NULL, "out of memory") : st;
+}
+
+/* Applies (begin) or lifts a link fault. Overlapping faults compose: cuts count, losses
+ * and added latencies add up. */
+static void apply_link_fault(fl_world *w, const fl_fault *f, bool begin)
+{
+    int nz = w->nzones + 1;
+    for (int x = 0; x < nz; x++)
+        for (int y = 0; y < nz; y++) {
+            if (!f->links[x * nz + y])
+                continue;
+            fl_link *l = fl_net_link(w->net, x - 1, y - 1);
+            int s = begin ? 1 : -1;
+            if (f->kind == FL_FAULT_PARTITION)
+                l->cut += s;
+            else if (f->kind == FL_FAULT_FLAKY)
+                l->fault_loss += s * f->factor;
+            else
+                l->extra += s * f->extra;
+            if (l->fault_loss < 1e-12)
+                l->fault_loss = 0;
+            fl_link_update(l);
+        }
+}
 
 static fl_status find_node(fl_world *w, const char *name, const char *path, uint32_t *out,
                            fl_error *e)
@@ -45,6 +210,10 @@ static void on_fault(fl_sim *sim, void *ctx, uint64_t arg)
     (void)sim;
     fl_world *w = ctx;
     fl_fault *f = &w->faults[arg / 2];
+    if (f->links) {
+        apply_link_fault(w, f, arg % 2 == 0);
+        return;
+    }
     fl_component *c = w->comps[f->target];
     if (c->ops->fault)
         c->ops->fault(w, c, f, arg % 2 == 0);
@@ -71,6 +240,7 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         char path[64], p[128];
         fl_cfg_index(path, sizeof path, "faults", i);
         fl_fault *f = &w->faults[i];
+        w->nfaults = (uint32_t)i + 1; /* so that fl_world_free frees what this one allocates */
         fl_time dur = 0;
         const char *label = NULL;
         if ((st = fl_cfg_object(fc, path, e)) || (st = fl_cfg_known_keys(fc, path, fault_keys, e)) ||
@@ -81,10 +251,29 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         const cJSON *slow = cJSON_GetObjectItemCaseSensitive(fc, "slow");
         const cJSON *crash = cJSON_GetObjectItemCaseSensitive(fc, "crash");
         const cJSON *pause = cJSON_GetObjectItemCaseSensitive(fc, "pause");
-        if ((slow != NULL) + (crash != NULL) + (pause != NULL) != 1)
+        int nlink = (cJSON_GetObjectItemCaseSensitive(fc, "partition") != NULL) +
+                    (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
+                    (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
+        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
-                                                     "\"crash\" or \"pause\"");
+                                                     "\"crash\", \"pause\", \"partition\", "
+                                                     "\"flaky\" or \"slow_link\"");
         const char *node = NULL;
+        if (nlink) {
+            if ((st = link_fault(w, f, fc, path, e)))
+                return st;
+            if (!dur)
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "for"),
+                                    "missing; expected how long the fault lasts, such as \"10s\"");
+            f->until = f->at > FL_TIME_MAX - dur ? FL_TIME_MAX : f->at + dur;
+            static const char *const names[] = {"", "", "", "partition", "flaky link", "slow link"};
+            snprintf(f->label, sizeof f->label, "%s", label ? label : names[f->kind]);
+            fl_time end = f->until < w->duration ? f->until : w->duration;
+            if (end > w->faults_end)
+                w->faults_end = end;
+            w->nfaults = (uint32_t)i + 1;
+            continue;
+        }
         if (slow) {
             fl_cfg_join(p, sizeof p, path, "slow");
             f->kind = FL_FAULT_SLOW;

@@ -328,6 +328,8 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         if (begin)
             fl_station_pause(s->st, f->until);
         break;
+    default: /* link faults are the network's (faults.c) */
+        break;
     }
     (void)w;
 }

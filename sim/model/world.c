@@ -104,7 +104,11 @@ void fl_world_send(fl_world *w, uint32_t id)
 {
     fl_req *r = &w->reqs[id];
     fl_link *l = fl_net_link(w->net, fl_caller_zone(w->callers[r->caller]), w->comps[r->target]->zone);
-    fl_time d = fl_link_delay(l);
+    fl_time d = fl_link_send(l);
+    if (d < 0) { /* lost on the way: the server never hears of it; the client will time out */
+        fl_req_server_done(w, id);
+        return;
+    }
     if (d == 0)
         arrive_server(w->sim, w, id); /* zero latency: no event needed */
     else
@@ -116,7 +120,11 @@ void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
     fl_req *r = &w->reqs[id];
     r->outcome = (uint8_t)o;
     fl_link *l = fl_net_link(w->net, w->comps[r->target]->zone, fl_caller_zone(w->callers[r->caller]));
-    fl_time d = fl_link_delay(l);
+    fl_time d = fl_link_send(l);
+    if (d < 0) { /* the reply is lost: the server is done, the client will time out */
+        fl_req_server_done(w, id);
+        return;
+    }
     if (d == 0)
         arrive_client(w->sim, w, id);
     else
@@ -153,6 +161,8 @@ void fl_world_free(fl_world *w)
         fl_free(c);
     }
     fl_free(w->comps);
+    for (uint32_t i = 0; i < w->nfaults; i++)
+        fl_free(w->faults[i].links);
     fl_free(w->faults);
     for (uint32_t i = 0; i < w->ncallers; i++)
         fl_caller_free(w->callers[i]);
@@ -397,6 +407,7 @@ void fl_world_report(fl_world *w, cJSON *summary)
         if (rd > worst_ll) /* NaN-safe: a comparison with NaN is false */
             worst_ll = rd;
     }
+    fl_net_report(w->net, cJSON_AddObjectToObject(summary, "network"));
     cJSON *checks = cJSON_AddObjectToObject(summary, "checks");
     /* Little's law in its exact, finite-window form (station.c): the integral of the
      * number present against the sum of stays. Both are sums of the same nanoseconds

@@ -67,12 +67,17 @@ typedef struct fl_req {
 } fl_req;
 
 /* A timed fault on the scenario's timeline (faults.c). */
-typedef enum fl_fault_kind { FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE } fl_fault_kind;
+typedef enum fl_fault_kind {
+    FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE,        /* on a component */
+    FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK /* on links between zones */
+} fl_fault_kind;
 typedef struct fl_fault {
     fl_fault_kind kind;
     fl_time at, until;
     uint32_t target; /* component index */
-    double factor;   /* slow: service-time multiplier */
+    double factor;   /* slow: service-time multiplier; flaky: loss probability */
+    fl_time extra;   /* slow_link: added latency */
+    uint8_t *links;  /* link faults: links[(a+1)*(nz+1)+(b+1)] = 1 for each directed a->b hit */
     char label[96];
 } fl_fault;
 

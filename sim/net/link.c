@@ -14,8 +14,74 @@ struct fl_net {
 };
 
 static const char *const link_keys[] = {"default", "zones", NULL};
-static const char *const default_keys[] = {"latency", NULL};
-static const char *const pair_keys[] = {"between", "latency", NULL};
+static const char *const default_keys[] = {"latency", "loss", "burst", NULL};
+static const char *const pair_keys[] = {"between", "latency", "loss", "burst", NULL};
+static const char *const burst_keys[] = {"enter", "exit", "loss", NULL};
+
+void fl_link_update(fl_link *l)
+{
+    l->impaired = l->cut > 0 || l->loss > 0 || l->ge_enter > 0 || l->fault_loss > 0;
+}
+
+bool fl_link_lose(fl_link *l)
+{
+    if (l->cut > 0) {
+        l->lost_cut++;
+        return true;
+    }
+    double p = l->loss;
+    if (l->ge_enter > 0) { /* one step of the chain per message, then its state's loss */
+        double u = fl_rng_uniform(&l->rng);
+        l->ge_bad = l->ge_bad ? u >= l->ge_exit : u < l->ge_enter;
+        if (l->ge_bad)
+            p = l->ge_loss;
+    }
+    p = 1 - (1 - p) * (1 - l->fault_loss);
+    if (p > 0 && fl_rng_uniform(&l->rng) < p) {
+        l->lost_loss++;
+        return true;
+    }
+    return false;
+}
+
+int fl_net_zones(const fl_net *n) { return n->nzones; }
+
+void fl_net_report(const fl_net *n, cJSON *out)
+{
+    uint64_t sent = 0, cut = 0, loss = 0;
+    int m = (n->nzones + 1) * (n->nzones + 1);
+    for (int i = 0; i < m; i++) {
+        sent += n->links[i].sent;
+        cut += n->links[i].lost_cut;
+        loss += n->links[i].lost_loss;
+    }
+    cJSON_AddNumberToObject(out, "messages_sent", (double)sent);
+    cJSON_AddNumberToObject(out, "lost_in_partition", (double)cut);
+    cJSON_AddNumberToObject(out, "lost_to_loss", (double)loss);
+}
+
+/* "loss": p and "burst": {"enter": p, "exit": q, "loss": r} of a links entry. */
+static fl_status set_loss(fl_link *l, const cJSON *obj, const char *path, fl_error *e)
+{
+    fl_status st;
+    double loss = -1;
+    if ((st = fl_cfg_number(obj, path, "loss", FL_CFG_OPTIONAL, -1, 0, 1, &loss, e)))
+        return st;
+    if (loss >= 0)
+        l->loss = loss;
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "burst");
+    if (b) {
+        char bp[300];
+        fl_cfg_join(bp, sizeof bp, path, "burst");
+        if ((st = fl_cfg_object(b, bp, e)) || (st = fl_cfg_known_keys(b, bp, burst_keys, e)) ||
+            (st = fl_cfg_number(b, bp, "enter", FL_CFG_REQUIRED, 0, 1e-9, 1, &l->ge_enter, e)) ||
+            (st = fl_cfg_number(b, bp, "exit", FL_CFG_REQUIRED, 0, 1e-9, 1, &l->ge_exit, e)) ||
+            (st = fl_cfg_number(b, bp, "loss", FL_CFG_OPTIONAL, 1, 0, 1, &l->ge_loss, e)))
+            return st;
+    }
+    fl_link_update(l);
+    return FL_OK;
+}
 
 void fl_net_free(fl_net *n)
 {
@@ -43,6 +109,9 @@ static int zone_index(const char *name, const char *const *zones, int nzones)
 
 static fl_status set_latency(fl_link *l, const cJSON *obj, const char *path, fl_error *e)
 {
+    fl_status lst = set_loss(l, obj, path, e);
+    if (lst)
+        return lst;
     fl_dist *d = NULL;
     fl_status st = fl_cfg_dist(obj, path, "latency", FL_CFG_OPTIONAL, NULL, &d, e);
     if (st)
@@ -88,6 +157,9 @@ fl_status fl_net_configure(const cJSON *links, const char *const *zones, int nzo
         fl_dist *d = NULL;
         if ((st = fl_cfg_dist(def, "links.default", "latency", FL_CFG_OPTIONAL, NULL, &d, e)))
             goto done;
+        for (int i = 0; i < m; i++)
+            if ((st = set_loss(&n->links[i], def, "links.default", e)))
+                goto done;
         /* Every link owns its distribution: parse the (already validated) text again. */
         if (d) {
             const char *text = cJSON_GetObjectItemCaseSensitive(def, "latency")->valuestring;

@@ -1,4 +1,11 @@
-/* The network between zones: directed links with a latency distribution.
+/* The network between zones: directed links with a latency distribution, loss
+ * (independent, or bursty: a two-state Gilbert-Elliott chain), and timed faults that cut a
+ * link (partitions), make it lossy (flaky) or add latency (slow).
+ *
+ * A message's fate is decided when it is sent: sent while its link is cut, it is lost;
+ * sent before the cut, it is already on the wire and arrives. Loss costs one draw from
+ * the link's own stream per message, and only on links that have loss configured: a
+ * healthy link costs one branch.
  *
  * Links are looked up per (from zone, to zone); zone -1 ("no zone") is a zone of its own.
  * Each directed link has its own random stream ("link/<from>-><to>"), so adding traffic on
@@ -18,7 +25,14 @@ typedef struct fl_net fl_net;
 typedef struct fl_link {
     fl_dist *latency; /* NULL: zero delay */
     fl_rng rng;
-    uint64_t sent;
+    uint64_t sent, lost_cut, lost_loss;
+    double loss;         /* independent loss probability (good state) */
+    double ge_enter, ge_exit, ge_loss; /* Gilbert-Elliott: P(good->bad), P(bad->good), loss in bad */
+    bool ge_bad;
+    int cut;             /* partitions in force on this link (they may overlap) */
+    double fault_loss;   /* a flaky fault's loss, on top */
+    fl_time extra;       /* a slow fault's added latency */
+    bool impaired;       /* any of the above: the slow path in fl_link_send */
 } fl_link;
 
 /* Reads the scenario's "links" object (may be NULL) for the given zones.
@@ -29,11 +43,22 @@ void fl_net_free(fl_net *n);
 /* The directed link from zone a to zone b (either may be -1). */
 fl_link *fl_net_link(fl_net *n, int a, int b);
 
-/* One message's delay on link l (0 when the link has no latency). */
-static inline fl_time fl_link_delay(fl_link *l)
+/* Recomputes l->impaired after a change. */
+void fl_link_update(fl_link *l);
+/* Decides whether a message sent now is lost (cut or loss); false on a healthy link. */
+bool fl_link_lose(fl_link *l);
+
+/* Sends one message on link l: returns its delay, or -1 when it is lost. */
+static inline fl_time fl_link_send(fl_link *l)
 {
     l->sent++;
-    return l->latency ? fl_dist_sample(l->latency, &l->rng) : 0;
+    if (l->impaired && fl_link_lose(l))
+        return -1;
+    fl_time d = l->latency ? fl_dist_sample(l->latency, &l->rng) : 0;
+    return d + l->extra;
 }
+/* Adds {sent, lost_in_partition, lost_to_loss} over every link to out. */
+void fl_net_report(const fl_net *n, cJSON *out);
+int fl_net_zones(const fl_net *n);
 
 #endif

@@ -102,7 +102,8 @@ static char *event_lines(const fl_world *w, const char *variant, fl_status st,
             const fl_fault *f = &w->faults[i];
             if (f->at != next)
                 continue;
-            static const char *const kinds[] = {"slow", "crash", "pause"};
+            static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
+                                                "slow_link"};
             fl_time until = f->until < w->duration ? f->until : w->duration;
             if (event_window(&buf, &len, fl_time_to_s(f->at), fl_time_to_s(until), kinds[f->kind],
                              "label", f->label)) {
