@@ -303,8 +303,11 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
     }
     if (w->window == 0) /* about 100 windows by default, rounded to a whole millisecond */
         w->window = w->duration / 100 >= FL_MS ? w->duration / 100 / FL_MS * FL_MS : w->duration;
-    if (w->duration / w->window > 10000000) {
-        st = fl_error_set(e, FL_INVALID, "window", "expected a window of at least duration/10^7");
+    /* Every series column holds one cell per window: a million windows is already tens of
+     * megabytes per column, and no chart has a million pixels to show them. */
+    if (w->duration / w->window > 1000000) {
+        st = fl_error_set(e, FL_INVALID, "window",
+                          "expected a window of at least duration/10^6 (at most a million windows)");
         goto fail;
     }
     st = FL_NOMEM;

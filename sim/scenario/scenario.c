@@ -33,9 +33,10 @@ typedef struct scan {
     const char *p, *end;
 } scan;
 
+/* White space as cJSON reads it: every byte up to and including ' '. */
 static void skip_ws(scan *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    while (s->p < s->end && (unsigned char)*s->p <= ' ')
         s->p++;
 }
 
@@ -96,9 +97,10 @@ static int skip_value(scan *s, int depth)
         return skip_container(s, '}', depth);
     if (*s->p == '[')
         return skip_container(s, ']', depth);
-    while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+    const char *start = s->p;
+    while (s->p < s->end && *s->p && !strchr(",]}", *s->p) && (unsigned char)*s->p > ' ')
         s->p++;
-    return 0;
+    return s->p > start ? 0 : -1; /* no progress: not JSON we understand; give up */
 }
 
 /* Finds the text position of `path` below the value at s->p. Object members resolve to
