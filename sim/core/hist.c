@@ -3,7 +3,14 @@
  * Bucket index of v (v >= 0): with S = 2^SUB_BITS, values v < S map to themselves; above,
  * with e = floor(log2 v) >= SUB_BITS, the index is (e - SUB_BITS + 1) * S + the SUB_BITS
  * bits below the leading one. Each bucket above S spans 2^(e - SUB_BITS) values, i.e. at
- * most 1/S of its lower bound, so the midpoint is within 1/(2S) relative error. */
+ * most 1/S of its lower bound, so the midpoint is within 1/(2S) relative error. The count
+ * array is fixed (NBUCKETS covers every int64 >= 0) and allocated once with the struct.
+ *
+ * The sum is exact: a 128-bit unsigned integer kept as two 64-bit words (values are >= 0),
+ * so the mean does not depend on the order of recording or merging, on any machine.
+ *
+ * Invariants: count == sum of b[]; when count > 0, every non-zero b[i] has lo <= i <= hi
+ * and min <= max are the exact extremes; when count == 0, b[] is all zero. */
 #include <faultline/hist.h>
 
 #include <string.h>
@@ -16,7 +23,7 @@
 struct fl_hist {
     uint64_t count;
     int64_t min, max;
-    double sum;
+    uint64_t sum_lo, sum_hi; /* the exact sum: sum_hi * 2^64 + sum_lo */
     int lo, hi; /* the touched bucket range, so reset and quantiles skip empty space */
     uint64_t b[NBUCKETS];
 };
@@ -59,7 +66,7 @@ void fl_hist_reset(fl_hist *h)
     if (h->count && h->hi >= h->lo)
         memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->b[0]);
     h->count = 0;
-    h->sum = 0;
+    h->sum_lo = h->sum_hi = 0;
     h->min = INT64_MAX;
     h->max = 0;
     h->lo = NBUCKETS;
@@ -73,7 +80,8 @@ void fl_hist_record(fl_hist *h, int64_t v)
     int i = bucket_of((uint64_t)v);
     h->b[i]++;
     h->count++;
-    h->sum += (double)v;
+    h->sum_lo += (uint64_t)v;
+    h->sum_hi += h->sum_lo < (uint64_t)v; /* the carry */
     if (v < h->min)
         h->min = v;
     if (v > h->max)
@@ -90,8 +98,10 @@ void fl_hist_merge(fl_hist *dst, const fl_hist *src)
         return;
     for (int i = src->lo; i <= src->hi; i++)
         dst->b[i] += src->b[i];
+    uint64_t lo = src->sum_lo, hi = src->sum_hi; /* copies: dst may be src */
     dst->count += src->count;
-    dst->sum += src->sum;
+    dst->sum_lo += lo;
+    dst->sum_hi += hi + (dst->sum_lo < lo);
     if (src->min < dst->min)
         dst->min = src->min;
     if (src->max > dst->max)
@@ -103,7 +113,15 @@ void fl_hist_merge(fl_hist *dst, const fl_hist *src)
 }
 
 uint64_t fl_hist_count(const fl_hist *h) { return h->count; }
-double fl_hist_mean(const fl_hist *h) { return h->count ? h->sum / (double)h->count : 0; }
+double fl_hist_mean(const fl_hist *h)
+{
+    if (!h->count)
+        return 0;
+    /* The sum is exact, so this is a fixed function of the recorded multiset: a few
+     * correctly rounded operations, the same in any recording or merging order. */
+    return ((double)h->sum_hi * 0x1p64 + (double)h->sum_lo) / (double)h->count;
+}
+
 int64_t fl_hist_min(const fl_hist *h) { return h->count ? h->min : 0; }
 int64_t fl_hist_max(const fl_hist *h) { return h->max; }
 
@@ -113,7 +131,7 @@ int64_t fl_hist_quantile(const fl_hist *h, double q)
         return 0;
     if (q >= 1)
         return h->max;
-    if (q <= 0)
+    if (!(q > 0)) /* also NaN */
         return h->min;
     double r = q * (double)h->count;
     uint64_t rank = (uint64_t)r;

@@ -1,15 +1,21 @@
-/* Confidence-interval statistics: see stats.h. */
+/* Confidence-interval statistics: see stats.h.
+ *
+ * Quantiles are computed for the lower tail q = min(p, 1 - p) and mirrored, because a
+ * small probability is represented with full relative precision while 1 - q is not; for
+ * the same reason the t CDF is evaluated through whichever of its two incomplete-beta
+ * forms is small (the tail for q < 1/4, the centre above), each with its argument and
+ * its complement computed separately. Nothing here allocates or keeps state. */
 #include "core/stats.h"
 
 #include <math.h>
 
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
+#define PI 3.14159265358979323846
 
-/* Acklam's rational approximation of the normal quantile (relative error < 1.2e-9),
- * refined by one Halley step on erfc. */
-double fl_normal_quantile(double p)
+/* ---- the normal quantile ---------------------------------------------------------- */
+
+/* Acklam's rational approximation (relative error < 1.2e-9) for the lower tail q <= 1/2,
+ * then one Halley step on erfc, which is accurate in relative terms for small q. */
+static double normal_lower(double q)
 {
     static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                -2.759285104469687e+02, 1.383577518672690e+02,
@@ -22,58 +28,63 @@ double fl_normal_quantile(double p)
                                4.374664141464968e+00, 2.938163982698783e+00};
     static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
                                2.445134137142996e+00, 3.754408661907416e+00};
-    if (p <= 0)
-        return -INFINITY;
-    if (p >= 1)
-        return INFINITY;
-    double q, x;
-    if (p < 0.02425) {
-        q = sqrt(-2 * log(p));
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else if (p <= 1 - 0.02425) {
-        q = p - 0.5;
-        double r = q * q;
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    double x, e;
+    if (q < 0.02425) {
+        double r = sqrt(-2 * log(q));
+        x = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) /
+            ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1);
+        e = 0.5 * erfc(-x / sqrt(2)) - q; /* Phi(x) - q, both small: erfc keeps digits */
     } else {
-        q = sqrt(-2 * log(1 - p));
-        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+        double h = q - 0.5, r = h * h; /* q - 0.5 is exact here */
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * h /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+        e = 0.5 * erf(x / sqrt(2)) - h; /* (Phi(x) - 1/2) - (q - 1/2): no cancellation at 0 */
     }
-    double e = 0.5 * erfc(-x / sqrt(2)) - p;
-    double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+    /* Halley: u = e / phi(x); x -= u / (1 + x u / 2). */
+    double u = e * sqrt(2 * PI) * exp(x * x / 2);
     return x - u / (1 + x * u / 2);
 }
 
-/* Regularised incomplete beta I_x(a, b) by Lentz's continued fraction. */
-static double betacf(double a, double b, double x)
+double fl_normal_quantile(double p)
+{
+    if (p == 0)
+        return -INFINITY;
+    if (p == 1)
+        return INFINITY;
+    if (!(p > 0 && p < 1))
+        return NAN;
+    if (p == 0.5)
+        return 0;
+    return p < 0.5 ? normal_lower(p) : -normal_lower(1 - p); /* 1 - p is exact for p >= 1/2 */
+}
+
+/* ---- Student's t ------------------------------------------------------------------ */
+
+/* The continued fraction of I_x(a, b) (modified Lentz), converging fast for
+ * x < (a + 1) / (a + b + 2). */
+static double beta_cf(double a, double b, double x)
 {
     const double tiny = 1e-300;
-    double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
     if (fabs(d) < tiny)
         d = tiny;
     d = 1 / d;
     double h = d;
-    for (int m = 1; m <= 300; m++) {
-        int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+    for (int m = 1; m <= 20000; m++) {
+        /* even step d_{2m}, then odd step d_{2m+1} */
+        double aa = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
         d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
         c = 1 + aa / c;
         if (fabs(c) < tiny)
             c = tiny;
-        d = 1 / d;
         h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
         d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
         c = 1 + aa / c;
         if (fabs(c) < tiny)
             c = tiny;
-        d = 1 / d;
         double del = d * c;
         h *= del;
         if (fabs(del - 1) < 1e-15)
@@ -82,85 +93,142 @@ static double betacf(double a, double b, double x)
     return h;
 }
 
-static double ibeta(double a, double b, double x)
+/* ln I_x(a, b), the regularised incomplete beta, given x and y = 1 - x computed separately
+ * (so a y near 0 keeps its digits). In logs so that far tails do not underflow. */
+static double log_ibeta(double a, double b, double x, double y)
 {
     if (x <= 0)
+        return -INFINITY;
+    if (y <= 0)
         return 0;
-    if (x >= 1)
-        return 1;
-    double bt = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
+    double log_front = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(y);
     if (x < (a + 1) / (a + b + 2))
-        return bt * betacf(a, b, x) / a;
-    return 1 - bt * betacf(b, a, 1 - x) / b;
+        return log_front + log(beta_cf(a, b, x) / a);
+    return log1p(-exp(log_front) * beta_cf(b, a, y) / b);
 }
 
-/* CDF of Student's t. */
-static double t_cdf(double t, int df)
+/* For t > 0: ln P(T > t) = ln(I_{n/(n+t^2)}(n/2, 1/2) / 2) when tail is set, else
+ * ln P(0 < T <= t) = ln(I_{t^2/(n+t^2)}(1/2, n/2) / 2). */
+static double log_t_part(double t, double n, int tail)
 {
-    double x = df / (df + t * t);
-    double tail = 0.5 * ibeta(df / 2.0, 0.5, x);
-    return t > 0 ? 1 - tail : tail;
+    double t2 = t * t;
+    double x = n / (n + t2), y = t2 / (n + t2);
+    return (tail ? log_ibeta(n / 2, 0.5, x, y) : log_ibeta(0.5, n / 2, y, x)) - log(2.0);
+}
+
+static double log_t_pdf(double t, double n)
+{
+    return lgamma((n + 1) / 2) - lgamma(n / 2) - 0.5 * log(n * PI) -
+           (n + 1) / 2 * log1p(t * t / n);
+}
+
+/* Cornish-Fisher expansion of the t quantile in powers of 1/n around the normal quantile
+ * z (Abramowitz & Stegun 26.7.5, terms to 1/n^4). */
+static double t_expansion(double z, double n)
+{
+    double z2 = z * z;
+    double g1 = (z2 + 1) * z / 4;
+    double g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
+    double g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
+    double g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+    return z + (g1 + (g2 + (g3 + g4 / n) / n) / n) / n;
 }
 
 double fl_t_quantile(double p, int df)
 {
     if (df < 1 || !(p > 0 && p < 1))
         return NAN;
-    if (df > 100000)
-        return fl_normal_quantile(p);
-    /* Cornish-Fisher start, then Newton on the exact CDF. */
-    double z = fl_normal_quantile(p), z2 = z * z, n = df;
-    double x = z + (z2 * z + z) / (4 * n) + (5 * z2 * z2 * z + 16 * z2 * z + 3 * z) / (96 * n * n);
-    if (df == 1)
-        x = tan(M_PI * (p - 0.5));
-    else if (df == 2)
-        x = (2 * p - 1) / sqrt(2 * p * (1 - p));
-    else {
-        for (int i = 0; i < 50; i++) {
-            double f = t_cdf(x, df) - p;
-            double pdf = exp(lgamma((n + 1) / 2) - lgamma(n / 2) - 0.5 * log(n * M_PI) -
-                             (n + 1) / 2 * log1p(x * x / n));
-            double step = f / pdf;
-            x -= step;
-            if (fabs(step) < 1e-12 * (1 + fabs(x)))
+    if (p == 0.5)
+        return 0;
+    double q = p < 0.5 ? p : 1 - p; /* the lower tail; 1 - p is exact for p >= 1/2 */
+    double sign = p < 0.5 ? -1 : 1;
+    double n = df;
+    if (df == 1) /* Cauchy: tan(pi (p - 1/2)), as -1 / tan(pi q) in the tail where the
+                  * first form's argument would be near pi/2 and lose digits */
+        return q < 0.25 ? sign / tan(PI * q) : sign * tan(PI * (0.5 - q));
+    if (df == 2)
+        return sign * (1 - 2 * q) / sqrt(2 * q * (1 - q));
+    double z = -normal_lower(q);
+    double t = t_expansion(z, n);
+    /* The expansion's error grows like z^11 / n^5: below 1e-12 relative for n >= 3000 and
+     * |z| <= 8 (q >= 6e-16), and for every double q once n >= 10^6. Newton elsewhere, where
+     * the incomplete beta is also still cheap and precise. */
+    if ((n >= 3000 && z <= 8) || n >= 1e6)
+        return sign * t;
+    if (q < 0.25) {
+        /* Far out the tail is a power law, T(t) ~ t^-n: Newton on ln T against ln t
+         * converges there in a few steps (on T against t it would crawl), and near the
+         * normal it is no worse. Start from the power law's own inverse when t^2 >> n. */
+        double log_t_pow = 0.5 * log(n) -
+                           (log(q) + log(n) + lgamma(n / 2) + lgamma(0.5) - lgamma(n / 2 + 0.5)) / n;
+        if (2 * log_t_pow > log(4 * n) && log_t_pow > log(t))
+            t = exp(log_t_pow);
+        double log_q = log(q);
+        for (int i = 0; i < 200; i++) {
+            double lt = log_t_part(t, n, 1);
+            /* d ln T / d ln t = -t pdf(t) / T(t) */
+            double step = (lt - log_q) * exp(lt - log(t) - log_t_pdf(t, n));
+            if (step > 2) /* keep a wild first step in check */
+                step = 2;
+            else if (step < -2)
+                step = -2;
+            t *= exp(step);
+            if (fabs(step) <= 1e-15)
                 break;
         }
+        return sign * t;
     }
-    return x;
+    /* The centre: P(0 < T <= t) = 1/2 - q, increasing and concave on t > 0. */
+    double target = 0.5 - q; /* exact for q in [1/4, 1/2] */
+    if (!(t > 0))
+        t = 1e-3;
+    for (int i = 0; i < 100; i++) {
+        double next = t - (exp(log_t_part(t, n, 0)) - target) / exp(log_t_pdf(t, n));
+        if (!(next > 0))
+            next = t / 2;
+        if (fabs(next - t) <= 1e-15 * t) {
+            t = next;
+            break;
+        }
+        t = next;
+    }
+    return sign * t;
 }
 
-static int clamp_nb(int nb)
+/* ---- cutting a window into batches ---------------------------------------------------- */
+
+static void cut_init(fl_batching *c, fl_time start, fl_time end, int nbatches)
 {
-    return nb < 2 ? 2 : nb > FL_BATCH_MAX ? FL_BATCH_MAX : nb;
+    if (end <= start)
+        end = start + 1;
+    fl_time span = end - start;
+    int nb = nbatches < 2 ? 2 : nbatches > FL_BATCH_MAX ? FL_BATCH_MAX : nbatches;
+    if (span < nb)
+        nb = (int)span; /* every batch at least 1 ns long (may leave a single batch) */
+    c->start = start;
+    c->end = end;
+    c->nb = nb;
+    c->q = span / nb;
+    c->r = (int)(span % nb);
 }
 
-void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches)
+/* Start of batch i (i = nb gives the end). */
+static fl_time cut_start(const fl_batching *c, int i)
 {
-    *b = (fl_batch){0};
-    b->start = start;
-    b->end = end > start ? end : start + 1;
-    b->nb = clamp_nb(nbatches);
-    b->len = (b->end - b->start + b->nb - 1) / b->nb;
-    if (b->len < 1)
-        b->len = 1;
+    return c->start + (fl_time)i * c->q + (i < c->r ? i : c->r);
 }
 
-void fl_batch_add(fl_batch *b, fl_time t, double v)
+/* The batch holding t, for start <= t < end. */
+static int cut_index(const fl_batching *c, fl_time t)
 {
-    if (t < b->start || t >= b->end)
-        return;
-    int i = (int)((t - b->start) / b->len);
-    b->count[i]++;
-    b->sum[i] += v;
-    b->n++;
-    b->total += v;
+    fl_time d = t - c->start, big = (fl_time)c->r * (c->q + 1);
+    return d < big ? (int)(d / (c->q + 1)) : c->r + (int)((d - big) / c->q);
 }
 
-double fl_batch_mean(const fl_batch *b) { return b->n ? b->total / (double)b->n : 0; }
-
+/* Half-width from k batch means. */
 static double halfwidth(const double *means, int k, double conf)
 {
-    if (k < 2)
+    if (k < 2 || !(conf > 0 && conf < 1))
         return NAN;
     double m = 0, ss = 0;
     for (int i = 0; i < k; i++)
@@ -172,47 +240,69 @@ static double halfwidth(const double *means, int k, double conf)
     return fl_t_quantile(1 - (1 - conf) / 2, k - 1) * sd / sqrt(k);
 }
 
+/* ---- batch means of samples ------------------------------------------------------------ */
+
+void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches)
+{
+    *b = (fl_batch){0};
+    cut_init(&b->cut, start, end, nbatches);
+}
+
+void fl_batch_add(fl_batch *b, fl_time t, double v)
+{
+    if (t < b->cut.start || t >= b->cut.end)
+        return;
+    int i = cut_index(&b->cut, t);
+    b->count[i]++;
+    b->sum[i] += v;
+    b->n++;
+    b->total += v;
+}
+
+double fl_batch_mean(const fl_batch *b) { return b->n ? b->total / (double)b->n : 0; }
+
 double fl_batch_halfwidth(const fl_batch *b, double conf)
 {
     double means[FL_BATCH_MAX];
     int k = 0;
-    for (int i = 0; i < b->nb; i++)
+    for (int i = 0; i < b->cut.nb; i++)
         if (b->count[i])
             means[k++] = b->sum[i] / (double)b->count[i];
     return halfwidth(means, k, conf);
 }
 
+/* ---- time-weighted levels -------------------------------------------------------------- */
+
 void fl_level_init(fl_level *l, fl_time start, fl_time end, int nbatches)
 {
     *l = (fl_level){0};
-    l->start = start;
-    l->end = end > start ? end : start + 1;
-    l->nb = clamp_nb(nbatches);
-    l->len = (l->end - l->start + l->nb - 1) / l->nb;
-    if (l->len < 1)
-        l->len = 1;
-    l->last = start;
+    cut_init(&l->cut, start, end, nbatches);
+    l->last = l->cut.start;
+    l->stop = l->cut.end;
+    l->cur = 0;
+    l->cur_end = cut_start(&l->cut, 1);
 }
 
-/* Integrates the current level over [l->last, t) clipped to the window. */
+/* Integrates the current level over [last, t) clipped to the window. */
 static void integrate(fl_level *l, fl_time t)
 {
-    if (t > l->end)
-        t = l->end;
-    fl_time from = l->last < l->start ? l->start : l->last;
+    if (t > l->stop)
+        t = l->stop;
+    fl_time from = l->last < l->cut.start ? l->cut.start : l->last;
     if (t <= from) {
         if (t > l->last)
             l->last = t;
         return;
     }
     if (l->level != 0) {
-        int i = (int)((from - l->start) / l->len);
         while (from < t) {
-            fl_time bend = l->start + (fl_time)(i + 1) * l->len;
-            fl_time to = bend < t ? bend : t;
-            l->area[i] += l->level * (double)(to - from);
+            while (from >= l->cur_end) { /* each batch is passed once over a whole run */
+                l->cur++;
+                l->cur_end = cut_start(&l->cut, l->cur + 1);
+            }
+            fl_time to = l->cur_end < t ? l->cur_end : t;
+            l->area[l->cur] += l->level * (double)(to - from);
             from = to;
-            i++;
         }
     }
     l->last = t;
@@ -228,16 +318,16 @@ void fl_level_set(fl_level *l, fl_time t, double v)
 void fl_level_finish(fl_level *l, fl_time end)
 {
     integrate(l, end);
-    if (end < l->end)
-        l->end = end; /* a run that stopped early: average over what was simulated */
+    if (end < l->stop)
+        l->stop = end > l->cut.start ? end : l->cut.start;
 }
 
 double fl_level_mean(const fl_level *l)
 {
     double a = 0;
-    for (int i = 0; i < l->nb; i++)
+    for (int i = 0; i < l->cut.nb; i++)
         a += l->area[i];
-    fl_time span = l->end - l->start;
+    fl_time span = l->stop - l->cut.start;
     return span > 0 ? a / (double)span : 0;
 }
 
@@ -245,12 +335,11 @@ double fl_level_halfwidth(const fl_level *l, double conf)
 {
     double means[FL_BATCH_MAX];
     int k = 0;
-    for (int i = 0; i < l->nb; i++) {
-        fl_time bs = l->start + (fl_time)i * l->len;
-        fl_time be = bs + l->len < l->end ? bs + l->len : l->end;
-        if (be - bs < l->len) /* a partial last batch would weigh wrongly */
+    for (int i = 0; i < l->cut.nb; i++) {
+        fl_time bs = cut_start(&l->cut, i), be = cut_start(&l->cut, i + 1);
+        if (be > l->stop) /* a batch cut short by an early stop would weigh wrongly */
             break;
-        means[k++] = l->area[i] / (double)l->len;
+        means[k++] = l->area[i] / (double)(be - bs);
     }
     return halfwidth(means, k, conf);
 }

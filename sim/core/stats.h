@@ -1,11 +1,17 @@
 /* Statistics for confidence intervals: Student t and normal quantiles, batch means over
  * time for per-sample figures, and time-weighted levels with batches for time averages.
  *
- * Batch means: the measured window [start, end) is cut into nb equal batches of time; each
- * batch's mean is one observation, and the half-width of a confidence interval for the
- * overall mean is t_{1-(1-conf)/2, k-1} * sd(batch means) / sqrt(k), over the k non-empty
- * batches. Batches much longer than the system's relaxation time make the batch means
- * nearly independent, which is what the t interval assumes. Adding is O(1), allocation-free. */
+ * Batch means: the measured window [start, end) is cut into nb batches of time whose
+ * lengths differ by at most 1 ns; each batch's mean is one observation, and the half-width
+ * of the confidence interval for the overall mean is
+ *     t_{1-(1-conf)/2, k-1} * sd(batch means) / sqrt(k)
+ * over the k usable batches (non-empty ones for samples; whole ones for levels). Batches
+ * much longer than the system's relaxation time make batch means nearly independent,
+ * which is what the t interval assumes. fl_batch_add and fl_level_set are O(1) amortised
+ * and allocation-free: they run on every event.
+ *
+ * Both structs are plain values (fixed arrays, no pointers): embed them, copy them, no
+ * cleanup. Internal to the library (not in include/faultline). */
 #ifndef FL_CORE_STATS_H
 #define FL_CORE_STATS_H
 
@@ -14,44 +20,63 @@
 
 #define FL_BATCH_MAX 64
 
-/* Quantile of Student's t with df >= 1 degrees of freedom at probability p in (0, 1). */
+/* Quantile of Student's t with df >= 1 degrees of freedom at probability p in (0, 1),
+ * to about 1e-10 relative or better (closed forms for df 1 and 2; Newton on the exact CDF
+ * through the regularised incomplete beta; a fourth-order Cornish-Fisher expansion for
+ * large df). NaN when df < 1 or p is outside (0, 1). Pass INT32_MAX for the normal limit. */
 double fl_t_quantile(double p, int df);
-/* Quantile of the standard normal at probability p in (0, 1). */
+/* Quantile of the standard normal at p in (0, 1): -inf at 0, +inf at 1, NaN otherwise
+ * (Acklam's rational approximation refined by one Halley step; about 1e-15 relative). */
 double fl_normal_quantile(double p);
 
+/* How [start, end) is cut: nb batches, the first r of length q + 1, the rest q (q >= 1). */
+typedef struct fl_batching {
+    fl_time start, end;
+    fl_time q;
+    int r, nb;
+} fl_batching;
+
 typedef struct fl_batch {
-    fl_time start, end, len; /* len: one batch's length */
-    int nb;
+    fl_batching cut;
     uint64_t count[FL_BATCH_MAX];
     double sum[FL_BATCH_MAX];
     uint64_t n;
     double total;
 } fl_batch;
 
+/* Starts collecting over [start, end) in nbatches batches (clamped to [2, 64], and to the
+ * window's length in ns). An empty window (end <= start) is treated as [start, start + 1). */
 void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches);
-/* Adds a sample observed at time t (ignored outside [start, end)). */
+/* Adds a sample observed at time t (ignored outside [start, end)). O(1). */
 void fl_batch_add(fl_batch *b, fl_time t, double v);
 /* The mean of every sample added (0 when none). */
 double fl_batch_mean(const fl_batch *b);
-/* Half-width of the conf-level interval for the mean; NaN with fewer than 2 non-empty
- * batches. */
+/* Half-width of the conf-level interval for the mean, from the means of the non-empty
+ * batches; NaN with fewer than 2 non-empty batches. */
 double fl_batch_halfwidth(const fl_batch *b, double conf);
 
 typedef struct fl_level {
-    fl_time start, end, len;
-    int nb;
+    fl_batching cut;
     double area[FL_BATCH_MAX]; /* integral of the level over each batch, in level*ns */
-    double level;
-    fl_time last;
+    double level;              /* the current level */
+    fl_time last;              /* integrated up to here */
+    fl_time stop;              /* fl_level_finish's time (end until then) */
+    int cur;                   /* the batch holding `last` (a cache: time only advances) */
+    fl_time cur_end;           /* its end */
 } fl_level;
 
+/* Starts a level of 0 over [start, end) in nbatches batches (clamped as for fl_batch). */
 void fl_level_init(fl_level *l, fl_time start, fl_time end, int nbatches);
-/* The level changes to v at time t (t never decreases). */
+/* The level changes to v at time t. The previous level is integrated over [last, t)
+ * clipped to the window, split across batch boundaries. A t earlier than the last change
+ * only changes the level. O(1) amortised. */
 void fl_level_set(fl_level *l, fl_time t, double v);
-/* Integrates the current level up to `end` (call once before reading). */
+/* Integrates the current level up to `end` and closes the level: a run that stopped
+ * before the window's end is averaged over what was simulated. Call once, before reading. */
 void fl_level_finish(fl_level *l, fl_time end);
-/* Time average over [start, min(end, finish time)). */
+/* Time average over [start, min(end, finish time)) (0 for an empty span). */
 double fl_level_mean(const fl_level *l);
+/* Half-width from the whole batches' time averages; NaN with fewer than 2 whole batches. */
 double fl_level_halfwidth(const fl_level *l, double conf);
 
 #endif
