@@ -103,14 +103,7 @@ START_TEST(policy_errors)
 }
 END_TEST
 
-static double fig(const char *summary, const char *after, const char *key)
-{
-    const char *s = after ? strstr(summary, after) : summary;
-    ck_assert_ptr_nonnull(s);
-    s = strstr(s, key);
-    ck_assert_msg(s != NULL, "no %s", key);
-    return strtod(s + strlen(key), NULL);
-}
+#define fig fl_test_fig
 
 static char *run(const char *text, const char *const *sets, size_t nsets)
 {

@@ -8,14 +8,7 @@
 
 #include "testutil.h"
 
-static double fig(const char *summary, const char *after, const char *key)
-{
-    const char *s = after ? strstr(summary, after) : summary;
-    ck_assert_ptr_nonnull(s);
-    s = strstr(s, key);
-    ck_assert_msg(s != NULL, "no %s", key);
-    return strtod(s + strlen(key), NULL);
-}
+#define fig fl_test_fig
 
 /* A client in "west" calling a service in "east", 100 requests/s, evenly spaced. */
 static char *run(const char *links, const char *faults)

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Runs one suite and returns the process exit status. */
 static inline int fl_test_run(Suite *s)
@@ -13,6 +14,17 @@ static inline int fl_test_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* The number after `key` in a summary's text, searching from the first `after` (NULL: the
+ * start). Fails the test when either is missing. */
+static inline double fl_test_fig(const char *summary, const char *after, const char *key)
+{
+    const char *s = after ? strstr(summary, after) : summary;
+    ck_assert_msg(s != NULL, "no %s in the summary", after);
+    s = strstr(s, key);
+    ck_assert_msg(s != NULL, "no %s in the summary", key);
+    return strtod(s + strlen(key), NULL);
 }
 
 #endif
