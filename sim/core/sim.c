@@ -66,9 +66,8 @@ static inline fl_status push(fl_sim *sim, fl_time at, int h, uint64_t arg, uint3
     fl_ev ev = {at, sim->seq++, arg, (uint32_t)h, tid};
     if (fl_evq_push(sim->q, &ev) != 0)
         return FL_NOMEM;
-    uint64_t n = fl_evq_size(sim->q);
-    if (n > sim->pending_max)
-        sim->pending_max = n;
+    if (++sim->pending > sim->pending_max)
+        sim->pending_max = sim->pending;
     return FL_OK;
 }
 
@@ -106,7 +105,10 @@ bool fl_sim_timer_cancel(fl_sim *sim, fl_timer t)
 {
     if (t == FL_TIMER_NONE)
         return false;
-    return fl_evq_timer_cancel(sim->q, (uint32_t)t, (uint32_t)(t >> 32));
+    if (!fl_evq_timer_cancel(sim->q, (uint32_t)t, (uint32_t)(t >> 32)))
+        return false;
+    sim->pending--;
+    return true;
 }
 
 void fl_sim_stop(fl_sim *sim) { sim->stop = true; }
@@ -128,12 +130,15 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
     uint64_t next_progress = sim->progress_every ? sim->events + sim->progress_every : UINT64_MAX;
     uint64_t limit = sim->max_events ? sim->max_events : UINT64_MAX;
     for (;;) {
-        const fl_ev *top = fl_evq_peek(sim->q);
-        if (!top || top->at > until)
+        if (sim->events >= limit) {
+            const fl_ev *top = fl_evq_peek(sim->q);
+            if (top && top->at <= until)
+                return FL_LIMIT;
             break;
-        if (sim->events >= limit)
-            return FL_LIMIT;
-        fl_evq_pop_deferred(sim->q, &ev);
+        }
+        if (!fl_evq_pop_until(sim->q, until, &ev))
+            break;
+        sim->pending--;
         sim->now = ev.at;
         sim->events++;
         sim->hash = (sim->hash ^ (uint64_t)ev.at) * HASH_MUL;
@@ -141,8 +146,8 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
         const fl_handler *hd = &sim->handlers[ev.h];
         hd->fn(sim, hd->ctx, ev.arg);
 #if FL_INVARIANTS_STRICT
-        fl_evq_peek(sim->q); /* settles a deferred pop, so the whole heap is checkable */
-        if (!fl_evq_valid(sim->q))
+        fl_evq_peek(sim->q); /* settles a deferred pop, so the whole queue is checkable */
+        if (!fl_evq_valid(sim->q) || sim->pending != fl_evq_size(sim->q))
             fl__panic(sim, __FILE__, __LINE__, "event queue invariant broken");
 #endif
         if (sim->events >= next_progress) {
@@ -161,7 +166,7 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
 fl_time fl_sim_now(const fl_sim *sim) { return sim->now; }
 uint64_t fl_sim_seed(const fl_sim *sim) { return sim->seed; }
 uint64_t fl_sim_events(const fl_sim *sim) { return sim->events; }
-uint64_t fl_sim_pending(const fl_sim *sim) { return fl_evq_size(sim->q); }
+uint64_t fl_sim_pending(const fl_sim *sim) { return sim->pending; }
 uint64_t fl_sim_pending_max(const fl_sim *sim) { return sim->pending_max; }
 uint64_t fl_sim_hash(const fl_sim *sim) { return sim->hash; }
 size_t fl_sim_queue_bytes(const fl_sim *sim) { return fl_evq_bytes(sim->q); }

@@ -18,6 +18,7 @@ struct fl_sim {
     uint64_t seq;     /* next sequence number */
     uint64_t events;  /* dispatched */
     uint64_t hash;
+    uint64_t pending;  /* scheduled, neither dispatched nor cancelled (== fl_evq_size) */
     uint64_t pending_max;
     uint64_t max_events; /* 0 = unlimited */
     fl_handler *handlers;

@@ -1,162 +1,528 @@
-/* The event queue against a sorted reference: random schedule / pop / deferred pop /
- * cancel, FIFO ties, stale handles, growth. */
+/* The event queue against a sorted reference: random schedule / pop / deferred pop / cancel
+ * over several time regimes (ties, spread, skewed, bursts, all scales), FIFO ties, stale handles,
+ * growth across every resize boundary, pushes at the last popped time, the memory bound on
+ * the hold model and under cancel storms, and allocation failures. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <faultline/rng.h>
 
+#include "core/alloc.h"
 #include "core/evq.h"
 #include "testutil.h"
 
-/* Reference: an unsorted array; the least (at, seq) is found by a scan. */
+/* Check reports every passing ck_assert to its runner (a write(2) each): over millions of
+ * checks that would be most of the run time, so these test first and call Check to fail. */
+#define EXPECT(x)                                                                          \
+    do {                                                                                   \
+        if (!(x))                                                                          \
+            ck_assert_msg(0, "%s", #x);                                                    \
+    } while (0)
+
+/* ---- reference: records sorted from greatest to least, so the least is last ---- */
+
 typedef struct ref {
     fl_ev *v;
-    size_t n;
+    size_t n, cap;
 } ref;
 
-static size_t ref_min(const ref *r)
+static bool less(const fl_ev *a, const fl_ev *b)
 {
-    size_t m = 0;
-    for (size_t i = 1; i < r->n; i++)
-        if (r->v[i].at < r->v[m].at || (r->v[i].at == r->v[m].at && r->v[i].seq < r->v[m].seq))
-            m = i;
-    return m;
+    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-START_TEST(matches_sorted_reference)
+/* Number of records greater than e: where e is, or would go. */
+static size_t ref_pos(const ref *r, const fl_ev *e)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (less(e, &r->v[mid]))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void ref_push(ref *r, const fl_ev *e)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 1024;
+        r->v = realloc(r->v, r->cap * sizeof *r->v);
+        EXPECT(r->v != NULL);
+    }
+    size_t p = ref_pos(r, e);
+    memmove(&r->v[p + 1], &r->v[p], (r->n - p) * sizeof *r->v);
+    r->v[p] = *e;
+    r->n++;
+}
+
+static const fl_ev *ref_min(const ref *r) { return r->n ? &r->v[r->n - 1] : NULL; }
+
+/* Removes e (by at and seq) when present; true when it was. */
+static bool ref_remove(ref *r, fl_time at, uint64_t seq)
+{
+    fl_ev e = {at, seq, 0, 0, 0};
+    size_t p = ref_pos(r, &e);
+    if (p == r->n || r->v[p].at != at || r->v[p].seq != seq)
+        return false;
+    memmove(&r->v[p], &r->v[p + 1], (r->n - p - 1) * sizeof *r->v);
+    r->n--;
+    return true;
+}
+
+static void assert_same(const fl_ev *got, const fl_ev *want)
+{
+    if (got->at != want->at || got->seq != want->seq || got->arg != want->arg ||
+        got->h != want->h || got->tid != want->tid)
+        ck_assert_msg(0, "popped (at %lld, seq %llu), expected (at %lld, seq %llu)",
+                      (long long)got->at, (unsigned long long)got->seq, (long long)want->at,
+                      (unsigned long long)want->seq);
+}
+
+/* ---- the randomized comparison ---- */
+
+enum { NARROW, SPREAD, SKEWED, BURSTS, SCALES, NREGIMES };
+
+/* A delay in the regime's shape. */
+static fl_time delay(fl_rng *rng, int regime)
+{
+    switch (regime) {
+    case NARROW: /* ties everywhere */
+        return (fl_time)fl_rng_below(rng, 50);
+    case SPREAD: /* exponential, mean 1 s */
+        return (fl_time)(-log(fl_rng_uniform_pos(rng)) * 1e9);
+    case SKEWED: /* dense near future over a sparse far one */
+        return (fl_time)(fl_rng_below(rng, 10) ? fl_rng_below(rng, 1000)
+                                               : fl_rng_below(rng, (uint64_t)1 << 40));
+    case BURSTS: /* a few distinct times, thousands of events at each */
+        return (fl_time)(1000 * fl_rng_below(rng, 4));
+    default: /* log-uniform from 1 ns to 1 s: every scale of the ladder at once */
+        return (fl_time)fl_rng_below(rng, (uint64_t)1 << (1 + fl_rng_below(rng, 30)));
+    }
+}
+
+typedef struct handle {
+    uint32_t tid, gen;
+    fl_time at;
+    uint64_t seq;
+} handle;
+
+static void random_ops(int regime, uint64_t seed)
 {
     fl_evq *q = fl_evq_new();
-    ref r = {malloc(100000 * sizeof(fl_ev)), 0};
-    uint32_t *tids = malloc(100000 * sizeof *tids), *gens = malloc(100000 * sizeof *gens);
-    uint64_t *tseq = malloc(100000 * sizeof *tseq);
-    size_t ntimers = 0;
+    ref r = {0};
+    enum { MAXH = 200000 };
+    handle *hs = malloc(MAXH * sizeof *hs);
+    size_t nh = 0;
     fl_rng rng;
-    fl_rng_seed(&rng, 1, "evq");
+    fl_rng_seed(&rng, seed, "evq/random");
     uint64_t seq = 0;
     fl_time now = 0;
-    for (int op = 0; op < 100000; op++) {
-        uint64_t c = fl_rng_below(&rng, 10);
-        if (c < 5 || r.n == 0) { /* schedule; small time range so ties are common */
-            fl_ev ev = {now + (fl_time)fl_rng_below(&rng, 50), seq++, op, 0, 0};
-            if (c == 0) {
+    for (int op = -20000; op < 100000; op++) { /* 20000 pushes first: a deep ladder */
+        uint64_t c = op < 0 ? 0 : fl_rng_below(&rng, 100);
+        if (c < 45 || r.n == 0) {
+            fl_ev ev = {now + delay(&rng, regime), seq++, fl_rng_next(&rng), (uint32_t)op & 7, 0};
+            if (fl_rng_below(&rng, 3) == 0 && nh < MAXH) {
                 uint32_t gen;
                 ev.tid = fl_evq_timer_reserve(q, &gen);
-                tids[ntimers] = ev.tid;
-                gens[ntimers] = gen;
-                tseq[ntimers++] = ev.seq;
+                EXPECT(ev.tid != 0);
+                hs[nh++] = (handle){ev.tid, gen, ev.at, ev.seq};
             }
-            ck_assert_int_eq(fl_evq_push(q, &ev), 0);
-            r.v[r.n++] = ev;
-        } else if (c < 8) { /* pop, alternating plain and deferred */
+            EXPECT(fl_evq_push(q, &ev) == 0);
+            ref_push(&r, &ev);
+        } else if (c < 75) { /* pop, deferred pop, or pop_until around the least time */
             fl_ev got;
-            ck_assert(c == 5 ? fl_evq_pop_deferred(q, &got) : fl_evq_pop(q, &got));
-            size_t m = ref_min(&r);
-            ck_assert_uint_eq(got.seq, r.v[m].seq);
-            ck_assert_int_eq(got.at, r.v[m].at);
+            const fl_ev *want = ref_min(&r);
+            if (c < 60) {
+                EXPECT(c < 52 ? fl_evq_pop(q, &got) : fl_evq_pop_deferred(q, &got));
+            } else {
+                fl_time until = want->at + (fl_time)fl_rng_below(&rng, 3) - 1;
+                if (!fl_evq_pop_until(q, until, &got)) {
+                    EXPECT(want->at > until);
+                    continue;
+                }
+                EXPECT(got.at <= until);
+            }
+            assert_same(&got, want);
+            EXPECT(got.at >= now);
             now = got.at;
-            r.v[m] = r.v[--r.n];
-        } else if (ntimers) { /* cancel a random timer (it may have fired already) */
-            size_t k = fl_rng_below(&rng, ntimers);
-            size_t pos = r.n;
-            for (size_t i = 0; i < r.n; i++)
-                if (r.v[i].seq == tseq[k])
-                    pos = i;
-            bool pending = pos < r.n;
-            ck_assert_int_eq(fl_evq_timer_cancel(q, tids[k], gens[k]), pending);
-            ck_assert(!fl_evq_timer_cancel(q, tids[k], gens[k])); /* twice: no */
-            if (pending)
-                r.v[pos] = r.v[--r.n];
-            tids[k] = tids[ntimers - 1], gens[k] = gens[ntimers - 1], tseq[k] = tseq[--ntimers];
+            r.n--;
+        } else if (nh) { /* cancel a random timer: pending, fired, or already cancelled */
+            size_t k = fl_rng_below(&rng, nh);
+            bool pending = ref_remove(&r, hs[k].at, hs[k].seq);
+            EXPECT(fl_evq_timer_cancel(q, hs[k].tid, hs[k].gen) == pending);
+            EXPECT(!fl_evq_timer_cancel(q, hs[k].tid, hs[k].gen)); /* twice: no */
+            hs[k] = hs[--nh];
         }
-        ck_assert_uint_eq(fl_evq_size(q), r.n);
-        if (op % 1000 == 0) {
-            fl_evq_peek(q); /* settles a deferred pop */
-            ck_assert(fl_evq_valid(q));
+        EXPECT(fl_evq_size(q) == r.n);
+        if (op % 997 == 0) {
+            const fl_ev *top = fl_evq_peek(q); /* also settles a deferred pop */
+            if (r.n)
+                assert_same(top, ref_min(&r));
+            EXPECT(fl_evq_valid(q));
         }
     }
     while (r.n) {
         fl_ev got;
-        ck_assert(fl_evq_pop(q, &got));
-        size_t m = ref_min(&r);
-        ck_assert_uint_eq(got.seq, r.v[m].seq);
-        r.v[m] = r.v[--r.n];
+        EXPECT(fl_evq_pop(q, &got));
+        assert_same(&got, ref_min(&r));
+        r.n--;
     }
     fl_ev none;
-    ck_assert(!fl_evq_pop(q, &none));
-    ck_assert_ptr_null(fl_evq_peek(q));
+    EXPECT(!fl_evq_pop(q, &none));
+    EXPECT(!fl_evq_pop_until(q, FL_TIME_MAX, &none));
+    EXPECT(fl_evq_peek(q) == NULL);
+    EXPECT(fl_evq_size(q) == 0);
+    EXPECT(fl_evq_valid(q));
     free(r.v);
-    free(tids);
-    free(gens);
-    free(tseq);
+    free(hs);
     fl_evq_free(q);
 }
+
+START_TEST(matches_sorted_reference)
+{
+    random_ops(_i, 1);
+}
 END_TEST
+
+/* ---- ties ---- */
 
 START_TEST(equal_times_pop_in_scheduling_order)
 {
     fl_evq *q = fl_evq_new();
-    for (uint64_t s = 0; s < 5000; s++) {
+    uint64_t s = 0;
+    for (; s < 5000; s++) {
         fl_ev ev = {(fl_time)(s % 3) * 10, s, 0, 0, 0};
-        fl_evq_push(q, &ev);
+        EXPECT(fl_evq_push(q, &ev) == 0);
     }
+    /* 100000 more at one time, pushed while the first ones pop: each pop adds one at the
+     * popped time (the monotone boundary), which must come after every earlier one */
     fl_time last_at = -1;
-    uint64_t last_seq = 0;
+    uint64_t last_seq = 0, pops = 0;
     fl_ev got;
-    while (fl_evq_pop(q, &got)) {
+    while (fl_evq_pop_deferred(q, &got)) {
         if (got.at == last_at)
-            ck_assert_uint_gt(got.seq, last_seq);
+            EXPECT(got.seq > last_seq);
         else
-            ck_assert_int_gt(got.at, last_at);
+            EXPECT(got.at > last_at);
         last_at = got.at;
         last_seq = got.seq;
+        if (s < 105000) {
+            fl_ev ev = {got.at, s++, 0, 0, 0};
+            EXPECT(fl_evq_push(q, &ev) == 0);
+        }
+        pops++;
     }
+    EXPECT(pops == 105000);
     fl_evq_free(q);
 }
 END_TEST
+
+/* ---- handles ---- */
 
 START_TEST(stale_handles)
 {
     fl_evq *q = fl_evq_new();
-    uint32_t gen, gen2;
+    uint32_t gen, gen2, gen3;
     uint32_t t = fl_evq_timer_reserve(q, &gen);
     fl_ev ev = {5, 0, 0, 0, t};
     fl_evq_push(q, &ev);
     fl_ev got;
-    ck_assert(fl_evq_pop(q, &got));
-    ck_assert(!fl_evq_timer_cancel(q, t, gen)); /* fired */
+    EXPECT(fl_evq_pop(q, &got));
+    EXPECT(got.tid == t);
+    EXPECT(!fl_evq_timer_cancel(q, t, gen)); /* fired */
     uint32_t t2 = fl_evq_timer_reserve(q, &gen2);
-    ck_assert_uint_eq(t2, t);            /* the entry is reused ... */
-    ck_assert_uint_ne(gen2, gen);        /* ... under a new generation */
+    EXPECT(t2 == t);     /* the entry is reused ... */
+    EXPECT(gen2 != gen); /* ... under a new generation */
     ev = (fl_ev){6, 1, 0, 0, t2};
     fl_evq_push(q, &ev);
-    ck_assert(!fl_evq_timer_cancel(q, t, gen)); /* the old handle cannot touch it */
-    ck_assert(fl_evq_timer_cancel(q, t2, gen2));
-    ck_assert_uint_eq(fl_evq_size(q), 0);
-    ck_assert(!fl_evq_timer_cancel(q, 0, 0));
-    ck_assert(!fl_evq_timer_cancel(q, 999, 0));
+    EXPECT(!fl_evq_timer_cancel(q, t, gen)); /* the old handle cannot touch it */
+    EXPECT(fl_evq_timer_cancel(q, t2, gen2));
+    EXPECT(!fl_evq_timer_cancel(q, t2, gen2)); /* cancelled */
+    EXPECT(fl_evq_size(q) == 0);
+    EXPECT(fl_evq_peek(q) == NULL); /* the cancelled record never comes out */
+    uint32_t t3 = fl_evq_timer_reserve(q, &gen3);
+    EXPECT(!fl_evq_timer_cancel(q, t3, gen3)); /* reserved, never pushed */
+    EXPECT(!fl_evq_timer_cancel(q, t2, gen2)); /* stale, whatever t3 is */
+    fl_evq_timer_unreserve(q, t3);
+    EXPECT(!fl_evq_timer_cancel(q, 0, 0));
+    EXPECT(!fl_evq_timer_cancel(q, 999, 0));
+    EXPECT(fl_evq_valid(q));
     fl_evq_free(q);
 }
 END_TEST
 
-START_TEST(grows_and_stays_compact)
+/* ---- growth ---- */
+
+static int cmp_ev(const void *a, const void *b)
 {
-    fl_evq *q = fl_evq_new();
+    return less(a, b) ? -1 : less(b, a) ? 1 : 0;
+}
+
+START_TEST(grows_across_resize_boundaries)
+{
+    /* around every capacity step: 16-record chunks, the 256-record heap, 128-record heap
+     * loads, 1024-record slabs, the 64-bucket table, the 256-entry timer table */
+    static const size_t sizes[] = {1,   2,   15,  16,   17,   127,  128,  129,   255,  256,
+                                   257, 511, 512, 1023, 1024, 1025, 4097, 16385, 65537};
     fl_rng rng;
-    fl_rng_seed(&rng, 4, "grow");
-    for (uint64_t s = 0; s < 300000; s++) {
-        fl_ev ev = {(fl_time)fl_rng_below(&rng, 1000000), s, s, 1, 0};
-        ck_assert_int_eq(fl_evq_push(q, &ev), 0);
+    fl_rng_seed(&rng, 3, "evq/grow");
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        fl_evq *q = fl_evq_new();
+        fl_ev *v = malloc(n * sizeof *v);
+        for (size_t i = 0; i < n; i++) {
+            v[i] = (fl_ev){(fl_time)fl_rng_below(&rng, 1u << 30), i, i, 1, 0};
+            if (i % 4 == 0) {
+                uint32_t gen;
+                v[i].tid = fl_evq_timer_reserve(q, &gen);
+            }
+            EXPECT(fl_evq_push(q, &v[i]) == 0);
+        }
+        EXPECT(fl_evq_valid(q));
+        EXPECT(fl_evq_size(q) == n);
+        qsort(v, n, sizeof *v, cmp_ev);
+        for (size_t i = 0; i < n; i++) {
+            fl_ev got;
+            EXPECT(fl_evq_pop(q, &got));
+            assert_same(&got, &v[i]);
+            if (i % 1000 == 0)
+                EXPECT(fl_evq_valid(q));
+        }
+        EXPECT(fl_evq_size(q) == 0);
+        free(v);
+        fl_evq_free(q);
     }
-    ck_assert(fl_evq_valid(q));
-    /* 32-byte records in a doubling array: at most 64 bytes per pending event */
-    ck_assert_uint_le(fl_evq_bytes(q), 64 * 300000 + 4096);
-    fl_ev got, prev = {0, 0, 0, 0, 0};
-    for (int i = 0; i < 300000; i++) {
-        ck_assert(fl_evq_pop(q, &got));
-        ck_assert(got.at > prev.at || (got.at == prev.at && got.seq > prev.seq) || i == 0);
-        prev = got;
+
+    /* the heap itself past its first capacity: 1000 records at the time being popped */
+    fl_evq *q = fl_evq_new();
+    fl_ev ev = {1000, 0, 0, 0, 0}, got;
+    fl_evq_push(q, &ev);
+    EXPECT(fl_evq_peek(q) != NULL);
+    for (uint64_t s = 1; s <= 1000; s++) {
+        ev = (fl_ev){1000, s, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+    }
+    EXPECT(fl_evq_valid(q));
+    for (uint64_t s = 0; s <= 1000; s++) {
+        EXPECT(fl_evq_pop(q, &got));
+        EXPECT(got.seq == s);
     }
     fl_evq_free(q);
+}
+END_TEST
+
+/* ---- the monotone-time precondition, at its boundary ---- */
+
+START_TEST(pushes_at_the_last_popped_time)
+{
+    /* A deep ladder (10^5 spread events); after each pop, events at exactly the popped
+     * time, one ns later, and a little later again: the earliest allowed times, which land
+     * in the heap, in the bucket just brought down, or just past it. */
+    fl_evq *q = fl_evq_new();
+    ref r = {0};
+    fl_rng rng;
+    fl_rng_seed(&rng, 5, "evq/monotone");
+    uint64_t seq = 0;
+    for (int i = 0; i < 100000; i++) {
+        fl_ev ev = {(fl_time)(-log(fl_rng_uniform_pos(&rng)) * 1e9), seq++, 0, 0, 0};
+        fl_evq_push(q, &ev);
+        ref_push(&r, &ev);
+    }
+    for (int i = 0; i < 200000; i++) {
+        fl_ev got;
+        EXPECT(fl_evq_pop_deferred(q, &got));
+        assert_same(&got, ref_min(&r));
+        r.n--;
+        int k = (int)fl_rng_below(&rng, 3);
+        fl_time d = k == 0 ? 0 : k == 1 ? 1 : (fl_time)fl_rng_below(&rng, 1000000);
+        fl_ev ev = {got.at + d, seq++, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+        ref_push(&r, &ev);
+        if (i % 20000 == 0) {
+            fl_evq_peek(q);
+            EXPECT(fl_evq_valid(q));
+        }
+    }
+    free(r.v);
+    fl_evq_free(q);
+}
+END_TEST
+
+START_TEST(pushes_into_every_region)
+{
+    /* 1000 records at 0..999 and one at 1 s. The first pop spreads them over a rung of two
+     * buckets (2^29 ns wide), then the dense first bucket over a finer rung (16 buckets of
+     * 64 ns covering 0..1023) and brings its first bucket into the heap. Then one push
+     * lands in each region: the heap, a fine bucket, the stretch between the fine rung's
+     * data and its parent bucket's end (its last bucket reaches that far), the next
+     * coarse bucket, the top. */
+    fl_evq *q = fl_evq_new();
+    ref r = {0};
+    uint64_t seq = 0;
+    for (fl_time t = 0; t < 1000; t++) {
+        fl_ev ev = {t, seq++, 0, 0, 0};
+        fl_evq_push(q, &ev);
+        ref_push(&r, &ev);
+    }
+    fl_ev far = {FL_SEC, seq++, 0, 0, 0}, got;
+    fl_evq_push(q, &far);
+    ref_push(&r, &far);
+    EXPECT(fl_evq_pop(q, &got) && got.at == 0);
+    r.n--;
+    static const fl_time at[] = {0,          63,         64,        1023,
+                                 5000,       (1 << 29) - 1, 1 << 29, 3 * FL_SEC};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        fl_ev ev = {at[i], seq++, i, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+        ref_push(&r, &ev);
+        EXPECT(fl_evq_valid(q));
+    }
+    while (r.n) {
+        EXPECT(fl_evq_pop(q, &got));
+        assert_same(&got, ref_min(&r));
+        r.n--;
+        EXPECT(fl_evq_valid(q));
+    }
+    free(r.v);
+    fl_evq_free(q);
+}
+END_TEST
+
+/* ---- memory ---- */
+
+START_TEST(hold_model_stays_compact)
+{
+    /* the hold model at 2 * 10^5 pending: at most 48 bytes per pending event */
+    fl_evq *q = fl_evq_new();
+    fl_rng rng;
+    fl_rng_seed(&rng, 6, "evq/hold");
+    uint64_t seq = 0;
+    const size_t n = 200000;
+    for (size_t i = 0; i < n; i++) {
+        fl_ev ev = {(fl_time)(-log(fl_rng_uniform_pos(&rng)) * 1e9), seq++, 0, 0, 0};
+        fl_evq_push(q, &ev);
+    }
+    fl_time last = 0;
+    for (int i = 0; i < 2000000; i++) {
+        fl_ev got;
+        EXPECT(fl_evq_pop_deferred(q, &got));
+        EXPECT(got.at >= last);
+        last = got.at;
+        fl_ev ev = {got.at + (fl_time)(-log(fl_rng_uniform_pos(&rng)) * 1e9), seq++, 0, 0, 0};
+        fl_evq_push(q, &ev);
+        if (i % 250000 == 0)
+            EXPECT(fl_evq_bytes(q) <= (48 * n));
+    }
+    EXPECT(fl_evq_size(q) == n);
+    EXPECT(fl_evq_bytes(q) <= (48 * n));
+    fl_evq_peek(q);
+    EXPECT(fl_evq_valid(q));
+    fl_evq_free(q);
+}
+END_TEST
+
+START_TEST(cancel_storm_is_swept)
+{
+    /* 10^6 one-hour timeouts, each cancelled at once, over 1000 live events: cancelled
+     * records must not pile up (without the sweep they would hold 32 MB) */
+    fl_evq *q = fl_evq_new();
+    uint64_t seq = 0;
+    for (int i = 0; i < 1000; i++) {
+        fl_ev ev = {i, seq++, 0, 0, 0};
+        fl_evq_push(q, &ev);
+    }
+    for (int i = 0; i < 1000000; i++) {
+        uint32_t gen;
+        fl_ev ev = {FL_HOUR + i, seq++, 0, 0, 0};
+        ev.tid = fl_evq_timer_reserve(q, &gen);
+        EXPECT(fl_evq_push(q, &ev) == 0);
+        EXPECT(fl_evq_timer_cancel(q, ev.tid, gen));
+    }
+    EXPECT(fl_evq_size(q) == 1000);
+    EXPECT(fl_evq_bytes(q) < (1 << 20));
+    EXPECT(fl_evq_valid(q));
+    fl_ev got;
+    for (int i = 0; i < 1000; i++) {
+        EXPECT(fl_evq_pop(q, &got));
+        EXPECT(got.at == i);
+    }
+    EXPECT(!fl_evq_pop(q, &got));
+    fl_evq_free(q);
+}
+END_TEST
+
+/* ---- allocation failure ---- */
+
+START_TEST(allocation_failures_keep_order)
+{
+    /* From op `start` on, the k-th allocation and every later one fail: a push may fail
+     * (queue unchanged), a pop never does, and the order stays exact. Pushes outnumber
+     * pops 2:1, so the store must grow while the allocator says no. */
+    static const int starts[] = {0, 400, 1500};
+    fl_rng rng;
+    fl_rng_seed(&rng, 7, "evq/nomem");
+    for (int ci = 0; ci < 6; ci++) {
+        int start = starts[ci / 2];
+        long k = 1 + ci % 2;
+        fl_evq *q = fl_evq_new();
+        ref r = {0};
+        uint64_t seq = 0;
+        for (int i = 0; i < 3000; i++) {
+            fl_ev ev = {(fl_time)fl_rng_below(&rng, 1u << 20), seq++, 0, 0, 0};
+            EXPECT(fl_evq_push(q, &ev) == 0);
+            ref_push(&r, &ev);
+        }
+        fl_time now = 0;
+        long failed = 0, refused = fl_alloc_failures();
+        for (int op = 0; op < 6000; op++) {
+            if (op == start)
+                fl_alloc_fail_after(k);
+            if (fl_rng_below(&rng, 3) != 0) {
+                fl_ev ev = {now + (fl_time)fl_rng_below(&rng, 1u << 20), seq++, 0, 0, 0};
+                if (fl_rng_below(&rng, 4) == 0) {
+                    uint32_t gen;
+                    ev.tid = fl_evq_timer_reserve(q, &gen);
+                    if (!ev.tid) {
+                        failed++;
+                        continue;
+                    }
+                }
+                size_t before = fl_evq_size(q);
+                if (fl_evq_push(q, &ev) == 0) {
+                    ref_push(&r, &ev);
+                } else {
+                    failed++;
+                    EXPECT(fl_evq_size(q) == before);
+                    fl_evq_timer_unreserve(q, ev.tid);
+                }
+            } else if (r.n) {
+                fl_ev got;
+                EXPECT(fl_evq_pop(q, &got));
+                assert_same(&got, ref_min(&r));
+                now = got.at;
+                r.n--;
+            }
+            if (op % 500 == 0)
+                EXPECT(fl_evq_valid(q));
+        }
+        refused = fl_alloc_failures() - refused;
+        fl_alloc_fail_after(0);
+        EXPECT(failed > 0);       /* pushes were refused ... */
+        EXPECT(refused >= failed); /* ... each for an allocation that failed */
+        while (r.n) {
+            fl_ev got;
+            EXPECT(fl_evq_pop(q, &got));
+            assert_same(&got, ref_min(&r));
+            r.n--;
+        }
+        EXPECT(fl_evq_valid(q));
+        free(r.v);
+        fl_evq_free(q);
+    }
 }
 END_TEST
 
@@ -164,11 +530,16 @@ int main(void)
 {
     Suite *s = suite_create("evq");
     TCase *tc = tcase_create("evq");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, matches_sorted_reference);
+    tcase_set_timeout(tc, 240);
+    tcase_add_loop_test(tc, matches_sorted_reference, 0, NREGIMES);
     tcase_add_test(tc, equal_times_pop_in_scheduling_order);
     tcase_add_test(tc, stale_handles);
-    tcase_add_test(tc, grows_and_stays_compact);
+    tcase_add_test(tc, grows_across_resize_boundaries);
+    tcase_add_test(tc, pushes_at_the_last_popped_time);
+    tcase_add_test(tc, pushes_into_every_region);
+    tcase_add_test(tc, hold_model_stays_compact);
+    tcase_add_test(tc, cancel_storm_is_swept);
+    tcase_add_test(tc, allocation_failures_keep_order);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -1,4 +1,8 @@
-/* The engine: dispatch, clock, ties, limits, timers, hash. */
+/* The engine: dispatch, clock, ties, limits, timers, hash, pending counts; small cases with
+ * exact expectations, then the same properties at scale. */
+#include <math.h>
+
+#include <faultline/rng.h>
 #include <faultline/sim.h>
 
 #include "testutil.h"
@@ -177,6 +181,201 @@ START_TEST(progress_callback)
 }
 END_TEST
 
+/* ---- at scale: order, ties, timers, counts ---- */
+
+typedef struct walk {
+    fl_rng rng;
+    int h;
+    fl_time last;
+    uint64_t fired, bad_time, backwards;
+} walk;
+
+/* arg is the time the event was scheduled for */
+static void wander(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    walk *w = ctx;
+    fl_time now = fl_sim_now(sim);
+    w->bad_time += (uint64_t)now != arg;
+    w->backwards += now < w->last;
+    w->last = now;
+    w->fired++;
+    if (w->fired > 200000)
+        return;
+    int k = (int)fl_rng_below(&w->rng, 3); /* 0, 1 or 2 children: the queue breathes */
+    for (int i = 0; i < k; i++) {
+        uint64_t c = fl_rng_below(&w->rng, 4);
+        fl_time d = c == 0 ? 0 : c == 1 ? (fl_time)fl_rng_below(&w->rng, 1000)
+                                        : (fl_time)(-log(fl_rng_uniform_pos(&w->rng)) * 1e9);
+        ck_assert_int_eq(fl_sim_after(sim, d, w->h, (uint64_t)(now + d)), FL_OK);
+    }
+}
+
+START_TEST(time_never_decreases)
+{
+    fl_sim *sim = fl_sim_new(1);
+    walk w = {0};
+    fl_rng_seed(&w.rng, 2, "sim/walk");
+    w.h = fl_sim_handler(sim, wander, &w);
+    for (int i = 0; i < 5000; i++) {
+        fl_time at = (fl_time)fl_rng_below(&w.rng, FL_SEC);
+        fl_sim_at(sim, at, w.h, (uint64_t)at);
+    }
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
+    ck_assert_uint_eq(w.backwards, 0);
+    ck_assert_uint_eq(w.bad_time, 0); /* each event fired at the time it was scheduled for */
+    ck_assert_uint_eq(fl_sim_events(sim), w.fired);
+    ck_assert_uint_eq(fl_sim_pending(sim), 0);
+    fl_sim_free(sim);
+}
+END_TEST
+
+typedef struct fifo {
+    int h;
+    uint64_t next, wrong;
+} fifo;
+
+/* Events 0..9999 are scheduled up front at t = 5; each of the first 5000 schedules
+ * 10000 + arg at the same instant: the second wave fires after the whole first one. */
+static void in_order(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    fifo *f = ctx;
+    f->wrong += arg != f->next++;
+    if (arg < 5000)
+        fl_sim_after(sim, 0, f->h, 10000 + arg);
+}
+
+START_TEST(ties_fire_in_scheduling_order_at_scale)
+{
+    fl_sim *sim = fl_sim_new(1);
+    fifo f = {0};
+    f.h = fl_sim_handler(sim, in_order, &f);
+    for (uint64_t i = 0; i < 10000; i++)
+        fl_sim_at(sim, 5, f.h, i);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
+    ck_assert_uint_eq(f.next, 15000);
+    ck_assert_uint_eq(f.wrong, 0);
+    ck_assert_int_eq(fl_sim_now(sim), 5);
+    fl_sim_free(sim);
+}
+END_TEST
+
+typedef struct timers {
+    fl_timer t[20000];
+    fl_time when[20000];
+    bool cancelled[20000];
+    uint64_t fired_cancelled, fired_late, fired, h_cancel;
+    fl_rng rng;
+} timers;
+
+static void timer_fired(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    timers *ts = ctx;
+    ts->fired++;
+    ts->fired_cancelled += ts->cancelled[arg];
+    ts->fired_late += fl_sim_now(sim) != ts->when[arg];
+    ts->t[arg] = FL_TIMER_NONE;
+}
+
+/* Cancels a random third of the timers still pending, from inside the run. */
+static void canceller(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    timers *ts = ctx;
+    (void)arg;
+    for (int i = 0; i < 20000; i++)
+        if (ts->t[i] != FL_TIMER_NONE && !ts->cancelled[i] && fl_rng_below(&ts->rng, 3) == 0) {
+            ck_assert(fl_sim_timer_cancel(sim, ts->t[i]));
+            ck_assert(!fl_sim_timer_cancel(sim, ts->t[i]));
+            ts->cancelled[i] = true;
+        }
+}
+
+START_TEST(cancelled_timers_never_fire_at_scale)
+{
+    fl_sim *sim = fl_sim_new(1);
+    timers *ts = calloc(1, sizeof *ts);
+    fl_rng_seed(&ts->rng, 3, "sim/timers");
+    int h = fl_sim_handler(sim, timer_fired, ts);
+    int hc = fl_sim_handler(sim, canceller, ts);
+    for (int i = 0; i < 20000; i++) {
+        ts->when[i] = (fl_time)fl_rng_below(&ts->rng, 10 * FL_SEC);
+        ck_assert_int_eq(fl_sim_timer_at(sim, ts->when[i], h, (uint64_t)i, &ts->t[i]), FL_OK);
+    }
+    for (int k = 0; k < 5; k++)
+        fl_sim_at(sim, k * 2 * FL_SEC, hc, 0);
+    uint64_t cancelled_before_run = 0;
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
+    for (int i = 0; i < 20000; i++)
+        cancelled_before_run += ts->cancelled[i];
+    ck_assert_uint_gt(cancelled_before_run, 5000);
+    ck_assert_uint_eq(ts->fired_cancelled, 0);
+    ck_assert_uint_eq(ts->fired_late, 0);
+    ck_assert_uint_eq(ts->fired + cancelled_before_run, 20000);
+    ck_assert_uint_eq(fl_sim_events(sim), ts->fired + 5);
+    free(ts);
+    fl_sim_free(sim);
+}
+END_TEST
+
+static void spawn_three(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    log_t *l = ctx;
+    l->n++;
+    if (arg == 0)
+        for (int i = 0; i < 3; i++)
+            fl_sim_after(sim, 100, l->h, 1);
+}
+
+START_TEST(pending_counts)
+{
+    fl_sim *sim = fl_sim_new(1);
+    log_t l = {0};
+    l.h = fl_sim_handler(sim, spawn_three, &l);
+    ck_assert_uint_eq(fl_sim_pending(sim), 0);
+    ck_assert_uint_eq(fl_sim_pending_max(sim), 0);
+    fl_timer t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(fl_sim_timer_at(sim, 50 + i, l.h, 7, &t[i]), FL_OK);
+    fl_sim_at(sim, 10, l.h, 0);
+    ck_assert_uint_eq(fl_sim_pending(sim), 5);
+    ck_assert(fl_sim_timer_cancel(sim, t[1]));
+    ck_assert(!fl_sim_timer_cancel(sim, t[1]));
+    ck_assert_uint_eq(fl_sim_pending(sim), 4);
+    ck_assert_uint_eq(fl_sim_pending_max(sim), 5);
+    /* t = 10 fires and schedules three at 110: 3 timers + 3 pending, max 6 */
+    ck_assert_int_eq(fl_sim_run(sim, 20), FL_OK);
+    ck_assert_uint_eq(fl_sim_pending(sim), 6);
+    ck_assert_uint_eq(fl_sim_pending_max(sim), 6);
+    ck_assert_int_eq(fl_sim_at(sim, 19, l.h, 1), FL_INVALID); /* the past: not counted */
+    ck_assert_uint_eq(fl_sim_pending(sim), 6);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
+    ck_assert_uint_eq(fl_sim_pending(sim), 0);
+    ck_assert_uint_eq(fl_sim_pending_max(sim), 6);
+    ck_assert_int_eq(l.n, 1 + 3 + 3);
+    ck_assert(!fl_sim_timer_cancel(sim, t[0])); /* fired */
+    ck_assert_uint_eq(fl_sim_pending(sim), 0);
+    fl_sim_free(sim);
+}
+END_TEST
+
+START_TEST(limit_then_until)
+{
+    /* an event limit reached with nothing left before `until` is not FL_LIMIT: the run
+     * is complete, and the clock moves to until */
+    fl_sim *sim = fl_sim_new(1);
+    log_t l = {0};
+    int h = fl_sim_handler(sim, record, &l);
+    fl_sim_at(sim, 5, h, 0);
+    fl_sim_at(sim, 50, h, 0);
+    fl_sim_set_event_limit(sim, 1);
+    ck_assert_int_eq(fl_sim_run(sim, 20), FL_OK);
+    ck_assert_int_eq(fl_sim_now(sim), 20);
+    ck_assert_int_eq(fl_sim_run(sim, 60), FL_LIMIT); /* 50 is due, the limit says no */
+    ck_assert_int_eq(fl_sim_now(sim), 20);
+    ck_assert_int_eq(l.n, 1);
+    fl_sim_free(sim);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim");
@@ -187,6 +386,11 @@ int main(void)
     tcase_add_test(tc, cancelled_timers_never_fire);
     tcase_add_test(tc, hash_tells_runs_apart);
     tcase_add_test(tc, progress_callback);
+    tcase_add_test(tc, time_never_decreases);
+    tcase_add_test(tc, ties_fire_in_scheduling_order_at_scale);
+    tcase_add_test(tc, cancelled_timers_never_fire_at_scale);
+    tcase_add_test(tc, pending_counts);
+    tcase_add_test(tc, limit_then_until);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
