@@ -34,6 +34,8 @@ void fl_result_free(fl_result *r);
 
 /* The summary as canonical JSON text (owned by the result). */
 const char *fl_result_summary(const fl_result *r);
+/* The trace (events.jsonl: one JSON object per line, in time order; owned by the result). */
+const char *fl_result_events(const fl_result *r);
 /* Expectations for this variant: how many were stated and how many failed. */
 int fl_result_expectations(const fl_result *r, int *failed);
 /* The compact human table printed by `faultline run`. */

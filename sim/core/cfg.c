@@ -358,3 +358,96 @@ fl_status fl_cfg_dist(const cJSON *obj, const char *path, const char *key, int r
     *out = d;
     return FL_OK;
 }
+
+fl_status fl_cfg_offset(const cJSON *obj, const char *path, const char *key, int req,
+                        fl_time limit, fl_time *out, fl_error *e)
+{
+    const cJSON *v;
+    char p[256];
+    const char *what = "a signed duration such as \"+2s\" or \"-250ms\"";
+    fl_status st = lookup(obj, path, key, req, what, &v, p, sizeof p, e);
+    if (st || !v) {
+        if (!st)
+            *out = 0;
+        return st;
+    }
+    fl_time t;
+    char why[160], got[64];
+    if (cJSON_IsNumber(v)) {
+        double s = v->valuedouble;
+        if (!isfinite(s) || fabs(s) > 9.2e9)
+            return type_error(v, p, what, e);
+        t = (fl_time)llround(s * 1e9);
+    } else if (cJSON_IsString(v)) {
+        const char *txt = v->valuestring;
+        bool neg = txt[0] == '-';
+        if (txt[0] == '-' || txt[0] == '+')
+            txt++;
+        if (fl_parse_duration(txt, &t, why, sizeof why) != 0) {
+            fl_cfg_describe(v, got, sizeof got);
+            return fl_error_set(e, FL_INVALID, p, "expected %s, got %s: %s", what, got, why);
+        }
+        if (neg)
+            t = -t;
+    } else
+        return type_error(v, p, what, e);
+    if (t > limit || t < -limit) {
+        char lim[32];
+        fl_format_duration(limit, lim, sizeof lim);
+        fl_cfg_describe(v, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, p, "expected at most %s either way, got %s", lim, got);
+    }
+    *out = t;
+    return FL_OK;
+}
+
+fl_status fl_cfg_ppm(const cJSON *obj, const char *path, const char *key, int req, bool positive,
+                     int64_t limit_ppb, int64_t *out_ppb, fl_error *e)
+{
+    const cJSON *v;
+    char p[256];
+    const char *what = positive ? "a rate in parts per million such as \"500ppm\""
+                                : "a drift in parts per million such as \"50ppm\" or \"-20ppm\"";
+    fl_status st = lookup(obj, path, key, req, what, &v, p, sizeof p, e);
+    if (st || !v) {
+        if (!st)
+            *out_ppb = 0;
+        return st;
+    }
+    int64_t ppb;
+    char got[64];
+    if (cJSON_IsNumber(v)) {
+        double x = v->valuedouble;
+        if (!isfinite(x) || fabs(x) > 1e9)
+            return type_error(v, p, what, e);
+        ppb = (int64_t)llround(x * 1000);
+    } else if (cJSON_IsString(v)) {
+        /* "12.5ppm": the number is read exactly by the duration parser, as microseconds
+         * (10^3 ns), which is ppm scaled to ppb: no floating point, no locale. */
+        const char *txt = v->valuestring;
+        size_t n = strlen(txt);
+        char num[64], why[160];
+        bool neg = txt[0] == '-';
+        if (txt[0] == '-' || txt[0] == '+')
+            txt++, n--;
+        if (n >= 3 && strcmp(txt + n - 3, "ppm") == 0)
+            n -= 3;
+        fl_time t;
+        if (n == 0 || n + 3 > sizeof num || (memcpy(num, txt, n), memcpy(num + n, "us", 3),
+                                              fl_parse_duration(num, &t, why, sizeof why) != 0)) {
+            fl_cfg_describe(v, got, sizeof got);
+            return fl_error_set(e, FL_INVALID, p, "expected %s, got %s", what, got);
+        }
+        ppb = neg ? -t : t;
+    } else
+        return type_error(v, p, what, e);
+    if (ppb > limit_ppb || ppb < -limit_ppb || (positive && ppb <= 0)) {
+        fl_cfg_describe(v, got, sizeof got);
+        if (positive && ppb <= 0)
+            return fl_error_set(e, FL_INVALID, p, "expected a positive rate, got %s", got);
+        return fl_error_set(e, FL_INVALID, p, "expected at most %lldppm either way, got %s",
+                            (long long)(limit_ppb / 1000), got);
+    }
+    *out_ppb = ppb;
+    return FL_OK;
+}

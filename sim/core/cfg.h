@@ -49,6 +49,14 @@ fl_status fl_cfg_bool(const cJSON *obj, const char *path, const char *key, int r
 /* A duration string ("250ms") or a number of seconds, in [min, max]. */
 fl_status fl_cfg_duration(const cJSON *obj, const char *path, const char *key, int req,
                           fl_time def, fl_time min, fl_time max, fl_time *out, fl_error *e);
+/* A signed duration ("+2s", "-250ms", or a number of seconds) within +-limit; 0 when
+ * missing (clock offsets and steps). */
+fl_status fl_cfg_offset(const cJSON *obj, const char *path, const char *key, int req,
+                        fl_time limit, fl_time *out, fl_error *e);
+/* Parts per million ("50ppm", "-20ppm", or a number) into parts per billion, exact for up
+ * to three decimals, within +-limit_ppb (and > 0 when positive); 0 when missing. */
+fl_status fl_cfg_ppm(const cJSON *obj, const char *path, const char *key, int req, bool positive,
+                     int64_t limit_ppb, int64_t *out_ppb, fl_error *e);
 /* A rate string ("2000/s") or a number per second, > 0 unless allow_zero. */
 fl_status fl_cfg_rate(const cJSON *obj, const char *path, const char *key, int req,
                       double def, bool allow_zero, double *out, fl_error *e);

@@ -19,6 +19,7 @@ typedef struct op {
 
 struct fl_caller {
     fl_world *w;
+    const fl_host *host;
     uint32_t index, target;
     int zone;
     fl_client_policy pol;
@@ -72,7 +73,7 @@ static bool breaker_allows(fl_caller *c, fl_time now)
 static void breaker_open(fl_caller *c, fl_time now)
 {
     c->br_state = BR_OPEN;
-    c->br_open_until = now + c->pol.br_open_for;
+    c->br_open_until = fl_host_after(c->host, now, c->pol.br_open_for);
     c->br_opened++;
 }
 
@@ -93,7 +94,7 @@ static void breaker_record(fl_caller *c, fl_time now, bool ok)
     }
     if (c->br_state != BR_CLOSED)
         return; /* a late try from before the breaker opened */
-    if (now - c->br_window_start >= c->pol.br_window) { /* a tumbling window */
+    if (now >= fl_host_after(c->host, c->br_window_start, c->pol.br_window)) { /* tumbling */
         c->br_window_start = now;
         c->br_ok = c->br_failed = 0;
     }
@@ -173,8 +174,8 @@ static void wait_for_connection(fl_caller *c, uint32_t oid, fl_time now)
     if (measured(c->w, x->t_start, now))
         c->pool_waits++;
     if (c->pol.pool_acquire_timeout > 0)
-        fl_sim_timer_at(c->w->sim, now + c->pol.pool_acquire_timeout, c->h_acquire, oid,
-                        &x->acquire);
+        fl_sim_timer_at(c->w->sim, fl_host_after(c->host, now, c->pol.pool_acquire_timeout),
+                        c->h_acquire, oid, &x->acquire);
 }
 
 /* A connection came back: the longest-waiting live request takes it. */
@@ -202,6 +203,10 @@ static void on_acquire_timeout(fl_sim *sim, void *ctx, uint64_t oid)
 {
     fl_caller *c = ctx;
     op *x = &c->ops[oid];
+    if (fl_sim_now(sim) < c->host->paused_until) { /* the node is stopped: fires on resume */
+        fl_sim_timer_at(sim, c->host->paused_until, c->h_acquire, oid, &x->acquire);
+        return;
+    }
     x->waiting = 0; /* stays in the queue; skipped when it reaches the head */
     if (measured(c->w, x->t_start, fl_sim_now(sim)))
         c->pool_timeouts++;
@@ -254,14 +259,12 @@ static void send_try(fl_caller *c, uint32_t oid)
     r->target = c->target;
     r->timeout = FL_TIMER_NONE;
     r->deadline = FL_TIME_MAX;
-    if (c->pol.propagate_deadline) {
-        fl_time d = x->deadline;
-        if (c->pol.timeout > 0 && now + c->pol.timeout < d)
-            d = now + c->pol.timeout;
-        r->deadline = d;
-    }
+    fl_time expires = c->pol.timeout > 0 ? fl_host_after(c->host, now, c->pol.timeout)
+                                          : FL_TIME_MAX;
+    if (c->pol.propagate_deadline) /* the tighter of the request's deadline and this try's */
+        r->deadline = expires < x->deadline ? expires : x->deadline;
     if (c->pol.timeout > 0)
-        fl_sim_timer_at(w->sim, now + c->pol.timeout, w->h_timeout, id, &r->timeout);
+        fl_sim_timer_at(w->sim, expires, w->h_timeout, id, &r->timeout);
     fl_world_send(w, id);
 }
 
@@ -282,20 +285,25 @@ static void try_failed(fl_caller *c, uint32_t oid, fl_outcome o)
     }
     fl_time wait = fl_client_backoff(&c->pol, x->tries, x->last_backoff, &c->jitter);
     x->last_backoff = wait;
-    if (now + wait >= x->deadline) {
+    fl_time at = fl_host_after(c->host, now, wait);
+    if (at >= x->deadline) {
         finish(c, oid, FL_OUT_DEADLINE);
         return;
     }
     if (wait == 0)
         start_try(c, oid);
     else
-        fl_sim_after(c->w->sim, wait, c->h_retry, oid);
+        fl_sim_at(c->w->sim, at, c->h_retry, oid);
 }
 
 static void on_retry(fl_sim *sim, void *ctx, uint64_t oid)
 {
-    (void)sim;
-    start_try(ctx, (uint32_t)oid);
+    fl_caller *c = ctx;
+    if (fl_sim_now(sim) < c->host->paused_until) { /* the node is stopped: retry on resume */
+        fl_sim_at(sim, c->host->paused_until, c->h_retry, oid);
+        return;
+    }
+    start_try(c, (uint32_t)oid);
 }
 
 static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
@@ -326,6 +334,11 @@ void fl_caller_on_reply(fl_caller *c, uint32_t id)
     fl_req *r = fl_req_at(c->w, id);
     if (r->client_done) /* the try was given up already: a late reply, wasted work */
         return;
+    fl_time now = fl_sim_now(c->w->sim);
+    if (now < c->host->paused_until) { /* the node is stopped: it reads the reply on resume */
+        fl_sim_at(c->w->sim, c->host->paused_until, c->w->h_arrive_client, id);
+        return;
+    }
     fl_sim_timer_cancel(c->w->sim, r->timeout);
     try_done(c, id, (fl_outcome)r->outcome);
 }
@@ -333,7 +346,12 @@ void fl_caller_on_reply(fl_caller *c, uint32_t id)
 void fl_caller_on_timeout(fl_caller *c, uint32_t id)
 {
     /* The reply may still come: the try's record stays until the server is done too. */
-    fl_req_at(c->w, id)->timeout = FL_TIMER_NONE;
+    fl_req *r = fl_req_at(c->w, id);
+    r->timeout = FL_TIMER_NONE;
+    if (fl_sim_now(c->w->sim) < c->host->paused_until) { /* stopped: fires on resume */
+        fl_sim_timer_at(c->w->sim, c->host->paused_until, c->w->h_timeout, id, &r->timeout);
+        return;
+    }
     try_done(c, id, FL_OUT_TIMEOUT);
 }
 
@@ -348,7 +366,7 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline)
     op *x = &c->ops[oid];
     x->t_start = now;
     x->tag = tag;
-    x->deadline = c->pol.deadline > 0 ? now + c->pol.deadline : FL_TIME_MAX;
+    x->deadline = c->pol.deadline > 0 ? fl_host_after(c->host, now, c->pol.deadline) : FL_TIME_MAX;
     if (deadline < x->deadline)
         x->deadline = deadline;
     fl_budget_earn(&c->budget, &c->pol);
@@ -360,7 +378,8 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline)
 }
 
 fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zone,
-                         const fl_client_policy *pol, fl_caller_done_fn done, void *ctx)
+                         const fl_host *host, const fl_client_policy *pol,
+                         fl_caller_done_fn done, void *ctx)
 {
     if (w->ncallers == w->callers_cap) {
         uint32_t cap = w->callers_cap ? w->callers_cap * 2 : 8;
@@ -374,6 +393,7 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
     if (!c)
         return NULL;
     c->w = w;
+    c->host = host;
     c->target = target;
     c->zone = zone;
     c->pol = *pol;

@@ -20,9 +20,11 @@ typedef struct fl_caller fl_caller;
 typedef void (*fl_caller_done_fn)(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start);
 
 /* A caller of component `target` from `zone`, registered with the world (which routes
- * replies to it). owner names its random stream. NULL on allocation failure. */
+ * replies to it). owner names its random stream. Its timers run on host's clock and wait
+ * while host is paused (host outlives the caller). NULL on allocation failure. */
 fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zone,
-                         const fl_client_policy *pol, fl_caller_done_fn done, void *ctx);
+                         const fl_host *host, const fl_client_policy *pol,
+                         fl_caller_done_fn done, void *ctx);
 void fl_caller_free(fl_caller *c);
 /* Starts a request now. deadline (absolute, FL_TIME_MAX for none) caps the policy's. */
 void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline);

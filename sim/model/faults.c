@@ -7,7 +7,17 @@
  * slow    service times of work starting on the node are multiplied by `factor`
  * crash   queued and in-service work is lost (no reply: callers time out); arrivals are
  *         refused until the node restarts `for` later (no "for": it stays down)
- * pause   stop-the-world: nothing completes until it ends, then everything due does
+ * pause   stop-the-world: nothing completes until it ends, then everything due does; the
+ *         node's own timers (its calls' timeouts and retries) and the replies it receives
+ *         are held too, and all fire when it resumes
+ *
+ * and on a node's clock (no "for": a step is instant, a slew lasts as long as it takes):
+ *
+ *   {"at": "40s", "clock": {"node": "lock1", "step": "+2s"}}        the wall clock jumps
+ *   {"at": "40s", "clock": {"node": "db", "slew": "-50ms", "rate": "500ppm"}}
+ *
+ * A slew runs the clock faster (or slower) by `rate` until it has gained (lost) the amount;
+ * it moves the monotonic clock too, a step only the wall clock (include/faultline/clock.h).
  *
  * and on the network between zones (nodes and workloads without a zone are in "-"):
  *
@@ -30,7 +40,8 @@
 #include "model/world.h"
 
 static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "partition",
-                                         "flaky", "slow_link", "label", NULL};
+                                         "flaky", "slow_link", "clock", "label", NULL};
+static const char *const clock_fault_keys[] = {"node", "step", "slew", "rate", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
 static const char *const oneway_keys[] = {"from", "to", NULL};
 static const char *const flaky_keys[] = {"between", "loss", NULL};
@@ -205,6 +216,70 @@ static fl_status find_node(fl_world *w, const char *name, const char *path, uint
                         s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
 }
 
+/* {"clock": {"node": N, "step": D}} or {"clock": {"node": N, "slew": D, "rate": R}}: folded
+ * into the node's clock now (its whole schedule is known before the run); the timeline
+ * keeps the fault for the trace. */
+static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const char *path,
+                             fl_time dur, const char *label, fl_error *e)
+{
+    char p[128], q[160];
+    fl_status st;
+    const char *node;
+    fl_cfg_join(p, sizeof p, path, "clock");
+    if (dur)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, path, "for"),
+                            "a clock fault takes no \"for\": a step is instant and a slew "
+                            "lasts until the clock has gained its amount at its rate");
+    if ((st = fl_cfg_object(clk, p, e)) || (st = fl_cfg_known_keys(clk, p, clock_fault_keys, e)) ||
+        (st = fl_cfg_string(clk, p, "node", FL_CFG_REQUIRED, NULL, &node, e)) ||
+        (st = find_node(w, node, fl_cfg_join(q, sizeof q, p, "node"), &f->target, e)))
+        return st;
+    const cJSON *stepv = cJSON_GetObjectItemCaseSensitive(clk, "step");
+    const cJSON *slewv = cJSON_GetObjectItemCaseSensitive(clk, "slew");
+    if ((stepv != NULL) == (slewv != NULL))
+        return fl_error_set(e, FL_INVALID, p, "expected either \"step\" (the wall clock jumps, "
+                                              "such as \"+2s\") or \"slew\" with \"rate\"");
+    fl_component *c = w->comps[f->target];
+    if (!c->host.clock && !(c->host.clock = fl_clock_new(0, 0)))
+        return FL_NOMEM;
+    f->kind = FL_FAULT_CLOCK;
+    fl_time by;
+    char amount[32];
+    if (stepv) {
+        if ((st = fl_cfg_offset(clk, p, "step", FL_CFG_REQUIRED, 24 * FL_HOUR, &by, e)))
+            return st;
+        if (cJSON_GetObjectItemCaseSensitive(clk, "rate"))
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "rate"),
+                                "a step takes no rate (a slew does)");
+        if ((st = fl_clock_step(c->host.clock, f->at, by)))
+            return st;
+        f->until = f->at;
+    } else {
+        int64_t rate;
+        if ((st = fl_cfg_offset(clk, p, "slew", FL_CFG_REQUIRED, 24 * FL_HOUR, &by, e)) ||
+            (st = fl_cfg_ppm(clk, p, "rate", FL_CFG_REQUIRED, true, FL_CLOCK_MAX_PPB, &rate, e)))
+            return st;
+        if (by == 0)
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "slew"),
+                                "expected a non-zero amount to gain or lose");
+        st = fl_clock_slew(c->host.clock, f->at, by, rate, &f->until);
+        if (st == FL_INVALID)
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "rate"),
+                                "the clock of \"%s\" would run more than %d%% off true time "
+                                "with this slew on top of its drift and other slews",
+                                node, FL_CLOCK_MAX_PPB / 10000000);
+        if (st)
+            return st;
+    }
+    fl_format_duration(by < 0 ? -by : by, amount, sizeof amount);
+    if (label)
+        snprintf(f->label, sizeof f->label, "%s", label);
+    else
+        snprintf(f->label, sizeof f->label, "%s clock %s %s%s", node, stepv ? "steps" : "slews",
+                 by < 0 ? "-" : "+", amount);
+    return FL_OK;
+}
+
 static void on_fault(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)sim;
@@ -215,6 +290,8 @@ static void on_fault(fl_sim *sim, void *ctx, uint64_t arg)
         return;
     }
     fl_component *c = w->comps[f->target];
+    if (f->kind == FL_FAULT_PAUSE && arg % 2 == 0 && f->until > c->host.paused_until)
+        c->host.paused_until = f->until;
     if (c->ops->fault)
         c->ops->fault(w, c, f, arg % 2 == 0);
 }
@@ -254,11 +331,20 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         int nlink = (cJSON_GetObjectItemCaseSensitive(fc, "partition") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
-        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + nlink != 1)
+        const cJSON *clk = cJSON_GetObjectItemCaseSensitive(fc, "clock");
+        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (clk != NULL) + nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
-                                                     "\"crash\", \"pause\", \"partition\", "
-                                                     "\"flaky\" or \"slow_link\"");
+                                                     "\"crash\", \"pause\", \"clock\", "
+                                                     "\"partition\", \"flaky\" or \"slow_link\"");
         const char *node = NULL;
+        if (clk) {
+            if ((st = clock_fault(w, f, clk, path, dur, label, e)))
+                return st;
+            fl_time end = f->until < w->duration ? f->until : w->duration;
+            if (end > w->faults_end)
+                w->faults_end = end;
+            continue;
+        }
         if (nlink) {
             if ((st = link_fault(w, f, fc, path, e)))
                 return st;

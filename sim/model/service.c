@@ -46,7 +46,7 @@ typedef struct service {
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", "calls", NULL};
+                                           "queue", "calls", "clock", NULL};
 static const char *const call_keys[] = {"to", "client", NULL};
 static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
                                          NULL};
@@ -184,6 +184,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         sc.lifo = disc == 1;
     }
     sc.stats_from = w->warmup;
+    sc.host = &c->host;
     sc.stats_to = w->duration;
     fl_world_stream(w, &s->rng, c->name, "service_time");
     s->st = fl_station_new(w->sim, &sc, &station_ops, s);
@@ -233,7 +234,7 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
         char owner[300];
         snprintf(owner, sizeof owner, "%s->%s#%d", c->name, to, k);
         s->callee[k] = t;
-        s->calls[k] = fl_caller_new(w, owner, t, c->zone, &pol, call_done, s);
+        s->calls[k] = fl_caller_new(w, owner, t, c->zone, &c->host, &pol, call_done, s);
         if (!s->calls[k])
             return FL_NOMEM;
     }

@@ -37,6 +37,7 @@ struct fl_workload {
     int nphases, cur;
     fl_time start, stop;
     fl_client_policy pol;
+    fl_host host; /* clients read true time and are never paused */
     fl_caller *caller;
     fl_rng rng;
     int h_arrival;
@@ -251,7 +252,8 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     wl->latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
-    wl->caller = fl_caller_new(w, wl->name, wl->target, wl->zone, &wl->pol, request_done, wl);
+    wl->caller = fl_caller_new(w, wl->name, wl->target, wl->zone, &wl->host, &wl->pol,
+                                request_done, wl);
     if (!wl->latency || !wl->window_latency || wl->h_arrival < 0 || !wl->caller)
         return FL_NOMEM;
     fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);

@@ -157,6 +157,7 @@ void fl_world_free(fl_world *w)
             continue;
         if (c->ops && c->ops->destroy)
             c->ops->destroy(c);
+        fl_clock_free(c->host.clock);
         fl_free(c->name);
         fl_free(c);
     }
@@ -180,7 +181,30 @@ void fl_world_free(fl_world *w)
     fl_free(w);
 }
 
-static const char *const node_base_keys[] = {"name", "kind", "zone", NULL};
+static const char *const node_base_keys[] = {"name", "kind", "zone", "clock", NULL};
+static const char *const clock_keys[] = {"offset", "drift", NULL};
+
+/* A node's "clock": {"offset": "-20ms", "drift": "50ppm"} (both optional). No key, or a
+ * clock that reads true time, leaves host.clock NULL (the fast path). */
+static fl_status node_clock(fl_component *c, const cJSON *nd, const char *path, fl_error *e)
+{
+    const cJSON *clk = cJSON_GetObjectItemCaseSensitive(nd, "clock");
+    if (!clk)
+        return FL_OK;
+    char p[128];
+    fl_cfg_join(p, sizeof p, path, "clock");
+    fl_time offset;
+    int64_t drift;
+    fl_status st;
+    if ((st = fl_cfg_object(clk, p, e)) || (st = fl_cfg_known_keys(clk, p, clock_keys, e)) ||
+        (st = fl_cfg_offset(clk, p, "offset", FL_CFG_OPTIONAL, 24 * FL_HOUR, &offset, e)) ||
+        (st = fl_cfg_ppm(clk, p, "drift", FL_CFG_OPTIONAL, false, FL_CLOCK_MAX_PPB, &drift, e)))
+        return st;
+    if (offset == 0 && drift == 0)
+        return FL_OK;
+    c->host.clock = fl_clock_new(offset, drift);
+    return c->host.clock ? FL_OK : FL_NOMEM;
+}
 
 static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
 {
@@ -242,7 +266,7 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
                                     "unknown zone \"%s\" (declare it in \"zones\")", zone);
             c->zone = z;
         }
-        if ((st = ops->configure(w, c, nd, path, e)))
+        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)))
             return st;
     }
     for (i = 0; i < w->ncomps; i++)
@@ -405,6 +429,14 @@ void fl_world_report(fl_world *w, cJSON *summary)
         cJSON *o = cJSON_AddObjectToObject(nodes, w->comps[i]->name);
         cJSON_AddStringToObject(o, "kind", w->comps[i]->ops->kind);
         w->comps[i]->ops->report(w, w->comps[i], o);
+        const fl_clock *clk = w->comps[i]->host.clock;
+        if (clk) { /* how far the node's clocks are from true time when the run ends */
+            fl_time end = fl_sim_now(w->sim);
+            cJSON *k = cJSON_AddObjectToObject(o, "clock");
+            cJSON_AddNumberToObject(k, "wall_minus_true_s", fl_time_to_s(fl_clock_wall(clk, end) - end));
+            cJSON_AddNumberToObject(k, "mono_minus_true_s", fl_time_to_s(fl_clock_mono(clk, end) - end));
+            cJSON_AddNumberToObject(k, "rate_ppm_at_end", (double)fl_clock_rate_ppb(clk, end) / 1000);
+        }
         cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "littles_law");
         double rd = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ll, "identity_rel_diff"));
         if (rd > worst_ll) /* NaN-safe: a comparison with NaN is false */

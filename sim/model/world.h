@@ -22,8 +22,10 @@
 
 #include "core/stats.h"
 #include "net/link.h"
+#include "node/host.h"
 
 typedef struct fl_world fl_world;
+
 typedef struct fl_component fl_component;
 typedef struct fl_workload fl_workload;
 
@@ -69,7 +71,8 @@ typedef struct fl_req {
 /* A timed fault on the scenario's timeline (faults.c). */
 typedef enum fl_fault_kind {
     FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE,        /* on a component */
-    FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK /* on links between zones */
+    FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK, /* on links between zones */
+    FL_FAULT_CLOCK /* a step or slew of a node's clock (already in its fl_clock) */
 } fl_fault_kind;
 typedef struct fl_fault {
     fl_fault_kind kind;
@@ -108,6 +111,7 @@ struct fl_component {
     char *name;
     uint32_t index;
     int zone;     /* index into the world's zones, -1 when none */
+    fl_host host; /* its clock (owned) and pause state */
     void *state;  /* owned by the kind */
 };
 

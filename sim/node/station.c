@@ -93,6 +93,13 @@ static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time no
     }
 }
 
+/* How long an item that arrived at `arrive` has waited by `now`, on the node's clock. */
+static fl_time waited(const fl_station *s, fl_time arrive, fl_time now)
+{
+    const fl_clock *c = s->cfg.host ? s->cfg.host->clock : NULL;
+    return c ? fl_clock_mono(c, now) - fl_clock_mono(c, arrive) : now - arrive;
+}
+
 /* Takes the next waiting item (LIFO or FIFO); drops expired ones. Returns false when the
  * queue has nothing servable. */
 static bool take(fl_station *s, qitem *out, fl_time now)
@@ -106,7 +113,7 @@ static bool take(fl_station *s, qitem *out, fl_time now)
             s->head = (s->head + 1) & mask;
         }
         s->len--;
-        if (s->cfg.max_wait > 0 && now - out->arrive > s->cfg.max_wait) {
+        if (s->cfg.max_wait > 0 && waited(s, out->arrive, now) > s->cfg.max_wait) {
             if (measured(s, out->arrive))
                 s->expired++;
             add_stay(s, out->arrive, now);

@@ -15,6 +15,7 @@
 #include <faultline/sim.h>
 
 #include "core/stats.h"
+#include "node/host.h"
 
 typedef enum fl_station_end {
     FL_STATION_SERVED,
@@ -47,7 +48,8 @@ typedef struct fl_station_cfg {
     int workers;       /* >= 1 */
     uint64_t capacity; /* queue slots (not counting items in service); 0 = unbounded */
     bool lifo;         /* serve the newest waiting item first (useful under overload) */
-    fl_time max_wait;  /* 0 = wait forever */
+    fl_time max_wait;  /* 0 = wait forever; measured on the node's monotonic clock */
+    const fl_host *host; /* the node's clock (NULL: true time) */
     fl_time stats_from, stats_to; /* the measured window (warm-up excluded) */
 } fl_station_cfg;
 

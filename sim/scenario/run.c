@@ -33,6 +33,8 @@ void fl_result_free(fl_result *r)
     fl_free(r);
 }
 
+const char *fl_result_events(const fl_result *r) { return r->events; }
+
 const char *fl_result_summary(const fl_result *r) { return r->summary_text; }
 
 int fl_result_expectations(const fl_result *r, int *failed)
@@ -42,25 +44,28 @@ int fl_result_expectations(const fl_result *r, int *failed)
 }
 
 static int event_window(char **buf, size_t *len, double t, double until, const char *event,
-                        const char *key, const char *val);
+                        const char *key, const char *val, const fl_time *local);
 
 /* Appends one JSON line {"t_s": t, "event": name, ...} to *buf (grown as needed); with
  * until >= 0 the line also carries "until_s" (a window, shaded on charts). */
 static int event_line(char **buf, size_t *len, double t, const char *event, const char *key,
                       const char *val)
 {
-    return event_window(buf, len, t, -1, event, key, val);
+    return event_window(buf, len, t, -1, event, key, val, NULL);
 }
 
+/* With `local`, the line also carries "local_s": the node's own wall-clock reading then. */
 static int event_window(char **buf, size_t *len, double t, double until, const char *event,
-                        const char *key, const char *val)
+                        const char *key, const char *val, const fl_time *local)
 {
     cJSON *o = cJSON_CreateObject();
     char *text = NULL;
     int rc = -1;
     if (o && cJSON_AddNumberToObject(o, "t_s", t) && cJSON_AddStringToObject(o, "event", event) &&
         (until < 0 || cJSON_AddNumberToObject(o, "until_s", until)) &&
-        (!key || cJSON_AddStringToObject(o, key, val)) && (text = cJSON_PrintUnformatted(o))) {
+        (!key || cJSON_AddStringToObject(o, key, val)) &&
+        (!local || cJSON_AddNumberToObject(o, "local_s", fl_time_to_s(*local))) &&
+        (text = cJSON_PrintUnformatted(o))) {
         size_t k = strlen(text);
         char *nb = fl_realloc(*buf, *len + k + 2);
         if (nb) {
@@ -103,10 +108,15 @@ static char *event_lines(const fl_world *w, const char *variant, fl_status st,
             if (f->at != next)
                 continue;
             static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                                "slow_link"};
+                                                "slow_link", "clock"};
             fl_time until = f->until < w->duration ? f->until : w->duration;
-            if (event_window(&buf, &len, fl_time_to_s(f->at), fl_time_to_s(until), kinds[f->kind],
-                             "label", f->label)) {
+            double until_s = f->kind == FL_FAULT_CLOCK && f->until == f->at ? -1 /* a step */
+                                                                            : fl_time_to_s(until);
+            /* On a node with its own clock, the trace gives its reading too. */
+            const fl_clock *clk = f->links ? NULL : w->comps[f->target]->host.clock;
+            fl_time local = clk ? fl_clock_wall(clk, f->at) : 0;
+            if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, kinds[f->kind], "label",
+                             f->label, clk ? &local : NULL)) {
                 fl_free(buf);
                 return NULL;
             }

@@ -196,6 +196,71 @@ START_TEST(breaker_opens_and_closes)
 }
 END_TEST
 
+/* A node whose clock runs 5% fast times out its calls early: a 1 s timeout on its clock
+ * is 1/1.05 s of true time. The trace gives the node's wall-clock reading at each clock
+ * fault, and the summary how far its clocks ended from true time. */
+START_TEST(timeouts_run_on_the_local_clock)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"service_time\": \"const(1ms)\",\n"
+        "   \"clock\": {\"drift\": \"50000ppm\", \"offset\": \"-3s\"},\n"
+        "   \"calls\": [{\"to\": \"dep\", \"client\": {\"timeout\": \"1s\"}}]},\n"
+        "  {\"name\": \"dep\", \"kind\": \"service\", \"service_time\": \"const(100s)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"1/s\", \"arrivals\": "
+        "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
+        " \"faults\": [{\"at\": \"5s\", \"clock\": {\"node\": \"api\", \"step\": \"+2s\"}},\n"
+        "   {\"at\": \"6s\", \"clock\": {\"node\": \"api\", \"slew\": \"-10ms\", \"rate\": \"500ppm\"}}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 1000 / 1.05, 1e-6);
+    /* at the end (10 s): mono = 10.5 s - 4 s * 500 ppm of slew; wall = mono - 3 s + 2 s */
+    ck_assert_double_eq_tol(fig(s, "\"clock\"", "\"mono_minus_true_s\":\t"), 0.498, 1e-9);
+    ck_assert_double_eq_tol(fig(s, "\"clock\"", "\"wall_minus_true_s\":\t"), -0.502, 1e-9);
+    free(s);
+
+    fl_scenario *sc;
+    fl_error e;
+    ck_assert_int_eq(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e), FL_OK);
+    fl_run_config cfg = {0};
+    fl_result *r;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    const char *ev = fl_result_events(r);
+    ck_assert_ptr_nonnull(strstr(ev, "{\"t_s\":5,\"event\":\"clock\",\"label\":\"api clock steps "
+                                     "+2s\",\"local_s\":4.25}"));
+    ck_assert_ptr_nonnull(strstr(ev, "{\"t_s\":6,\"event\":\"clock\",\"until_s\":10,\"label\":"
+                                     "\"api clock slews -10ms\",\"local_s\":5.3}"));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+/* A paused node's own timers fire late by the pause: api's 100 ms call timeout, due at
+ * 1.101 s, fires when the pause ends at 3.005 s; the reply that arrives during a pause is
+ * likewise read only when it ends. */
+START_TEST(paused_timers_fire_late)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"service_time\": \"const(1ms)\",\n"
+        "   \"calls\": [{\"to\": \"dep\", \"client\": {\"timeout\": \"100ms\"}}]},\n"
+        "  {\"name\": \"dep\", \"kind\": \"service\", \"service_time\": \"const(10s)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"1/s\", \"arrivals\": "
+        "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
+        " \"faults\": [{\"at\": \"1.005s\", \"for\": \"2s\", \"pause\": \"api\"}]}\n";
+    const char *quick[] = {"nodes.dep.service_time=const(10ms)"};
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 3005 - 1001, 1e-6);
+    ck_assert_double_eq(fig(s, "\"calls\"", "\"timeout\":\t"), 1);
+    free(s);
+    /* The reply (due at 1.011 s) waits for the pause too, and wins over the timeout that
+     * also came due meanwhile: it arrived first. */
+    s = run(text, quick, 1);
+    ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 3005 - 1001, 1e-6);
+    ck_assert_double_eq(fig(s, "\"calls\"", "\"timeout\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client");
@@ -209,6 +274,8 @@ int main(void)
     tcase_add_test(tc, crash_answers_nothing);
     tcase_add_test(tc, pause_delays_by_its_length);
     tcase_add_test(tc, breaker_opens_and_closes);
+    tcase_add_test(tc, timeouts_run_on_the_local_clock);
+    tcase_add_test(tc, paused_timers_fire_late);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
