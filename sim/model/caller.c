@@ -329,18 +329,19 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
         try_failed(c, oid, o);
 }
 
-void fl_caller_on_reply(fl_caller *c, uint32_t id)
+bool fl_caller_on_reply(fl_caller *c, uint32_t id)
 {
     fl_req *r = fl_req_at(c->w, id);
     if (r->client_done) /* the try was given up already: a late reply, wasted work */
-        return;
+        return true;
     fl_time now = fl_sim_now(c->w->sim);
     if (now < c->host->paused_until) { /* the node is stopped: it reads the reply on resume */
         fl_sim_at(c->w->sim, c->host->paused_until, c->w->h_arrive_client, id);
-        return;
+        return false;
     }
     fl_sim_timer_cancel(c->w->sim, r->timeout);
     try_done(c, id, (fl_outcome)r->outcome);
+    return true;
 }
 
 void fl_caller_on_timeout(fl_caller *c, uint32_t id)

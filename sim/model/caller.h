@@ -28,8 +28,10 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
 void fl_caller_free(fl_caller *c);
 /* Starts a request now. deadline (absolute, FL_TIME_MAX for none) caps the policy's. */
 void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline);
-/* Routed here by the world: the reply to, or the timeout of, try `req`. */
-void fl_caller_on_reply(fl_caller *c, uint32_t req);
+/* Routed here by the world: the reply to, or the timeout of, try `req`. on_reply returns
+ * false when the reply was put off (the caller's node is paused): it will be delivered
+ * again, so the request record must stay. */
+bool fl_caller_on_reply(fl_caller *c, uint32_t req);
 void fl_caller_on_timeout(fl_caller *c, uint32_t req);
 int fl_caller_zone(const fl_caller *c);
 /* Counts every try into column col of the world's series (per second). */

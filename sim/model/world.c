@@ -1,6 +1,7 @@
 /* Building and running the world: see world.h. */
 #include "model/world.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,7 @@ static void req_free(fl_world *w, uint32_t id)
 void fl_req_server_done(fl_world *w, uint32_t id)
 {
     fl_req *r = &w->reqs[id];
+    assert(!r->server_done); /* each side is done once, or the record is freed twice */
     r->server_done = 1;
     if (r->client_done)
         req_free(w, id);
@@ -68,6 +70,7 @@ void fl_req_server_done(fl_world *w, uint32_t id)
 void fl_req_client_done(fl_world *w, uint32_t id)
 {
     fl_req *r = &w->reqs[id];
+    assert(!r->client_done);
     r->client_done = 1;
     if (r->server_done)
         req_free(w, id);
@@ -88,8 +91,8 @@ static void arrive_client(fl_sim *sim, void *ctx, uint64_t arg)
     (void)sim;
     fl_world *w = ctx;
     uint32_t id = (uint32_t)arg;
-    fl_caller_on_reply(w->callers[w->reqs[id].caller], id);
-    fl_req_server_done(w, id); /* only now: the record had to outlive the delivery */
+    if (fl_caller_on_reply(w->callers[w->reqs[id].caller], id))
+        fl_req_server_done(w, id); /* only now: the record had to outlive the delivery */
 }
 
 static void on_timeout(fl_sim *sim, void *ctx, uint64_t arg)
