@@ -354,8 +354,9 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
         }
         char path[512];
         snprintf(path, sizeof path, "%.*s", (int)(eq - sets[i]), sets[i]);
-        /* JSON when it parses as JSON (numbers, true, objects), else a plain string. */
-        cJSON *val = cJSON_Parse(eq + 1);
+        /* JSON when the whole value parses as JSON (numbers, true, objects), else a plain
+         * string: "250ms" must stay a string, not become the number 250 plus ignored text. */
+        cJSON *val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
         if (!val)
             val = cJSON_CreateString(eq + 1);
         if (!val) {

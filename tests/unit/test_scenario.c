@@ -82,6 +82,14 @@ START_TEST(variant_and_set_change_the_model)
     ck_assert_int_eq(failed, 1);
     ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"verdict\":\t\"fail\""));
     fl_result_free(r);
+
+    /* A value with units is a string as a whole: "100/m" is 100 per minute (about 33 in
+     * 20 s), never the JSON number 100 with "/m" ignored (2000 in 20 s). */
+    const char *per_minute[] = {"workloads.users.rate=100/m", "workloads.users.arrivals=deterministic"};
+    cfg.sets = per_minute;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_eq_tol(figure(r, "\"issued\":\t"), 100.0 / 3, 1.5);
+    fl_result_free(r);
     fl_scenario_free(sc);
 }
 END_TEST
