@@ -12,9 +12,13 @@ typedef struct op {
     fl_time last_backoff;
     uint64_t tag;
     fl_timer acquire;     /* waiting for a pool connection: its timeout */
+    fl_timer hedge;       /* the next hedge, or FL_TIMER_NONE */
+    uint32_t live[FL_HEDGE_MAX + 1]; /* tries in flight: the first, then its hedges */
     uint32_t next;        /* free list */
     uint16_t tries;
     uint8_t waiting;      /* in the pool's wait queue */
+    uint8_t nlive;        /* entries of live[] */
+    uint8_t hedges;       /* hedges sent for the current attempt */
 } op;
 
 struct fl_caller {
@@ -25,7 +29,7 @@ struct fl_caller {
     fl_client_policy pol;
     fl_budget budget;
     fl_rng jitter;
-    int h_retry, h_acquire;
+    int h_retry, h_acquire, h_hedge;
     int col_tries; /* -1: none */
     /* Connection pool (when pol.pool_size): connections in use and a FIFO of waiting
      * requests (cancelled waiters are skipped when they reach the head). */
@@ -49,7 +53,15 @@ struct fl_caller {
     uint32_t br_ok, br_failed;        /* tries ended in the current window */
     int br_probes_out, br_probes_ok;  /* half-open: probes let through, and succeeded */
     uint64_t br_opened, fallbacks, short_circuited;
+
+    /* Hedging (when pol.hedge_after or pol.hedge_quantile). */
+    fl_hist *hedge_hist;  /* successful try latencies since the start (quantile mode) */
+    fl_time hedge_delay;  /* current delay; 0: none yet (too few tries to estimate) */
+    uint64_t hedges_sent, hedge_wins, abandoned;
 };
+
+#define HEDGE_MIN_SAMPLES 20 /* successes seen before a percentile delay is trusted */
+#define HEDGE_REESTIMATE 64  /* the percentile is re-read every this many successes */
 
 /* May a try go out now? Moves open -> half-open when the open time is over. */
 static bool breaker_allows(fl_caller *c, fl_time now)
@@ -131,6 +143,7 @@ static uint32_t op_new(fl_caller *c)
         id = c->nops++;
     }
     memset(&c->ops[id], 0, sizeof c->ops[id]);
+    c->ops[id].hedge = FL_TIMER_NONE;
     return id;
 }
 
@@ -138,6 +151,7 @@ static uint32_t op_new(fl_caller *c)
  * callback may start new requests. */
 static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
 {
+    fl_sim_timer_cancel(c->w->sim, c->ops[oid].hedge);
     op x = c->ops[oid];
     c->ops[oid].next = c->free_head;
     c->free_head = oid;
@@ -252,6 +266,7 @@ static void send_try(fl_caller *c, uint32_t oid)
     if (measured(w, x->t_start, now))
         c->tries++;
     fl_series_add(w->series, c->col_tries, now, 1);
+    x->live[x->nlive++] = id;
     fl_req *r = fl_req_at(w, id);
     r->t_issue = now;
     r->caller = c->index;
@@ -265,7 +280,55 @@ static void send_try(fl_caller *c, uint32_t oid)
         r->deadline = expires < x->deadline ? expires : x->deadline;
     if (c->pol.timeout > 0)
         fl_sim_timer_at(w->sim, expires, w->h_timeout, id, &r->timeout);
+    if (c->hedge_delay > 0 && x->hedges < c->pol.hedge_max && x->hedge == FL_TIMER_NONE)
+        fl_sim_timer_at(w->sim, fl_host_after(c->host, now, c->hedge_delay), c->h_hedge, oid,
+                        &x->hedge);
     fl_world_send(w, id);
+}
+
+/* The hedge delay ran out with the request's tries still out: one more try. A hedge
+ * never waits: with the breaker open or the pool empty it is skipped. */
+static void on_hedge(fl_sim *sim, void *ctx, uint64_t oid)
+{
+    fl_caller *c = ctx;
+    op *x = &c->ops[oid];
+    x->hedge = FL_TIMER_NONE;
+    fl_time now = fl_sim_now(sim);
+    if (now < c->host->paused_until) {
+        fl_sim_timer_at(sim, c->host->paused_until, c->h_hedge, oid, &x->hedge);
+        return;
+    }
+    if (x->nlive == 0 || x->nlive > FL_HEDGE_MAX || !breaker_allows(c, now) ||
+        (c->pol.pool_size && c->conns >= c->pol.pool_size))
+        return;
+    x->hedges++;
+    if (measured(c->w, x->t_start, now))
+        c->hedges_sent++;
+    send_try(c, (uint32_t)oid);
+}
+
+/* A try of request oid that will not be waited for any more (another try won): its
+ * timeout is cancelled, its connection returned; its server may still work on it. */
+static void abandon(fl_caller *c, uint32_t id)
+{
+    fl_world *w = c->w;
+    fl_req *r = fl_req_at(w, id);
+    fl_sim_timer_cancel(w->sim, r->timeout);
+    r->timeout = FL_TIMER_NONE;
+    if (measured(w, c->ops[r->op].t_start, fl_sim_now(w->sim)))
+        c->abandoned++;
+    fl_req_client_done(w, id);
+}
+
+/* A successful try's latency feeds the percentile the hedge delay follows. */
+static void hedge_learn(fl_caller *c, fl_time latency)
+{
+    fl_hist_record(c->hedge_hist, latency);
+    uint64_t n = fl_hist_count(c->hedge_hist);
+    if (n >= HEDGE_MIN_SAMPLES && (n == HEDGE_MIN_SAMPLES || n % HEDGE_REESTIMATE == 0)) {
+        fl_time d = fl_hist_quantile(c->hedge_hist, c->pol.hedge_quantile);
+        c->hedge_delay = d > 0 ? d : 1;
+    }
 }
 
 /* A try failed with cause o: retry after backoff when the policy and budget allow. */
@@ -306,27 +369,60 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t oid)
     start_try(c, (uint32_t)oid);
 }
 
+/* Returns the connection of a try that ended or was abandoned. */
+static void return_connection(fl_caller *c)
+{
+    if (c->pol.pool_size)
+        release_connection(c);
+    else
+        c->conns--;
+}
+
 static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
 {
     fl_world *w = c->w;
     fl_req *r = fl_req_at(w, id);
     uint32_t oid = r->op;
     fl_time now = fl_sim_now(w->sim);
+    fl_time latency = now - r->t_issue;
     if (measured(w, c->ops[oid].t_start, now)) {
-        fl_hist_record(c->try_latency, now - r->t_issue);
+        fl_hist_record(c->try_latency, latency);
         if (o != FL_OUT_OK)
             c->try_errors[o]++;
     }
+    if (o == FL_OUT_OK && c->pol.hedge_quantile > 0)
+        hedge_learn(c, latency);
     fl_req_client_done(w, id);
+    /* Take the try off the request's list of tries in flight. */
+    op *x = &c->ops[oid];
+    int k = 0;
+    while (k < x->nlive && x->live[k] != id)
+        k++;
+    bool won_by_hedge = k > 0;
+    for (; k + 1 < x->nlive; k++)
+        x->live[k] = x->live[k + 1];
+    x->nlive--;
     breaker_record(c, now, o == FL_OUT_OK);
-    if (c->pol.pool_size)
-        release_connection(c);
-    else
-        c->conns--;
-    if (o == FL_OUT_OK)
+    return_connection(c);
+    x = &c->ops[oid]; /* returning a connection may start other requests' tries */
+    if (o == FL_OUT_OK) {
+        if (won_by_hedge && measured(w, x->t_start, now))
+            c->hedge_wins++;
+        while (x->nlive) { /* the others lost the race */
+            uint32_t other = x->live[--x->nlive];
+            abandon(c, other);
+            return_connection(c);
+            x = &c->ops[oid];
+        }
         finish(c, oid, o);
-    else
-        try_failed(c, oid, o);
+        return;
+    }
+    if (x->nlive) /* a hedge is still out: it may yet succeed */
+        return;
+    fl_sim_timer_cancel(w->sim, x->hedge);
+    x->hedge = FL_TIMER_NONE;
+    x->hedges = 0;
+    try_failed(c, oid, o);
 }
 
 bool fl_caller_on_reply(fl_caller *c, uint32_t id)
@@ -407,7 +503,15 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
     c->try_latency = fl_hist_new();
     c->h_retry = fl_sim_handler(w->sim, on_retry, c);
     c->h_acquire = fl_sim_handler(w->sim, on_acquire_timeout, c);
-    if (!c->try_latency || c->h_retry < 0 || c->h_acquire < 0) {
+    /* Only a hedging caller registers its handler: handler ids enter the event hash, which
+     * should not change for scenarios that do not use the feature. */
+    bool hedging = pol->hedge_after > 0 || pol->hedge_quantile > 0;
+    c->h_hedge = hedging ? fl_sim_handler(w->sim, on_hedge, c) : 0;
+    c->hedge_delay = pol->hedge_after;
+    if (pol->hedge_quantile > 0)
+        c->hedge_hist = fl_hist_new();
+    if (!c->try_latency || c->h_retry < 0 || c->h_acquire < 0 || c->h_hedge < 0 ||
+        (pol->hedge_quantile > 0 && !c->hedge_hist)) {
         fl_caller_free(c);
         return NULL;
     }
@@ -423,6 +527,7 @@ void fl_caller_free(fl_caller *c)
     fl_free(c->ops);
     fl_free(c->waitq);
     fl_hist_free(c->try_latency);
+    fl_hist_free(c->hedge_hist);
     fl_free(c);
 }
 
@@ -448,6 +553,13 @@ void fl_caller_report(const fl_caller *c, cJSON *out)
                                 c->pool_waits ? fl_time_to_ms(c->pool_wait_total) /
                                                     (double)c->pool_waits
                                               : 0);
+    }
+    if (c->pol.hedge_after > 0 || c->pol.hedge_quantile > 0) {
+        cJSON *h = cJSON_AddObjectToObject(out, "hedge");
+        cJSON_AddNumberToObject(h, "sent", (double)c->hedges_sent);
+        cJSON_AddNumberToObject(h, "won", (double)c->hedge_wins);
+        cJSON_AddNumberToObject(h, "abandoned_tries", (double)c->abandoned);
+        cJSON_AddNumberToObject(h, "delay_ms_at_end", fl_time_to_ms(c->hedge_delay));
     }
     if (c->pol.breaker) {
         cJSON *b = cJSON_AddObjectToObject(out, "breaker");

@@ -3,9 +3,9 @@
  * after backoff, a retry budget, a deadline. Workloads are callers at the edge; services
  * use one caller per downstream dependency, so the same policy code runs at every layer.
  *
- * Invariants: a request has at most one try in flight or one backoff timer pending;
- * every request started ends exactly once through the done callback (unless the run ends
- * first). */
+ * Invariants: a request has either tries in flight (one, plus up to hedge_max hedges) or
+ * one backoff timer pending, never both; every request started ends exactly once through
+ * the done callback (unless the run ends first). */
 #ifndef FL_MODEL_CALLER_H
 #define FL_MODEL_CALLER_H
 

@@ -10,12 +10,72 @@
 
 static const char *const client_keys[] = {"timeout", "attempts", "backoff", "jitter",
                                           "retry_budget", "deadline", "propagate_deadline",
-                                          "slo", "breaker", "pool", NULL};
+                                          "slo", "breaker", "pool", "hedge", NULL};
+static const char *const hedge_keys[] = {"after", "max", NULL};
 static const char *const pool_keys[] = {"size", "acquire_timeout", NULL};
 static const char *const breaker_keys[] = {"threshold", "window", "min_requests", "open_for",
                                            "probes", "fallback", NULL};
 static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
 static const char *const budget_keys[] = {"ratio", "burst", NULL};
+
+/* "hedge": "50ms" | "p95" | {"after": "50ms" or "p95", "max": 1} */
+static fl_status read_hedge(const cJSON *client, const char *path, fl_client_policy *p,
+                            fl_error *e)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(client, "hedge");
+    if (!h)
+        return FL_OK;
+    char hp[300], ap[320];
+    fl_cfg_join(hp, sizeof hp, path, "hedge");
+    const cJSON *after = h;
+    const char *after_path = hp;
+    long max = 1;
+    fl_status st;
+    if (cJSON_IsObject(h)) {
+        if ((st = fl_cfg_known_keys(h, hp, hedge_keys, e)) ||
+            (st = fl_cfg_int(h, hp, "max", FL_CFG_OPTIONAL, 1, 1, FL_HEDGE_MAX, &max, e)))
+            return st;
+        after = cJSON_GetObjectItemCaseSensitive(h, "after");
+        after_path = fl_cfg_join(ap, sizeof ap, hp, "after");
+        if (!after)
+            return fl_error_set(e, FL_INVALID, after_path,
+                                "missing; expected a delay such as \"50ms\" or a percentile of "
+                                "recent tries such as \"p95\"");
+    }
+    p->hedge_max = (int)max;
+    const char *txt = cJSON_IsString(after) ? after->valuestring : NULL;
+    if (txt && txt[0] == 'p') {
+        /* "p95", "p99.9": read by hand (digits, one optional '.'), never through the locale. */
+        double q = 0, scale = 1;
+        int digits = 0, dots = 0;
+        for (const char *c = txt + 1; *c; c++) {
+            if (*c == '.' && !dots++)
+                continue;
+            if (*c < '0' || *c > '9') {
+                digits = -1;
+                break;
+            }
+            digits++;
+            if (dots)
+                q += (scale /= 10) * (*c - '0');
+            else
+                q = q * 10 + (*c - '0');
+        }
+        if (digits <= 0 || !(q >= 1 && q < 100)) {
+            char got[64];
+            fl_cfg_describe(after, got, sizeof got);
+            return fl_error_set(e, FL_INVALID, after_path,
+                                "expected a percentile from p1 to p99.9, such as \"p95\", got %s",
+                                got);
+        }
+        p->hedge_quantile = q / 100;
+        return FL_OK;
+    }
+    if (cJSON_IsObject(h))
+        return fl_cfg_duration(h, hp, "after", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &p->hedge_after, e);
+    return fl_cfg_duration(client, path, "hedge", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX,
+                           &p->hedge_after, e);
+}
 
 /* "none" | "constant(d)" | "exponential(base, max=cap)" */
 static fl_status read_backoff(const cJSON *client, const char *path, fl_client_policy *p,
@@ -110,6 +170,8 @@ fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client
         p->br_min = (int)minr;
         p->br_probes = (int)probes;
     }
+    if ((st = read_hedge(client, path, p, e)))
+        return st;
     const cJSON *bud = cJSON_GetObjectItemCaseSensitive(client, "retry_budget");
     char bp[300];
     fl_cfg_join(bp, sizeof bp, path, "retry_budget");

@@ -27,7 +27,13 @@
  *             failed fraction reaches threshold it opens: requests fail at once
  *             ("circuit_open"), or with fallback succeed at once with a degraded answer.
  *             After open_for it lets `probes` tries through (half-open): all succeed, it
- *             closes; one fails, it opens again. */
+ *             closes; one fails, it opens again.
+ * hedge       hedged requests: when a try has not answered after a delay ("50ms") or after
+ *             a percentile of this caller's recent successful tries ("p95"), send one more
+ *             try of the same request ({"after": "p95", "max": 2}: up to two more). The
+ *             first success wins and the other tries are abandoned (their servers work on,
+ *             as wasted work); a failure waits for the tries still out before any retry.
+ *             Hedges count as tries, not as attempts. */
 #ifndef FL_MODEL_CLIENT_H
 #define FL_MODEL_CLIENT_H
 
@@ -56,7 +62,12 @@ typedef struct fl_client_policy {
     fl_time br_window, br_open_for;
     int br_min, br_probes;
     bool br_fallback;
+    fl_time hedge_after;   /* > 0: hedge after this delay */
+    double hedge_quantile; /* > 0: hedge after this quantile of recent try latencies */
+    int hedge_max;         /* extra tries per attempt, 1..FL_HEDGE_MAX */
 } fl_client_policy;
+
+#define FL_HEDGE_MAX 3
 
 /* Reads a "client" object (may be NULL: one try, no timeout). */
 fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,

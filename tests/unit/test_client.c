@@ -261,6 +261,45 @@ START_TEST(paused_timers_fire_late)
 }
 END_TEST
 
+/* Hedging a bimodal server: 5% of tries take 1 s. Without hedges the p99 is 1 s; with a
+ * hedge after 50 ms a request is slow only when both tries are (0.25%), so the p99 is
+ * about 60 ms, and about one request in twenty sends a hedge, most of which win. */
+START_TEST(hedges_cut_the_tail)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"h\", \"duration\": \"60s\", \"warmup\": \"5s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"service\", \"workers\": 1000,\n"
+        "   \"service_time\": \"mix(0.95: const(10ms), 0.05: const(1s))\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"200/s\",\n"
+        "   \"client\": {\"timeout\": \"5s\"}}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_ge(fig(s, "\"latency_ms\"", "\"p99\":\t"), 999);
+    free(s);
+    const char *hedge[] = {"workloads.w.client.hedge=50ms"};
+    s = run(text, hedge, 1);
+    double issued = fig(s, "\"workloads\"", "\"issued\":\t");
+    ck_assert_double_lt(fig(s, "\"latency_ms\"", "\"p99\":\t"), 70);
+    ck_assert_double_ge(fig(s, "\"latency_ms\"", "\"p99\":\t"), 10);
+    double sent = fig(s, "\"hedge\"", "\"sent\":\t");
+    double won = fig(s, "\"hedge\"", "\"won\":\t");
+    ck_assert_double_gt(sent, 0.04 * issued);
+    ck_assert_double_lt(sent, 0.06 * issued);
+    ck_assert_double_gt(won, 0.8 * sent); /* a hedge wins unless it is slow too (5%) */
+    /* every race ends with one loser abandoned, whichever try won */
+    ck_assert_double_eq(fig(s, "\"hedge\"", "\"abandoned_tries\":\t"), sent);
+    /* tries = first tries + hedges: the amplification is what hedging costs */
+    ck_assert_double_eq_tol(fig(s, "\"workloads\"", "\"retry_amplification\":\t"),
+                            1 + sent / issued, 0.01);
+    free(s);
+    /* A percentile: "p80" follows the fast mode (10 ms), so hedges go out at about 10 ms. */
+    const char *pct[] = {"workloads.w.client.hedge=p80"};
+    s = run(text, pct, 1);
+    ck_assert_double_eq_tol(fig(s, "\"hedge\"", "\"delay_ms_at_end\":\t"), 10, 0.2);
+    ck_assert_double_lt(fig(s, "\"latency_ms\"", "\"p99\":\t"), 30);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client");
@@ -276,6 +315,7 @@ int main(void)
     tcase_add_test(tc, breaker_opens_and_closes);
     tcase_add_test(tc, timeouts_run_on_the_local_clock);
     tcase_add_test(tc, paused_timers_fire_late);
+    tcase_add_test(tc, hedges_cut_the_tail);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
