@@ -1,6 +1,6 @@
 /* Writing a run's files: summary.json, timeseries.csv, events.jsonl.
  *
- * Each file is written to "<name>.tmp.<pid>" in the same directory, flushed, closed and
+ * Each file (and every other file faultline writes: fl_file_write_atomic) is written to "<name>.tmp.<pid>" in the same directory, flushed, closed and
  * renamed over the final name, so a reader (or a crash) never sees a half-written file. */
 #include <errno.h>
 #include <stdio.h>
@@ -8,49 +8,58 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "out/files.h"
 #include "scenario/result_int.h"
 
-typedef fl_status (*writer_fn)(FILE *f, const fl_result *r);
-
-static fl_status write_summary(FILE *f, const fl_result *r)
+static fl_status write_summary(FILE *f, void *ctx)
 {
+    const fl_result *r = ctx;
     return fputs(r->summary_text, f) < 0 || fputc('\n', f) == EOF ? FL_IO : FL_OK;
 }
 
-static fl_status write_series(FILE *f, const fl_result *r)
+static fl_status write_series(FILE *f, void *ctx)
 {
+    const fl_result *r = ctx;
     return fl_series_write_csv(r->series, f);
 }
 
-static fl_status write_events(FILE *f, const fl_result *r)
+static fl_status write_events(FILE *f, void *ctx)
 {
+    const fl_result *r = ctx;
     return fputs(r->events, f) < 0 ? FL_IO : FL_OK;
 }
 
-static fl_status atomic_write(const char *dir, const char *name, writer_fn fn,
-                              const fl_result *r, fl_error *e)
+fl_status fl_file_write_atomic(const char *path, fl_file_writer fn, void *ctx, fl_error *e)
 {
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
         return FL_IO;
     }
-    fl_status st = fn(f, r);
-    if (fflush(f) != 0)
-        st = FL_IO;
-    if (fclose(f) != 0)
-        st = FL_IO;
+    fl_status st = fn(f, ctx);
+    int err = errno;
+    if (st == FL_OK && (ferror(f) || fflush(f) != 0))
+        st = FL_IO, err = errno;
+    if (fclose(f) != 0 && st == FL_OK)
+        st = FL_IO, err = errno;
     if (st == FL_OK && rename(tmp, path) != 0)
-        st = FL_IO;
+        st = FL_IO, err = errno;
     if (st != FL_OK) {
-        int err = errno;
         remove(tmp);
-        fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(err));
+        if (!e->msg[0]) /* the writer's own message, if it gave one, stays */
+            fl_error_set(e, st, NULL, "cannot write %s: %s", path, strerror(err));
     }
     return st;
+}
+
+static fl_status atomic_write(const char *dir, const char *name, fl_file_writer fn,
+                              const fl_result *r, fl_error *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return fl_file_write_atomic(path, fn, (void *)r, e);
 }
 
 /* mkdir -p */

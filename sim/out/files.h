@@ -1,0 +1,16 @@
+/* Writing files so that a reader (or a crash) never sees a half-written one. */
+#ifndef FL_OUT_FILES_H
+#define FL_OUT_FILES_H
+
+#include <stdio.h>
+#include <faultline/status.h>
+
+/* Writes the whole content into f; FL_OK, or an error (set in its own fl_error, if any). */
+typedef fl_status (*fl_file_writer)(FILE *f, void *ctx);
+
+/* Writes path through "<path>.tmp.<pid>" and a rename once fn succeeded and the data is
+ * flushed; on any failure the temporary is removed and path is untouched. An i/o failure
+ * is reported as "cannot write PATH: reason" in e. */
+fl_status fl_file_write_atomic(const char *path, fl_file_writer fn, void *ctx, fl_error *e);
+
+#endif
