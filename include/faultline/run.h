@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <faultline/scenario.h>
+#include <faultline/series.h>
 
 typedef struct fl_run_config {
     const char *variant;     /* NULL or "baseline" for the baseline */
@@ -16,12 +17,20 @@ typedef struct fl_run_config {
     const char *const *sets; /* "path=value" overrides, applied after the variant's */
     size_t nsets;
     uint64_t max_events;     /* 0 = no limit */
+    bool history;            /* record every client operation (history.jsonl) */
     /* Called now and then with the fraction of simulated time done; non-zero stops the
      * run, and then why_stopped (when set) names the reason for the summary's
      * "stopped_because" ("interrupted (SIGINT)", "wall-clock limit (--max-wall)"). */
     int (*progress)(void *ctx, double fraction);
     const char *(*why_stopped)(void *ctx);
     void *progress_ctx;
+    /* Optional, for live views (faultline serve): called with progress_ctx once per
+     * finished window of the time series, in order, on the thread running fl_run. Window w
+     * covers [w * window, (w + 1) * window) of simulated time and is finished once the
+     * simulation has moved past its end; read its figures with fl_series_value(s, c, w)
+     * and do not keep `s`. The windows left when the run ends are reported then (up to
+     * where a run cut short stopped). Setting it changes nothing in the results. */
+    void (*window)(void *ctx, const fl_series *s, size_t w);
 } fl_run_config;
 
 typedef struct fl_result fl_result;

@@ -22,6 +22,7 @@ static const cli_opt run_opts[] = {
     {"quiet", 'q', NULL, "print nothing but errors and the verdict line"},
     {"plot", 'p', NULL, "also draw the charts (gnuplot) into the output directory's charts/"},
     {"no-files", 0, NULL, "write no output files (print the summary only)"},
+    {"history", 0, NULL, "also write history.jsonl: every client operation (key, value, outcome)"},
     {"max-events", 0, "N", "stop after N events (default 10^11); the summary is marked incomplete"},
     {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},
     {"max-memory", 0, "MIB", "stop when the process holds this much memory (default: 3/4 of RAM)"},
@@ -192,6 +193,7 @@ int cmd_run(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    cfg.history = cli_get(&cli_run, &a, "history") != NULL;
     bool quiet = cli_get(&cli_run, &a, "quiet") != NULL;
     bool check = cli_get(&cli_run, &a, "check") != NULL;
 
@@ -235,7 +237,8 @@ int cmd_run(int argc, char **argv)
             rc = FL_EXIT_RUNTIME;
         } else {
             if (!quiet)
-                printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl}\n", out);
+                printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl%s}\n", out,
+                       cfg.history ? ",history.jsonl" : "");
             if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(out, quiet) != FL_EXIT_OK)
                 rc = FL_EXIT_RUNTIME;
         }

@@ -11,6 +11,8 @@ typedef struct op {
     fl_time deadline;     /* FL_TIME_MAX when none */
     fl_time last_backoff;
     uint64_t tag;
+    fl_call call;
+    int64_t result;       /* the winning try's answer */
     fl_timer acquire;     /* waiting for a pool connection: its timeout */
     fl_timer hedge;       /* the next hedge, or FL_TIMER_NONE */
     uint32_t live[FL_HEDGE_MAX + 1]; /* tries in flight: the first, then its hedges */
@@ -157,7 +159,7 @@ static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
     c->free_head = oid;
     if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
         c->ended++;
-    c->done(c->ctx, x.tag, o, x.t_start);
+    c->done(c->ctx, x.tag, o, x.t_start, o == FL_OUT_OK ? x.result : FL_VALUE_NONE);
 }
 
 static void send_try(fl_caller *c, uint32_t oid);
@@ -272,6 +274,9 @@ static void send_try(fl_caller *c, uint32_t oid)
     r->caller = c->index;
     r->op = oid;
     r->target = c->target;
+    r->key = x->call.key;
+    r->value = x->call.value;
+    r->verb = x->call.verb;
     r->timeout = FL_TIMER_NONE;
     r->deadline = FL_TIME_MAX;
     fl_time expires = c->pol.timeout > 0 ? fl_host_after(c->host, now, c->pol.timeout)
@@ -385,6 +390,7 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
     uint32_t oid = r->op;
     fl_time now = fl_sim_now(w->sim);
     fl_time latency = now - r->t_issue;
+    int64_t answer = r->value; /* read now: r may be freed and reused below */
     if (measured(w, c->ops[oid].t_start, now)) {
         fl_hist_record(c->try_latency, latency);
         if (o != FL_OUT_OK)
@@ -406,6 +412,7 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
     return_connection(c);
     x = &c->ops[oid]; /* returning a connection may start other requests' tries */
     if (o == FL_OUT_OK) {
+        x->result = answer;
         if (won_by_hedge && measured(w, x->t_start, now))
             c->hedge_wins++;
         while (x->nlive) { /* the others lost the race */
@@ -452,17 +459,20 @@ void fl_caller_on_timeout(fl_caller *c, uint32_t id)
     try_done(c, id, FL_OUT_TIMEOUT);
 }
 
-void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline)
+void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call *call)
 {
     fl_time now = fl_sim_now(c->w->sim);
     uint32_t oid = op_new(c);
     if (oid == FL_NONE) {
-        c->done(c->ctx, tag, FL_OUT_REFUSED, now);
+        c->done(c->ctx, tag, FL_OUT_REFUSED, now, FL_VALUE_NONE);
         return;
     }
     op *x = &c->ops[oid];
     x->t_start = now;
     x->tag = tag;
+    if (call)
+        x->call = *call;
+    x->result = FL_VALUE_NONE;
     x->deadline = c->pol.deadline > 0 ? fl_host_after(c->host, now, c->pol.deadline) : FL_TIME_MAX;
     if (deadline < x->deadline)
         x->deadline = deadline;

@@ -16,8 +16,10 @@
 
 typedef struct fl_caller fl_caller;
 
-/* The request tagged `tag` ended with outcome o; it was started at t_start. */
-typedef void (*fl_caller_done_fn)(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start);
+/* The request tagged `tag` ended with outcome o; it was started at t_start. value is what
+ * the successful try's server answered (a read's version; FL_VALUE_NONE when none). */
+typedef void (*fl_caller_done_fn)(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start,
+                                  int64_t value);
 
 /* A caller of component `target` from `zone`, registered with the world (which routes
  * replies to it). owner names its random stream. Its timers run on host's clock and wait
@@ -26,8 +28,9 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
                          const fl_host *host, const fl_client_policy *pol,
                          fl_caller_done_fn done, void *ctx);
 void fl_caller_free(fl_caller *c);
-/* Starts a request now. deadline (absolute, FL_TIME_MAX for none) caps the policy's. */
-void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline);
+/* Starts a request now for `call` (NULL: a read of key 0). deadline (absolute,
+ * FL_TIME_MAX for none) caps the policy's. */
+void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call *call);
 /* Routed here by the world: the reply to, or the timeout of, try `req`. on_reply returns
  * false when the reply was put off (the caller's node is paused): it will be delivered
  * again, so the request record must stay. */

@@ -98,7 +98,10 @@ static void call_dep(service *s, int slot, int k)
     s->slot_call[slot] = (uint8_t)k;
     fl_time deadline = fl_caller_policy(s->calls[k])->propagate_deadline ? r->deadline
                                                                          : FL_TIME_MAX;
-    fl_caller_call(s->calls[k], ((uint64_t)s->slot_gen[slot] << 32) | (uint32_t)slot, deadline);
+    /* The dependency is asked the same thing (a service forwards its request's call). */
+    fl_call call = {r->key, r->value, r->verb};
+    fl_caller_call(s->calls[k], ((uint64_t)s->slot_gen[slot] << 32) | (uint32_t)slot, deadline,
+                   &call);
 }
 
 static bool svc_hold(void *ctx, uint32_t id, int slot)
@@ -113,13 +116,15 @@ static bool svc_hold(void *ctx, uint32_t id, int slot)
 }
 
 /* A dependency call ended: call the next, or answer the request. */
-static void call_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start)
+static void call_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, int64_t value)
 {
     (void)t_start;
     service *s = ctx;
     int slot = (int)(uint32_t)tag;
     if ((uint32_t)(tag >> 32) != s->slot_gen[slot])
         return; /* the request was lost in a crash meanwhile */
+    if (o == FL_OUT_OK && value != FL_VALUE_NONE)
+        fl_req_at(s->w, s->slot_req[slot])->value = value; /* a read's answer travels back */
     if (o == FL_OUT_OK && s->slot_call[slot] + 1 < s->ncalls) {
         call_dep(s, slot, s->slot_call[slot] + 1);
         return;

@@ -5,7 +5,19 @@
  *
  *   {"name": "users", "target": "api", "rate": "900/s", "arrivals": "poisson",
  *    "schedule": [{"at": "60s", "rate": "2000/s"}, {"at": "90s", "rate": "900/s"}],
- *    "client": {"timeout": "1s", "attempts": 3, "backoff": "exponential(10ms, max=1s)"}}
+ *    "client": {"timeout": "1s", "attempts": 3, "backoff": "exponential(10ms, max=1s)"},
+ *    "keys": "zipf(10000, 1.1)", "mix": {"read": 0.9, "write": 0.1}, "sessions": 100}
+ *
+ * keys      which key a request names: "uniform(N)" (keys 0..N-1), "zipf(N, s)" (key k
+ *           with probability proportional to 1/(k+1)^s) or "const(K)"; default key 0
+ * mix       the share of reads and writes (default all reads); a write carries a new
+ *           version (unique, increasing over the run)
+ * sessions  requests are spread round-robin over this many client sessions (default 100):
+ *           the unit of read-your-writes and monotonic reads
+ *
+ * When the world records a history (a kind that holds data asks for it), every request is
+ * recorded as an operation: invoked when issued, completed when it ends (ok; fail for a
+ * read that failed; info for a failed write, which may still have taken effect).
  *
  * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
  * active; issued == ended + in flight at every instant; a request has at most one try in
@@ -45,12 +57,21 @@ struct fl_workload {
     uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
     uint64_t issued_measured; /* issued after the warm-up: the denominator of the figures */
     fl_hist *latency, *window_latency;
+    /* Keys and operations. */
+    enum { KEYS_CONST, KEYS_UNIFORM, KEYS_ZIPF } keys;
+    uint64_t nkeys;     /* uniform/zipf: keys 0..nkeys-1; const: the key */
+    double *zipf_cdf;   /* zipf: cumulative probabilities, nkeys entries */
+    double write_share;
+    uint32_t sessions;
+    fl_rng key_rng;
     fl_batch latency_b;
     int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
 
 static const char *const wl_keys[] = {"name", "target", "zone", "rate", "arrivals", "schedule",
-                                      "start", "stop", "client", NULL};
+                                      "start", "stop", "client", "keys", "mix", "sessions",
+                                      NULL};
+static const char *const mix_keys[] = {"read", "write", NULL};
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 static const char *const phase_keys[] = {"at", "rate", NULL};
 
@@ -64,6 +85,7 @@ void fl_workload_free(fl_workload *wl)
     fl_free(wl->phases); /* the caller belongs to the world */
     fl_hist_free(wl->latency);
     fl_hist_free(wl->window_latency);
+    fl_free(wl->zipf_cdf);
     fl_free(wl);
 }
 
@@ -102,13 +124,22 @@ static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
     return t_issue >= w->warmup && now < w->duration;
 }
 
-/* A request ended (the caller's callback): success, or its last try's failure. */
-static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue)
+/* A request ended (the caller's callback): success, or its last try's failure. tag is its
+ * history id + 1 (0: not recorded). */
+static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue, int64_t value)
 {
-    (void)tag;
     fl_workload *wl = ctx;
     fl_world *w = wl->w;
     fl_time now = fl_sim_now(w->sim);
+    if (tag) {
+        const fl_op *op = fl_history_get(w->history, tag - 1);
+        fl_op_outcome oo = o == FL_OUT_OK                ? FL_OP_OK
+                           : op->kind == FL_OP_READ      ? FL_OP_FAIL
+                                                         : FL_OP_INFO;
+        fl_history_complete(w->history, tag - 1, now, oo,
+                            o == FL_OUT_OK && op->kind == FL_OP_READ ? value : FL_VALUE_KEEP,
+                            FL_NODE_NONE);
+    }
     fl_time lat = now - t_issue;
     bool m = measured(w, t_issue, now);
     wl->ended++;
@@ -132,6 +163,95 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue)
     }
 }
 
+static uint64_t pick_key(fl_workload *wl)
+{
+    switch (wl->keys) {
+    case KEYS_UNIFORM:
+        return fl_rng_next(&wl->key_rng) % wl->nkeys; /* bias below 2^-40 for nkeys <= 2^24 */
+    case KEYS_ZIPF: {
+        double u = fl_rng_uniform(&wl->key_rng);
+        uint64_t lo = 0, hi = wl->nkeys - 1; /* the least k with cdf[k] > u */
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (wl->zipf_cdf[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo;
+    }
+    default:
+        return wl->nkeys;
+    }
+}
+
+/* "keys": "uniform(N)" | "zipf(N, s)" | "const(K)"; "mix": {"read": r, "write": w};
+ * "sessions": n. */
+static fl_status read_keys(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
+{
+    fl_status st;
+    const char *spec;
+    char p[256];
+    long sessions;
+    if ((st = fl_cfg_string(cfg, path, "keys", FL_CFG_OPTIONAL, "const(0)", &spec, e)) ||
+        (st = fl_cfg_int(cfg, path, "sessions", FL_CFG_OPTIONAL, 100, 1, 1000000, &sessions, e)))
+        return st;
+    wl->sessions = (uint32_t)sessions;
+    unsigned long long n = 0;
+    double s = 0;
+    fl_cfg_join(p, sizeof p, path, "keys");
+    /* Integers and a plain exponent only: sscanf's %lf would follow the locale, so the
+     * exponent is read as digits and scaled by hand. */
+    unsigned ei = 0, ef = 0, fdigits = 0;
+    char fbuf[16] = "";
+    int end = -1; /* %n: where the match ended; the whole text must match */
+#define WHOLE(...) (end = -1, sscanf(spec, __VA_ARGS__), end > 0 && spec[end] == 0)
+    if (WHOLE("uniform(%llu)%n", &n, &end) && n >= 1 && n <= (1ull << 32)) {
+        wl->keys = KEYS_UNIFORM;
+        wl->nkeys = n;
+    } else if (WHOLE("const(%llu)%n", &n, &end)) {
+        wl->keys = KEYS_CONST;
+        wl->nkeys = n;
+    } else if ((WHOLE("zipf(%llu, %u.%15[0-9])%n", &n, &ei, fbuf, &end) ||
+                (fbuf[0] = 0, WHOLE("zipf(%llu, %u)%n", &n, &ei, &end))) &&
+               n >= 1 && n <= 10000000 && ei < 10) {
+        fdigits = (unsigned)strlen(fbuf);
+        for (unsigned i = 0; i < fdigits; i++)
+            ef = ef * 10 + (unsigned)(fbuf[i] - '0');
+        s = ei + ef / pow(10, fdigits);
+        wl->keys = KEYS_ZIPF;
+        wl->nkeys = n;
+        wl->zipf_cdf = fl_malloc(n * sizeof *wl->zipf_cdf);
+        if (!wl->zipf_cdf)
+            return FL_NOMEM;
+        double sum = 0;
+        for (uint64_t k = 0; k < n; k++)
+            wl->zipf_cdf[k] = sum += pow((double)(k + 1), -s);
+        for (uint64_t k = 0; k < n; k++)
+            wl->zipf_cdf[k] /= sum;
+        wl->zipf_cdf[n - 1] = 1.0; /* exactly: a draw below 1 always lands */
+    } else {
+        return fl_error_set(e, FL_INVALID, p,
+                            "expected \"uniform(N)\", \"zipf(N, s)\" (N up to 10^7, s below 10) "
+                            "or \"const(K)\", got \"%s\"", spec);
+    }
+#undef WHOLE
+    const cJSON *mix = cJSON_GetObjectItemCaseSensitive(cfg, "mix");
+    if (mix) {
+        double r, wr;
+        fl_cfg_join(p, sizeof p, path, "mix");
+        if ((st = fl_cfg_object(mix, p, e)) || (st = fl_cfg_known_keys(mix, p, mix_keys, e)) ||
+            (st = fl_cfg_number(mix, p, "read", FL_CFG_OPTIONAL, 0, 0, 1e9, &r, e)) ||
+            (st = fl_cfg_number(mix, p, "write", FL_CFG_OPTIONAL, 0, 0, 1e9, &wr, e)))
+            return st;
+        if (r + wr <= 0)
+            return fl_error_set(e, FL_INVALID, p, "expected some reads or writes, such as "
+                                                  "{\"read\": 0.9, \"write\": 0.1}");
+        wl->write_share = wr / (r + wr);
+    }
+    return FL_OK;
+}
+
 static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
 {
     fl_workload *wl = ctx;
@@ -141,7 +261,23 @@ static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
         if (measured(wl->w, now, now))
             wl->issued_measured++;
         fl_series_add(wl->w->series, wl->col_issued, now, 1);
-        fl_caller_call(wl->caller, 0, FL_TIME_MAX);
+        fl_call call = {pick_key(wl), FL_VALUE_NONE, FL_VERB_READ};
+        if (wl->write_share > 0 && fl_rng_uniform(&wl->key_rng) < wl->write_share) {
+            call.verb = FL_VERB_WRITE;
+            call.value = fl_world_version(wl->w);
+        }
+        uint64_t tag = 0;
+        if (wl->w->history) {
+            fl_op op = {.invoke = now, .key = call.key, .value = call.value,
+                        .expect = FL_VALUE_NONE, .token = FL_TOKEN_NONE,
+                        .client = (wl->index << 20) | (uint32_t)(wl->issued % wl->sessions),
+                        .node = FL_NODE_NONE,
+                        .kind = call.verb == FL_VERB_WRITE ? FL_OP_WRITE : FL_OP_READ};
+            size_t id;
+            if (fl_history_invoke(wl->w->history, &op, &id) == FL_OK)
+                tag = id + 1; /* out of memory: this one goes unrecorded */
+        }
+        fl_caller_call(wl->caller, tag, FL_TIME_MAX, &call);
     }
     schedule_next(wl, now);
 }
@@ -248,7 +384,10 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, &wl->pol,
                                     e)))
         return st;
+    if ((st = read_keys(wl, cfg, path, e)))
+        return st;
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
+    fl_world_stream(w, &wl->key_rng, wl->name, "keys");
     wl->latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);

@@ -180,8 +180,50 @@ void fl_world_free(fl_world *w)
     fl_net_free(w->net);
     fl_series_free(w->series);
     fl_free(w->reqs);
+    fl_history_free(w->history);
     fl_sim_free(w->sim);
     fl_free(w);
+}
+
+fl_status fl_world_want_history(fl_world *w)
+{
+    if (!w->history && !(w->history = fl_history_new()))
+        return FL_NOMEM;
+    return FL_OK;
+}
+
+void fl_world_report_check(cJSON *parent, const char *name, const fl_check_result *r)
+{
+    cJSON *o = cJSON_AddObjectToObject(parent, name);
+    cJSON_AddNumberToObject(o, "count", (double)r->count);
+    cJSON_AddNumberToObject(o, "of", (double)r->relevant);
+    cJSON_AddNumberToObject(o, "rate", r->rate);
+    if (r->duration)
+        cJSON_AddNumberToObject(o, "seconds", fl_time_to_s(r->duration));
+    cJSON *ex = cJSON_AddArrayToObject(o, "examples");
+    for (size_t i = 0; i < r->nexamples; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "t_s", fl_time_to_s(r->examples[i].t0));
+        cJSON_AddNumberToObject(x, "key", (double)r->examples[i].key);
+        cJSON_AddStringToObject(x, "what", r->examples[i].text);
+        cJSON_AddItemToArray(ex, x);
+    }
+}
+
+/* The checkers every history supports: stale reads and the session guarantees. */
+static void report_consistency(fl_world *w, cJSON *summary)
+{
+    cJSON *c = cJSON_AddObjectToObject(summary, "consistency");
+    fl_check_result stale, ryw, mono;
+    if (fl_check_stale_reads(w->history, &stale) != FL_OK ||
+        fl_check_sessions(w->history, &ryw, &mono) != FL_OK) {
+        cJSON_AddStringToObject(c, "error", "out of memory while checking the history");
+        return;
+    }
+    cJSON_AddNumberToObject(c, "operations", (double)fl_history_count(w->history));
+    fl_world_report_check(c, "stale_reads", &stale);
+    fl_world_report_check(c, "read_your_writes_violations", &ryw);
+    fl_world_report_check(c, "monotonic_read_violations", &mono);
 }
 
 static const char *const node_base_keys[] = {"name", "kind", "zone", "clock", NULL};
@@ -446,6 +488,8 @@ void fl_world_report(fl_world *w, cJSON *summary)
             worst_ll = rd;
     }
     fl_net_report(w->net, cJSON_AddObjectToObject(summary, "network"));
+    if (w->history)
+        report_consistency(w, summary);
     cJSON *checks = cJSON_AddObjectToObject(summary, "checks");
     /* Little's law in its exact, finite-window form (station.c): the integral of the
      * number present against the sum of stays. Both are sums of the same nanoseconds

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include <faultline/check.h>
 #include <faultline/dist.h>
 #include <faultline/hist.h>
 #include <faultline/rng.h>
@@ -53,6 +54,16 @@ typedef enum fl_outcome {
 
 const char *fl_outcome_name(fl_outcome o);
 
+/* What a request asks of its target. Services forward it to their dependencies; kinds
+ * that hold data (cache, store, ...) act on it. */
+typedef enum fl_verb { FL_VERB_READ, FL_VERB_WRITE } fl_verb;
+
+typedef struct fl_call {
+    uint64_t key;
+    int64_t value; /* a write: the version it writes (unique, increasing); a read: unused */
+    uint8_t verb;  /* fl_verb */
+} fl_call;
+
 typedef struct fl_req {
     fl_time t_issue;   /* client sent this try */
     fl_time deadline;  /* propagated deadline (absolute), or FL_TIME_MAX */
@@ -62,7 +73,10 @@ typedef struct fl_req {
     uint32_t caller;   /* the caller (workload or service dependency) that sent it */
     uint32_t target;   /* serving component */
     uint32_t next;     /* free list / queue link */
-    uint32_t op;       /* the workload's request this try belongs to */
+    uint32_t op;       /* the caller's request this try belongs to */
+    uint64_t key;      /* the request's fl_call ... */
+    int64_t value;     /* ... whose value the server replaces with a read's result */
+    uint8_t verb;
     uint8_t client_done;
     uint8_t server_done;
     uint8_t outcome;   /* fl_outcome the server decided */
@@ -150,7 +164,18 @@ struct fl_world {
     fl_fault *faults;
     uint32_t nfaults;
     fl_time faults_end;  /* when the last fault ends (0: no fault) */
+
+    struct fl_history *history; /* client operations, when recorded (NULL: not) */
+    int64_t versions;           /* the last version a write was given */
 };
+
+/* Asks for the history of client operations to be recorded (a kind whose outcomes are
+ * judged by the consistency checkers calls this while it is configured). */
+fl_status fl_world_want_history(fl_world *w);
+/* Adds a checker's result to parent as name: {count, of, rate, [seconds], examples}. */
+void fl_world_report_check(cJSON *parent, const char *name, const fl_check_result *r);
+/* A new version for a write: unique and increasing over the whole run. */
+static inline int64_t fl_world_version(fl_world *w) { return ++w->versions; }
 
 /* Reads the scenario's "faults" (may be NULL) into w->faults; fl_world_run schedules them. */
 fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);

@@ -23,6 +23,12 @@ static fl_status write_series(FILE *f, void *ctx)
     return fl_series_write_csv(r->series, f);
 }
 
+static fl_status write_history(FILE *f, void *ctx)
+{
+    const fl_result *r = ctx;
+    return fl_history_write_jsonl(r->history, f);
+}
+
 static fl_status write_events(FILE *f, void *ctx)
 {
     const fl_result *r = ctx;
@@ -92,6 +98,7 @@ fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e)
     fl_status st;
     if ((st = atomic_write(dir, "timeseries.csv", write_series, r, e)) ||
         (st = atomic_write(dir, "events.jsonl", write_events, r, e)) ||
+        (r->history && (st = atomic_write(dir, "history.jsonl", write_history, r, e))) ||
         (st = atomic_write(dir, "summary.json", write_summary, r, e)))
         return st;
     return FL_OK;

@@ -3,6 +3,7 @@
 #define FL_SCENARIO_RESULT_INT_H
 
 #include <cjson/cJSON.h>
+#include <faultline/check.h>
 #include <faultline/run.h>
 #include <faultline/series.h>
 
@@ -11,6 +12,7 @@ struct fl_result {
     char *summary_text;
     fl_series *series;
     char *events;     /* events.jsonl content */
+    struct fl_history *history; /* client operations, when recorded; else NULL */
     int stated, failed;
 };
 

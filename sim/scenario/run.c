@@ -14,11 +14,35 @@
 typedef struct progress_ctx {
     const fl_run_config *cfg;
     fl_time duration;
+    const fl_world *w;
+    size_t next_window; /* the first window not yet reported to cfg->window */
+    unsigned calls;
 } progress_ctx;
+
+/* With cfg->window: the engine's progress hook runs every WINDOW_EVERY events, and
+ * cfg->progress every PROGRESS_EVERY of those calls (about as often as without it). */
+#define WINDOW_EVERY 1024u
+#define PROGRESS_EVERY 256u
+
+/* Reports to cfg->window the windows that ended before `now`, or all of them with `all`.
+ * A window [a, b) is final only once time has passed b: the end-of-window sample
+ * (gauges, percentiles) is an event at b itself. */
+static void report_windows(progress_ctx *p, fl_time now, bool all)
+{
+    size_t n = fl_series_windows(p->w->series);
+    while (p->next_window < n &&
+           (all || (fl_time)(p->next_window + 1) * p->w->window < now))
+        p->cfg->window(p->cfg->progress_ctx, p->w->series, p->next_window++);
+}
 
 static int on_progress(void *ctx, fl_time now)
 {
     progress_ctx *p = ctx;
+    if (p->cfg->window) {
+        report_windows(p, now, false);
+        if (!p->cfg->progress || ++p->calls % PROGRESS_EVERY)
+            return 0;
+    }
     return p->cfg->progress(p->cfg->progress_ctx, (double)now / (double)p->duration);
 }
 
@@ -29,6 +53,7 @@ void fl_result_free(fl_result *r)
     cJSON_Delete(r->summary);
     cJSON_free(r->summary_text);
     fl_series_free(r->series);
+    fl_history_free(r->history);
     fl_free(r->events);
     fl_free(r);
 }
@@ -151,12 +176,20 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
             fl__scenario_locate(sc, e);
         goto done;
     }
-    progress_ctx pc = {cfg, w->duration};
-    if (cfg->progress)
+    if (cfg->history && (st = fl_world_want_history(w))) {
+        fl_error_set(e, st, NULL, "out of memory");
+        goto done;
+    }
+    progress_ctx pc = {cfg, w->duration, w, 0, 0};
+    if (cfg->window)
+        fl_sim_set_progress(w->sim, WINDOW_EVERY, on_progress, &pc);
+    else if (cfg->progress)
         fl_sim_set_progress(w->sim, 1u << 18, on_progress, &pc);
     if (cfg->max_events)
         fl_sim_set_event_limit(w->sim, cfg->max_events);
     fl_status run_st = fl_world_run(w);
+    if (cfg->window && (run_st == FL_OK || run_st == FL_LIMIT || run_st == FL_INTERRUPTED))
+        report_windows(&pc, fl_sim_now(w->sim), run_st == FL_OK);
     if (run_st != FL_OK && run_st != FL_LIMIT && run_st != FL_INTERRUPTED) {
         st = fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
         goto done;
@@ -204,6 +237,10 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         goto nomem;
     r->series = w->series; /* the result takes the series over */
     w->series = NULL;
+    if (cfg->history) { /* and the history, when asked for (it may be large) */
+        r->history = w->history;
+        w->history = NULL;
+    }
     *out = r;
     r = NULL;
     st = run_st;
