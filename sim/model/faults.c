@@ -7,6 +7,8 @@
  * slow    service times of work starting on the node are multiplied by `factor`
  * crash   queued and in-service work is lost (no reply: callers time out); arrivals are
  *         refused until the node restarts `for` later (no "for": it stays down)
+ * bad_value  (a cache) every value its backend returns is rejected as invalid, as when a
+ *         corrupt configuration value is stored: each fill counts as a backend error
  * pause   stop-the-world: nothing completes until it ends, then everything due does; the
  *         node's own timers (its calls' timeouts and retries) and the replies it receives
  *         are held too, and all fire when it resumes
@@ -40,7 +42,7 @@
 #include "model/world.h"
 
 static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "partition",
-                                         "flaky", "slow_link", "clock", "label", NULL};
+                                         "flaky", "slow_link", "clock", "bad_value", "label", NULL};
 static const char *const clock_fault_keys[] = {"node", "step", "slew", "rate", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
 static const char *const oneway_keys[] = {"from", "to", NULL};
@@ -328,14 +330,17 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         const cJSON *slow = cJSON_GetObjectItemCaseSensitive(fc, "slow");
         const cJSON *crash = cJSON_GetObjectItemCaseSensitive(fc, "crash");
         const cJSON *pause = cJSON_GetObjectItemCaseSensitive(fc, "pause");
+        const cJSON *bad = cJSON_GetObjectItemCaseSensitive(fc, "bad_value");
         int nlink = (cJSON_GetObjectItemCaseSensitive(fc, "partition") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
         const cJSON *clk = cJSON_GetObjectItemCaseSensitive(fc, "clock");
-        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (clk != NULL) + nlink != 1)
+        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (clk != NULL) + (bad != NULL) +
+                nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
                                                      "\"crash\", \"pause\", \"clock\", "
-                                                     "\"partition\", \"flaky\" or \"slow_link\"");
+                                                     "\"bad_value\", \"partition\", \"flaky\" "
+                                                     "or \"slow_link\"");
         const char *node = NULL;
         if (clk) {
             if ((st = clock_fault(w, f, clk, path, dur, label, e)))
@@ -369,9 +374,9 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
                 return st;
             fl_cfg_join(p, sizeof p, p, "node");
         } else {
-            const cJSON *v = crash ? crash : pause;
-            f->kind = crash ? FL_FAULT_CRASH : FL_FAULT_PAUSE;
-            fl_cfg_join(p, sizeof p, path, crash ? "crash" : "pause");
+            const cJSON *v = crash ? crash : pause ? pause : bad;
+            f->kind = crash ? FL_FAULT_CRASH : pause ? FL_FAULT_PAUSE : FL_FAULT_BAD_VALUE;
+            fl_cfg_join(p, sizeof p, path, crash ? "crash" : pause ? "pause" : "bad_value");
             if (!cJSON_IsString(v)) {
                 char got[64];
                 fl_cfg_describe(v, got, sizeof got);
@@ -381,6 +386,9 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         }
         if ((st = find_node(w, node, p, &f->target, e)))
             return st;
+        if (f->kind == FL_FAULT_BAD_VALUE && strcmp(w->comps[f->target]->ops->kind, "cache") != 0)
+            return fl_error_set(e, FL_INVALID, p, "\"%s\" is a %s; bad_value applies to a cache",
+                                node, w->comps[f->target]->ops->kind);
         if (!dur && f->kind != FL_FAULT_CRASH)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "for"),
                                 "missing; expected how long the fault lasts, such as \"10s\"");
@@ -391,7 +399,9 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             snprintf(f->label, sizeof f->label, "%s %gx slower", node, f->factor);
         else
             snprintf(f->label, sizeof f->label, "%s %s", node,
-                     f->kind == FL_FAULT_CRASH ? "down" : "paused");
+                     f->kind == FL_FAULT_CRASH   ? "down"
+                     : f->kind == FL_FAULT_PAUSE ? "paused"
+                                                 : "gets invalid values");
         fl_time end = f->until < w->duration ? f->until : w->duration;
         if (end > w->faults_end)
             w->faults_end = end;

@@ -6,10 +6,12 @@
 
 static const fl_component_ops *const kinds[] = {
     &fl_service_ops,
+    &fl_cache_ops,
 };
 
 static const char *const kind_names[] = {
     "service",
+    "cache",
     NULL,
 };
 

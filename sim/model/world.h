@@ -86,7 +86,8 @@ typedef struct fl_req {
 typedef enum fl_fault_kind {
     FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE,        /* on a component */
     FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK, /* on links between zones */
-    FL_FAULT_CLOCK /* a step or slew of a node's clock (already in its fl_clock) */
+    FL_FAULT_CLOCK, /* a step or slew of a node's clock (already in its fl_clock) */
+    FL_FAULT_BAD_VALUE /* a cache: values its backend returns are rejected as invalid */
 } fl_fault_kind;
 typedef struct fl_fault {
     fl_fault_kind kind;
@@ -221,6 +222,7 @@ void fl_workload_free(fl_workload *wl);
 
 /* Component kinds (one file each). */
 extern const fl_component_ops fl_service_ops;
+extern const fl_component_ops fl_cache_ops;
 /* Refuses a cycle in the services' call graph (a request would call itself forever). */
 fl_status fl_service_check_cycles(fl_world *w, fl_error *e);
 

@@ -72,9 +72,20 @@ void fl_result_print(const fl_result *r, FILE *f)
     fprintf(f, "\nnode                utilisation  mean in system  wasted work   Little's law (L vs lambda*W)\n");
     for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
         const cJSON *ll = cJSON_GetObjectItemCaseSensitive(n, "littles_law");
-        fprintf(f, "  %-18s %11.4g %15.5g %11.1f%%   %.5g vs %.5g (%.2f%%)\n", n->string,
-                num(n, "utilisation"), num(n, "in_system_mean"), 100 * num(n, "wasted_fraction"),
-                num(ll, "L"), num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+        char wasted[32] = "-";
+        if (cJSON_GetObjectItemCaseSensitive(n, "wasted_fraction"))
+            snprintf(wasted, sizeof wasted, "%.1f%%", 100 * num(n, "wasted_fraction"));
+        fprintf(f, "  %-18s %11.4g %15.5g %12s   %.5g vs %.5g (%.2f%%)\n", n->string,
+                num(n, "utilisation"), num(n, "in_system_mean"), wasted, num(ll, "L"),
+                num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+    }
+    const cJSON *cons = cJSON_GetObjectItemCaseSensitive(s, "consistency");
+    if (cons) {
+        fprintf(f, "\nconsistency (%.0f operations)\n", num(cons, "operations"));
+        for (const cJSON *c = cons->child; c; c = c->next)
+            if (cJSON_IsObject(c))
+                fprintf(f, "  %-30s %9.0f of %-9.0f (%.3g%%)\n", c->string, num(c, "count"),
+                        num(c, "of"), 100 * num(c, "rate"));
     }
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
         const cJSON *rec = cJSON_GetObjectItemCaseSensitive(w, "recovery");

@@ -133,7 +133,7 @@ static char *event_lines(const fl_world *w, const char *variant, fl_status st,
             if (f->at != next)
                 continue;
             static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                                "slow_link", "clock"};
+                                                "slow_link", "clock", "bad_value"};
             fl_time until = f->until < w->duration ? f->until : w->duration;
             double until_s = f->kind == FL_FAULT_CLOCK && f->until == f->at ? -1 /* a step */
                                                                             : fl_time_to_s(until);
