@@ -13,15 +13,23 @@ if command -v gnuplot >/dev/null; then
     if ! "$fl" run "$f" --plot --quiet --out "$out" >/dev/null 2>"$tmp/err"; then
       echo "FAIL $f: run --plot failed"; cat "$tmp/err"; fail=$((fail + 1)); continue
     fi
-    # throughput and nodes always; latency when some request succeeded
-    charts="throughput nodes"
-    [ -e "$out/charts/latency.gp" ] && charts="$charts latency"
+    # throughput always; every other chart whose script was written (latency when some
+    # request succeeded, nodes when a node has a queue, the resource charts when their
+    # columns exist) must have drawn both images
+    charts="throughput"
+    for gp in "$out"/charts/*.gp; do
+      c=$(basename "$gp" .gp); [ "$c" = throughput ] || charts="$charts $c"
+    done
     for c in $charts; do
       for x in png svg; do
         if [ -s "$out/charts/$c.$x" ]; then pass=$((pass + 1)); else echo "FAIL $f: no $c.$x"; fail=$((fail + 1)); fi
       done
     done
     grep -q 'seed 1 - faultline' "$out/charts/throughput.svg" && pass=$((pass + 1)) || { echo "FAIL $f: no stamp"; fail=$((fail + 1)); }
+    # a node with a queue always gets the nodes chart
+    if grep -q '"sojourn_ms"' "$out/summary.json" && grep -q 'in_system_max' "$out/timeseries.csv"; then
+      [ -e "$out/charts/nodes.gp" ] && pass=$((pass + 1)) || { echo "FAIL $f: no nodes chart"; fail=$((fail + 1)); }
+    fi
   done
 else
   echo "plot: gnuplot is not installed; skipping the drawing checks (apt-get install gnuplot-nox)"

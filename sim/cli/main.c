@@ -8,9 +8,9 @@
 #include "core/alloc.h"
 #include "fl_config.h"
 
-static const cli_cmd *const commands[] = {&cli_run,      &cli_compare, &cli_plot,
-                                          &cli_report,   &cli_explain, &cli_validate,
-                                          &cli_list,     &cli_bench};
+static const cli_cmd *const commands[] = {&cli_run,      &cli_compare, &cli_sweep,
+                                          &cli_plot,     &cli_report,  &cli_explain,
+                                          &cli_validate, &cli_list,    &cli_bench};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
@@ -45,8 +45,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(c, commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (commands: run, compare, plot, report, explain, validate, "
-              "list, bench; see 'faultline --help')",
+    cli_error("unknown command '%s' (commands: run, compare, sweep, plot, report, explain, "
+              "validate, list, bench; see 'faultline --help')",
               c);
     return FL_EXIT_USAGE;
 }

@@ -6,11 +6,13 @@
 
 static const fl_component_ops *const kinds[] = {
     &fl_service_ops,
+    &fl_store_ops,
     &fl_cache_ops,
 };
 
 static const char *const kind_names[] = {
     "service",
+    "store",
     "cache",
     NULL,
 };

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,10 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <faultline/time.h>
 
 #include "core/alloc.h"
+#include "out/svg.h"
 
 static char *slurp(const char *path, size_t max)
 {
@@ -53,26 +56,100 @@ static void put_str(FILE *f, const char *s)
 typedef struct chart {
     const char *name;
     const char *heading; /* after "<title>: " */
-    const char *series;  /* "workloads" or "nodes" */
+    const char *series;  /* "workloads", "nodes", or NULL: the CSV columns matching `match` */
     bool successes;      /* only workloads with at least one success (latency exists) */
+    const char *match;   /* column charts: a column belongs when its name contains this */
+    const char *ylabel;  /* column charts: the y axis, with its unit */
+    const char *template_name; /* column charts share one template */
 } chart;
 
+/* Resource charts draw whatever columns the kinds in the run wrote: one chart per kind of
+ * gauge, one line per column, so a chart appears only when its columns exist. */
 static const chart charts[] = {
-    {"latency", "latency percentiles over time", "workloads", true},
-    {"throughput", "requests per second: issued, succeeded, failed", "workloads", false},
-    {"nodes", "requests at each node (queue + in service)", "nodes", false},
+    {"latency", "latency percentiles over time", "workloads", true, NULL, NULL, NULL},
+    {"throughput", "requests per second: issued, succeeded, failed", "workloads", false, NULL,
+     NULL, NULL},
+    {"nodes", "requests at each node (queue + in service)", "nodes", false, ".in_system_max",
+     NULL, NULL},
+    {"replication-lag", "replication lag per replica", NULL, false, ".lag_s.",
+     "replication lag (s, max per window)", "columns"},
+    {"consumer-lag", "consumer lag per partition", NULL, false, ".lag.p",
+     "messages behind (max per window)", "columns"},
+    {"cache", "cache hits, misses and backend queries", NULL, false,
+     ".hits_per_s|.misses_per_s|.backend_fetches_per_s",
+     "per second", "columns"},
+    {"connections", "connections", NULL, false, ".connected", "connections", "columns"},
+    {"locks", "lock holders and leases", NULL, false, ".holding", "holders (1 = holds the lock)",
+     "columns"},
 };
 
-/* Space-separated names of the summary's workloads or of its nodes that have a queue. */
-static void series_names(const cJSON *summary, const chart *c, char *buf, size_t n)
+/* The header of timeseries.csv (one line, malloc'd) or NULL. */
+static char *csv_header(const char *run_dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/timeseries.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = fl_malloc(cap);
+    int c;
+    while (buf && (c = fgetc(f)) != EOF && c != '\n' && n + 1 < cap)
+        buf[n++] = (char)c;
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+/* Does a column name contain one of the '|'-separated parts of match? */
+static bool matches(const char *col, const char *match)
+{
+    for (const char *m = match; m && *m;) {
+        const char *bar = strchr(m, '|');
+        size_t len = bar ? (size_t)(bar - m) : strlen(m);
+        for (const char *c = col; *c; c++)
+            if (strncmp(c, m, len) == 0)
+                return true;
+        m = bar ? bar + 1 : NULL;
+    }
+    return false;
+}
+
+/* Space-separated CSV columns whose name matches `match` (see matches()). */
+static void column_names(const char *header, const char *match, char *buf, size_t n)
+{
+    size_t w = 0;
+    buf[0] = 0;
+    for (const char *p = header; p && *p && w < n;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char col[256];
+        snprintf(col, sizeof col, "%.*s", (int)(len < 255 ? len : 255), p);
+        if (matches(col, match) && !strchr(col, ' ') && !strchr(col, '"'))
+            w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? " " : "", col);
+        p = comma ? comma + 1 : NULL;
+    }
+}
+
+/* Space-separated names of the summary's workloads or of its nodes that have a queue (their
+ * "<name><match>" column is in the CSV header). */
+static void series_names(const cJSON *summary, const char *header, const chart *c, char *buf,
+                         size_t n)
 {
     size_t w = 0;
     buf[0] = 0;
     const char *which = c->series;
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(summary, which);
     for (const cJSON *it = o ? o->child : NULL; it && w < n; it = it->next) {
-        if (strcmp(which, "nodes") == 0 && !cJSON_GetObjectItemCaseSensitive(it, "sojourn_ms"))
-            continue;
+        if (c->match) {
+            char col[300];
+            snprintf(col, sizeof col, "%s%s", it->string, c->match);
+            const char *hit = header ? strstr(header, col) : NULL;
+            size_t l = strlen(col);
+            if (!hit || !(hit == header || hit[-1] == ',') || !(hit[l] == ',' || hit[l] == 0))
+                continue;
+        }
         if (c->successes &&
             !(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
                   cJSON_GetObjectItemCaseSensitive(it, "latency_ms"), "count")) > 0))
@@ -199,10 +276,12 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
                                             "(faultline run ... --out DIR)?", run_dir);
     snprintf(path, sizeof path, "%s/events.jsonl", run_dir);
     char *events = slurp(path, 16u << 20);
+    char *header = csv_header(run_dir);
     snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s/charts", run_dir);
     if (mkdir(rep->charts_dir, 0777) != 0 && errno != EEXIST) {
         cJSON_Delete(summary);
         fl_free(events);
+        fl_free(header);
         return fl_error_set(e, FL_IO, NULL, "cannot create %s: %s", rep->charts_dir, strerror(errno));
     }
     const char *scn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "scenario"));
@@ -216,7 +295,10 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     bool gp = have_gnuplot();
     fl_status st = FL_OK;
     for (size_t i = 0; i < sizeof charts / sizeof charts[0] && !st; i++) {
-        series_names(summary, &charts[i], names, sizeof names);
+        if (charts[i].series)
+            series_names(summary, header, &charts[i], names, sizeof names);
+        else
+            column_names(header, charts[i].match, names, sizeof names);
         if (!names[0])
             continue;
         /* The short name keeps the title on one line; the full title is in the stamp's
@@ -243,8 +325,14 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             fputs("series = \"", f);
             put_str(f, names);
             fputs("\"\n", f);
+            if (charts[i].ylabel) {
+                fputs("ylab = \"", f);
+                put_str(f, charts[i].ylabel);
+                fputs("\"\n", f);
+            }
             put_template(f, template_text("common"));
-            put_template(f, template_text(charts[i].name));
+            put_template(f, template_text(charts[i].template_name ? charts[i].template_name
+                                                                  : charts[i].name));
             fputs("unset output\n", f);
         }
         if (fclose(f) != 0) {
@@ -265,5 +353,381 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     rep->gnuplot = gp;
     cJSON_Delete(summary);
     fl_free(events);
+    fl_free(header);
+    return st;
+}
+
+/* ---- sweeps ---------------------------------------------------------------------------- */
+
+/* A swept parameter as an axis: numbers stay numbers; durations ("250ms") and rates
+ * ("100/s") become numbers in one unit; anything else ("exp(5ms)") is categorical,
+ * placed at 0..n-1 with its text as the tick label. */
+typedef struct sweep_axis {
+    const char *path;
+    const cJSON *values; /* array of strings */
+    int n;
+    bool numeric;
+    double pos[FL_PLOT_SWEEP_MAX_VALUES];
+    const char *unit; /* "" when none */
+} sweep_axis;
+
+static bool has_letter(const char *s)
+{
+    for (; *s; s++)
+        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
+            return true;
+    return false;
+}
+
+static void classify(sweep_axis *a)
+{
+    bool num = true, dur = true, rate = true;
+    double d[FL_PLOT_SWEEP_MAX_VALUES], r[FL_PLOT_SWEEP_MAX_VALUES], dmax = 0;
+    char why[128];
+    int i = 0;
+    for (const cJSON *v = a->values ? a->values->child : NULL; v && i < a->n; v = v->next, i++) {
+        const char *s = v->valuestring ? v->valuestring : "";
+        cJSON *j = cJSON_ParseWithOpts(s, NULL, 1); /* whole text; numbers whatever the locale */
+        if (cJSON_IsNumber(j))
+            a->pos[i] = j->valuedouble;
+        else
+            num = false;
+        cJSON_Delete(j);
+        fl_time t;
+        if (has_letter(s) && fl_parse_duration(s, &t, why, sizeof why) == 0) {
+            d[i] = fl_time_to_s(t);
+            dmax = d[i] > dmax ? d[i] : dmax;
+        } else
+            dur = false;
+        if (!(strchr(s, '/') && fl_parse_rate(s, &r[i], why, sizeof why) == 0))
+            rate = false;
+    }
+    a->numeric = true;
+    a->unit = "";
+    if (num)
+        return;
+    if (dur) {
+        a->unit = dmax < 10 ? "ms" : "s";
+        for (i = 0; i < a->n; i++)
+            a->pos[i] = dmax < 10 ? d[i] * 1000 : d[i];
+        return;
+    }
+    if (rate) {
+        a->unit = "per second";
+        for (i = 0; i < a->n; i++)
+            a->pos[i] = r[i];
+        return;
+    }
+    a->numeric = false;
+    for (i = 0; i < a->n; i++)
+        a->pos[i] = i;
+}
+
+/* The unit of a figure, from its name. */
+static const char *metric_unit(const char *m)
+{
+    size_t n = strlen(m);
+    if (strstr(m, "recovery.recovered"))
+        return "fraction of seeds that recovered";
+    if (n > 6 && strcmp(m + n - 6, "_per_s") == 0)
+        return "per second";
+    if (strstr(m, "latency_ms") || strstr(m, "sojourn_ms") || strstr(m, "wait_ms") ||
+        (n > 3 && strcmp(m + n - 3, "_ms") == 0))
+        return "ms";
+    if (strstr(m, "error_rate"))
+        return "fraction of requests";
+    if (n > 2 && strcmp(m + n - 2, "_s") == 0)
+        return "s";
+    if (strstr(m, "fraction") || strstr(m, "utilisation"))
+        return "fraction";
+    return "";
+}
+
+static const char *short_name(const char *m)
+{
+    return strncmp(m, "workloads.", 10) == 0 ? m + 10 : m;
+}
+
+static void put_sweep_num(FILE *f, double v)
+{
+    char b[48];
+    if (isnan(v) || isinf(v)) {
+        fputs("NaN", f);
+        return;
+    }
+    fl_svg_numg(v, 10, b, sizeof b);
+    fputs(b, f);
+}
+
+/* `set xtics ("a" 0, "b" 1, ...)` with the values as written. */
+static void put_tics(FILE *f, const char *which, const sweep_axis *a)
+{
+    fprintf(f, "set %s (", which);
+    int i = 0;
+    for (const cJSON *v = a->values->child; v && i < a->n; v = v->next, i++) {
+        fputs(i ? ", \"" : "\"", f);
+        put_str(f, v->valuestring ? v->valuestring : "");
+        fprintf(f, "\" ");
+        put_sweep_num(f, a->pos[i]);
+    }
+    fputs(")\n", f);
+}
+
+static void axis_label(const sweep_axis *a, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%s%s", a->path, a->unit[0] ? " (" : "", a->unit, a->unit[0] ? ")" : "");
+}
+
+static const char *last_segment(const char *path)
+{
+    const char *d = strrchr(path, '.');
+    return d ? d + 1 : path;
+}
+
+static const cJSON *point_metric(const cJSON *points, int g, const char *metric, const char *what)
+{
+    const cJSON *p = cJSON_GetArrayItem(points, g);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metrics"),
+                                                      metric);
+    return cJSON_GetObjectItemCaseSensitive(m, what);
+}
+
+static double point_value(const cJSON *points, int g, const char *metric, const char *what)
+{
+    const cJSON *v = point_metric(points, g, metric, what);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+typedef struct sweep_plot {
+    const char *scenario, *stamp, *charts_dir;
+    const cJSON *points;
+    sweep_axis ax[2];
+    int nparams, seeds;
+} sweep_plot;
+
+/* sweep_<metric>[_heat].gp, its name into name (without .gp). */
+static void chart_name(const char *metric, const char *suffix, char *buf, size_t n)
+{
+    size_t w = (size_t)snprintf(buf, n, "sweep_");
+    for (const char *s = metric; *s && w + 1 < n; s++)
+        buf[w++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                           *s == '.' || *s == '-' || *s == '_'
+                       ? *s
+                       : '_';
+    buf[w] = 0;
+    snprintf(buf + w, n - w, "%s", suffix);
+}
+
+static void put_header(FILE *f, const sweep_plot *sp, const char *fmt, const char *name,
+                       const char *heading)
+{
+    fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"\"\nheading = \"", fmt,
+            name, fmt);
+    put_str(f, heading);
+    fputs("\"\nstamp = \"", f);
+    put_str(f, sp->stamp);
+    fputs("\"\n", f);
+}
+
+static void put_var(FILE *f, const char *var, const char *value)
+{
+    fprintf(f, "%s = \"", var);
+    put_str(f, value);
+    fputs("\"\n", f);
+}
+
+static fl_status sweep_line(FILE *f, const sweep_plot *sp, const char *metric, const char *name)
+{
+    const sweep_axis *x = &sp->ax[0], *q = sp->nparams > 1 ? &sp->ax[1] : NULL;
+    int nq = q ? q->n : 1;
+    fputs("$points << EOD\n", f);
+    for (int s = 0; s < nq; s++) {
+        if (s)
+            fputs("\n\n", f);
+        for (int i = 0; i < x->n; i++) {
+            int g = i * nq + s; /* the first parameter is the outer one */
+            double ci = point_value(sp->points, g, metric, "ci95");
+            put_sweep_num(f, x->pos[i]);
+            fputc(',', f);
+            put_sweep_num(f, point_value(sp->points, g, metric, "mean"));
+            fputc(',', f);
+            put_sweep_num(f, isnan(ci) ? 0 : ci);
+            fputc('\n', f);
+        }
+    }
+    fputs("EOD\n", f);
+    char heading[1024], xlab[600], ylab[600];
+    const char *unit = metric_unit(metric);
+    snprintf(heading, sizeof heading, "%s: %s against %s (mean and 95%% CI over %d seeds)",
+             sp->scenario, short_name(metric), last_segment(x->path), sp->seeds);
+    axis_label(x, xlab, sizeof xlab);
+    snprintf(ylab, sizeof ylab, "%s%s%s%s", short_name(metric), unit[0] ? " (" : "", unit,
+             unit[0] ? ")" : "");
+    static const char *const fmts[] = {"png", "svg"};
+    for (int k = 0; k < 2; k++) {
+        put_header(f, sp, fmts[k], name, heading);
+        put_var(f, "xlab", xlab);
+        put_var(f, "ylab", ylab);
+        fprintf(f, "nseries = %d\narray stitle[%d]\n", nq, nq);
+        int s = 0;
+        for (const cJSON *v = q ? q->values->child : NULL; s < nq; s++, v = v ? v->next : NULL) {
+            fprintf(f, "stitle[%d] = \"", s + 1);
+            if (q) {
+                put_str(f, last_segment(q->path));
+                fputs(" = ", f);
+                put_str(f, v && v->valuestring ? v->valuestring : "");
+            } else
+                fputs("mean and 95% CI", f);
+            fputs("\"\n", f);
+        }
+        put_template(f, template_text("common"));
+        if (!x->numeric)
+            put_tics(f, "xtics", x);
+        put_template(f, template_text("sweep_line"));
+        fputs("unset output\n", f);
+    }
+    return FL_OK;
+}
+
+static fl_status sweep_heat(FILE *f, const sweep_plot *sp, const char *metric, const char *name)
+{
+    const sweep_axis *x = &sp->ax[0], *y = &sp->ax[1];
+    bool rec = strstr(metric, "recovery.recovered") != NULL;
+    fputs("$cells << EOD\n", f);
+    for (int j = 0; j < y->n; j++)
+        for (int i = 0; i < x->n; i++) {
+            double m = point_value(sp->points, i * y->n + j, metric, "mean");
+            char lab[48];
+            if (isnan(m))
+                snprintf(lab, sizeof lab, "-");
+            else
+                fl_svg_numg(m, 3, lab, sizeof lab);
+            fprintf(f, "%d,%d,", i, j);
+            put_sweep_num(f, m);
+            fprintf(f, ",%s\n", lab);
+        }
+    fputs("EOD\n", f);
+    char heading[1024], xlab[600], ylab[600], cblab[600];
+    const char *unit = metric_unit(metric);
+    if (rec)
+        snprintf(heading, sizeof heading, "%s: fraction of %d seeds that recovered "
+                 "(1 stable, between vulnerable, 0 stuck)", sp->scenario, sp->seeds);
+    else
+        snprintf(heading, sizeof heading, "%s: %s, mean over %d seeds", sp->scenario,
+                 short_name(metric), sp->seeds);
+    axis_label(x, xlab, sizeof xlab);
+    axis_label(y, ylab, sizeof ylab);
+    snprintf(cblab, sizeof cblab, "%s%s%s%s", rec ? "" : short_name(metric),
+             unit[0] && !rec ? " (" : "", unit, unit[0] && !rec ? ")" : "");
+    /* The cells are evenly spaced whatever the values: ticks name them. */
+    sweep_axis xi = *x, yi = *y;
+    for (int i = 0; i < xi.n; i++)
+        xi.pos[i] = i;
+    for (int i = 0; i < yi.n; i++)
+        yi.pos[i] = i;
+    static const char *const fmts[] = {"png", "svg"};
+    for (int k = 0; k < 2; k++) {
+        put_header(f, sp, fmts[k], name, heading);
+        put_var(f, "xlab", xlab);
+        put_var(f, "ylab", ylab);
+        put_var(f, "cblab", cblab);
+        fprintf(f, "nx = %d\nny = %d\nrecovered = %d\n", x->n, y->n, rec ? 1 : 0);
+        put_template(f, template_text("common"));
+        put_tics(f, "xtics", &xi);
+        put_tics(f, "ytics", &yi);
+        put_template(f, template_text("sweep_heat"));
+        fputs("unset output\n", f);
+    }
+    return FL_OK;
+}
+
+fl_status fl_plot_sweep_dir(const char *dir, fl_plot_report *rep, fl_error *e)
+{
+    memset(rep, 0, sizeof *rep);
+    fl_error_clear(e);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    char *text = slurp(path, 256u << 20);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    fl_free(text);
+    if (!doc)
+        return fl_error_set(e, FL_IO, NULL, "%s: no readable sweep.json; is this a sweep directory "
+                                            "(faultline sweep ... --out DIR)?", dir);
+    sweep_plot sp;
+    memset(&sp, 0, sizeof sp);
+    sp.scenario = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "scenario"));
+    const char *var = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "variant"));
+    const char *ver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "faultline_version"));
+    sp.seeds = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "seeds"));
+    sp.points = cJSON_GetObjectItemCaseSensitive(doc, "points");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(doc, "params");
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+    sp.nparams = cJSON_GetArraySize(params);
+    if (!sp.scenario)
+        sp.scenario = "?";
+    char stamp[512];
+    snprintf(stamp, sizeof stamp, "%s [%s] seeds 1-%d - faultline %s", sp.scenario,
+             var ? var : "?", sp.seeds, ver ? ver : "?");
+    sp.stamp = stamp;
+    int npts = 1;
+    for (int k = 0; k < sp.nparams && k < 2; k++) {
+        const cJSON *p = cJSON_GetArrayItem(params, k);
+        sp.ax[k].path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "path"));
+        sp.ax[k].values = cJSON_GetObjectItemCaseSensitive(p, "values");
+        sp.ax[k].n = cJSON_GetArraySize(sp.ax[k].values);
+        npts *= sp.ax[k].n;
+    }
+    if (sp.nparams < 1 || sp.nparams > 2 || !sp.ax[0].path || (sp.nparams > 1 && !sp.ax[1].path) ||
+        sp.ax[0].n < 1 || sp.ax[0].n > FL_PLOT_SWEEP_MAX_VALUES || sp.ax[1].n > FL_PLOT_SWEEP_MAX_VALUES ||
+        cJSON_GetArraySize(sp.points) != npts || sp.seeds < 1) {
+        cJSON_Delete(doc);
+        return fl_error_set(e, FL_INVALID, NULL, "%s: sweep.json is not one faultline wrote, or has "
+                            "more than %d values per parameter to chart", path,
+                            FL_PLOT_SWEEP_MAX_VALUES);
+    }
+    for (int k = 0; k < sp.nparams; k++)
+        classify(&sp.ax[k]);
+    snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s/charts", dir);
+    sp.charts_dir = rep->charts_dir;
+    if (mkdir(rep->charts_dir, 0777) != 0 && errno != EEXIST) {
+        cJSON_Delete(doc);
+        return fl_error_set(e, FL_IO, NULL, "cannot create %s: %s", rep->charts_dir, strerror(errno));
+    }
+    bool gp = have_gnuplot();
+    fl_status st = FL_OK;
+    for (const cJSON *m = metrics ? metrics->child : NULL; m && !st; m = m->next) {
+        const char *metric = m->valuestring;
+        if (!metric)
+            continue;
+        for (int heat = 0; heat <= (sp.nparams > 1) && !st; heat++) {
+            char name[600];
+            chart_name(metric, heat ? "_heat" : "", name, sizeof name);
+            snprintf(path, sizeof path, "%s/%s.gp", rep->charts_dir, name);
+            FILE *f = fopen(path, "w");
+            if (!f) {
+                st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
+                break;
+            }
+            fprintf(f, "# faultline sweep chart \"%s\" for %s. Redraw: cd %s && gnuplot %s.gp\n",
+                    name, stamp, rep->charts_dir, name);
+            st = heat ? sweep_heat(f, &sp, metric, name) : sweep_line(f, &sp, metric, name);
+            if (fclose(f) != 0 && !st)
+                st = fl_error_set(e, FL_IO, NULL, "cannot write %s", path);
+            if (st)
+                break;
+            rep->scripts++;
+            if (gp) {
+                snprintf(path, sizeof path, "%s.gp", name);
+                int rc = run_gnuplot(rep->charts_dir, path);
+                if (rc != 0)
+                    st = fl_error_set(e, FL_IO, NULL, "gnuplot failed on %s/%s (exit %d); see %s/gnuplot.log",
+                                      rep->charts_dir, path, rc, rep->charts_dir);
+                else
+                    rep->images += 2;
+            }
+        }
+    }
+    rep->gnuplot = gp;
+    cJSON_Delete(doc);
     return st;
 }

@@ -26,4 +26,12 @@ typedef struct fl_plot_report {
  * <chart>.png and <chart>.svg. A missing gnuplot is not an error (rep->gnuplot is false). */
 fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e);
 
+#define FL_PLOT_SWEEP_MAX_VALUES 1000 /* values per parameter that a chart can show */
+
+/* Charts of a sweep directory (sweep.json): for each metric, DIR/charts/sweep_<metric>.gp,
+ * the metric's mean and 95% CI against the first parameter (a line per value of the
+ * second); with two parameters also sweep_<metric>_heat.gp, a heat map. Each script holds
+ * its data. PNG and SVG are drawn when gnuplot is on the PATH, as for fl_plot_run_dir. */
+fl_status fl_plot_sweep_dir(const char *sweep_dir, fl_plot_report *rep, fl_error *e);
+
 #endif

@@ -11,17 +11,15 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
-#include "core/stats.h"
+#include "scenario/pool.h"
 #include "scenario/scenario_int.h"
 
 typedef struct job {
@@ -38,32 +36,12 @@ typedef struct pool {
     const char *const *metrics;
     size_t nmetrics;
     job *jobs;
-    size_t njobs, next;
-    pthread_mutex_t lock;
 } pool;
 
-/* Reads a figure by dotted path (keys may hold dots: the longest key wins). */
-static const cJSON *figure(const cJSON *o, const char *path)
+static void run_job(void *ctx, size_t i)
 {
-    if (!*path)
-        return o;
-    const cJSON *best = NULL;
-    size_t best_len = 0;
-    for (const cJSON *it = cJSON_IsObject(o) ? o->child : NULL; it; it = it->next) {
-        size_t l = strlen(it->string);
-        if (l > best_len && strncmp(path, it->string, l) == 0 && (path[l] == 0 || path[l] == '.')) {
-            const cJSON *r = figure(it, path[l] ? path + l + 1 : path + l);
-            if (r) {
-                best = r;
-                best_len = l;
-            }
-        }
-    }
-    return best;
-}
-
-static void run_job(pool *p, job *j)
-{
+    pool *p = ctx;
+    job *j = &p->jobs[i];
     fl_run_config rc = {0};
     rc.variant = j->variant;
     rc.seed = j->seed;
@@ -79,7 +57,7 @@ static void run_job(pool *p, job *j)
     }
     cJSON *s = cJSON_Parse(fl_result_summary(r));
     for (size_t m = 0; m < p->nmetrics; m++) {
-        const cJSON *v = figure(s, p->metrics[m]);
+        const cJSON *v = fl__figure(s, p->metrics[m]);
         j->values[m] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     }
     cJSON_Delete(s);
@@ -94,19 +72,6 @@ static void run_job(pool *p, job *j)
         }
     }
     fl_result_free(r);
-}
-
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        size_t i = p->next++;
-        pthread_mutex_unlock(&p->lock);
-        if (i >= p->njobs)
-            return NULL;
-        run_job(p, &p->jobs[i]);
-    }
 }
 
 /* +1: higher is better; -1: lower is better; 0: neither. */
@@ -126,19 +91,7 @@ static int direction(const char *metric)
 
 static void mean_ci(const double *x, size_t n, double *mean, double *hw)
 {
-    double s = 0, ss = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i])) {
-            s += x[i];
-            k++;
-        }
-    *mean = k ? s / (double)k : NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i]))
-            ss += (x[i] - *mean) * (x[i] - *mean);
-    *hw = k >= 2 ? fl_t_quantile(0.975, (int)k - 1) * sqrt(ss / (double)(k - 1)) / sqrt((double)k)
-                 : NAN;
+    fl__mean_ci95(x, n, mean, hw, NULL);
 }
 
 /* Default figures: for each workload, latency mean and p99, throughput, goodput, error
@@ -160,24 +113,6 @@ static size_t default_metrics(const fl_scenario *sc, char ***out)
     }
     *out = m;
     return k;
-}
-
-/* mkdir -p */
-static int mkdirs(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1;; p++) {
-        if (*p && *p != '/')
-            continue;
-        char c = *p;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        if (!c)
-            return 0;
-        *p = c;
-    }
 }
 
 static fl_status write_text(const char *dir, const char *name, const char *text, fl_error *e)
@@ -239,26 +174,12 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
             j->seed = s + 1;
             j->values = vals + (v * seeds + s) * nm;
         }
-    if (cfg->out_dir && mkdirs(cfg->out_dir) != 0) {
+    if (cfg->out_dir && fl__mkdirs(cfg->out_dir) != 0) {
         st = fl_error_set(e, FL_IO, NULL, "cannot create %s: %s", cfg->out_dir, strerror(errno));
         goto done;
     }
-    pool p = {sc, cfg, metrics, nm, jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER};
-    int nthreads = cfg->jobs > 0 ? cfg->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nthreads < 1)
-        nthreads = 1;
-    if ((size_t)nthreads > njobs)
-        nthreads = (int)njobs;
-    pthread_t *th = fl_calloc((size_t)nthreads, sizeof *th);
-    int started = 0;
-    for (int t = 0; th && t < nthreads; t++)
-        if (pthread_create(&th[t], NULL, worker, &p) == 0)
-            started++;
-    if (started == 0)
-        worker(&p); /* no threads to be had: do the work here */
-    for (int t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
-    fl_free(th);
+    pool p = {sc, cfg, metrics, nm, jobs};
+    fl__pool_run(njobs, cfg->jobs, run_job, &p);
     for (size_t i = 0; i < njobs; i++)
         if (jobs[i].st != FL_OK) {
             *e = jobs[i].err;

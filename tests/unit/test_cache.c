@@ -67,7 +67,7 @@ START_TEST(leases_bound_queries_when_fills_fail)
         " \"nodes\": [{\"name\": \"cache\", \"kind\": \"cache\", \"backend\": \"db\", \"ttl\": \"1s\",\n"
         "   \"fill\": \"lease\", \"lease_interval\": \"10s\", \"backend_client\": {\"timeout\": \"1s\"}},\n"
         "  {\"name\": \"db\", \"kind\": \"service\", \"service_time\": \"const(1ms)\"}],\n"
-        " \"workloads\": [{\"name\": \"r\", \"target\": \"cache\", \"rate\": \"1000/s\", "
+        " \"workloads\": [{\"name\": \"r\", \"target\": \"cache\", \"rate\": \"100/s\", "
         "\"keys\": \"const(1)\", \"client\": {\"timeout\": \"2s\"}}],\n"
         " \"faults\": [{\"at\": \"0s\", \"crash\": \"db\"}]}\n";
     char *s = run(text, NULL, 0);

@@ -1,0 +1,148 @@
+/* The store kind: replication lag grows at exactly (write rate - apply rate), synchronous
+ * replication never serves a stale read from a replica, a primary crash loses its queued
+ * writes (and only those: every acknowledged write survives). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultline/faultline.h>
+
+#include "testutil.h"
+
+#define fig fl_test_fig
+
+static char *run(const char *text, const char *const *sets, size_t nsets)
+{
+    fl_scenario *sc;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    fl_run_config cfg = {.sets = sets, .nsets = nsets};
+    fl_result *r;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *s = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return s;
+}
+
+/* 1500 writes/s, evenly spaced (every 666,667 ns), against one replica that applies one
+ * write per 1 ms (1000/s) with no reads: the replica falls behind by (1500 - 1000) = 500
+ * writes a second. Write k arrives at k * 666,667 ns and commits 0.1 ms later; the replica
+ * applies write k at (k + 1) ms + 0.1 ms. At 10 s: 15,000 committed, 9,999 applied, so
+ * 5,001 behind (500/s * 10 s, plus the one in apply); the oldest write not applied,
+ * k = 9,999, committed at 6.666103333 s, so the lag is 3.333896667 s, which is
+ * (W - A) / W of the elapsed time. */
+START_TEST(lag_grows_at_write_minus_apply_rate)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"store\", \"write_time\": \"const(100us)\",\n"
+        "   \"read_time\": \"const(1ms)\", \"replicas\": 1, \"apply_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"1500/s\",\n"
+        "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(50)\"}]}\n";
+    char *s = run(text, NULL, 0);
+    double committed = fig(s, "\"db\"", "\"writes_committed\":\t");
+    double applied = fig(s, "\"replica1\"", "\"applied\":\t");
+    double lagw = fig(s, "\"replica1\"", "\"lag_writes\":\t");
+    ck_assert_double_eq(committed, 15000);
+    ck_assert_double_eq(applied, 9999);
+    ck_assert_double_eq(lagw, 5001);
+    ck_assert_double_eq(fig(s, "\"replica1\"", "\"max_lag_writes\":\t"), 5001);
+    ck_assert_double_eq_tol(fig(s, "\"replica1\"", "\"lag_s\":\t"), 3.333896667, 1e-9);
+    ck_assert_double_eq_tol(fig(s, "\"replica1\"", "\"max_lag_s\":\t"), 3.333896667, 1e-9);
+    /* No acknowledged write is missing from the primary. */
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq_tol(fig(s, "\"lost_writes\"", "\"of\":\t"), 15000, 1);
+    free(s);
+
+    /* Below the apply rate the replica keeps up: at most the write in service is pending. */
+    const char *slow[] = {"workloads.w.rate=800/s"};
+    s = run(text, slow, 1);
+    ck_assert_double_le(fig(s, "\"replica1\"", "\"max_lag_writes\":\t"), 1);
+    ck_assert_double_le(fig(s, "\"replica1\"", "\"max_lag_s\":\t"), 0.0011);
+    free(s);
+}
+END_TEST
+
+/* Reads from two replicas in another zone while writes go on: with sync replication a
+ * write is acknowledged only once both replicas applied it, so no read invoked after the
+ * acknowledgement can miss it; async replication over the same links does serve stale
+ * reads (the check is not vacuous). */
+START_TEST(sync_never_serves_stale_reads)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"20s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"links\": {\"zones\": [{\"between\": [\"a\", \"b\"], \"latency\": \"exp(5ms)\"}]},\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"store\", \"zone\": \"a\", \"workers\": 4,\n"
+        "   \"write_time\": \"exp(1ms)\", \"read_time\": \"exp(1ms)\", \"replicas\": 2,\n"
+        "   \"replica_zones\": [\"b\", \"b\"], \"apply_time\": \"exp(2ms)\", \"apply_workers\": 2,\n"
+        "   \"replication\": \"sync\", \"read_from\": \"any\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"400/s\", \"zone\": \"a\",\n"
+        "   \"mix\": {\"read\": 0.7, \"write\": 0.3}, \"keys\": \"uniform(20)\", \"sessions\": 10,\n"
+        "   \"client\": {\"timeout\": \"5s\"}}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_gt(fig(s, "\"replica1\"", "\"reads_served\":\t"), 1000);
+    ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"of\":\t"), 5000);
+    ck_assert_double_eq(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"read_your_writes_violations\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+
+    const char *async[] = {"nodes.db.replication=async"};
+    s = run(text, async, 1);
+    ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+/* 1000 writes/s, evenly spaced, into a primary that commits 500/s: by the crash at
+ * 1.0005 s it has received 1001 writes (0 ms .. 1000 ms) and committed 500 (at 2, 4, ..,
+ * 1000 ms), so 501 are queued or in service, and all of them are lost (no reply: their clients time out). Committed writes survive; after the
+ * restart at 1.5 s the primary takes writes again. */
+START_TEST(crash_loses_queued_writes)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"3s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"store\", \"write_time\": \"const(2ms)\",\n"
+        "   \"read_time\": \"const(1ms)\", \"replicas\": 1, \"apply_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"1000/s\",\n"
+        "   \"arrivals\": \"deterministic\", \"stop\": \"2s\", \"mix\": {\"write\": 1},\n"
+        "   \"keys\": \"uniform(10)\", \"client\": {\"timeout\": \"500ms\"}}],\n"
+        " \"faults\": [{\"at\": \"1.0005s\", \"for\": \"500ms\", \"crash\": \"db\"}]}\n";
+    char *s = run(text, NULL, 0);
+    double lost = fig(s, "\"db\"", "\"lost_in_crash\":\t");
+    ck_assert_double_eq(lost, 501);
+    ck_assert_double_gt(fig(s, "\"db\"", "\"refused\":\t"), 400); /* 1.0 s - 1.5 s: down */
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    /* Every committed write was acknowledged (async) and the replica has them all. */
+    double committed = fig(s, "\"db\"", "\"writes_committed\":\t");
+    ck_assert_double_eq(fig(s, "\"db\"", "\"writes_acked\":\t"), committed);
+    ck_assert_double_eq(fig(s, "\"replica1\"", "\"applied\":\t"), committed);
+    /* Clients saw fewer successes: after the restart the queue builds again and some
+     * writes commit after their client's 500 ms timeout (acknowledged too late). */
+    ck_assert_double_le(fig(s, "\"lost_writes\"", "\"of\":\t"), committed);
+    free(s);
+
+    /* With sync replication the primary also holds committed writes waiting for the
+     * replica's report; a crash drops those answers, never the writes themselves. */
+    const char *sync[] = {"nodes.db.replication=sync", "nodes.db.apply_time=const(3ms)"};
+    s = run(text, sync, 2);
+    ck_assert_double_gt(fig(s, "\"db\"", "\"acks_lost_in_crash\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *t = tcase_create("store");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, lag_grows_at_write_minus_apply_rate);
+    tcase_add_test(t, sync_never_serves_stale_reads);
+    tcase_add_test(t, crash_loses_queued_writes);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void) { return fl_test_run(suite()); }
