@@ -9,7 +9,8 @@ jobs=()
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 for f in $files; do
   # Every scenario tells its story.
-  "$fl" explain "$f" | grep -q '^fault timeline' || { echo "FAIL: explain $f"; exit 1; }
+  # (captured first: grep -q stops reading early, and a SIGPIPE would fail the pipeline)
+  text=$("$fl" explain "$f") && grep -q '^fault timeline' <<<"$text" || { echo "FAIL: explain $f"; exit 1; }
   variants=$("$fl" validate --variants "$f")
   for v in $variants; do
     for s in $(seq 1 "$seeds"); do

@@ -6,12 +6,18 @@
 
 static const fl_component_ops *const kinds[] = {
     &fl_service_ops,
+    &fl_lock_ops,
+    &fl_lock_client_ops,
+    &fl_lock_storage_ops,
     &fl_store_ops,
     &fl_cache_ops,
 };
 
 static const char *const kind_names[] = {
     "service",
+    "lock",
+    "lock_client",
+    "lock_storage",
     "store",
     "cache",
     NULL,

@@ -222,6 +222,9 @@ void fl_workload_free(fl_workload *wl);
 
 /* Component kinds (one file each). */
 extern const fl_component_ops fl_service_ops;
+extern const fl_component_ops fl_lock_ops;
+extern const fl_component_ops fl_lock_client_ops;
+extern const fl_component_ops fl_lock_storage_ops;
 extern const fl_component_ops fl_store_ops;
 extern const fl_component_ops fl_cache_ops;
 /* Refuses a cycle in the services' call graph (a request would call itself forever). */

@@ -71,6 +71,18 @@ void fl_result_print(const fl_result *r, FILE *f)
     }
     fprintf(f, "\nnode                utilisation  mean in system  wasted work   Little's law (L vs lambda*W)\n");
     for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
+        if (!cJSON_GetObjectItemCaseSensitive(n, "utilisation")) {
+            /* a kind without a queueing station: its first few figures instead */
+            fprintf(f, "  %-18s", n->string);
+            int shown = 0;
+            for (const cJSON *x = n->child; x && shown < 5; x = x->next)
+                if (cJSON_IsNumber(x)) {
+                    fprintf(f, " %s=%.6g", x->string, x->valuedouble);
+                    shown++;
+                }
+            fputc('\n', f);
+            continue;
+        }
         const cJSON *ll = cJSON_GetObjectItemCaseSensitive(n, "littles_law");
         char wasted[32] = "-";
         if (cJSON_GetObjectItemCaseSensitive(n, "wasted_fraction"))
