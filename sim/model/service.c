@@ -13,7 +13,12 @@
  * carries its deadline down the chain when the caller propagates it. With
  * drop_expired, a request whose propagated deadline has passed is dropped when it reaches
  * the head of the queue instead of being served for a caller who has gone. Service time
- * spent on requests whose caller had already given up is counted as wasted work. */
+ * spent on requests whose caller had already given up is counted as wasted work.
+ *
+ *   "restart": {"warmup": "60s", "factor": 3}
+ *
+ * After a crash, a restarted node is cold (JIT, caches, connection pools): its service
+ * times start `factor` times longer and return linearly to normal over `warmup`. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +39,10 @@ typedef struct service {
     fl_time wasted;     /* service time spent on tries whose client had given up */
     fl_time work;       /* all service time (measured window) */
     uint64_t refused;
+    fl_time warmup;       /* restart: how long the node stays cold */
+    double cold_factor;   /* restart: service-time multiplier just after a restart */
+    fl_time restarted_at; /* the last restart, or -1 */
+    uint64_t restarts;
 
     const cJSON *cfg;   /* the node's JSON, valid until connect() has run */
     char path[64];
@@ -46,7 +55,8 @@ typedef struct service {
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", "calls", "clock", NULL};
+                                           "queue", "calls", "clock", "restart", NULL};
+static const char *const restart_keys[] = {"warmup", "factor", NULL};
 static const char *const call_keys[] = {"to", "client", NULL};
 static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
                                          NULL};
@@ -56,7 +66,15 @@ static fl_time svc_time(void *ctx, uint32_t id)
 {
     (void)id;
     service *s = ctx;
-    return fl_dist_sample(s->service_time, &s->rng);
+    fl_time t = fl_dist_sample(s->service_time, &s->rng);
+    if (s->restarted_at >= 0) { /* still warming up after a restart? */
+        fl_time since = fl_sim_now(s->w->sim) - s->restarted_at;
+        if (since < s->warmup) {
+            double left = 1 - (double)since / (double)s->warmup;
+            t = (fl_time)((double)t * (1 + (s->cold_factor - 1) * left));
+        }
+    }
+    return t;
 }
 
 static void svc_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, fl_time start)
@@ -187,6 +205,17 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             return st;
         sc.capacity = (uint64_t)cap;
         sc.lifo = disc == 1;
+    }
+    s->restarted_at = -1;
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(cfg, "restart");
+    if (rs) {
+        char rp[256];
+        fl_cfg_join(rp, sizeof rp, path, "restart");
+        if ((st = fl_cfg_object(rs, rp, e)) || (st = fl_cfg_known_keys(rs, rp, restart_keys, e)) ||
+            (st = fl_cfg_duration(rs, rp, "warmup", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &s->warmup,
+                                  e)) ||
+            (st = fl_cfg_number(rs, rp, "factor", FL_CFG_OPTIONAL, 2, 1, 1000, &s->cold_factor, e)))
+            return st;
     }
     sc.stats_from = w->warmup;
     sc.host = &c->host;
@@ -327,8 +356,13 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                 s->slot_gen[i]++;
             fl_station_crash(s->st);
         }
-        else
+        else {
             fl_station_restart(s->st);
+            if (s->warmup > 0) {
+                s->restarted_at = fl_sim_now(w->sim);
+                s->restarts++;
+            }
+        }
         break;
     case FL_FAULT_PAUSE:
         if (begin)
@@ -360,6 +394,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     }
     fl_station_report(s->st, fl_sim_now(w->sim), out);
     cJSON_AddNumberToObject(out, "refused", (double)s->refused);
+    if (s->warmup > 0)
+        cJSON_AddNumberToObject(out, "cold_restarts", (double)s->restarts);
     cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
     cJSON_AddNumberToObject(out, "wasted_work_s", fl_time_to_s(s->wasted));
     cJSON_AddNumberToObject(out, "wasted_fraction",

@@ -300,6 +300,29 @@ START_TEST(hedges_cut_the_tail)
 }
 END_TEST
 
+/* A restarted node is cold: service times start `factor` times longer and return to normal
+ * linearly over `warmup`. One request every 100 ms, 10 ms each; down from 10 s to 11 s,
+ * then 3x slower at 11 s, 2x at 16 s, normal from 21 s. */
+START_TEST(restart_warms_up)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"30s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"service\", \"service_time\": \"const(10ms)\",\n"
+        "   \"restart\": {\"warmup\": \"10s\", \"factor\": 3}}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"10/s\", \"arrivals\": "
+        "\"deterministic\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"1s\", \"crash\": \"db\"}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 30, 0.01);
+    ck_assert_double_eq(fig(s, "\"nodes\"", "\"cold_restarts\":\t"), 1);
+    free(s);
+    const char *warm[] = {"nodes.db.restart.factor=1"};
+    s = run(text, warm, 1);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 10, 0.01);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client");
@@ -316,6 +339,7 @@ int main(void)
     tcase_add_test(tc, timeouts_run_on_the_local_clock);
     tcase_add_test(tc, paused_timers_fire_late);
     tcase_add_test(tc, hedges_cut_the_tail);
+    tcase_add_test(tc, restart_warms_up);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
