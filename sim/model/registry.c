@@ -6,6 +6,7 @@
 
 static const fl_component_ops *const kinds[] = {
     &fl_service_ops,
+    &fl_gateway_ops,
     &fl_lock_ops,
     &fl_lock_client_ops,
     &fl_lock_storage_ops,
@@ -15,6 +16,7 @@ static const fl_component_ops *const kinds[] = {
 
 static const char *const kind_names[] = {
     "service",
+    "gateway",
     "lock",
     "lock_client",
     "lock_storage",

@@ -1,0 +1,987 @@
+/* The `gateway` component: a tier that holds long-lived client connections (WebSockets over
+ * TLS), aggregated so that a million connections cost a few events per step, not per client.
+ *
+ *   {"name": "gw", "kind": "gateway", "cpus": 4, "handshake_time": "290us",
+ *    "resumed_handshake_time": "60us", "backlog": 4096, "max_connections": 1000000,
+ *    "heartbeat_interval": "30s", "heartbeat_time": "20us", "heartbeat_timeout": "10s",
+ *    "priority": "fifo", "session_resumption": false,
+ *    "admission": {"rate": "2000/s", "burst": 2000, "retry_after": "1s"},
+ *    "clients": {"connected": 500000, "join": {"count": 200000, "within": "90s", "at": "10s"},
+ *                "rtt": "50ms"},
+ *    "reconnect": {"delay": "exponential(1s, max=60s)", "jitter": "full",
+ *                  "connect_timeout": "10s"},
+ *    "resolution": "10ms"}
+ *
+ * The CPU. `cpus` cores do three kinds of work: a TLS handshake for every new connection
+ * (handshake_time; resumed_handshake_time when the client resumes its session), a
+ * heartbeat from every established connection every heartbeat_interval (heartbeat_time
+ * each), and the messages of the workloads that target the node (message_time each). With
+ * "priority": "fifo" (the default) all work is served in arrival order, so heartbeats wait
+ * behind every queued handshake; with "established", heartbeats and messages go first and
+ * handshakes get what is left.
+ *
+ * Connections. An attempt is refused while the node is down (crash) or at max_connections;
+ * rejected by admission control when its token bucket is empty (enforced in front of the
+ * TLS stage: a rejection costs the gateway no CPU, and tells the client to come back after
+ * retry_after, which it waits on top of its reconnect delay); dropped when the accept
+ * queue already holds `backlog` attempts waiting for their handshake (an accept-queue
+ * overflow: the client hears nothing and gives up after connect_timeout); otherwise it
+ * waits in the accept queue for the CPU. A client whose handshake has not completed within
+ * connect_timeout gives up; the gateway still does the queued handshake when it reaches it
+ * (it learns that the client left only when it answers), which is counted as wasted work.
+ * A client learns of a refusal or a rejection after one round trip (clients.rtt).
+ *
+ * Heartbeats. A client whose heartbeat is not answered within heartbeat_timeout drops its
+ * connection and reconnects: a disconnect of an established connection. Every client
+ * that lost its connection, or whose attempt failed, waits its reconnect delay (the n-th
+ * consecutive wait as a client policy's n-th backoff, sim/model/client.h) and tries
+ * again; a successful handshake resets the count. With session_resumption, a client whose
+ * connection dropped resumes its session (the cheap handshake); newcomers and clients of
+ * a crashed node (whose sessions died with it) pay the full handshake.
+ *
+ * Aggregation. Time advances in steps of `resolution`. Clients are counts, not objects:
+ * waiting clients sit in a calendar of steps by (class, retry count); each step's
+ * heartbeats arrive as one batch of connected * resolution / heartbeat_interval units
+ * (integer carry, so none is lost); attempts that arrive in one step form one batch per
+ * (class, retry count). Batches are served in order, a unit at a time in effect (partial
+ * batches carry over), with cpus * resolution of CPU per step. So latencies have the
+ * resolution's granularity; everything else is exact integer arithmetic, and a run costs
+ * one event per step (plus the workloads' messages) whatever the number of connections.
+ * Within one step, retries attempt before newcomers' first attempts.
+ *
+ * Faults: crash (every connection, queued handshake and message is lost; attempts are
+ * refused until restart; sessions die with the node), pause (the CPU does nothing; clients
+ * keep their timers, the kernel keeps queueing), slow (every piece of work costs `factor`
+ * times as much). The timeouts that matter are the clients', on true time, so the node's
+ * clock changes nothing; the clients are not on the network model, so link faults touch
+ * only the workloads' messages.
+ *
+ * Figures are counted over the whole run (connections exist from time 0, so there is no
+ * warm-up): connected {now, max, min, initial}; newcomers {joining, joined, admitted,
+ * all_admitted, all_admitted_s: from the first join until the last newcomer's first
+ * connection}; handshakes {completed, full, resumed, wasted, timed_out, failed, per_s};
+ * attempts, reconnect_attempts (every attempt but a newcomer's first);
+ * accept_queue_overflows and overflow_episodes (bursts of overflows at least 1 s apart);
+ * admission_rejected; refused {down, max_connections}; heartbeats {answered, missed,
+ * miss_episodes}; disconnects {total, heartbeat, crash}; after the first crash, recovery
+ * {connected_before, restored, restored_s: until 99% of connected_before are connected
+ * again}; messages; utilisation, cpu_s by kind of work, wasted_work_s; Little's law over
+ * the accept queue. Series: connected, handshakes_per_s, cpu, disconnects_per_s,
+ * attempts_per_s, overflows_per_s, backlog_max. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+#include "model/client.h"
+#include "model/world.h"
+
+enum { CLS_NEW, CLS_RET, CLS_RES, NCLS }; /* newcomer; returning (full handshake); resuming */
+enum { IT_HS, IT_HB, IT_MSG };
+
+/* A batch of work in a CPU queue. */
+typedef struct gw_item {
+    fl_time arrive;
+    uint32_t count;  /* units: attempts, heartbeats; 1 for a message */
+    uint32_t served; /* units done */
+    uint32_t req;    /* a message's request */
+    uint8_t type;    /* IT_* */
+    uint8_t cls;     /* handshake: the clients' class */
+    uint8_t level;   /* handshake: the clients' retry count */
+    uint8_t stale;   /* handshake: the clients gave up; heartbeat: missed */
+} gw_item;
+
+typedef struct gw_queue {
+    gw_item *v;
+    uint64_t head, tail, cap; /* absolute indices into a ring of cap (a power of 2) */
+    fl_time progress;         /* work already done on the head item's next unit */
+    uint64_t cur_hs, cur_hb;  /* timeout scans: every item before these was looked at */
+} gw_queue;
+
+typedef struct join_wave {
+    int64_t at_tick, within_ticks;
+    uint64_t count, done;
+} join_wave;
+
+typedef struct gateway {
+    fl_world *w;
+    fl_component *c;
+    /* configuration */
+    int cpus;
+    fl_time hs_time, res_time, hb_interval, hb_time, hb_timeout, msg_time, tick;
+    fl_time connect_timeout, rtt;
+    uint64_t backlog, max_conn, initial;
+    bool priority, resumption, admission;
+    int64_t adm_per_tick, adm_cap, adm_tokens; /* nano-tokens */
+    fl_time adm_retry_after;
+    double adm_rate;
+    join_wave *joins;
+    int njoins;
+    uint64_t join_total;
+    int64_t join_first_tick;
+    fl_client_policy pol;
+    int levels;
+    /* the calendar of waiting clients: cal[((b % nb) * NCLS + cls) * levels + level] */
+    uint32_t *cal;
+    int64_t nb, next_tick;
+    /* state */
+    gw_queue q[2]; /* q[0]: all work (fifo) or established work; q[1]: handshakes */
+    uint64_t connected, hs_queued, wanted;
+    int64_t hb_acc;
+    bool down, nomem;
+    double slow;
+    fl_time cap_tick;
+    fl_rng rng_backoff, rng_msg;
+    int h_tick;
+    int col_conn, col_hs, col_cpu, col_disc, col_att, col_ovf, col_backlog;
+    /* figures */
+    uint64_t conn_max, conn_min;
+    uint64_t hs_full, hs_resumed, hs_wasted, hs_timed_out;
+    uint64_t attempts, reconnect_attempts, overflows, adm_rejected, refused_down, refused_limit;
+    uint64_t hb_served, hb_missed, hb_wasted, disc_hb, disc_crash;
+    uint64_t msg_served, msg_not_connected, msg_refused;
+    uint64_t joined, admitted;
+    fl_time all_admitted_at;
+    double busy_ns, work_hs, work_hb, work_msg, work_wasted;
+    double area, stays; /* Little's law over the accept queue */
+    fl_time area_t;
+    uint64_t miss_episodes, ovf_episodes;
+    fl_time last_miss, last_ovf;
+    bool crashed;
+    uint64_t crash_level;
+    fl_time crash_at, restored_at;
+} gateway;
+
+static const char *const gw_keys[] = {"name",
+                                      "kind",
+                                      "zone",
+                                      "clock",
+                                      "cpus",
+                                      "handshake_time",
+                                      "resumed_handshake_time",
+                                      "backlog",
+                                      "max_connections",
+                                      "heartbeat_interval",
+                                      "heartbeat_time",
+                                      "heartbeat_timeout",
+                                      "message_time",
+                                      "priority",
+                                      "session_resumption",
+                                      "admission",
+                                      "clients",
+                                      "reconnect",
+                                      "resolution",
+                                      NULL};
+static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
+static const char *const join_keys[] = {"count", "within", "at", NULL};
+static const char *const reconnect_keys[] = {"delay", "jitter", "connect_timeout", NULL};
+static const char *const admission_keys[] = {"rate", "burst", "retry_after", NULL};
+static const char *const priorities[] = {"fifo", "established", NULL};
+static const char *const jitters[] = {"none", "full", "equal", NULL};
+
+#define GW_MAX_CLIENTS 100000000u
+#define GW_MAX_CELLS   (1u << 24)
+#define GW_EPISODE_GAP FL_SEC /* a second without misses (overflows) ends an episode */
+
+/* ---- the calendar of waiting clients ------------------------------------------------- */
+
+static uint32_t *cell(gateway *g, int64_t b, int cls, int level)
+{
+    return &g->cal[((size_t)(b % g->nb) * NCLS + (size_t)cls) * (size_t)g->levels + (size_t)level];
+}
+
+static int64_t bucket_of(const gateway *g, fl_time t)
+{
+    int64_t b = (t + g->tick - 1) / g->tick;
+    return b < g->next_tick ? g->next_tick : b;
+}
+
+/* n clients of class cls failed (or lost their connection) now: they wait `after` plus
+ * their reconnect delay for retry `level`, then try again. */
+static void schedule(gateway *g, uint64_t n, int cls, int level, fl_time after)
+{
+    if (!n)
+        return;
+    if (level >= g->levels)
+        level = g->levels - 1;
+    fl_time now = fl_sim_now(g->w->sim);
+    if (g->pol.backoff == FL_BACKOFF_NONE || g->pol.jitter == FL_JITTER_NONE) {
+        fl_time d = fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
+        *cell(g, bucket_of(g, now + after + d), cls, level) += (uint32_t)n;
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++) { /* jitter: one draw per client */
+        fl_time d = fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
+        (*cell(g, bucket_of(g, now + after + d), cls, level))++;
+    }
+}
+
+/* ---- queues -------------------------------------------------------------------------- */
+
+static gw_item *item_at(gw_queue *q, uint64_t i)
+{
+    return &q->v[i & (q->cap - 1)];
+}
+
+/* Appends a batch (merged with the last one when it is the same kind of work from the same
+ * instant). False when the ring cannot grow. */
+static bool push(gateway *g, gw_queue *q, gw_item it)
+{
+    if (q->tail > q->head) {
+        gw_item *last = item_at(q, q->tail - 1);
+        if (it.type != IT_MSG && last->type == it.type && last->arrive == it.arrive &&
+            last->cls == it.cls && last->level == it.level && !last->stale && !last->served &&
+            (uint64_t)last->count + it.count <= UINT32_MAX && q->tail - 1 != q->head) {
+            last->count += it.count;
+            return true;
+        }
+    }
+    if (q->tail - q->head == q->cap) {
+        uint64_t cap = q->cap ? q->cap * 2 : 1024;
+        gw_item *v = fl_malloc((size_t)cap * sizeof *v);
+        if (!v) {
+            g->nomem = true;
+            return false;
+        }
+        for (uint64_t i = q->head; i < q->tail; i++)
+            v[i & (cap - 1)] = *item_at(q, i);
+        fl_free(q->v);
+        q->v = v;
+        q->cap = cap;
+    }
+    *item_at(q, q->tail++) = it;
+    return true;
+}
+
+static gw_queue *hs_queue(gateway *g)
+{
+    return g->priority ? &g->q[1] : &g->q[0];
+}
+
+/* The accept queue's length changes now: close the area under it so far. */
+static void note_queue(gateway *g, fl_time now)
+{
+    g->area += (double)g->hs_queued * (double)(now - g->area_t);
+    g->area_t = now;
+}
+
+static void note_connected(gateway *g)
+{
+    if (g->connected > g->conn_max)
+        g->conn_max = g->connected;
+    if (g->connected < g->conn_min)
+        g->conn_min = g->connected;
+    if (g->crashed && !g->restored_at && g->connected * 100 >= g->crash_level * 99)
+        g->restored_at = fl_sim_now(g->w->sim);
+}
+
+static void episode(uint64_t *count, fl_time *last, fl_time now)
+{
+    if (!*count || now - *last > GW_EPISODE_GAP)
+        (*count)++;
+    *last = now;
+}
+
+/* ---- attempts ------------------------------------------------------------------------ */
+
+/* n clients of class cls try to connect now (their retry count is level). */
+static void attempt(gateway *g, uint64_t n, int cls, int level, fl_time now)
+{
+    if (!n)
+        return;
+    g->attempts += n;
+    if (cls != CLS_NEW || level > 0)
+        g->reconnect_attempts += n;
+    fl_series_add(g->w->series, g->col_att, now - g->tick, (double)n);
+    if (g->down) {
+        g->refused_down += n;
+        schedule(g, n, cls, level + 1, g->rtt);
+        return;
+    }
+    if (g->admission) {
+        uint64_t ok = (uint64_t)(g->adm_tokens / FL_SEC);
+        if (ok < n) {
+            g->adm_rejected += n - ok;
+            schedule(g, n - ok, cls, level + 1, g->rtt + g->adm_retry_after);
+            n = ok;
+        }
+        g->adm_tokens -= (int64_t)n * FL_SEC;
+    }
+    uint64_t held = g->connected + g->hs_queued;
+    uint64_t room = held >= g->max_conn ? 0 : g->max_conn - held;
+    if (room < n) {
+        g->refused_limit += n - room;
+        schedule(g, n - room, cls, level + 1, g->rtt);
+        n = room;
+    }
+    room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
+    if (room < n) { /* dropped at the accept queue: the client waits out its connect timeout */
+        g->overflows += n - room;
+        fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - room));
+        episode(&g->ovf_episodes, &g->last_ovf, now);
+        schedule(g, n - room, cls, level + 1, g->connect_timeout);
+        n = room;
+    }
+    if (!n)
+        return;
+    gw_item it = {.arrive = now,
+                  .count = (uint32_t)n,
+                  .type = IT_HS,
+                  .cls = (uint8_t)cls,
+                  .level = (uint8_t)level};
+    if (!push(g, hs_queue(g), it)) {
+        g->overflows += n;
+        schedule(g, n, cls, level + 1, g->connect_timeout);
+        return;
+    }
+    note_queue(g, now);
+    g->hs_queued += n;
+}
+
+/* ---- the CPU ------------------------------------------------------------------------- */
+
+static fl_time unit_cost(const gateway *g, const gw_item *it)
+{
+    switch (it->type) {
+    case IT_HS:
+        return it->cls == CLS_RES ? g->res_time : g->hs_time;
+    case IT_HB:
+        return g->hb_time;
+    default:
+        return g->msg_time;
+    }
+}
+
+/* k units of batch `it` (a copy: the queue may have moved) are done now. */
+static void finished(gateway *g, const gw_item *it, uint64_t k, fl_time now)
+{
+    double work = (double)k * (double)unit_cost(g, it) * g->slow;
+    if (it->type == IT_HS) {
+        note_queue(g, now);
+        g->hs_queued -= k;
+        g->stays += (double)k * (double)(now - it->arrive);
+        g->work_hs += work;
+        if (it->stale) {
+            g->hs_wasted += k;
+            g->work_wasted += work;
+            return;
+        }
+        if (it->cls == CLS_RES)
+            g->hs_resumed += k;
+        else
+            g->hs_full += k;
+        fl_series_add(g->w->series, g->col_hs, now - g->tick, (double)k);
+        g->connected += k;
+        note_connected(g);
+        if (it->cls == CLS_NEW) {
+            g->admitted += k;
+            if (g->admitted == g->join_total && !g->all_admitted_at)
+                g->all_admitted_at = now;
+        }
+    } else if (it->type == IT_HB) {
+        g->work_hb += work;
+        g->hb_served += k;
+        if (it->stale) {
+            g->hb_wasted += k;
+            g->work_wasted += work;
+        }
+    } else {
+        g->work_msg += work;
+        g->msg_served++;
+        fl_world_reply(g->w, it->req, FL_OUT_OK); /* may call back into on_request */
+    }
+}
+
+/* Serves queue q with up to `cap` of CPU work; returns what is left of it. */
+static fl_time serve(gateway *g, gw_queue *q, fl_time cap, fl_time now)
+{
+    while (cap > 0 && q->head < q->tail) {
+        gw_item it = *item_at(q, q->head);
+        fl_time unit = unit_cost(g, &it);
+        uint64_t left = it.count - it.served;
+        uint64_t k = (uint64_t)((cap + q->progress) / unit);
+        if (k >= left) {
+            cap -= (fl_time)left * unit - q->progress;
+            q->progress = 0;
+            q->head++;
+            finished(g, &it, left, now);
+        } else {
+            q->progress = cap + q->progress - (fl_time)k * unit;
+            cap = 0;
+            item_at(q, q->head)->served += (uint32_t)k;
+            if (k)
+                finished(g, &it, k, now);
+        }
+    }
+    return cap;
+}
+
+/* Clients give up on handshakes older than connect_timeout and on heartbeats older than
+ * heartbeat_timeout. */
+static void scan(gateway *g, gw_queue *q, fl_time now)
+{
+    uint64_t i = q->cur_hs > q->head ? q->cur_hs : q->head;
+    for (; i < q->tail; i++) {
+        gw_item *it = item_at(q, i);
+        if (it->type != IT_HS || it->stale)
+            continue;
+        if (it->arrive + g->connect_timeout > now)
+            break;
+        it->stale = 1;
+        uint64_t u = it->count - it->served;
+        g->hs_timed_out += u;
+        schedule(g, u, it->cls, it->level + 1, 0);
+    }
+    q->cur_hs = i;
+    uint64_t missed = 0;
+    for (i = q->cur_hb > q->head ? q->cur_hb : q->head; i < q->tail; i++) {
+        gw_item *it = item_at(q, i);
+        if (it->type != IT_HB || it->stale)
+            continue;
+        if (it->arrive + g->hb_timeout > now)
+            break;
+        it->stale = 1;
+        missed += it->count - it->served;
+    }
+    q->cur_hb = i;
+    if (!missed)
+        return;
+    g->hb_missed += missed;
+    uint64_t m = missed < g->connected ? missed : g->connected;
+    g->connected -= m;
+    g->disc_hb += m;
+    note_connected(g);
+    fl_series_add(g->w->series, g->col_disc, now - g->tick, (double)m);
+    episode(&g->miss_episodes, &g->last_miss, now);
+    schedule(g, m, g->resumption ? CLS_RES : CLS_RET, 1, 0);
+}
+
+static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    gateway *g = ctx;
+    fl_world *w = g->w;
+    fl_time now = fl_sim_now(sim);
+    int64_t k = (int64_t)arg;
+    g->next_tick = k + 1;
+    /* Heartbeats of this step. */
+    if (g->connected) {
+        g->hb_acc += (int64_t)g->connected * g->tick;
+        int64_t n = g->hb_acc / g->hb_interval;
+        g->hb_acc %= g->hb_interval;
+        while (n > 0) {
+            uint32_t part = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+            gw_item it = {.arrive = now, .count = part, .type = IT_HB};
+            push(g, &g->q[0], it);
+            n -= part;
+        }
+    }
+    if (g->admission) {
+        g->adm_tokens += g->adm_per_tick;
+        if (g->adm_tokens > g->adm_cap)
+            g->adm_tokens = g->adm_cap;
+    }
+    /* Clients whose wait ends in this step, then newcomers. */
+    for (int cls = 0; cls < NCLS; cls++)
+        for (int l = 0; l < g->levels; l++) {
+            uint32_t *p = cell(g, k, cls, l), n = *p;
+            *p = 0;
+            attempt(g, n, cls, l, now);
+        }
+    for (int j = 0; j < g->njoins; j++) {
+        join_wave *jw = &g->joins[j];
+        int64_t el = k - jw->at_tick;
+        if (el < 0 || jw->done == jw->count)
+            continue;
+        uint64_t due = el >= jw->within_ticks
+                           ? jw->count
+                           : jw->count * (uint64_t)el / (uint64_t)jw->within_ticks;
+        uint64_t n = due - jw->done;
+        jw->done = due;
+        g->joined += n;
+        g->wanted += n;
+        attempt(g, n, CLS_NEW, 0, now);
+    }
+    /* The CPU: this step's capacity, less any part of it the node spent paused. */
+    fl_time cap = 0;
+    if (!g->down && now > g->c->host.paused_until) {
+        cap = g->cap_tick;
+        if (g->c->host.paused_until > now - g->tick)
+            cap =
+                (fl_time)((double)cap * (double)(now - g->c->host.paused_until) / (double)g->tick);
+    }
+    fl_time left = serve(g, &g->q[0], cap, now);
+    if (g->priority)
+        left = serve(g, &g->q[1], left, now);
+    double used = (double)(cap - left);
+    g->busy_ns += used * g->slow;
+    fl_series_add(w->series, g->col_cpu, now - g->tick,
+                  used * g->slow / ((double)g->cpus * (double)g->tick));
+    scan(g, &g->q[0], now);
+    if (g->priority)
+        scan(g, &g->q[1], now);
+    fl_series_add(w->series, g->col_conn, now - g->tick, (double)g->connected);
+    fl_series_add(w->series, g->col_backlog, now - g->tick, (double)g->hs_queued);
+    if (now + g->tick <= w->duration)
+        fl_sim_at(sim, now + g->tick, g->h_tick, (uint64_t)k + 1);
+}
+
+/* ---- the ops ------------------------------------------------------------------------- */
+
+static void on_request(fl_world *w, fl_component *c, uint32_t id)
+{
+    gateway *g = c->state;
+    if (g->down) {
+        g->msg_refused++;
+        fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
+    /* The message comes from a random client: one without a connection cannot send it. */
+    if (!g->wanted || fl_rng_below(&g->rng_msg, g->wanted) >= g->connected) {
+        g->msg_not_connected++;
+        fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
+    gw_item it = {.arrive = fl_sim_now(w->sim), .count = 1, .req = id, .type = IT_MSG};
+    if (!push(g, &g->q[0], it))
+        fl_world_reply(w, id, FL_OUT_REJECTED);
+}
+
+static void crash(gateway *g, fl_time now)
+{
+    fl_world *w = g->w;
+    g->down = true;
+    if (!g->crashed) {
+        g->crashed = true;
+        g->crash_level = g->connected;
+        g->crash_at = now;
+    }
+    /* Sessions die with the node: nobody waiting can resume any more. */
+    for (int64_t b = 0; b < g->nb; b++)
+        for (int l = 0; l < g->levels; l++) {
+            *cell(g, b, CLS_RET, l) += *cell(g, b, CLS_RES, l);
+            *cell(g, b, CLS_RES, l) = 0;
+        }
+    note_queue(g, now);
+    for (int qi = 0; qi < 2; qi++) {
+        gw_queue *q = &g->q[qi];
+        while (q->head < q->tail) {
+            gw_item it = *item_at(q, q->head++);
+            uint64_t u = it.count - it.served;
+            if (it.type == IT_MSG)
+                fl_req_server_done(w, it.req); /* no reply: the client times out */
+            else if (it.type == IT_HS) {
+                g->hs_queued -= u;
+                g->stays += (double)u * (double)(now - it.arrive);
+                if (!it.stale) /* reset: the client hears at once, and tries again */
+                    schedule(g, u, it.cls == CLS_NEW ? CLS_NEW : CLS_RET, it.level + 1, 0);
+            }
+        }
+        q->progress = 0;
+    }
+    g->disc_crash += g->connected;
+    fl_series_add(w->series, g->col_disc, now, (double)g->connected);
+    schedule(g, g->connected, CLS_RET, 1, 0);
+    g->connected = 0;
+    g->hb_acc = 0;
+    note_connected(g);
+}
+
+static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
+{
+    gateway *g = c->state;
+    fl_time now = fl_sim_now(w->sim);
+    switch (f->kind) {
+    case FL_FAULT_SLOW:
+        g->slow = begin ? f->factor : 1;
+        g->cap_tick = (fl_time)((double)g->cpus * (double)g->tick / g->slow);
+        break;
+    case FL_FAULT_CRASH:
+        if (begin)
+            crash(g, now);
+        else
+            g->down = false;
+        break;
+    default: /* pause: host.paused_until is set by the timeline; link faults: the network's */
+        break;
+    }
+}
+
+static void report(fl_world *w, fl_component *c, cJSON *out)
+{
+    gateway *g = c->state;
+    fl_time end = fl_sim_now(w->sim);
+    double T = (double)end;
+    cJSON *o = cJSON_AddObjectToObject(out, "connected");
+    cJSON_AddNumberToObject(o, "now", (double)g->connected);
+    cJSON_AddNumberToObject(o, "max", (double)g->conn_max);
+    cJSON_AddNumberToObject(o, "min", (double)g->conn_min);
+    cJSON_AddNumberToObject(o, "initial", (double)g->initial);
+    cJSON_AddNumberToObject(out, "clients", (double)g->wanted);
+
+    o = cJSON_AddObjectToObject(out, "newcomers");
+    cJSON_AddNumberToObject(o, "joining", (double)g->join_total);
+    cJSON_AddNumberToObject(o, "joined", (double)g->joined);
+    cJSON_AddNumberToObject(o, "admitted", (double)g->admitted);
+    cJSON_AddBoolToObject(o, "all_admitted", g->join_total > 0 && g->all_admitted_at > 0);
+    if (g->join_total > 0 && g->all_admitted_at > 0)
+        cJSON_AddNumberToObject(o, "all_admitted_s",
+                                fl_time_to_s(g->all_admitted_at - g->join_first_tick * g->tick));
+    else
+        cJSON_AddNullToObject(o, "all_admitted_s");
+
+    o = cJSON_AddObjectToObject(out, "handshakes");
+    cJSON_AddNumberToObject(o, "completed", (double)(g->hs_full + g->hs_resumed));
+    cJSON_AddNumberToObject(o, "full", (double)g->hs_full);
+    cJSON_AddNumberToObject(o, "resumed", (double)g->hs_resumed);
+    cJSON_AddNumberToObject(o, "wasted", (double)g->hs_wasted);
+    cJSON_AddNumberToObject(o, "timed_out", (double)g->hs_timed_out);
+    cJSON_AddNumberToObject(o, "failed",
+                            (double)(g->hs_timed_out + g->overflows + g->adm_rejected +
+                                     g->refused_down + g->refused_limit));
+    cJSON_AddNumberToObject(o, "per_s", T > 0 ? (double)(g->hs_full + g->hs_resumed) * 1e9 / T : 0);
+
+    cJSON_AddNumberToObject(out, "attempts", (double)g->attempts);
+    cJSON_AddNumberToObject(out, "reconnect_attempts", (double)g->reconnect_attempts);
+    cJSON_AddNumberToObject(out, "accept_queue_overflows", (double)g->overflows);
+    cJSON_AddNumberToObject(out, "overflow_episodes", (double)g->ovf_episodes);
+    cJSON_AddNumberToObject(out, "admission_rejected", (double)g->adm_rejected);
+    o = cJSON_AddObjectToObject(out, "refused");
+    cJSON_AddNumberToObject(o, "down", (double)g->refused_down);
+    cJSON_AddNumberToObject(o, "max_connections", (double)g->refused_limit);
+
+    o = cJSON_AddObjectToObject(out, "heartbeats");
+    cJSON_AddNumberToObject(o, "answered", (double)(g->hb_served - g->hb_wasted));
+    cJSON_AddNumberToObject(o, "missed", (double)g->hb_missed);
+    cJSON_AddNumberToObject(o, "miss_episodes", (double)g->miss_episodes);
+    cJSON_AddNumberToObject(out, "heartbeat_misses", (double)g->hb_missed);
+    o = cJSON_AddObjectToObject(out, "disconnects");
+    cJSON_AddNumberToObject(o, "total", (double)(g->disc_hb + g->disc_crash));
+    cJSON_AddNumberToObject(o, "heartbeat", (double)g->disc_hb);
+    cJSON_AddNumberToObject(o, "crash", (double)g->disc_crash);
+
+    if (g->crashed) {
+        o = cJSON_AddObjectToObject(out, "recovery");
+        cJSON_AddNumberToObject(o, "connected_before", (double)g->crash_level);
+        cJSON_AddBoolToObject(o, "restored", g->restored_at > 0);
+        if (g->restored_at > 0)
+            cJSON_AddNumberToObject(o, "restored_s", fl_time_to_s(g->restored_at - g->crash_at));
+        else
+            cJSON_AddNullToObject(o, "restored_s");
+    }
+
+    o = cJSON_AddObjectToObject(out, "messages");
+    cJSON_AddNumberToObject(o, "served", (double)g->msg_served);
+    cJSON_AddNumberToObject(o, "sender_not_connected", (double)g->msg_not_connected);
+    cJSON_AddNumberToObject(o, "refused_down", (double)g->msg_refused);
+
+    double work = g->work_hs + g->work_hb + g->work_msg;
+    cJSON_AddNumberToObject(out, "utilisation", T > 0 ? g->busy_ns / ((double)g->cpus * T) : 0);
+    o = cJSON_AddObjectToObject(out, "cpu_s");
+    cJSON_AddNumberToObject(o, "handshakes", g->work_hs / 1e9);
+    cJSON_AddNumberToObject(o, "heartbeats", g->work_hb / 1e9);
+    cJSON_AddNumberToObject(o, "messages", g->work_msg / 1e9);
+    cJSON_AddNumberToObject(out, "work_s", work / 1e9);
+    cJSON_AddNumberToObject(out, "wasted_work_s", g->work_wasted / 1e9);
+    cJSON_AddNumberToObject(out, "wasted_fraction", work > 0 ? g->work_wasted / work : 0);
+    if (g->nomem)
+        cJSON_AddBoolToObject(out, "out_of_memory", true);
+
+    /* Little's law over the accept queue, in its exact finite-window form: the area under
+     * the number waiting equals the sum of every attempt's stay (those still waiting
+     * counted up to the end). */
+    note_queue(g, end);
+    double stays = g->stays;
+    gw_queue *q = hs_queue(g);
+    for (uint64_t i = q->head; i < q->tail; i++) {
+        const gw_item *it = item_at(q, i);
+        if (it->type == IT_HS)
+            stays += (double)(it->count - it->served) * (double)(end - it->arrive);
+    }
+    o = cJSON_AddObjectToObject(out, "littles_law");
+    double L = T > 0 ? g->area / T : 0, lw = T > 0 ? stays / T : 0;
+    cJSON_AddNumberToObject(o, "L", L);
+    cJSON_AddNumberToObject(o, "lambda_W", lw);
+    cJSON_AddNumberToObject(o, "rel_diff", L > 0 ? fabs(L - lw) / L : 0);
+    cJSON_AddNumberToObject(o, "identity_rel_diff",
+                            g->area > 0 ? fabs(g->area - stays) / g->area : (stays > 0 ? 1 : 0));
+    cJSON_AddNumberToObject(out, "in_system_mean", L);
+}
+
+static void destroy(fl_component *c)
+{
+    gateway *g = c->state;
+    if (!g)
+        return;
+    fl_free(g->q[0].v);
+    fl_free(g->q[1].v);
+    fl_free(g->cal);
+    fl_free(g->joins);
+    fl_free(g);
+}
+
+/* ---- configuration ------------------------------------------------------------------- */
+
+/* "immediate" | "constant(5s)" | "exponential(1s, max=60s)" into pol. */
+static fl_status read_delay(const cJSON *rc, const char *path, fl_client_policy *pol, fl_error *e)
+{
+    const char *s;
+    fl_status st = fl_cfg_string(rc, path, "delay", FL_CFG_OPTIONAL, "immediate", &s, e);
+    if (st)
+        return st;
+    char p[300], a[64] = "", b[64] = "", why[160];
+    fl_cfg_join(p, sizeof p, path, "delay");
+    const char *usage = "expected \"immediate\", \"constant(5s)\" or \"exponential(1s, max=60s)\"";
+    if (strcmp(s, "immediate") == 0) {
+        pol->backoff = FL_BACKOFF_NONE;
+        return FL_OK;
+    }
+    if (sscanf(s, "constant(%63[^)])", a) == 1) {
+        pol->backoff = FL_BACKOFF_CONSTANT;
+        if (fl_parse_duration(a, &pol->base, why, sizeof why) != 0)
+            return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\": %s", usage, s, why);
+        pol->cap = pol->base;
+    } else if (sscanf(s, "exponential(%63[^,], max=%63[^)])", a, b) == 2) {
+        pol->backoff = FL_BACKOFF_EXPONENTIAL;
+        if (fl_parse_duration(a, &pol->base, why, sizeof why) != 0 ||
+            fl_parse_duration(b, &pol->cap, why, sizeof why) != 0)
+            return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\": %s", usage, s, why);
+    } else
+        return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\"", usage, s);
+    if (pol->base <= 0 || pol->cap < pol->base || pol->cap > FL_HOUR)
+        return fl_error_set(e, FL_INVALID, p, "expected 0 < base <= max <= 1h, got \"%s\"", s);
+    return FL_OK;
+}
+
+static fl_status read_join(gateway *g, const cJSON *jw, const char *path, int i, fl_error *e)
+{
+    long count;
+    fl_time within, at;
+    fl_status st;
+    if ((st = fl_cfg_object(jw, path, e)) || (st = fl_cfg_known_keys(jw, path, join_keys, e)) ||
+        (st = fl_cfg_int(jw, path, "count", FL_CFG_REQUIRED, 0, 0, GW_MAX_CLIENTS, &count, e)) ||
+        (st = fl_cfg_duration(jw, path, "within", FL_CFG_OPTIONAL, 0, 0, 2400 * FL_HOUR, &within,
+                              e)) ||
+        (st = fl_cfg_duration(jw, path, "at", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &at, e)))
+        return st;
+    join_wave *w = &g->joins[i];
+    w->count = (uint64_t)count;
+    w->at_tick = at / g->tick;
+    w->within_ticks = (within + g->tick - 1) / g->tick;
+    if (w->within_ticks < 1)
+        w->within_ticks = 1;
+    g->join_total += w->count;
+    if (g->join_total > GW_MAX_CLIENTS || g->initial + g->join_total > GW_MAX_CLIENTS)
+        return fl_error_set(e, FL_INVALID, path,
+                            "expected at most 100000000 clients in all (connected and joining)");
+    if (w->count && (g->join_first_tick < 0 || w->at_tick < g->join_first_tick))
+        g->join_first_tick = w->at_tick;
+    return FL_OK;
+}
+
+static fl_status read_clients(gateway *g, const cJSON *cfg, const char *path, fl_error *e)
+{
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(cfg, "clients");
+    char p[128], jp[160], ip[180];
+    fl_cfg_join(p, sizeof p, path, "clients");
+    g->join_first_tick = -1;
+    g->rtt = 50 * FL_MS;
+    if (!cl)
+        return FL_OK;
+    long connected;
+    fl_status st;
+    if ((st = fl_cfg_object(cl, p, e)) || (st = fl_cfg_known_keys(cl, p, client_keys, e)) ||
+        (st = fl_cfg_int(cl, p, "connected", FL_CFG_OPTIONAL, 0, 0, GW_MAX_CLIENTS, &connected,
+                         e)) ||
+        (st = fl_cfg_duration(cl, p, "rtt", FL_CFG_OPTIONAL, 50 * FL_MS, 0, FL_MIN, &g->rtt, e)))
+        return st;
+    g->initial = (uint64_t)connected;
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(cl, "join");
+    if (!j)
+        return FL_OK;
+    fl_cfg_join(jp, sizeof jp, p, "join");
+    if (cJSON_IsArray(j)) {
+        int n = cJSON_GetArraySize(j);
+        if (n > 1000)
+            return fl_error_set(e, FL_INVALID, jp, "expected at most 1000 join waves");
+        if (!(g->joins = fl_calloc((size_t)n + 1, sizeof *g->joins)))
+            return FL_NOMEM;
+        int i = 0;
+        for (const cJSON *x = j->child; x; x = x->next, i++) {
+            g->njoins = i + 1;
+            if ((st = read_join(g, x, fl_cfg_index(ip, sizeof ip, jp, i), i, e)))
+                return st;
+        }
+        return FL_OK;
+    }
+    if (!cJSON_IsObject(j)) {
+        char got[64];
+        fl_cfg_describe(j, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, jp,
+                            "expected {\"count\": 200000, \"within\": \"90s\", \"at\": \"10s\"} "
+                            "or an array of them, got %s",
+                            got);
+    }
+    if (!(g->joins = fl_calloc(1, sizeof *g->joins)))
+        return FL_NOMEM;
+    g->njoins = 1;
+    return read_join(g, j, jp, 0, e);
+}
+
+static fl_status read_reconnect(gateway *g, const cJSON *cfg, const char *path, fl_error *e)
+{
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(cfg, "reconnect");
+    char p[128];
+    fl_cfg_join(p, sizeof p, path, "reconnect");
+    memset(&g->pol, 0, sizeof g->pol);
+    g->pol.attempts = 1;
+    g->connect_timeout = 10 * FL_SEC;
+    fl_status st;
+    int jit = 0;
+    if (rc &&
+        ((st = fl_cfg_object(rc, p, e)) || (st = fl_cfg_known_keys(rc, p, reconnect_keys, e)) ||
+         (st = read_delay(rc, p, &g->pol, e)) ||
+         (st = fl_cfg_enum(rc, p, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
+         (st = fl_cfg_duration(rc, p, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1, FL_HOUR,
+                               &g->connect_timeout, e))))
+        return st;
+    g->pol.jitter = jit == 1 ? FL_JITTER_FULL : jit == 2 ? FL_JITTER_EQUAL : FL_JITTER_NONE;
+    /* Retry counts past the one whose wait reaches the cap all wait alike. */
+    int r = 1;
+    if (g->pol.backoff == FL_BACKOFF_EXPONENTIAL)
+        for (fl_time b = g->pol.base; b < g->pol.cap && r < 62; b *= 2)
+            r++;
+    g->levels = r + 1;
+    return FL_OK;
+}
+
+static fl_status read_admission(gateway *g, const cJSON *cfg, const char *path, fl_error *e)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cfg, "admission");
+    if (!a)
+        return FL_OK;
+    char p[128];
+    fl_cfg_join(p, sizeof p, path, "admission");
+    fl_status st;
+    long burst;
+    if ((st = fl_cfg_object(a, p, e)) || (st = fl_cfg_known_keys(a, p, admission_keys, e)) ||
+        (st = fl_cfg_rate(a, p, "rate", FL_CFG_REQUIRED, 0, false, &g->adm_rate, e)))
+        return st;
+    if (g->adm_rate > 1e7)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, p, "rate"),
+                            "expected at most 10000000/s");
+    long def = (long)ceil(g->adm_rate);
+    if ((st = fl_cfg_int(a, p, "burst", FL_CFG_OPTIONAL, def, 1, GW_MAX_CLIENTS, &burst, e)) ||
+        (st = fl_cfg_duration(a, p, "retry_after", FL_CFG_OPTIONAL, FL_SEC, 0, FL_HOUR,
+                              &g->adm_retry_after, e)))
+        return st;
+    g->admission = true;
+    g->adm_cap = (int64_t)burst * FL_SEC;
+    g->adm_tokens = g->adm_cap;
+    g->adm_per_tick = (int64_t)llround(g->adm_rate * (double)g->tick);
+    return FL_OK;
+}
+
+static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
+                           fl_error *e)
+{
+    fl_status st;
+    if ((st = fl_cfg_known_keys(cfg, path, gw_keys, e)))
+        return st;
+    gateway *g = fl_calloc(1, sizeof *g);
+    if (!g)
+        return FL_NOMEM;
+    c->state = g;
+    g->w = w;
+    g->c = c;
+    g->slow = 1;
+    g->next_tick = 1; /* the first step is step 1, at time `resolution` */
+    long cpus, backlog, maxc;
+    int prio;
+    if ((st = fl_cfg_duration(cfg, path, "resolution", FL_CFG_OPTIONAL, 10 * FL_MS, 100 * FL_US,
+                              FL_SEC, &g->tick, e)) ||
+        (st = fl_cfg_int(cfg, path, "cpus", FL_CFG_OPTIONAL, 1, 1, 100000, &cpus, e)) ||
+        (st = fl_cfg_duration(cfg, path, "handshake_time", FL_CFG_OPTIONAL, 290 * FL_US, 1, FL_SEC,
+                              &g->hs_time, e)) ||
+        (st = fl_cfg_duration(cfg, path, "resumed_handshake_time", FL_CFG_OPTIONAL, 60 * FL_US, 1,
+                              FL_SEC, &g->res_time, e)) ||
+        (st = fl_cfg_int(cfg, path, "backlog", FL_CFG_OPTIONAL, 4096, 0, GW_MAX_CLIENTS, &backlog,
+                         e)) ||
+        (st = fl_cfg_int(cfg, path, "max_connections", FL_CFG_OPTIONAL, GW_MAX_CLIENTS, 1,
+                         GW_MAX_CLIENTS, &maxc, e)) ||
+        (st = fl_cfg_duration(cfg, path, "heartbeat_interval", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
+                              FL_HOUR, &g->hb_interval, e)) ||
+        (st = fl_cfg_duration(cfg, path, "heartbeat_time", FL_CFG_OPTIONAL, 20 * FL_US, 1, FL_SEC,
+                              &g->hb_time, e)) ||
+        (st = fl_cfg_duration(cfg, path, "heartbeat_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
+                              FL_HOUR, &g->hb_timeout, e)) ||
+        (st = fl_cfg_duration(cfg, path, "message_time", FL_CFG_OPTIONAL, g->hb_time, 1, FL_SEC,
+                              &g->msg_time, e)) ||
+        (st = fl_cfg_enum(cfg, path, "priority", FL_CFG_OPTIONAL, 0, priorities, &prio, e)) ||
+        (st = fl_cfg_bool(cfg, path, "session_resumption", FL_CFG_OPTIONAL, false, &g->resumption,
+                          e)) ||
+        (st = read_clients(g, cfg, path, e)) || (st = read_reconnect(g, cfg, path, e)) ||
+        (st = read_admission(g, cfg, path, e)))
+        return st;
+    g->cpus = (int)cpus;
+    g->backlog = (uint64_t)backlog;
+    g->max_conn = (uint64_t)maxc;
+    g->priority = prio == 1;
+    g->cap_tick = (fl_time)cpus * g->tick;
+    /* The calendar reaches as far as the longest wait a client can be given. */
+    fl_time horizon = g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + 3 * g->tick;
+    g->nb = horizon / g->tick + 2;
+    uint64_t most = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels);
+    if ((uint64_t)g->nb > most) {
+        char p[128], hz[32], res[32];
+        fl_format_duration(horizon - 3 * g->tick, hz, sizeof hz);
+        fl_format_duration(g->tick, res, sizeof res);
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
+                            "a client may wait up to %s (connect_timeout + rtt + retry_after + "
+                            "the reconnect delay's max), %lld steps of %s, and at most %llu "
+                            "steps fit; expected a coarser resolution or shorter waits",
+                            hz, (long long)g->nb, res, (unsigned long long)most);
+    }
+    g->conn_min = g->conn_max = g->connected = g->initial;
+    g->wanted = g->initial;
+    fl_world_stream(w, &g->rng_backoff, c->name, "reconnect");
+    fl_world_stream(w, &g->rng_msg, c->name, "sender");
+    if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)))
+        return FL_NOMEM;
+    g->h_tick = fl_sim_handler(w->sim, on_tick, g);
+    if (g->h_tick < 0)
+        return FL_NOMEM;
+    char col[200];
+    static const struct {
+        const char *suffix;
+        fl_series_kind kind;
+    } cols[] = {{"connected", FL_SERIES_LAST},
+                {"handshakes_per_s", FL_SERIES_RATE},
+                {"cpu", FL_SERIES_MEAN},
+                {"disconnects_per_s", FL_SERIES_RATE},
+                {"attempts_per_s", FL_SERIES_RATE},
+                {"overflows_per_s", FL_SERIES_RATE},
+                {"backlog_max", FL_SERIES_MAX}};
+    int *dst[] = {&g->col_conn, &g->col_hs,  &g->col_cpu,    &g->col_disc,
+                  &g->col_att,  &g->col_ovf, &g->col_backlog};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        snprintf(col, sizeof col, "%s.%s", c->name, cols[i].suffix);
+        if ((*dst[i] = fl_series_column(w->series, col, cols[i].kind)) < 0)
+            return FL_NOMEM;
+    }
+    if (g->tick <= w->duration && (st = fl_sim_at(w->sim, g->tick, g->h_tick, 1)))
+        return st;
+    return FL_OK;
+}
+
+const fl_component_ops fl_gateway_ops = {
+    .kind = "gateway",
+    .about = "long-lived client connections: TLS handshakes, heartbeats, reconnect storms",
+    .keys = gw_keys,
+    .configure = configure,
+    .on_request = on_request,
+    .report = report,
+    .fault = fault,
+    .destroy = destroy,
+};
