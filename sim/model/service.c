@@ -17,6 +17,15 @@
  *
  *   "restart": {"warmup": "60s", "factor": 3}
  *
+ *   "calls": [{"to": "db", "keys": {"from": 0, "to": 96}, ...},
+ *             {"to": "db", "keys": {"from": 97, "to": 99}, ...}]
+ *   "by_key": [{"from": 97, "to": 99, "service_time": "const(60s)"}]
+ *
+ * A call with "keys" is made only for requests whose key lies in [from, to]: two calls to
+ * one dependency with separate pools form a bulkhead (one class of requests cannot take the
+ * other's connections). "by_key" gives a key range its own service time (a slow endpoint,
+ * a heavy query).
+ *
  * After a crash, a restarted node is cold (JIT, caches, connection pools): its service
  * times start `factor` times longer and return linearly to normal over `warmup`. */
 #include <limits.h>
@@ -48,6 +57,9 @@ typedef struct service {
     char path[64];
     fl_caller **calls;  /* dependencies, called in order */
     uint32_t *callee;   /* their component indices */
+    uint64_t *call_lo, *call_hi; /* the keys each call is made for */
+    struct by_key { uint64_t lo, hi; fl_dist *d; } *by_key; /* service time per key range */
+    int nby_key;
     int ncalls;
     uint32_t *slot_req, *slot_gen; /* per worker: the request it holds, and a generation */
     uint8_t *slot_call;            /* the dependency being called */
@@ -55,18 +67,29 @@ typedef struct service {
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", "calls", "clock", "restart", NULL};
+                                           "queue", "calls", "clock", "restart", "by_key",
+                                           NULL};
 static const char *const restart_keys[] = {"warmup", "factor", NULL};
-static const char *const call_keys[] = {"to", "client", NULL};
+static const char *const call_keys[] = {"to", "client", "keys", NULL};
+static const char *const range_keys[] = {"from", "to", NULL};
+static const char *const by_key_keys[] = {"from", "to", "service_time", NULL};
 static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
                                          NULL};
 static const char *const disciplines[] = {"fifo", "lifo", NULL};
 
 static fl_time svc_time(void *ctx, uint32_t id)
 {
-    (void)id;
     service *s = ctx;
-    fl_time t = fl_dist_sample(s->service_time, &s->rng);
+    const fl_dist *d = s->service_time;
+    if (s->nby_key) {
+        uint64_t key = fl_req_at(s->w, id)->key;
+        for (int i = 0; i < s->nby_key; i++)
+            if (key >= s->by_key[i].lo && key <= s->by_key[i].hi) {
+                d = s->by_key[i].d;
+                break;
+            }
+    }
+    fl_time t = fl_dist_sample(d, &s->rng);
     if (s->restarted_at >= 0) { /* still warming up after a restart? */
         fl_time since = fl_sim_now(s->w->sim) - s->restarted_at;
         if (since < s->warmup) {
@@ -109,6 +132,14 @@ static bool svc_hold(void *ctx, uint32_t id, int slot);
 
 static const fl_station_ops station_ops = {svc_time, svc_done, svc_expired, svc_hold};
 
+/* The first call at or after k made for requests with this key; ncalls when none. */
+static int next_call(const service *s, int k, uint64_t key)
+{
+    while (k < s->ncalls && (key < s->call_lo[k] || key > s->call_hi[k]))
+        k++;
+    return k;
+}
+
 /* Calls dependency k for the request held on `slot`. */
 static void call_dep(service *s, int slot, int k)
 {
@@ -127,9 +158,12 @@ static bool svc_hold(void *ctx, uint32_t id, int slot)
     service *s = ctx;
     if (!s->ncalls)
         return false;
+    int k = next_call(s, 0, fl_req_at(s->w, id)->key);
+    if (k == s->ncalls)
+        return false; /* no dependency for this key: served on its own */
     s->slot_req[slot] = id;
     s->slot_gen[slot]++;
-    call_dep(s, slot, 0);
+    call_dep(s, slot, k);
     return true;
 }
 
@@ -143,8 +177,11 @@ static void call_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
         return; /* the request was lost in a crash meanwhile */
     if (o == FL_OUT_OK && value != FL_VALUE_NONE)
         fl_req_at(s->w, s->slot_req[slot])->value = value; /* a read's answer travels back */
-    if (o == FL_OUT_OK && s->slot_call[slot] + 1 < s->ncalls) {
-        call_dep(s, slot, s->slot_call[slot] + 1);
+    int next = o == FL_OUT_OK ? next_call(s, s->slot_call[slot] + 1,
+                                          fl_req_at(s->w, s->slot_req[slot])->key)
+                              : s->ncalls;
+    if (next < s->ncalls) {
+        call_dep(s, slot, next);
         return;
     }
     fl_req_at(s->w, s->slot_req[slot])->outcome = (uint8_t)(o == FL_OUT_OK ? FL_OUT_OK
@@ -183,6 +220,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         s->nslots = sc.workers;
         s->calls = fl_calloc((size_t)s->ncalls + 1, sizeof *s->calls);
         s->callee = fl_calloc((size_t)s->ncalls + 1, sizeof *s->callee);
+        s->call_lo = fl_calloc((size_t)s->ncalls + 1, sizeof *s->call_lo);
+        s->call_hi = fl_calloc((size_t)s->ncalls + 1, sizeof *s->call_hi);
+        if (!s->call_lo || !s->call_hi)
+            return FL_NOMEM;
         s->slot_req = fl_calloc((size_t)sc.workers, sizeof *s->slot_req);
         s->slot_gen = fl_calloc((size_t)sc.workers, sizeof *s->slot_gen);
         s->slot_call = fl_calloc((size_t)sc.workers, sizeof *s->slot_call);
@@ -205,6 +246,30 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             return st;
         sc.capacity = (uint64_t)cap;
         sc.lifo = disc == 1;
+    }
+    const cJSON *bk = cJSON_GetObjectItemCaseSensitive(cfg, "by_key");
+    if (bk) {
+        char bp[256], ip[280];
+        fl_cfg_join(bp, sizeof bp, path, "by_key");
+        if (!cJSON_IsArray(bk) || cJSON_GetArraySize(bk) < 1 || cJSON_GetArraySize(bk) > 64)
+            return fl_error_set(e, FL_INVALID, bp, "expected an array of 1 to 64 {\"from\": K, "
+                                                   "\"to\": K, \"service_time\": \"...\"}");
+        s->by_key = fl_calloc((size_t)cJSON_GetArraySize(bk), sizeof *s->by_key);
+        if (!s->by_key)
+            return FL_NOMEM;
+        int i = 0;
+        for (const cJSON *it = bk->child; it; it = it->next, i++) {
+            fl_cfg_index(ip, sizeof ip, bp, i);
+            double lo, hi;
+            if ((st = fl_cfg_object(it, ip, e)) || (st = fl_cfg_known_keys(it, ip, by_key_keys, e)) ||
+                (st = fl_cfg_number(it, ip, "from", FL_CFG_REQUIRED, 0, 0, 9e15, &lo, e)) ||
+                (st = fl_cfg_number(it, ip, "to", FL_CFG_REQUIRED, 0, lo, 9e15, &hi, e)) ||
+                (st = fl_cfg_dist(it, ip, "service_time", FL_CFG_REQUIRED, NULL, &s->by_key[i].d, e)))
+                return st;
+            s->by_key[i].lo = (uint64_t)lo;
+            s->by_key[i].hi = (uint64_t)hi;
+            s->nby_key = i + 1;
+        }
     }
     s->restarted_at = -1;
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(cfg, "restart");
@@ -264,6 +329,20 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
             return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, cp, "to"),
                                 "no node named \"%s\"%s%s%s", to, sug ? " (did you mean \"" : "",
                                 sug ? sug : "", sug ? "\"?)" : "");
+        }
+        s->call_lo[k] = 0;
+        s->call_hi[k] = UINT64_MAX;
+        const cJSON *kr = cJSON_GetObjectItemCaseSensitive(cl, "keys");
+        if (kr) {
+            char kp[360];
+            double lo, hi;
+            fl_cfg_join(kp, sizeof kp, cp, "keys");
+            if ((st = fl_cfg_object(kr, kp, e)) || (st = fl_cfg_known_keys(kr, kp, range_keys, e)) ||
+                (st = fl_cfg_number(kr, kp, "from", FL_CFG_REQUIRED, 0, 0, 9e15, &lo, e)) ||
+                (st = fl_cfg_number(kr, kp, "to", FL_CFG_REQUIRED, 0, lo, 9e15, &hi, e)))
+                return st;
+            s->call_lo[k] = (uint64_t)lo;
+            s->call_hi[k] = (uint64_t)hi;
         }
         char owner[300];
         snprintf(owner, sizeof owner, "%s->%s#%d", c->name, to, k);
@@ -389,8 +468,19 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     service *s = c->state;
     if (s->ncalls) {
         cJSON *calls = cJSON_AddObjectToObject(out, "calls");
-        for (int k = 0; k < s->ncalls; k++)
-            fl_caller_report(s->calls[k], cJSON_AddObjectToObject(calls, w->comps[s->callee[k]]->name));
+        for (int k = 0; k < s->ncalls; k++) {
+            /* by dependency name; a second call to one dependency is "name#2", and so on */
+            char name[300];
+            int nth = 1;
+            for (int j = 0; j < k; j++)
+                nth += s->callee[j] == s->callee[k];
+            const char *dep = w->comps[s->callee[k]]->name;
+            if (nth > 1)
+                snprintf(name, sizeof name, "%s#%d", dep, nth);
+            else
+                snprintf(name, sizeof name, "%s", dep);
+            fl_caller_report(s->calls[k], cJSON_AddObjectToObject(calls, name));
+        }
     }
     fl_station_report(s->st, fl_sim_now(w->sim), out);
     cJSON_AddNumberToObject(out, "refused", (double)s->refused);
@@ -411,6 +501,11 @@ static void destroy(fl_component *c)
     fl_dist_free(s->service_time);
     fl_free(s->calls); /* the callers themselves belong to the world */
     fl_free(s->callee);
+    fl_free(s->call_lo);
+    fl_free(s->call_hi);
+    for (int i = 0; i < s->nby_key; i++)
+        fl_dist_free(s->by_key[i].d);
+    fl_free(s->by_key);
     fl_free(s->slot_req);
     fl_free(s->slot_gen);
     fl_free(s->slot_call);
