@@ -408,8 +408,10 @@ fl_status fl_check_messages(const uint64_t *produced, size_t nproduced,
         fl_free(q);
         return FL_NOMEM;
     }
-    memcpy(p, produced, nproduced * sizeof *p);
-    memcpy(q, processed, nprocessed * sizeof *q);
+    if (nproduced) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(p, produced, nproduced * sizeof *p);
+    if (nprocessed)
+        memcpy(q, processed, nprocessed * sizeof *q);
     qsort(p, nproduced, sizeof *p, u64_cmp);
     qsort(q, nprocessed, sizeof *q, msg_cmp);
     fl_check_result dummy_d, dummy_l;
