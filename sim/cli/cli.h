@@ -69,10 +69,12 @@ int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cli_plot_dir(const char *dir, bool quiet);
 
 extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench, cli_plot,
     cli_compare, cli_explain, cli_report, cli_sweep;
+extern const cli_cmd cli_serve;
 
 #endif

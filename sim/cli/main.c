@@ -10,7 +10,8 @@
 
 static const cli_cmd *const commands[] = {&cli_run,      &cli_compare, &cli_sweep,
                                           &cli_plot,     &cli_report,  &cli_explain,
-                                          &cli_validate, &cli_list,    &cli_bench};
+                                          &cli_validate, &cli_list,    &cli_bench,
+                                          &cli_serve};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
@@ -46,7 +47,7 @@ int main(int argc, char **argv)
         if (strcmp(c, commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);
     cli_error("unknown command '%s' (commands: run, compare, sweep, plot, report, explain, "
-              "validate, list, bench; see 'faultline --help')",
+              "validate, list, bench, serve; see 'faultline --help')",
               c);
     return FL_EXIT_USAGE;
 }

@@ -58,7 +58,9 @@ static void run_job(void *ctx, size_t i)
     cJSON *s = cJSON_Parse(fl_result_summary(r));
     for (size_t m = 0; m < p->nmetrics; m++) {
         const cJSON *v = fl__figure(s, p->metrics[m]);
-        j->values[m] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+        j->values[m] = cJSON_IsNumber(v) ? v->valuedouble
+                       : cJSON_IsBool(v)  ? (cJSON_IsTrue(v) ? 1 : 0) /* recovered: a fraction */
+                                          : NAN;
     }
     cJSON_Delete(s);
     if (p->cfg->out_dir) {
@@ -77,15 +79,19 @@ static void run_job(void *ctx, size_t i)
 /* +1: higher is better; -1: lower is better; 0: neither. */
 static int direction(const char *metric)
 {
+    static const char *const higher[] = {"throughput", "goodput", ".ok", "recovered",
+                                         "hit_ratio", "admitted", NULL};
     static const char *const lower[] = {"latency", "error", "wait", "sojourn", "timeout",
-                                        "rejected", "expired", "lost", "stale", NULL};
-    static const char *const higher[] = {"throughput", "goodput", ".ok", NULL};
+                                        "rejected", "expired", "lost", "stale", "violations",
+                                        "lag", "fetches", "peak", "deletes", "disconnects",
+                                        "misses", "duplicates", "split_brain", "recovery_s",
+                                        "wasted", "amplification", NULL};
+    for (int i = 0; higher[i]; i++) /* "recovered" before "recovery_s" and the like */
+        if (strstr(metric, higher[i]))
+            return 1;
     for (int i = 0; lower[i]; i++)
         if (strstr(metric, lower[i]))
             return -1;
-    for (int i = 0; higher[i]; i++)
-        if (strstr(metric, higher[i]))
-            return 1;
     return 0;
 }
 
@@ -95,13 +101,17 @@ static void mean_ci(const double *x, size_t n, double *mean, double *hw)
 }
 
 /* Default figures: for each workload, latency mean and p99, throughput, goodput, error
- * rate. Names are built from the baseline's summary. */
+ * rate; then every figure the scenario's expectations name (what the scenario says
+ * matters: queries per expiry, lost writes, lag, ...), each once, in order. */
 static size_t default_metrics(const fl_scenario *sc, char ***out)
 {
     cJSON *doc = cJSON_GetObjectItemCaseSensitive(sc->doc, "workloads");
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
     static const char *const per[] = {"latency_ms.mean", "latency_ms.p99", "throughput_per_s",
                                       "goodput_per_s", "error_rate"};
     size_t n = (size_t)cJSON_GetArraySize(doc) * 5, k = 0;
+    for (const cJSON *v = expect ? expect->child : NULL; v; v = v->next)
+        n += (size_t)cJSON_GetArraySize(v);
     char **m = fl_calloc(n + 1, sizeof *m);
     for (cJSON *w = doc ? doc->child : NULL; w && m; w = w->next) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "name"));
@@ -111,6 +121,14 @@ static size_t default_metrics(const fl_scenario *sc, char ***out)
             m[k++] = fl_strdup(buf);
         }
     }
+    for (const cJSON *v = expect ? expect->child : NULL; v && m; v = v->next)
+        for (const cJSON *x = cJSON_IsObject(v) ? v->child : NULL; x; x = x->next) {
+            size_t j = 0;
+            while (j < k && strcmp(m[j], x->string) != 0)
+                j++;
+            if (j == k)
+                m[k++] = fl_strdup(x->string);
+        }
     *out = m;
     return k;
 }
