@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
+#include "out/files.h"
 #include "scenario/pool.h"
 #include "scenario/scenario_int.h"
 
@@ -133,17 +133,16 @@ static size_t default_metrics(const fl_scenario *sc, char ***out)
     return k;
 }
 
+static fl_status put_text(FILE *f, void *ctx)
+{
+    return fputs(ctx, f) < 0 ? FL_IO : FL_OK;
+}
+
 static fl_status write_text(const char *dir, const char *name, const char *text, fl_error *e)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
-    }
-    return FL_OK;
+    return fl_file_write_atomic(path, put_text, (void *)text, e);
 }
 
 fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char **json,
