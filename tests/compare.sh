@@ -19,5 +19,16 @@ if grep -q '^workloads.arrivals.latency_ms.mean,half-load,.*,better$' "$tmp/j1/c
 [ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --seeds 1 exit $rc"; fail=$((fail + 1)); }
 "$fl" compare "$sc" --variants baseline,nope --no-files >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: unknown variant exit $rc"; fail=$((fail + 1)); }
+# --plot: one overlay chart per workload and figure (well-formed SVG with a line per
+# variant) and the report; with --no-files it is refused.
+"$fl" compare "$sc" --seeds 3 --set duration=100s --out "$tmp/plot" --plot >/dev/null || { echo "FAIL: compare --plot"; exit 1; }
+for c in overlay-arrivals-goodput overlay-arrivals-latency-p99; do
+  f="$tmp/plot/charts/$c.svg"
+  if [ -s "$f" ] && python3 -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); sys.exit(0 if len(d.getElementsByTagName('path')) + len(d.getElementsByTagName('polyline')) >= 2 else 1)" "$f"; then
+    pass=$((pass + 1)); else echo "FAIL: $c.svg missing, malformed or without lines"; fail=$((fail + 1)); fi
+done
+[ -s "$tmp/plot/report.html" ] && pass=$((pass + 1)) || { echo "FAIL: compare --plot wrote no report"; fail=$((fail + 1)); }
+"$fl" compare "$sc" --seeds 2 --no-files --plot >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --plot --no-files exit $rc"; fail=$((fail + 1)); }
 echo "compare: $pass passed, $fail failed"
 [ "$fail" = 0 ]

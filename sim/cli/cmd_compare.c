@@ -1,13 +1,16 @@
 /* faultline compare: variants side by side over many seeds, with confidence intervals. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <faultline/compare.h>
 #include <faultline/faultline.h>
 
 #include "cli/cli.h"
+#include "out/report.h"
 
 static const cli_opt compare_opts[] = {
     {"variants", 'V', "A,B,...", "variants to compare, the first is the reference (default: "
@@ -20,6 +23,8 @@ static const cli_opt compare_opts[] = {
     {"out", 'o', "DIR", "write compare.json, compare.csv and runs/ here (default: "
                         "out/SCENARIO/compare)"},
     {"no-files", 0, NULL, "write nothing, print the table only"},
+    {"plot", 'p', NULL, "also write report.html and overlay charts (charts/overlay-*.svg: each "
+                        "variant's median over seeds, band from lowest to highest seed)"},
     {"json", 0, NULL, "print the comparison as JSON instead of a table"},
     {NULL, 0, NULL, NULL},
 };
@@ -114,6 +119,10 @@ int cmd_compare(int argc, char **argv)
     }
     cfg.sets = a.multi;
     cfg.nsets = a.nmulti;
+    if (cli_get(&cli_compare, &a, "plot") && cli_get(&cli_compare, &a, "no-files")) {
+        cli_error("--plot draws from the run files: it cannot go with --no-files");
+        return FL_EXIT_USAGE;
+    }
     fl_scenario *sc;
     int rc = cli_load_scenario(&cli_compare, &a, &sc);
     if (rc != FL_EXIT_OK)
@@ -147,5 +156,21 @@ int cmd_compare(int argc, char **argv)
             printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", cfg.out_dir);
     }
     free(json);
+    if (cli_get(&cli_compare, &a, "plot") && cfg.out_dir) {
+        /* The overlays are drawn by faultline itself (no gnuplot needed) from the runs/ files
+         * just written; the report gathers them with the verdict table. */
+        char charts[4200];
+        snprintf(charts, sizeof charts, "%s/charts", cfg.out_dir);
+        if (mkdir(charts, 0777) != 0 && errno != EEXIST) {
+            cli_error("cannot create %s: %s", charts, strerror(errno));
+            return FL_EXIT_RUNTIME;
+        }
+        if ((st = fl_report_write_charts(cfg.out_dir, NULL, a.pos[0], charts, &e))) {
+            fl_error_format(&e, msg, sizeof msg);
+            cli_error("%s", msg);
+            return FL_EXIT_RUNTIME;
+        }
+        printf("charts: %s/overlay-*.svg; report: %s/report.html\n", charts, cfg.out_dir);
+    }
     return FL_EXIT_OK;
 }

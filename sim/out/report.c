@@ -1187,8 +1187,13 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static fl_status put_svg(FILE *f, void *ctx) { return fl_svg_write(f, ctx); }
+
+/* With charts_dir, each overlay chart is also written there as a file of its own,
+ * overlay-<workload>-<goodput|latency-p99>.svg, to paste on a slide. */
 static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, size_t nseeds,
-                                const run_data *ref, const char *scn, const char *stamp)
+                                const run_data *ref, const char *scn, const char *stamp,
+                                const char *charts_dir, fl_error *e)
 {
     fputs("<h2>Charts</h2>\n", f);
     if (!ref || !ref->have_ts || ref->ts.nrows == 0 || nvar == 0) {
@@ -1211,9 +1216,9 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
         st = FL_NOMEM;
         goto out;
     }
-    static const char *const metrics[][4] = {
-        {".goodput_per_s", "goodput", "goodput (requests/s)", ""},
-        {".latency_p99_ms", "latency p99", "latency p99 (ms, log scale)", "log"},
+    static const char *const metrics[][5] = {
+        {".goodput_per_s", "goodput", "goodput (requests/s)", "", "goodput"},
+        {".latency_p99_ms", "latency p99", "latency p99 (ms, log scale)", "log", "latency-p99"},
     };
     size_t nw = prefixes(&ref->ts, ".goodput_per_s", names, MAX_GROUP);
     for (size_t w = 0; w < nw && !st; w++) {
@@ -1245,6 +1250,12 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
             fl_svg_chart c = {title, "time (s)", metrics[m][2], stamp, m == 1, m == 0, 0, 0,
                               ser, nvar, sh.v, sh.n};
             st = chart_out(f, &c, cap);
+            if (!st && charts_dir) {
+                char path[4400];
+                snprintf(path, sizeof path, "%s/overlay-%s-%s.svg", charts_dir, names[w],
+                         metrics[m][4]);
+                st = fl_file_write_atomic(path, put_svg, &c, e);
+            }
         }
     }
 out:
@@ -1257,7 +1268,7 @@ out:
 }
 
 static fl_status write_compare(FILE *f, const char *dir, const char *scenario_file,
-                               fl_error *e)
+                               const char *charts_dir, fl_error *e)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/compare.json", dir);
@@ -1351,7 +1362,7 @@ static fl_status write_compare(FILE *f, const char *dir, const char *scenario_fi
                  vnames[i]);
     snprintf(stamp + strlen(stamp), sizeof stamp - strlen(stamp), ", seeds 1-%zu - faultline %s",
              nseeds, ver ? ver : "?");
-    if ((st = compare_charts(f, vr, nvar, nseeds, ref, scn, stamp)))
+    if ((st = compare_charts(f, vr, nvar, nseeds, ref, scn, stamp, charts_dir, e)))
         fl_error_set(e, st, NULL, "out of memory writing the report");
     page_foot(f, ver);
 out:
@@ -1371,6 +1382,7 @@ out:
 
 /* What write_report needs: a run (si set) or a comparison (si NULL). */
 typedef struct report_job {
+    const char *charts_dir;
     const char *dir, *scenario_file;
     scen_info *si;
     fl_error *e;
@@ -1379,11 +1391,18 @@ typedef struct report_job {
 static fl_status write_report(FILE *f, void *ctx)
 {
     report_job *j = ctx;
-    return j->si ? write_run(f, j->dir, j->si, j->e) : write_compare(f, j->dir, j->scenario_file, j->e);
+    return j->si ? write_run(f, j->dir, j->si, j->e)
+                 : write_compare(f, j->dir, j->scenario_file, j->charts_dir, j->e);
 }
 
 fl_status fl_report_write(const char *dir, const char *out_file, const char *scenario_file,
                           fl_error *e)
+{
+    return fl_report_write_charts(dir, out_file, scenario_file, NULL, e);
+}
+
+fl_status fl_report_write_charts(const char *dir, const char *out_file, const char *scenario_file,
+                                 const char *charts_dir, fl_error *e)
 {
     fl_error_clear(e);
     struct stat dst;
@@ -1420,7 +1439,7 @@ fl_status fl_report_write(const char *dir, const char *out_file, const char *sce
             return st;
         }
     }
-    report_job job = {dir, scenario_file, run ? &si : NULL, e};
+    report_job job = {run ? NULL : charts_dir, dir, scenario_file, run ? &si : NULL, e};
     st = fl_file_write_atomic(out, write_report, &job, e);
     cJSON_Delete(si.doc);
     return st;

@@ -17,5 +17,10 @@
  * is malformed; FL_IO when writing fails; FL_NOMEM. */
 fl_status fl_report_write(const char *dir, const char *out_file, const char *scenario_file,
                           fl_error *e);
+/* The same; for a compare directory, also writes each overlay chart (median over seeds per
+ * variant, band from the lowest to the highest seed) into charts_dir (which must exist) as
+ * overlay-<workload>-<figure>.svg. charts_dir NULL: none. */
+fl_status fl_report_write_charts(const char *dir, const char *out_file, const char *scenario_file,
+                                 const char *charts_dir, fl_error *e);
 
 #endif
