@@ -6,6 +6,8 @@
 
 static const fl_component_ops *const kinds[] = {
     &fl_service_ops,
+    &fl_broker_ops,
+    &fl_consumer_ops,
     &fl_gateway_ops,
     &fl_lock_ops,
     &fl_lock_client_ops,
@@ -16,6 +18,8 @@ static const fl_component_ops *const kinds[] = {
 
 static const char *const kind_names[] = {
     "service",
+    "broker",
+    "consumer",
     "gateway",
     "lock",
     "lock_client",

@@ -150,10 +150,11 @@ static void series_names(const cJSON *summary, const char *header, const chart *
             if (!hit || !(hit == header || hit[-1] == ',') || !(hit[l] == ',' || hit[l] == 0))
                 continue;
         }
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(it, "latency_ms");
         if (c->successes &&
-            !(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-                  cJSON_GetObjectItemCaseSensitive(it, "latency_ms"), "count")) > 0))
-            continue; /* no success, no latency: a chart of nothing would fail to draw */
+            !(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(lat, "count")) > 0 &&
+              cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(lat, "max")) > 0))
+            continue; /* no success, or only instant ones: nothing to draw on a log scale */
         w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? " " : "", it->string);
     }
 }
