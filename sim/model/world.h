@@ -224,6 +224,7 @@ void fl_workload_free(fl_workload *wl);
 extern const fl_component_ops fl_service_ops;
 extern const fl_component_ops fl_broker_ops;
 extern const fl_component_ops fl_consumer_ops;
+extern const fl_component_ops fl_election_ops;
 extern const fl_component_ops fl_gateway_ops;
 extern const fl_component_ops fl_lock_ops;
 extern const fl_component_ops fl_lock_client_ops;

@@ -1,0 +1,1701 @@
+/* The `election` component: a replicated register group with automatic failover, whose
+ * members live in zones, so that a partition between zones can leave two members taking
+ * writes (split brain) and the reconciliation after the heal throws acknowledged writes away.
+ *
+ *   {"name": "redis", "kind": "election",
+ *    "members": [{"name": "n1", "zone": "a"}, {"name": "n2", "zone": "a"},
+ *                {"name": "n3", "zone": "b"}],          (or "zones": ["a", "a", "b"])
+ *    "primary": "n1", "heartbeat_interval": "1s", "failure_timeout": "5s",
+ *    "failover": "observers", "observers": [{"zone": "b"}, {"zone": "b"}, {"zone": "c"}],
+ *    "cross_region_promotion": true,
+ *    "min_replicas_to_write": 1, "min_replicas_max_lag": "10s"}
+ *
+ * The node itself has no "zone": its members have one each (default names m1, m2, ...).
+ * Keys hold versions (a write carries a new version in its request; a member keeps the
+ * highest version it applied to a key). Requests take no service time: the network is the
+ * whole story.
+ *
+ * Clients. A request from a workload is routed from the workload's zone to the member that
+ * the clients of THAT zone believe is the primary. Clients learn the primary only from
+ * announcements (the primary's heartbeats, sent to every zone), which travel over the
+ * network: clients cut off from a new primary's announcements keep using the old one. A
+ * request sent over a cut link is lost (the client times out); its answer travels back
+ * over the network too. A member takes a write only while it is accepting writes (it
+ * believes it is the primary, and the rules below allow it); otherwise it answers
+ * "refused" (Redis's READONLY/NOREPLICAS). Any member answers reads from what it holds,
+ * except with "quorum", where only a leader holding its lease answers, with the newest
+ * committed version.
+ *
+ * Replication is asynchronous: every write the primary takes is shipped to each replica in
+ * order, one message per write (a message lost to a cut stalls the stream, which reconnects
+ * every 100 ms and resends from the first write not delivered: after the heal the replica
+ * catches up). A member that starts following a primary (at the start of a term, or after
+ * the heal) first makes a full sync: it becomes an exact copy of the primary's data, and the
+ * writes it held that the primary does not are discarded ("reconciliation": this is where
+ * a demoted primary's unreplicated writes vanish).
+ *
+ * Timing runs on the node's clock (one clock for the group): every heartbeat_interval each
+ * primary sends a heartbeat to every member, observer and zone; replicas answer with an ack
+ * (their replication position). A member or observer suspects the primary after
+ * failure_timeout without a heartbeat from it, checked at its next heartbeat tick.
+ *
+ * failover
+ *   "none"       nobody is ever promoted.
+ *   "naive"      a replica that suspects its primary promotes itself (term + 1). Two
+ *                primaries of one term: the lower member index wins when they hear each other.
+ *   "observers"  Sentinel/Orchestrator: an observer that suspects the primary and reaches
+ *                a majority of all observers that also suspect it (reachability: no cut
+ *                link either way) elects the most up-to-date member it can reach (the
+ *                longest history, newest term first) and tells it to promote itself with
+ *                the next term (one message). Observers are read with any failover, and
+ *                used only by this one (so a variant can switch the failover).
+ *   "quorum"     Raft-like: a write is acknowledged only when a majority of members (the
+ *                leader included) applied it. A leader holds a lease: the heartbeat send
+ *                time acknowledged by a majority, plus failure_timeout; when it runs out the
+ *                leader steps down and refuses writes. A member that suspects the leader
+ *                asks for votes: a member that can reach it grants one per term, only when
+ *                it has not heard from a leader for failure_timeout itself and the candidate
+ *                is at least as up to date; a majority elects it (the votes are counted at
+ *                once, over the links that are up: vote messages take no time). A member
+ *                follows a leader of a higher term only; the old term's stream is dropped.
+ *                So two members never accept writes at once and no acknowledged write is lost.
+ * cross_region_promotion  false: never promote a member outside the old primary's zone
+ *                (GitHub's fix after 21 Oct 2018).
+ * min_replicas_to_write N, min_replicas_max_lag D  (Redis): the primary refuses writes while
+ *                fewer than N replicas have acked within D (re-checked at every heartbeat
+ *                tick and every ack, as Redis does once a second).
+ *
+ * Faults on the node: "crash" takes the member that is primary when it begins down (no
+ * heartbeats, requests refused, messages lost); when it restarts it rejoins (and is demoted
+ * if someone else was promoted meanwhile). Pause and slow change nothing.
+ *
+ * Report (nodes.<name>): failover, failovers (promotions after the start), stepdowns,
+ * writes_accepted, writes_acked (acknowledged by a member), writes_refused, reads_served,
+ * requests_lost (sent over a cut link), reconciliations (syncs that threw writes away),
+ * discarded_by_members (writes thrown away, summed over members), writes_discarded (distinct
+ * writes some member accepted that the surviving history lacks), lost_writes (check: acknowledged writes
+ * missing from the surviving primary's history), split_brain (check: time with two or more
+ * members accepting writes; "seconds"), divergence (check: keys on which the members that
+ * believed they were primary disagreed at the end of a partition; the worst heal),
+ * unavailable_s (time during which some zone's clients had no primary accepting their
+ * writes that they could reach; with "quorum", one that also reaches a majority) and unavailable_s_by_zone, writes_acked_by_zone, and per
+ * member its zone, role and term at the end, writes accepted/acked/refused, reads,
+ * discarded writes, promotions and accepting_s. Counts cover the whole run, like the
+ * history checks. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
+ * "<name>.writes.<member>" (writes accepted per second). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cfg.h"
+#include "model/caller.h"
+#include "model/world.h"
+
+#define MAX_MEMBERS 32
+#define MAX_OBSERVERS 32
+#define RETRY_NS (100 * FL_MS) /* a broken replication stream reconnects this often */
+#define NEVER (INT64_MIN / 4)
+
+enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM };
+enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
+enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
+
+typedef struct msg {
+    fl_time hb;    /* HB, REPL, SYNC_DATA: sender's local send time; ACK: the one it answers */
+    int64_t term;
+    uint64_t gen;  /* REPL, SYNC_*: the follower's stream generation */
+    uint64_t idx;  /* REPL: log index; ACK: entries of the primary's log applied */
+    uint32_t next; /* free list */
+    uint16_t from, to;
+    uint8_t type, to_kind, flag; /* ACK flag: idx is valid (the member is synced) */
+} msg;
+
+typedef struct wrec { /* one write a member accepted as primary */
+    uint64_t key;
+    int64_t version, term;
+    uint32_t row, member;
+} wrec;
+
+typedef struct member {
+    char *name;
+    int zone;
+    bool primary;  /* believes it is the primary */
+    bool writable; /* accepting writes now */
+    bool down;     /* crashed */
+    bool synced, stalled;
+    fl_time acc_start;
+    int64_t term, voted;
+    int bprim;     /* the primary it follows (itself when primary), -1: none */
+    int64_t bterm;
+    int home;      /* the last primary it knew (the zone rule of cross_region_promotion) */
+    fl_time last_hb; /* local time of the last contact from bprim */
+    uint64_t gen, arrived, shipped;
+    fl_time last_delivery;
+    int64_t lterm; /* term of the newest write it holds */
+    uint64_t len;  /* writes in its history */
+    uint32_t *log, *pend; /* writes it accepted as primary, and the request awaiting commit */
+    size_t nlog, logcap;
+    uint64_t *have; /* bitset over write ids: its history */
+    /* as primary: what it knows of the others */
+    fl_time ack_hb[MAX_MEMBERS], ack_at[MAX_MEMBERS];
+    uint64_t acked[MAX_MEMBERS];
+    uint64_t commit;
+    uint64_t accepted, acks, refused, reads, discarded, promotions;
+    fl_time accepting;
+    int col_primary, col_writes;
+} member;
+
+typedef struct observer {
+    int zone, bprim;
+    int64_t bterm;
+    fl_time last_hb;
+} observer;
+
+typedef struct election {
+    fl_world *w;
+    fl_component *c;
+    int nm, no, nz; /* nz: zones + 1 (index z + 1; 0 is "no zone") */
+    member *m;
+    observer *o;
+    int failover, initial;
+    bool cross_region;
+    long min_replicas;
+    fl_time hb, ft, max_lag;
+    /* clients, per zone index */
+    int *zprim;
+    int64_t *zterm;
+    uint8_t *zseen, *zdown;
+    fl_time *zunavail, any_unavail, avail_t;
+    uint64_t *zacked; /* writes acked by members in the zone */
+    /* messages */
+    msg *msgs;
+    uint32_t nmsgs, msgcap, msgfree;
+    /* writes */
+    wrec *wr;
+    size_t nwr, wrcap, words;
+    /* key table: rows x members, plus the committed version (quorum) */
+    uint64_t *hkeys;
+    uint32_t *hrows;
+    size_t hcap, nrows, rows_cap;
+    int64_t *ver, *cver;
+    /* accepting intervals */
+    fl_leader_interval *iv;
+    size_t niv, ivcap;
+    fl_check_result div;
+    uint64_t heals, primaries_at_heal;
+    int *crashed; /* per fault: the member it took down, -1 */
+    uint32_t ncrashed;
+    int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
+    uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
+} election;
+
+static const char *const election_keys[] = {
+    "name", "kind", "clock", "members", "zones", "primary", "heartbeat_interval",
+    "failure_timeout", "failover", "observers", "cross_region_promotion",
+    "min_replicas_to_write", "min_replicas_max_lag", NULL};
+static const char *const member_keys[] = {"name", "zone", NULL};
+static const char *const observer_keys[] = {"zone", NULL};
+static const char *const failover_names[] = {"none", "naive", "observers", "quorum", NULL};
+
+static void at_member(election *s, int mi, uint32_t id);
+static void eval_writable(election *s, int p, fl_time now);
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static fl_time local(const election *s, fl_time now)
+{
+    return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
+}
+
+/* The true time at which the group's clock reads local time l. */
+static fl_time true_of(const election *s, fl_time l)
+{
+    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
+}
+
+static bool reach(const election *s, int za, int zb)
+{
+    return !fl_net_link(s->w->net, za, zb)->cut && !fl_net_link(s->w->net, zb, za)->cut;
+}
+
+/* Is (t1, p1) a newer primary than (t2, p2)? Higher term; same term: lower index. */
+static bool better(int64_t t1, int p1, int64_t t2, int p2)
+{
+    if (p2 < 0)
+        return t1 >= t2;
+    return t1 > t2 || (t1 == t2 && p1 < p2);
+}
+
+static int majority(const election *s) { return s->nm / 2 + 1; }
+
+/* ---- key table (as store.c) --------------------------------------------------------- */
+
+static inline size_t hslot(const election *s, uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    return (size_t)(h & (s->hcap - 1));
+}
+
+static uint32_t key_find(const election *s, uint64_t key)
+{
+    for (size_t i = hslot(s, key);; i = (i + 1) & (s->hcap - 1)) {
+        if (s->hrows[i] == FL_NONE)
+            return FL_NONE;
+        if (s->hkeys[i] == key)
+            return s->hrows[i];
+    }
+}
+
+static int key_rehash(election *s, size_t cap)
+{
+    uint64_t *nk = fl_malloc(cap * sizeof *nk);
+    uint32_t *nr = fl_malloc(cap * sizeof *nr);
+    if (!nk || !nr) {
+        fl_free(nk);
+        fl_free(nr);
+        return -1;
+    }
+    for (size_t i = 0; i < cap; i++)
+        nr[i] = FL_NONE;
+    uint64_t *ok = s->hkeys;
+    uint32_t *orow = s->hrows;
+    size_t ocap = s->hcap;
+    s->hkeys = nk;
+    s->hrows = nr;
+    s->hcap = cap;
+    for (size_t i = 0; i < ocap; i++)
+        if (orow[i] != FL_NONE) {
+            size_t j = hslot(s, ok[i]);
+            while (nr[j] != FL_NONE)
+                j = (j + 1) & (cap - 1);
+            nk[j] = ok[i];
+            nr[j] = orow[i];
+        }
+    fl_free(ok);
+    fl_free(orow);
+    return 0;
+}
+
+static uint32_t key_row(election *s, uint64_t key)
+{
+    uint32_t r = key_find(s, key);
+    if (r != FL_NONE)
+        return r;
+    if (2 * (s->nrows + 1) > s->hcap && key_rehash(s, s->hcap * 2) != 0)
+        return FL_NONE;
+    if (s->nrows == s->rows_cap) {
+        size_t cap = s->rows_cap * 2;
+        int64_t *v = fl_realloc(s->ver, cap * (size_t)s->nm * sizeof *v);
+        if (!v)
+            return FL_NONE;
+        s->ver = v;
+        int64_t *cv = fl_realloc(s->cver, cap * sizeof *cv);
+        if (!cv)
+            return FL_NONE;
+        s->cver = cv;
+        s->rows_cap = cap;
+    }
+    r = (uint32_t)s->nrows++;
+    for (int m = 0; m < s->nm; m++)
+        s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
+    s->cver[r] = FL_VALUE_NONE;
+    size_t j = hslot(s, key);
+    while (s->hrows[j] != FL_NONE)
+        j = (j + 1) & (s->hcap - 1);
+    s->hkeys[j] = key;
+    s->hrows[j] = r;
+    return r;
+}
+
+static inline int64_t *ver_at(election *s, uint32_t row, int m)
+{
+    return &s->ver[(size_t)row * (size_t)s->nm + (size_t)m];
+}
+
+/* ---- writes and histories ----------------------------------------------------------- */
+
+/* A new write record; FL_NONE when out of memory. Grows every member's bitset. */
+static uint32_t write_new(election *s)
+{
+    if (s->nwr == s->wrcap) {
+        size_t cap = s->wrcap * 2;
+        wrec *n = fl_realloc(s->wr, cap * sizeof *n);
+        if (!n)
+            return FL_NONE;
+        s->wr = n;
+        s->wrcap = cap;
+    }
+    if (s->nwr == s->words * 64) {
+        size_t words = s->words * 2;
+        for (int i = 0; i < s->nm; i++) {
+            uint64_t *h = fl_realloc(s->m[i].have, words * sizeof *h);
+            if (!h)
+                return FL_NONE;
+            memset(h + s->words, 0, (words - s->words) * sizeof *h);
+            s->m[i].have = h;
+        }
+        s->words = words;
+    }
+    return (uint32_t)s->nwr++;
+}
+
+static void apply(election *s, int mi, uint32_t wid)
+{
+    member *m = &s->m[mi];
+    const wrec *x = &s->wr[wid];
+    m->have[wid / 64] |= 1ull << (wid % 64);
+    int64_t *v = ver_at(s, x->row, mi);
+    if (x->version > *v)
+        *v = x->version;
+    m->lterm = x->term;
+    m->len++;
+}
+
+/* ---- messages ----------------------------------------------------------------------- */
+
+static uint32_t msg_new(election *s)
+{
+    uint32_t id = s->msgfree;
+    if (id != FL_NONE) {
+        s->msgfree = s->msgs[id].next;
+        return id;
+    }
+    if (s->nmsgs == s->msgcap) {
+        uint32_t cap = s->msgcap * 2;
+        msg *n = fl_realloc(s->msgs, (size_t)cap * sizeof *n);
+        if (!n)
+            return FL_NONE;
+        s->msgs = n;
+        s->msgcap = cap;
+    }
+    return s->nmsgs++;
+}
+
+/* Sends a copy of t from zone a to zone b; false when it is lost. fifo (may be NULL): the
+ * stream's last delivery time, so that a stream is delivered in order. */
+static bool send(election *s, int za, int zb, const msg *t, fl_time *fifo)
+{
+    fl_world *w = s->w;
+    fl_time d = fl_link_send(fl_net_link(w->net, za, zb));
+    if (d < 0)
+        return false;
+    uint32_t id = msg_new(s);
+    if (id == FL_NONE) {
+        s->oom++;
+        return false;
+    }
+    s->msgs[id] = *t;
+    fl_time at = fl_sim_now(w->sim) + d;
+    if (fifo) {
+        if (at < *fifo)
+            at = *fifo;
+        *fifo = at;
+    }
+    fl_sim_at(w->sim, at, s->h_msg, id);
+    return true;
+}
+
+static void send_heartbeats(election *s, int p, fl_time now)
+{
+    member *mp = &s->m[p];
+    msg t = {.type = MSG_HB, .from = (uint16_t)p, .term = mp->term, .hb = local(s, now)};
+    t.to_kind = TO_MEMBER;
+    for (int r = 0; r < s->nm; r++)
+        if (r != p) {
+            t.to = (uint16_t)r;
+            send(s, mp->zone, s->m[r].zone, &t, NULL);
+        }
+    t.to_kind = TO_OBSERVER;
+    for (int o = 0; o < s->no; o++) {
+        t.to = (uint16_t)o;
+        send(s, mp->zone, s->o[o].zone, &t, NULL);
+    }
+    t.to_kind = TO_ZONE;
+    for (int z = 0; z < s->nz; z++) {
+        t.to = (uint16_t)z;
+        send(s, mp->zone, z - 1, &t, NULL);
+    }
+}
+
+static void send_ack(election *s, int r, fl_time hb)
+{
+    member *m = &s->m[r];
+    if (m->bprim < 0 || m->bprim == r)
+        return;
+    msg t = {.type = MSG_ACK, .to_kind = TO_MEMBER, .from = (uint16_t)r,
+             .to = (uint16_t)m->bprim, .term = m->bterm, .hb = hb, .idx = m->arrived,
+             .flag = m->synced};
+    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+}
+
+static void send_sync_req(election *s, int r)
+{
+    member *m = &s->m[r];
+    msg t = {.type = MSG_SYNC_REQ, .to_kind = TO_MEMBER, .from = (uint16_t)r,
+             .to = (uint16_t)m->bprim, .term = m->bterm, .gen = m->gen};
+    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+}
+
+/* Ships primary p's log to follower r, in order, until a message is lost. */
+static void ship(election *s, int p, int r)
+{
+    member *mp = &s->m[p], *mr = &s->m[r];
+    if (mr->stalled || mr->down || !mr->synced || mr->bprim != p)
+        return;
+    fl_world *w = s->w;
+    fl_time now = fl_sim_now(w->sim);
+    msg t = {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p, .to = (uint16_t)r,
+             .term = mp->term, .gen = mr->gen, .hb = local(s, now)};
+    while (mr->shipped < mp->nlog) {
+        t.idx = mr->shipped;
+        if (!send(s, mp->zone, mr->zone, &t, &mr->last_delivery)) {
+            mr->stalled = true;
+            fl_sim_after(w->sim, RETRY_NS, s->h_retry, (mr->gen << 8) | (uint64_t)r);
+            return;
+        }
+        mr->shipped++;
+    }
+}
+
+static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    election *s = ctx;
+    int r = (int)(arg & 0xff);
+    member *m = &s->m[r];
+    if (m->gen != arg >> 8 || !m->stalled)
+        return;
+    m->stalled = false;
+    if (m->bprim >= 0 && m->bprim != r && s->m[m->bprim].primary && !s->m[m->bprim].down)
+        ship(s, m->bprim, r);
+}
+
+/* ---- availability and accepting intervals ------------------------------------------- */
+
+/* Adds the time since the last call to the zones that were unavailable, then re-decides. */
+static void avail_update(election *s, fl_time now)
+{
+    fl_time d = now - s->avail_t;
+    bool any = false;
+    for (int z = 0; z < s->nz; z++)
+        if (s->zseen[z] && s->zdown[z]) {
+            s->zunavail[z] += d;
+            any = true;
+        }
+    if (any)
+        s->any_unavail += d;
+    s->avail_t = now;
+    for (int z = 0; z < s->nz; z++) {
+        int p = s->zprim[z];
+        s->zdown[z] = p < 0 || !s->m[p].writable || !reach(s, z - 1, s->m[p].zone);
+        if (!s->zdown[z] && s->failover == FO_QUORUM) { /* it must reach a majority too */
+            int n = 0;
+            for (int r = 0; r < s->nm; r++)
+                n += !s->m[r].down && reach(s, s->m[p].zone, s->m[r].zone);
+            s->zdown[z] = n < majority(s);
+        }
+    }
+}
+
+static void on_avail(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    avail_update(ctx, fl_sim_now(sim));
+}
+
+static void set_accepting(election *s, int p, bool on, fl_time t)
+{
+    member *m = &s->m[p];
+    if (on == m->writable)
+        return;
+    m->writable = on;
+    if (on) {
+        m->acc_start = t;
+    } else {
+        if (t < m->acc_start)
+            t = m->acc_start;
+        if (t > m->acc_start) {
+            if (s->niv == s->ivcap) {
+                size_t cap = s->ivcap * 2;
+                fl_leader_interval *n = fl_realloc(s->iv, cap * sizeof *n);
+                if (!n) {
+                    s->oom++;
+                    goto done;
+                }
+                s->iv = n;
+                s->ivcap = cap;
+            }
+            s->iv[s->niv++] = (fl_leader_interval){(uint32_t)p, 0, m->acc_start, t};
+            m->accepting += t - m->acc_start;
+        }
+    }
+done:
+    avail_update(s, fl_sim_now(s->w->sim));
+}
+
+/* ---- roles -------------------------------------------------------------------------- */
+
+static void member_reply(election *s, int mi, uint32_t id, fl_outcome o);
+
+/* p stops being primary; its accepting interval ends at `end`. */
+static void step_down(election *s, int p, fl_time now, fl_time end)
+{
+    member *m = &s->m[p];
+    set_accepting(s, p, false, end);
+    m->primary = false;
+    m->home = p;
+    for (uint64_t i = m->commit; i < m->nlog; i++) /* never committed: refused */
+        if (m->pend[i] != FL_NONE) {
+            uint32_t id = m->pend[i];
+            m->pend[i] = FL_NONE;
+            member_reply(s, p, id, FL_OUT_REFUSED);
+        }
+    m->commit = m->nlog;
+    m->gen++;
+    s->stepdowns++;
+    (void)now;
+}
+
+/* r starts following primary p of term t: a full sync comes first. */
+static void follow(election *s, int r, int p, int64_t t, fl_time now)
+{
+    member *m = &s->m[r];
+    m->bprim = p;
+    m->bterm = t;
+    m->home = p;
+    if (t > m->term)
+        m->term = t;
+    m->synced = false;
+    m->stalled = false;
+    m->gen++;
+    m->last_hb = local(s, now);
+    send_sync_req(s, r);
+}
+
+/* p becomes primary of term t. Members in `contact` count as heard from now (quorum
+ * votes; every replica at the start). */
+static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
+                           bool counted)
+{
+    member *m = &s->m[p];
+    fl_time l = local(s, now);
+    m->primary = true;
+    m->term = t;
+    m->bprim = p;
+    m->bterm = t;
+    m->home = p;
+    m->synced = true;
+    m->stalled = false;
+    m->gen++;
+    m->commit = m->nlog;
+    for (int r = 0; r < s->nm; r++) {
+        bool c = (contact >> r) & 1;
+        m->acked[r] = 0;
+        m->ack_hb[r] = c ? l : NEVER;
+        m->ack_at[r] = c ? l : NEVER;
+    }
+    if (s->failover == FO_QUORUM)
+        for (size_t row = 0; row < s->nrows; row++)
+            s->cver[row] = *ver_at(s, (uint32_t)row, p);
+    if (counted) {
+        s->failovers++;
+        m->promotions++;
+    }
+    eval_writable(s, p, now);
+    send_heartbeats(s, p, now);
+}
+
+/* Quorum: the local time at which p's lease runs out. */
+static fl_time lease_of(const election *s, int p, fl_time now)
+{
+    const member *m = &s->m[p];
+    fl_time v[MAX_MEMBERS];
+    int n = 0;
+    for (int r = 0; r < s->nm; r++) {
+        fl_time x = r == p ? local(s, now) : m->ack_hb[r];
+        int i = n++;
+        while (i > 0 && v[i - 1] < x) { /* descending */
+            v[i] = v[i - 1];
+            i--;
+        }
+        v[i] = x;
+    }
+    fl_time k = v[majority(s) - 1];
+    return k <= NEVER ? NEVER : k + s->ft;
+}
+
+static void eval_writable(election *s, int p, fl_time now)
+{
+    member *m = &s->m[p];
+    bool on = m->primary && !m->down;
+    if (on && s->failover == FO_QUORUM) {
+        fl_time lease = lease_of(s, p, now);
+        if (local(s, now) >= lease) { /* the lease ran out: step down */
+            step_down(s, p, now, true_of(s, lease));
+            m->bprim = -1;
+            m->bterm = m->term;
+            m->last_hb = local(s, now);
+            return;
+        }
+    }
+    if (on && s->min_replicas > 0) {
+        fl_time l = local(s, now);
+        long good = 0;
+        for (int r = 0; r < s->nm; r++)
+            if (r != p && m->ack_at[r] > NEVER && l - m->ack_at[r] <= s->max_lag)
+                good++;
+        on = good >= s->min_replicas;
+    }
+    set_accepting(s, p, on, now);
+}
+
+/* Quorum: commits what a majority applied, and answers the writes waiting for it. */
+static void advance_commit(election *s, int p)
+{
+    member *m = &s->m[p];
+    uint64_t v[MAX_MEMBERS];
+    int n = 0;
+    for (int r = 0; r < s->nm; r++) {
+        uint64_t x = r == p ? m->nlog : m->acked[r];
+        int i = n++;
+        while (i > 0 && v[i - 1] < x) {
+            v[i] = v[i - 1];
+            i--;
+        }
+        v[i] = x;
+    }
+    uint64_t c = v[majority(s) - 1];
+    while (m->commit < c) {
+        uint64_t i = m->commit++;
+        const wrec *x = &s->wr[m->log[i]];
+        if (x->version > s->cver[x->row])
+            s->cver[x->row] = x->version;
+        if (m->pend[i] != FL_NONE) {
+            uint32_t id = m->pend[i];
+            m->pend[i] = FL_NONE;
+            m->acks++;
+            s->zacked[m->zone + 1]++;
+            member_reply(s, p, id, FL_OUT_OK);
+        }
+    }
+}
+
+/* ---- the full sync (reconciliation) ------------------------------------------------- */
+
+static uint64_t popcount64(uint64_t x)
+{
+    uint64_t n = 0;
+    while (x) {
+        x &= x - 1;
+        n++;
+    }
+    return n;
+}
+
+static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
+{
+    member *mr = &s->m[r], *mp = &s->m[p];
+    uint64_t lost = 0;
+    for (size_t i = 0; i < s->words; i++)
+        lost += popcount64(mr->have[i] & ~mp->have[i]);
+    if (lost) {
+        s->reconciliations++;
+        s->discarded += lost;
+        mr->discarded += lost;
+    }
+    memcpy(mr->have, mp->have, s->words * sizeof *mr->have);
+    for (size_t row = 0; row < s->nrows; row++)
+        *ver_at(s, (uint32_t)row, r) = *ver_at(s, (uint32_t)row, p);
+    mr->lterm = mp->lterm;
+    mr->len = mp->len;
+    mr->arrived = mr->shipped = mp->nlog;
+    mr->synced = true;
+    mr->stalled = false;
+    mr->last_delivery = now;
+    if (mp->term > mr->term)
+        mr->term = mp->term;
+    mr->last_hb = local(s, now);
+    send_ack(s, r, hb);
+}
+
+/* ---- message handling --------------------------------------------------------------- */
+
+static void member_hb(election *s, int r, const msg *g, fl_time now)
+{
+    member *m = &s->m[r];
+    if (better(g->term, g->from, m->bterm, m->bprim) && !(g->from == r)) {
+        if (m->primary)
+            step_down(s, r, now, now);
+        follow(s, r, g->from, g->term, now);
+    }
+    if (m->bprim == g->from && m->bterm == g->term) {
+        m->last_hb = local(s, now);
+        send_ack(s, r, g->hb);
+    }
+}
+
+static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    election *s = ctx;
+    fl_time now = fl_sim_now(sim);
+    msg g = s->msgs[arg];
+    s->msgs[arg].next = s->msgfree;
+    s->msgfree = (uint32_t)arg;
+    if (g.to_kind == TO_ZONE) {
+        if (g.type == MSG_HB && better(g.term, g.from, s->zterm[g.to], s->zprim[g.to]) &&
+            s->zprim[g.to] != g.from) {
+            s->zprim[g.to] = g.from;
+            s->zterm[g.to] = g.term;
+            avail_update(s, now);
+        } else if (g.type == MSG_HB && s->zprim[g.to] == g.from && g.term > s->zterm[g.to]) {
+            s->zterm[g.to] = g.term;
+        }
+        return;
+    }
+    if (g.to_kind == TO_OBSERVER) {
+        observer *o = &s->o[g.to];
+        if (better(g.term, g.from, o->bterm, o->bprim)) {
+            o->bprim = g.from;
+            o->bterm = g.term;
+        }
+        if (o->bprim == g.from && o->bterm == g.term)
+            o->last_hb = local(s, now);
+        return;
+    }
+    int r = g.to;
+    member *m = &s->m[r];
+    if (m->down)
+        return; /* a crashed member hears nothing */
+    switch (g.type) {
+    case MSG_HB:
+        member_hb(s, r, &g, now);
+        break;
+    case MSG_ACK:
+        if (m->primary && g.term == m->term) {
+            fl_time l = local(s, now);
+            m->ack_at[g.from] = l;
+            if (g.hb > m->ack_hb[g.from])
+                m->ack_hb[g.from] = g.hb;
+            if (g.flag && g.idx > m->acked[g.from])
+                m->acked[g.from] = g.idx;
+            if (s->failover == FO_QUORUM)
+                advance_commit(s, r);
+            eval_writable(s, r, now);
+        }
+        break;
+    case MSG_REPL:
+        if (m->gen == g.gen && m->synced && m->bprim == g.from && g.idx == m->arrived) {
+            apply(s, r, s->m[g.from].log[g.idx]);
+            m->arrived++;
+            if (s->failover == FO_QUORUM) { /* as Raft's AppendEntries: contact from the leader */
+                m->last_hb = local(s, now);
+                send_ack(s, r, g.hb);
+            }
+        }
+        break;
+    case MSG_SYNC_REQ:
+        if (m->primary) {
+            msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
+                     .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
+            send(s, m->zone, s->m[g.from].zone, &t, NULL);
+        }
+        break;
+    case MSG_SYNC_DATA:
+        if (m->gen == g.gen && !m->synced && m->bprim == g.from && s->m[g.from].primary &&
+            !s->m[g.from].down)
+            do_sync(s, r, g.from, now, g.hb);
+        break;
+    case MSG_PROMOTE:
+        if (better(g.term, r, m->bterm, m->bprim)) {
+            if (m->primary) { /* already primary: it only learns the new term */
+                m->term = m->bterm = g.term;
+            } else {
+                become_primary(s, r, g.term, now, 0, true);
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- failure detection and elections ------------------------------------------------ */
+
+static bool eligible(const election *s, int cand, int old)
+{
+    return s->cross_region || old < 0 || s->m[cand].zone == s->m[old].zone;
+}
+
+/* Is a at least as up to date as b (newest term first, then the longer history)? */
+static bool up_to_date(const member *a, const member *b)
+{
+    return a->lterm > b->lterm || (a->lterm == b->lterm && a->len >= b->len);
+}
+
+/* A suspect primary that is up and reachable again answers the next ping within a round
+ * trip: nobody promotes over it at the very moment a partition heals. */
+static bool answers(const election *s, int zone, int p)
+{
+    return p >= 0 && s->m[p].primary && !s->m[p].down && reach(s, zone, s->m[p].zone);
+}
+
+static void detect_naive(election *s, fl_time now)
+{
+    fl_time l = local(s, now);
+    for (int r = 0; r < s->nm; r++) {
+        member *m = &s->m[r];
+        if (m->primary || m->down || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
+            answers(s, m->zone, m->bprim))
+            continue;
+        int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;
+        become_primary(s, r, t, now, 0, true);
+    }
+}
+
+static void detect_observers(election *s, fl_time now)
+{
+    fl_time l = local(s, now);
+    for (int i = 0; i < s->no; i++) {
+        observer *o = &s->o[i];
+        if (l - o->last_hb < s->ft || answers(s, o->zone, o->bprim))
+            continue;
+        int n = 0;
+        int64_t t = 0;
+        for (int j = 0; j < s->no; j++) {
+            observer *q = &s->o[j];
+            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
+                n++;
+                if (q->bterm > t)
+                    t = q->bterm;
+            }
+        }
+        if (2 * n <= s->no)
+            continue;
+        int old = o->bprim, cand = -1;
+        for (int r = 0; r < s->nm; r++) {
+            member *m = &s->m[r];
+            if (r == old || m->down || !reach(s, o->zone, m->zone) || !eligible(s, r, old))
+                continue;
+            if (cand < 0 || (up_to_date(m, &s->m[cand]) && !up_to_date(&s->m[cand], m)))
+                cand = r;
+        }
+        if (cand < 0)
+            continue; /* nobody to promote: the observers wait */
+        t++;
+        for (int j = 0; j < s->no; j++) {
+            observer *q = &s->o[j];
+            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
+                q->bprim = cand;
+                q->bterm = t;
+                q->last_hb = l;
+            }
+        }
+        msg g = {.type = MSG_PROMOTE, .to_kind = TO_MEMBER, .from = (uint16_t)i,
+                 .to = (uint16_t)cand, .term = t};
+        send(s, o->zone, s->m[cand].zone, &g, NULL);
+        return; /* one failover per tick */
+    }
+}
+
+static void detect_quorum(election *s, fl_time now)
+{
+    fl_time l = local(s, now);
+    for (int c = 0; c < s->nm; c++) {
+        member *mc = &s->m[c];
+        if (mc->primary || mc->down || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
+            continue;
+        int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
+        for (int v = 0; v < s->nm; v++) {
+            member *mv = &s->m[v];
+            if (v == c || mv->down || !reach(s, mc->zone, mv->zone))
+                continue;
+            if (mv->term > t)
+                t = mv->term;
+            if (mv->voted > t)
+                t = mv->voted;
+        }
+        t++;
+        mc->voted = t;
+        uint64_t mask = 1ull << c;
+        int votes = 1;
+        for (int v = 0; v < s->nm; v++) {
+            member *mv = &s->m[v];
+            if (v == c || mv->down || !reach(s, mc->zone, mv->zone) || t <= mv->voted ||
+                mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
+                !up_to_date(mc, mv))
+                continue;
+            mv->voted = t;
+            mask |= 1ull << v;
+            votes++;
+        }
+        if (votes < majority(s))
+            continue;
+        become_primary(s, c, t, now, mask, true);
+        for (int v = 0; v < s->nm; v++)
+            if (v != c && ((mask >> v) & 1))
+                follow(s, v, c, t, now);
+        return;
+    }
+}
+
+static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    election *s = ctx;
+    fl_time now = fl_sim_now(sim);
+    for (int p = 0; p < s->nm; p++) {
+        member *m = &s->m[p];
+        if (!m->primary || m->down)
+            continue;
+        eval_writable(s, p, now);
+        if (m->primary)
+            send_heartbeats(s, p, now);
+    }
+    for (int r = 0; r < s->nm; r++) {
+        member *m = &s->m[r];
+        if (!m->primary && !m->down && m->bprim >= 0 && !m->synced)
+            send_sync_req(s, r);
+    }
+    switch (s->failover) {
+    case FO_NAIVE:
+        detect_naive(s, now);
+        break;
+    case FO_OBSERVERS:
+        detect_observers(s, now);
+        break;
+    case FO_QUORUM:
+        detect_quorum(s, now);
+        break;
+    default:
+        break;
+    }
+    avail_update(s, now);
+    fl_time next = fl_host_after(&s->c->host, now, s->hb);
+    if (next < s->w->duration)
+        fl_sim_at(sim, next, s->h_tick, 0);
+}
+
+/* Divergence at the end of a partition: the members that believe they are primary. */
+static void on_heal(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    election *s = ctx;
+    s->heals++;
+    int heads[MAX_MEMBERS], n = 0;
+    for (int p = 0; p < s->nm; p++)
+        if (s->m[p].primary && !s->m[p].down)
+            heads[n++] = p;
+    if ((uint64_t)n > s->primaries_at_heal)
+        s->primaries_at_heal = (uint64_t)n;
+    if (n < 2)
+        return;
+    fl_kv *kv = fl_malloc((s->nrows + 1) * (size_t)n * sizeof *kv);
+    uint64_t *keys = fl_malloc((s->nrows + 1) * sizeof *keys);
+    fl_replica_state st[MAX_MEMBERS];
+    if (!kv || !keys) {
+        fl_free(kv);
+        fl_free(keys);
+        s->oom++;
+        return;
+    }
+    for (size_t i = 0; i < s->hcap; i++) /* row -> key */
+        if (s->hrows[i] != FL_NONE)
+            keys[s->hrows[i]] = s->hkeys[i];
+    for (int i = 0; i < n; i++) {
+        fl_kv *e = kv + (size_t)i * (s->nrows + 1);
+        size_t k = 0;
+        for (size_t row = 0; row < s->nrows; row++) {
+            int64_t v = *ver_at(s, (uint32_t)row, heads[i]);
+            if (v != FL_VALUE_NONE)
+                e[k++] = (fl_kv){keys[row], v};
+        }
+        st[i] = (fl_replica_state){e, k};
+    }
+    fl_check_result res;
+    if (fl_check_divergence(st, (size_t)n, &res) == FL_OK) {
+        for (size_t i = 0; i < res.nexamples; i++)
+            res.examples[i].t0 = res.examples[i].t1 = fl_sim_now(sim);
+        if (res.count >= s->div.count)
+            s->div = res;
+    } else {
+        s->oom++;
+    }
+    fl_free(keys);
+    fl_free(kv);
+}
+
+/* At time 0: re-decide availability at every link fault's edges, and look at the data at
+ * every partition's end. */
+static void on_start(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    election *s = ctx;
+    fl_world *w = s->w;
+    for (uint32_t i = 0; i < w->nfaults; i++) {
+        const fl_fault *f = &w->faults[i];
+        if (f->kind != FL_FAULT_PARTITION && f->kind != FL_FAULT_FLAKY)
+            continue;
+        fl_sim_at(sim, f->at, s->h_avail, 0);
+        if (f->until < w->duration) {
+            fl_sim_at(sim, f->until, s->h_avail, 0);
+            if (f->kind == FL_FAULT_PARTITION)
+                fl_sim_at(sim, f->until, s->h_heal, 0);
+        }
+    }
+    s->crashed = fl_malloc(((size_t)w->nfaults + 1) * sizeof *s->crashed);
+    if (s->crashed) {
+        s->ncrashed = w->nfaults;
+        for (uint32_t i = 0; i < w->nfaults; i++)
+            s->crashed[i] = -1;
+    } else {
+        s->oom++;
+    }
+}
+
+/* ---- requests ----------------------------------------------------------------------- */
+
+static void on_reply(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    election *s = ctx;
+    fl_world_reply(s->w, (uint32_t)arg, (fl_outcome)(arg >> 32));
+}
+
+/* Member mi answers request id: the answer travels back to the client's zone. */
+static void member_reply(election *s, int mi, uint32_t id, fl_outcome o)
+{
+    fl_world *w = s->w;
+    int cz = fl_caller_zone(w->callers[fl_req_at(w, id)->caller]);
+    fl_time d = fl_link_send(fl_net_link(w->net, s->m[mi].zone, cz));
+    if (d < 0) {
+        fl_req_server_done(w, id); /* the answer is lost: the client times out */
+        s->lost_in_net++;
+    } else if (d == 0) {
+        fl_world_reply(w, id, o);
+    } else {
+        fl_sim_after(w->sim, d, s->h_reply, ((uint64_t)o << 32) | id);
+    }
+}
+
+static void on_req(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    at_member(ctx, (int)(arg >> 32), (uint32_t)arg);
+}
+
+static void accept_write(election *s, int p, uint32_t id, fl_time now)
+{
+    fl_world *w = s->w;
+    member *m = &s->m[p];
+    fl_req *q = fl_req_at(w, id);
+    uint32_t row = key_row(s, q->key);
+    uint32_t wid = row == FL_NONE ? FL_NONE : write_new(s);
+    if (wid != FL_NONE && m->nlog == m->logcap) {
+        size_t cap = m->logcap * 2;
+        uint32_t *l = fl_realloc(m->log, cap * sizeof *l);
+        if (l)
+            m->log = l;
+        uint32_t *pd = l ? fl_realloc(m->pend, cap * sizeof *pd) : NULL;
+        if (pd)
+            m->pend = pd;
+        if (l && pd)
+            m->logcap = cap;
+        else
+            wid = FL_NONE;
+    }
+    if (wid == FL_NONE) { /* out of memory: refuse rather than lie */
+        s->oom++;
+        member_reply(s, p, id, FL_OUT_REJECTED);
+        return;
+    }
+    q = fl_req_at(w, id);
+    s->wr[wid] = (wrec){q->key, q->value, m->term, row, (uint32_t)p};
+    apply(s, p, wid);
+    m->log[m->nlog] = wid;
+    m->pend[m->nlog] = FL_NONE;
+    m->nlog++;
+    m->accepted++;
+    fl_series_add(w->series, m->col_writes, now, 1);
+    for (int r = 0; r < s->nm; r++)
+        if (r != p)
+            ship(s, p, r);
+    if (s->failover == FO_QUORUM) {
+        m->pend[m->nlog - 1] = id; /* answered when a majority has it */
+        advance_commit(s, p);
+    } else {
+        m->commit = m->nlog;
+        m->acks++;
+        s->zacked[m->zone + 1]++;
+        member_reply(s, p, id, FL_OUT_OK);
+    }
+}
+
+static void at_member(election *s, int mi, uint32_t id)
+{
+    fl_world *w = s->w;
+    fl_time now = fl_sim_now(w->sim);
+    member *m = &s->m[mi];
+    fl_req *q = fl_req_at(w, id);
+    if (m->down) {
+        m->refused++;
+        member_reply(s, mi, id, FL_OUT_REFUSED);
+        return;
+    }
+    if (m->primary && s->failover == FO_QUORUM)
+        eval_writable(s, mi, now); /* the lease may have run out since the last tick */
+    if (q->verb == FL_VERB_READ) {
+        if (s->failover == FO_QUORUM) {
+            if (!m->writable) {
+                m->refused++;
+                member_reply(s, mi, id, FL_OUT_REFUSED);
+                return;
+            }
+            uint32_t row = key_find(s, q->key);
+            q->value = row == FL_NONE ? FL_VALUE_NONE : s->cver[row];
+        } else {
+            uint32_t row = key_find(s, q->key);
+            q->value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
+        }
+        m->reads++;
+        member_reply(s, mi, id, FL_OUT_OK);
+        return;
+    }
+    if (!m->writable) {
+        m->refused++;
+        member_reply(s, mi, id, FL_OUT_REFUSED);
+        return;
+    }
+    accept_write(s, mi, id, now);
+}
+
+/* A request reaches the group: its zone's clients send it to the primary they believe in. */
+static void on_request(fl_world *w, fl_component *c, uint32_t id)
+{
+    election *s = c->state;
+    fl_time now = fl_sim_now(w->sim);
+    int cz = fl_caller_zone(w->callers[fl_req_at(w, id)->caller]);
+    int zi = cz + 1;
+    if (!s->zseen[zi]) {
+        avail_update(s, now);
+        s->zseen[zi] = 1;
+    }
+    int p = s->zprim[zi];
+    if (p < 0) {
+        fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
+    fl_time d = fl_link_send(fl_net_link(w->net, cz, s->m[p].zone));
+    if (d < 0) {
+        fl_req_server_done(w, id); /* cut: the client times out */
+        s->lost_in_net++;
+    } else if (d == 0) {
+        at_member(s, p, id);
+    } else {
+        fl_sim_after(w->sim, d, s->h_req, ((uint64_t)p << 32) | id);
+    }
+}
+
+/* ---- faults --------------------------------------------------------------------------- */
+
+static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
+{
+    election *s = c->state;
+    if (f->kind != FL_FAULT_CRASH || !s->crashed)
+        return;
+    uint32_t fi = (uint32_t)(f - w->faults);
+    if (fi >= s->ncrashed)
+        return;
+    fl_time now = fl_sim_now(w->sim);
+    if (begin) {
+        int p = -1;
+        for (int i = 0; i < s->nm; i++)
+            if (s->m[i].primary && !s->m[i].down &&
+                (p < 0 || better(s->m[i].term, i, s->m[p].term, p)))
+                p = i;
+        if (p < 0)
+            return;
+        s->crashed[fi] = p;
+        member *m = &s->m[p];
+        m->down = true;
+        set_accepting(s, p, false, now);
+        for (uint64_t i = m->commit; i < m->nlog; i++) /* in flight: no answer, ever */
+            if (m->pend[i] != FL_NONE) {
+                fl_req_server_done(w, m->pend[i]);
+                m->pend[i] = FL_NONE;
+            }
+        m->commit = m->nlog;
+    } else if (s->crashed[fi] >= 0) {
+        int p = s->crashed[fi];
+        member *m = &s->m[p];
+        m->down = false;
+        m->last_hb = local(s, now);
+        if (m->primary) {
+            /* it still believes it is primary: its replicas' streams restart from a sync */
+            for (int r = 0; r < s->nm; r++)
+                if (s->m[r].bprim == p && r != p) {
+                    s->m[r].synced = false;
+                    s->m[r].gen++;
+                }
+            eval_writable(s, p, now);
+        } else if (!m->synced && m->bprim >= 0) {
+            send_sync_req(s, p);
+        }
+    }
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static fl_status zone_index(fl_world *w, const char *name, const char *path, int *out,
+                            fl_error *e)
+{
+    for (int z = 0; z < w->nzones; z++)
+        if (strcmp(w->zones[z], name) == 0) {
+            *out = z;
+            return FL_OK;
+        }
+    return fl_error_set(e, FL_UNKNOWN, path, "unknown zone \"%s\" (declare it in \"zones\")",
+                        name);
+}
+
+static fl_status read_members(fl_world *w, election *s, const cJSON *cfg, const char *path,
+                              fl_error *e)
+{
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(cfg, "members");
+    const cJSON *zs = cJSON_GetObjectItemCaseSensitive(cfg, "zones");
+    char p[300], ip[320], kp[340];
+    fl_status st;
+    if (mem && zs)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "zones"),
+                            "give either \"members\" or \"zones\", not both");
+    const cJSON *arr = mem ? mem : zs;
+    fl_cfg_join(p, sizeof p, path, mem ? "members" : "zones");
+    if (!arr)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "members"),
+                            "missing; expected an array of members such as [{\"name\": \"n1\", "
+                            "\"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}] (or "
+                            "\"zones\": [\"east\", \"west\"])");
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 ||
+        cJSON_GetArraySize(arr) > MAX_MEMBERS) {
+        char got[64];
+        fl_cfg_describe(arr, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, p, "expected an array of 1 to %d %s, got %s",
+                            MAX_MEMBERS, mem ? "members" : "zone names", got);
+    }
+    s->nm = cJSON_GetArraySize(arr);
+    s->m = fl_calloc((size_t)s->nm, sizeof *s->m);
+    if (!s->m)
+        return FL_NOMEM;
+    int i = 0;
+    for (const cJSON *x = arr->child; x; x = x->next, i++) {
+        member *m = &s->m[i];
+        fl_cfg_index(ip, sizeof ip, p, i);
+        const char *name = NULL, *zone = NULL;
+        if (mem) {
+            if ((st = fl_cfg_object(x, ip, e)) ||
+                (st = fl_cfg_known_keys(x, ip, member_keys, e)) ||
+                (st = fl_cfg_string(x, ip, "name", FL_CFG_OPTIONAL, NULL, &name, e)) ||
+                (st = fl_cfg_string(x, ip, "zone", FL_CFG_REQUIRED, NULL, &zone, e)))
+                return st;
+            fl_cfg_join(kp, sizeof kp, ip, "zone");
+        } else {
+            if (!cJSON_IsString(x)) {
+                char got[64];
+                fl_cfg_describe(x, got, sizeof got);
+                return fl_error_set(e, FL_INVALID, ip, "expected a zone name, got %s", got);
+            }
+            zone = x->valuestring;
+            snprintf(kp, sizeof kp, "%s", ip);
+        }
+        if ((st = zone_index(w, zone, kp, &m->zone, e)))
+            return st;
+        char def[16];
+        snprintf(def, sizeof def, "m%d", i + 1);
+        if (name && !name[0])
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(kp, sizeof kp, ip, "name"),
+                                "expected a non-empty name");
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->m[j].name, name ? name : def) == 0)
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(kp, sizeof kp, ip, "name"),
+                                    "duplicate member name \"%s\"", name ? name : def);
+        if (!(m->name = fl_strdup(name ? name : def)))
+            return FL_NOMEM;
+    }
+    return FL_OK;
+}
+
+static fl_status read_observers(fl_world *w, election *s, const cJSON *cfg, const char *path,
+                                fl_error *e)
+{
+    const cJSON *obs = cJSON_GetObjectItemCaseSensitive(cfg, "observers");
+    char p[300], ip[320], kp[340];
+    fl_status st;
+    fl_cfg_join(p, sizeof p, path, "observers");
+    if (!obs && s->failover != FO_OBSERVERS)
+        return FL_OK; /* observers are only used by "observers" (a variant may switch) */
+    if (!obs)
+        return fl_error_set(e, FL_INVALID, p, "missing; \"failover\": \"observers\" needs "
+                                              "observers such as [{\"zone\": \"east\"}, "
+                                              "{\"zone\": \"west\"}, {\"zone\": \"cloud\"}]");
+    if (!cJSON_IsArray(obs) || cJSON_GetArraySize(obs) < 1 ||
+        cJSON_GetArraySize(obs) > MAX_OBSERVERS) {
+        char got[64];
+        fl_cfg_describe(obs, got, sizeof got);
+        return fl_error_set(e, FL_INVALID, p, "expected an array of 1 to %d observers such as "
+                                              "{\"zone\": \"west\"}, got %s", MAX_OBSERVERS, got);
+    }
+    s->no = cJSON_GetArraySize(obs);
+    s->o = fl_calloc((size_t)s->no, sizeof *s->o);
+    if (!s->o)
+        return FL_NOMEM;
+    int i = 0;
+    for (const cJSON *x = obs->child; x; x = x->next, i++) {
+        const char *zone;
+        fl_cfg_index(ip, sizeof ip, p, i);
+        if ((st = fl_cfg_object(x, ip, e)) || (st = fl_cfg_known_keys(x, ip, observer_keys, e)) ||
+            (st = fl_cfg_string(x, ip, "zone", FL_CFG_REQUIRED, NULL, &zone, e)) ||
+            (st = zone_index(w, zone, fl_cfg_join(kp, sizeof kp, ip, "zone"), &s->o[i].zone, e)))
+            return st;
+    }
+    return FL_OK;
+}
+
+static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
+                           fl_error *e)
+{
+    fl_status st;
+    char p[300];
+    if (c->zone >= 0)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "zone"),
+                            "an election group takes no zone: each member has its own "
+                            "(\"members\": [{\"name\": \"n1\", \"zone\": \"east\"}, ...])");
+    if ((st = fl_cfg_known_keys(cfg, path, election_keys, e)))
+        return st;
+    election *s = fl_calloc(1, sizeof *s);
+    if (!s)
+        return FL_NOMEM;
+    c->state = s;
+    s->w = w;
+    s->c = c;
+    const char *primary;
+    if ((st = read_members(w, s, cfg, path, e)) ||
+        (st = fl_cfg_string(cfg, path, "primary", FL_CFG_OPTIONAL, s->m[0].name, &primary, e)) ||
+        (st = fl_cfg_duration(cfg, path, "heartbeat_interval", FL_CFG_OPTIONAL, FL_SEC, FL_MS,
+                              FL_HOUR, &s->hb, e)) ||
+        (st = fl_cfg_duration(cfg, path, "failure_timeout", FL_CFG_OPTIONAL, 5 * FL_SEC, FL_MS,
+                              FL_HOUR, &s->ft, e)) ||
+        (st = fl_cfg_enum(cfg, path, "failover", FL_CFG_OPTIONAL, FO_NONE, failover_names,
+                          &s->failover, e)) ||
+        (st = fl_cfg_bool(cfg, path, "cross_region_promotion", FL_CFG_OPTIONAL, true,
+                          &s->cross_region, e)) ||
+        (st = fl_cfg_int(cfg, path, "min_replicas_to_write", FL_CFG_OPTIONAL, 0, 0, s->nm - 1,
+                         &s->min_replicas, e)) ||
+        (st = fl_cfg_duration(cfg, path, "min_replicas_max_lag", FL_CFG_OPTIONAL, 10 * FL_SEC,
+                              FL_MS, FL_HOUR, &s->max_lag, e)) ||
+        (st = read_observers(w, s, cfg, path, e)))
+        return st;
+    if (s->ft <= s->hb)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "failure_timeout"),
+                            "expected a failure timeout longer than the heartbeat interval "
+                            "(%g s), or every heartbeat gap looks like a failure",
+                            fl_time_to_s(s->hb));
+    if (!s->min_replicas && cJSON_GetObjectItemCaseSensitive(cfg, "min_replicas_max_lag"))
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_max_lag"),
+                            "only \"min_replicas_to_write\" of at least 1 uses a lag bound");
+    if (s->min_replicas && s->failover == FO_QUORUM)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_to_write"),
+                            "\"quorum\" already waits for a majority; min_replicas_to_write is "
+                            "for asynchronous failover");
+    for (s->initial = 0; s->initial < s->nm && strcmp(s->m[s->initial].name, primary) != 0;
+         s->initial++)
+        ;
+    if (s->initial == s->nm) {
+        const char *names[MAX_MEMBERS + 1];
+        for (int i = 0; i < s->nm; i++)
+            names[i] = s->m[i].name;
+        names[s->nm] = NULL;
+        const char *sug = fl_cfg_suggest(primary, names);
+        return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, path, "primary"),
+                            "no member named \"%s\"%s%s%s", primary, sug ? " (did you mean \"" : "",
+                            sug ? sug : "", sug ? "\"?)" : "");
+    }
+    if ((st = fl_world_want_history(w)))
+        return st;
+
+    s->nz = w->nzones + 1;
+    s->zprim = fl_calloc((size_t)s->nz, sizeof *s->zprim);
+    s->zterm = fl_calloc((size_t)s->nz, sizeof *s->zterm);
+    s->zseen = fl_calloc((size_t)s->nz, 1);
+    s->zdown = fl_calloc((size_t)s->nz, 1);
+    s->zunavail = fl_calloc((size_t)s->nz, sizeof *s->zunavail);
+    s->zacked = fl_calloc((size_t)s->nz, sizeof *s->zacked);
+    s->msgcap = 256;
+    s->msgs = fl_malloc(s->msgcap * sizeof *s->msgs);
+    s->msgfree = FL_NONE;
+    s->wrcap = 1024;
+    s->words = 16;
+    s->wr = fl_malloc(s->wrcap * sizeof *s->wr);
+    s->hcap = 64;
+    s->rows_cap = 32;
+    s->hkeys = fl_malloc(s->hcap * sizeof *s->hkeys);
+    s->hrows = fl_malloc(s->hcap * sizeof *s->hrows);
+    s->ver = fl_malloc(s->rows_cap * (size_t)s->nm * sizeof *s->ver);
+    s->cver = fl_malloc(s->rows_cap * sizeof *s->cver);
+    s->ivcap = 16;
+    s->iv = fl_malloc(s->ivcap * sizeof *s->iv);
+    if (!s->zprim || !s->zterm || !s->zseen || !s->zdown || !s->zunavail || !s->zacked ||
+        !s->msgs || !s->wr || !s->hkeys || !s->hrows || !s->ver || !s->cver || !s->iv)
+        return FL_NOMEM;
+    for (size_t i = 0; i < s->hcap; i++)
+        s->hrows[i] = FL_NONE;
+    char col[240];
+    for (int i = 0; i < s->nm; i++) {
+        member *m = &s->m[i];
+        m->logcap = 256;
+        m->log = fl_malloc(m->logcap * sizeof *m->log);
+        m->pend = fl_malloc(m->logcap * sizeof *m->pend);
+        m->have = fl_calloc(s->words, sizeof *m->have);
+        if (!m->log || !m->pend || !m->have)
+            return FL_NOMEM;
+        snprintf(col, sizeof col, "%s.primary.%s", c->name, m->name);
+        m->col_primary = fl_series_column(w->series, col, FL_SERIES_LAST);
+        snprintf(col, sizeof col, "%s.writes.%s", c->name, m->name);
+        m->col_writes = fl_series_column(w->series, col, FL_SERIES_RATE);
+        if (m->col_primary < 0 || m->col_writes < 0)
+            return FL_NOMEM;
+    }
+    s->h_start = fl_sim_handler(w->sim, on_start, s);
+    s->h_tick = fl_sim_handler(w->sim, on_tick, s);
+    s->h_msg = fl_sim_handler(w->sim, on_msg, s);
+    s->h_req = fl_sim_handler(w->sim, on_req, s);
+    s->h_reply = fl_sim_handler(w->sim, on_reply, s);
+    s->h_retry = fl_sim_handler(w->sim, on_retry, s);
+    s->h_heal = fl_sim_handler(w->sim, on_heal, s);
+    s->h_avail = fl_sim_handler(w->sim, on_avail, s);
+    if (s->h_avail < 0)
+        return FL_NOMEM;
+
+    /* The start: the primary with every replica in sync, everyone knowing it (term 1). */
+    for (int i = 0; i < s->nm; i++) {
+        member *m = &s->m[i];
+        m->term = m->bterm = 1;
+        m->bprim = m->home = s->initial;
+        m->synced = true;
+        m->lterm = 0;
+    }
+    for (int i = 0; i < s->no; i++)
+        s->o[i] = (observer){s->o[i].zone, s->initial, 1, 0};
+    for (int z = 0; z < s->nz; z++) {
+        s->zprim[z] = s->initial;
+        s->zterm[z] = 1;
+    }
+    member *pm = &s->m[s->initial];
+    pm->primary = true;
+    pm->writable = true;
+    pm->acc_start = 0;
+    for (int r = 0; r < s->nm; r++)
+        pm->ack_hb[r] = pm->ack_at[r] = 0;
+    if ((st = fl_sim_at(w->sim, 0, s->h_start, 0)) || (st = fl_sim_at(w->sim, 0, s->h_tick, 0)))
+        return st;
+    return FL_OK;
+}
+
+/* ---- series, report ----------------------------------------------------------------- */
+
+static void sample(fl_world *w, fl_component *c, fl_time t)
+{
+    election *s = c->state;
+    for (int i = 0; i < s->nm; i++)
+        fl_series_add(w->series, s->m[i].col_primary, t,
+                      s->m[i].primary && !s->m[i].down ? 1 : 0);
+}
+
+typedef struct kvsort {
+    uint64_t key;
+    int64_t version;
+} kvsort;
+
+static int kvsort_cmp(const void *a, const void *b)
+{
+    const kvsort *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->version < y->version ? -1 : x->version > y->version;
+}
+
+/* The member whose history survives: the newest primary (or the most up-to-date member). */
+static int survivor(const election *s)
+{
+    int best = -1;
+    for (int i = 0; i < s->nm; i++)
+        if (s->m[i].primary && !s->m[i].down &&
+            (best < 0 || better(s->m[i].term, i, s->m[best].term, best)))
+            best = i;
+    if (best >= 0)
+        return best;
+    for (int i = 0; i < s->nm; i++)
+        if (best < 0 || (up_to_date(&s->m[i], &s->m[best]) && !up_to_date(&s->m[best], &s->m[i])))
+            best = i;
+    return best;
+}
+
+static void report_lost(election *s, int surv, cJSON *out)
+{
+    const member *m = &s->m[surv];
+    size_t n = 0;
+    for (size_t i = 0; i < s->words; i++)
+        n += popcount64(m->have[i]);
+    kvsort *a = fl_malloc((n + 1) * sizeof *a);
+    fl_key_versions *kv = fl_malloc((n + 1) * sizeof *kv);
+    int64_t *vs = fl_malloc((n + 1) * sizeof *vs);
+    fl_check_result res;
+    if (!a || !kv || !vs) {
+        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t wid = 0; wid < s->nwr; wid++)
+        if ((m->have[wid / 64] >> (wid % 64)) & 1)
+            a[k++] = (kvsort){s->wr[wid].key, s->wr[wid].version};
+    qsort(a, k, sizeof *a, kvsort_cmp);
+    size_t nk = 0;
+    for (size_t i = 0; i < k; i++) {
+        vs[i] = a[i].version;
+        if (i == 0 || a[i].key != a[i - 1].key)
+            kv[nk++] = (fl_key_versions){a[i].key, &vs[i], 0};
+        kv[nk - 1].n++;
+    }
+    if (fl_check_lost_writes(s->w->history, kv, nk, &res) == FL_OK)
+        fl_world_report_check(out, "lost_writes", &res);
+    else
+        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
+done:
+    fl_free(a);
+    fl_free(kv);
+    fl_free(vs);
+}
+
+static void report(fl_world *w, fl_component *c, cJSON *out)
+{
+    election *s = c->state;
+    fl_time now = fl_sim_now(w->sim);
+    /* close the open accepting intervals and the availability ledger */
+    avail_update(s, now);
+    for (int i = 0; i < s->nm; i++)
+        set_accepting(s, i, false, now);
+    cJSON_AddStringToObject(out, "failover", failover_names[s->failover]);
+    cJSON_AddNumberToObject(out, "members", s->nm);
+    cJSON_AddNumberToObject(out, "observers", s->no);
+    cJSON_AddBoolToObject(out, "cross_region_promotion", s->cross_region);
+    cJSON_AddNumberToObject(out, "min_replicas_to_write", (double)s->min_replicas);
+    uint64_t acc = 0, acks = 0, ref = 0, reads = 0;
+    int primaries = 0;
+    for (int i = 0; i < s->nm; i++) {
+        acc += s->m[i].accepted;
+        acks += s->m[i].acks;
+        ref += s->m[i].refused;
+        reads += s->m[i].reads;
+        primaries += s->m[i].primary && !s->m[i].down;
+    }
+    int surv = survivor(s);
+    cJSON_AddNumberToObject(out, "failovers", (double)s->failovers);
+    cJSON_AddNumberToObject(out, "stepdowns", (double)s->stepdowns);
+    cJSON_AddStringToObject(out, "primary_at_end", s->m[surv].name);
+    cJSON_AddNumberToObject(out, "primaries_at_end", primaries);
+    cJSON_AddNumberToObject(out, "term_at_end", (double)s->m[surv].term);
+    cJSON_AddNumberToObject(out, "writes_accepted", (double)acc);
+    cJSON_AddNumberToObject(out, "writes_acked", (double)acks);
+    cJSON_AddNumberToObject(out, "writes_refused", (double)ref);
+    cJSON_AddNumberToObject(out, "reads_served", (double)reads);
+    cJSON_AddNumberToObject(out, "requests_lost", (double)s->lost_in_net);
+    cJSON_AddNumberToObject(out, "reconciliations", (double)s->reconciliations);
+    cJSON_AddNumberToObject(out, "discarded_by_members", (double)s->discarded);
+    uint64_t kept = 0;
+    for (size_t i = 0; i < s->words; i++)
+        kept += popcount64(s->m[surv].have[i]);
+    cJSON_AddNumberToObject(out, "writes_discarded", (double)(s->nwr - kept));
+    cJSON_AddNumberToObject(out, "heals", (double)s->heals);
+    cJSON_AddNumberToObject(out, "primaries_at_heal", (double)s->primaries_at_heal);
+    cJSON_AddNumberToObject(out, "unavailable_s", fl_time_to_s(s->any_unavail));
+    cJSON *uz = cJSON_AddObjectToObject(out, "unavailable_s_by_zone");
+    cJSON *az = cJSON_AddObjectToObject(out, "writes_acked_by_zone");
+    for (int z = 0; z < s->nz; z++) {
+        const char *zn = z ? w->zones[z - 1] : "-";
+        if (s->zseen[z])
+            cJSON_AddNumberToObject(uz, zn, fl_time_to_s(s->zunavail[z]));
+        if (s->zacked[z])
+            cJSON_AddNumberToObject(az, zn, (double)s->zacked[z]);
+    }
+    if (s->oom)
+        cJSON_AddNumberToObject(out, "out_of_memory_events", (double)s->oom);
+    cJSON *ms = cJSON_AddObjectToObject(out, "by_member");
+    for (int i = 0; i < s->nm; i++) {
+        member *m = &s->m[i];
+        cJSON *o = cJSON_AddObjectToObject(ms, m->name);
+        cJSON_AddStringToObject(o, "zone", w->zones[m->zone]);
+        cJSON_AddStringToObject(o, "role", m->down ? "down" : m->primary ? "primary" : "replica");
+        cJSON_AddNumberToObject(o, "term", (double)m->term);
+        cJSON_AddNumberToObject(o, "writes_accepted", (double)m->accepted);
+        cJSON_AddNumberToObject(o, "writes_acked", (double)m->acks);
+        cJSON_AddNumberToObject(o, "writes_refused", (double)m->refused);
+        cJSON_AddNumberToObject(o, "reads_served", (double)m->reads);
+        cJSON_AddNumberToObject(o, "discarded_writes", (double)m->discarded);
+        cJSON_AddNumberToObject(o, "promotions", (double)m->promotions);
+        cJSON_AddNumberToObject(o, "accepting_s", fl_time_to_s(m->accepting));
+    }
+    report_lost(s, surv, out);
+    fl_check_result sb;
+    if (fl_check_split_brain(s->iv, s->niv, &sb) == FL_OK)
+        fl_world_report_check(out, "split_brain", &sb);
+    else
+        cJSON_AddStringToObject(out, "split_brain_error", "out of memory");
+    /* the seconds are reported even when zero, so expectations can name them */
+    cJSON *sbo = cJSON_GetObjectItemCaseSensitive(out, "split_brain");
+    if (sbo && !cJSON_GetObjectItemCaseSensitive(sbo, "seconds"))
+        cJSON_AddNumberToObject(sbo, "seconds", 0);
+    fl_world_report_check(out, "divergence", &s->div);
+}
+
+static void destroy(fl_component *c)
+{
+    election *s = c->state;
+    if (!s)
+        return;
+    for (int i = 0; s->m && i < s->nm; i++) {
+        fl_free(s->m[i].name);
+        fl_free(s->m[i].log);
+        fl_free(s->m[i].pend);
+        fl_free(s->m[i].have);
+    }
+    fl_free(s->m);
+    fl_free(s->o);
+    fl_free(s->zprim);
+    fl_free(s->zterm);
+    fl_free(s->zseen);
+    fl_free(s->zdown);
+    fl_free(s->zunavail);
+    fl_free(s->zacked);
+    fl_free(s->msgs);
+    fl_free(s->wr);
+    fl_free(s->hkeys);
+    fl_free(s->hrows);
+    fl_free(s->ver);
+    fl_free(s->cver);
+    fl_free(s->iv);
+    fl_free(s->crashed);
+    fl_free(s);
+}
+
+const fl_component_ops fl_election_ops = {
+    .kind = "election",
+    .about = "a replicated register with failover (none, naive, observers, quorum): split "
+             "brain, reconciliation, lost writes",
+    .keys = election_keys,
+    .configure = configure,
+    .on_request = on_request,
+    .report = report,
+    .sample = sample,
+    .fault = fault,
+    .destroy = destroy,
+};

@@ -1,0 +1,174 @@
+/* The election kind: naive failover under a partition gives two primaries for the
+ * partition minus the failure timeout (to the heartbeat tick), and the heal discards exactly
+ * the old primary's unreplicated acknowledged writes; a majority quorum never has two members
+ * accepting writes and loses nothing acknowledged; min_replicas_to_write stops the isolated
+ * primary once its replicas' acks are older than the max lag.
+ *
+ * Every scenario here has zero network latency, heartbeats every 1 s from t = 0, a failure
+ * timeout of 3 s and evenly spaced writes every 100 ms from each zone's client, so the
+ * figures are exact. Events at one instant run in scheduling order: a fault (scheduled before
+ * the run) before a tick or an arrival at the same time; a tick (scheduled a second earlier)
+ * before an arrival at the same time (scheduled 100 ms earlier)... and a message sent during
+ * a tick after both. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultline/faultline.h>
+
+#include "testutil.h"
+
+#define fig fl_test_fig
+#define M1 "\"m1\":\t{"
+#define M2 "\"m2\":\t{"
+
+static char *run(const char *text, const char *const *sets, size_t nsets)
+{
+    fl_scenario *sc;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    fl_run_config cfg = {.sets = sets, .nsets = nsets};
+    fl_result *r;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *s = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return s;
+}
+
+/* Two members, m1 in zone a (primary) and m2 in zone b; a client in each zone writes 10
+ * times a second; a partition a | b from 10.5 s to 30.5 s. */
+static const char *const two =
+    "{\"faultline\": 1, \"name\": \"e\", \"duration\": \"40s\", \"window\": \"1s\",\n"
+    " \"zones\": [\"a\", \"b\"],\n"
+    " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\", \"zones\": [\"a\", \"b\"],\n"
+    "   \"heartbeat_interval\": \"1s\", \"failure_timeout\": \"3s\", \"failover\": \"naive\"}],\n"
+    " \"workloads\": [\n"
+    "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"10/s\",\n"
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n"
+    "   \"client\": {\"timeout\": \"1s\"}},\n"
+    "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"10/s\",\n"
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n"
+    "   \"client\": {\"timeout\": \"1s\"}}],\n"
+    " \"faults\": [{\"at\": \"10.5s\", \"for\": \"20s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+
+/* m2's last heartbeat is the one sent at 10 s; it suspects m1 at the tick where 3 s have
+ * passed, 13 s, and promotes itself (term 2). m1 hears m2's heartbeat at the first tick
+ * after the heal, 31 s, and steps down: two primaries from 13 s to 31 s, 18 s (the
+ * partition's 20 s minus the 3 s timeout, plus the half second on each side to the
+ * heartbeat grid). Meanwhile m1 took every write of zone a from 10.5 s to 31.0 s (the write
+ * at 31.0 s arrives before m2's heartbeat, sent during the 31 s tick): 206 writes, none
+ * replicated, all acknowledged, all discarded at the reconciliation. */
+START_TEST(naive_two_primaries)
+{
+    char *s = run(two, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 18);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"count\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 206);
+    ck_assert_double_eq(fig(s, M1, "\"discarded_writes\":\t"), 206);
+    ck_assert_double_eq(fig(s, M2, "\"discarded_writes\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"writes_discarded\":\t"), 206);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"reconciliations\":\t"), 1);
+    /* zone b's clients cannot write from the cut (10.5 s) to m2's promotion (13 s) */
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"b\":\t"), 2.5);
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"a\":\t"), 0);
+    /* at the heal m1 holds its 200 writes of 10.5-30.4 s, m2 its 174 of 13.1-30.4 s (zone
+     * b's writes of 10.5-13.0 s went towards m1, over the cut, before m2's announcement) */
+    ck_assert_double_eq(fig(s, "\"divergence\"", "\"count\":\t"), 374);
+    free(s);
+
+    /* No failover: nobody is promoted, nothing is lost, zone b is cut off for the whole
+     * partition. */
+    const char *none[] = {"nodes.g.failover=none"};
+    s = run(two, none, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"b\":\t"), 20);
+    free(s);
+}
+END_TEST
+
+/* With min_replicas_to_write 1 and a 10 s max lag, m1 last hears m2's ack at 10 s (the
+ * heartbeat of the 10 s tick, the partition starting at 10.5 s): at the 20 s tick the ack
+ * is 10 s old (still good), at 21 s 11 s old, so m1 refuses writes from 21 s. It accepted
+ * zone a's writes of 10.5..20.9 s: 105, all lost at the heal. m2, promoted at 13 s, has no
+ * replica acking and never accepts a write during the cut: no split brain, and yet 105
+ * acknowledged writes lost. Zone a's clients are refused from 21 s until m1 steps down at
+ * the 31 s tick (after the heal at 30.5 s): 10 s, 101 writes (21.0..31.0 s). */
+START_TEST(min_replicas_stops_isolated_primary)
+{
+    const char *sets[] = {"nodes.g.min_replicas_to_write=1", "nodes.g.min_replicas_max_lag=10s"};
+    char *s = run(two, sets, 2);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 105);
+    ck_assert_double_eq(fig(s, M1, "\"discarded_writes\":\t"), 105);
+    ck_assert_double_eq(fig(s, M1, "\"writes_refused\":\t"), 101);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"a\":\t"), 10);
+    free(s);
+}
+END_TEST
+
+/* Three members (m1 in a, m2 and m3 in b), reads and writes on 20 keys from both zones.
+ * Under "quorum" m1's lease runs out 3 s after the last message its majority acked (the last
+ * write replicated before the cut at 10.5 s, or the 10 s heartbeat): it stops between 13 s
+ * and 13.5 s; m2 times out on that same message and is elected at the next tick, so the
+ * accepting intervals never overlap; no acknowledged write is lost and no read
+ * is stale. The same run with naive failover does show both (the checks are not vacuous). */
+START_TEST(quorum_never_two_leaders)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"40s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"b\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"1s\", \"failure_timeout\": \"3s\", \"failover\": \"quorum\"}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(20)\", \"sessions\": 5,\n"
+        "   \"client\": {\"timeout\": \"1s\"}},\n"
+        "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(20)\", \"sessions\": 5,\n"
+        "   \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10.5s\", \"for\": \"20s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"lost_writes\"", "\"of\":\t"), 500);
+    ck_assert_double_eq(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"of\":\t"), 500);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_ge(fig(s, M1, "\"accepting_s\":\t"), 13);
+    ck_assert_double_lt(fig(s, M1, "\"accepting_s\":\t"), 13.5);
+    ck_assert_double_gt(fig(s, "\"writes_acked_by_zone\"", "\"a\":\t"), 100);
+    ck_assert_double_gt(fig(s, "\"writes_acked_by_zone\"", "\"b\":\t"), 100);
+    /* m1 took zone a's writes for 2.5 s into the cut without acknowledging them: they are
+     * discarded at the heal, and count as nothing lost. */
+    ck_assert_double_gt(fig(s, M1, "\"discarded_writes\":\t"), 0);
+    free(s);
+
+    const char *naive[] = {"nodes.g.failover=naive"};
+    s = run(text, naive, 1);
+    ck_assert_double_gt(fig(s, "\"split_brain\"", "\"seconds\":\t"), 15);
+    ck_assert_double_gt(fig(s, "\"lost_writes\"", "\"count\":\t"), 100);
+    ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("election");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, naive_two_primaries);
+    tcase_add_test(t, min_replicas_stops_isolated_primary);
+    tcase_add_test(t, quorum_never_two_leaders);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void) { return fl_test_run(suite()); }
