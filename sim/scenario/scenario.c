@@ -285,11 +285,31 @@ static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon,
                        fl_error *e)
 {
     cJSON *parent = NULL;
-    char last[256];
-    fl_status st = resolve(doc, upath, &parent, last, sizeof last, canon, cn, e);
+    char last[256], path[512];
+    /* "faults[0].at" is "faults.0.at": the brackets of JSON paths in messages work too. */
+    size_t w = 0;
+    for (const char *c = upath; *c && w + 1 < sizeof path; c++)
+        if (*c == '[')
+            path[w++] = '.';
+        else if (*c != ']')
+            path[w++] = *c;
+    path[w] = 0;
+    fl_status st = resolve(doc, path, &parent, last, sizeof last, canon, cn, e);
     if (st) {
         cJSON_Delete(value);
         return st;
+    }
+    if (parent == doc && !cJSON_GetObjectItemCaseSensitive(doc, last)) {
+        size_t k = 0;
+        while (top_keys[k] && strcmp(top_keys[k], last) != 0)
+            k++;
+        if (!top_keys[k]) { /* a new top-level key would be ignored: say so */
+            const char *sug = fl_cfg_suggest(last, top_keys);
+            cJSON_Delete(value);
+            return fl_error_set(e, FL_UNKNOWN, NULL, "%s: unknown top-level key \"%s\"%s%s%s",
+                                upath, last, sug ? " (did you mean \"" : "", sug ? sug : "",
+                                sug ? "\"?)" : "");
+        }
     }
     if (cJSON_GetObjectItemCaseSensitive(parent, last))
         cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);

@@ -119,6 +119,22 @@ START_TEST(bad_overrides_name_the_problem)
     cfg.sets = no_eq;
     ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_USAGE);
 
+    /* A new top-level key would be silently ignored: refused, with a suggestion. */
+    const char *top[] = {"duratoin=5s"};
+    cfg.sets = top;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: duratoin: unknown top-level key \"duratoin\" (did you mean "
+                          "\"duration\"?)");
+
+    /* Brackets index arrays as dots do: nodes[0].workers is nodes.0.workers. */
+    const char *brackets[] = {"nodes[0].workers=5"};
+    cfg.sets = brackets;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_double_eq(figure(r, "\"workers\":"), 5);
+    fl_result_free(r);
+    r = NULL;
+
     cfg.nsets = 0;
     cfg.variant = "bigg";
     ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
