@@ -224,6 +224,23 @@ static void report_consistency(fl_world *w, cJSON *summary)
     fl_world_report_check(c, "stale_reads", &stale);
     fl_world_report_check(c, "read_your_writes_violations", &ryw);
     fl_world_report_check(c, "monotonic_read_violations", &mono);
+    /* Register linearizability per key, within a step budget small enough to add well
+     * under a second to a run: "unknown" is an honest answer when it runs out. */
+    fl_lin_budget budget = {100000, 1000000};
+    fl_lin_result lin;
+    if (fl_check_linearizable(w->history, &budget, &lin) != FL_OK) {
+        cJSON_AddStringToObject(c, "error", "out of memory while checking linearizability");
+        return;
+    }
+    cJSON *l = cJSON_AddObjectToObject(c, "linearizability");
+    cJSON_AddStringToObject(l, "verdict", fl_lin_verdict_name(lin.verdict));
+    cJSON_AddNumberToObject(l, "keys", (double)lin.keys);
+    cJSON_AddNumberToObject(l, "keys_unknown", (double)lin.keys_unknown);
+    cJSON_AddNumberToObject(l, "steps", (double)lin.steps);
+    if (lin.verdict == FL_LIN_NOT_LINEARIZABLE) {
+        cJSON_AddNumberToObject(l, "first_key", (double)lin.first_key);
+        fl_world_report_check(l, "keys_not_linearizable", &lin.bad);
+    }
 }
 
 static const char *const node_base_keys[] = {"name", "kind", "zone", "clock", NULL};
