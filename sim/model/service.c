@@ -21,6 +21,11 @@
  *             {"to": "db", "keys": {"from": 97, "to": 99}, ...}]
  *   "by_key": [{"from": 97, "to": 99, "service_time": "const(60s)"}]
  *
+ *   "fanout": "parallel"
+ *
+ * calls its dependencies all at once instead of one after the other: the request is
+ * answered when the last succeeds, or as a "dependency" error as soon as one fails.
+ *
  * A call with "keys" is made only for requests whose key lies in [from, to]: two calls to
  * one dependency with separate pools form a bulkhead (one class of requests cannot take the
  * other's connections). "by_key" gives a key range its own service time (a slow endpoint,
@@ -62,12 +67,14 @@ typedef struct service {
     int nby_key;
     int ncalls;
     uint32_t *slot_req, *slot_gen; /* per worker: the request it holds, and a generation */
-    uint8_t *slot_call;            /* the dependency being called */
+    uint8_t *slot_call;            /* sequential: the dependency being called; parallel: the
+                                      calls still out */
+    bool parallel;                 /* fanout: every call at once */
     int nslots;
 } service;
 
 static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", "calls", "clock", "restart", "by_key",
+                                           "queue", "calls", "clock", "restart", "by_key", "fanout",
                                            NULL};
 static const char *const restart_keys[] = {"warmup", "factor", NULL};
 static const char *const call_keys[] = {"to", "client", "keys", NULL};
@@ -144,7 +151,8 @@ static int next_call(const service *s, int k, uint64_t key)
 static void call_dep(service *s, int slot, int k)
 {
     fl_req *r = fl_req_at(s->w, s->slot_req[slot]);
-    s->slot_call[slot] = (uint8_t)k;
+    if (!s->parallel)
+        s->slot_call[slot] = (uint8_t)k;
     fl_time deadline = fl_caller_policy(s->calls[k])->propagate_deadline ? r->deadline
                                                                          : FL_TIME_MAX;
     /* The dependency is asked the same thing (a service forwards its request's call). */
@@ -162,8 +170,19 @@ static bool svc_hold(void *ctx, uint32_t id, int slot)
     if (k == s->ncalls)
         return false; /* no dependency for this key: served on its own */
     s->slot_req[slot] = id;
-    s->slot_gen[slot]++;
-    call_dep(s, slot, k);
+    uint32_t gen = ++s->slot_gen[slot];
+    if (!s->parallel) {
+        call_dep(s, slot, k);
+        return true;
+    }
+    uint8_t n = 0;
+    for (int j = k; j < s->ncalls; j = next_call(s, j + 1, fl_req_at(s->w, id)->key))
+        n++;
+    s->slot_call[slot] = n;
+    /* A call may end at once (refused): stop when the request has been answered. */
+    for (int j = k; j < s->ncalls && s->slot_gen[slot] == gen;
+         j = next_call(s, j + 1, fl_req_at(s->w, id)->key))
+        call_dep(s, slot, j);
     return true;
 }
 
@@ -177,7 +196,10 @@ static void call_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
         return; /* the request was lost in a crash meanwhile */
     if (o == FL_OUT_OK && value != FL_VALUE_NONE)
         fl_req_at(s->w, s->slot_req[slot])->value = value; /* a read's answer travels back */
-    int next = o == FL_OUT_OK ? next_call(s, s->slot_call[slot] + 1,
+    if (s->parallel && o == FL_OUT_OK && --s->slot_call[slot] > 0)
+        return; /* others still out */
+    int next = s->parallel ? s->ncalls
+               : o == FL_OUT_OK ? next_call(s, s->slot_call[slot] + 1,
                                           fl_req_at(s->w, s->slot_req[slot])->key)
                               : s->ncalls;
     if (next < s->ncalls) {
@@ -247,6 +269,11 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         sc.capacity = (uint64_t)cap;
         sc.lifo = disc == 1;
     }
+    static const char *const fanouts[] = {"sequential", "parallel", NULL};
+    int fan;
+    if ((st = fl_cfg_enum(cfg, path, "fanout", FL_CFG_OPTIONAL, 0, fanouts, &fan, e)))
+        return st;
+    s->parallel = fan == 1;
     const cJSON *bk = cJSON_GetObjectItemCaseSensitive(cfg, "by_key");
     if (bk) {
         char bp[256], ip[280];

@@ -323,6 +323,38 @@ START_TEST(restart_warms_up)
 }
 END_TEST
 
+/* Fan-out: three dependencies of 100 ms each take 300 ms one after the other and 100 ms
+ * in parallel; with one of them down, the request fails at once either way. */
+START_TEST(parallel_fanout)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"workers\": 100, "
+        "\"service_time\": \"const(0ms)\",\n"
+        "   \"calls\": [{\"to\": \"a\"}, {\"to\": \"b\"}, {\"to\": \"c\"}]},\n"
+        "  {\"name\": \"a\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(100ms)\"},\n"
+        "  {\"name\": \"b\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(100ms)\"},\n"
+        "  {\"name\": \"c\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(100ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"10/s\", \"arrivals\": "
+        "\"deterministic\"}]}\n";
+    char *s = run(text, NULL, 0);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 300, 1e-6);
+    free(s);
+    const char *par[] = {"nodes.api.fanout=parallel"};
+    s = run(text, par, 1);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 100, 1e-6);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"errors\":\t"), 0);
+    free(s);
+    const char *down[] = {"nodes.api.fanout=parallel",
+                          "faults=[{\"at\": \"0s\", \"crash\": \"b\"}]"};
+    s = run(text, down, 2);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"),
+                        fig(s, "\"workloads\"", "\"issued\":\t"));
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client");
@@ -340,6 +372,7 @@ int main(void)
     tcase_add_test(tc, paused_timers_fire_late);
     tcase_add_test(tc, hedges_cut_the_tail);
     tcase_add_test(tc, restart_warms_up);
+    tcase_add_test(tc, parallel_fanout);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
