@@ -19,12 +19,13 @@ trap cleanup EXIT
 
 # One worker and a queue of 8: a burst of slow runs fills it (429). Pacing 100 simulated
 # seconds per second: the 300 s retry storm streams in about 3 s.
+: >"$tmp/log" # exists before the server opens it: the loop below may read it first
 "$fl" serve --port 0 --scenarios "$scen" --out "$tmp/out" --workers 1 --queue 8 \
   --realtime 100 >"$tmp/log" 2>&1 &
 pid=$!
 port=
 for _ in $(seq 100); do
-  port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$tmp/log")
+  port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$tmp/log" || true)
   [ -n "$port" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$tmp/log"; echo "FAIL: the server exited"; exit 1; }
   sleep 0.1
