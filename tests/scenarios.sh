@@ -2,7 +2,7 @@
 # Scenario regression: every bundled scenario, every variant, several seeds, with --check.
 # usage: scenarios.sh FAULTLINE SCENARIO_DIR [SEEDS]
 set -euo pipefail
-fl=$1; dir=$2; seeds=${3:-5}
+fl=$1; dir=$2; seeds=${FL_SCENARIO_SEEDS:-${3:-5}} # tools/test runs fewer under sanitizers
 files=$(find "$dir" -name '*.json' | sort)
 [ -n "$files" ] || { echo "no scenarios under $dir"; exit 1; }
 jobs=()

@@ -121,7 +121,7 @@ static void random_ops(int regime, uint64_t seed)
     fl_rng_seed(&rng, seed, "evq/random");
     uint64_t seq = 0;
     fl_time now = 0;
-    for (int op = -20000; op < 100000; op++) { /* 20000 pushes first: a deep ladder */
+    for (int op = -20000; op < 100000 / FL_TEST_SCALE; op++) { /* 20000 pushes first: a deep ladder */
         uint64_t c = op < 0 ? 0 : fl_rng_below(&rng, 100);
         if (c < 45 || r.n == 0) {
             fl_ev ev = {now + delay(&rng, regime), seq++, fl_rng_next(&rng), (uint32_t)op & 7, 0};
@@ -407,7 +407,7 @@ START_TEST(hold_model_stays_compact)
         fl_evq_push(q, &ev);
     }
     fl_time last = 0;
-    for (int i = 0; i < 2000000; i++) {
+    for (int i = 0; i < 2000000 / FL_TEST_SCALE; i++) {
         fl_ev got;
         EXPECT(fl_evq_pop_deferred(q, &got));
         EXPECT(got.at >= last);
@@ -435,7 +435,7 @@ START_TEST(cancel_storm_is_swept)
         fl_ev ev = {i, seq++, 0, 0, 0};
         fl_evq_push(q, &ev);
     }
-    for (int i = 0; i < 1000000; i++) {
+    for (int i = 0; i < 1000000 / FL_TEST_SCALE; i++) {
         uint32_t gen;
         fl_ev ev = {FL_HOUR + i, seq++, 0, 0, 0};
         ev.tid = fl_evq_timer_reserve(q, &gen);
