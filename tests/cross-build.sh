@@ -20,13 +20,24 @@ else
   echo "cross-build: clang not installed; comparing gcc -O2 with gcc -O0 only"
 fi
 pass=0; fail=0
-for sc in scenarios/queueing/mm1.json scenarios/queueing/mmc.json; do
+# Queueing theory, and incidents with every kind of fault: slowdowns and retries, a
+# partition with failover, clock steps, crashes and rebalances, a bad value.
+for spec in scenarios/queueing/mm1.json:baseline:120s scenarios/queueing/mmc.json:baseline:120s \
+            scenarios/retry-storm.json:retry-budget:300s \
+            scenarios/split-brain-github-2018.json:baseline:120s \
+            scenarios/lock-gc-pause.json:redlock-clock-jump:40s \
+            scenarios/poison-pill.json:baseline:300s \
+            scenarios/config-cache-feedback-2010.json:baseline:120s; do
+  IFS=: read -r sc v d <<<"$spec"
   for b in "${builds[@]}"; do
-    "$b/faultline" run "$sc" --seed 3 --set duration=120s --quiet --out "$tmp/$b" >/dev/null
+    "$b/faultline" run "$sc" --variant "$v" --seed 3 --set "duration=$d" --quiet --history \
+      --out "$tmp/$b" --force >/dev/null
   done
   for b in "${builds[@]:1}"; do
     if cmp -s "$tmp/build/summary.json" "$tmp/$b/summary.json" &&
-       cmp -s "$tmp/build/timeseries.csv" "$tmp/$b/timeseries.csv"; then
+       cmp -s "$tmp/build/timeseries.csv" "$tmp/$b/timeseries.csv" &&
+       cmp -s "$tmp/build/events.jsonl" "$tmp/$b/events.jsonl" &&
+       { [ ! -e "$tmp/build/history.jsonl" ] || cmp -s "$tmp/build/history.jsonl" "$tmp/$b/history.jsonl"; }; then
       pass=$((pass + 1))
     else
       echo "FAIL: $sc differs between build and $b"; diff "$tmp/build/summary.json" "$tmp/$b/summary.json" | head -5

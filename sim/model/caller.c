@@ -435,7 +435,9 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
 bool fl_caller_on_reply(fl_caller *c, uint32_t id)
 {
     fl_req *r = fl_req_at(c->w, id);
-    if (r->client_done) /* the try was given up already: a late reply, wasted work */
+    /* The try was given up already (a late reply, wasted work), or the request is a copy
+     * the network made, which this caller never had in flight: the record just ends. */
+    if (r->client_done || r->dup)
         return true;
     fl_time now = fl_sim_now(c->w->sim);
     if (now < c->host->paused_until) { /* the node is stopped: it reads the reply on resume */

@@ -25,12 +25,16 @@
  *
  *   {"at": "30s", "for": "43s", "partition": [["east"], ["west"]]}       both ways
  *   {"at": "30s", "for": "43s", "partition": {"from": ["east"], "to": ["west"]}}  one way
+ *   {"at": "30s", "for": "10s", "partition": {"links": [["api", "db"], ["db", "api"]]}}
  *   {"at": "30s", "for": "10s", "flaky": {"between": ["east", "west"], "loss": 0.3}}
+ *   {"at": "30s", "for": "10s", "flaky": {"between": ["east", "west"], "duplicate": 0.1}}
  *   {"at": "30s", "for": "10s", "slow_link": {"between": ["east", "west"], "add": "200ms"}}
  *
  * A partition cuts every link from a zone of one group to a zone of another (listed
- * groups only: a zone in no group keeps its links). Messages sent on a cut link are lost;
- * messages already in flight when it is cut arrive (net/link.h).
+ * groups only: a zone in no group keeps its links); a partition by "links" cuts only the
+ * named directed pairs of nodes (or workloads), each a node link of its own (net/link.h).
+ * Messages sent on a cut link are lost; messages already in flight when it is cut arrive.
+ * A fault on a zone pair reaches the node links between those zones too.
  *
  * Each fault is an event pair on the engine's queue, so it interleaves deterministically
  * with the traffic; faults cost nothing per event while they are not changing state. */
@@ -45,8 +49,8 @@ static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", 
                                          "flaky", "slow_link", "clock", "bad_value", "label", NULL};
 static const char *const clock_fault_keys[] = {"node", "step", "slew", "rate", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
-static const char *const oneway_keys[] = {"from", "to", NULL};
-static const char *const flaky_keys[] = {"between", "loss", NULL};
+static const char *const oneway_keys[] = {"from", "to", "links", NULL};
+static const char *const flaky_keys[] = {"between", "loss", "duplicate", NULL};
 static const char *const slowlink_keys[] = {"between", "add", NULL};
 
 /* A zone name to its index: "-" is "no zone" (-1). Returns -2 when unknown. */
@@ -78,6 +82,40 @@ static fl_status zone_set(const fl_world *w, const cJSON *arr, const char *path,
                                                   "for nodes without one), got %s", got);
         }
         mask[zi + 1] = 1;
+    }
+    return FL_OK;
+}
+
+/* A partition by "links": [[from, to], ...], directed pairs of nodes or workloads. The
+ * node links' indices go after the zone mask, in the same allocation. */
+static fl_status partition_links(fl_world *w, fl_fault *f, const cJSON *arr, const char *path,
+                                 fl_error *e)
+{
+    if (!cJSON_IsArray(arr) || !arr->child)
+        return fl_error_set(e, FL_INVALID, path, "expected a non-empty array of directed pairs "
+                                                 "of nodes, such as [[\"api\", \"db\"]]");
+    size_t nz = (size_t)w->nzones + 1, off = (nz * nz + 7) / 8 * 8;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    uint8_t *x = fl_realloc(f->links, off + n * sizeof *f->pairs);
+    if (!x)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    f->links = x;
+    f->pairs = (uint32_t *)(void *)(x + off);
+    int i = 0;
+    fl_status st;
+    for (const cJSON *pr = arr->child; pr; pr = pr->next, i++) {
+        char p[340];
+        fl_cfg_index(p, sizeof p, path, i);
+        if (!cJSON_IsArray(pr) || cJSON_GetArraySize(pr) != 2 || !cJSON_IsString(pr->child) ||
+            !cJSON_IsString(pr->child->next) ||
+            strcmp(pr->child->valuestring, pr->child->next->valuestring) == 0)
+            return fl_error_set(e, FL_INVALID, p, "expected a pair of two different node (or "
+                                                  "workload) names, from and to, such as "
+                                                  "[\"api\", \"db\"]");
+        if ((st = fl_net_node_pair(w->net, pr->child->valuestring, pr->child->next->valuestring,
+                                   p, &f->pairs[i], e)))
+            return st;
+        f->npairs = (uint32_t)i + 1;
     }
     return FL_OK;
 }
@@ -133,6 +171,16 @@ static fl_status link_fault(fl_world *w, fl_fault *f, const cJSON *fc, const cha
                     if (group[x] && group[y] && group[x] != group[y])
                         f->links[x * nz + y] = 1;
             fl_free(group);
+        } else if (cJSON_IsObject(part) && cJSON_GetObjectItemCaseSensitive(part, "links")) {
+            if ((st = fl_cfg_known_keys(part, p, oneway_keys, e)))
+                goto done;
+            if (cJSON_GetObjectItemCaseSensitive(part, "from") ||
+                cJSON_GetObjectItemCaseSensitive(part, "to"))
+                st = fl_error_set(e, FL_INVALID, p, "expected either \"links\" (pairs of nodes) "
+                                                    "or \"from\" and \"to\" (zones), not both");
+            else
+                st = partition_links(w, f, cJSON_GetObjectItemCaseSensitive(part, "links"),
+                                     fl_cfg_join(q, sizeof q, p, "links"), e);
         } else if (cJSON_IsObject(part)) { /* one way */
             if ((st = fl_cfg_known_keys(part, p, oneway_keys, e)) ||
                 (st = zone_set(w, cJSON_GetObjectItemCaseSensitive(part, "from"),
@@ -145,8 +193,9 @@ static fl_status link_fault(fl_world *w, fl_fault *f, const cJSON *fc, const cha
                     if (a[x] && b[y] && x != y)
                         f->links[x * nz + y] = 1;
         } else
-            st = fl_error_set(e, FL_INVALID, p, "expected groups [[\"east\"], [\"west\"]] or one "
-                                                "way {\"from\": [\"east\"], \"to\": [\"west\"]}");
+            st = fl_error_set(e, FL_INVALID, p, "expected groups [[\"east\"], [\"west\"]], one "
+                                                "way {\"from\": [\"east\"], \"to\": [\"west\"]} "
+                                                "or node pairs {\"links\": [[\"api\", \"db\"]]}");
     } else {
         const cJSON *o = flaky ? flaky : slow;
         f->kind = flaky ? FL_FAULT_FLAKY : FL_FAULT_SLOW_LINK;
@@ -165,9 +214,16 @@ static fl_status link_fault(fl_world *w, fl_fault *f, const cJSON *fc, const cha
         int za = zone_of(w, cJSON_GetStringValue(bt->child)) + 1;
         int zb = zone_of(w, cJSON_GetStringValue(bt->child->next)) + 1;
         f->links[za * nz + zb] = f->links[zb * nz + za] = 1;
-        if (flaky)
-            st = fl_cfg_number(o, p, "loss", FL_CFG_REQUIRED, 0, 0, 1, &f->factor, e);
-        else
+        if (flaky) { /* loss, duplication or both */
+            bool dup = cJSON_GetObjectItemCaseSensitive(o, "duplicate") != NULL;
+            if (!dup && !cJSON_GetObjectItemCaseSensitive(o, "loss"))
+                st = fl_error_set(e, FL_INVALID, p, "expected \"loss\" (a probability), "
+                                                    "\"duplicate\" (a probability) or both");
+            else if (!(st = fl_cfg_number(o, p, "loss", FL_CFG_OPTIONAL, 0, 0, 1, &f->factor, e)) &&
+                !(st = fl_cfg_number(o, p, "duplicate", FL_CFG_OPTIONAL, 0, 0, 1, &f->dup, e)) &&
+                dup)
+                fl_net_want_detail(w->net); /* the report then counts the copies */
+        } else
             st = fl_cfg_duration(o, p, "add", FL_CFG_REQUIRED, 0, 0, FL_TIME_MAX, &f->extra, e);
     }
 done:
@@ -176,27 +232,40 @@ done:
     return st == FL_NOMEM ? fl_error_set(e, FL_NOMEM, NULL, "out of memory") : st;
 }
 
+/* Applies (s = 1) or lifts (s = -1) a link fault on one link. */
+static void change_link(fl_link *l, const fl_fault *f, int s)
+{
+    if (f->kind == FL_FAULT_PARTITION) {
+        l->cut += s;
+    } else if (f->kind == FL_FAULT_FLAKY) {
+        l->fault_loss += s * f->factor;
+        l->fault_dup += s * f->dup;
+    } else {
+        l->extra += s * f->extra;
+    }
+    if (l->fault_loss < 1e-12)
+        l->fault_loss = 0;
+    if (l->fault_dup < 1e-12)
+        l->fault_dup = 0;
+    fl_link_update(l);
+}
+
 /* Applies (begin) or lifts a link fault. Overlapping faults compose: cuts count, losses
- * and added latencies add up. */
+ * and added latencies add up. A fault on a zone pair reaches its node links too. */
 static void apply_link_fault(fl_world *w, const fl_fault *f, bool begin)
 {
-    int nz = w->nzones + 1;
+    int nz = w->nzones + 1, s = begin ? 1 : -1, za, zb;
     for (int x = 0; x < nz; x++)
-        for (int y = 0; y < nz; y++) {
-            if (!f->links[x * nz + y])
-                continue;
-            fl_link *l = fl_net_link(w->net, x - 1, y - 1);
-            int s = begin ? 1 : -1;
-            if (f->kind == FL_FAULT_PARTITION)
-                l->cut += s;
-            else if (f->kind == FL_FAULT_FLAKY)
-                l->fault_loss += s * f->factor;
-            else
-                l->extra += s * f->extra;
-            if (l->fault_loss < 1e-12)
-                l->fault_loss = 0;
-            fl_link_update(l);
-        }
+        for (int y = 0; y < nz; y++)
+            if (f->links[x * nz + y])
+                change_link(fl_net_link(w->net, x - 1, y - 1), f, s);
+    for (uint32_t k = 0; k < fl_net_nodes(w->net); k++) {
+        fl_link *l = fl_net_node(w->net, k, &za, &zb);
+        if (f->links[(za + 1) * nz + (zb + 1)])
+            change_link(l, f, s);
+    }
+    for (uint32_t k = 0; k < f->npairs; k++)
+        change_link(fl_net_node(w->net, f->pairs[k], &za, &zb), f, s);
 }
 
 static fl_status find_node(fl_world *w, const char *name, const char *path, uint32_t *out,

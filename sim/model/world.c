@@ -103,13 +103,43 @@ static void on_timeout(fl_sim *sim, void *ctx, uint64_t arg)
     fl_caller_on_timeout(w->callers[w->reqs[id].caller], id);
 }
 
+/* Message id was duplicated on link l (net/link.h): the copy is a record of its own, born
+ * client-done (the caller never had it in flight, so its reply is ignored) and freed when
+ * its server side is done. Both go by handler h, after l->twice[0] and l->twice[1]. Out of
+ * memory, the copy is not made. */
+static void deliver_twice(fl_world *w, uint32_t id, const fl_link *l, int h)
+{
+    uint32_t c = fl_req_new(w); /* may move w->reqs */
+    if (c != FL_NONE) {
+        w->reqs[c] = w->reqs[id];
+        fl_req *r = &w->reqs[c];
+        r->next = FL_NONE;
+        r->timeout = FL_TIMER_NONE;
+        r->dup = 1;
+        r->client_done = 1;
+        r->server_done = 0;
+    }
+    if (l->twice[0] == 0 && h == w->h_arrive_server)
+        arrive_server(w->sim, w, id);
+    else if (l->twice[0] == 0)
+        arrive_client(w->sim, w, id);
+    else
+        fl_sim_after(w->sim, l->twice[0], h, id);
+    if (c != FL_NONE)
+        fl_sim_after(w->sim, l->twice[1], h, c);
+}
+
 void fl_world_send(fl_world *w, uint32_t id)
 {
     fl_req *r = &w->reqs[id];
-    fl_link *l = fl_net_link(w->net, fl_caller_zone(w->callers[r->caller]), w->comps[r->target]->zone);
-    fl_time d = fl_link_send(l);
-    if (d < 0) { /* lost on the way: the server never hears of it; the client will time out */
-        fl_req_server_done(w, id);
+    fl_link *l = fl_net_route(w->net, r->caller, fl_caller_zone(w->callers[r->caller]), r->target,
+                              w->comps[r->target]->zone, false);
+    fl_time d = fl_link_send_msg(l, FL_MSG_REQUEST);
+    if (d < 0) {
+        if (d == FL_LINK_TWICE) /* duplicated: the server serves the copy too */
+            deliver_twice(w, id, l, w->h_arrive_server);
+        else /* lost on the way: the server never hears of it; the client will time out */
+            fl_req_server_done(w, id);
         return;
     }
     if (d == 0)
@@ -122,10 +152,14 @@ void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
 {
     fl_req *r = &w->reqs[id];
     r->outcome = (uint8_t)o;
-    fl_link *l = fl_net_link(w->net, w->comps[r->target]->zone, fl_caller_zone(w->callers[r->caller]));
-    fl_time d = fl_link_send(l);
-    if (d < 0) { /* the reply is lost: the server is done, the client will time out */
-        fl_req_server_done(w, id);
+    fl_link *l = fl_net_route(w->net, r->caller, fl_caller_zone(w->callers[r->caller]), r->target,
+                              w->comps[r->target]->zone, true);
+    fl_time d = fl_link_send_msg(l, FL_MSG_REPLY);
+    if (d < 0) {
+        if (d == FL_LINK_TWICE) /* duplicated: the later copy reaches the client, ignored */
+            deliver_twice(w, id, l, w->h_arrive_client);
+        else /* the reply is lost: the server is done, the client will time out */
+            fl_req_server_done(w, id);
         return;
     }
     if (d == 0)
@@ -328,12 +362,17 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
                                     "unknown zone \"%s\" (declare it in \"zones\")", zone);
             c->zone = z;
         }
-        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)))
+        uint32_t first = w->ncallers; /* the callers a node makes send from it (net/link.h) */
+        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
+            (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
     }
-    for (i = 0; i < w->ncomps; i++)
-        if (w->comps[i]->ops->connect && (st = w->comps[i]->ops->connect(w, w->comps[i], e)))
+    for (i = 0; i < w->ncomps; i++) {
+        uint32_t first = w->ncallers;
+        if ((w->comps[i]->ops->connect && (st = w->comps[i]->ops->connect(w, w->comps[i], e))) ||
+            (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
+    }
     (void)node_base_keys;
     return fl_service_check_cycles(w, e);
 }
@@ -365,6 +404,24 @@ static fl_status build_zones(fl_world *w, const cJSON *zones, fl_error *e)
         w->nzones = i + 1;
     }
     return FL_OK;
+}
+
+/* Endpoint i of the network's node links: nodes, then workloads (a workload's zone is
+ * its caller's). zone may be NULL. */
+static const char *net_endpoint(void *ctx, uint32_t i, int *zone)
+{
+    fl_world *w = ctx;
+    if (i < w->ncomps) {
+        if (zone)
+            *zone = w->comps[i]->zone;
+        return w->comps[i]->name;
+    }
+    for (uint32_t k = 0; zone && k < w->ncallers; k++)
+        if (fl_net_owner(w->net, k) == i) {
+            *zone = fl_caller_zone(w->callers[k]);
+            break;
+        }
+    return fl_workload_name(w->wls[i - w->ncomps]);
 }
 
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e)
@@ -431,10 +488,11 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
     for (const cJSON *wc = wls->child; wc; wc = wc->next, i++) {
         char path[64];
         fl_cfg_index(path, sizeof path, "workloads", i);
+        uint32_t first = w->ncallers;
         st = fl_workload_configure(w, (uint32_t)i, &w->wls[i], wc, path, e);
         if (w->wls[i])
             w->nwls = (uint32_t)i + 1;
-        if (st)
+        if (st || (st = fl_net_own_callers(w->net, first, w->ncallers, w->ncomps + (uint32_t)i)))
             goto fail;
         for (int j = 0; j < i; j++)
             if (strcmp(fl_workload_name(w->wls[j]), fl_workload_name(w->wls[i])) == 0) {
@@ -444,6 +502,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
                 goto fail;
             }
     }
+    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)))
+        goto fail;
     *out = w;
     return FL_OK;
 fail:

@@ -80,6 +80,8 @@ typedef struct fl_req {
     uint8_t client_done;
     uint8_t server_done;
     uint8_t outcome;   /* fl_outcome the server decided */
+    uint8_t dup;       /* a copy the network made (net/link.h): born client-done, its reply
+                          is ignored; the caller never had it in flight */
 } fl_req;
 
 /* A timed fault on the scenario's timeline (faults.c). */
@@ -96,6 +98,10 @@ typedef struct fl_fault {
     double factor;   /* slow: service-time multiplier; flaky: loss probability */
     fl_time extra;   /* slow_link: added latency */
     uint8_t *links;  /* link faults: links[(a+1)*(nz+1)+(b+1)] = 1 for each directed a->b hit */
+    double dup;      /* flaky: duplication probability */
+    uint32_t *pairs; /* partition by links: node links cut (fl_net_node), inside the links
+                        allocation (freed with it) */
+    uint32_t npairs;
     char label[96];
 } fl_fault;
 
@@ -224,13 +230,13 @@ void fl_workload_free(fl_workload *wl);
 extern const fl_component_ops fl_service_ops;
 extern const fl_component_ops fl_broker_ops;
 extern const fl_component_ops fl_consumer_ops;
-extern const fl_component_ops fl_election_ops;
-extern const fl_component_ops fl_gateway_ops;
 extern const fl_component_ops fl_lock_ops;
 extern const fl_component_ops fl_lock_client_ops;
 extern const fl_component_ops fl_lock_storage_ops;
 extern const fl_component_ops fl_store_ops;
+extern const fl_component_ops fl_election_ops;
 extern const fl_component_ops fl_cache_ops;
+extern const fl_component_ops fl_gateway_ops;
 /* Refuses a cycle in the services' call graph (a request would call itself forever). */
 fl_status fl_service_check_cycles(fl_world *w, fl_error *e);
 
