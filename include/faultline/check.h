@@ -132,6 +132,15 @@ fl_status fl_check_stale_reads(const fl_history *h, fl_check_result *out);
  * Either result pointer may be NULL. */
 fl_status fl_check_sessions(const fl_history *h, fl_check_result *ryw, fl_check_result *mono);
 
+/* The same, calling each(ctx, which, t) for every anomaly found (which: 0 stale read,
+ * 1 read-your-writes, 2 monotonic read; t: the read's invocation), e.g. to draw them
+ * over time. each may be NULL. */
+typedef void (*fl_check_each_fn)(void *ctx, int which, fl_time t);
+fl_status fl_check_stale_reads_each(const fl_history *h, fl_check_result *out,
+                                    fl_check_each_fn each, void *ctx);
+fl_status fl_check_sessions_each(const fl_history *h, fl_check_result *ryw,
+                                 fl_check_result *mono, fl_check_each_fn each, void *ctx);
+
 /* The versions a surviving replica applied to one key (any order, duplicates allowed). */
 typedef struct fl_key_versions {
     uint64_t key;

@@ -53,7 +53,8 @@ static int sev_cmp(const void *pa, const void *pb)
 
 typedef enum sweep_mode { STALE, RYW, MONO } sweep_mode;
 
-static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *out)
+static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *out,
+                       fl_check_each_fn each, void *ctx)
 {
     size_t n = fl_history_count(h);
     sev *ev = fl_malloc((n ? 2 * n : 1) * sizeof *ev);
@@ -87,6 +88,8 @@ static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *ou
         if (!best || o->value >= best->value)
             continue;
         out->count++;
+        if (each)
+            each(ctx, (int)mode, o->invoke);
         char a[32], b[32], ts[40];
         vstr(a, sizeof a, o->value);
         vstr(b, sizeof b, best->value);
@@ -109,8 +112,14 @@ static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *ou
 
 fl_status fl_check_stale_reads(const fl_history *h, fl_check_result *out)
 {
+    return fl_check_stale_reads_each(h, out, NULL, NULL);
+}
+
+fl_status fl_check_stale_reads_each(const fl_history *h, fl_check_result *out,
+                                    fl_check_each_fn each, void *ctx)
+{
     fl_check_reset(out);
-    fl_status st = sweep(h, STALE, out);
+    fl_status st = sweep(h, STALE, out, each, ctx);
     if (st)
         fl_check_reset(out);
     return st;
@@ -118,11 +127,17 @@ fl_status fl_check_stale_reads(const fl_history *h, fl_check_result *out)
 
 fl_status fl_check_sessions(const fl_history *h, fl_check_result *ryw, fl_check_result *mono)
 {
+    return fl_check_sessions_each(h, ryw, mono, NULL, NULL);
+}
+
+fl_status fl_check_sessions_each(const fl_history *h, fl_check_result *ryw,
+                                 fl_check_result *mono, fl_check_each_fn each, void *ctx)
+{
     fl_check_reset(ryw);
     fl_check_reset(mono);
-    fl_status st = ryw ? sweep(h, RYW, ryw) : FL_OK;
+    fl_status st = ryw ? sweep(h, RYW, ryw, each, ctx) : FL_OK;
     if (!st && mono)
-        st = sweep(h, MONO, mono);
+        st = sweep(h, MONO, mono, each, ctx);
     if (st) {
         fl_check_reset(ryw);
         fl_check_reset(mono);

@@ -21,6 +21,7 @@ typedef struct op {
     uint8_t waiting;      /* in the pool's wait queue */
     uint8_t nlive;        /* entries of live[] */
     uint8_t hedges;       /* hedges sent for the current attempt */
+    uint32_t first;       /* the attempt's first try (a success by another is a hedge's win) */
 } op;
 
 struct fl_caller {
@@ -268,6 +269,8 @@ static void send_try(fl_caller *c, uint32_t oid)
     if (measured(w, x->t_start, now))
         c->tries++;
     fl_series_add(w->series, c->col_tries, now, 1);
+    if (x->nlive == 0)
+        x->first = id;
     x->live[x->nlive++] = id;
     fl_req *r = fl_req_at(w, id);
     r->t_issue = now;
@@ -404,7 +407,7 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
     int k = 0;
     while (k < x->nlive && x->live[k] != id)
         k++;
-    bool won_by_hedge = k > 0;
+    bool won_by_hedge = id != x->first; /* the first try may have failed meanwhile */
     for (; k + 1 < x->nlive; k++)
         x->live[k] = x->live[k + 1];
     x->nlive--;

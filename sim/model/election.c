@@ -1647,7 +1647,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     report_lost(s, surv, out);
     fl_check_result sb;
     if (fl_check_split_brain(s->iv, s->niv, &sb) == FL_OK)
-        fl_world_report_check(out, "split_brain", &sb);
+        fl_world_report_time_check(out, "split_brain", &sb);
     else
         cJSON_AddStringToObject(out, "split_brain_error", "out of memory");
     /* the seconds are reported even when zero, so expectations can name them */

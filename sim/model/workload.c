@@ -205,7 +205,8 @@ static fl_status read_keys(fl_workload *wl, const cJSON *cfg, const char *path, 
     unsigned ei = 0, ef = 0, fdigits = 0;
     char fbuf[16] = "";
     int end = -1; /* %n: where the match ended; the whole text must match */
-#define WHOLE(...) (end = -1, sscanf(spec, __VA_ARGS__), end > 0 && spec[end] == 0)
+/* (and no minus sign: %llu would take "-1" as a huge key) */
+#define WHOLE(...) (end = -1, sscanf(spec, __VA_ARGS__), end > 0 && spec[end] == 0 && !strchr(spec, '-'))
     if (WHOLE("uniform(%llu)%n", &n, &end) && n >= 1 && n <= (1ull << 32)) {
         wl->keys = KEYS_UNIFORM;
         wl->nkeys = n;

@@ -226,13 +226,16 @@ fl_status fl_world_want_history(fl_world *w)
     return FL_OK;
 }
 
-void fl_world_report_check(cJSON *parent, const char *name, const fl_check_result *r)
+static void report_check(cJSON *parent, const char *name, const fl_check_result *r,
+                         bool time_based)
 {
     cJSON *o = cJSON_AddObjectToObject(parent, name);
     cJSON_AddNumberToObject(o, "count", (double)r->count);
-    cJSON_AddNumberToObject(o, "of", (double)r->relevant);
+    /* time-based checkers count in nanoseconds: "of" is then seconds, like "seconds" */
+    cJSON_AddNumberToObject(o, "of", time_based ? fl_time_to_s((fl_time)r->relevant)
+                                                : (double)r->relevant);
     cJSON_AddNumberToObject(o, "rate", r->rate);
-    if (r->duration)
+    if (r->duration || time_based)
         cJSON_AddNumberToObject(o, "seconds", fl_time_to_s(r->duration));
     cJSON *ex = cJSON_AddArrayToObject(o, "examples");
     for (size_t i = 0; i < r->nexamples; i++) {
@@ -244,13 +247,36 @@ void fl_world_report_check(cJSON *parent, const char *name, const fl_check_resul
     }
 }
 
+void fl_world_report_check(cJSON *parent, const char *name, const fl_check_result *r)
+{
+    report_check(parent, name, r, false);
+}
+
+void fl_world_report_time_check(cJSON *parent, const char *name, const fl_check_result *r)
+{
+    report_check(parent, name, r, true);
+}
+
+/* Anomalies over time: one series column per checker (per second, by the time the read
+ * was invoked), added after the run (columns may join late: windows start empty). */
+static void count_anomaly(void *ctx, int which, fl_time t)
+{
+    fl_world *w = ctx;
+    fl_series_add(w->series, w->col_anomalies[which], t, 1);
+}
+
 /* The checkers every history supports: stale reads and the session guarantees. */
 static void report_consistency(fl_world *w, cJSON *summary)
 {
     cJSON *c = cJSON_AddObjectToObject(summary, "consistency");
     fl_check_result stale, ryw, mono;
-    if (fl_check_stale_reads(w->history, &stale) != FL_OK ||
-        fl_check_sessions(w->history, &ryw, &mono) != FL_OK) {
+    static const char *const cols[] = {"consistency.stale_reads_per_s",
+                                       "consistency.ryw_violations_per_s",
+                                       "consistency.monotonic_violations_per_s"};
+    for (int i = 0; i < 3; i++)
+        w->col_anomalies[i] = fl_series_column(w->series, cols[i], FL_SERIES_RATE);
+    if (fl_check_stale_reads_each(w->history, &stale, count_anomaly, w) != FL_OK ||
+        fl_check_sessions_each(w->history, &ryw, &mono, count_anomaly, w) != FL_OK) {
         cJSON_AddStringToObject(c, "error", "out of memory while checking the history");
         return;
     }

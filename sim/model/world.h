@@ -174,6 +174,7 @@ struct fl_world {
 
     struct fl_history *history; /* client operations, when recorded (NULL: not) */
     int64_t versions;           /* the last version a write was given */
+    int col_anomalies[3];       /* series of stale / ryw / monotonic anomalies (report) */
 };
 
 /* Asks for the history of client operations to be recorded (a kind whose outcomes are
@@ -181,6 +182,8 @@ struct fl_world {
 fl_status fl_world_want_history(fl_world *w);
 /* Adds a checker's result to parent as name: {count, of, rate, [seconds], examples}. */
 void fl_world_report_check(cJSON *parent, const char *name, const fl_check_result *r);
+/* The same for a checker that counts time (split brain): "of" in seconds. */
+void fl_world_report_time_check(cJSON *parent, const char *name, const fl_check_result *r);
 /* A new version for a write: unique and increasing over the whole run. */
 static inline int64_t fl_world_version(fl_world *w) { return ++w->versions; }
 

@@ -81,6 +81,8 @@ static const chart charts[] = {
     {"connections", "connections", NULL, false, ".connected", "connections", "columns"},
     {"locks", "lock holders and leases", NULL, false, ".holding", "holders (1 = holds the lock)",
      "columns"},
+    {"consistency", "consistency anomalies over time (by the read's start)", NULL, false,
+     "consistency.", "anomalies per second", "columns"},
 };
 
 /* The header of timeseries.csv (one line, malloc'd) or NULL. */
