@@ -23,11 +23,11 @@ pass=0; fail=0
 # Queueing theory, and incidents with every kind of fault: slowdowns and retries, a
 # partition with failover, clock steps, crashes and rebalances, a bad value.
 for spec in scenarios/queueing/mm1.json:baseline:120s scenarios/queueing/mmc.json:baseline:120s \
-            scenarios/retry-storm.json:retry-budget:300s \
-            scenarios/split-brain-github-2018.json:baseline:120s \
+            scenarios/retry-storm.json:retry-budget:100s \
+            scenarios/split-brain-github-2018.json:baseline:90s \
             scenarios/lock-gc-pause.json:redlock-clock-jump:40s \
-            scenarios/poison-pill.json:baseline:300s \
-            scenarios/config-cache-feedback-2010.json:baseline:120s; do
+            scenarios/poison-pill.json:baseline:90s \
+            scenarios/config-cache-feedback-2010.json:baseline:60s; do
   IFS=: read -r sc v d <<<"$spec"
   for b in "${builds[@]}"; do
     "$b/faultline" run "$sc" --variant "$v" --seed 3 --set "duration=$d" --quiet --history \
