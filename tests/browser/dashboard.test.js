@@ -54,7 +54,9 @@ async function dataPaths(page, selector) {
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    // bypassCSP: older playwright-core evaluates its wait predicates with eval, which the
+    // page's Content-Security-Policy (rightly) forbids; the page itself is unchanged.
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, bypassCSP: true });
     const external = [];
     page.on("request", (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
     const errors = [];
