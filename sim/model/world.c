@@ -303,7 +303,6 @@ static void report_consistency(fl_world *w, cJSON *summary)
     }
 }
 
-static const char *const node_base_keys[] = {"name", "kind", "zone", "clock", NULL};
 static const char *const clock_keys[] = {"offset", "drift", NULL};
 
 /* A node's "clock": {"offset": "-20ms", "drift": "50ppm"} (both optional). No key, or a
@@ -399,7 +398,6 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
     }
-    (void)node_base_keys;
     return fl_service_check_cycles(w, e);
 }
 

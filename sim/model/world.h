@@ -219,7 +219,6 @@ void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o);
 /* Reads workloads[index]; *out is set (and owned by the world) even on error. */
 fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
                                 const cJSON *cfg, const char *path, fl_error *e);
-int fl_workload_zone(const fl_workload *wl);
 fl_status fl_workload_start(fl_world *w, fl_workload *wl);
 void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out);
 void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t);
