@@ -32,8 +32,7 @@ static const cli_opt compare_opts[] = {
 const cli_cmd cli_compare = {
     "compare",
     "SCENARIO [--variants a,b] [--seeds N] [-j N] [--set P=V]... [--out DIR]",
-    "Run variants over the same seeds and report each figure as mean +- 95% CI, the paired\n"
-    "difference from the reference variant, and a verdict.",
+    "Run variants over the same seeds: each figure as mean +- 95% CI, paired differences, verdicts.",
     "Seed s gives every variant the same arrivals (each component draws from its own named\n"
     "random stream), so differences are paired by seed: the noise both runs share cancels.\n"
     "A verdict is \"better\" or \"worse\" only when the difference's 95% interval excludes 0.\n"

@@ -12,8 +12,7 @@ static const cli_opt explain_opts[] = {
 const cli_cmd cli_explain = {
     "explain",
     "SCENARIO",
-    "Tell a scenario's story: sources, system, fault timeline, what each fix changes and\n"
-    "what each run must show.",
+    "Tell a scenario's story: sources, system, fault timeline, fixes, what each run must show.",
     "example:\n  faultline explain scenarios/retry-storm.json\n",
     explain_opts,
     cmd_explain,

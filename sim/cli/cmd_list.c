@@ -76,10 +76,10 @@ int cmd_list(int argc, char **argv)
         fl_error e;
         fl_scenario *sc;
         if (fl_scenario_load(paths[i], &sc, &e) != FL_OK) {
-            printf("%-40s (invalid: run 'faultline validate %s')\n", paths[i], paths[i]);
+            printf("%-42s (invalid: run 'faultline validate %s')\n", paths[i], paths[i]);
             bad = 1;
         } else {
-            printf("%-40s %-22s %zu variant%s  %s\n", paths[i], fl_scenario_name(sc),
+            printf("%-42s %-27s %zu variant%s  %s\n", paths[i], fl_scenario_name(sc),
                    fl_scenario_variant_count(sc) + 1, fl_scenario_variant_count(sc) ? "s" : " ",
                    fl_scenario_title(sc));
             fl_scenario_free(sc);
