@@ -88,6 +88,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/keymap.h"
 #include "core/cfg.h"
 #include "model/caller.h"
 #include "model/world.h"
@@ -175,9 +176,8 @@ typedef struct election {
     wrec *wr;
     size_t nwr, wrcap, words;
     /* key table: rows x members, plus the committed version (quorum) */
-    uint64_t *hkeys;
-    uint32_t *hrows;
-    size_t hcap, nrows, rows_cap;
+    fl_keymap keys; /* key -> row */
+    size_t nrows, rows_cap;
     int64_t *ver, *cver;
     /* accepting intervals */
     fl_leader_interval *iv;
@@ -229,53 +229,11 @@ static bool better(int64_t t1, int p1, int64_t t2, int p2)
 
 static int majority(const election *s) { return s->nm / 2 + 1; }
 
-/* ---- key table (as store.c) --------------------------------------------------------- */
+/* ---- key table (core/keymap.h) ---------------------------------------------------- */
 
-static inline size_t hslot(const election *s, uint64_t key)
+static inline uint32_t key_find(const election *s, uint64_t key)
 {
-    uint64_t h = key * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return (size_t)(h & (s->hcap - 1));
-}
-
-static uint32_t key_find(const election *s, uint64_t key)
-{
-    for (size_t i = hslot(s, key);; i = (i + 1) & (s->hcap - 1)) {
-        if (s->hrows[i] == FL_NONE)
-            return FL_NONE;
-        if (s->hkeys[i] == key)
-            return s->hrows[i];
-    }
-}
-
-static int key_rehash(election *s, size_t cap)
-{
-    uint64_t *nk = fl_malloc(cap * sizeof *nk);
-    uint32_t *nr = fl_malloc(cap * sizeof *nr);
-    if (!nk || !nr) {
-        fl_free(nk);
-        fl_free(nr);
-        return -1;
-    }
-    for (size_t i = 0; i < cap; i++)
-        nr[i] = FL_NONE;
-    uint64_t *ok = s->hkeys;
-    uint32_t *orow = s->hrows;
-    size_t ocap = s->hcap;
-    s->hkeys = nk;
-    s->hrows = nr;
-    s->hcap = cap;
-    for (size_t i = 0; i < ocap; i++)
-        if (orow[i] != FL_NONE) {
-            size_t j = hslot(s, ok[i]);
-            while (nr[j] != FL_NONE)
-                j = (j + 1) & (cap - 1);
-            nk[j] = ok[i];
-            nr[j] = orow[i];
-        }
-    fl_free(ok);
-    fl_free(orow);
-    return 0;
+    return fl_keymap_find(&s->keys, key);
 }
 
 static uint32_t key_row(election *s, uint64_t key)
@@ -283,8 +241,6 @@ static uint32_t key_row(election *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (2 * (s->nrows + 1) > s->hcap && key_rehash(s, s->hcap * 2) != 0)
-        return FL_NONE;
     if (s->nrows == s->rows_cap) {
         size_t cap = s->rows_cap * 2;
         int64_t *v = fl_realloc(s->ver, cap * (size_t)s->nm * sizeof *v);
@@ -301,11 +257,10 @@ static uint32_t key_row(election *s, uint64_t key)
     for (int m = 0; m < s->nm; m++)
         s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
     s->cver[r] = FL_VALUE_NONE;
-    size_t j = hslot(s, key);
-    while (s->hrows[j] != FL_NONE)
-        j = (j + 1) & (s->hcap - 1);
-    s->hkeys[j] = key;
-    s->hrows[j] = r;
+    if (fl_keymap_put(&s->keys, key, r) != 0) {
+        s->nrows--; /* the row goes unused */
+        return FL_NONE;
+    }
     return r;
 }
 
@@ -1000,9 +955,9 @@ static void on_heal(fl_sim *sim, void *ctx, uint64_t arg)
         s->oom++;
         return;
     }
-    for (size_t i = 0; i < s->hcap; i++) /* row -> key */
-        if (s->hrows[i] != FL_NONE)
-            keys[s->hrows[i]] = s->hkeys[i];
+    for (size_t i = 0; i < s->keys.cap; i++) /* row -> key */
+        if (s->keys.rows[i] != FL_KEYMAP_NONE)
+            keys[s->keys.rows[i]] = s->keys.keys[i];
     for (int i = 0; i < n; i++) {
         fl_kv *e = kv + (size_t)i * (s->nrows + 1);
         size_t k = 0;
@@ -1436,19 +1391,15 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->wrcap = 1024;
     s->words = 16;
     s->wr = fl_malloc(s->wrcap * sizeof *s->wr);
-    s->hcap = 64;
     s->rows_cap = 32;
-    s->hkeys = fl_malloc(s->hcap * sizeof *s->hkeys);
-    s->hrows = fl_malloc(s->hcap * sizeof *s->hrows);
+    int km = fl_keymap_init(&s->keys, 64);
     s->ver = fl_malloc(s->rows_cap * (size_t)s->nm * sizeof *s->ver);
     s->cver = fl_malloc(s->rows_cap * sizeof *s->cver);
     s->ivcap = 16;
     s->iv = fl_malloc(s->ivcap * sizeof *s->iv);
     if (!s->zprim || !s->zterm || !s->zseen || !s->zdown || !s->zunavail || !s->zacked ||
-        !s->msgs || !s->wr || !s->hkeys || !s->hrows || !s->ver || !s->cver || !s->iv)
+        !s->msgs || !s->wr || km != 0 || !s->ver || !s->cver || !s->iv)
         return FL_NOMEM;
-    for (size_t i = 0; i < s->hcap; i++)
-        s->hrows[i] = FL_NONE;
     char col[240];
     for (int i = 0; i < s->nm; i++) {
         member *m = &s->m[i];
@@ -1678,8 +1629,7 @@ static void destroy(fl_component *c)
     fl_free(s->zacked);
     fl_free(s->msgs);
     fl_free(s->wr);
-    fl_free(s->hkeys);
-    fl_free(s->hrows);
+    fl_keymap_free(&s->keys);
     fl_free(s->ver);
     fl_free(s->cver);
     fl_free(s->iv);

@@ -62,6 +62,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/keymap.h"
 #include "core/cfg.h"
 #include "model/world.h"
 #include "node/station.h"
@@ -124,9 +125,8 @@ struct store {
 
     /* Key table: open addressing, key -> row; per row the version on each member and the
      * newest acknowledged version. */
-    uint64_t *hkeys;
-    uint32_t *hrows; /* FL_NONE: empty */
-    size_t hcap, nrows, rows_cap;
+    fl_keymap keys; /* key -> row */
+    size_t nrows, rows_cap;
     int64_t *ver;    /* rows_cap x (nrep + 1) */
     int64_t *acked_ver;
 
@@ -150,51 +150,9 @@ static const char *const read_names[] = {"primary", "any", "session", "bounded",
 
 /* ---- key table ------------------------------------------------------------------------ */
 
-static inline size_t hslot(const store *s, uint64_t key)
+static inline uint32_t key_find(const store *s, uint64_t key)
 {
-    uint64_t h = key * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return (size_t)(h & (s->hcap - 1));
-}
-
-static uint32_t key_find(const store *s, uint64_t key)
-{
-    for (size_t i = hslot(s, key);; i = (i + 1) & (s->hcap - 1)) {
-        if (s->hrows[i] == FL_NONE)
-            return FL_NONE;
-        if (s->hkeys[i] == key)
-            return s->hrows[i];
-    }
-}
-
-static int key_rehash(store *s, size_t cap)
-{
-    uint64_t *ok = s->hkeys;
-    uint32_t *orow = s->hrows;
-    size_t ocap = s->hcap;
-    uint64_t *nk = fl_malloc(cap * sizeof *nk);
-    uint32_t *nr = fl_malloc(cap * sizeof *nr);
-    if (!nk || !nr) {
-        fl_free(nk);
-        fl_free(nr);
-        return -1;
-    }
-    for (size_t i = 0; i < cap; i++)
-        nr[i] = FL_NONE;
-    s->hkeys = nk;
-    s->hrows = nr;
-    s->hcap = cap;
-    for (size_t i = 0; i < ocap; i++)
-        if (orow[i] != FL_NONE) {
-            size_t j = hslot(s, ok[i]);
-            while (nr[j] != FL_NONE)
-                j = (j + 1) & (cap - 1);
-            nk[j] = ok[i];
-            nr[j] = orow[i];
-        }
-    fl_free(ok);
-    fl_free(orow);
-    return 0;
+    return fl_keymap_find(&s->keys, key);
 }
 
 /* The key's row, created (every member at "nothing") when new; FL_NONE when out of memory. */
@@ -203,8 +161,6 @@ static uint32_t key_row(store *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (2 * (s->nrows + 1) > s->hcap && key_rehash(s, s->hcap * 2) != 0)
-        return FL_NONE;
     if (s->nrows == s->rows_cap) {
         size_t cap = s->rows_cap * 2, nm = (size_t)s->nrep + 1;
         int64_t *v = fl_realloc(s->ver, cap * nm * sizeof *v);
@@ -221,11 +177,10 @@ static uint32_t key_row(store *s, uint64_t key)
     for (int m = 0; m <= s->nrep; m++)
         s->ver[(size_t)r * (size_t)(s->nrep + 1) + (size_t)m] = FL_VALUE_NONE;
     s->acked_ver[r] = FL_VALUE_NONE;
-    size_t j = hslot(s, key);
-    while (s->hrows[j] != FL_NONE)
-        j = (j + 1) & (s->hcap - 1);
-    s->hkeys[j] = key;
-    s->hrows[j] = r;
+    if (fl_keymap_put(&s->keys, key, r) != 0) {
+        s->nrows--; /* the row goes unused */
+        return FL_NONE;
+    }
     return r;
 }
 
@@ -788,22 +743,17 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     fl_station_cfg sc = {.workers = s->workers, .host = &c->host, .stats_from = w->warmup,
                          .stats_to = w->duration};
     s->st = fl_station_new(w->sim, &sc, &primary_ops, s);
-    s->hcap = 64;
     s->rows_cap = 32;
     s->lcap = 1024;
     s->applied_cap = 1024;
-    s->hkeys = fl_malloc(s->hcap * sizeof *s->hkeys);
-    s->hrows = fl_malloc(s->hcap * sizeof *s->hrows);
+    int km = fl_keymap_init(&s->keys, 64);
     s->ver = fl_malloc(s->rows_cap * (size_t)(s->nrep + 1) * sizeof *s->ver);
     s->acked_ver = fl_malloc(s->rows_cap * sizeof *s->acked_ver);
     s->log = fl_malloc(s->lcap * sizeof *s->log);
     s->applied_log = fl_malloc(s->applied_cap * sizeof *s->applied_log);
     s->reps = fl_calloc((size_t)s->nrep + 1, sizeof *s->reps);
-    if (!s->st || !s->hkeys || !s->hrows || !s->ver || !s->acked_ver || !s->log ||
-        !s->applied_log || !s->reps)
+    if (!s->st || km != 0 || !s->ver || !s->acked_ver || !s->log || !s->applied_log || !s->reps)
         return FL_NOMEM;
-    for (size_t i = 0; i < s->hcap; i++)
-        s->hrows[i] = FL_NONE;
     s->h_deliver = fl_sim_handler(w->sim, on_deliver, s);
     s->h_ack = fl_sim_handler(w->sim, on_ack, s);
     s->h_ship_retry = fl_sim_handler(w->sim, on_ship_retry, s);
@@ -1017,8 +967,7 @@ static void destroy(fl_component *c)
         fl_free(s->reps[i].slot_done);
     }
     fl_free(s->reps);
-    fl_free(s->hkeys);
-    fl_free(s->hrows);
+    fl_keymap_free(&s->keys);
     fl_free(s->ver);
     fl_free(s->acked_ver);
     fl_free(s->log);
