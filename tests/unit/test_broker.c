@@ -9,20 +9,6 @@
 
 #define fig fl_test_fig
 
-static char *run(const char *text)
-{
-    fl_scenario *sc;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {0};
-    fl_result *r;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    char *s = strdup(fl_result_summary(r));
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* One partition, 100 messages/s evenly spaced (at 0, 10 ms, 20 ms, ...), 1 ms to process
  * each: the consumer keeps up until the poison pill (the message published at t = 10 s,
  * offset 1000). With poison_effect "loop" it fails on it (1 ms) and seeks back forever: from then
@@ -37,7 +23,7 @@ START_TEST(lag_grows_at_the_producer_rate_while_stalled)
         "              \"process\": \"const(1ms)\"}],\n"
         " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"100/s\",\n"
         "                  \"arrivals\": \"deterministic\", \"keys\": \"const(0)\"}]}\n";
-    char *s = run(text);
+    char *s = fl_test_summary(text, NULL, 0);
     const char *g = "\"g\":";
     double log_end = fig(s, "\"k\":", "\"log_end\":\t");
     double lag_end = fig(s, g, "\"lag_end\":\t");
@@ -69,7 +55,7 @@ START_TEST(fault_free_loses_and_repeats_nothing)
         "              \"process\": \"exp(2ms)\", \"max_poll_records\": 50}],\n"
         " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"300/s\",\n"
         "                  \"keys\": \"uniform(4)\"}]}\n";
-    char *s = run(text);
+    char *s = fl_test_summary(text, NULL, 0);
     const char *g = "\"g\":";
     double published = fig(s, "\"k\":", "\"published\":\t");
     double processed = fig(s, g, "\"processed\":\t");
@@ -102,7 +88,7 @@ START_TEST(crash_reprocesses_the_uncommitted)
         " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"200/s\",\n"
         "                  \"arrivals\": \"deterministic\", \"keys\": \"const(0)\"}],\n"
         " \"faults\": [{\"at\": \"10s\", \"for\": \"1s\", \"crash\": \"g\"}]}\n";
-    char *s = run(text);
+    char *s = fl_test_summary(text, NULL, 0);
     const char *g = "\"g\":";
     double lostwork = fig(s, g, "\"uncommitted_at_crash\":\t");
     ck_assert(lostwork > 0);
@@ -130,7 +116,7 @@ START_TEST(retries_then_dead_letter)
         "              \"on_error\": {\"retries\": 3, \"dead_letter\": true}}],\n"
         " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"100/s\",\n"
         "                  \"arrivals\": \"deterministic\", \"keys\": \"uniform(2)\"}]}\n";
-    char *s = run(text);
+    char *s = fl_test_summary(text, NULL, 0);
     const char *g = "\"g\":";
     ck_assert_double_eq(fig(s, g, "\"failed_attempts\":\t"), 4);
     ck_assert_double_eq(fig(s, g, "\"dead_lettered\":\t"), 1);

@@ -10,20 +10,6 @@
 
 #define fig fl_test_fig
 
-static char *run(const char *text, const char *const *sets, size_t nsets)
-{
-    fl_scenario *sc;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {.sets = sets, .nsets = nsets};
-    fl_result *r;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    char *s = strdup(fl_result_summary(r));
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* One key read every 10 ms (deterministic), TTL 1 s, a backend that answers in 100 ms:
  * each expiry is one miss episode in which the reads of the next 100 ms all miss. */
 static const char *const herd =
@@ -37,7 +23,7 @@ static const char *const herd =
 
 START_TEST(stampede_counts_follow_rate_times_recompute)
 {
-    char *s = run(herd, NULL, 0);
+    char *s = fl_test_summary(herd, NULL, 0);
     /* reads at 0, 10, ..., 90 ms miss (the first fill lands at 100 ms): 10 per episode */
     ck_assert_double_eq(fig(s, "\"cache\"", "\"fetches_per_episode\":\t"), 10);
     double episodes = fig(s, "\"cache\"", "\"miss_episodes\":\t");
@@ -45,13 +31,13 @@ START_TEST(stampede_counts_follow_rate_times_recompute)
     ck_assert_double_eq(fig(s, "\"cache\"", "\"backend_fetches\":\t"), 10 * episodes);
     free(s);
     const char *lock[] = {"nodes.cache.fill=lock"};
-    s = run(herd, lock, 1);
+    s = fl_test_summary(herd, lock, 1);
     ck_assert_double_eq(fig(s, "\"cache\"", "\"fetches_per_episode\":\t"), 1);
     /* the waiters see the rest of the recompute: the first waits 100 ms */
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 100, 0.01);
     free(s);
     const char *swr[] = {"nodes.cache.fill=swr"};
-    s = run(herd, swr, 1);
+    s = fl_test_summary(herd, swr, 1);
     ck_assert_double_eq(fig(s, "\"cache\"", "\"fetches_per_episode\":\t"), 1);
     /* only the very first read (nothing cached yet) waits */
     ck_assert_double_gt(fig(s, "\"cache\"", "\"stale_served\":\t"), 0);
@@ -70,7 +56,7 @@ START_TEST(leases_bound_queries_when_fills_fail)
         " \"workloads\": [{\"name\": \"r\", \"target\": \"cache\", \"rate\": \"100/s\", "
         "\"keys\": \"const(1)\", \"client\": {\"timeout\": \"2s\"}}],\n"
         " \"faults\": [{\"at\": \"0s\", \"crash\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     /* the database is down all along: a lease at 0, 10, ..., 50 s: six queries */
     ck_assert_double_eq(fig(s, "\"cache\"", "\"backend_fetches\":\t"), 6);
     ck_assert_double_eq(fig(s, "\"cache\"", "\"backend_errors\":\t"), 6);
@@ -88,7 +74,7 @@ START_TEST(lru_and_invalidation)
         "  {\"name\": \"db\", \"kind\": \"service\", \"workers\": 10, \"service_time\": \"const(1ms)\"}],\n"
         " \"workloads\": [{\"name\": \"r\", \"target\": \"cache\", \"rate\": \"100/s\", "
         "\"arrivals\": \"deterministic\", \"keys\": \"uniform(20)\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     double hits = fig(s, "\"cache\"", "\"hits\":\t"), misses = fig(s, "\"cache\"", "\"misses\":\t");
     /* 10 of 20 keys fit, reads are uniform: about half hit once warm */
     ck_assert_double_gt(hits / (hits + misses), 0.4);
@@ -97,7 +83,7 @@ START_TEST(lru_and_invalidation)
     ck_assert_double_eq(fig(s, "\"cache\"", "\"entries_at_end\":\t"), 10);
     free(s);
     const char *writes[] = {"nodes.cache.capacity=0", "workloads.r.mix={\"read\": 1, \"write\": 1}"};
-    s = run(text, writes, 2);
+    s = fl_test_summary(text, writes, 2);
     /* an acknowledged write deletes its key when cached (once all 20 keys are cached, the
      * key a write names is cached unless a write deleted it since its last read) */
     double inval = fig(s, "\"cache\"", "\"invalidations\":\t");
@@ -114,11 +100,11 @@ END_TEST
  * true clock (9 in 10.5 s) and every 0.909 + 0.19 = 1.099 s on the fast one (10). */
 START_TEST(ttl_runs_on_the_local_clock)
 {
-    char *s = run(herd, NULL, 0);
+    char *s = fl_test_summary(herd, NULL, 0);
     double normal = fig(s, "\"cache\"", "\"miss_episodes\":\t");
     free(s);
     const char *fast[] = {"nodes.cache.clock={\"drift\": \"100000ppm\"}"};
-    s = run(herd, fast, 1);
+    s = fl_test_summary(herd, fast, 1);
     double quick = fig(s, "\"cache\"", "\"miss_episodes\":\t");
     free(s);
     /* 10.5 s of episodes every 1.1 s (TTL + recompute) vs every 1/1.1 + 0.1 s */

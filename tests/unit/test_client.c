@@ -105,20 +105,6 @@ END_TEST
 
 #define fig fl_test_fig
 
-static char *run(const char *text, const char *const *sets, size_t nsets)
-{
-    fl_scenario *sc;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {.sets = sets, .nsets = nsets};
-    fl_result *r;
-    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
-    char *s = strdup(fl_result_summary(r));
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* The node is down for the whole measured run: every try is refused, and with 4 attempts
  * and no backoff each request makes exactly 4 tries. */
 START_TEST(retries_multiply_exactly)
@@ -129,7 +115,7 @@ START_TEST(retries_multiply_exactly)
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"100/s\",\n"
         "   \"client\": {\"attempts\": 4, \"timeout\": \"1s\"}}],\n"
         " \"faults\": [{\"at\": \"0s\", \"crash\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq(fig(s, "\"workloads\"", "\"retry_amplification\":\t"), 4);
     ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
     double issued = fig(s, "\"workloads\"", "\"issued\":\t");
@@ -148,7 +134,7 @@ START_TEST(crash_answers_nothing)
         "   \"arrivals\": \"deterministic\",\n"
         "   \"client\": {\"timeout\": \"5s\"}}],\n"
         " \"faults\": [{\"at\": \"2s\", \"for\": \"1s\", \"crash\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"timeout\":\t"), 10);
     ck_assert_double_eq(fig(s, "\"nodes\"", "\"lost_in_crash\":\t"), 10);
@@ -165,7 +151,7 @@ START_TEST(pause_delays_by_its_length)
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"1/s\", \"arrivals\": "
         "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
         " \"faults\": [{\"at\": \"1.005s\", \"for\": \"2s\", \"pause\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     /* one request at 1 s, due at 1.01 s, released when the pause ends at 3.005 s */
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 2005, 1);
     free(s);
@@ -186,7 +172,7 @@ START_TEST(breaker_opens_and_closes)
         "\"const(1ms)\"}],\n"
         " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"100/s\"}],\n"
         " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"crash\": \"dep\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_ge(fig(s, "\"breaker\"", "\"opened\":\t"), 1);
     ck_assert_double_gt(fig(s, "\"breaker\"", "\"short_circuited\":\t"), 500);
     ck_assert_ptr_nonnull(strstr(s, "\"state_at_end\":\t\"closed\""));
@@ -211,7 +197,7 @@ START_TEST(timeouts_run_on_the_local_clock)
         "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
         " \"faults\": [{\"at\": \"5s\", \"clock\": {\"node\": \"api\", \"step\": \"+2s\"}},\n"
         "   {\"at\": \"6s\", \"clock\": {\"node\": \"api\", \"slew\": \"-10ms\", \"rate\": \"500ppm\"}}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 1000 / 1.05, 1e-6);
     /* at the end (10 s): mono = 10.5 s - 4 s * 500 ppm of slew; wall = mono - 3 s + 2 s */
     ck_assert_double_eq_tol(fig(s, "\"clock\"", "\"mono_minus_true_s\":\t"), 0.498, 1e-9);
@@ -248,13 +234,13 @@ START_TEST(paused_timers_fire_late)
         "\"deterministic\", \"start\": \"1s\", \"stop\": \"1.5s\"}],\n"
         " \"faults\": [{\"at\": \"1.005s\", \"for\": \"2s\", \"pause\": \"api\"}]}\n";
     const char *quick[] = {"nodes.dep.service_time=const(10ms)"};
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 3005 - 1001, 1e-6);
     ck_assert_double_eq(fig(s, "\"calls\"", "\"timeout\":\t"), 1);
     free(s);
     /* The reply (due at 1.011 s) waits for the pause too, and wins over the timeout that
      * also came due meanwhile: it arrived first. */
-    s = run(text, quick, 1);
+    s = fl_test_summary(text, quick, 1);
     ck_assert_double_eq_tol(fig(s, "\"calls\"", "\"max\":\t"), 3005 - 1001, 1e-6);
     ck_assert_double_eq(fig(s, "\"calls\"", "\"timeout\":\t"), 0);
     free(s);
@@ -272,11 +258,11 @@ START_TEST(hedges_cut_the_tail)
         "   \"service_time\": \"mix(0.95: const(10ms), 0.05: const(1s))\"}],\n"
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"200/s\",\n"
         "   \"client\": {\"timeout\": \"5s\"}}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_ge(fig(s, "\"latency_ms\"", "\"p99\":\t"), 999);
     free(s);
     const char *hedge[] = {"workloads.w.client.hedge=50ms"};
-    s = run(text, hedge, 1);
+    s = fl_test_summary(text, hedge, 1);
     double issued = fig(s, "\"workloads\"", "\"issued\":\t");
     ck_assert_double_lt(fig(s, "\"latency_ms\"", "\"p99\":\t"), 70);
     ck_assert_double_ge(fig(s, "\"latency_ms\"", "\"p99\":\t"), 10);
@@ -293,7 +279,7 @@ START_TEST(hedges_cut_the_tail)
     free(s);
     /* A percentile: "p80" follows the fast mode (10 ms), so hedges go out at about 10 ms. */
     const char *pct[] = {"workloads.w.client.hedge=p80"};
-    s = run(text, pct, 1);
+    s = fl_test_summary(text, pct, 1);
     ck_assert_double_eq_tol(fig(s, "\"hedge\"", "\"delay_ms_at_end\":\t"), 10, 0.2);
     ck_assert_double_lt(fig(s, "\"latency_ms\"", "\"p99\":\t"), 30);
     free(s);
@@ -312,12 +298,12 @@ START_TEST(restart_warms_up)
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"10/s\", \"arrivals\": "
         "\"deterministic\", \"client\": {\"timeout\": \"1s\"}}],\n"
         " \"faults\": [{\"at\": \"10s\", \"for\": \"1s\", \"crash\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 30, 0.01);
     ck_assert_double_eq(fig(s, "\"nodes\"", "\"cold_restarts\":\t"), 1);
     free(s);
     const char *warm[] = {"nodes.db.restart.factor=1"};
-    s = run(text, warm, 1);
+    s = fl_test_summary(text, warm, 1);
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 10, 0.01);
     free(s);
 }
@@ -337,17 +323,17 @@ START_TEST(parallel_fanout)
         "  {\"name\": \"c\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(100ms)\"}],\n"
         " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"10/s\", \"arrivals\": "
         "\"deterministic\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 300, 1e-6);
     free(s);
     const char *par[] = {"nodes.api.fanout=parallel"};
-    s = run(text, par, 1);
+    s = fl_test_summary(text, par, 1);
     ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 100, 1e-6);
     ck_assert_double_eq(fig(s, "\"workloads\"", "\"errors\":\t"), 0);
     free(s);
     const char *down[] = {"nodes.api.fanout=parallel",
                           "faults=[{\"at\": \"0s\", \"crash\": \"b\"}]"};
-    s = run(text, down, 2);
+    s = fl_test_summary(text, down, 2);
     ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"),
                         fig(s, "\"workloads\"", "\"issued\":\t"));

@@ -23,20 +23,6 @@
 #define M1 "\"m1\":\t{"
 #define M2 "\"m2\":\t{"
 
-static char *run(const char *text, const char *const *sets, size_t nsets)
-{
-    fl_scenario *sc;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {.sets = sets, .nsets = nsets};
-    fl_result *r;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    char *s = strdup(fl_result_summary(r));
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* Two members, m1 in zone a (primary) and m2 in zone b; a client in each zone writes 10
  * times a second; a partition a | b from 10.5 s to 30.5 s. */
 static const char *const two =
@@ -62,7 +48,7 @@ static const char *const two =
  * replicated, all acknowledged, all discarded at the reconciliation. */
 START_TEST(naive_two_primaries)
 {
-    char *s = run(two, NULL, 0);
+    char *s = fl_test_summary(two, NULL, 0);
     ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 18);
     ck_assert_double_eq(fig(s, "\"split_brain\"", "\"count\":\t"), 1);
     ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
@@ -82,7 +68,7 @@ START_TEST(naive_two_primaries)
     /* No failover: nobody is promoted, nothing is lost, zone b is cut off for the whole
      * partition. */
     const char *none[] = {"nodes.g.failover=none"};
-    s = run(two, none, 1);
+    s = fl_test_summary(two, none, 1);
     ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
@@ -101,7 +87,7 @@ END_TEST
 START_TEST(min_replicas_stops_isolated_primary)
 {
     const char *sets[] = {"nodes.g.min_replicas_to_write=1", "nodes.g.min_replicas_max_lag=10s"};
-    char *s = run(two, sets, 2);
+    char *s = fl_test_summary(two, sets, 2);
     ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 105);
     ck_assert_double_eq(fig(s, M1, "\"discarded_writes\":\t"), 105);
     ck_assert_double_eq(fig(s, M1, "\"writes_refused\":\t"), 101);
@@ -133,7 +119,7 @@ START_TEST(quorum_never_two_leaders)
         "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(20)\", \"sessions\": 5,\n"
         "   \"client\": {\"timeout\": \"1s\"}}],\n"
         " \"faults\": [{\"at\": \"10.5s\", \"for\": \"20s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"split_brain\"", "\"count\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
@@ -151,7 +137,7 @@ START_TEST(quorum_never_two_leaders)
     free(s);
 
     const char *naive[] = {"nodes.g.failover=naive"};
-    s = run(text, naive, 1);
+    s = fl_test_summary(text, naive, 1);
     ck_assert_double_gt(fig(s, "\"split_brain\"", "\"seconds\":\t"), 15);
     ck_assert_double_gt(fig(s, "\"lost_writes\"", "\"count\":\t"), 100);
     ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);

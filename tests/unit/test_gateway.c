@@ -27,21 +27,6 @@ static char *scenario(const char *duration, const char *gw, const char *extra)
 }
 
 /* Runs text (baseline, seed 1) and returns its summary (caller frees). */
-static char *run(const char *text, const char *const *sets, size_t nsets)
-{
-    fl_error e;
-    fl_scenario *sc = NULL;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "g.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {.sets = sets, .nsets = nsets};
-    fl_result *r = NULL;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    char *s = strdup(fl_result_summary(r));
-    ck_assert_ptr_nonnull(s);
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* The figure `key` of the gateway node, inside its object `obj` (NULL: at its top). */
 static double fig(const char *summary, const char *obj, const char *key)
 {
@@ -67,7 +52,7 @@ START_TEST(handshake_throughput_is_cpus_over_handshake_time)
                        " \"clients\": {\"join\": {\"count\": 100000, \"within\": \"1s\"}},"
                        " \"reconnect\": {\"connect_timeout\": \"1h\"}",
                        "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     double hb = fig(s, "heartbeats", "answered");
     ck_assert_double_le(hb, 10);
     /* 20 s of CPU: every whole millisecond the heartbeats left went to a handshake. */
@@ -82,12 +67,12 @@ START_TEST(handshake_throughput_is_cpus_over_handshake_time)
     /* Twice the cpus, or half the handshake time: twice the handshakes, less what the
      * (more numerous) heartbeats took. */
     const char *more[] = {"nodes.gw.cpus=4"};
-    s = run(t, more, 1);
+    s = fl_test_summary(t, more, 1);
     hb = fig(s, "heartbeats", "answered");
     ck_assert_double_eq(fig(s, "handshakes", "completed"), 40000 - ceil(hb * 0.020));
     free(s);
     const char *faster[] = {"nodes.gw.handshake_time=500us"};
-    s = run(t, faster, 1);
+    s = fl_test_summary(t, faster, 1);
     hb = fig(s, "heartbeats", "answered");
     ck_assert_double_eq(fig(s, "handshakes", "completed"), 40000 - ceil(hb * 0.040));
     free(s);
@@ -103,7 +88,7 @@ START_TEST(heartbeats_are_counted_exactly)
                        "\"heartbeat_interval\": \"1s\", \"heartbeat_time\": \"10us\","
                        " \"clients\": {\"connected\": 1000}",
                        "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_eq(fig(s, "heartbeats", "answered"), 10000);
     ck_assert_double_eq(fig(s, "heartbeats", "missed"), 0);
     ck_assert_double_eq_tol(fig(s, "cpu_s", "heartbeats"), 0.1, 1e-9);
@@ -113,7 +98,7 @@ START_TEST(heartbeats_are_counted_exactly)
      * floor(3 * 3 s / 7 s) = 1 heartbeat, not 0. */
     const char *few[] = {"nodes.gw.clients.connected=3", "nodes.gw.heartbeat_interval=7s",
                          "duration=3s"};
-    s = run(t, few, 3);
+    s = fl_test_summary(t, few, 3);
     ck_assert_double_eq(fig(s, "heartbeats", "answered"), 1);
     free(s);
     free(t);
@@ -135,13 +120,13 @@ START_TEST(priority_keeps_heartbeats_while_handshakes_queue)
                        "   \"join\": {\"count\": 100000, \"within\": \"1s\"}},"
                        " \"reconnect\": {\"connect_timeout\": \"1h\"}",
                        "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_gt(fig(s, NULL, "heartbeat_misses"), 0);
     ck_assert_double_gt(fig(s, "disconnects", "heartbeat"), 0);
     ck_assert_double_lt(fig(s, "connected", "min"), 100000);
     free(s);
     const char *prio[] = {"nodes.gw.priority=established"};
-    s = run(t, prio, 1);
+    s = fl_test_summary(t, prio, 1);
     ck_assert_double_eq(fig(s, NULL, "heartbeat_misses"), 0);
     ck_assert_double_eq(fig(s, "disconnects", "total"), 0);
     ck_assert_double_eq(fig(s, "connected", "min"), 100000);
@@ -170,7 +155,7 @@ START_TEST(admission_admits_at_its_rate)
                  " \"admission\": {\"rate\": \"500/s\", \"burst\": 100, \"retry_after\": 0},"
                  " \"clients\": {\"join\": {\"count\": 100000, \"within\": \"1s\"}, \"rtt\": 0}",
                  "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_eq(fig(s, "newcomers", "admitted"), 10095);
     ck_assert_double_eq(fig(s, "handshakes", "completed"), 10095);
     ck_assert_double_eq(fig(s, NULL, "accept_queue_overflows"), 0);
@@ -180,7 +165,7 @@ START_TEST(admission_admits_at_its_rate)
     /* Enough time: 100,000 admitted after (100,000 - 100) / 500 = 199.8 s, i.e. at the
      * step 1 + 19,980 = 19,981 (199.81 s) after the first join. */
     const char *longer[] = {"duration=250s"};
-    s = run(t, longer, 1);
+    s = fl_test_summary(t, longer, 1);
     ck_assert_double_eq(fig(s, "newcomers", "admitted"), 100000);
     ck_assert_ptr_nonnull(strstr(s, "\"all_admitted\":\ttrue"));
     ck_assert_double_eq_tol(fig(s, "newcomers", "all_admitted_s"), 199.81, 1e-9);
@@ -199,7 +184,7 @@ START_TEST(backlog_overflows_and_clients_come_back)
                        " \"clients\": {\"join\": {\"count\": 1000, \"within\": 0, \"at\": \"1s\"}},"
                        " \"reconnect\": {\"connect_timeout\": \"5s\"}",
                        "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     /* Waves every 5 s (at 1, 6, 11, 16, 21, 26 s) of 100 admitted each: all 1,000 after
      * ten waves would need 46 s, so 600 connect within 30 s. */
     ck_assert_double_eq(fig(s, "connected", "now"), 600);
@@ -219,7 +204,7 @@ START_TEST(max_connections_refuses)
                        "\"max_connections\": 1000, \"clients\": {\"connected\": 900,"
                        " \"join\": {\"count\": 500, \"within\": 0}}",
                        "");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_eq(fig(s, "connected", "now"), 1000);
     ck_assert_double_eq(fig(s, "newcomers", "admitted"), 100);
     ck_assert_double_ge(fig(s, "refused", "max_connections"), 400);
@@ -236,7 +221,7 @@ START_TEST(crash_loses_every_connection)
                        "\"cpus\": 4, \"handshake_time\": \"1ms\","
                        " \"clients\": {\"connected\": 1000}",
                        ", \"faults\": [{\"at\": \"2s\", \"for\": \"1s\", \"crash\": \"gw\"}]");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_eq(fig(s, "disconnects", "crash"), 1000);
     ck_assert_double_eq(fig(s, "connected", "min"), 0);
     ck_assert_double_eq(fig(s, "connected", "now"), 1000);
@@ -261,7 +246,7 @@ START_TEST(dropped_clients_resume)
                  " \"heartbeat_timeout\": \"1s\", \"session_resumption\": true,"
                  " \"clients\": {\"connected\": 1000}",
                  ", \"faults\": [{\"at\": \"5s\", \"for\": \"3s\", \"pause\": \"gw\"}]");
-    char *s = run(t, NULL, 0);
+    char *s = fl_test_summary(t, NULL, 0);
     /* A 3 s pause outlasts the 1 s heartbeat timeout: every connection drops, and all
      * come back resumed. */
     ck_assert_double_eq(fig(s, "disconnects", "heartbeat"), 1000);
@@ -283,7 +268,7 @@ START_TEST(deterministic_and_clean_on_allocation_failure)
         " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
         "   \"connect_timeout\": \"1s\"}",
         "");
-    char *a = run(t, NULL, 0), *b = run(t, NULL, 0);
+    char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t, NULL, 0);
     ck_assert_str_eq(a, b);
     free(a);
     free(b);

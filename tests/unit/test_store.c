@@ -11,20 +11,6 @@
 
 #define fig fl_test_fig
 
-static char *run(const char *text, const char *const *sets, size_t nsets)
-{
-    fl_scenario *sc;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    fl_run_config cfg = {.sets = sets, .nsets = nsets};
-    fl_result *r;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    char *s = strdup(fl_result_summary(r));
-    fl_result_free(r);
-    fl_scenario_free(sc);
-    return s;
-}
-
 /* 1500 writes/s, evenly spaced (every 666,667 ns), against one replica that applies one
  * write per 1 ms (1000/s) with no reads: the replica falls behind by (1500 - 1000) = 500
  * writes a second. Write k arrives at k * 666,667 ns and commits 0.1 ms later; the replica
@@ -40,7 +26,7 @@ START_TEST(lag_grows_at_write_minus_apply_rate)
         "   \"read_time\": \"const(1ms)\", \"replicas\": 1, \"apply_time\": \"const(1ms)\"}],\n"
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"1500/s\",\n"
         "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(50)\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     double committed = fig(s, "\"db\"", "\"writes_committed\":\t");
     double applied = fig(s, "\"replica1\"", "\"applied\":\t");
     double lagw = fig(s, "\"replica1\"", "\"lag_writes\":\t");
@@ -57,7 +43,7 @@ START_TEST(lag_grows_at_write_minus_apply_rate)
 
     /* Below the apply rate the replica keeps up: at most the write in service is pending. */
     const char *slow[] = {"workloads.w.rate=800/s"};
-    s = run(text, slow, 1);
+    s = fl_test_summary(text, slow, 1);
     ck_assert_double_le(fig(s, "\"replica1\"", "\"max_lag_writes\":\t"), 1);
     ck_assert_double_le(fig(s, "\"replica1\"", "\"max_lag_s\":\t"), 0.0011);
     free(s);
@@ -80,7 +66,7 @@ START_TEST(sync_never_serves_stale_reads)
         " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"400/s\", \"zone\": \"a\",\n"
         "   \"mix\": {\"read\": 0.7, \"write\": 0.3}, \"keys\": \"uniform(20)\", \"sessions\": 10,\n"
         "   \"client\": {\"timeout\": \"5s\"}}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     ck_assert_double_gt(fig(s, "\"replica1\"", "\"reads_served\":\t"), 1000);
     ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"of\":\t"), 5000);
     ck_assert_double_eq(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
@@ -89,7 +75,7 @@ START_TEST(sync_never_serves_stale_reads)
     free(s);
 
     const char *async[] = {"nodes.db.replication=async"};
-    s = run(text, async, 1);
+    s = fl_test_summary(text, async, 1);
     ck_assert_double_gt(fig(s, "\"stale_reads\"", "\"count\":\t"), 0);
     free(s);
 }
@@ -109,7 +95,7 @@ START_TEST(crash_loses_queued_writes)
         "   \"arrivals\": \"deterministic\", \"stop\": \"2s\", \"mix\": {\"write\": 1},\n"
         "   \"keys\": \"uniform(10)\", \"client\": {\"timeout\": \"500ms\"}}],\n"
         " \"faults\": [{\"at\": \"1.0005s\", \"for\": \"500ms\", \"crash\": \"db\"}]}\n";
-    char *s = run(text, NULL, 0);
+    char *s = fl_test_summary(text, NULL, 0);
     double lost = fig(s, "\"db\"", "\"lost_in_crash\":\t");
     ck_assert_double_eq(lost, 501);
     ck_assert_double_gt(fig(s, "\"db\"", "\"refused\":\t"), 400); /* 1.0 s - 1.5 s: down */
@@ -126,7 +112,7 @@ START_TEST(crash_loses_queued_writes)
     /* With sync replication the primary also holds committed writes waiting for the
      * replica's report; a crash drops those answers, never the writes themselves. */
     const char *sync[] = {"nodes.db.replication=sync", "nodes.db.apply_time=const(3ms)"};
-    s = run(text, sync, 2);
+    s = fl_test_summary(text, sync, 2);
     ck_assert_double_gt(fig(s, "\"db\"", "\"acks_lost_in_crash\":\t"), 0);
     ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
     free(s);

@@ -3,6 +3,7 @@
 #define FL_TESTUTIL_H
 
 #include <check.h>
+#include <faultline/faultline.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,23 @@ static inline int fl_test_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Runs a scenario given as text (with --set style overrides) and returns its summary JSON
+ * (malloc'd; the caller frees it). Fails the test when it does not load or run. */
+static inline char *fl_test_summary(const char *text, const char *const *sets, size_t nsets)
+{
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    fl_run_config cfg = {.sets = sets, .nsets = nsets};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *s = strdup(fl_result_summary(r));
+    ck_assert_ptr_nonnull(s);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return s;
 }
 
 /* The number after `key` in a summary's text, searching from the first `after` (NULL: the
