@@ -409,7 +409,9 @@ fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e
         char *text = slurp(paths[i], &len);
         fl_scenario *sc = NULL;
         fl_error le;
-        if (!text || fl_scenario_parse(text, len, paths[i], &sc, &le) != FL_OK) {
+        size_t dl = strlen(dir); /* collect() made each path dir + "/" + ... */
+        const char *rel = strlen(paths[i]) > dl + 1 ? paths[i] + dl + 1 : paths[i];
+        if (!text || fl_scenario_parse(text, len, rel, &sc, &le) != FL_OK) {
             if (log) {
                 char msg[1200];
                 if (text)
@@ -435,6 +437,7 @@ fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e
         fl_catalog_entry *ce = &c->v[c->n++];
         ce->sc = sc;
         ce->file = paths[i];
+        ce->rel = rel;
         paths[i] = NULL;
         if (!doc || derive(&pl, doc)) {
             cJSON_Delete(doc);

@@ -27,7 +27,9 @@ typedef struct fl_param {
 } fl_param;
 
 typedef struct fl_catalog_entry {
-    char *file; /* path under the scenarios folder */
+    char *file;      /* path under the scenarios folder */
+    const char *rel; /* the same relative to that folder (the tail of file): what messages
+                      * name, so that they never show where the server keeps its files */
     fl_scenario *sc;
     fl_time window; /* the time series' window (the tunable parameters never change it) */
     fl_param *params;

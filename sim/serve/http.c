@@ -12,17 +12,28 @@
  *
  * Every path a request can make the server read is built here from a job's own folder
  * (OUT/<id>, with ids the server generated) and a fixed file name: no part of a URL is
- * ever used as a path. Anything else is 404; a known route with the wrong method is 405. */
+ * ever used as a path. Anything else is 404; a known route with the wrong method is 405.
+ *
+ * Who may ask (admit): a web page the user happens to open must not be able to use the
+ * dashboard. Every request must be addressed to it (Host: localhost, 127.0.0.1, [::1] or
+ * the address the client connected to, with the bound port; else 421), which defeats DNS
+ * rebinding; a browser's Origin, when sent, must be one of those too (else 403); a POST
+ * must say Content-Type: application/json (else 415), which a page on another site cannot
+ * send without a preflight (OPTIONS), and that is refused. Every answer, errors included,
+ * is JSON (or the file asked for). */
 #include "serve/serve.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -30,9 +41,11 @@
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 #include <faultline/run.h>
 
@@ -43,6 +56,12 @@
 #include "serve/jobs.h"
 
 #define MAX_BODY (64 * 1024)
+#define MAX_HEADERS (16 * 1024)
+#define MAX_SEED 9007199254740991.0 /* 2^53 - 1: every integer up to it is exact in JSON */
+#define MAX_CONNS 256    /* open connections, by default */
+#define FD_RESERVE 32    /* files kept free for the workers under the open-file limit */
+#define PAUSE_MS 1000    /* new connections wait this long after accept() fails */
+#define LOG_EVERY_S 10   /* at most one line per this many seconds about failing accept() */
 #define MAX_JOBS 64      /* jobs kept; the oldest finished one is forgotten beyond */
 #define MAX_SEEDS 20     /* per comparison */
 #define MAX_VARIANTS 16
@@ -77,6 +96,22 @@ struct fl_server {
     size_t njobs;
     unsigned long next_run, next_cmp;
     sse_client *clients;
+
+    /* Connections (loop thread): counted from accept to close; at max_conns, or when
+     * accept() fails (out of files), the listener pauses and new clients wait in the
+     * kernel's queue instead of making the loop spin. */
+    int port;                       /* the bound port */
+    char addr[64];                  /* the bound address as a Host names it: "[::1]" */
+    struct evconnlistener *listener;
+    struct event *adopt_ev, *resume_ev;
+    struct bufferevent **fresh;     /* accepted, not yet given a close callback */
+    size_t nfresh, capfresh;
+    void **conns;                   /* counted evhttp_connections, given conn_closed */
+    size_t nconns, capconns;
+    size_t max_conns;
+    bool paused, backoff, stopping, rewriting;
+    time_t accept_logged;           /* when the last line about accept() was logged */
+    unsigned long accept_fails;     /* failures since then */
 };
 
 /* ---- replies -------------------------------------------------------------------------- */
@@ -163,6 +198,148 @@ static void reply_file(struct evhttp_request *req, const char *path, const char 
     headers(req, type);
     evhttp_send_reply(req, 200, "OK", b);
     evbuffer_free(b);
+}
+
+/* ---- who may ask ---------------------------------------------------------------------- */
+
+/* The address this connection reached, as a Host header names it ("127.0.0.1", "[::1]"). */
+static bool local_addr(struct evhttp_request *req, char *buf, size_t n)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char ip[INET6_ADDRSTRLEN];
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return false;
+    if (ss.ss_family == AF_INET &&
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof ip))
+        snprintf(buf, n, "%s", ip);
+    else if (ss.ss_family == AF_INET6 &&
+             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof ip))
+        snprintf(buf, n, "[%s]", ip);
+    else
+        return false;
+    return true;
+}
+
+/* Whether "host[:port]" (a Host header, an Origin without its scheme) names this server:
+ * a loopback name, the bound address or the address the client reached, and the bound
+ * port (which may be left out only when it is 80). */
+static bool own_authority(fl_server *s, struct evhttp_request *req, const char *a)
+{
+    size_t len = strlen(a), hl;
+    const char *colon;
+    if (a[0] == '[') {
+        const char *close = strchr(a, ']');
+        if (!close)
+            return false;
+        hl = (size_t)(close - a) + 1;
+        colon = close[1] == ':' ? close + 1 : close[1] ? a : NULL;
+        if (colon == a)
+            return false;
+    } else {
+        colon = strchr(a, ':');
+        hl = colon ? (size_t)(colon - a) : len;
+        if (colon && strchr(colon + 1, ':'))
+            return false;
+    }
+    if (colon) {
+        const char *p = colon + 1;
+        long port = 0;
+        if (!*p || strlen(p) > 5)
+            return false;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return false;
+            port = port * 10 + (*p - '0');
+        }
+        if (port != s->port)
+            return false;
+    } else if (s->port != 80) {
+        return false;
+    }
+    char conn_addr[64] = "";
+    local_addr(req, conn_addr, sizeof conn_addr);
+    const char *names[] = {"localhost", "127.0.0.1", "[::1]", s->addr, conn_addr};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i][0] && strlen(names[i]) == hl && strncasecmp(a, names[i], hl) == 0)
+            return true;
+    return false;
+}
+
+/* The one value of header `name`; NULL when absent; *many when it comes more than once. */
+static const char *one_header(struct evhttp_request *req, const char *name, bool *many)
+{
+    const char *v = NULL;
+    int n = 0;
+    for (struct evkeyval *h = evhttp_request_get_input_headers(req)->tqh_first; h;
+         h = h->next.tqe_next)
+        if (strcasecmp(h->key, name) == 0 && n++ == 0)
+            v = h->value;
+    *many = n > 1;
+    return v;
+}
+
+/* Answers 400/421/403 and returns false unless the request is addressed to this server
+ * and, when a browser says which page sent it, comes from the dashboard's own page. A
+ * request without Host (HTTP/1.0) or without Origin (not from a page's script, or a
+ * same-origin GET) is admitted: a browser always sends Host, and Origin on every
+ * cross-origin request and every POST. */
+static bool admit(fl_server *s, struct evhttp_request *req)
+{
+    char msg[700], own[96];
+    bool many_host, many_origin;
+    const char *host = one_header(req, "Host", &many_host);
+    const char *origin = one_header(req, "Origin", &many_origin);
+    snprintf(own, sizeof own, "http://%s:%d/", strcmp(s->addr, "0.0.0.0") && strcmp(s->addr, "[::]")
+                                                   ? s->addr : "127.0.0.1", s->port);
+    if (many_host || many_origin) {
+        snprintf(msg, sizeof msg, "more than one %s header: send one",
+                 many_host ? "Host" : "Origin");
+        reply_error(req, 400, "Bad Request", msg);
+        return false;
+    }
+    if (host && !own_authority(s, req, host)) {
+        bool named = !strcmp(s->addr, "127.0.0.1") || !strcmp(s->addr, "[::1]");
+        snprintf(msg, sizeof msg,
+                 "Host \"%.100s\" is not this dashboard's address: it answers only requests "
+                 "addressed to localhost, 127.0.0.1%s%s or [::1] with port %d, so that a web "
+                 "page under another name cannot use it (DNS rebinding); open %s instead",
+                 host, named ? "" : ", ", named ? "" : s->addr, s->port, own);
+        reply_error(req, 421, "Misdirected Request", msg);
+        return false;
+    }
+    if (origin && (strncasecmp(origin, "http://", 7) != 0 || !own_authority(s, req, origin + 7))) {
+        snprintf(msg, sizeof msg,
+                 "requests from the page at \"%.100s\" are refused: only the dashboard's own "
+                 "page (%s) may use its API from a browser; open the dashboard there, or call "
+                 "the API from a program (which sends no Origin header)",
+                 origin, own);
+        reply_error(req, 403, "Forbidden", msg);
+        return false;
+    }
+    return true;
+}
+
+/* Whether a POST says its body is JSON ("application/json", parameters allowed); else 415. */
+static bool json_body(struct evhttp_request *req)
+{
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    const char *t = ct ? ct : "";
+    while (*t == ' ' || *t == '\t')
+        t++;
+    size_t n = strcspn(t, " \t;");
+    if (n == 16 && strncasecmp(t, "application/json", 16) == 0)
+        return true;
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "Content-Type must be application/json (got %s%.60s%s): send the body as JSON with "
+             "the header Content-Type: application/json",
+             ct ? "\"" : "", ct ? ct : "none", ct ? "\"" : "");
+    reply_error(req, 415, "Unsupported Media Type", msg);
+    return false;
 }
 
 /* ---- jobs: lookup, status ------------------------------------------------------------- */
@@ -328,6 +505,8 @@ static void get_chart(fl_server *s, struct evhttp_request *req, fl_job *j, const
 
 /* ---- Server-Sent Events --------------------------------------------------------------- */
 
+static void conn_closed(struct evhttp_connection *conn, void *arg);
+
 static void sse_free(sse_client *c)
 {
     if (c->timer)
@@ -342,10 +521,8 @@ static void sse_free(sse_client *c)
     fl_free(c);
 }
 
-static void sse_closed(struct evhttp_connection *conn, void *arg)
+static void sse_closed(sse_client *c)
 {
-    (void)conn;
-    sse_client *c = arg;
     /* The client went away. libevent 2.1 detaches a request its handler has not finished
      * from the failed connection and leaves it to us: ending a detached request frees it. */
     if (!evhttp_request_get_connection(c->req))
@@ -414,7 +591,6 @@ static void sse_pump(sse_client *c)
         evhttp_send_reply_chunk(c->req, out);
     evbuffer_free(out);
     if (ended) {
-        evhttp_connection_set_closecb(c->conn, NULL, NULL);
         evhttp_send_reply_end(c->req);
         sse_free(c);
         return;
@@ -458,7 +634,8 @@ static void get_events(fl_server *s, struct evhttp_request *req, fl_job *j)
     evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
     evhttp_add_header(h, "X-Accel-Buffering", "no");
-    evhttp_connection_set_closecb(c->conn, sse_closed, c);
+    /* usually set already (on_adopt); here too for a connection that was not counted */
+    evhttp_connection_set_closecb(c->conn, conn_closed, s);
     evhttp_send_reply_start(req, 200, "OK");
     sse_pump(c);
 }
@@ -487,7 +664,7 @@ static cJSON *read_body(struct evhttp_request *req)
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
     if (len > MAX_BODY) { /* libevent refuses it first; this is a second fence */
-        reply_error(req, 413, "Payload Too Large", "the body is larger than 64 KiB");
+        reply_error(req, 413, "Payload Too Large", "the body is larger than 64 KiB: send less");
         return NULL;
     }
     char *text = fl_malloc(len + 1);
@@ -600,11 +777,26 @@ static void evict(fl_server *s)
 static void submit(fl_server *s, struct evhttp_request *req, fl_job *j)
 {
     unsigned long *counter = j->kind == FL_JOB_RUN ? &s->next_run : &s->next_cmp;
-    j->id = ++*counter;
-    snprintf(j->name, sizeof j->name, "%c%lu", j->kind == FL_JOB_RUN ? 'r' : 'c', j->id);
-    snprintf(j->dir, sizeof j->dir, "%s/%s", s->cfg->out_dir, j->name);
+    /* A new folder, made here: a name some other server (or an earlier start) took is
+     * skipped, never written into. */
+    for (int tries = 0;; tries++) {
+        j->id = ++*counter;
+        snprintf(j->name, sizeof j->name, "%c%lu", j->kind == FL_JOB_RUN ? 'r' : 'c', j->id);
+        snprintf(j->dir, sizeof j->dir, "%s/%s", s->cfg->out_dir, j->name);
+        if (mkdir(j->dir, 0777) == 0)
+            break;
+        if (errno != EEXIST || tries == 1000) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "cannot create the output folder %s: %s", j->name,
+                     strerror(errno));
+            fl_job_free(j);
+            reply_error(req, 500, "Internal Server Error", msg);
+            return;
+        }
+    }
     j->window_s = fl_time_to_s(j->scen->window);
     if (fl_pool_submit(&s->pool, j)) {
+        rmdir(j->dir);
         --*counter;
         fl_job_free(j);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", RETRY_AFTER);
@@ -640,11 +832,16 @@ static void post_run(fl_server *s, struct evhttp_request *req)
         goto out;
     }
     if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 ||
-                 seed->valuedouble != floor(seed->valuedouble) || seed->valuedouble > 9007199254740992.0)) {
+                 seed->valuedouble != floor(seed->valuedouble) || seed->valuedouble > MAX_SEED)) {
+        /* a JSON number above 2^53 - 1 may already have lost digits: refused, not rounded */
         char *t = cJSON_PrintUnformatted(seed);
-        char msg[300];
-        snprintf(msg, sizeof msg, "seed: expected a non-negative integer, got %.100s",
-                 t ? t : "?");
+        char msg[300], num[64];
+        if (cJSON_IsNumber(seed) && fabs(seed->valuedouble) < 1e300) /* all its digits */
+            snprintf(num, sizeof num, "%.17g", seed->valuedouble);
+        snprintf(msg, sizeof msg,
+                 "seed: expected an integer from 0 to 9007199254740991 (2^53 - 1; larger JSON "
+                 "numbers lose digits; use `faultline run --seed` for those), got %.100s",
+                 cJSON_IsNumber(seed) && fabs(seed->valuedouble) < 1e300 ? num : t ? t : "?");
         cJSON_free(t);
         reply_error(req, 400, "Bad Request", msg);
         goto out;
@@ -824,6 +1021,8 @@ static void route(struct evhttp_request *req, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *p = uri ? evhttp_uri_get_path(uri) : NULL;
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (!admit(s, req))
+        return;
     if (!p) {
         not_found(req);
         return;
@@ -846,6 +1045,8 @@ static void route(struct evhttp_request *req, void *arg)
     } else if (strcmp(p, "/api/runs") == 0 || strcmp(p, "/api/compares") == 0) {
         if (m != EVHTTP_REQ_POST)
             bad_method(req, "POST");
+        else if (!json_body(req))
+            return;
         else if (p[5] == 'r')
             post_run(s, req);
         else
@@ -857,6 +1058,228 @@ static void route(struct evhttp_request *req, void *arg)
     } else {
         not_found(req);
     }
+}
+
+/* ---- connections ---------------------------------------------------------------------- */
+
+static size_t open_conns(const fl_server *s)
+{
+    return s->nconns + s->nfresh;
+}
+
+/* Stops accepting for ms (0: until a connection closes). */
+static void pause_listener(fl_server *s, int ms)
+{
+    if (!s->listener)
+        return;
+    if (!s->paused)
+        evconnlistener_disable(s->listener);
+    s->paused = true;
+    if (ms > 0) {
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        s->backoff = true;
+        evtimer_add(s->resume_ev, &tv);
+    }
+}
+
+static void maybe_resume(fl_server *s)
+{
+    if (s->paused && !s->backoff && !s->stopping && open_conns(s) < s->max_conns) {
+        evconnlistener_enable(s->listener);
+        s->paused = false;
+    }
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fl_server *s = arg;
+    s->backoff = false;
+    maybe_resume(s);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg);
+
+/* event_base_foreach_event: the server is the argument of its wake-up event. */
+static int find_server(const struct event_base *base, const struct event *ev, void *arg)
+{
+    (void)base;
+    if (event_get_callback(ev) != on_wake)
+        return 0;
+    *(fl_server **)arg = event_get_callback_arg(ev);
+    return 1;
+}
+
+/* accept() failed for a reason other than "try again": nearly always EMFILE/ENFILE (out of
+ * file descriptors). Retrying at once would spin (the pending connection stays ready), so
+ * new connections wait PAUSE_MS, and one line at most every LOG_EVERY_S says so. libevent
+ * passes evhttp's argument, not ours: the server is found through its wake-up event. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    (void)arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    fl_server *s = NULL;
+    event_base_foreach_event(evconnlistener_get_base(l), find_server, &s);
+    if (!s || s->listener != l) { /* cannot happen: the wake-up event is always added */
+        evconnlistener_disable(l);
+        return;
+    }
+    s->accept_fails++;
+    time_t now = time(NULL);
+    if (s->log && (!s->accept_logged || now - s->accept_logged >= LOG_EVERY_S)) {
+        fprintf(s->log,
+                "faultline serve: cannot accept connections: %s (%zu open; %lu failure(s) since "
+                "the last such line); new connections wait %d ms at a time (this line at most "
+                "every %d s)\n",
+                evutil_socket_error_to_string(err), open_conns(s), s->accept_fails, PAUSE_MS,
+                LOG_EVERY_S);
+        fflush(s->log);
+        s->accept_logged = now;
+        s->accept_fails = 0;
+    }
+    pause_listener(s, PAUSE_MS);
+}
+
+static void conn_closed(struct evhttp_connection *conn, void *arg)
+{
+    fl_server *s = arg;
+    for (sse_client *c = s->clients; c; c = c->next_c)
+        if (c->conn == conn) {
+            sse_closed(c);
+            break;
+        }
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i] == conn) {
+            s->conns[i] = s->conns[--s->nconns];
+            break;
+        }
+    s->backoff = false; /* a descriptor was just freed: accept() may work again */
+    maybe_resume(s);
+}
+
+/* Runs right after the accept callback that made the connections in s->fresh, before any
+ * of them can be read: libevent has set each one's callbacks by now, the argument being
+ * its evhttp_connection, which gets the close callback that counts it out. */
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fl_server *s = arg;
+    for (size_t i = 0; i < s->nfresh; i++) {
+        struct bufferevent *bev = s->fresh[i];
+        bufferevent_event_cb ecb = NULL;
+        void *conn = NULL;
+        bufferevent_getcb(bev, NULL, NULL, &ecb, &conn);
+        bool known = false;
+        for (size_t k = 0; k < s->nconns && !known; k++)
+            known = s->conns[k] == conn;
+        if (!ecb || !conn) {
+            /* libevent freed it already (out of memory): our reference kept it; make sure
+             * it watches its closed descriptor no more */
+            bufferevent_disable(bev, EV_READ | EV_WRITE);
+        } else if (!known) {
+            if (s->nconns == s->capconns) {
+                size_t cap = s->capconns ? 2 * s->capconns : 64;
+                void **nc = fl_realloc(s->conns, cap * sizeof *nc);
+                if (nc) {
+                    s->conns = nc;
+                    s->capconns = cap;
+                }
+            }
+            if (s->nconns < s->capconns) { /* else uncounted: out of memory */
+                s->conns[s->nconns++] = conn;
+                evhttp_connection_set_closecb(conn, conn_closed, s);
+            }
+        }
+        bufferevent_decref(bev);
+    }
+    s->nfresh = 0;
+    maybe_resume(s);
+}
+
+/* libevent 2.1 answers some requests itself, with an HTML page: a request it cannot parse
+ * (400), headers or a body over the limits (413), an unknown Expect (417). It has no hook to
+ * change that page (2.2 has evhttp_set_errorcb). It writes such a page, with "Connection:
+ * close", into an output buffer that is empty (it reads a request only once the previous
+ * answer is sent), so this sees it whole when its last byte is added and puts the same
+ * status with a JSON body in its place. */
+static const char err_tail[] = "</BODY></HTML>\n";
+
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    fl_server *s = arg;
+    size_t len = evbuffer_get_length(buf), tl = sizeof err_tail - 1;
+    if (s->rewriting || !info->n_added || len < 64 || len > 2048)
+        return;
+    char text[2049];
+    if (evbuffer_copyout(buf, text, len) != (ev_ssize_t)len)
+        return;
+    text[len] = 0;
+    const char *body = strstr(text, "\r\n\r\n<HTML><HEAD>\n<TITLE>");
+    int code = 0;
+    if (memcmp(text + len - tl, err_tail, tl) != 0 || strncmp(text, "HTTP/1.", 7) != 0 ||
+        !body || sscanf(text + 8, " %3d", &code) != 1)
+        return;
+    const char *why;
+    switch (code) {
+    case 400:
+        why = "the request is not valid HTTP (its request line, headers or body)";
+        break;
+    case 413:
+        why = "the request is too large: at most 64 KiB of body and 16 KiB of headers";
+        break;
+    case 417:
+        why = "the Expect header is not supported (only 100-continue is)";
+        break;
+    case 501:
+        why = "this method is not implemented";
+        break;
+    default:
+        why = "the request could not be served";
+        break;
+    }
+    const char *eol = strstr(text, "\r\n");
+    char json[200], head[600];
+    snprintf(json, sizeof json, "{\"error\":\"%s\"}", why);
+    int hl = snprintf(head, sizeof head,
+                      "%.*s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                      "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                      eol && eol - text < 100 ? (int)(eol - text) : 12, text, strlen(json), json);
+    if (hl <= 0 || (size_t)hl >= sizeof head)
+        return;
+    s->rewriting = true;
+    evbuffer_unfreeze(buf, 1); /* a bufferevent's output drains only as it is sent */
+    evbuffer_drain(buf, len);
+    evbuffer_freeze(buf, 1);
+    evbuffer_add(buf, head, (size_t)hl);
+    s->rewriting = false;
+}
+
+/* evhttp's hook for each accepted connection: its bufferevent, made here so that it is
+ * counted and its output watched. */
+static struct bufferevent *on_accept(struct event_base *base, void *arg)
+{
+    fl_server *s = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev)
+        return NULL; /* libevent tries its own; that connection is not counted */
+    evbuffer_add_cb(bufferevent_get_output(bev), on_output, s);
+    if (s->nfresh == s->capfresh) {
+        size_t cap = s->capfresh ? 2 * s->capfresh : 16;
+        struct bufferevent **nf = fl_realloc(s->fresh, cap * sizeof *nf);
+        if (!nf)
+            return bev; /* not counted: out of memory */
+        s->fresh = nf;
+        s->capfresh = cap;
+    }
+    bufferevent_incref(bev); /* until on_adopt has looked at it */
+    s->fresh[s->nfresh++] = bev;
+    event_active(s->adopt_ev, EV_TIMEOUT, 1);
+    if (open_conns(s) >= s->max_conns)
+        pause_listener(s, 0);
+    return bev;
 }
 
 /* ---- the loop ------------------------------------------------------------------------- */
@@ -884,6 +1307,59 @@ static int mkdirs(const char *dir)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Whether addr is this machine only: 127.0.0.0/8, ::1 (also v4-mapped), "localhost". */
+static bool loopback(const char *addr)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, addr, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+    return strcasecmp(addr, "localhost") == 0;
+}
+
+/* Goes on after the highest rN and cN folders already in the output folder, so that a
+ * restarted server never overwrites what an earlier start wrote. */
+static void scan_ids(fl_server *s)
+{
+    DIR *d = opendir(s->cfg->out_dir);
+    if (!d)
+        return;
+    for (struct dirent *de; (de = readdir(d));) {
+        const char *n = de->d_name;
+        if ((n[0] != 'r' && n[0] != 'c') || n[1] < '1' || n[1] > '9' || strlen(n) > 12)
+            continue;
+        unsigned long v = 0;
+        const char *p = n + 1;
+        for (; *p >= '0' && *p <= '9'; p++)
+            v = v * 10 + (unsigned long)(*p - '0');
+        unsigned long *c = n[0] == 'r' ? &s->next_run : &s->next_cmp;
+        if (!*p && v > *c)
+            *c = v;
+    }
+    closedir(d);
+}
+
+/* The connection cap: cfg's, or MAX_CONNS with FD_RESERVE descriptors left free under the
+ * open-file limit for the workers' files (at least 4). */
+static size_t conn_cap(const fl_serve_config *cfg, FILE *log)
+{
+    struct rlimit rl;
+    long room = MAX_CONNS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)MAX_CONNS + FD_RESERVE)
+        room = (long)rl.rlim_cur - FD_RESERVE;
+    if (cfg->max_conns > 0) {
+        if (cfg->max_conns > room && log)
+            fprintf(log, "faultline serve: --max-connections %d is more than the open-file limit "
+                         "leaves room for (%ld; see ulimit -n): when files run out, new "
+                         "connections wait\n", cfg->max_conns, room < 0 ? 0 : room);
+        return (size_t)cfg->max_conns;
+    }
+    return room < 4 ? 4 : (size_t)room;
+}
+
 fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
 {
     fl_error_clear(e);
@@ -893,6 +1369,14 @@ fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
     s.log = log;
     s.wake[0] = s.wake[1] = -1;
     fl_status st = FL_OK;
+    bool remote = !loopback(cfg->bind);
+    if (remote && !cfg->allow_remote)
+        return fl_error_set(e, FL_USAGE, NULL,
+                            "--bind %s: other machines can reach this address, and the dashboard "
+                            "has no login: anyone who reaches it could start runs and read every "
+                            "result. Keep the default (127.0.0.1: this machine only), or add "
+                            "--allow-remote to serve other machines anyway",
+                            cfg->bind);
     if ((st = fl_catalog_load(&s.cat, cfg->scenarios_dir, log, e)))
         return st;
     if (mkdirs(cfg->out_dir)) {
@@ -900,6 +1384,8 @@ fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
                           cfg->out_dir, strerror(errno));
         goto out;
     }
+    scan_ids(&s);
+    s.max_conns = conn_cap(cfg, log);
     /* a client that hangs up must not kill the server with SIGPIPE */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -924,13 +1410,18 @@ fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
         st = fl_error_set(e, FL_NOMEM, NULL, "cannot register the event loop's events");
         goto out;
     }
+    if (!(s.adopt_ev = event_new(s.base, -1, 0, on_adopt, &s)) ||
+        !(s.resume_ev = evtimer_new(s.base, on_resume, &s))) {
+        st = fl_error_set(e, FL_NOMEM, NULL, "cannot register the event loop's events");
+        goto out;
+    }
     evhttp_set_max_body_size(s.http, MAX_BODY);
-    evhttp_set_max_headers_size(s.http, 16 * 1024);
+    evhttp_set_max_headers_size(s.http, MAX_HEADERS);
     evhttp_set_timeout(s.http, 60);
-    evhttp_set_allowed_methods(s.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                           EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+    /* every method reaches route(), which answers 405 (JSON) where it does not belong */
+    evhttp_set_allowed_methods(s.http, 0xffff);
     evhttp_set_gencb(s.http, route, &s);
+    evhttp_set_bevcb(s.http, on_accept, &s);
     struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(s.http, cfg->bind,
                                                                     (ev_uint16_t)cfg->port);
     if (!bs) {
@@ -938,15 +1429,24 @@ fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
                           cfg->port, strerror(errno));
         goto out;
     }
+    s.listener = evhttp_bound_socket_get_listener(bs);
+    evconnlistener_set_error_cb(s.listener, on_accept_error);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     int port = cfg->port;
+    char ip[INET6_ADDRSTRLEN] = "";
     if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) == 0) {
-        if (ss.ss_family == AF_INET)
+        if (ss.ss_family == AF_INET) {
             port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        else if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof ip);
+            snprintf(s.addr, sizeof s.addr, "%s", ip);
+        } else if (ss.ss_family == AF_INET6) {
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof ip);
+            snprintf(s.addr, sizeof s.addr, "[%s]", ip);
+        }
     }
+    s.port = port;
     if (fl_pool_start(&s.pool, cfg->workers, (size_t)cfg->queue_max, (int)s.wake[1],
                       cfg->max_events, cfg->max_wall_s)) {
         st = fl_error_set(e, FL_NOMEM, NULL, "cannot start the worker threads");
@@ -961,17 +1461,35 @@ fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e)
                 v6 ? "[" : "", cfg->bind, v6 ? "]" : "", port);
         fflush(log);
     }
+    if (remote) { /* allowed by --allow-remote: said loudly, where it is seen */
+        for (int i = 0; i < 2; i++) {
+            FILE *f = i ? stderr : log;
+            if (f && (i == 0 || log != stderr)) {
+                fprintf(f, "faultline serve: WARNING: --bind %s --allow-remote: other machines "
+                           "can reach this dashboard, and it has no login: anyone who reaches "
+                           "port %d can start runs and read every result\n", cfg->bind, port);
+                fflush(f);
+            }
+        }
+    }
     if (event_base_dispatch(s.base) < 0)
         st = fl_error_set(e, FL_INTERNAL, NULL, "the event loop failed");
 out:
+    s.stopping = true; /* conn_closed, called by evhttp_free, resumes nothing */
     if (s.pool_started)
         fl_pool_stop(&s.pool); /* running runs stop at their next progress check */
-    while (s.clients) { /* streams still open: evhttp_free below closes them */
-        evhttp_connection_set_closecb(s.clients->conn, NULL, NULL);
+    while (s.clients) /* streams still open: evhttp_free below closes them */
         sse_free(s.clients);
-    }
     if (s.http)
         evhttp_free(s.http);
+    for (size_t i = 0; i < s.nfresh; i++)
+        bufferevent_decref(s.fresh[i]);
+    fl_free(s.fresh);
+    fl_free(s.conns);
+    if (s.adopt_ev)
+        event_free(s.adopt_ev);
+    if (s.resume_ev)
+        event_free(s.resume_ev);
     if (s.wake_ev)
         event_free(s.wake_ev);
     if (s.sig_int)

@@ -62,6 +62,26 @@ void fl_job_free(fl_job *j)
     fl_free(j);
 }
 
+/* Removes every occurrence of the folder part of `full` (what precedes its tail `rel`) from
+ * msg, so that a message names files relative to the output or scenarios folder and never
+ * shows where the server keeps them. */
+static void strip_folder(char *msg, const char *full, const char *rel)
+{
+    size_t fl = strlen(full), rl = strlen(rel);
+    if (rl >= fl || strcmp(full + fl - rl, rel) != 0)
+        return;
+    size_t pl = fl - rl;
+    for (char *p = msg; (p = strstr(p, full)) != NULL;)
+        memmove(p, p + pl, strlen(p + pl) + 1);
+}
+
+static void fail_msg(const fl_job *j, const fl_error *e, char *msg, size_t n)
+{
+    fl_error_format(e, msg, n);
+    strip_folder(msg, j->dir, j->name);
+    strip_folder(msg, j->scen->file, j->scen->rel);
+}
+
 /* Ends a job: result (owned, may be NULL) or the error text. */
 static void finish(fl_pool *p, fl_job *j, char *result, const char *error)
 {
@@ -195,7 +215,7 @@ static void do_run(fl_pool *p, fl_job *j)
     char msg[1400];
     fl_run(j->scen->sc, &cfg, &r, &e);
     if (!r) {
-        fl_error_format(&e, msg, sizeof msg);
+        fail_msg(j, &e, msg, sizeof msg);
         finish(p, j, NULL, msg);
         return;
     }
@@ -208,7 +228,7 @@ static void do_run(fl_pool *p, fl_job *j)
         if (st == FL_OK)
             snprintf(msg, sizeof msg, "out of memory");
         else
-            fl_error_format(&e, msg, sizeof msg);
+            fail_msg(j, &e, msg, sizeof msg);
         finish(p, j, NULL, msg);
         return;
     }
@@ -237,7 +257,7 @@ static void do_compare(fl_pool *p, fl_job *j)
         if (st == FL_OK)
             snprintf(msg, sizeof msg, "out of memory");
         else
-            fl_error_format(&e, msg, sizeof msg);
+            fail_msg(j, &e, msg, sizeof msg);
         finish(p, j, NULL, msg);
         return;
     }
@@ -266,8 +286,6 @@ static void *worker(void *arg)
         j->state = FL_JOB_RUNNING;
         wake_locked(p);
         pthread_mutex_unlock(&p->mu);
-        /* A folder of the same name from an earlier session of the server: ours to clear. */
-        fl_serve_rmtree(j->dir);
         if (j->kind == FL_JOB_RUN)
             do_run(p, j);
         else

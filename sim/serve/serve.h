@@ -23,10 +23,14 @@ typedef struct fl_serve_config {
     int queue_max;             /* jobs waiting for a worker before POST answers 429 */
     uint64_t max_events;       /* per run */
     double max_wall_s;         /* per run, wall-clock seconds */
+    int allow_remote;          /* a non-loopback bind is refused (FL_USAGE) unless set */
+    int max_conns;             /* open connections before new ones wait; 0: from the
+                                * open-file limit (see http.c) */
 } fl_serve_config;
 
 /* Serves until SIGINT or SIGTERM, then stops the runs, waits for the workers and frees
- * everything. Prints "listening on http://ADDR:PORT/" to `log` once bound. */
+ * everything. Prints "listening on http://ADDR:PORT/" to `log` once bound. FL_USAGE (with
+ * what to do in e) for a non-loopback bind without allow_remote. */
 fl_status fl_serve(const fl_serve_config *cfg, FILE *log, fl_error *e);
 
 /* The page (page.c, generated from page.html). */
