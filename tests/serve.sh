@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # faultline serve over HTTP: every endpoint and error status, the event stream, a full
-# queue, concurrent clients, a short load test, and a clean stop on SIGTERM.
+# queue, concurrent clients, a short load test, and a clean stop on SIGTERM. Then hostile
+# inputs: requests from other web pages (Host, Origin, Content-Type), a non-loopback bind,
+# a restart into the same output folder, a connection cap, and running out of files.
 #
 #   tests/serve.sh FAULTLINE SCENARIOS_DIR [LOAD_SECONDS [LOAD_CLIENTS]]
 #
 # LOAD_SECONDS (default 10) and LOAD_CLIENTS (default 200) size tests/serve_load.py;
 # 0 seconds skips it.
 set -euo pipefail
-fl=$1 scen=$2 load_s=${3:-10} load_c=${4:-200}
+fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") scen=$(cd "$2" && pwd)
+load_s=${3:-10} load_c=${4:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 pid=
@@ -17,24 +20,40 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start LOG ARGS...: starts `faultline serve --port 0 ARGS` (with at most $NOFILE open
+# files when set), sets pid and port once it prints where it listens.
+start() {
+  local log=$1
+  shift
+  : >"$log" # exists before the server opens it: the loop below may read it first
+  (if [ -n "${NOFILE:-}" ]; then ulimit -n "$NOFILE"; fi
+   exec "$fl" serve --port 0 --scenarios "$scen" "$@" >"$log" 2>&1) &
+  pid=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's#.*listening on http://[0-9.]*:\([0-9]*\)/.*#\1#p' "$log" || true)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "FAIL: the server exited"; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$log"; echo "FAIL: no port printed"; exit 1; }
+  echo "server pid $pid on port $port"
+}
+stop() { # SIGTERM; fails unless it exits 0
+  local rc=0
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  pid=
+  if [ "$rc" != 0 ]; then echo "FAIL: exit $rc after SIGTERM"; exit 1; fi
+}
+
 # One worker and a queue of 8: a burst of slow runs fills it (429). Pacing 100 simulated
 # seconds per second: the 300 s retry storm streams in about 3 s.
-: >"$tmp/log" # exists before the server opens it: the loop below may read it first
-"$fl" serve --port 0 --scenarios "$scen" --out "$tmp/out" --workers 1 --queue 8 \
-  --realtime 100 >"$tmp/log" 2>&1 &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$tmp/log" || true)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$tmp/log"; echo "FAIL: the server exited"; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/log"; echo "FAIL: no port printed"; exit 1; }
-echo "server pid $pid on port $port"
+start "$tmp/log" --out "$tmp/out" --workers 1 --queue 8 --realtime 100
 
-# What the command line says for a bad variant: the API must say the same.
-cli_msg=$("$fl" run "$scen/retry-storm.json" --variant retry-budgt --no-files 2>&1 >/dev/null || true)
+# What the command line says for a bad variant, run from the scenarios folder: the API must
+# say the same, naming the file relative to that folder (never where the server keeps it).
+cli_msg=$(cd "$scen" && "$fl" run retry-storm.json --variant retry-budgt --no-files 2>&1 >/dev/null || true)
 
 FL_PORT=$port FL_CLI_MSG=$cli_msg FL_OUT="$tmp/out" python3 - <<'PY'
 import http.client, json, os, threading, time, urllib.request
@@ -179,6 +198,7 @@ st, m, _ = err("POST", "/api/runs", {"scenario": "nope"})
 check(st == 404 and "nope" in m, "unknown scenario: 404")
 st, m, _ = err("POST", "/api/runs", {"scenario": "retry-storm", "variant": "retry-budgt"})
 check(st == 400 and m == os.environ["FL_CLI_MSG"], "bad variant: 400 with the CLI's message: " + m)
+check(m.startswith("retry-storm.json:"), "the message names the file relative to the scenarios folder")
 st, m, _ = err("POST", "/api/compares", {"scenario": "retry-storm", "variants": ["baseline", "retry-budgt"]})
 check(st == 400 and m == os.environ["FL_CLI_MSG"], "bad variant in a comparison: 400, same message")
 for bad in (-1, 1.5, "7"):
@@ -196,8 +216,82 @@ st, m, _ = err("POST", "/api/runs", {"scenario": "retry-storm", "extra": 1})
 check(st == 400 and "extra" in m, "unknown key: 400")
 st, m, _ = err("POST", "/api/compares", {"scenario": "retry-storm", "seeds": 1})
 check(st == 400 and m.startswith("seeds:"), "one seed: 400")
-st, _, _ = err("POST", "/api/runs", raw=b"x" * (70 * 1024))
-check(st == 413, "a 70 KiB body: 413")
+st, m, h = err("POST", "/api/runs", raw=b"x" * (70 * 1024))
+check(st == 413 and h.get("Content-Type", "").startswith("application/json") and "64 KiB" in m,
+      "a 70 KiB body: 413 in JSON: " + m)
+for big in (2**53 + 1, 2**53, 2**64):
+    st, m, _ = err("POST", "/api/runs", raw=b'{"scenario": "retry-storm", "seed": %d}' % big)
+    check(st == 400 and m.startswith("seed:") and "9007199254740991" in m,
+          "seed %d (not exact in JSON): 400 %s" % (big, m))
+
+# requests another web page could make (the server is on loopback; a page is not)
+me = "127.0.0.1:%d" % port
+body = {"scenario": "no-such-scenario"}  # passes every check: 404, and no run is made
+for origin, ctype, want, what in (
+        ("http://evil.example", "text/plain", 403, "a cross-origin text/plain POST (no preflight)"),
+        ("http://evil.example", "application/json", 403, "a cross-origin JSON POST"),
+        ("null", "application/json", 403, "Origin: null (a sandboxed page, a file)"),
+        ("http://127.0.0.1:%d" % (port + 1), "application/json", 403, "another port's page"),
+        ("https://" + me, "application/json", 403, "another scheme"),
+        ("http://" + me, "text/plain", 415, "the dashboard's own origin, text/plain"),
+        ("http://" + me, "application/x-www-form-urlencoded", 415, "a form's encoding"),
+        ("http://" + me, None, 415, "no Content-Type"),
+        ("http://" + me, "application/json; charset=utf-8", 404, "own origin, JSON: admitted"),
+        ("http://localhost:%d" % port, "application/json", 404, "localhost: admitted"),
+        (None, "Application/JSON", 404, "no Origin (a program), JSON: admitted")):
+    h = {"Content-Type": ctype} if ctype else {}
+    if origin:
+        h["Origin"] = origin
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.putrequest("POST", "/api/runs", skip_accept_encoding=True)
+    for k, v in h.items():
+        c.putheader(k, v)
+    data = json.dumps(body).encode()
+    c.putheader("Content-Length", str(len(data)))
+    c.endheaders(data)
+    r = c.getresponse()
+    t = r.read()
+    c.close()
+    m = js(t).get("error", "")
+    check(r.status == want and r.getheader("Content-Type", "").startswith("application/json") and m,
+          "%s: %d (want %d) %s" % (what, r.status, want, m[:90]))
+for host, want in (("evil.example", 421), ("evil.example:%d" % port, 421), ("127.0.0.1", 421),
+                   ("127.0.0.1:%d" % (port + 1), 421), ("localhost.evil.example:%d" % port, 421),
+                   ("localhost:%d" % port, 200), ("LOCALHOST:%d" % port, 200),
+                   ("[::1]:%d" % port, 200), (me, 200)):
+    st, m, h = err("GET", "/api/scenarios", headers={"Host": host})
+    check(st == want and (want == 200 or (m and "DNS rebinding" in m)),
+          "GET with Host: %s: %d (want %d)" % (host, st, want))
+st, m, _ = err("GET", "/api/runs/r1", headers={"Origin": "http://evil.example"})
+check(st == 403, "a cross-origin GET (another page reading results): 403")
+st, m, _ = err("OPTIONS", "/api/runs", headers={"Origin": "http://" + me,
+                                                 "Access-Control-Request-Method": "POST"})
+check(st == 405 and m, "a preflight (OPTIONS): 405 in JSON, so no cross-origin JSON POST")
+st, m, _ = err("POST", "/api/runs", raw=b"{}", headers={"Host": "a", "host": "b"})
+check(st == 400 and "Host" in m, "two Host headers: 400")
+
+# what libevent itself refuses is answered in JSON too
+import socket
+for raw, want in ((b"GARBAGE\r\n\r\n", 400),
+                  (b"GET / HTTP/1.1\r\nHost: %s\r\nX: %s\r\n\r\n" % (me.encode(), b"a" * 20000), 400),
+                  (b"POST /api/runs HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: 99999999\r\n\r\n" % me.encode(), 413),
+                  (b"BREW /api/runs HTTP/1.1\r\nHost: %s\r\n\r\n" % me.encode(), 405)):
+    sk = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sk.sendall(raw)
+    got = b""
+    try:
+        while b"}" not in got:
+            d = sk.recv(4096)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    sk.close()
+    head, _, tail = got.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 %d" % want) and b"Content-Type: application/json" in head
+          and "error" in js(tail), "%r...: %d in JSON: %r" % (raw[:20], want, got[:60]))
 for path in ("/nope", "/api", "/api/runs/r999", "/api/runs/c1", "/api/runs/r01", "/api/runs/r1/x",
              "/api/runs/r1/charts/x.svg", "/api/runs/r1/charts/../summary.json",
              "/api/runs/../../etc/passwd", "/api/runs/r1/../../../etc/passwd",
@@ -248,12 +342,8 @@ if [ "$load_s" != 0 ]; then
 fi
 
 # SIGTERM while runs are queued: exit 0, the port is free again.
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-pid=
+stop
 tail -1 "$tmp/log"
-if [ "$rc" != 0 ]; then echo "FAIL: exit $rc after SIGTERM"; exit 1; fi
 echo "ok   SIGTERM: exit 0"
 python3 - "$port" <<'PY'
 import socket, sys
@@ -263,4 +353,129 @@ s.bind(("127.0.0.1", int(sys.argv[1])))
 s.close()
 print("ok   the port is free")
 PY
+
+# A restart into the same output folder: new ids go on after the old ones, which stay as
+# they were.
+old=$(cat "$tmp/out/r1/summary.json")
+start "$tmp/log2" --out "$tmp/out" --workers 1
+FL_PORT=$port FL_OUT="$tmp/out" FL_OLD=$old python3 - <<'PY'
+import http.client, json, os, time
+port, out = int(os.environ["FL_PORT"]), os.environ["FL_OUT"]
+before = sorted(d for d in os.listdir(out) if d[0] == "r")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+c.request("POST", "/api/runs", body=json.dumps({"scenario": "retry-storm", "seed": 11}),
+          headers={"Content-Type": "application/json"})
+rid = json.loads(c.getresponse().read()).get("id", "")
+highest = max(int(d[1:]) for d in before)
+for _ in range(600):
+    c.request("GET", "/api/runs/" + rid)
+    if json.loads(c.getresponse().read()).get("status") in ("done", "failed"):
+        break
+    time.sleep(0.1)
+fails = 0
+ok = rid not in before and int(rid[1:]) == highest + 1
+print(("ok   " if ok else "FAIL ") + "after a restart the first run is %s (the folder had r1..r%d)" % (rid, highest))
+fails += not ok
+ok = open(os.path.join(out, "r1", "summary.json")).read().rstrip("\n") == os.environ["FL_OLD"]
+print(("ok   " if ok else "FAIL ") + "the earlier start's r1 is untouched")
+fails += not ok
+raise SystemExit(1 if fails else 0)
+PY
+stop
+
+# A bind other machines can reach needs --allow-remote: exit 2 with what to do, before
+# listening. Another loopback address is fine, and a Host naming it is admitted.
+rc=0
+"$fl" serve --bind 0.0.0.0 --port 0 --scenarios "$scen" --out "$tmp/out3" >"$tmp/log3" 2>&1 || rc=$?
+if [ "$rc" != 2 ] || ! grep -q -- "--allow-remote" "$tmp/log3" || grep -q listening "$tmp/log3"; then
+  cat "$tmp/log3"; echo "FAIL: --bind 0.0.0.0 without --allow-remote: exit $rc"; exit 1
+fi
+echo "ok   --bind 0.0.0.0 without --allow-remote: exit 2: $(head -c 120 "$tmp/log3")..."
+start "$tmp/log3" --bind 127.0.0.2 --out "$tmp/out3"
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: 127.0.0.2:$port" "http://127.0.0.2:$port/api/scenarios")
+[ "$st" = 200 ] || { echo "FAIL: Host: 127.0.0.2 (the bound address): $st"; exit 1; }
+echo "ok   --bind 127.0.0.2 (loopback): no --allow-remote needed; Host 127.0.0.2:$port admitted"
+stop
+
+# conns PORT PID N HOLD: opens N idle connections for HOLD seconds while checking that a
+# fresh request waits (WAITS=1) or is answered (WAITS=0); then closes them and checks that
+# a fresh request is answered, that the server used little CPU meanwhile, and a few
+# dozen new connections one after the other.
+conns() {
+  WAITS=$5 python3 - "$@" <<'PY'
+import http.client, os, socket, sys, threading, time
+port, pid, n, hold = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+waits = os.environ["WAITS"] == "1"
+fails = 0
+def check(ok, what):
+    global fails
+    print(("ok   " if ok else "FAIL ") + what)
+    fails += not ok
+def cpu():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def get(res):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        c.request("GET", "/api/scenarios")
+        r = c.getresponse()
+        r.read()
+        res.append(r.status)
+    except OSError as e:
+        res.append(str(e))
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.setblocking(False)
+    try:
+        s.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    socks.append(s)
+time.sleep(0.3)
+c0, t0 = cpu(), time.time()
+res = []
+th = threading.Thread(target=get, args=(res,))
+th.start()
+th.join(hold)
+busy = (cpu() - c0) / (time.time() - t0)
+if waits:
+    check(not res, "with %d idle connections open a new one waits: %s" % (n, res or "waiting"))
+else:
+    check(res == [200], "with %d idle connections open a new one is answered: %s" % (n, res))
+check(busy < 0.3, "the server is idle meanwhile: %.0f%% CPU" % (100 * busy))
+for s in socks:
+    s.close()
+t1 = time.time()
+th.join(10)
+check(res == [200] and time.time() - t1 < 5,
+      "once they close, it is answered: %s after %.2f s" % (res, time.time() - t1))
+res = []
+for _ in range(40):
+    get(res)
+check(res == [200] * 40, "then 40 connections one after another: all 200")
+raise SystemExit(1 if fails else 0)
+PY
+}
+
+# A cap of 4 connections: the 5th waits in the kernel's queue, without spinning.
+start "$tmp/log4" --out "$tmp/out4" --max-connections 4
+conns "$port" "$pid" 4 1.5 1
+stop
+
+# Out of file descriptors (a limit of 64 files, a cap above it): accept() fails; the
+# server pauses new connections instead of spinning, logs it once, and recovers.
+NOFILE=64 start "$tmp/log5" --out "$tmp/out5" --max-connections 1000
+conns "$port" "$pid" 150 3 1
+grep -q "Too many open files" "$tmp/log5" || { cat "$tmp/log5"; echo "FAIL: no EMFILE"; exit 1; }
+stop
+size=$(wc -c <"$tmp/log5")
+[ "$size" -lt 2000 ] || { head -c 2000 "$tmp/log5"; echo "FAIL: the log grew to $size bytes"; exit 1; }
+echo "ok   out of files: $(grep -c "Too many open files" "$tmp/log5") line(s) in the log, $size bytes in all"
+# The same limit with the default cap: it stays under the limit, so accept() never fails.
+NOFILE=64 start "$tmp/log6" --out "$tmp/out6"
+conns "$port" "$pid" 150 1.5 1
+stop
+if grep -q "Too many open files" "$tmp/log6"; then cat "$tmp/log6"; echo "FAIL: EMFILE under the default cap"; exit 1; fi
+echo "ok   the default cap keeps 32 files free under a limit of 64"
 echo "serve.sh: all passed"
