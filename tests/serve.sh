@@ -21,13 +21,14 @@ cleanup() {
 trap cleanup EXIT
 
 # start LOG ARGS...: starts `faultline serve --port 0 ARGS` (with at most $NOFILE open
-# files when set), sets pid and port once it prints where it listens.
+# files when set; scenarios from $SCEN when set), sets pid and port once it prints where it
+# listens.
 start() {
   local log=$1
   shift
   : >"$log" # exists before the server opens it: the loop below may read it first
   (if [ -n "${NOFILE:-}" ]; then ulimit -n "$NOFILE"; fi
-   exec "$fl" serve --port 0 --scenarios "$scen" "$@" >"$log" 2>&1) &
+   exec "$fl" serve --port 0 --scenarios "${SCEN:-$scen}" "$@" >"$log" 2>&1) &
   pid=$!
   port=
   for _ in $(seq 100); do
@@ -395,6 +396,31 @@ start "$tmp/log3" --bind 127.0.0.2 --out "$tmp/out3"
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: 127.0.0.2:$port" "http://127.0.0.2:$port/api/scenarios")
 [ "$st" = 200 ] || { echo "FAIL: Host: 127.0.0.2 (the bound address): $st"; exit 1; }
 echo "ok   --bind 127.0.0.2 (loopback): no --allow-remote needed; Host 127.0.0.2:$port admitted"
+stop
+
+# A run that fails on a file (its scenario was removed after the server read it): the error
+# names the file relative to the scenarios folder, and no folder of the server's.
+mkdir "$tmp/scen7"
+cp "$scen/retry-storm.json" "$tmp/scen7/"
+SCEN=$tmp/scen7 start "$tmp/log7" --out "$tmp/out7"
+rm "$tmp/scen7/retry-storm.json"
+FL_PORT=$port FL_TMP=$tmp python3 - <<'PY'
+import http.client, json, os, time
+c = http.client.HTTPConnection("127.0.0.1", int(os.environ["FL_PORT"]), timeout=60)
+c.request("POST", "/api/runs", body='{"scenario": "retry-storm"}',
+          headers={"Content-Type": "application/json"})
+rid = json.loads(c.getresponse().read())["id"]
+for _ in range(600):
+    c.request("GET", "/api/runs/" + rid)
+    j = json.loads(c.getresponse().read())
+    if j.get("status") in ("done", "failed"):
+        break
+    time.sleep(0.1)
+m = j.get("error", "")
+ok = j.get("status") == "failed" and "retry-storm.json" in m and os.environ["FL_TMP"] not in m
+print(("ok   " if ok else "FAIL ") + "a failed run's error names no server folder: " + m)
+raise SystemExit(0 if ok else 1)
+PY
 stop
 
 # conns PORT PID N HOLD: opens N idle connections for HOLD seconds while checking that a

@@ -1178,7 +1178,11 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
             /* libevent freed it already (out of memory): our reference kept it; make sure
              * it watches its closed descriptor no more */
             bufferevent_disable(bev, EV_READ | EV_WRITE);
-        } else if (!known) {
+        } else if (known) {
+            /* an entry left by a connection freed without its close callback, at the same
+             * address: it stands for this one now */
+            evhttp_connection_set_closecb(conn, conn_closed, s);
+        } else {
             if (s->nconns == s->capconns) {
                 size_t cap = s->capconns ? 2 * s->capconns : 64;
                 void **nc = fl_realloc(s->conns, cap * sizeof *nc);
