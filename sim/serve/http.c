@@ -836,12 +836,15 @@ static void post_run(fl_server *s, struct evhttp_request *req)
         /* a JSON number above 2^53 - 1 may already have lost digits: refused, not rounded */
         char *t = cJSON_PrintUnformatted(seed);
         char msg[300], num[64];
-        if (cJSON_IsNumber(seed) && fabs(seed->valuedouble) < 1e300) /* all its digits */
+        const char *got = t ? t : "?";
+        if (cJSON_IsNumber(seed)) { /* every digit it holds, not cJSON's 15 */
             snprintf(num, sizeof num, "%.17g", seed->valuedouble);
+            got = num;
+        }
         snprintf(msg, sizeof msg,
                  "seed: expected an integer from 0 to 9007199254740991 (2^53 - 1; larger JSON "
                  "numbers lose digits; use `faultline run --seed` for those), got %.100s",
-                 cJSON_IsNumber(seed) && fabs(seed->valuedouble) < 1e300 ? num : t ? t : "?");
+                 got);
         cJSON_free(t);
         reply_error(req, 400, "Bad Request", msg);
         goto out;
