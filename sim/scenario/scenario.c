@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <faultline/name.h>
+
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/world.h"
@@ -202,6 +204,194 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e)
         set_pos(e, sc->text, at);
     else
         e->line = e->col = 1; /* a key missing at the top: the object starts the file */
+}
+
+/* ---- duplicate keys ------------------------------------------------------------------- */
+
+/* cJSON keeps both members of a duplicated key and every lookup finds the first, so a
+ * second "duration" would be silently ignored. This walk over the (already valid) text
+ * refuses any object holding a key twice, naming both positions. Keys are compared after
+ * decoding the escapes that spell ASCII ("\u0077" is "w"); other \u escapes compare as
+ * written. */
+
+typedef struct keyref {
+    const char *at;  /* the key's opening quote in the text */
+    const char *key; /* decoded, in the walk's pool */
+} keyref;
+
+typedef struct dupwalk {
+    const char *p, *end, *text;
+    char *pool; /* decoded keys, one after another; as long as the text, so never full */
+    size_t used;
+    const char *dup, *first; /* the finding: the second occurrence and the first */
+    char path[256];
+    bool nomem;
+} dupwalk;
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the string at w->p (its opening quote) into the pool; moves past it. */
+static const char *dup_key(dupwalk *w)
+{
+    char *out = w->pool + w->used, *o = out;
+    w->p++;
+    while (w->p < w->end && *w->p != '"') {
+        if (*w->p == '\\' && w->p + 1 < w->end) {
+            char c = w->p[1];
+            int v = 0;
+            if (c == 'u' && w->p + 5 < w->end) {
+                for (int k = 2; k < 6 && v >= 0; k++)
+                    v = hexval(w->p[k]) < 0 ? -1 : v * 16 + hexval(w->p[k]);
+                if (v > 0 && v < 0x80) {
+                    *o++ = (char)v;
+                    w->p += 6;
+                    continue;
+                }
+            }
+            const char *from = strchr("\"\\/bfnrt", c);
+            if (from && c != 'u') {
+                *o++ = "\"\\/\b\f\n\r\t"[from - "\"\\/bfnrt"];
+                w->p += 2;
+                continue;
+            }
+            *o++ = *w->p++; /* kept as written */
+            continue;
+        }
+        *o++ = *w->p++;
+    }
+    w->p++;
+    *o++ = 0;
+    w->used += (size_t)(o - out);
+    return out;
+}
+
+static int keyref_cmp(const void *a, const void *b)
+{
+    const keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->at < y->at ? -1 : x->at > y->at);
+}
+
+/* Walks the value at w->p under `path`; returns false when it stopped (a finding or no
+ * memory). */
+static bool dup_value(dupwalk *w, const char *path)
+{
+    scan s = {w->p, w->end};
+    skip_ws(&s);
+    w->p = s.p;
+    if (w->p >= w->end)
+        return true;
+    if (*w->p == '[') {
+        w->p++;
+        for (int i = 0;; i++) {
+            s = (scan){w->p, w->end};
+            skip_ws(&s);
+            w->p = s.p;
+            if (w->p >= w->end || *w->p == ']')
+                break;
+            char cp[256];
+            if (!dup_value(w, fl_cfg_index(cp, sizeof cp, path, i)))
+                return false;
+            s = (scan){w->p, w->end};
+            skip_ws(&s);
+            w->p = s.p;
+            if (w->p < w->end && *w->p == ',')
+                w->p++;
+        }
+        w->p++;
+        return true;
+    }
+    if (*w->p != '{') {
+        s = (scan){w->p, w->end};
+        skip_value(&s, 0);
+        w->p = s.p;
+        return true;
+    }
+    w->p++;
+    keyref *keys = NULL;
+    size_t n = 0, cap = 0;
+    bool go = true;
+    for (;;) {
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p;
+        if (w->p >= w->end || *w->p != '"')
+            break;
+        if (n == cap) {
+            keyref *k = fl_realloc(keys, (cap = cap ? 2 * cap : 16) * sizeof *keys);
+            if (!k) {
+                w->nomem = true;
+                go = false;
+                break;
+            }
+            keys = k;
+        }
+        keys[n].at = w->p;
+        keys[n].key = dup_key(w);
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p + (s.p < w->end && *s.p == ':');
+        char cp[256];
+        if (!dup_value(w, fl_cfg_join(cp, sizeof cp, path, keys[n].key))) {
+            go = false;
+            break;
+        }
+        n++;
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p;
+        if (w->p < w->end && *w->p == ',')
+            w->p++;
+    }
+    if (go) {
+        w->p++; /* the '}' */
+        qsort(keys, n, sizeof *keys, keyref_cmp);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(keys[i - 1].key, keys[i].key) == 0 && (!w->dup || keys[i].at < w->dup)) {
+                w->dup = keys[i].at;
+                w->first = keys[i - 1].at;
+            }
+        if (w->dup) {
+            snprintf(w->path, sizeof w->path, "%s", path);
+            go = false;
+        }
+    }
+    fl_free(keys);
+    return go;
+}
+
+/* Refuses a key repeated in one object: "nodes[0]: duplicate key "workers" (first at line
+ * 12:7)", positioned at the second. */
+static fl_status check_duplicates(fl_scenario *sc, fl_error *e)
+{
+    dupwalk w = {sc->text, sc->text + sc->len, sc->text, fl_malloc(sc->len + 1), 0, NULL, NULL,
+                 "", false};
+    if (!w.pool)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    dup_value(&w, "");
+    if (w.nomem) {
+        fl_free(w.pool);
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    }
+    if (!w.dup) {
+        fl_free(w.pool);
+        return FL_OK;
+    }
+    fl_error first;
+    set_pos(&first, sc->text, w.first);
+    scan ks = {w.dup, w.dup + strlen(w.dup)};
+    char key[80];
+    skip_string(&ks, key, sizeof key);
+    fl_error_set(e, FL_INVALID, w.path[0] ? w.path : NULL,
+                 "duplicate key \"%s\" (first at line %d:%d); a key may appear once in an object",
+                 key, first.line, first.col);
+    set_pos(e, sc->text, w.dup);
+    fl_free(w.pool);
+    return FL_INVALID;
 }
 
 /* ---- overrides ------------------------------------------------------------------------ */
@@ -431,16 +621,10 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
                             "this is format version %ld; this faultline reads version %d",
                             version, FL_FORMAT_VERSION);
     const char *name;
-    if ((st = fl_cfg_string(d, "", "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+    if ((st = fl_cfg_name(d, "", "name", FL_CFG_REQUIRED, &name, e)) ||
         (st = fl_cfg_string(d, "", "title", FL_CFG_OPTIONAL, "", &sc->title, e)) ||
         (st = fl_cfg_string(d, "", "story", FL_CFG_OPTIONAL, "", &sc->story, e)))
         return st;
-    for (const char *c = name; *c; c++)
-        if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
-            return fl_error_set(e, FL_INVALID, "name",
-                                "expected letters, digits, '-', '_' or '.', got \"%s\"", name);
-    if (!name[0])
-        return fl_error_set(e, FL_INVALID, "name", "expected a non-empty name");
     sc->name = name;
     const cJSON *refs = cJSON_GetObjectItemCaseSensitive(d, "references");
     if (refs) {
@@ -474,6 +658,14 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
         for (const cJSON *v = vs->child; v; v = v->next) {
             char p[300];
             fl_cfg_join(p, sizeof p, "variants", v->string);
+            char why[300];
+            if (fl_name_check(v->string, strlen(v->string), why, sizeof why) != 0) {
+                /* Point at the key, but keep the raw name out of the message's path. */
+                fl_error_set(e, FL_INVALID, p, "%s", why);
+                fl__scenario_locate(sc, e);
+                snprintf(e->path, sizeof e->path, "variants");
+                return FL_INVALID;
+            }
             if (strcmp(v->string, "baseline") == 0)
                 return fl_error_set(e, FL_INVALID, p,
                                     "\"baseline\" is implicit: it is the scenario as written");
@@ -591,6 +783,12 @@ static const char *check_text(const char *t, size_t len, fl_status *st, fl_error
             continue;
         }
         if (in_str) {
+            if (c == '\\' && i + 5 < len && strncmp(t + i + 1, "u0000", 5) == 0) {
+                *st = fl_error_set(e, FL_SYNTAX, NULL,
+                                   "a NUL character (\\u0000) in a string; no name or value "
+                                   "may hold one");
+                return t + i;
+            }
             if (c == '\\')
                 i++;
             else if (c == '"')
@@ -692,6 +890,10 @@ fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_s
             snprintf(e->file, sizeof e->file, "%s", file);
             goto fail;
         }
+    }
+    if ((st = check_duplicates(sc, e))) {
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
     }
     if ((st = check_top(sc, e)) || (st = check_variant(sc, "baseline", e)))
         goto located;
