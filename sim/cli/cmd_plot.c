@@ -32,7 +32,8 @@ int cli_plot_dir(const char *dir, bool quiet)
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
         cli_error("plot: %s", msg);
-        return FL_EXIT_RUNTIME;
+        /* A folder whose names fail the name rule is bad input, not a failed drawing. */
+        return e.status == FL_INVALID ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
     }
     if (!rep.gnuplot)
         fprintf(stderr,
