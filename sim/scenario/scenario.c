@@ -28,6 +28,13 @@ static const char *const top_keys[] = {"faultline", "name", "title", "story", "r
                                        "nodes", "links", "workloads", "faults", "variants", "expect",
                                        NULL};
 static const char *const variant_keys[] = {"about", "set", NULL};
+/* The top-level keys an override may start with: those the model is built from. The rest
+ * describe the file (name, title, story, references, faultline), are chosen elsewhere
+ * (seed: --seed) or are not part of a run (variants, expect); setting them would change
+ * nothing, so an override naming them is refused. Below these keys, each kind's loader
+ * refuses unknown keys (fl_cfg_known_keys), so a misspelt segment anywhere fails. */
+static const char *const override_keys[] = {"duration", "window", "warmup", "zones", "nodes",
+                                             "links", "workloads", "faults", NULL};
 
 /* ---- positions ------------------------------------------------------------------------ */
 
@@ -484,22 +491,42 @@ static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon,
         else if (*c != ']')
             path[w++] = *c;
     path[w] = 0;
+    char first[256];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(path, "."), path);
+    size_t k = 0;
+    while (override_keys[k] && strcmp(override_keys[k], first) != 0)
+        k++;
+    if (!override_keys[k]) {
+        const char *why = NULL;
+        if (strcmp(first, "seed") == 0)
+            why = "\"seed\" cannot be overridden: use --seed N (a variant runs on the "
+                  "baseline's seeds)";
+        else if (strcmp(first, "expect") == 0)
+            why = "expectations cannot be overridden; edit \"expect\" in the file";
+        else if (strcmp(first, "variants") == 0)
+            why = "variants cannot be overridden; edit \"variants\" in the file";
+        else if (strcmp(first, "") != 0)
+            for (size_t t = 0; top_keys[t] && !why; t++)
+                if (strcmp(top_keys[t], first) == 0)
+                    why = "it describes the file and changes no run, so it cannot be "
+                          "overridden";
+        cJSON_Delete(value);
+        if (why)
+            return fl_error_set(e, FL_INVALID, upath, "%s", why);
+        if (!first[0])
+            return fl_error_set(e, FL_INVALID, upath, "empty segment in the path");
+        const char *sug = fl_cfg_suggest(first, override_keys);
+        return fl_error_set(e, FL_UNKNOWN, upath,
+                            "unknown top-level key \"%s\"%s%s%s; an override starts with "
+                            "one of duration, window, warmup, zones, nodes, links, workloads, "
+                            "faults",
+                            first, sug ? " (did you mean \"" : "", sug ? sug : "",
+                            sug ? "\"?)" : "");
+    }
     fl_status st = resolve(doc, path, &parent, last, sizeof last, canon, cn, e);
     if (st) {
         cJSON_Delete(value);
         return st;
-    }
-    if (parent == doc && !cJSON_GetObjectItemCaseSensitive(doc, last)) {
-        size_t k = 0;
-        while (top_keys[k] && strcmp(top_keys[k], last) != 0)
-            k++;
-        if (!top_keys[k]) { /* a new top-level key would be ignored: say so */
-            const char *sug = fl_cfg_suggest(last, top_keys);
-            cJSON_Delete(value);
-            return fl_error_set(e, FL_UNKNOWN, NULL, "%s: unknown top-level key \"%s\"%s%s%s",
-                                upath, last, sug ? " (did you mean \"" : "", sug ? sug : "",
-                                sug ? "\"?)" : "");
-        }
     }
     if (cJSON_GetObjectItemCaseSensitive(parent, last))
         cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
@@ -545,11 +572,9 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
                 break;
             }
             if ((st = apply(doc, it->string, val, NULL, 0, e))) {
+                /* The path names the override; the message says what is wrong with it. */
                 char where[300];
                 snprintf(where, sizeof where, "variants.%s.set.%s", variant, it->string);
-                char msg[600];
-                snprintf(msg, sizeof msg, "%s: %s", it->string, e->msg);
-                snprintf(e->msg, sizeof e->msg, "%s", msg);
                 snprintf(e->path, sizeof e->path, "%s", where);
                 fl__scenario_locate(sc, e);
                 break;
