@@ -748,6 +748,23 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
         return st;
     fl_world *w = NULL;
     st = fl_world_build(doc, sc->seed, &w, e);
+    if (!st) {
+        /* The figures the run will report come from the same code that reports them after
+         * a run: the built, unrun model's summary names them all. */
+        long refused = fl_alloc_failures();
+        cJSON *skeleton = cJSON_CreateObject();
+        if (skeleton)
+            fl_world_report(w, skeleton);
+        /* cJSON's adders fail silently: a refused allocation leaves figures out */
+        if (!skeleton || fl_alloc_failures() != refused)
+            st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        else
+            st = fl__expect_check_figures(sc, variant, skeleton, e);
+        cJSON_Delete(skeleton);
+        fl_world_free(w);
+        cJSON_Delete(doc);
+        return st;
+    }
     fl_world_free(w);
     cJSON_Delete(doc);
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0] &&
