@@ -46,8 +46,13 @@ void fl_cfg_describe(const cJSON *v, char *buf, size_t n)
         snprintf(buf, n, "false");
     else if (cJSON_IsNull(v))
         snprintf(buf, n, "null");
-    else if (cJSON_IsArray(v))
-        snprintf(buf, n, v->child ? "an array" : "an empty array");
+    else if (cJSON_IsArray(v)) { /* the size: "expected 1 to 7 members" needs it */
+        int k = cJSON_GetArraySize(v);
+        if (k)
+            snprintf(buf, n, "an array of %d element%s", k, k == 1 ? "" : "s");
+        else
+            snprintf(buf, n, "an empty array");
+    }
     else if (cJSON_IsObject(v))
         snprintf(buf, n, "an object");
     else
