@@ -44,13 +44,13 @@ int fl_name_check(const char *s, size_t len, char *why, size_t n)
         unsigned char c = (unsigned char)s[i];
         if (!name_char(c)) {
             char ch[8];
-            if (c < 0x20 || c >= 0x7F || c == '\\' || c == '\'')
+            if (c < 0x20 || c >= 0x7F || c == '\\' || c == '"')
                 snprintf(ch, sizeof ch, "\\x%02X", c);
             else
                 snprintf(ch, sizeof ch, "%c", c);
             snprintf(why, n,
                      "expected a name of letters, digits, '.', '_' or '-', got \"%s\" (the "
-                     "character '%s')",
+                     "character \"%s\")",
                      shown, ch);
             return -1;
         }

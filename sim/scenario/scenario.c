@@ -231,6 +231,7 @@ typedef struct dupwalk {
     char *pool; /* decoded keys, one after another; as long as the text, so never full */
     size_t used;
     const char *dup, *first; /* the finding: the second occurrence and the first */
+    char key[80];            /* the finding's key, decoded */
     char path[256];
     bool nomem;
 } dupwalk;
@@ -361,6 +362,7 @@ static bool dup_value(dupwalk *w, const char *path)
             if (strcmp(keys[i - 1].key, keys[i].key) == 0 && (!w->dup || keys[i].at < w->dup)) {
                 w->dup = keys[i].at;
                 w->first = keys[i - 1].at;
+                snprintf(w->key, sizeof w->key, "%s", keys[i].key);
             }
         if (w->dup) {
             snprintf(w->path, sizeof w->path, "%s", path);
@@ -376,7 +378,7 @@ static bool dup_value(dupwalk *w, const char *path)
 static fl_status check_duplicates(fl_scenario *sc, fl_error *e)
 {
     dupwalk w = {sc->text, sc->text + sc->len, sc->text, fl_malloc(sc->len + 1), 0, NULL, NULL,
-                 "", false};
+                 "", "", false};
     if (!w.pool)
         return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
     dup_value(&w, "");
@@ -390,12 +392,9 @@ static fl_status check_duplicates(fl_scenario *sc, fl_error *e)
     }
     fl_error first;
     set_pos(&first, sc->text, w.first);
-    scan ks = {w.dup, w.dup + strlen(w.dup)};
-    char key[80];
-    skip_string(&ks, key, sizeof key);
     fl_error_set(e, FL_INVALID, w.path[0] ? w.path : NULL,
                  "duplicate key \"%s\" (first at line %d:%d); a key may appear once in an object",
-                 key, first.line, first.col);
+                 w.key, first.line, first.col);
     set_pos(e, sc->text, w.dup);
     fl_free(w.pool);
     return FL_INVALID;
@@ -497,21 +496,23 @@ static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon,
     while (override_keys[k] && strcmp(override_keys[k], first) != 0)
         k++;
     if (!override_keys[k]) {
-        const char *why = NULL;
+        char why[200] = "";
         if (strcmp(first, "seed") == 0)
-            why = "\"seed\" cannot be overridden: use --seed N (a variant runs on the "
-                  "baseline's seeds)";
+            snprintf(why, sizeof why, "\"seed\" cannot be overridden: use --seed N (a variant "
+                                      "runs on the baseline's seeds)");
         else if (strcmp(first, "expect") == 0)
-            why = "expectations cannot be overridden; edit \"expect\" in the file";
+            snprintf(why, sizeof why, "expectations cannot be overridden; edit \"expect\" in "
+                                      "the file");
         else if (strcmp(first, "variants") == 0)
-            why = "variants cannot be overridden; edit \"variants\" in the file";
-        else if (strcmp(first, "") != 0)
-            for (size_t t = 0; top_keys[t] && !why; t++)
+            snprintf(why, sizeof why, "variants cannot be overridden; edit \"variants\" in the "
+                                      "file");
+        else if (first[0])
+            for (size_t t = 0; top_keys[t] && !why[0]; t++)
                 if (strcmp(top_keys[t], first) == 0)
-                    why = "it describes the file and changes no run, so it cannot be "
-                          "overridden";
+                    snprintf(why, sizeof why, "\"%s\" describes the file and changes no run, so "
+                             "it cannot be overridden", first);
         cJSON_Delete(value);
-        if (why)
+        if (why[0])
             return fl_error_set(e, FL_INVALID, upath, "%s", why);
         if (!first[0])
             return fl_error_set(e, FL_INVALID, upath, "empty segment in the path");
