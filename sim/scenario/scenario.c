@@ -227,7 +227,7 @@ typedef struct keyref {
 } keyref;
 
 typedef struct dupwalk {
-    const char *p, *end, *text;
+    const char *p, *end;
     char *pool; /* decoded keys, one after another; as long as the text, so never full */
     size_t used;
     const char *dup, *first; /* the finding: the second occurrence and the first */
@@ -377,8 +377,8 @@ static bool dup_value(dupwalk *w, const char *path)
  * 12:7)", positioned at the second. */
 static fl_status check_duplicates(fl_scenario *sc, fl_error *e)
 {
-    dupwalk w = {sc->text, sc->text + sc->len, sc->text, fl_malloc(sc->len + 1), 0, NULL, NULL,
-                 "", "", false};
+    dupwalk w = {sc->text, sc->text + sc->len, fl_malloc(sc->len + 1), 0, NULL, NULL, "", "",
+                 false};
     if (!w.pool)
         return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
     dup_value(&w, "");
