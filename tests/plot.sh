@@ -41,5 +41,39 @@ msg=$(PATH="$tmp/bin" "$fl" run "$(find "$dir" -name '*.json' | sort | head -n 1
 if [ "$rc" = 0 ] && [ -s "$out/charts/throughput.gp" ] && [ ! -e "$out/charts/throughput.png" ] &&
    grep -q "gnuplot is not installed" <<<"$msg"; then pass=$((pass + 1)); else
   echo "FAIL: without gnuplot: exit $rc, message: $msg"; fail=$((fail + 1)); fi
+# Hostile text never runs: gnuplot substitutes `commands` inside double-quoted strings, so
+# every text from a run's files is written single-quoted. A scenario whose title (free text)
+# holds a backquoted command and a $(...) draws its charts and runs neither.
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+cat >"$tmp/hostile.json" <<EOF
+{"faultline": 1, "name": "hostile", "title": "t \`touch $tmp/PWNED-title\` \$(touch $tmp/PWNED-dollar) it's \\\\",
+ "duration": "2s", "window": "0.5s",
+ "nodes": [{"name": "server", "kind": "service", "workers": 1, "service_time": "exp(1ms)"}],
+ "workloads": [{"name": "users", "target": "server", "rate": "500/s"}]}
+EOF
+"$fl" run "$tmp/hostile.json" --plot --quiet --out "$tmp/hostile" >/dev/null 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && ok || { bad "hostile title: run --plot exited $rc"; cat "$tmp/err"; }
+ls "$tmp"/PWNED-* >/dev/null 2>&1 && bad "hostile title: a command in the title ran" || ok
+grep -q "^stamp = 'hostile \[baseline\]" "$tmp/hostile/charts/throughput.gp" && ok || bad "hostile title: stamp not single-quoted"
+# A run folder handed over with doctored names: `faultline plot` refuses it (exit 2), runs
+# nothing and writes no script.
+doctor() { # NAME SED-EXPRESSION FILE: a copy of the hostile run with one file edited
+  rm -rf "${tmp:?}/$1"; cp -r "$tmp/hostile" "$tmp/$1"; rm -rf "${tmp:?}/$1/charts"
+  sed -i "$2" "$tmp/$1/$3"
+}
+doctor evil-variant "s|\"variant\":[[:space:]]*\"baseline\"|\"variant\": \"x\`touch $tmp/PWNED-variant\`\"|" summary.json
+doctor evil-node "s|\"server\":[[:space:]]*{|\"\$(touch $tmp/PWNED-node)\": {|" summary.json
+doctor evil-scenario "s|\"scenario\":[[:space:]]*\"hostile\"|\"scenario\": \"a\\\\nset output '$tmp/PWNED-nl'\"|" summary.json
+doctor evil-csv "1s|server\.|s\`touch $tmp/PWNED-csv\`.|" timeseries.csv
+for d in evil-variant evil-node evil-scenario evil-csv; do
+  msg=$("$fl" plot "$tmp/$d" 2>&1 >/dev/null); rc=$?
+  [ "$rc" = 2 ] && grep -q "did not write" <<<"$msg" && ok || bad "$d: plot exited $rc: $msg"
+  [ ! -e "$tmp/$d/charts" ] && ok || bad "$d: charts were written"
+done
+grep -q 'touch' "$tmp/evil-variant/summary.json" && grep -q 'touch' "$tmp/evil-node/summary.json" &&
+  grep -q 'touch' "$tmp/evil-csv/timeseries.csv" && grep -q 'PWNED-nl' "$tmp/evil-scenario/summary.json" && ok ||
+  bad "the doctored folders were not doctored (the test is broken)"
+ls "$tmp"/PWNED-* >/dev/null 2>&1 && bad "a doctored run folder ran a command: $(ls "$tmp"/PWNED-*)" || ok
 echo "plot: $pass passed, $fail failed"
 [ "$fail" = 0 ]

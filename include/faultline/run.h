@@ -47,6 +47,10 @@ const char *fl_result_summary(const fl_result *r);
 const char *fl_result_events(const fl_result *r);
 /* Expectations for this variant: how many were stated and how many failed. */
 int fl_result_expectations(const fl_result *r, int *failed);
+/* Expectations naming a figure this run's summary does not have (a mistake in the file
+ * that validate could not see: the figure depends on what happens in the run). Returns
+ * how many; the first one's name goes into first (n bytes). */
+int fl_result_unknown_figures(const fl_result *r, char *first, size_t n);
 /* The compact human table printed by `faultline run`. */
 void fl_result_print(const fl_result *r, FILE *f);
 /* Writes summary.json, timeseries.csv and events.jsonl into dir (created if missing), each

@@ -21,6 +21,13 @@ typedef int64_t fl_time;
 int fl_parse_duration(const char *s, fl_time *out, char *why, size_t why_n);
 /* Parses "2000/s", "50/m", "3.5/ms" or a bare number (per second) into events per second. */
 int fl_parse_rate(const char *s, double *per_s, char *why, size_t why_n);
+/* Parses a retry delay, exactly: "constant(D)", "exponential(D)" or "exponential(D, max=D)"
+ * (D as for fl_parse_duration; spaces allowed after '(' and ',' and before ')'; nothing
+ * after the ')'). *kind is 1 for constant, 2 for exponential; *cap is 0 when no max is
+ * given. Returns 0, or -1 with a reason in why ("no ')' at the end"; empty when s is not
+ * a constant(...) or exponential(...) at all: the caller lists the forms it accepts). */
+int fl_parse_backoff(const char *s, int *kind, fl_time *base, fl_time *cap, char *why,
+                     size_t why_n);
 /* Writes a short human form ("1.5s", "250ms", "12us") into buf. */
 void fl_format_duration(fl_time t, char *buf, size_t n);
 

@@ -18,6 +18,8 @@ const cli_cmd cli_plot = {
     "errors), requests at each node. The warm-up and fault windows are shaded; every chart\n"
     "carries a stamp (scenario, variant, seed, version). Without gnuplot the .gp scripts are\n"
     "still written; install gnuplot (apt-get install gnuplot-nox) and rerun to draw them.\n"
+    "A folder whose names (scenario, variant, nodes, workloads) break the name rule of\n"
+    "scenarios/README.md is refused with exit status 2, and nothing is drawn.\n"
     "\nexample:\n  faultline run scenarios/queueing/mm1.json --out /tmp/mm1 && faultline plot /tmp/mm1\n",
     plot_opts,
     cmd_plot,
@@ -32,7 +34,8 @@ int cli_plot_dir(const char *dir, bool quiet)
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
         cli_error("plot: %s", msg);
-        return FL_EXIT_RUNTIME;
+        /* A folder whose names fail the name rule is bad input, not a failed drawing. */
+        return e.status == FL_INVALID ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
     }
     if (!rep.gnuplot)
         fprintf(stderr,

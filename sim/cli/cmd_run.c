@@ -257,6 +257,19 @@ int cmd_run(int argc, char **argv)
                stated - failed, stated);
     if (check && failed && rc == FL_EXIT_OK)
         rc = FL_EXIT_EXPECT;
+    /* A figure the run does not report is a mistake in the file, not a failed check. */
+    char fig[256];
+    int unknown = st == FL_OK ? fl_result_unknown_figures(r, fig, sizeof fig) : 0;
+    if (unknown) {
+        char more[64] = "";
+        if (unknown > 1)
+            snprintf(more, sizeof more, ", nor are %d more", unknown - 1);
+        fprintf(stderr, "%s: expect.%s.%s: no such figure in this run's summary%s (summary.json "
+                "lists the figures the run reports)\n", fl_scenario_file(sc),
+                cfg.variant ? cfg.variant : "baseline", fig, more);
+        if (check)
+            rc = FL_EXIT_USAGE;
+    }
     fl_result_free(r);
     fl_scenario_free(sc);
     return rc;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <faultline/name.h>
+
 const char *fl_cfg_join(char *buf, size_t n, const char *path, const char *key)
 {
     if (path && path[0])
@@ -44,8 +46,13 @@ void fl_cfg_describe(const cJSON *v, char *buf, size_t n)
         snprintf(buf, n, "false");
     else if (cJSON_IsNull(v))
         snprintf(buf, n, "null");
-    else if (cJSON_IsArray(v))
-        snprintf(buf, n, v->child ? "an array" : "an empty array");
+    else if (cJSON_IsArray(v)) { /* the size: "expected 1 to 7 members" needs it */
+        int k = cJSON_GetArraySize(v);
+        if (k)
+            snprintf(buf, n, "an array of %d element%s", k, k == 1 ? "" : "s");
+        else
+            snprintf(buf, n, "an empty array");
+    }
     else if (cJSON_IsObject(v))
         snprintf(buf, n, "an object");
     else
@@ -158,6 +165,23 @@ fl_status fl_cfg_string(const cJSON *obj, const char *path, const char *key, int
     if (!cJSON_IsString(v))
         return type_error(v, p, "a string", e);
     *out = v->valuestring;
+    return FL_OK;
+}
+
+fl_status fl_cfg_name(const cJSON *obj, const char *path, const char *key, int req,
+                      const char **out, fl_error *e)
+{
+    const char *s = NULL;
+    fl_status st = fl_cfg_string(obj, path, key, req, NULL, &s, e);
+    if (st || !s) {
+        if (!st)
+            *out = NULL;
+        return st;
+    }
+    char why[300], p[256];
+    if (fl_name_check(s, strlen(s), why, sizeof why) != 0)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, key), "%s", why);
+    *out = s;
     return FL_OK;
 }
 

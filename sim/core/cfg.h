@@ -38,6 +38,10 @@ const char *fl_cfg_suggest(const char *word, const char *const *choices);
 
 fl_status fl_cfg_string(const cJSON *obj, const char *path, const char *key, int req,
                         const char *def, const char **out, fl_error *e);
+/* A name (include/faultline/name.h: letters, digits, '.', '_', '-'; at most FL_NAME_MAX;
+ * not starting with '.' or '-'). Missing and optional: *out = NULL. */
+fl_status fl_cfg_name(const cJSON *obj, const char *path, const char *key, int req,
+                      const char **out, fl_error *e);
 /* An integer in [min, max] (JSON number with no fraction). */
 fl_status fl_cfg_int(const cJSON *obj, const char *path, const char *key, int req, long def,
                      long min, long max, long *out, fl_error *e);

@@ -140,12 +140,15 @@ double fl_dist_sample_f(const fl_dist *d, fl_rng *r)
     return 0;
 }
 
+/* The largest round value an fl_time holds (292 years): draws above it saturate. */
+#define SATURATE 9.2e18
+
 fl_time fl_dist_sample(const fl_dist *d, fl_rng *r)
 {
     double v = fl_dist_sample_f(d, r);
     if (!(v > 0))
         return 0;
-    if (v >= 9.2e18) /* a heavy tail's outlier: the largest round value an fl_time holds */
+    if (v >= SATURATE) /* a heavy tail's outlier */
         return (fl_time)9200000000000000000LL;
     return (fl_time)nearbyint(v);
 }
@@ -945,6 +948,14 @@ static fl_status parse_dist(parser *ps, fl_dist **out)
                                      : parse_simple(ps, (kind)kd, d);
     if (st)
         return st;
+    /* Saturation is for a heavy tail's rare outlier. When 1% of draws or more would be
+     * clamped (lognormal(sigma=1e300): every draw is 0 or saturates), the run would measure
+     * the clamp, not the distribution: refuse the parameters. */
+    double p99 = kd == K_MIX ? 0 : fl_dist_quantile(d, 0.99);
+    if (!(p99 < SATURATE))
+        return fail(ps, FL_INVALID, "%s: its 99th percentile is beyond 292 years, the longest "
+                    "duration a run holds, so its draws would saturate; check the parameters",
+                    kind_names[kd]);
     ps->p++; /* the ')' every branch stopped on */
     ps->depth--;
     return FL_OK;

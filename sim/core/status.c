@@ -56,9 +56,14 @@ int fl_error_format(const fl_error *e, char *buf, size_t n)
     else if (e->file[0])
         snprintf(where, sizeof where, "%s: ", e->file);
     const char *msg = e->msg[0] ? e->msg : fl_strerror(e->status);
-    if (e->path[0])
-        return snprintf(buf, n, "%s%s: %s", where, e->path, msg);
-    return snprintf(buf, n, "%s%s", where, msg);
+    int len = e->path[0] ? snprintf(buf, n, "%s%s: %s", where, e->path, msg)
+                         : snprintf(buf, n, "%s%s", where, msg);
+    /* One line, whatever a hostile file put into a key or a name: control characters
+     * (a newline, an escape sequence) are shown as '?'. */
+    for (char *c = buf; n && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            *c = '?';
+    return len;
 }
 
 #include "fl_config.h"

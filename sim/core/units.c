@@ -293,3 +293,58 @@ void fl_format_duration(fl_time t, char *buf, size_t n)
     snprintf(buf, n, "%s%llu.%0*llu%s", sign, (unsigned long long)whole, places,
              (unsigned long long)frac, scale[i].name);
 }
+
+/* Copies [a, b) without its surrounding spaces into buf; false when it does not fit. */
+static bool copy_trimmed(const char *a, const char *b, char *buf, size_t n)
+{
+    while (a < b && *a == ' ')
+        a++;
+    while (b > a && b[-1] == ' ')
+        b--;
+    if ((size_t)(b - a) >= n)
+        return false;
+    memcpy(buf, a, (size_t)(b - a));
+    buf[b - a] = 0;
+    return true;
+}
+
+int fl_parse_backoff(const char *s, int *kind, fl_time *base, fl_time *cap, char *why,
+                     size_t why_n)
+{
+    char arg[64], max[64] = "";
+    const char *open = strchr(s, '(');
+    size_t len = strlen(s);
+    if (open && (size_t)(open - s) == 8 && strncmp(s, "constant", 8) == 0)
+        *kind = 1;
+    else if (open && (size_t)(open - s) == 11 && strncmp(s, "exponential", 11) == 0)
+        *kind = 2;
+    else {
+        snprintf(why, why_n, "%s", ""); /* the caller lists the forms it takes */
+        return -1;
+    }
+    const char *close = strchr(open, ')');
+    if (!close) {
+        snprintf(why, why_n, "no ')' at the end");
+        return -1;
+    }
+    if (close != s + len - 1) {
+        snprintf(why, why_n, "text after the ')'");
+        return -1;
+    }
+    const char *comma = memchr(open, ',', (size_t)(close - open));
+    if (!copy_trimmed(open + 1, comma ? comma : close, arg, sizeof arg) ||
+        (comma && !copy_trimmed(comma + 1, close, max, sizeof max))) {
+        snprintf(why, why_n, "an argument is too long");
+        return -1;
+    }
+    if (comma && (*kind == 1 || strncmp(max, "max=", 4) != 0 || strchr(max + 4, ','))) {
+        snprintf(why, why_n, *kind == 1 ? "constant(...) takes one duration"
+                                        : "the second argument must be max=DURATION");
+        return -1;
+    }
+    *cap = 0;
+    if (fl_parse_duration(arg, base, why, why_n) != 0 ||
+        (comma && fl_parse_duration(max + 4, cap, why, why_n) != 0))
+        return -1;
+    return 0;
+}

@@ -85,33 +85,30 @@ static fl_status read_backoff(const cJSON *client, const char *path, fl_client_p
     fl_status st = fl_cfg_string(client, path, "backoff", FL_CFG_OPTIONAL, "none", &s, e);
     if (st)
         return st;
-    char bp[300], a[64] = "", b[64] = "", why[160];
+    char bp[300], why[160], got[64];
     fl_cfg_join(bp, sizeof bp, path, "backoff");
     const char *usage = "expected \"none\", \"constant(50ms)\" or \"exponential(10ms, max=1s)\"";
     if (strcmp(s, "none") == 0) {
         p->backoff = FL_BACKOFF_NONE;
         return FL_OK;
     }
-    if (sscanf(s, "constant(%63[^)])", a) == 1) {
+    int kind;
+    if (fl_parse_backoff(s, &kind, &p->base, &p->cap, why, sizeof why) != 0) {
+        fl_cfg_describe(cJSON_GetObjectItemCaseSensitive(client, "backoff"), got, sizeof got);
+        return fl_error_set(e, FL_INVALID, bp, "%s, got %s%s%s", usage, got, why[0] ? ": " : "",
+                            why);
+    }
+    if (kind == 1) {
         p->backoff = FL_BACKOFF_CONSTANT;
-        if (fl_parse_duration(a, &p->base, why, sizeof why) != 0)
-            return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\": %s", usage, s, why);
         p->cap = p->base;
         return FL_OK;
     }
-    if (sscanf(s, "exponential(%63[^,], max=%63[^)])", a, b) == 2 ||
-        sscanf(s, "exponential(%63[^),])", a) == 1) {
-        p->backoff = FL_BACKOFF_EXPONENTIAL;
-        if (fl_parse_duration(a, &p->base, why, sizeof why) != 0 ||
-            (b[0] && fl_parse_duration(b, &p->cap, why, sizeof why) != 0))
-            return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\": %s", usage, s, why);
-        if (!b[0])
-            p->cap = 1000 * p->base;
-        if (p->base <= 0 || p->cap < p->base)
-            return fl_error_set(e, FL_INVALID, bp, "expected 0 < base <= max, got \"%s\"", s);
-        return FL_OK;
-    }
-    return fl_error_set(e, FL_INVALID, bp, "%s, got \"%s\"", usage, s);
+    p->backoff = FL_BACKOFF_EXPONENTIAL;
+    if (!p->cap)
+        p->cap = 1000 * p->base;
+    if (p->base <= 0 || p->cap < p->base)
+        return fl_error_set(e, FL_INVALID, bp, "expected 0 < base <= max, got \"%s\"", s);
+    return FL_OK;
 }
 
 fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,

@@ -1250,7 +1250,7 @@ static fl_status read_members(fl_world *w, election *s, const cJSON *cfg, const 
         if (mem) {
             if ((st = fl_cfg_object(x, ip, e)) ||
                 (st = fl_cfg_known_keys(x, ip, member_keys, e)) ||
-                (st = fl_cfg_string(x, ip, "name", FL_CFG_OPTIONAL, NULL, &name, e)) ||
+                (st = fl_cfg_name(x, ip, "name", FL_CFG_OPTIONAL, &name, e)) ||
                 (st = fl_cfg_string(x, ip, "zone", FL_CFG_REQUIRED, NULL, &zone, e)))
                 return st;
             fl_cfg_join(kp, sizeof kp, ip, "zone");
@@ -1267,9 +1267,6 @@ static fl_status read_members(fl_world *w, election *s, const cJSON *cfg, const 
             return st;
         char def[16];
         snprintf(def, sizeof def, "m%d", i + 1);
-        if (name && !name[0])
-            return fl_error_set(e, FL_INVALID, fl_cfg_join(kp, sizeof kp, ip, "name"),
-                                "expected a non-empty name");
         for (int j = 0; j < i; j++)
             if (strcmp(s->m[j].name, name ? name : def) == 0)
                 return fl_error_set(e, FL_INVALID, fl_cfg_join(kp, sizeof kp, ip, "name"),

@@ -730,25 +730,23 @@ static fl_status read_delay(const cJSON *rc, const char *path, fl_client_policy 
     fl_status st = fl_cfg_string(rc, path, "delay", FL_CFG_OPTIONAL, "immediate", &s, e);
     if (st)
         return st;
-    char p[300], a[64] = "", b[64] = "", why[160];
+    char p[300], why[160], got[64];
     fl_cfg_join(p, sizeof p, path, "delay");
     const char *usage = "expected \"immediate\", \"constant(5s)\" or \"exponential(1s, max=60s)\"";
     if (strcmp(s, "immediate") == 0) {
         pol->backoff = FL_BACKOFF_NONE;
         return FL_OK;
     }
-    if (sscanf(s, "constant(%63[^)])", a) == 1) {
-        pol->backoff = FL_BACKOFF_CONSTANT;
-        if (fl_parse_duration(a, &pol->base, why, sizeof why) != 0)
-            return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\": %s", usage, s, why);
+    int kind;
+    if (fl_parse_backoff(s, &kind, &pol->base, &pol->cap, why, sizeof why) != 0 ||
+        (kind == 2 && !pol->cap && snprintf(why, sizeof why, "exponential(...) needs max=") > 0)) {
+        fl_cfg_describe(cJSON_GetObjectItemCaseSensitive(rc, "delay"), got, sizeof got);
+        return fl_error_set(e, FL_INVALID, p, "%s, got %s%s%s", usage, got, why[0] ? ": " : "",
+                            why);
+    }
+    pol->backoff = kind == 1 ? FL_BACKOFF_CONSTANT : FL_BACKOFF_EXPONENTIAL;
+    if (kind == 1)
         pol->cap = pol->base;
-    } else if (sscanf(s, "exponential(%63[^,], max=%63[^)])", a, b) == 2) {
-        pol->backoff = FL_BACKOFF_EXPONENTIAL;
-        if (fl_parse_duration(a, &pol->base, why, sizeof why) != 0 ||
-            fl_parse_duration(b, &pol->cap, why, sizeof why) != 0)
-            return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\": %s", usage, s, why);
-    } else
-        return fl_error_set(e, FL_INVALID, p, "%s, got \"%s\"", usage, s);
     if (pol->base <= 0 || pol->cap < pol->base || pol->cap > FL_HOUR)
         return fl_error_set(e, FL_INVALID, p, "expected 0 < base <= max <= 1h, got \"%s\"", s);
     return FL_OK;

@@ -339,7 +339,7 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     wl->zone = -1;
     const char *name, *target, *zone;
     int arrivals;
-    if ((st = fl_cfg_string(cfg, path, "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+    if ((st = fl_cfg_name(cfg, path, "name", FL_CFG_REQUIRED, &name, e)) ||
         (st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &target, e)) ||
         (st = fl_cfg_string(cfg, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)) ||
         (st = fl_cfg_enum(cfg, path, "arrivals", FL_CFG_OPTIONAL, 0, arrival_kinds, &arrivals, e)) ||

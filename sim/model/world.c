@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <faultline/name.h>
+
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/caller.h"
@@ -348,13 +350,10 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         fl_cfg_index(path, sizeof path, "nodes", (int)i);
         const char *name, *kind, *zone;
         if ((st = fl_cfg_object(nd, path, e)) ||
-            (st = fl_cfg_string(nd, path, "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+            (st = fl_cfg_name(nd, path, "name", FL_CFG_REQUIRED, &name, e)) ||
             (st = fl_cfg_string(nd, path, "kind", FL_CFG_REQUIRED, NULL, &kind, e)) ||
             (st = fl_cfg_string(nd, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)))
             return st;
-        if (!name[0])
-            return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "name"),
-                                "expected a non-empty name");
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(w->comps[j]->name, name) == 0)
                 return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "name"),
@@ -415,11 +414,14 @@ static fl_status build_zones(fl_world *w, const cJSON *zones, fl_error *e)
     for (const cJSON *z = zones->child; z; z = z->next, i++) {
         char p[64];
         fl_cfg_index(p, sizeof p, "zones", i);
-        if (!cJSON_IsString(z) || !z->valuestring[0]) {
+        if (!cJSON_IsString(z)) {
             char got[64];
             fl_cfg_describe(z, got, sizeof got);
             return fl_error_set(e, FL_INVALID, p, "expected a zone name, got %s", got);
         }
+        char why[300];
+        if (fl_name_check(z->valuestring, strlen(z->valuestring), why, sizeof why) != 0)
+            return fl_error_set(e, FL_INVALID, p, "%s", why);
         for (int j = 0; j < i; j++)
             if (strcmp(w->zones[j], z->valuestring) == 0)
                 return fl_error_set(e, FL_INVALID, p, "duplicate zone \"%s\"", z->valuestring);

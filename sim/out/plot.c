@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <faultline/name.h>
 #include <faultline/time.h>
 
 #include "core/alloc.h"
@@ -43,14 +44,28 @@ static const char *template_text(const char *name)
     return "";
 }
 
-/* Writes s as a gnuplot double-quoted string body (escaping quotes and backslashes). */
+/* Writes s as one gnuplot single-quoted string, quotes included. Text from a run's files
+ * (titles, fault labels, sweep values) must never be interpreted: gnuplot substitutes
+ * `backquoted commands` inside double quotes, but a single-quoted string has no escapes
+ * and no substitution at all; its one special character, the quote, is doubled. Control
+ * characters (a newline would end the command) become spaces. */
 static void put_str(FILE *f, const char *s)
 {
+    fputc('\'', f);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc((unsigned char)*s < 0x20 || *s == 0x7F ? ' ' : *s, f);
     }
+    fputc('\'', f);
+}
+
+/* Writes s into a '#' comment: printable ASCII only, and no backslash (gnuplot continues a
+ * comment that ends in one onto the next line, which would then be a command). */
+static void put_comment(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F || *s == '\\' ? '?' : *s, f);
 }
 
 typedef struct chart {
@@ -204,9 +219,9 @@ static void put_shades(FILE *f, const char *shades)
             fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
                        "fs solid 0.35 noborder\n",
                     i + 1, t0, t1, i == 0 && strstr(row, "warm-up") ? "#dddddd" : "#f2c2c2");
-            fprintf(f, "set label %d \"", 101 + i);
+            fprintf(f, "set label %d ", 101 + i);
             put_str(f, row + used);
-            fprintf(f, "\" at %.9g, graph %.2f left noenhanced font \",10\" tc rgb \"#aa3333\"\n",
+            fprintf(f, " at %.9g, graph %.2f left noenhanced font \",10\" tc rgb \"#aa3333\"\n",
                     t0, 0.97 - 0.05 * (i % 2));
         }
         line += len + (nl != NULL);
@@ -248,6 +263,43 @@ static int run_gnuplot(const char *dir, const char *script)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* A run folder may come from someone else: its names are checked by the rule the loader
+ * applies (faultline/name.h) before any script is written, so a doctored summary.json or
+ * CSV header is refused, not drawn. The CSV's columns are "<name>.<figure>": they must be
+ * made of name characters only. */
+static fl_status check_run_names(const cJSON *summary, const char *header, const char *run_dir,
+                                 fl_error *e)
+{
+    static const char *const fields[] = {"scenario", "variant"};
+    static const char *const groups[] = {"nodes", "workloads"};
+    char why[300];
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, fields[i]));
+        if (!v || fl_name_check(v, strlen(v), why, sizeof why) != 0)
+            return fl_error_set(e, FL_INVALID, NULL, "%s/summary.json: %s: %s; not drawing charts "
+                                "for a run folder that faultline did not write",
+                                run_dir, fields[i], v ? why : "missing");
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(summary, groups[i]);
+        for (const cJSON *it = o ? o->child : NULL; it; it = it->next)
+            if (fl_name_check(it->string, strlen(it->string), why, sizeof why) != 0)
+                return fl_error_set(e, FL_INVALID, NULL, "%s/summary.json: %s: %s; not drawing "
+                                    "charts for a run folder that faultline did not write",
+                                    run_dir, groups[i], why);
+    }
+    for (const char *c = header ? header : ""; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        bool ok = u == ',' || u == '.' || u == '_' || u == '-' || (u >= '0' && u <= '9') ||
+                  (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+        if (!ok)
+            return fl_error_set(e, FL_INVALID, NULL, "%s/timeseries.csv: the header holds the "
+                                "character 0x%02X, which no name may; not drawing charts for a run "
+                                "folder that faultline did not write", run_dir, u);
+    }
+    return FL_OK;
+}
+
 static bool have_gnuplot(void)
 {
     const char *path = getenv("PATH");
@@ -280,6 +332,12 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     snprintf(path, sizeof path, "%s/events.jsonl", run_dir);
     char *events = slurp(path, 16u << 20);
     char *header = csv_header(run_dir);
+    if (check_run_names(summary, header, run_dir, e) != FL_OK) {
+        cJSON_Delete(summary);
+        fl_free(events);
+        fl_free(header);
+        return e->status;
+    }
     snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s/charts", run_dir);
     if (mkdir(rep->charts_dir, 0777) != 0 && errno != EEXIST) {
         cJSON_Delete(summary);
@@ -313,25 +371,28 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
             break;
         }
-        fprintf(f, "# faultline chart \"%s\" for %s. Redraw: cd %s && gnuplot %s.gp\n",
-                charts[i].name, stamp, rep->charts_dir, charts[i].name);
+        fprintf(f, "# faultline chart \"%s\" for ", charts[i].name);
+        put_comment(f, stamp);
+        fputs(". Redraw: cd ", f);
+        put_comment(f, rep->charts_dir);
+        fprintf(f, " && gnuplot %s.gp\n", charts[i].name);
         static const char *const fmts[] = {"png", "svg"};
         for (int k = 0; k < 2; k++) {
             fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n",
                     fmts[k], charts[i].name, fmts[k]);
-            fputs("heading = \"", f);
+            fputs("heading = ", f);
             put_str(f, heading);
-            fputs("\"\nstamp = \"", f);
+            fputs("\nstamp = ", f);
             put_str(f, stamp);
-            fputs("\"\n", f);
+            fputs("\n", f);
             put_shades(f, shades);
-            fputs("series = \"", f);
+            fputs("series = ", f);
             put_str(f, names);
-            fputs("\"\n", f);
+            fputs("\n", f);
             if (charts[i].ylabel) {
-                fputs("ylab = \"", f);
+                fputs("ylab = ", f);
                 put_str(f, charts[i].ylabel);
-                fputs("\"\n", f);
+                fputs("\n", f);
             }
             put_template(f, template_text("common"));
             put_template(f, template_text(charts[i].template_name ? charts[i].template_name
@@ -468,9 +529,9 @@ static void put_tics(FILE *f, const char *which, const sweep_axis *a)
     fprintf(f, "set %s (", which);
     int i = 0;
     for (const cJSON *v = a->values->child; v && i < a->n; v = v->next, i++) {
-        fputs(i ? ", \"" : "\"", f);
+        fputs(i ? ", " : "", f);
         put_str(f, v->valuestring ? v->valuestring : "");
-        fprintf(f, "\" ");
+        fputc(' ', f);
         put_sweep_num(f, a->pos[i]);
     }
     fputs(")\n", f);
@@ -524,19 +585,19 @@ static void chart_name(const char *metric, const char *suffix, char *buf, size_t
 static void put_header(FILE *f, const sweep_plot *sp, const char *fmt, const char *name,
                        const char *heading)
 {
-    fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"\"\nheading = \"", fmt,
+    fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"\"\nheading = ", fmt,
             name, fmt);
     put_str(f, heading);
-    fputs("\"\nstamp = \"", f);
+    fputs("\nstamp = ", f);
     put_str(f, sp->stamp);
-    fputs("\"\n", f);
+    fputs("\n", f);
 }
 
 static void put_var(FILE *f, const char *var, const char *value)
 {
-    fprintf(f, "%s = \"", var);
+    fprintf(f, "%s = ", var);
     put_str(f, value);
-    fputs("\"\n", f);
+    fputs("\n", f);
 }
 
 static fl_status sweep_line(FILE *f, const sweep_plot *sp, const char *metric, const char *name)
@@ -574,14 +635,15 @@ static fl_status sweep_line(FILE *f, const sweep_plot *sp, const char *metric, c
         fprintf(f, "nseries = %d\narray stitle[%d]\n", nq, nq);
         int s = 0;
         for (const cJSON *v = q ? q->values->child : NULL; s < nq; s++, v = v ? v->next : NULL) {
-            fprintf(f, "stitle[%d] = \"", s + 1);
-            if (q) {
-                put_str(f, last_segment(q->path));
-                fputs(" = ", f);
-                put_str(f, v && v->valuestring ? v->valuestring : "");
-            } else
-                fputs("mean and 95% CI", f);
-            fputs("\"\n", f);
+            char title[600];
+            if (q)
+                snprintf(title, sizeof title, "%s = %s", last_segment(q->path),
+                         v && v->valuestring ? v->valuestring : "");
+            else
+                snprintf(title, sizeof title, "mean and 95%% CI");
+            fprintf(f, "stitle[%d] = ", s + 1);
+            put_str(f, title);
+            fputs("\n", f);
         }
         put_template(f, template_text("common"));
         if (!x->numeric)
@@ -666,8 +728,16 @@ fl_status fl_plot_sweep_dir(const char *dir, fl_plot_report *rep, fl_error *e)
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(doc, "params");
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
     sp.nparams = cJSON_GetArraySize(params);
-    if (!sp.scenario)
-        sp.scenario = "?";
+    char why[300] = "missing";
+    const char *bad = !sp.scenario ? "scenario"
+                      : fl_name_check(sp.scenario, strlen(sp.scenario), why, sizeof why) ? "scenario"
+                      : var && fl_name_check(var, strlen(var), why, sizeof why) ? "variant"
+                                                                                 : NULL;
+    if (bad) {
+        cJSON_Delete(doc);
+        return fl_error_set(e, FL_INVALID, NULL, "%s: %s: %s; not drawing charts for a sweep "
+                            "folder that faultline did not write", path, bad, why);
+    }
     char stamp[512];
     snprintf(stamp, sizeof stamp, "%s [%s] seeds 1-%d - faultline %s", sp.scenario,
              var ? var : "?", sp.seeds, ver ? ver : "?");
@@ -711,8 +781,11 @@ fl_status fl_plot_sweep_dir(const char *dir, fl_plot_report *rep, fl_error *e)
                 st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
                 break;
             }
-            fprintf(f, "# faultline sweep chart \"%s\" for %s. Redraw: cd %s && gnuplot %s.gp\n",
-                    name, stamp, rep->charts_dir, name);
+            fprintf(f, "# faultline sweep chart \"%s\" for ", name);
+            put_comment(f, stamp);
+            fputs(". Redraw: cd ", f);
+            put_comment(f, rep->charts_dir);
+            fprintf(f, " && gnuplot %s.gp\n", name);
             st = heat ? sweep_heat(f, &sp, metric, name) : sweep_line(f, &sp, metric, name);
             if (fclose(f) != 0 && !st)
                 st = fl_error_set(e, FL_IO, NULL, "cannot write %s", path);

@@ -9,12 +9,16 @@
  * means over the run). The wide level keeps false alarms rare (0.1% per check) when the
  * suite runs many seeds; a model error of a few percent still shows on a long run. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cfg.h"
+#include "scenario/result_int.h"
 #include "scenario/scenario_int.h"
+
+#define NO_FIGURE "no such figure in the summary"
 
 typedef enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NEAR } op;
 
@@ -148,6 +152,21 @@ static const cJSON *lookup(const cJSON *o, const char *path)
     return best;
 }
 
+int fl_result_unknown_figures(const fl_result *r, char *first, size_t n)
+{
+    int k = 0;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(r->summary, "expectations");
+    if (n)
+        first[0] = 0;
+    for (const cJSON *x = list ? list->child : NULL; x; x = x->next) {
+        const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "error"));
+        if (err && strcmp(err, NO_FIGURE) == 0 && k++ == 0 && n)
+            snprintf(first, n, "%s",
+                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "figure")));
+    }
+    return k;
+}
+
 int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, int *stated)
 {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
@@ -166,7 +185,7 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
         cJSON_AddStringToObject(r, "expect", x->valuestring);
         int pass = 0;
         if (!fig || !(cJSON_IsNumber(fig) || cJSON_IsBool(fig))) {
-            cJSON_AddStringToObject(r, "error", fig ? "not a number" : "no such figure in the summary");
+            cJSON_AddStringToObject(r, "error", fig ? "not a number" : NO_FIGURE);
         } else {
             double val = cJSON_IsBool(fig) ? (double)cJSON_IsTrue(fig) : fig->valuedouble;
             if (cJSON_IsBool(fig))
@@ -202,4 +221,83 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
     *stated = n;
     cJSON_AddStringToObject(summary, "verdict", n == 0 ? "none" : failed ? "fail" : "pass");
     return failed;
+}
+
+/* Figures a run adds around the model's (see fl_run): an expectation may name them too. */
+static const char *const run_figures[] = {"seed",        "duration_s", "warmup_s",
+                                          "window_s",    "complete",   "simulated_s",
+                                          "events",      "pending_max", NULL};
+
+/* The keys of o (and, at the top, the run's figures) as a NULL-terminated list. */
+static void key_list(const cJSON *o, bool top, const char **names, size_t cap)
+{
+    size_t k = 0;
+    for (const cJSON *it = cJSON_IsObject(o) ? o->child : NULL; it && k + 1 < cap; it = it->next)
+        names[k++] = it->string;
+    for (size_t i = 0; top && run_figures[i] && k + 1 < cap; i++)
+        names[k++] = run_figures[i];
+    names[k] = NULL;
+}
+
+/* What the scenario alone decides is checked: the summary's section ("nodes", "checks",
+ * ...), the node or workload name under "nodes"/"workloads", and all of "checks". Deeper
+ * figures of a node or workload can depend on what happens in the run (a gateway's
+ * "recovery" exists only after a crash; by-zone tables list the zones that saw traffic),
+ * so those are checked after the run (faultline run --check exits 2 on a missing figure). */
+fl_status fl__expect_check_figures(const fl_scenario *sc, const char *variant,
+                                   const cJSON *skeleton, fl_error *e)
+{
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
+    const cJSON *v = ex ? cJSON_GetObjectItemCaseSensitive(ex, variant) : NULL;
+    for (const cJSON *x = v ? v->child : NULL; x; x = x->next) {
+        const char *fig = x->string, *names[128], *parent = "the summary";
+        char step[128], sect[64], xp[600], p[300], where[300];
+        bool run_level = false;
+        for (size_t i = 0; run_figures[i] && !run_level; i++)
+            run_level = strcmp(fig, run_figures[i]) == 0;
+        if (run_level || lookup(skeleton, fig))
+            continue;
+        size_t sl = strcspn(fig, ".");
+        snprintf(sect, sizeof sect, "%.*s", (int)(sl < 63 ? sl : 63), fig);
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(skeleton, sect);
+        snprintf(step, sizeof step, "%s", sect);
+        if (sec && cJSON_IsObject(sec) && fig[sl] == '.') {
+            const char *rest = fig + sl + 1;
+            if (strcmp(sect, "checks") != 0) {
+                /* a node or workload name may hold dots: the longest that exists wins */
+                bool named = false;
+                for (const cJSON *it = sec->child; it && !named; it = it->next) {
+                    size_t l = strlen(it->string);
+                    named = strncmp(rest, it->string, l) == 0 && (rest[l] == '.' || !rest[l]);
+                }
+                if (named)
+                    continue; /* the figure itself is checked after the run */
+            }
+            /* Walk down as far as the path exists, to name the step that is wrong. */
+            snprintf(where, sizeof where, "%s", sect);
+            for (bool deeper = true; deeper;) {
+                deeper = false;
+                for (const cJSON *it = sec->child; it && !deeper; it = it->next) {
+                    size_t l = strlen(it->string);
+                    if (cJSON_IsObject(it) && strncmp(rest, it->string, l) == 0 && rest[l] == '.') {
+                        size_t w = strlen(where);
+                        snprintf(where + w, sizeof where - w, ".%s", it->string);
+                        sec = it;
+                        rest += l + 1;
+                        deeper = true;
+                    }
+                }
+            }
+            snprintf(step, sizeof step, "%.*s", (int)strcspn(rest, "."), rest);
+            parent = where;
+            key_list(sec, false, names, sizeof names / sizeof names[0]);
+        } else
+            key_list(skeleton, true, names, sizeof names / sizeof names[0]);
+        const char *s = fl_cfg_suggest(step, names);
+        fl_cfg_join(xp, sizeof xp, fl_cfg_join(p, sizeof p, "expect", variant), fig);
+        return fl_error_set(e, FL_UNKNOWN, xp,
+                            "no such figure: %s has no \"%s\"%s%s%s", parent, step,
+                            s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+    }
+    return FL_OK;
 }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <faultline/name.h>
+
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/world.h"
@@ -26,6 +28,13 @@ static const char *const top_keys[] = {"faultline", "name", "title", "story", "r
                                        "nodes", "links", "workloads", "faults", "variants", "expect",
                                        NULL};
 static const char *const variant_keys[] = {"about", "set", NULL};
+/* The top-level keys an override may start with: those the model is built from. The rest
+ * describe the file (name, title, story, references, faultline), are chosen elsewhere
+ * (seed: --seed) or are not part of a run (variants, expect); setting them would change
+ * nothing, so an override naming them is refused. Below these keys, each kind's loader
+ * refuses unknown keys (fl_cfg_known_keys), so a misspelt segment anywhere fails. */
+static const char *const override_keys[] = {"duration", "window", "warmup", "zones", "nodes",
+                                             "links", "workloads", "faults", NULL};
 
 /* ---- positions ------------------------------------------------------------------------ */
 
@@ -204,6 +213,193 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e)
         e->line = e->col = 1; /* a key missing at the top: the object starts the file */
 }
 
+/* ---- duplicate keys ------------------------------------------------------------------- */
+
+/* cJSON keeps both members of a duplicated key and every lookup finds the first, so a
+ * second "duration" would be silently ignored. This walk over the (already valid) text
+ * refuses any object holding a key twice, naming both positions. Keys are compared after
+ * decoding the escapes that spell ASCII ("\u0077" is "w"); other \u escapes compare as
+ * written. */
+
+typedef struct keyref {
+    const char *at;  /* the key's opening quote in the text */
+    const char *key; /* decoded, in the walk's pool */
+} keyref;
+
+typedef struct dupwalk {
+    const char *p, *end;
+    char *pool; /* decoded keys, one after another; as long as the text, so never full */
+    size_t used;
+    const char *dup, *first; /* the finding: the second occurrence and the first */
+    char key[80];            /* the finding's key, decoded */
+    char path[256];
+    bool nomem;
+} dupwalk;
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the string at w->p (its opening quote) into the pool; moves past it. */
+static const char *dup_key(dupwalk *w)
+{
+    char *out = w->pool + w->used, *o = out;
+    w->p++;
+    while (w->p < w->end && *w->p != '"') {
+        if (*w->p == '\\' && w->p + 1 < w->end) {
+            char c = w->p[1];
+            int v = 0;
+            if (c == 'u' && w->p + 5 < w->end) {
+                for (int k = 2; k < 6 && v >= 0; k++)
+                    v = hexval(w->p[k]) < 0 ? -1 : v * 16 + hexval(w->p[k]);
+                if (v > 0 && v < 0x80) {
+                    *o++ = (char)v;
+                    w->p += 6;
+                    continue;
+                }
+            }
+            const char *from = strchr("\"\\/bfnrt", c);
+            if (from && c != 'u') {
+                *o++ = "\"\\/\b\f\n\r\t"[from - "\"\\/bfnrt"];
+                w->p += 2;
+                continue;
+            }
+            *o++ = *w->p++; /* kept as written */
+            continue;
+        }
+        *o++ = *w->p++;
+    }
+    w->p++;
+    *o++ = 0;
+    w->used += (size_t)(o - out);
+    return out;
+}
+
+static int keyref_cmp(const void *a, const void *b)
+{
+    const keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->at < y->at ? -1 : x->at > y->at);
+}
+
+/* Walks the value at w->p under `path`; returns false when it stopped (a finding or no
+ * memory). */
+static bool dup_value(dupwalk *w, const char *path)
+{
+    scan s = {w->p, w->end};
+    skip_ws(&s);
+    w->p = s.p;
+    if (w->p >= w->end)
+        return true;
+    if (*w->p == '[') {
+        w->p++;
+        for (int i = 0;; i++) {
+            s = (scan){w->p, w->end};
+            skip_ws(&s);
+            w->p = s.p;
+            if (w->p >= w->end || *w->p == ']')
+                break;
+            char cp[256];
+            if (!dup_value(w, fl_cfg_index(cp, sizeof cp, path, i)))
+                return false;
+            s = (scan){w->p, w->end};
+            skip_ws(&s);
+            w->p = s.p;
+            if (w->p < w->end && *w->p == ',')
+                w->p++;
+        }
+        w->p++;
+        return true;
+    }
+    if (*w->p != '{') {
+        s = (scan){w->p, w->end};
+        skip_value(&s, 0);
+        w->p = s.p;
+        return true;
+    }
+    w->p++;
+    keyref *keys = NULL;
+    size_t n = 0, cap = 0;
+    bool go = true;
+    for (;;) {
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p;
+        if (w->p >= w->end || *w->p != '"')
+            break;
+        if (n == cap) {
+            keyref *k = fl_realloc(keys, (cap = cap ? 2 * cap : 16) * sizeof *keys);
+            if (!k) {
+                w->nomem = true;
+                go = false;
+                break;
+            }
+            keys = k;
+        }
+        keys[n].at = w->p;
+        keys[n].key = dup_key(w);
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p + (s.p < w->end && *s.p == ':');
+        char cp[256];
+        if (!dup_value(w, fl_cfg_join(cp, sizeof cp, path, keys[n].key))) {
+            go = false;
+            break;
+        }
+        n++;
+        s = (scan){w->p, w->end};
+        skip_ws(&s);
+        w->p = s.p;
+        if (w->p < w->end && *w->p == ',')
+            w->p++;
+    }
+    if (go) {
+        w->p++; /* the '}' */
+        qsort(keys, n, sizeof *keys, keyref_cmp);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(keys[i - 1].key, keys[i].key) == 0 && (!w->dup || keys[i].at < w->dup)) {
+                w->dup = keys[i].at;
+                w->first = keys[i - 1].at;
+                snprintf(w->key, sizeof w->key, "%s", keys[i].key);
+            }
+        if (w->dup) {
+            snprintf(w->path, sizeof w->path, "%s", path);
+            go = false;
+        }
+    }
+    fl_free(keys);
+    return go;
+}
+
+/* Refuses a key repeated in one object: "nodes[0]: duplicate key "workers" (first at line
+ * 12:7)", positioned at the second. */
+static fl_status check_duplicates(fl_scenario *sc, fl_error *e)
+{
+    dupwalk w = {sc->text, sc->text + sc->len, fl_malloc(sc->len + 1), 0, NULL, NULL, "", "",
+                 false};
+    if (!w.pool)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    dup_value(&w, "");
+    if (w.nomem) {
+        fl_free(w.pool);
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    }
+    if (!w.dup) {
+        fl_free(w.pool);
+        return FL_OK;
+    }
+    fl_error first;
+    set_pos(&first, sc->text, w.first);
+    fl_error_set(e, FL_INVALID, w.path[0] ? w.path : NULL,
+                 "duplicate key \"%s\" (first at line %d:%d); a key may appear once in an object",
+                 w.key, first.line, first.col);
+    set_pos(e, sc->text, w.dup);
+    fl_free(w.pool);
+    return FL_INVALID;
+}
+
 /* ---- overrides ------------------------------------------------------------------------ */
 
 /* Resolves a user path ("nodes.api.workers", "workloads.0.rate") to (parent, key) in doc,
@@ -294,22 +490,44 @@ static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon,
         else if (*c != ']')
             path[w++] = *c;
     path[w] = 0;
+    char first[256];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(path, "."), path);
+    size_t k = 0;
+    while (override_keys[k] && strcmp(override_keys[k], first) != 0)
+        k++;
+    if (!override_keys[k]) {
+        char why[200] = "";
+        if (strcmp(first, "seed") == 0)
+            snprintf(why, sizeof why, "\"seed\" cannot be overridden: use --seed N (a variant "
+                                      "runs on the baseline's seeds)");
+        else if (strcmp(first, "expect") == 0)
+            snprintf(why, sizeof why, "expectations cannot be overridden; edit \"expect\" in "
+                                      "the file");
+        else if (strcmp(first, "variants") == 0)
+            snprintf(why, sizeof why, "variants cannot be overridden; edit \"variants\" in the "
+                                      "file");
+        else if (first[0])
+            for (size_t t = 0; top_keys[t] && !why[0]; t++)
+                if (strcmp(top_keys[t], first) == 0)
+                    snprintf(why, sizeof why, "\"%s\" describes the file and changes no run, so "
+                             "it cannot be overridden", first);
+        cJSON_Delete(value);
+        if (why[0])
+            return fl_error_set(e, FL_INVALID, upath, "%s", why);
+        if (!first[0])
+            return fl_error_set(e, FL_INVALID, upath, "empty segment in the path");
+        const char *sug = fl_cfg_suggest(first, override_keys);
+        return fl_error_set(e, FL_UNKNOWN, upath,
+                            "unknown top-level key \"%s\"%s%s%s; an override starts with "
+                            "one of duration, window, warmup, zones, nodes, links, workloads, "
+                            "faults",
+                            first, sug ? " (did you mean \"" : "", sug ? sug : "",
+                            sug ? "\"?)" : "");
+    }
     fl_status st = resolve(doc, path, &parent, last, sizeof last, canon, cn, e);
     if (st) {
         cJSON_Delete(value);
         return st;
-    }
-    if (parent == doc && !cJSON_GetObjectItemCaseSensitive(doc, last)) {
-        size_t k = 0;
-        while (top_keys[k] && strcmp(top_keys[k], last) != 0)
-            k++;
-        if (!top_keys[k]) { /* a new top-level key would be ignored: say so */
-            const char *sug = fl_cfg_suggest(last, top_keys);
-            cJSON_Delete(value);
-            return fl_error_set(e, FL_UNKNOWN, NULL, "%s: unknown top-level key \"%s\"%s%s%s",
-                                upath, last, sug ? " (did you mean \"" : "", sug ? sug : "",
-                                sug ? "\"?)" : "");
-        }
     }
     if (cJSON_GetObjectItemCaseSensitive(parent, last))
         cJSON_ReplaceItemInObjectCaseSensitive(parent, last, value);
@@ -355,11 +573,9 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
                 break;
             }
             if ((st = apply(doc, it->string, val, NULL, 0, e))) {
+                /* The path names the override; the message says what is wrong with it. */
                 char where[300];
                 snprintf(where, sizeof where, "variants.%s.set.%s", variant, it->string);
-                char msg[600];
-                snprintf(msg, sizeof msg, "%s: %s", it->string, e->msg);
-                snprintf(e->msg, sizeof e->msg, "%s", msg);
                 snprintf(e->path, sizeof e->path, "%s", where);
                 fl__scenario_locate(sc, e);
                 break;
@@ -431,16 +647,10 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
                             "this is format version %ld; this faultline reads version %d",
                             version, FL_FORMAT_VERSION);
     const char *name;
-    if ((st = fl_cfg_string(d, "", "name", FL_CFG_REQUIRED, NULL, &name, e)) ||
+    if ((st = fl_cfg_name(d, "", "name", FL_CFG_REQUIRED, &name, e)) ||
         (st = fl_cfg_string(d, "", "title", FL_CFG_OPTIONAL, "", &sc->title, e)) ||
         (st = fl_cfg_string(d, "", "story", FL_CFG_OPTIONAL, "", &sc->story, e)))
         return st;
-    for (const char *c = name; *c; c++)
-        if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
-            return fl_error_set(e, FL_INVALID, "name",
-                                "expected letters, digits, '-', '_' or '.', got \"%s\"", name);
-    if (!name[0])
-        return fl_error_set(e, FL_INVALID, "name", "expected a non-empty name");
     sc->name = name;
     const cJSON *refs = cJSON_GetObjectItemCaseSensitive(d, "references");
     if (refs) {
@@ -474,6 +684,14 @@ static fl_status check_top(fl_scenario *sc, fl_error *e)
         for (const cJSON *v = vs->child; v; v = v->next) {
             char p[300];
             fl_cfg_join(p, sizeof p, "variants", v->string);
+            char why[300];
+            if (fl_name_check(v->string, strlen(v->string), why, sizeof why) != 0) {
+                /* Point at the key, but keep the raw name out of the message's path. */
+                fl_error_set(e, FL_INVALID, p, "%s", why);
+                fl__scenario_locate(sc, e);
+                snprintf(e->path, sizeof e->path, "variants");
+                return FL_INVALID;
+            }
             if (strcmp(v->string, "baseline") == 0)
                 return fl_error_set(e, FL_INVALID, p,
                                     "\"baseline\" is implicit: it is the scenario as written");
@@ -531,6 +749,23 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
         return st;
     fl_world *w = NULL;
     st = fl_world_build(doc, sc->seed, &w, e);
+    if (!st) {
+        /* The figures the run will report come from the same code that reports them after
+         * a run: the built, unrun model's summary names them all. */
+        long refused = fl_alloc_failures();
+        cJSON *skeleton = cJSON_CreateObject();
+        if (skeleton)
+            fl_world_report(w, skeleton);
+        /* cJSON's adders fail silently: a refused allocation leaves figures out */
+        if (!skeleton || fl_alloc_failures() != refused)
+            st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+        else
+            st = fl__expect_check_figures(sc, variant, skeleton, e);
+        cJSON_Delete(skeleton);
+        fl_world_free(w);
+        cJSON_Delete(doc);
+        return st;
+    }
     fl_world_free(w);
     cJSON_Delete(doc);
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0] &&
@@ -591,6 +826,12 @@ static const char *check_text(const char *t, size_t len, fl_status *st, fl_error
             continue;
         }
         if (in_str) {
+            if (c == '\\' && i + 5 < len && strncmp(t + i + 1, "u0000", 5) == 0) {
+                *st = fl_error_set(e, FL_SYNTAX, NULL,
+                                   "a NUL character (\\u0000) in a string; no name or value "
+                                   "may hold one");
+                return t + i;
+            }
             if (c == '\\')
                 i++;
             else if (c == '"')
@@ -692,6 +933,10 @@ fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_s
             snprintf(e->file, sizeof e->file, "%s", file);
             goto fail;
         }
+    }
+    if ((st = check_duplicates(sc, e))) {
+        snprintf(e->file, sizeof e->file, "%s", file);
+        goto fail;
     }
     if ((st = check_top(sc, e)) || (st = check_variant(sc, "baseline", e)))
         goto located;

@@ -29,6 +29,10 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e);
 
 /* Expectations (expect.c). Validates sc->doc's "expect" object against the variants. */
 fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e);
+/* Refuses an expectation of `variant` naming a figure that `skeleton` (the summary of the
+ * variant's model built but not run: the same code writes every figure) does not have. */
+fl_status fl__expect_check_figures(const fl_scenario *sc, const char *variant,
+                                   const cJSON *skeleton, fl_error *e);
 /* Evaluates the expectations for `variant` against `summary`, adding "expectations"
  * (a list) and "verdict" to it. Returns the number failed; *stated gets the number stated. */
 int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, int *stated);

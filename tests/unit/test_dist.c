@@ -191,7 +191,9 @@ START_TEST(samples_are_whole_nonnegative_ns)
     d = parse("const(1.5ns)");
     ck_assert_int_eq(fl_dist_sample(d, &r), 2);
     fl_dist_free(d);
-    d = parse("pareto(scale=1h, shape=0.05)"); /* tail beyond an fl_time: capped, not wrapped */
+    /* A tail beyond an fl_time: capped, not wrapped. P(X > 9.2e9 s) = (3600 / 9.2e9)^0.36
+     * = 0.5%, about 50 of 10,000 draws; the 99th percentile (1.3e9 s) is still held. */
+    d = parse("pareto(scale=1h, shape=0.36)");
     fl_time most = 0;
     for (int i = 0; i < 10000; i++) {
         fl_time t = fl_dist_sample(d, &r);
@@ -372,6 +374,15 @@ START_TEST(parse_errors)
                      "unit, such as \"250ms\")");
     ck_assert_str_eq(parse_err("empirical([1ms, 2ms)"), "\"empirical([1ms, 2ms)\": missing ']'");
     ck_assert_str_eq(parse_err("exp"), "\"exp\": expected '(' after \"exp\"");
+    /* Parameters whose draws mostly saturate measure the clamp: refused, also inside a mix. */
+    ck_assert_str_eq(parse_err("lognormal(mu=-7, sigma=1e300)"),
+                     "\"lognormal(mu=-7, sigma=1e300)\": lognormal: its 99th percentile is beyond "
+                     "292 years, the longest duration a run holds, so its draws would saturate; "
+                     "check the parameters");
+    ck_assert_str_eq(parse_err("mix(0.5: exp(1ms), 0.5: pareto(scale=1h, shape=0.05))"),
+                     "\"mix(0.5: exp(1ms), 0.5: pareto(scale=1h, shape=0.05))\": pareto: its 99th "
+                     "percentile is beyond 292 years, the longest duration a run holds, so its "
+                     "draws would saturate; check the parameters");
 }
 END_TEST
 

@@ -125,7 +125,43 @@ START_TEST(bad_overrides_name_the_problem)
     ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
     fl_error_format(&e, msg, sizeof msg);
     ck_assert_str_eq(msg, "--set: duratoin: unknown top-level key \"duratoin\" (did you mean "
-                          "\"duration\"?)");
+                          "\"duration\"?); an override starts with one of duration, window, "
+                          "warmup, zones, nodes, links, workloads, faults");
+
+    /* A misspelt first segment of a longer path used to create an object nobody reads. */
+    const char *deep[] = {"nodse.api.workers=8"};
+    cfg.sets = deep;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: nodse.api.workers: unknown top-level key \"nodse\" (did you "
+                          "mean \"nodes\"?); an override starts with one of duration, window, "
+                          "warmup, zones, nodes, links, workloads, faults");
+    /* ...and a misspelt key below a node is refused by the kind's own key list. */
+    const char *leaf[] = {"nodes.api.wrkers=8"};
+    cfg.sets = leaf;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_UNKNOWN);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: nodes[0].wrkers: unknown key \"wrkers\" (did you mean "
+                          "\"workers\"?)");
+    /* Keys the run does not read from the instance are refused, not ignored. */
+    const char *seed[] = {"seed=7"};
+    cfg.sets = seed;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_INVALID);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: seed: \"seed\" cannot be overridden: use --seed N (a variant "
+                          "runs on the baseline's seeds)");
+    const char *expect[] = {"expect.baseline.x=< 0"};
+    cfg.sets = expect;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_INVALID);
+    fl_error_format(&e, msg, sizeof msg);
+    ck_assert_str_eq(msg, "--set: expect.baseline.x: expectations cannot be overridden; edit "
+                          "\"expect\" in the file");
+    /* An optional section the file does not have can still be set. */
+    const char *optional[] = {"nodes.api.queue.capacity=5"};
+    cfg.sets = optional;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    fl_result_free(r);
+    r = NULL;
 
     /* Brackets index arrays as dots do: nodes[0].workers is nodes.0.workers. */
     const char *brackets[] = {"nodes[0].workers=5"};

@@ -2,9 +2,11 @@
  * messages a user sees, formatting round trips, and independence from the locale. */
 #include <locale.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <faultline/name.h>
 #include <faultline/time.h>
 
 #include "testutil.h"
@@ -194,6 +196,76 @@ START_TEST(formatting)
 END_TEST
 
 /* A program that set a locale with a decimal comma must read "1.5s" the same way. */
+/* The one name rule: its edges, and every character outside the set. */
+START_TEST(name_rule)
+{
+    char why[300], s[80];
+    const char *good[] = {"a", "A-b_c.9", "_x", "9", "n.2", "mm1", NULL};
+    for (int i = 0; good[i]; i++)
+        ck_assert_msg(fl_name_check(good[i], strlen(good[i]), why, sizeof why) == 0, "%s: %s",
+                      good[i], why);
+    memset(s, 'n', 64);
+    ck_assert_int_eq(fl_name_check(s, 64, why, sizeof why), 0);
+    ck_assert_int_eq(fl_name_check(s, 65, why, sizeof why), -1);
+    ck_assert_str_eq(why, "expected a name of at most 64 characters, got 65 characters "
+                          "(\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\")");
+    ck_assert_int_eq(fl_name_check("", 0, why, sizeof why), -1);
+    ck_assert_str_eq(why, "expected a non-empty name");
+    ck_assert_int_eq(fl_name_check("..", 2, why, sizeof why), -1);
+    ck_assert_str_eq(why, "expected a name that does not start with '.', got \"..\"");
+    ck_assert_int_eq(fl_name_check("-rf", 3, why, sizeof why), -1);
+    ck_assert_int_eq(fl_name_check("a\0b", 3, why, sizeof why), -1); /* a NUL inside */
+    ck_assert_str_eq(why, "expected a name of letters, digits, '.', '_' or '-', got \"a\\x00b\" "
+                          "(the character \"\\x00\")");
+    ck_assert_int_eq(fl_name_check("a\nb", 3, why, sizeof why), -1);
+    ck_assert_str_eq(why, "expected a name of letters, digits, '.', '_' or '-', got \"a\\x0Ab\" "
+                          "(the character \"\\x0A\")");
+    for (int c = 1; c < 256; c++) {
+        bool in = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        char t[3] = {'x', (char)c, 0};
+        ck_assert_int_eq(fl_name_check(t, 2, why, sizeof why), in ? 0 : -1);
+    }
+}
+END_TEST
+
+/* Retry delays are read exactly: whatever is not the form is refused, with the reason. */
+START_TEST(backoffs)
+{
+    int kind;
+    fl_time base, cap;
+    char why[160];
+    ck_assert_int_eq(fl_parse_backoff("constant(50ms)", &kind, &base, &cap, why, sizeof why), 0);
+    ck_assert_int_eq(kind, 1);
+    ck_assert_int_eq(base, 50 * FL_MS);
+    ck_assert_int_eq(cap, 0);
+    ck_assert_int_eq(fl_parse_backoff("exponential( 10ms , max=1s )", &kind, &base, &cap, why,
+                                      sizeof why), 0);
+    ck_assert_int_eq(kind, 2);
+    ck_assert_int_eq(base, 10 * FL_MS);
+    ck_assert_int_eq(cap, FL_SEC);
+    ck_assert_int_eq(fl_parse_backoff("exponential(10ms)", &kind, &base, &cap, why, sizeof why), 0);
+    ck_assert_int_eq(cap, 0);
+    const struct {
+        const char *in, *why;
+    } bad[] = {
+        {"exponential(1s", "no ')' at the end"},
+        {"exponential(1s)x", "text after the ')'"},
+        {"constant(1s) ", "text after the ')'"},
+        {"constant(1s, max=2s)", "constant(...) takes one duration"},
+        {"exponential(1s, maxi=2s)", "the second argument must be max=DURATION"},
+        {"exponential(1s, max=2s, max=3s)", "the second argument must be max=DURATION"},
+        {"linear(1s)", ""},
+        {"constant", ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(fl_parse_backoff(bad[i].in, &kind, &base, &cap, why, sizeof why) == -1,
+                      "%s accepted", bad[i].in);
+        ck_assert_str_eq(why, bad[i].why);
+    }
+}
+END_TEST
+
 START_TEST(locale_independent)
 {
     const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8", "fr_FR"};
@@ -224,6 +296,8 @@ int main(void)
     tcase_add_test(tc, rate_errors);
     tcase_add_test(tc, formatting);
     tcase_add_test(tc, locale_independent);
+    tcase_add_test(tc, name_rule);
+    tcase_add_test(tc, backoffs);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
