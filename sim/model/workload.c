@@ -505,8 +505,8 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         wl->zone = z;
     }
     fl_cfg_join(p, sizeof p, path, "client");
-    if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, &wl->pol,
-                                    e)))
+    if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, true,
+                                    &wl->pol, e)))
         return st;
     if ((st = read_slo(wl, cfg, path, e)) || (st = read_keys(wl, cfg, path, e)))
         return st;
