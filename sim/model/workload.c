@@ -14,6 +14,13 @@
  *           version (unique, increasing over the run)
  * sessions  requests are spread round-robin over this many client sessions (default 100):
  *           the unit of read-your-writes and monotonic reads
+ * slo       a request attains the SLO when it succeeds within it (slo_attainment, goodput);
+ *           default the client's slo, else its deadline, else timeout x attempts, else none
+ *
+ * Figures: latency_ms holds every measured request that ended, a failure at the time its
+ * client gave up (so failures never drop out of the latency); success_latency_ms holds
+ * the successes only. slo_attainment is over the requests whose fate is known at the end
+ * (see fl_workload_report). Measured: issued after the warm-up, ended before the end.
  *
  * When the world records a history (a kind that holds data asks for it), every request is
  * recorded as an operation: invoked when issued, completed when it ends (ok; fail for a
@@ -22,7 +29,8 @@
  * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
  * active; issued == ended + in flight at every instant; a request has at most one try in
  * flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
- * draw at a rate change keeps it exact. */
+ * draw at a rate change keeps it exact; evenly spaced arrivals restart their count at each
+ * phase, the k-th at the phase's start + floor(k * 1e9 / rate) ns exactly. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
