@@ -62,16 +62,16 @@ struct fl_workload {
     int nphases, cur;
     fl_time start, stop;
     fl_client_policy pol;
-    fl_time slo;            /* 0: none (see slo_of) */
+    fl_time slo;            /* 0: none (see read_slo) */
     const char *slo_source; /* where slo came from, for the summary */
     fl_host host; /* clients read true time and are never paused */
     fl_caller *caller;
     fl_rng rng;
     int h_arrival;
 
-    uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
+    uint64_t issued, ended, ok, errors[FL_OUT_COUNT];
+    uint64_t good; /* measured successes within the SLO: goodput and slo_attainment */
     uint64_t issued_measured; /* issued after the warm-up: the denominator of the figures */
-    uint64_t slo_met; /* measured successes within the SLO (see fl_workload_report) */
     /* latency: every measured request that ended, a failure at the time the client gave
      * up; success_latency: successes only; window_latency: every request that ended in the
      * current window (the time series, like latency). */
@@ -209,7 +209,6 @@ static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
     return t_issue >= w->warmup && now < w->duration;
 }
 
-
 /* A request ended (the caller's callback): success, or its last try's failure. tag is its
  * history id + 1 (0: not recorded). */
 static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue, int64_t value)
@@ -245,7 +244,6 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue,
         if (m) {
             wl->ok++;
             wl->good += good;
-            wl->slo_met += good;
             fl_hist_record(wl->success_latency, lat);
             fl_batch_add(&wl->success_latency_b, now, fl_time_to_ms(lat));
         }
@@ -690,10 +688,10 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
                           : 0;
     uint64_t decided = wl->ok + errors + missed;
     cJSON_AddNumberToObject(out, "slo_requests", (double)decided);
-    cJSON_AddNumberToObject(out, "slo_met", (double)wl->slo_met);
+    cJSON_AddNumberToObject(out, "slo_met", (double)wl->good);
     cJSON_AddNumberToObject(out, "slo_undecided", (double)(wl->issued_measured - decided));
     if (decided) /* none: no request whose fate is known, no figure */
-        cJSON_AddNumberToObject(out, "slo_attainment", (double)wl->slo_met / (double)decided);
+        cJSON_AddNumberToObject(out, "slo_attainment", (double)wl->good / (double)decided);
     else
         cJSON_AddNullToObject(out, "slo_attainment");
     fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);

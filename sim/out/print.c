@@ -79,7 +79,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             fmt_g(h3, sizeof h3, "%.0f", num(s, "events")),
             cJSON_GetObjectItemCaseSensitive(s, "event_hash")->valuestring,
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "complete")) ? "" : " (INCOMPLETE)");
-    fprintf(f, "\nlatency                     mean       p50       p90       p99     p99.9       max\n");
+    fprintf(f, "\nlatency (failures incl.)    mean       p50       p90       p99     p99.9       max\n");
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(s, "workloads");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
         /* latency_ms counts failures at the time their client gave up; then successes */
@@ -97,7 +97,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             latency_row(f, label, soj);
         }
     }
-    fprintf(f, "\nworkload            throughput/s   goodput/s   within SLO  tries/req    errors  (by cause)\n");
+    fprintf(f, "\nworkload            throughput/s   goodput/s     within SLO  tries/req    errors  (by cause)\n");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
         char c1[32], c2[32], c3[32], c4[32], slo[32], att[48];
         fmt_ms(slo, sizeof slo, num(w, "slo_ms"));
@@ -108,7 +108,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             snprintf(att, sizeof att, "%.4g%% ok", 100 * a); /* no SLO: any success */
         else
             snprintf(att, sizeof att, "n/a");
-        fprintf(f, "  %-18s %12s %11s %12s %10s %9s ", w->string,
+        fprintf(f, "  %-18s %12s %11s %14s %10s %9s ", w->string,
                 fmt_g(c1, sizeof c1, "%.6g", num(w, "throughput_per_s")),
                 fmt_g(c2, sizeof c2, "%.6g", num(w, "goodput_per_s")), att,
                 fmt_g(c3, sizeof c3, "%.3g", num(w, "retry_amplification")),
