@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scenario regression: every bundled scenario, every variant, several seeds, with --check.
+# Scenario regression: every bundled scenario, every variant, several seeds, with --check;
+# the run table must hold no nan or inf.
 # usage: scenarios.sh FAULTLINE SCENARIO_DIR [SEEDS]
 set -euo pipefail
 fl=$1; dir=$2; seeds=${FL_SCENARIO_SEEDS:-${3:-5}} # tools/test runs fewer under sanitizers
@@ -21,6 +22,11 @@ done
 run_one() {
   set -- $1
   if out=$("$fl" run "$1" --variant "$2" --seed "$3" --check --no-files 2>&1); then
+    # The run table prints words (n/a, a verdict) for what a run lacks, never nan or inf.
+    if grep -qiwE -- '-?(nan|inf)' <<<"$out"; then
+      echo "FAIL $1 [$2] seed $3: the run table prints nan or inf"
+      grep -iwE -- '-?(nan|inf)' <<<"$out" | sed 's/^/     /'; return 1
+    fi
     echo "ok   $1 [$2] seed $3"
   else
     echo "FAIL $1 [$2] seed $3"; echo "$out" | sed 's/^/     /'; return 1

@@ -625,7 +625,7 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     fl_status st;
     if ((st = fl_client_policy_read(k->backend_client, fl_cfg_join(p, sizeof p, k->path,
                                                                    "backend_client"),
-                                    &pol, e)))
+                                    false, &pol, e)))
         return st;
     char owner[200];
     snprintf(owner, sizeof owner, "%s->%s", c->name, k->backend_name);

@@ -21,6 +21,7 @@ typedef struct op {
     uint8_t waiting;      /* in the pool's wait queue */
     uint8_t nlive;        /* entries of live[] */
     uint8_t hedges;       /* hedges sent for the current attempt */
+    uint8_t in_use;       /* started and not yet finished (not on the free list) */
     uint32_t first;       /* the attempt's first try (a success by another is a hedge's win) */
 } op;
 
@@ -155,6 +156,7 @@ static uint32_t op_new(fl_caller *c)
 static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
 {
     fl_sim_timer_cancel(c->w->sim, c->ops[oid].hedge);
+    c->ops[oid].in_use = 0;
     op x = c->ops[oid];
     c->ops[oid].next = c->free_head;
     c->free_head = oid;
@@ -473,6 +475,7 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call 
         return;
     }
     op *x = &c->ops[oid];
+    x->in_use = 1;
     x->t_start = now;
     x->tag = tag;
     if (call)
@@ -544,6 +547,14 @@ void fl_caller_free(fl_caller *c)
     fl_hist_free(c->try_latency);
     fl_hist_free(c->hedge_hist);
     fl_free(c);
+}
+
+uint64_t fl_caller_in_flight_started(const fl_caller *c, fl_time from, fl_time before)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < c->nops; i++)
+        n += c->ops[i].in_use && c->ops[i].t_start >= from && c->ops[i].t_start < before;
+    return n;
 }
 
 int fl_caller_zone(const fl_caller *c) { return c->zone; }

@@ -37,6 +37,9 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call 
 bool fl_caller_on_reply(fl_caller *c, uint32_t req);
 void fl_caller_on_timeout(fl_caller *c, uint32_t req);
 int fl_caller_zone(const fl_caller *c);
+/* Requests started in [from, before) and not yet ended (O(requests ever in flight at
+ * once): for the end-of-run report). */
+uint64_t fl_caller_in_flight_started(const fl_caller *c, fl_time from, fl_time before);
 /* Counts every try into column col of the world's series (per second). */
 void fl_caller_series(fl_caller *c, int col);
 const fl_client_policy *fl_caller_policy(const fl_caller *c);

@@ -111,8 +111,8 @@ static fl_status read_backoff(const cJSON *client, const char *path, fl_client_p
     return FL_OK;
 }
 
-fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,
-                                fl_error *e)
+fl_status fl_client_policy_read(const cJSON *client, const char *path, bool workload,
+                                fl_client_policy *p, fl_error *e)
 {
     memset(p, 0, sizeof *p);
     p->attempts = 1;
@@ -136,6 +136,12 @@ fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client
                           &p->propagate_deadline, e)) ||
         (st = read_backoff(client, path, p, e)))
         return st;
+    if (p->slo && !workload) {
+        char sp[300];
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(sp, sizeof sp, path, "slo"),
+                            "an SLO is a workload's (give \"slo\" on the workload), not a "
+                            "call's: nothing would measure it here");
+    }
     p->attempts = (int)attempts;
     p->jitter = (fl_jitter)jit;
     const cJSON *pool = cJSON_GetObjectItemCaseSensitive(client, "pool");

@@ -20,7 +20,7 @@
  *             in flight; further tries wait in FIFO order for a connection, and fail with
  *             "pool_timeout" after acquire_timeout (none: wait forever). A try holds its
  *             connection until its reply or its timeout.
- * slo         goodput counts successes within it
+ * slo         a workload's only (or its "slo"): its SLO, see workload.c
  * breaker     a circuit breaker: {"threshold": 0.5, "window": "10s", "min_requests": 20,
  *             "open_for": "5s", "probes": 3, "fallback": false}. Closed, it counts the
  *             tries of the last `window`; when at least min_requests have ended and the
@@ -69,9 +69,10 @@ typedef struct fl_client_policy {
 
 #define FL_HEDGE_MAX 3
 
-/* Reads a "client" object (may be NULL: one try, no timeout). */
-fl_status fl_client_policy_read(const cJSON *client, const char *path, fl_client_policy *p,
-                                fl_error *e);
+/* Reads a "client" object (may be NULL: one try, no timeout). Only a workload's client
+ * (workload: true) may give an "slo"; elsewhere nothing would measure it, so it is refused. */
+fl_status fl_client_policy_read(const cJSON *client, const char *path, bool workload,
+                                fl_client_policy *p, fl_error *e);
 /* The wait before retry number `retry` (1 = the first retry); `prev` is the previous wait
  * (decorrelated jitter builds on it). */
 fl_time fl_client_backoff(const fl_client_policy *p, int retry, fl_time prev, fl_rng *r);

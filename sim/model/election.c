@@ -78,8 +78,9 @@
  * members accepting writes; "seconds"), divergence (check: keys on which the members that
  * believed they were primary disagreed at the end of a partition; the worst heal),
  * unavailable_s (time during which some zone's clients had no primary accepting their
- * writes that they could reach; with "quorum", one that also reaches a majority) and unavailable_s_by_zone, writes_acked_by_zone, and per
- * member its zone, role and term at the end, writes accepted/acked/refused, reads,
+ * writes that they could reach; with "quorum", one that also reaches a majority) and unavailable_s_by_zone,
+ * writes_acked_by_zone (by the client's zone; "-": workloads without one),
+ * writes_acked_by_member_zone (by the acknowledging member's zone), and per member its zone, role and term at the end, writes accepted/acked/refused, reads,
  * discarded writes, promotions and accepting_s. Counts cover the whole run, like the
  * history checks. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
  * "<name>.writes.<member>" (writes accepted per second). */
@@ -168,7 +169,8 @@ typedef struct election {
     int64_t *zterm;
     uint8_t *zseen, *zdown;
     fl_time *zunavail, any_unavail, avail_t;
-    uint64_t *zacked; /* writes acked by members in the zone */
+    uint64_t *zacked; /* writes acked to clients in the zone (index z + 1; 0: no zone) */
+    uint64_t *mzacked; /* writes acked by members in the zone */
     /* messages */
     msg *msgs;
     uint32_t nmsgs, msgcap, msgfree;
@@ -606,6 +608,16 @@ static void eval_writable(election *s, int p, fl_time now)
     set_accepting(s, p, on, now);
 }
 
+/* Member mi acknowledges write request id: counted by the client's zone (the zone whose
+ * application was told "written") and by the member's. */
+static void count_ack(election *s, int mi, uint32_t id)
+{
+    fl_world *w = s->w;
+    s->m[mi].acks++;
+    s->zacked[fl_caller_zone(w->callers[fl_req_at(w, id)->caller]) + 1]++;
+    s->mzacked[s->m[mi].zone + 1]++;
+}
+
 /* Quorum: commits what a majority applied, and answers the writes waiting for it. */
 static void advance_commit(election *s, int p)
 {
@@ -630,8 +642,7 @@ static void advance_commit(election *s, int p)
         if (m->pend[i] != FL_NONE) {
             uint32_t id = m->pend[i];
             m->pend[i] = FL_NONE;
-            m->acks++;
-            s->zacked[m->zone + 1]++;
+            count_ack(s, p, id);
             member_reply(s, p, id, FL_OUT_OK);
         }
     }
@@ -1081,8 +1092,7 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
         advance_commit(s, p);
     } else {
         m->commit = m->nlog;
-        m->acks++;
-        s->zacked[m->zone + 1]++;
+        count_ack(s, p, id);
         member_reply(s, p, id, FL_OUT_OK);
     }
 }
@@ -1382,6 +1392,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->zdown = fl_calloc((size_t)s->nz, 1);
     s->zunavail = fl_calloc((size_t)s->nz, sizeof *s->zunavail);
     s->zacked = fl_calloc((size_t)s->nz, sizeof *s->zacked);
+    s->mzacked = fl_calloc((size_t)s->nz, sizeof *s->mzacked);
     s->msgcap = 256;
     s->msgs = fl_malloc(s->msgcap * sizeof *s->msgs);
     s->msgfree = FL_NONE;
@@ -1394,7 +1405,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->cver = fl_malloc(s->rows_cap * sizeof *s->cver);
     s->ivcap = 16;
     s->iv = fl_malloc(s->ivcap * sizeof *s->iv);
-    if (!s->zprim || !s->zterm || !s->zseen || !s->zdown || !s->zunavail || !s->zacked ||
+    if (!s->zprim || !s->zterm || !s->zseen || !s->zdown || !s->zunavail || !s->zacked || !s->mzacked ||
         !s->msgs || !s->wr || km != 0 || !s->ver || !s->cver || !s->iv)
         return FL_NOMEM;
     char col[240];
@@ -1568,12 +1579,18 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "unavailable_s", fl_time_to_s(s->any_unavail));
     cJSON *uz = cJSON_AddObjectToObject(out, "unavailable_s_by_zone");
     cJSON *az = cJSON_AddObjectToObject(out, "writes_acked_by_zone");
+    cJSON *amz = cJSON_AddObjectToObject(out, "writes_acked_by_member_zone");
     for (int z = 0; z < s->nz; z++) {
         const char *zn = z ? w->zones[z - 1] : "-";
         if (s->zseen[z])
             cJSON_AddNumberToObject(uz, zn, fl_time_to_s(s->zunavail[z]));
-        if (s->zacked[z])
+        if (s->zseen[z]) /* every zone whose clients wrote, 0 included */
             cJSON_AddNumberToObject(az, zn, (double)s->zacked[z]);
+        bool members = false; /* every zone holding a member, 0 included */
+        for (int i = 0; i < s->nm && !members; i++)
+            members = s->m[i].zone + 1 == z;
+        if (members)
+            cJSON_AddNumberToObject(amz, zn, (double)s->mzacked[z]);
     }
     if (s->oom)
         cJSON_AddNumberToObject(out, "out_of_memory_events", (double)s->oom);
@@ -1624,6 +1641,7 @@ static void destroy(fl_component *c)
     fl_free(s->zdown);
     fl_free(s->zunavail);
     fl_free(s->zacked);
+    fl_free(s->mzacked);
     fl_free(s->msgs);
     fl_free(s->wr);
     fl_keymap_free(&s->keys);

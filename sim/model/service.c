@@ -342,7 +342,7 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
         if ((st = fl_cfg_object(cl, cp, e)) || (st = fl_cfg_known_keys(cl, cp, call_keys, e)) ||
             (st = fl_cfg_string(cl, cp, "to", FL_CFG_REQUIRED, NULL, &to, e)) ||
             (st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cl, "client"),
-                                        fl_cfg_join(p, sizeof p, cp, "client"), &pol, e)))
+                                        fl_cfg_join(p, sizeof p, cp, "client"), false, &pol, e)))
             return st;
         uint32_t t;
         const char *names[64];

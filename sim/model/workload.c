@@ -14,6 +14,13 @@
  *           version (unique, increasing over the run)
  * sessions  requests are spread round-robin over this many client sessions (default 100):
  *           the unit of read-your-writes and monotonic reads
+ * slo       a request attains the SLO when it succeeds within it (slo_attainment, goodput);
+ *           default the client's slo, else its deadline, else timeout x attempts, else none
+ *
+ * Figures: latency_ms holds every measured request that ended, a failure at the time its
+ * client gave up (so failures never drop out of the latency); success_latency_ms holds
+ * the successes only. slo_attainment is over the requests whose fate is known at the end
+ * (see fl_workload_report). Measured: issued after the warm-up, ended before the end.
  *
  * When the world records a history (a kind that holds data asks for it), every request is
  * recorded as an operation: invoked when issued, completed when it ends (ok; fail for a
@@ -22,7 +29,8 @@
  * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
  * active; issued == ended + in flight at every instant; a request has at most one try in
  * flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
- * draw at a rate change keeps it exact. */
+ * draw at a rate change keeps it exact; evenly spaced arrivals restart their count at each
+ * phase, the k-th at the phase's start + floor(k * 1e9 / rate) ns exactly. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,18 +53,29 @@ struct fl_workload {
     uint32_t index, target;
     int zone;
     bool deterministic;
+    /* Deterministic arrivals: the k-th arrival of a phase is at base + floor(k * 1e9 / rate)
+     * ns, kept exactly as base + off with off advanced by gap_q + gap_r / gap_d each time
+     * (rem: the fraction carried, always < gap_d), so n gaps add to exactly n / rate. */
+    fl_time det_base, det_off;
+    uint64_t gap_q, gap_r, gap_d, det_rem;
     phase *phases;
     int nphases, cur;
     fl_time start, stop;
     fl_client_policy pol;
+    fl_time slo;            /* 0: none (see read_slo) */
+    const char *slo_source; /* where slo came from, for the summary */
     fl_host host; /* clients read true time and are never paused */
     fl_caller *caller;
     fl_rng rng;
     int h_arrival;
 
-    uint64_t issued, ended, ok, good, errors[FL_OUT_COUNT];
+    uint64_t issued, ended, ok, errors[FL_OUT_COUNT];
+    uint64_t good; /* measured successes within the SLO: goodput and slo_attainment */
     uint64_t issued_measured; /* issued after the warm-up: the denominator of the figures */
-    fl_hist *latency, *window_latency;
+    /* latency: every measured request that ended, a failure at the time the client gave
+     * up; success_latency: successes only; window_latency: every request that ended in the
+     * current window (the time series, like latency). */
+    fl_hist *latency, *success_latency, *window_latency;
     /* Keys and operations. */
     enum { KEYS_CONST, KEYS_UNIFORM, KEYS_ZIPF } keys;
     uint64_t nkeys;     /* uniform/zipf: keys 0..nkeys-1; const: the key */
@@ -64,13 +83,13 @@ struct fl_workload {
     double write_share;
     uint32_t sessions;
     fl_rng key_rng;
-    fl_batch latency_b;
+    fl_batch latency_b, success_latency_b;
     int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
 
 static const char *const wl_keys[] = {"name", "target", "zone", "rate", "arrivals", "schedule",
-                                      "start", "stop", "client", "keys", "mix", "sessions",
-                                      NULL};
+                                      "start", "stop", "client", "slo", "keys", "mix",
+                                      "sessions", NULL};
 static const char *const mix_keys[] = {"read", "write", NULL};
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 static const char *const phase_keys[] = {"at", "rate", NULL};
@@ -84,6 +103,7 @@ void fl_workload_free(fl_workload *wl)
     fl_free(wl->name);
     fl_free(wl->phases); /* the caller belongs to the world */
     fl_hist_free(wl->latency);
+    fl_hist_free(wl->success_latency);
     fl_hist_free(wl->window_latency);
     fl_free(wl->zipf_cdf);
     fl_free(wl);
@@ -98,25 +118,90 @@ static int phase_at(const fl_workload *wl, fl_time t)
     return i;
 }
 
-/* Schedules the next arrival after `now`, or a wake-up at the next rate change. */
+/* The interval 1e9 / rate ns as an exact fraction q + r / d. rate is a decimal with at most
+ * six digits after the point per second, minute or hour (as users write rates), so some
+ * rate * m with m = 10^j * {1, 60, 3600} is an integer p, and 1e9 / rate = 1e9 * m / p.
+ * A rate with more digits gets the nearest such fraction with the largest m (an error
+ * below one arrival per 3.6e9 s). p == 0 (a rate below that): d = 0, no arrivals. */
+static void exact_gap(double rate, uint64_t *q, uint64_t *r, uint64_t *d)
+{
+    static const uint64_t scale[] = {1, 60, 3600};
+    uint64_t best_m = 0, p = 0;
+    for (uint64_t pow10 = 1; pow10 <= 1000000; pow10 *= 10)
+        for (size_t i = 0; i < 3; i++) {
+            uint64_t m = pow10 * scale[i];
+            double x = rate * (double)m;
+            if (x >= 0x1p62)
+                continue;
+            if (fabs(x - nearbyint(x)) <= 1e-9 * x && (p == 0 || m < best_m)) {
+                best_m = m; /* the smallest exact multiplier */
+                p = (uint64_t)nearbyint(x);
+            }
+        }
+    if (p == 0) { /* not a short decimal: the finest fraction that fits */
+        for (uint64_t pow10 = 1; pow10 <= 1000000; pow10 *= 10)
+            for (size_t i = 0; i < 3; i++) {
+                uint64_t m = pow10 * scale[i];
+                if (rate * (double)m < 0x1p62 && m > best_m)
+                    best_m = m;
+            }
+        p = best_m ? (uint64_t)nearbyint(rate * (double)best_m) : 0;
+    }
+    uint64_t n = (uint64_t)FL_SEC * best_m; /* <= 3.6e18: fits */
+    *d = p;
+    *q = p ? n / p : 0;
+    *r = p ? n % p : 0;
+}
+
+/* A phase begins at `now` (the workload's start or a rate change): deterministic arrivals
+ * restart their count there, the first one at `now` itself. */
+static void enter_phase(fl_workload *wl, fl_time now)
+{
+    wl->cur = phase_at(wl, now);
+    if (wl->deterministic) {
+        wl->det_base = now;
+        wl->det_off = 0;
+        wl->det_rem = 0;
+        exact_gap(wl->phases[wl->cur].rate, &wl->gap_q, &wl->gap_r, &wl->gap_d);
+    }
+}
+
+/* Schedules the next arrival after `now`, or a wake-up at the next rate change. For
+ * deterministic arrivals det_off is the offset of the next one (already advanced). */
 static void schedule_next(fl_workload *wl, fl_time now)
 {
     fl_sim *sim = wl->w->sim;
-    wl->cur = phase_at(wl, now);
     fl_time boundary = wl->cur + 1 < wl->nphases ? wl->phases[wl->cur + 1].at : FL_TIME_MAX;
     if (boundary > wl->stop)
         boundary = wl->stop;
     double rate = wl->phases[wl->cur].rate;
     fl_time next = FL_TIME_MAX;
-    if (rate > 0) {
-        double gap_s = wl->deterministic ? 1.0 / rate : -log(fl_rng_uniform_pos(&wl->rng)) / rate;
-        double gap_ns = nearbyint(gap_s * 1e9);
+    if (wl->deterministic) {
+        if (wl->gap_d && wl->det_off < FL_TIME_MAX - wl->det_base)
+            next = wl->det_base + wl->det_off;
+    } else if (rate > 0) {
+        double gap_ns = nearbyint(-log(fl_rng_uniform_pos(&wl->rng)) / rate * 1e9);
         next = gap_ns >= (double)(FL_TIME_MAX - now) ? FL_TIME_MAX : now + (fl_time)gap_ns;
     }
     if (next < boundary)
         fl_sim_at(sim, next, wl->h_arrival, 1);
     else if (boundary < wl->stop)
         fl_sim_at(sim, boundary, wl->h_arrival, 0); /* re-draw under the new rate */
+}
+
+/* Deterministic arrivals: the offset of the one after the one just issued. */
+static void advance_deterministic(fl_workload *wl)
+{
+    if (wl->gap_q > (uint64_t)(FL_TIME_MAX - wl->det_off) - 1) {
+        wl->det_off = FL_TIME_MAX; /* beyond any run */
+        return;
+    }
+    wl->det_off += (fl_time)wl->gap_q;
+    wl->det_rem += wl->gap_r; /* both < gap_d <= 2^62: no overflow */
+    if (wl->det_rem >= wl->gap_d) {
+        wl->det_rem -= wl->gap_d;
+        wl->det_off++;
+    }
 }
 
 static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
@@ -142,19 +227,25 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue,
     }
     fl_time lat = now - t_issue;
     bool m = measured(w, t_issue, now);
+    bool good = o == FL_OUT_OK && (wl->slo == 0 || lat <= wl->slo);
     wl->ended++;
+    /* Every ended request is a latency sample, a failure at the time the client gave up:
+     * counting successes alone would let a storm's failures vanish from the figures. */
+    fl_series_add(w->series, wl->col_lat_mean, now, fl_time_to_ms(lat));
+    fl_hist_record(wl->window_latency, lat);
+    if (m) {
+        fl_hist_record(wl->latency, lat);
+        fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+    }
     if (o == FL_OUT_OK) {
         fl_series_add(w->series, wl->col_ok, now, 1);
-        if (wl->pol.slo == 0 || lat <= wl->pol.slo)
+        if (good)
             fl_series_add(w->series, wl->col_good, now, 1);
-        fl_series_add(w->series, wl->col_lat_mean, now, fl_time_to_ms(lat));
-        fl_hist_record(wl->window_latency, lat);
         if (m) {
             wl->ok++;
-            if (wl->pol.slo == 0 || lat <= wl->pol.slo)
-                wl->good++;
-            fl_hist_record(wl->latency, lat);
-            fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+            wl->good += good;
+            fl_hist_record(wl->success_latency, lat);
+            fl_batch_add(&wl->success_latency_b, now, fl_time_to_ms(lat));
         }
     } else {
         fl_series_add(w->series, wl->col_err, now, 1);
@@ -257,6 +348,10 @@ static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
 {
     fl_workload *wl = ctx;
     fl_time now = fl_sim_now(sim);
+    if (!issue) { /* the start or a rate change */
+        enter_phase(wl, now);
+        issue = wl->deterministic && wl->gap_d && now < wl->stop; /* k = 0: at the start */
+    }
     if (issue) {
         wl->issued++;
         if (measured(wl->w, now, now))
@@ -279,8 +374,42 @@ static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
                 tag = id + 1; /* out of memory: this one goes unrecorded */
         }
         fl_caller_call(wl->caller, tag, FL_TIME_MAX, &call);
+        if (wl->deterministic)
+            advance_deterministic(wl);
     }
     schedule_next(wl, now);
+}
+
+/* The workload's SLO: "slo" on the workload, else the client's "slo", else the time the
+ * client gives a request (its deadline, else its per-try timeout x attempts), else none.
+ * Saturates rather than overflows. */
+static fl_status read_slo(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
+{
+    fl_status st;
+    if ((st = fl_cfg_duration(cfg, path, "slo", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &wl->slo,
+                              e)))
+        return st;
+    const fl_client_policy *p = &wl->pol;
+    if (wl->slo && p->slo) {
+        char sp[256];
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(sp, sizeof sp, path, "slo"),
+                            "the SLO is given twice, here and in \"client\" (keep one)");
+    }
+    if (wl->slo) {
+        wl->slo_source = "workload slo";
+    } else if (p->slo) {
+        wl->slo = p->slo;
+        wl->slo_source = "client slo";
+    } else if (p->deadline) {
+        wl->slo = p->deadline;
+        wl->slo_source = "client deadline";
+    } else if (p->timeout) {
+        wl->slo = p->timeout > FL_TIME_MAX / p->attempts ? FL_TIME_MAX : p->timeout * p->attempts;
+        wl->slo_source = "client timeout x attempts";
+    } else {
+        wl->slo_source = "none";
+    }
+    return FL_OK;
 }
 
 static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
@@ -382,21 +511,24 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         wl->zone = z;
     }
     fl_cfg_join(p, sizeof p, path, "client");
-    if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, &wl->pol,
-                                    e)))
+    if ((st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cfg, "client"), p, true,
+                                    &wl->pol, e)))
         return st;
-    if ((st = read_keys(wl, cfg, path, e)))
+    if ((st = read_slo(wl, cfg, path, e)) || (st = read_keys(wl, cfg, path, e)))
         return st;
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
     fl_world_stream(w, &wl->key_rng, wl->name, "keys");
     wl->latency = fl_hist_new();
+    wl->success_latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
     wl->caller = fl_caller_new(w, wl->name, wl->target, wl->zone, &wl->host, &wl->pol,
                                 request_done, wl);
-    if (!wl->latency || !wl->window_latency || wl->h_arrival < 0 || !wl->caller)
+    if (!wl->latency || !wl->success_latency || !wl->window_latency || wl->h_arrival < 0 ||
+        !wl->caller)
         return FL_NOMEM;
     fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);
+    fl_batch_init(&wl->success_latency_b, w->warmup, w->duration, 32);
     char col[200];
 #define COL(field, suffix, kind)                                                    \
     do {                                                                             \
@@ -424,8 +556,7 @@ fl_status fl_workload_start(fl_world *w, fl_workload *wl)
     if (wl->start >= wl->stop)
         return FL_OK;
     /* Evenly spaced arrivals begin at `start`; Poisson ones a random gap after it. */
-    return fl_sim_at(w->sim, wl->start, wl->h_arrival,
-                     wl->deterministic && wl->phases[phase_at(wl, wl->start)].rate > 0);
+    return fl_sim_at(w->sim, wl->start, wl->h_arrival, 0);
 }
 
 void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t)
@@ -542,7 +673,29 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
     cJSON_AddNumberToObject(out, "goodput_per_s", span > 0 ? (double)wl->good / span : 0);
     cJSON_AddNumberToObject(out, "error_rate",
                             wl->ok + errors ? (double)errors / (double)(wl->ok + errors) : 0);
+    if (wl->slo)
+        cJSON_AddNumberToObject(out, "slo_ms", fl_time_to_ms(wl->slo));
+    else
+        cJSON_AddNullToObject(out, "slo_ms");
+    cJSON_AddStringToObject(out, "slo_source", wl->slo_source);
+    /* slo_attainment is over the measured requests whose fate is known at the end: every
+     * one that ended, and those still in flight for longer than the SLO (they missed it).
+     * One in flight for less (or, without an SLO, any in flight) could still make it: it
+     * is left out, counted as undecided, rather than guessed either way. */
+    uint64_t missed = wl->slo && w->duration - w->warmup > wl->slo
+                          ? fl_caller_in_flight_started(wl->caller, w->warmup,
+                                                        w->duration - wl->slo)
+                          : 0;
+    uint64_t decided = wl->ok + errors + missed;
+    cJSON_AddNumberToObject(out, "slo_requests", (double)decided);
+    cJSON_AddNumberToObject(out, "slo_met", (double)wl->good);
+    cJSON_AddNumberToObject(out, "slo_undecided", (double)(wl->issued_measured - decided));
+    if (decided) /* none: no request whose fate is known, no figure */
+        cJSON_AddNumberToObject(out, "slo_attainment", (double)wl->good / (double)decided);
+    else
+        cJSON_AddNullToObject(out, "slo_attainment");
     fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);
+    fl_report_latency(out, "success_latency_ms", wl->success_latency, &wl->success_latency_b);
     fl_caller_report(wl->caller, out);
     report_recovery(w, wl, out);
 }

@@ -72,7 +72,7 @@ typedef struct chart {
     const char *name;
     const char *heading; /* after "<title>: " */
     const char *series;  /* "workloads", "nodes", or NULL: the CSV columns matching `match` */
-    bool successes;      /* only workloads with at least one success (latency exists) */
+    bool successes;      /* only workloads with latency to draw (a request ended, not instantly) */
     const char *match;   /* column charts: a column belongs when its name contains this */
     const char *ylabel;  /* column charts: the y axis, with its unit */
     const char *template_name; /* column charts share one template */
@@ -171,7 +171,7 @@ static void series_names(const cJSON *summary, const char *header, const chart *
         if (c->successes &&
             !(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(lat, "count")) > 0 &&
               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(lat, "max")) > 0))
-            continue; /* no success, or only instant ones: nothing to draw on a log scale */
+            continue; /* nothing ended, or only instantly: nothing to draw on a log scale */
         w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? " " : "", it->string);
     }
 }

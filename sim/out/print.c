@@ -1,5 +1,6 @@
 /* The compact table `faultline run` prints: read back from the summary, so the screen and
- * summary.json can never disagree. */
+ * summary.json can never disagree. A figure the summary does not hold prints as "n/a",
+ * never as nan: every number goes through fmt_g or fmt_ms. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +13,19 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* v with printf format fmt (one double), or "n/a" when the summary has no such figure. */
+static const char *fmt_g(char *buf, size_t n, const char *fmt, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, n, fmt, v);
+    else
+        snprintf(buf, n, "n/a");
+    return buf;
+}
+
 static void fmt_ms(char *buf, size_t n, double ms)
 {
-    if (isnan(ms))
+    if (!isfinite(ms))
         snprintf(buf, n, "-");
     else if (ms >= 1000)
         snprintf(buf, n, "%.3gs", ms / 1000);
@@ -36,19 +47,47 @@ static void latency_row(FILE *f, const char *label, const cJSON *lat)
     fputc('\n', f);
 }
 
+/* A checker that gives a verdict rather than a count (linearizability): the verdict and
+ * what it rests on, in words. */
+static void print_verdict(FILE *f, const cJSON *c, const char *verdict)
+{
+    char k[32], u[32], st[32];
+    fmt_g(k, sizeof k, "%.0f", num(c, "keys"));
+    fmt_g(u, sizeof u, "%.0f", num(c, "keys_unknown"));
+    fmt_g(st, sizeof st, "%.0f", num(c, "steps"));
+    fprintf(f, "  %-30s %s", c->string, verdict);
+    if (strcmp(verdict, "unknown") == 0)
+        fprintf(f, " (not decided: %s of %s keys ran out of the search budget, %s steps)\n", u,
+                k, st);
+    else if (strcmp(verdict, "not linearizable") == 0) {
+        char fk[32];
+        fprintf(f, " (first key %s; %s keys checked, %s unknown)\n",
+                fmt_g(fk, sizeof fk, "%.0f", num(c, "first_key")), k, u);
+    } else
+        fprintf(f, " (%s keys checked, %s steps)\n", k, st);
+}
+
 void fl_result_print(const fl_result *r, FILE *f)
 {
     const cJSON *s = r->summary;
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s, "scenario");
     const cJSON *var = cJSON_GetObjectItemCaseSensitive(s, "variant");
-    fprintf(f, "%s [%s] seed %.0f: %.6g s simulated, %.0f events, hash %s%s\n",
-            sc->valuestring, var->valuestring, num(s, "seed"), num(s, "simulated_s"),
-            num(s, "events"), cJSON_GetObjectItemCaseSensitive(s, "event_hash")->valuestring,
+    char h1[32], h2[32], h3[32];
+    fprintf(f, "%s [%s] seed %s: %s s simulated, %s events, hash %s%s\n", sc->valuestring,
+            var->valuestring, fmt_g(h1, sizeof h1, "%.0f", num(s, "seed")),
+            fmt_g(h2, sizeof h2, "%.6g", num(s, "simulated_s")),
+            fmt_g(h3, sizeof h3, "%.0f", num(s, "events")),
+            cJSON_GetObjectItemCaseSensitive(s, "event_hash")->valuestring,
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "complete")) ? "" : " (INCOMPLETE)");
-    fprintf(f, "\nlatency                     mean       p50       p90       p99     p99.9       max\n");
+    fprintf(f, "\nlatency (failures incl.)    mean       p50       p90       p99     p99.9       max\n");
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(s, "workloads");
-    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next)
+    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
+        /* latency_ms counts failures at the time their client gave up; then successes */
         latency_row(f, w->string, cJSON_GetObjectItemCaseSensitive(w, "latency_ms"));
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(w, "success_latency_ms");
+        if (ok)
+            latency_row(f, "  successes only", ok);
+    }
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(s, "nodes");
     for (const cJSON *n = nodes ? nodes->child : NULL; n; n = n->next) {
         const cJSON *soj = cJSON_GetObjectItemCaseSensitive(n, "sojourn_ms");
@@ -58,10 +97,22 @@ void fl_result_print(const fl_result *r, FILE *f)
             latency_row(f, label, soj);
         }
     }
-    fprintf(f, "\nworkload            throughput/s   goodput/s  tries/req    errors  (by cause)\n");
+    fprintf(f, "\nworkload            throughput/s   goodput/s     within SLO  tries/req    errors  (by cause)\n");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
-        fprintf(f, "  %-18s %12.6g %11.6g %10.3g %9.0f ", w->string, num(w, "throughput_per_s"),
-                num(w, "goodput_per_s"), num(w, "retry_amplification"), num(w, "errors"));
+        char c1[32], c2[32], c3[32], c4[32], slo[32], att[48];
+        fmt_ms(slo, sizeof slo, num(w, "slo_ms"));
+        double a = num(w, "slo_attainment");
+        if (isfinite(a) && isfinite(num(w, "slo_ms")))
+            snprintf(att, sizeof att, "%.4g%% <%s", 100 * a, slo);
+        else if (isfinite(a))
+            snprintf(att, sizeof att, "%.4g%% ok", 100 * a); /* no SLO: any success */
+        else
+            snprintf(att, sizeof att, "n/a");
+        fprintf(f, "  %-18s %12s %11s %14s %10s %9s ", w->string,
+                fmt_g(c1, sizeof c1, "%.6g", num(w, "throughput_per_s")),
+                fmt_g(c2, sizeof c2, "%.6g", num(w, "goodput_per_s")), att,
+                fmt_g(c3, sizeof c3, "%.3g", num(w, "retry_amplification")),
+                fmt_g(c4, sizeof c4, "%.0f", num(w, "errors")));
         const cJSON *by = cJSON_GetObjectItemCaseSensitive(w, "errors_by_cause");
         int any = 0;
         for (const cJSON *c = by ? by->child : NULL; c; c = c->next)
@@ -76,7 +127,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             fprintf(f, "  %-18s", n->string);
             int shown = 0;
             for (const cJSON *x = n->child; x && shown < 5; x = x->next)
-                if (cJSON_IsNumber(x)) {
+                if (cJSON_IsNumber(x) && isfinite(x->valuedouble)) {
                     fprintf(f, " %s=%.6g", x->string, x->valuedouble);
                     shown++;
                 }
@@ -84,35 +135,51 @@ void fl_result_print(const fl_result *r, FILE *f)
             continue;
         }
         const cJSON *ll = cJSON_GetObjectItemCaseSensitive(n, "littles_law");
-        char wasted[32] = "-";
+        char wasted[32] = "-", c1[32], c2[32], c3[32], c4[32], c5[32];
         if (cJSON_GetObjectItemCaseSensitive(n, "wasted_fraction"))
-            snprintf(wasted, sizeof wasted, "%.1f%%", 100 * num(n, "wasted_fraction"));
-        fprintf(f, "  %-18s %11.4g %15.5g %12s   %.5g vs %.5g (%.2f%%)\n", n->string,
-                num(n, "utilisation"), num(n, "in_system_mean"), wasted, num(ll, "L"),
-                num(ll, "lambda_W"), 100 * num(ll, "rel_diff"));
+            fmt_g(wasted, sizeof wasted, "%.1f%%", 100 * num(n, "wasted_fraction"));
+        fprintf(f, "  %-18s %11s %15s %12s   %s vs %s (%s)\n", n->string,
+                fmt_g(c1, sizeof c1, "%.4g", num(n, "utilisation")),
+                fmt_g(c2, sizeof c2, "%.5g", num(n, "in_system_mean")), wasted,
+                fmt_g(c3, sizeof c3, "%.5g", num(ll, "L")),
+                fmt_g(c4, sizeof c4, "%.5g", num(ll, "lambda_W")),
+                fmt_g(c5, sizeof c5, "%.2f%%", 100 * num(ll, "rel_diff")));
     }
     const cJSON *cons = cJSON_GetObjectItemCaseSensitive(s, "consistency");
     if (cons) {
-        fprintf(f, "\nconsistency (%.0f operations)\n", num(cons, "operations"));
-        for (const cJSON *c = cons->child; c; c = c->next)
-            if (cJSON_IsObject(c))
-                fprintf(f, "  %-30s %9.0f of %-9.0f (%.3g%%)\n", c->string, num(c, "count"),
-                        num(c, "of"), 100 * num(c, "rate"));
+        char c1[32], c2[32], c3[32];
+        fprintf(f, "\nconsistency (%s operations)\n",
+                fmt_g(c1, sizeof c1, "%.0f", num(cons, "operations")));
+        for (const cJSON *c = cons->child; c; c = c->next) {
+            const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(c, "verdict");
+            if (cJSON_IsString(c) && strcmp(c->string, "error") == 0)
+                fprintf(f, "  not checked: %s\n", c->valuestring);
+            else if (cJSON_IsString(verdict)) /* a verdict, not a count */
+                print_verdict(f, c, verdict->valuestring);
+            else if (cJSON_IsObject(c))
+                fprintf(f, "  %-30s %9s of %-9s (%s)\n", c->string,
+                        fmt_g(c1, sizeof c1, "%.0f", num(c, "count")),
+                        fmt_g(c2, sizeof c2, "%.0f", num(c, "of")),
+                        fmt_g(c3, sizeof c3, "%.3g%%", 100 * num(c, "rate")));
+        }
     }
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
         const cJSON *rec = cJSON_GetObjectItemCaseSensitive(w, "recovery");
         if (!rec || !cJSON_GetObjectItemCaseSensitive(rec, "recovered"))
             continue;
+        char c1[32], c2[32], c3[32];
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "recovered")))
-            fprintf(f, "\nrecovery: %s recovered %.3g s after the last fault ended (goodput %.4g/s "
-                       "after, %.4g/s before)\n",
-                    w->string, num(rec, "recovery_s"), num(rec, "goodput_after_faults_per_s"),
-                    num(rec, "reference_goodput_per_s"));
+            fprintf(f, "\nrecovery: %s recovered %s s after the last fault ended (goodput %s/s "
+                       "after, %s/s before)\n",
+                    w->string, fmt_g(c1, sizeof c1, "%.3g", num(rec, "recovery_s")),
+                    fmt_g(c2, sizeof c2, "%.4g", num(rec, "goodput_after_faults_per_s")),
+                    fmt_g(c3, sizeof c3, "%.4g", num(rec, "reference_goodput_per_s")));
         else
-            fprintf(f, "\nrecovery: %s did NOT recover within the run: goodput %.4g/s after the "
-                       "last fault ended at %.4gs, %.4g/s before\n",
-                    w->string, num(rec, "goodput_after_faults_per_s"), num(rec, "faults_end_s"),
-                    num(rec, "reference_goodput_per_s"));
+            fprintf(f, "\nrecovery: %s did NOT recover within the run: goodput %s/s after the "
+                       "last fault ended at %ss, %s/s before\n",
+                    w->string, fmt_g(c1, sizeof c1, "%.4g", num(rec, "goodput_after_faults_per_s")),
+                    fmt_g(c2, sizeof c2, "%.4g", num(rec, "faults_end_s")),
+                    fmt_g(c3, sizeof c3, "%.4g", num(rec, "reference_goodput_per_s")));
     }
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next)
@@ -128,7 +195,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             const cJSON *err = cJSON_GetObjectItemCaseSensitive(x, "error");
             char actual[64];
             if (cJSON_IsNumber(act))
-                snprintf(actual, sizeof actual, "%.6g", act->valuedouble);
+                fmt_g(actual, sizeof actual, "%.6g", act->valuedouble);
             else if (cJSON_IsBool(act))
                 snprintf(actual, sizeof actual, "%s", cJSON_IsTrue(act) ? "true" : "false");
             else
@@ -137,7 +204,7 @@ void fl_result_print(const fl_result *r, FILE *f)
             fprintf(f, "  %s  %s %s: got %s", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass")) ? "PASS" : "FAIL",
                     cJSON_GetObjectItemCaseSensitive(x, "figure")->valuestring,
                     cJSON_GetObjectItemCaseSensitive(x, "expect")->valuestring, actual);
-            if (!isnan(ci))
+            if (isfinite(ci))
                 fprintf(f, " +- %.3g (99.9%% CI)", ci);
             fputc('\n', f);
         }

@@ -967,7 +967,7 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         const double *p99 = table_col(t, names[i], ".latency_p99_ms");
         const double *p50 = table_col(t, names[i], ".latency_p50_ms");
         if (!any_finite(p99, n))
-            continue; /* no success, no latency */
+            continue; /* nothing ended, no latency */
         snprintf(lab[ns], sizeof lab[ns], "%s p99", names[i]);
         ser[ns] = (fl_svg_series){lab[ns], x, p99, n, NULL, NULL, fl_svg_color(i), 2.5, false};
         ns++;
@@ -981,11 +981,11 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         snprintf(title, sizeof title, "%s: latency percentiles over time", scn);
         fl_svg_chart c = {title, "time (s)", "latency (ms, log scale)", stamp, true, false, 0, 0,
                           ser, ns, sh.v, sh.n};
-        st = chart_out(f, &c, "Latency of the requests that succeeded, per time window "
-                              "(log scale). A gap: no request succeeded in that window. Failed "
-                              "requests are not in these percentiles.");
+        st = chart_out(f, &c, "Latency of the requests that ended in each time window, a "
+                              "failure at the time its client gave up (log scale). A gap: no "
+                              "request ended in that window.");
     } else {
-        fputs("<p>No request succeeded: no latency chart.</p>\n", f);
+        fputs("<p>No request ended: no latency chart.</p>\n", f);
     }
 
     /* (b) requests per second, one chart per workload. */
@@ -1246,7 +1246,7 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
             snprintf(cap, sizeof cap, "Per time window, the median over the seeds of each "
                                       "variant (line) and the range from the lowest to the highest "
                                       "seed (band).%s",
-                     m == 1 ? " A gap: no request succeeded in that window in any seed." : "");
+                     m == 1 ? " A gap: no request ended in that window in any seed." : "");
             fl_svg_chart c = {title, "time (s)", metrics[m][2], stamp, m == 1, m == 0, 0, 0,
                               ser, nvar, sh.v, sh.n};
             st = chart_out(f, &c, cap);

@@ -203,7 +203,7 @@ static fl_status run_chart(FILE *f, const char *dir, int idx, const char *scn, c
                 ns++;
             }
         }
-        snprintf(title, sizeof title, "%s: latency of successful requests", scn);
+        snprintf(title, sizeof title, "%s: latency, failures included", scn);
         c.ylabel = "latency (ms, log scale)";
         c.log_y = true;
     } else if (idx == 1) {

@@ -14,7 +14,7 @@ static fl_client_policy policy(const char *json)
     cJSON *c = cJSON_Parse(json);
     fl_client_policy p;
     fl_error e;
-    ck_assert_msg(fl_client_policy_read(c, "client", &p, &e) == FL_OK, "%s", e.msg);
+    ck_assert_msg(fl_client_policy_read(c, "client", true, &p, &e) == FL_OK, "%s", e.msg);
     cJSON_Delete(c);
     return p;
 }
@@ -94,7 +94,7 @@ START_TEST(policy_errors)
         fl_client_policy p;
         fl_error e;
         fl_error_clear(&e);
-        ck_assert_int_ne(fl_client_policy_read(c, "client", &p, &e), FL_OK);
+        ck_assert_int_ne(fl_client_policy_read(c, "client", true, &p, &e), FL_OK);
         char msg[1000];
         fl_error_format(&e, msg, sizeof msg);
         ck_assert_str_eq(msg, bad[i][1]);

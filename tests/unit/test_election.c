@@ -63,6 +63,15 @@ START_TEST(naive_two_primaries)
     /* at the heal m1 holds its 200 writes of 10.5-30.4 s, m2 its 174 of 13.1-30.4 s (zone
      * b's writes of 10.5-13.0 s went towards m1, over the cut, before m2's announcement) */
     ck_assert_double_eq(fig(s, "\"divergence\"", "\"count\":\t"), 374);
+    /* Acknowledged writes by the client's zone: all 400 of zone a (m1 until 31.0 s, m2
+     * after), 400 - 26 of zone b (its writes of 10.5..13.0 s went over the cut). By the
+     * acknowledging member's zone: m1 took zone a's 311 writes of 0..31.0 s and zone b's
+     * 105 of 0..10.4 s (416); m2 zone b's 269 of 13.1..39.9 s and zone a's 89 of
+     * 31.1..39.9 s (358). */
+    ck_assert_double_eq(fig(s, "\"writes_acked_by_zone\"", "\"a\":\t"), 400);
+    ck_assert_double_eq(fig(s, "\"writes_acked_by_zone\"", "\"b\":\t"), 374);
+    ck_assert_double_eq(fig(s, "\"writes_acked_by_member_zone\"", "\"a\":\t"), 416);
+    ck_assert_double_eq(fig(s, "\"writes_acked_by_member_zone\"", "\"b\":\t"), 358);
     free(s);
 
     /* No failover: nobody is promoted, nothing is lost, zone b is cut off for the whole

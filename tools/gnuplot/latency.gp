@@ -1,7 +1,8 @@
 # Latency percentiles over time, log scale, one colour per workload (p50 thin, p99 thick).
 # Set before: series (space-separated workload names), and the variables of common.gp.
 load gpdir."/common.gp"
-# A window with no success has an empty cell: NaN breaks the line there instead of
+# Every request that ended in the window counts, a failure at the time its client gave up.
+# A window where none ended has an empty cell: NaN breaks the line there instead of
 # drawing across the gap.
 val(c) = strcol(c) eq "" ? NaN : column(c)
 set ylabel "latency (ms, log scale)"

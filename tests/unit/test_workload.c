@@ -1,0 +1,183 @@
+/* Workloads: deterministic arrivals issue exactly rate x time requests; latency counts
+ * failures at the time the client gave up; SLO attainment over every request issued, with
+ * numbers worked out by hand. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultline/faultline.h>
+
+#include "testutil.h"
+
+#define fig fl_test_fig
+
+/* A workload `w` with the given arrival keys against a service that answers in 1 ms. */
+static char *arrivals(const char *duration, const char *keys)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"faultline\": 1, \"name\": \"a\", \"duration\": \"%s\",\n"
+             " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 10,\n"
+             "              \"service_time\": \"const(1ms)\"}],\n"
+             " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"arrivals\": "
+             "\"deterministic\", %s}]}\n",
+             duration, keys);
+    return fl_test_summary(text, NULL, 0);
+}
+
+/* 30/s for 1 s is 30 requests, at 0, 1/30 s, ..., 29/30 s: the 31st would be at 1 s. Gaps
+ * rounded to the nanosecond (33,333,333 ns) and added up used to fit a 31st in. */
+START_TEST(deterministic_30_per_s_for_1_s_is_30)
+{
+    char *s = arrivals("2s", "\"rate\": \"30/s\", \"stop\": \"1s\"");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 30);
+    free(s);
+    /* A phase of 1 s at 30/s, then 1 s at 60/s: each phase counts from its own start. */
+    s = arrivals("3s", "\"rate\": \"30/s\", \"stop\": \"2s\", "
+                       "\"schedule\": [{\"at\": \"1s\", \"rate\": \"60/s\"}]");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 90);
+    free(s);
+    /* Rates that are not whole per second: 1.5/s for 10 s, 90/m for 60 s, 7/h for 1 h. */
+    s = arrivals("11s", "\"rate\": \"1.5/s\", \"stop\": \"10s\"");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 15);
+    free(s);
+    s = arrivals("61s", "\"rate\": \"90/m\", \"stop\": \"60s\"");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 90);
+    free(s);
+    s = arrivals("2h", "\"rate\": \"7/h\", \"stop\": \"1h\"");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 7);
+    free(s);
+}
+END_TEST
+
+/* A long run: 3,000,000 requests at 30,000/s over 100 s, not 3,003,003. */
+START_TEST(deterministic_long_run_is_exact)
+{
+    char *s = arrivals("101s", "\"rate\": \"30000/s\", \"stop\": \"100s\"");
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 3000000);
+    free(s);
+}
+END_TEST
+
+/* 10 requests a second (deterministic) for 9 s, 100 workers (no queueing), 100 ms of work,
+ * a 500 ms per-try timeout and one attempt. Work that starts between 5 s and 7 s is 10x
+ * slower (1 s): the 20 requests issued then time out at 500 ms; the other 70 succeed in
+ * 100 ms. So: latency_ms over all 90 ended requests, mean (70 x 100 + 20 x 500) / 90 =
+ * 188.9 ms, max 500 ms; success_latency_ms 70 requests of 100 ms; the SLO defaults to
+ * timeout x attempts = 500 ms and 70 of 90 attain it. */
+static const char *const storm =
+    "{\"faultline\": 1, \"name\": \"t\", \"duration\": \"10s\",\n"
+    " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 100,\n"
+    "              \"service_time\": \"const(100ms)\"}],\n"
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"10/s\", \"stop\": \"9s\",\n"
+    "                  \"arrivals\": \"deterministic\", \"client\": {\"timeout\": \"500ms\"}}],\n"
+    " \"faults\": [{\"at\": \"5s\", \"for\": \"2s\", \"slow\": {\"node\": \"s\", \"factor\": 10}}]}\n";
+
+START_TEST(latency_counts_failures_when_the_client_gave_up)
+{
+    char *s = fl_test_summary(storm, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"ok\":\t"), 70);
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"timeout\":\t"), 20);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_ms\":\t"), 500);
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_source\":\t\"client timeout x attempts\""));
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_requests\":\t"), 90);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_met\":\t"), 70);
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"slo_attainment\":\t"), 70.0 / 90, 1e-12);
+    ck_assert_double_eq(fig(s, "\"latency_ms\"", "\"count\":\t"), 90);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"mean\":\t"), (70 * 100.0 + 20 * 500) / 90,
+                            1e-9);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"max\":\t"), 500, 1e-9);
+    ck_assert_double_eq(fig(s, "\"success_latency_ms\"", "\"count\":\t"), 70);
+    ck_assert_double_eq_tol(fig(s, "\"success_latency_ms\"", "\"mean\":\t"), 100, 1e-9);
+    ck_assert_double_eq_tol(fig(s, "\"success_latency_ms\"", "\"max\":\t"), 100, 1e-9);
+    /* Goodput counts the successes within the SLO: 70 over the 10 s measured. */
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"goodput_per_s\":\t"), 7, 1e-12);
+    free(s);
+
+    /* A workload's own SLO comes first: at 50 ms nothing attains it, at 150 ms the 70 do. */
+    const char *tight[] = {"workloads.w.slo=50ms"};
+    s = fl_test_summary(storm, tight, 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_source\":\t\"workload slo\""));
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_attainment\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"goodput_per_s\":\t"), 0);
+    free(s);
+    const char *loose[] = {"workloads.w.slo=150ms"};
+    s = fl_test_summary(storm, loose, 1);
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"slo_attainment\":\t"), 70.0 / 90, 1e-12);
+    free(s);
+    /* A deadline is the SLO when the workload and client give none. */
+    const char *deadline[] = {"workloads.w.client.deadline=2s"};
+    s = fl_test_summary(storm, deadline, 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_source\":\t\"client deadline\""));
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_ms\":\t"), 2000);
+    free(s);
+}
+END_TEST
+
+/* Requests still in flight at the end: 1 request a second for 10 s, each served in 2.5 s,
+ * so those issued at 8 s and 9 s are still out at 10 s. Latency needs an end: it counts
+ * the 8 that ended. Without an SLO any success attains, and the 2 in flight could still
+ * succeed: undecided, left out (8 of 8). With an SLO of 1 s the one issued at 8 s has been
+ * out 2 s: it missed, and counts; the one issued at 9 s (out 1 s) is undecided: 0 of 9. */
+START_TEST(in_flight_at_the_end)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"f\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 100,\n"
+        "              \"service_time\": \"const(2.5s)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"1/s\",\n"
+        "                  \"arrivals\": \"deterministic\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_ms\":\tnull"));
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_source\":\t\"none\""));
+    ck_assert_double_eq(fig(s, "\"w\"", "\"in_flight_at_end\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_requests\":\t"), 8);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_undecided\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_attainment\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"latency_ms\"", "\"count\":\t"), 8);
+    free(s);
+    const char *slo[] = {"workloads.w.slo=1s"};
+    s = fl_test_summary(text, slo, 1);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_requests\":\t"), 9);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_undecided\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_attainment\":\t"), 0);
+    free(s);
+    /* No request ended and none has been out longer than the SLO: no figure, not NaN. */
+    const char *none[] = {"workloads.w.slo=20s", "nodes.s.service_time=const(30s)"};
+    s = fl_test_summary(text, none, 2);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"slo_requests\":\t"), 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"slo_attainment\":\tnull"));
+    free(s);
+}
+END_TEST
+
+/* The SLO is given in one place: on the workload or in its client, not both. */
+START_TEST(slo_given_twice_is_refused)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"f\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"1/s\", \"slo\": \"1s\",\n"
+        "                  \"client\": {\"slo\": \"2s\"}}]}\n";
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_int_ne(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e), FL_OK);
+    ck_assert_msg(strstr(e.msg, "the SLO is given twice") != NULL, "%s", e.msg);
+    ck_assert_str_eq(e.path, "workloads[0].slo");
+    fl_scenario_free(sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("workload");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, deterministic_30_per_s_for_1_s_is_30);
+    tcase_add_test(tc, deterministic_long_run_is_exact);
+    tcase_add_test(tc, latency_counts_failures_when_the_client_gave_up);
+    tcase_add_test(tc, in_flight_at_the_end);
+    tcase_add_test(tc, slo_given_twice_is_refused);
+    suite_add_tcase(s, tc);
+    return fl_test_run(s);
+}
