@@ -1646,6 +1646,7 @@ const fl_component_ops fl_election_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(CRASH),
     .fault = fault,
     .destroy = destroy,
 };

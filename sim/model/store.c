@@ -803,7 +803,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
     store *s = c->state;
     switch (f->kind) {
     case FL_FAULT_SLOW:
-        s->slow = begin ? f->factor : 1;
+        s->slow = fl_world_slowdown(w, c->index, -1);
         fl_station_set_slowdown(s->st, s->slow);
         break;
     case FL_FAULT_CRASH:
@@ -983,6 +983,7 @@ const fl_component_ops fl_store_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .fault = fault,
     .destroy = destroy,
 };

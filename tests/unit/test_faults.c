@@ -1,0 +1,178 @@
+/* The fault timeline: overlapping faults compose, and a fault a kind accepts changes its
+ * node. Every expectation follows from the arithmetic of a deterministic load. */
+#include <math.h>
+#include <stdio.h>
+
+#include <faultline/run.h>
+#include <faultline/scenario.h>
+
+#include "testutil.h"
+
+#define fig fl_test_fig
+#define MAXW 64
+
+/* One column of the time series, window by window, read as the run goes. */
+typedef struct watch {
+    const char *column;
+    double v[MAXW];
+    size_t n;
+} watch;
+
+static void on_window(void *ctx, const fl_series *s, size_t w)
+{
+    watch *x = ctx;
+    for (size_t c = 0; c < fl_series_columns(s); c++)
+        if (strcmp(fl_series_name(s, (int)c), x->column) == 0 && w < MAXW) {
+            x->v[w] = fl_series_value(s, (int)c, w);
+            if (w + 1 > x->n)
+                x->n = w + 1;
+        }
+}
+
+/* Runs text and records `column` per window; returns the summary (caller frees). */
+static char *run_watch(const char *text, watch *x)
+{
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    fl_run_config cfg = {.window = on_window, .progress_ctx = x};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *s = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    ck_assert_uint_ge(x->n, 50);
+    return s;
+}
+
+/* The mean of windows [from, to) (window w ends at w + 1 s). */
+static double mean(const watch *x, size_t from, size_t to)
+{
+    double sum = 0;
+    for (size_t w = from; w < to; w++)
+        sum += x->v[w];
+    return sum / (double)(to - from);
+}
+
+/* A service with 64 workers, 100 requests/s arriving every 10 ms, each taking exactly
+ * 20 ms: 2 workers are busy at any instant (100/s x 20 ms). Slowed 4x from 10 s to 50 s,
+ * and 2x more from 20 s to 30 s: 8 busy (x 4), 16 (x 8), then 8 again once the inner
+ * slowdown ends: its end restores the outer one, it does not cancel it. The windows
+ * start one second after each change, so no request started before it is still in
+ * service (at most 160 ms). */
+#define SERVICE                                                                            \
+    "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"60s\", \"window\": \"1s\",\n"     \
+    " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"workers\": 64,\n"            \
+    "              \"service_time\": \"const(20ms)\"}],\n"                                \
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"api\", \"rate\": \"100/s\",\n"        \
+    "                  \"arrivals\": \"deterministic\", \"client\": {\"timeout\": \"10s\"}}],\n"
+
+START_TEST(overlapping_slowdowns_multiply_and_unwind)
+{
+    const char *both = SERVICE
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"slow\": {\"node\": \"api\", \"factor\": 4}},\n"
+        "              {\"at\": \"20s\", \"for\": \"10s\", \"slow\": {\"node\": \"api\", \"factor\": 2}}]}\n";
+    const char *outer = SERVICE
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"slow\": {\"node\": \"api\", \"factor\": 4}}]}\n";
+    watch a = {.column = "api.busy"}, b = {.column = "api.busy"};
+    free(run_watch(both, &a));
+    free(run_watch(outer, &b));
+    ck_assert_double_eq_tol(mean(&a, 1, 9), 2, 0.01);
+    ck_assert_double_eq_tol(mean(&a, 11, 19), 8, 0.01);
+    ck_assert_double_eq_tol(mean(&a, 21, 29), 16, 0.01);
+    ck_assert_double_eq_tol(mean(&a, 31, 49), 8, 0.01); /* the outer slowdown alone */
+    ck_assert_double_eq_tol(mean(&a, 51, 59), 2, 0.01);
+    for (size_t w = 31; w < 49; w++) /* the same windows as without the inner fault */
+        ck_assert_double_eq(a.v[w], b.v[w]);
+}
+END_TEST
+
+/* Two overlapping pauses: the node stays stopped until the later one ends (30 s), though
+ * the inner one ends at 20 s; nothing completes meanwhile, so the 100 requests/s pile up
+ * in the node and are all served at 30 s. */
+START_TEST(overlapping_pauses_stop_until_the_last_ends)
+{
+    const char *text = SERVICE
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"20s\", \"pause\": \"api\"},\n"
+        "              {\"at\": \"15s\", \"for\": \"5s\", \"pause\": \"api\"}]}\n";
+    watch x = {.column = "api.busy"};
+    free(run_watch(text, &x));
+    ck_assert_double_eq(x.v[25], 64); /* all workers hold finished work until 30 s */
+    ck_assert_double_eq_tol(mean(&x, 31, 59), 2, 0.01);
+}
+END_TEST
+
+/* A consumer group of one member reads one partition fed 100 messages/s; each takes 5 ms
+ * (capacity 200/s). Slowed 4x for 10 s it manages 50/s, so the backlog grows by 50 a second:
+ * 500 messages at the end of the fault, plus the one being processed. */
+START_TEST(slow_consumer_processes_slower)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"40s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"k\", \"kind\": \"broker\", \"partitions\": 1},\n"
+        "             {\"name\": \"g\", \"kind\": \"consumer\", \"broker\": \"k\",\n"
+        "              \"process\": \"const(5ms)\", \"max_poll_records\": 1}],\n"
+        " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"100/s\",\n"
+        "                  \"arrivals\": \"deterministic\", \"keys\": \"const(0)\"}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"slow\": {\"node\": \"g\", \"factor\": 4}}]}\n";
+    const char *no_fault[] = {"faults=[]"};
+    char *s = fl_test_summary(text, NULL, 0);
+    char *n = fl_test_summary(text, no_fault, 1);
+    ck_assert_double_eq(fig(s, "\"g\":", "\"lag_max\":\t"), 501);
+    ck_assert_double_eq(fig(n, "\"g\":", "\"lag_max\":\t"), 1);
+    /* The message published at 15 s waits for the 250 ahead of it at 20 ms each. */
+    ck_assert_double_eq_tol(fig(s, "\"g\":", "\"max_delay_s\":\t"), 5, 0.02);
+    ck_assert_double_eq(fig(s, "\"g\":", "\"processed\":\t"), 4000);
+    free(s);
+    free(n);
+}
+END_TEST
+
+/* A broker paused from 10 s to 20 s appends nothing and delivers nothing: the 1000
+ * publishes of the pause are appended when it resumes, the partition is stalled for the
+ * whole pause, and nothing is lost. */
+START_TEST(paused_broker_delivers_nothing)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"40s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"k\", \"kind\": \"broker\", \"partitions\": 1},\n"
+        "             {\"name\": \"g\", \"kind\": \"consumer\", \"broker\": \"k\",\n"
+        "              \"process\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"p\", \"target\": \"k\", \"rate\": \"100/s\",\n"
+        "                  \"arrivals\": \"deterministic\", \"keys\": \"const(0)\",\n"
+        "                  \"client\": {\"timeout\": \"30s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"pause\": \"k\"}]}\n";
+    watch x = {.column = "k.published"};
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert(fl_scenario_parse(text, strlen(text), "t.json", &sc, &e) == FL_OK);
+    fl_run_config cfg = {.window = on_window, .progress_ctx = &x};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    const char *s = fl_result_summary(r);
+    for (size_t w = 10; w < 19; w++)
+        ck_assert_double_eq(x.v[w], 0); /* nothing appended while paused */
+    ck_assert_double_eq(x.v[20], 1100); /* the held publishes, and the window's own */
+    ck_assert_double_eq(fig(s, "\"k\":", "\"published\":\t"), 4000);
+    ck_assert_double_eq(fig(s, "\"g\":", "\"stalled_s\":\t"), 10);
+    /* The first batch after the pause, 500 records at 1 ms, commits at 20.5 s: by then 50
+     * more have been published behind the 1000 held ones. */
+    ck_assert_double_eq(fig(s, "\"g\":", "\"lag_max\":\t"), 1050);
+    ck_assert_double_eq(fig(s, "\"lost\":", "\"count\":\t"), 0);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *t = tcase_create("faults");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, overlapping_slowdowns_multiply_and_unwind);
+    tcase_add_test(t, overlapping_pauses_stop_until_the_last_ends);
+    tcase_add_test(t, slow_consumer_processes_slower);
+    tcase_add_test(t, paused_broker_delivers_nothing);
+    suite_add_tcase(s, t);
+    return fl_test_run(s);
+}
