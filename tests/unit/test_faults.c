@@ -164,6 +164,45 @@ START_TEST(paused_broker_delivers_nothing)
 }
 END_TEST
 
+/* A store with two replicas, 100 writes/s every 10 ms, 1 ms to commit and 1 ms to apply
+ * (async). A fault naming one replica hits that replica only. */
+#define STORE                                                                              \
+    "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"40s\", \"window\": \"1s\",\n"     \
+    " \"nodes\": [{\"name\": \"db\", \"kind\": \"store\", \"replicas\": 2,\n"               \
+    "              \"write_time\": \"const(1ms)\", \"read_time\": \"const(1ms)\",\n"        \
+    "              \"apply_time\": \"const(1ms)\", \"replication\": \"async\"}],\n"         \
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"100/s\",\n"         \
+    "                  \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}}],\n"
+
+/* Replica 2 paused for 10 s applies nothing: 1000 writes behind at the end, the oldest
+ * committed just after 10 s; replica 1 keeps up (one write in apply at most). */
+START_TEST(pause_on_one_replica)
+{
+    char *s = fl_test_summary(STORE
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"pause\": \"db/2\"}]}\n", NULL, 0);
+    ck_assert_double_eq(fig(s, "\"replica1\":", "\"max_lag_writes\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"replica2\":", "\"max_lag_writes\":\t"), 1000);
+    ck_assert_double_eq_tol(fig(s, "\"replica2\":", "\"max_lag_s\":\t"), 10, 0.002);
+    ck_assert_double_eq(fig(s, "\"replica2\":", "\"applied\":\t"), 4000);
+    ck_assert_double_eq(fig(s, "\"sojourn_ms\":", "\"max\":\t"), 1); /* the primary: untouched */
+    free(s);
+}
+END_TEST
+
+/* Replica 1 slowed 20x (20 ms an apply: 50/s of the 100/s) falls 50 writes a second behind
+ * for 10 s: 500, plus the one in apply, and the write committed at 15 s waits 5 s. */
+START_TEST(slow_disk_on_one_replica)
+{
+    char *s = fl_test_summary(STORE
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"10s\", \"slow\": {\"node\": \"db/1\", \"factor\": 20}}]}\n",
+        NULL, 0);
+    ck_assert_double_eq(fig(s, "\"replica1\":", "\"max_lag_writes\":\t"), 501);
+    ck_assert_double_eq_tol(fig(s, "\"replica1\":", "\"max_lag_s\":\t"), 5, 0.02);
+    ck_assert_double_eq(fig(s, "\"replica2\":", "\"max_lag_writes\":\t"), 1);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -173,6 +212,8 @@ int main(void)
     tcase_add_test(t, overlapping_pauses_stop_until_the_last_ends);
     tcase_add_test(t, slow_consumer_processes_slower);
     tcase_add_test(t, paused_broker_delivers_nothing);
+    tcase_add_test(t, pause_on_one_replica);
+    tcase_add_test(t, slow_disk_on_one_replica);
     suite_add_tcase(s, t);
     return fl_test_run(s);
 }
