@@ -67,7 +67,13 @@
  *
  * Faults on the node: "crash" takes the member that is primary when it begins down (no
  * heartbeats, requests refused, messages lost); when it restarts it rejoins (and is demoted
- * if someone else was promoted meanwhile). Pause and slow change nothing.
+ * if someone else was promoted meanwhile). "pause" stops that member (a GC pause): the
+ * messages and requests sent to it wait until it resumes; it sends no heartbeat, ships
+ * nothing, votes for nobody, is promoted by nobody and takes no write meanwhile; it resumes
+ * believing what it believed (a primary takes writes again, with "quorum" only if its
+ * lease has not run out) and reads what waited, in the order it arrived. "redis/2" names
+ * member 2 (in the order of "members") for either fault instead of the primary. Slow is
+ * refused: requests take no service time here.
  *
  * Report (nodes.<name>): failover, failovers (promotions after the start), stepdowns,
  * writes_accepted, writes_acked (acknowledged by a member), writes_refused, reads_served,

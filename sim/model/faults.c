@@ -13,6 +13,13 @@
  *         node's own timers (its calls' timeouts and retries) and the replies it receives
  *         are held too, and all fire when it resumes
  *
+ * A node fault names a node ("db") or one member of a replicated node ("db/2", member 2
+ * counted from 0). Each kind declares the faults it models on the node and on a member
+ * (fl_component_ops.faults, .member_faults); any other is refused here, at load, with the
+ * list of those it supports: a fault is modelled or refused, never ignored. Overlapping
+ * faults compose: slowdowns multiply (fl_world_slowdown: the product of those in force),
+ * a node is paused while any pause is in force (the latest end wins).
+ *
  * and on a node's clock (no "for": a step is instant, a slew lasts as long as it takes):
  *
  *   {"at": "40s", "clock": {"node": "lock1", "step": "+2s"}}        the wall clock jumps

@@ -203,6 +203,49 @@ START_TEST(slow_disk_on_one_replica)
 }
 END_TEST
 
+/* Two election members, m1 (member 0, primary) in zone a and m2 in zone b, naive failover
+ * (3 s timeout, 1 s heartbeats); a client per zone writes every 100 ms with a 1 s timeout.
+ * m1 is paused from 10.55 s to 13.45 s (no partition). */
+#define ELECTION                                                                              \
+    "{\"faultline\": 1, \"name\": \"e\", \"duration\": \"40s\", \"window\": \"1s\",\n"        \
+    " \"zones\": [\"a\", \"b\"],\n"                                                            \
+    " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\", \"zones\": [\"a\", \"b\"],\n"     \
+    "   \"heartbeat_interval\": \"1s\", \"failure_timeout\": \"3s\", \"failover\": \"naive\"}],\n" \
+    " \"workloads\": [\n"                                                                      \
+    "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"10/s\",\n"           \
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n" \
+    "   \"client\": {\"timeout\": \"1s\"}},\n"                                                 \
+    "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"10/s\",\n"           \
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n" \
+    "   \"client\": {\"timeout\": \"1s\"}}],\n"
+
+/* m2 last heard m1 at 10 s and promotes itself at the 13 s tick; both clients follow it
+ * from then on. The writes sent to m1 from 10.6 s to 13.0 s (25 per client: the one of
+ * 13.0 s reaches m1 before that tick) wait in m1; it wakes at 13.45 s still primary and
+ * takes them all before it reads m2's heartbeat (sent at 13 s, waiting behind them), steps
+ * down and syncs from m2, which discards the 50. Those sent from 12.5 s on (6 per client)
+ * were still awaited by their clients (1 s timeout): 12 acknowledged writes lost, with no
+ * partition and no time with two primaries accepting. Nobody could write from 10.55 s to
+ * 13 s. Pausing m2 instead (member 1) changes nothing for the clients. */
+START_TEST(paused_primary_wakes_up_and_loses_writes)
+{
+    char *s = fl_test_summary(ELECTION
+        " \"faults\": [{\"at\": \"10.55s\", \"for\": \"2.9s\", \"pause\": \"g/0\"}]}\n", NULL, 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"writes_discarded\":\t"), 50);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 12);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq_tol(fig(s, "\"g\"", "\"unavailable_s\":\t"), 2.45, 1e-9);
+    free(s);
+    s = fl_test_summary(ELECTION
+        " \"faults\": [{\"at\": \"10.55s\", \"for\": \"2.9s\", \"pause\": \"g/1\"}]}\n", NULL, 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"unavailable_s\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -214,6 +257,7 @@ int main(void)
     tcase_add_test(t, paused_broker_delivers_nothing);
     tcase_add_test(t, pause_on_one_replica);
     tcase_add_test(t, slow_disk_on_one_replica);
+    tcase_add_test(t, paused_primary_wakes_up_and_loses_writes);
     suite_add_tcase(s, t);
     return fl_test_run(s);
 }
