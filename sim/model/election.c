@@ -1245,7 +1245,11 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                     s->m[r].gen++;
                 }
             eval_writable(s, p, now);
-        } else if (!m->synced && m->bprim >= 0) {
+        } else if (m->bprim >= 0) {
+            /* a replica (a fault naming it): the stream it missed while down has a gap, so
+             * it starts over from a full sync */
+            m->synced = false;
+            m->gen++;
             send_sync_req(s, p);
         }
     }
