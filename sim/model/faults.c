@@ -240,40 +240,50 @@ done:
     return st == FL_NOMEM ? fl_error_set(e, FL_NOMEM, NULL, "out of memory") : st;
 }
 
-/* Applies (s = 1) or lifts (s = -1) a link fault on one link. */
-static void change_link(fl_link *l, const fl_fault *f, int s)
+/* Applies (s = 1) or lifts (s = -1) a link fault on one link, whose zones' entry in a
+ * fault's mask is `cell`. The flaky faults in force on it compose as independent losses
+ * (and duplications): 1 - (1 - a)(1 - b), recomputed from those in force in timeline
+ * order, so the end of one leaves exactly the others' (and one alone gives its own p). */
+static void change_link(const fl_world *w, fl_link *l, size_t cell, const fl_fault *f, int s)
 {
     if (f->kind == FL_FAULT_PARTITION) {
         l->cut += s;
     } else if (f->kind == FL_FAULT_FLAKY) {
-        l->fault_loss += s * f->factor;
-        l->fault_dup += s * f->dup;
+        double loss = 0, dup = 0;
+        for (uint32_t i = 0; i < w->nfaults; i++) {
+            const fl_fault *g = &w->faults[i];
+            if (g->kind == FL_FAULT_FLAKY && g->active && g->links[cell]) {
+                loss = loss + g->factor - loss * g->factor;
+                dup = dup + g->dup - dup * g->dup;
+            }
+        }
+        l->fault_loss = loss;
+        l->fault_dup = dup;
     } else {
         l->extra += s * f->extra;
     }
-    if (l->fault_loss < 1e-12)
-        l->fault_loss = 0;
-    if (l->fault_dup < 1e-12)
-        l->fault_dup = 0;
     fl_link_update(l);
 }
 
-/* Applies (begin) or lifts a link fault. Overlapping faults compose: cuts count, losses
- * and added latencies add up. A fault on a zone pair reaches its node links too. */
-static void apply_link_fault(fl_world *w, const fl_fault *f, bool begin)
+/* Applies (begin) or lifts a link fault. Overlapping faults compose: a link is cut while
+ * any partition cuts it, losses compose as independent ones, added latencies add up. A
+ * fault on a zone pair reaches its node links too. */
+static void apply_link_fault(fl_world *w, fl_fault *f, bool begin)
 {
     int nz = w->nzones + 1, s = begin ? 1 : -1, za, zb;
+    f->active = begin;
     for (int x = 0; x < nz; x++)
         for (int y = 0; y < nz; y++)
             if (f->links[x * nz + y])
-                change_link(fl_net_link(w->net, x - 1, y - 1), f, s);
+                change_link(w, fl_net_link(w->net, x - 1, y - 1), (size_t)(x * nz + y), f, s);
     for (uint32_t k = 0; k < fl_net_nodes(w->net); k++) {
         fl_link *l = fl_net_node(w->net, k, &za, &zb);
-        if (f->links[(za + 1) * nz + (zb + 1)])
-            change_link(l, f, s);
+        size_t cell = (size_t)((za + 1) * nz + (zb + 1));
+        if (f->links[cell])
+            change_link(w, l, cell, f, s);
     }
-    for (uint32_t k = 0; k < f->npairs; k++)
-        change_link(fl_net_node(w->net, f->pairs[k], &za, &zb), f, s);
+    for (uint32_t k = 0; k < f->npairs; k++) /* partitions only: no loss to compose */
+        change_link(w, fl_net_node(w->net, f->pairs[k], &za, &zb), 0, f, s);
 }
 
 static fl_status find_node(fl_world *w, const char *name, const char *path, uint32_t *out,

@@ -246,6 +246,29 @@ START_TEST(paused_primary_wakes_up_and_loses_writes)
 }
 END_TEST
 
+/* 1000 requests/s from west to east, each answered. Two flaky faults of loss 0.5 on the
+ * link: both for the first 50 s (a message survives both with 0.5 x 0.5: loss 0.75), one
+ * for the last 50 s (0.5). Requests: 100,000, of which 37,500 + 25,000 lost; replies to
+ * the 12,500 + 25,000 delivered, of which 9,375 + 12,500 lost. So 137,500 messages sent and
+ * 84,375 lost, within a few standard deviations (about 150 each). Summing the losses would
+ * lose everything in the first half (125,000 sent, 100,000 lost). */
+START_TEST(overlapping_losses_compose_as_independent)
+{
+    char *s = fl_test_summary(
+        "{\"faultline\": 1, \"name\": \"n\", \"duration\": \"100s\", \"zones\": [\"east\", \"west\"],\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"zone\": \"east\", \"workers\": 100,\n"
+        "   \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"zone\": \"west\", \"rate\": \"1000/s\",\n"
+        "   \"arrivals\": \"deterministic\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"0s\", \"for\": \"100s\", \"flaky\": {\"between\": [\"east\", \"west\"], \"loss\": 0.5}},\n"
+        "   {\"at\": \"0s\", \"for\": \"50s\", \"flaky\": {\"between\": [\"east\", \"west\"], \"loss\": 0.5}}]}\n",
+        NULL, 0);
+    ck_assert_double_eq_tol(fig(s, "\"network\"", "\"messages_sent\":\t"), 137500, 1000);
+    ck_assert_double_eq_tol(fig(s, "\"network\"", "\"lost_to_loss\":\t"), 84375, 1000);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -258,6 +281,7 @@ int main(void)
     tcase_add_test(t, pause_on_one_replica);
     tcase_add_test(t, slow_disk_on_one_replica);
     tcase_add_test(t, paused_primary_wakes_up_and_loses_writes);
+    tcase_add_test(t, overlapping_losses_compose_as_independent);
     suite_add_tcase(s, t);
     return fl_test_run(s);
 }
