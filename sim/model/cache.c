@@ -731,7 +731,8 @@ const fl_component_ops fl_cache_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
-    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(BAD_VALUE),
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
+              FL_FAULT_BIT(BAD_VALUE) | FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .destroy = destroy,
 };

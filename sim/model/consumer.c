@@ -1218,7 +1218,8 @@ const fl_component_ops fl_consumer_ops = {
     .connect = connect,
     .on_request = on_request,
     .report = report,
-    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
+              FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .sample = sample,
     .destroy = destroy,

@@ -409,6 +409,13 @@ static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const c
         (st = fl_cfg_string(clk, p, "node", FL_CFG_REQUIRED, NULL, &node, e)) ||
         (st = find_node(w, node, fl_cfg_join(q, sizeof q, p, "node"), &f->target, e)))
         return st;
+    const fl_component_ops *ops = w->comps[f->target]->ops;
+    if (!(ops->faults & FL_FAULT_BIT(CLOCK))) { /* nothing on the node reads its clock */
+        char list[96];
+        list_faults(ops->faults, list, sizeof list);
+        return fl_error_set(e, FL_INVALID, p, "kind %s does not support \"clock\" (it "
+                                              "supports: %s)", ops->kind, list);
+    }
     const cJSON *stepv = cJSON_GetObjectItemCaseSensitive(clk, "step");
     const cJSON *slewv = cJSON_GetObjectItemCaseSensitive(clk, "slew");
     if ((stepv != NULL) == (slewv != NULL))

@@ -125,8 +125,9 @@ typedef struct fl_component_ops {
     /* Called once at the end of the run: adds this component's figures to `out`. */
     void (*report)(fl_world *w, fl_component *c, cJSON *out);
     /* The faults this kind models, FL_FAULT_BIT(SLOW) | ...: any other fault on a node of
-     * this kind is refused at load (faults.c), never ignored. Link and clock faults are the
-     * network's and the clock's, and are not listed. */
+     * this kind is refused at load (faults.c), never ignored. CLOCK: something on the node
+     * reads its clock (timeouts, leases, TTLs), so a step or slew changes it. Link faults
+     * are the network's, and are not listed. */
     unsigned faults;
     /* The faults it models on one member ("db/2"): a subset of `faults`; 0 when a fault
      * cannot name a member. */
