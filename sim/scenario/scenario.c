@@ -337,9 +337,9 @@ static int named(const cJSON *arr, const char *name)
 
 /* Applies a variant's "remove" (node names) and then its "add" (elements appended to
  * nodes, workloads, faults or zones) to doc, before its "set": a variant states only what
- * it changes. Nodes added by a variant that removes nodes take the place of the first one
- * removed (a replacement keeps the node order, hence the order of the report); otherwise
- * they go at the end. On error, e->path names the variant's entry and doc is left
+ * it changes. Nodes added by a variant that removes nodes go where the earliest of the
+ * removed nodes stood (a replacement keeps the node order, hence the order of the report);
+ * otherwise they go at the end. On error, e->path names the variant's entry and doc is left
  * part-changed (the caller deletes it). */
 static fl_status variant_add_remove(cJSON *doc, const cJSON *v, const char *variant, fl_error *e)
 {
