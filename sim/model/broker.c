@@ -9,6 +9,11 @@
  * "arrivals", "keys": "uniform(6)" spreads evenly, "const(2)" writes one partition), and a
  * publish to a crashed broker is refused like any request to a crashed node.
  *
+ * Faults: crash (publishes refused; consumers fetch and commit nothing until it restarts)
+ * and pause (stop-the-world: publishes wait and are appended when it resumes; consumers
+ * fetch and commit nothing meanwhile, so their partitions stall). No slow: a publish takes
+ * no service time here, so there is nothing to slow.
+ *
  * poison         the first message published to `partition` at or after `at` is a poison
  *                pill: every attempt to process it fails (none published by the end: the
  *                summary says "published": false)
@@ -48,6 +53,7 @@ struct fl_broker {
     partition *parts;
     uint64_t next_id;
     bool down;
+    bool paused; /* a pause fault is in force: nothing is read or delivered until it ends */
     uint64_t refused;
     /* The poison pill. */
     bool has_poison;
@@ -85,7 +91,7 @@ bool fl_broker_msg_poison(const fl_broker *b, uint32_t p, uint64_t off)
     return b->has_poison && p == b->poison_part && off == b->poison_off;
 }
 fl_poison_effect fl_broker_poison_effect(const fl_broker *b) { return b->effect; }
-bool fl_broker_up(const fl_broker *b) { return !b->down; }
+bool fl_broker_up(const fl_broker *b) { return !b->down && !b->paused; }
 
 fl_status fl_broker_subscribe(fl_broker *b, fl_broker_append_fn fn, void *ctx)
 {
@@ -191,6 +197,10 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
     }
+    if (now < c->host.paused_until) { /* stopped: it reads the publish when it resumes */
+        fl_sim_at(w->sim, c->host.paused_until, w->h_arrive_server, id);
+        return;
+    }
     fl_req *r = fl_req_at(w, id);
     uint32_t p = (uint32_t)(r->key % b->nparts);
     uint32_t client = r->caller;
@@ -211,11 +221,16 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
-    (void)w;
     fl_broker *b = c->state;
-    if (f->kind != FL_FAULT_CRASH)
-        return; /* the broker is not slowed or paused in this model */
-    b->down = begin;
+    if (f->kind == FL_FAULT_PAUSE) {
+        /* Paused while any pause is in force (host.paused_until is the latest end). */
+        bool paused = fl_sim_now(w->sim) < c->host.paused_until;
+        if (paused == b->paused)
+            return;
+        b->paused = paused;
+    } else {
+        b->down = begin;
+    }
     /* Consumers see their partitions stop (and, when it restarts, fetch again). */
     for (int i = 0; i < b->nsubs; i++)
         for (uint32_t p = 0; p < b->nparts; p++)
@@ -273,6 +288,7 @@ const fl_component_ops fl_broker_ops = {
     .configure = configure,
     .on_request = on_request,
     .report = report,
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .fault = fault,
     .destroy = destroy,
 };

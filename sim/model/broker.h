@@ -35,10 +35,11 @@ fl_time fl_broker_msg_time(const fl_broker *b, uint32_t p, uint64_t off);
 /* True when that message is the poison pill. */
 bool fl_broker_msg_poison(const fl_broker *b, uint32_t p, uint64_t off);
 fl_poison_effect fl_broker_poison_effect(const fl_broker *b);
-/* False while the broker is crashed: nothing is published, fetched or committed. */
+/* False while the broker is crashed or paused: nothing is fetched or committed (and while
+ * it is crashed, nothing is published). */
 bool fl_broker_up(const fl_broker *b);
-/* Calls fn(ctx, p) after every append, and for every partition when the broker crashes
- * or restarts.
+/* Calls fn(ctx, p) after every append, and for every partition when the broker crashes,
+ * restarts, pauses or resumes.
  * Called from a consumer's connect(). */
 fl_status fl_broker_subscribe(fl_broker *b, fl_broker_append_fn fn, void *ctx);
 /* A consumer gave up on the message at (p, off) and published it to the dead-letter topic. */

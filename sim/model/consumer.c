@@ -46,7 +46,9 @@
  * A crashed member (a poison pill with poison_effect "crash", or a crash fault on this
  * node) restarts after restart_delay (a crash fault: when the fault ends). A pause of the
  * node stops every member; members whose session runs out during it are dropped and
- * rejoin when it ends.
+ * rejoin when it ends. A slow fault on the node multiplies every processing (the
+ * `process` draw, and the retry topic's) that starts while it is in force. A pause of the
+ * broker stops fetches and commits (the partitions stall) until it ends.
  *
  * Failures: only the poison pill fails (every attempt, at least 1 ms each). Without
  * on_error, the broker's poison_effect applies: "crash", or "loop" (seek back and fail on
@@ -149,6 +151,7 @@ typedef struct consumer {
     fl_time session_timeout, heartbeat, max_poll_interval, rebalance_time, restart_delay;
     fl_time auto_commit; /* 0: commit after every batch */
     bool cooperative, static_membership, node_down;
+    double slow; /* the product of the slow faults in force on the node (1: none) */
     /* on_error */
     bool has_on_error, dead_letter, has_retry_topic;
     long retries, topic_attempts;
@@ -659,6 +662,8 @@ static void start_item(consumer *s, uint32_t slot)
     }
     const item *it = &m->batch[m->bpos];
     fl_time d = fl_dist_sample(s->process, &s->rng);
+    if (s->slow != 1) /* a slowed node: every processing takes `slow` times as long */
+        d = (fl_time)((double)d * s->slow);
     if (fl_broker_msg_poison(s->b, it->part, it->off) && d < FL_MS)
         d = FL_MS; /* a failing attempt still takes time: no loop in zero time */
     if (m->attempts > 0)
@@ -838,6 +843,8 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
     }
     if (arg == 0) { /* due: start the attempt */
         fl_time d = fl_dist_sample(s->process, &s->rng);
+        if (s->slow != 1)
+            d = (fl_time)((double)d * s->slow);
         s->rq_start = now;
         fl_sim_at(sim, now + (d < FL_MS ? FL_MS : d), s->h_retry, 1);
         return;
@@ -923,6 +930,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     c->state = s;
     s->w = w;
     s->c = c;
+    s->slow = 1;
     snprintf(s->path, sizeof s->path, "%s", path);
     long members;
     int reb;
@@ -1046,6 +1054,8 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                 if (s->m[i].state == M_DOWN)
                     restart(s, i);
         }
+    } else if (f->kind == FL_FAULT_SLOW) {
+        s->slow = fl_world_slowdown(w, c->index, -1); /* from the next processing on */
     } else if (f->kind == FL_FAULT_PAUSE && begin) {
         /* Heartbeats stop too: a session that runs out during the pause is lost. */
         for (uint32_t i = 0; i < s->nmembers; i++) {
@@ -1208,6 +1218,8 @@ const fl_component_ops fl_consumer_ops = {
     .connect = connect,
     .on_request = on_request,
     .report = report,
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
+              FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .sample = sample,
     .destroy = destroy,

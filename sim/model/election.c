@@ -67,7 +67,13 @@
  *
  * Faults on the node: "crash" takes the member that is primary when it begins down (no
  * heartbeats, requests refused, messages lost); when it restarts it rejoins (and is demoted
- * if someone else was promoted meanwhile). Pause and slow change nothing.
+ * if someone else was promoted meanwhile). "pause" stops that member (a GC pause): the
+ * messages and requests sent to it wait until it resumes; it sends no heartbeat, ships
+ * nothing, votes for nobody, is promoted by nobody and takes no write meanwhile; it resumes
+ * believing what it believed (a primary takes writes again, with "quorum" only if its
+ * lease has not run out) and reads what waited, in the order it arrived. "redis/2" names
+ * member 2 (in the order of "members") for either fault instead of the primary. Slow is
+ * refused: requests take no service time here.
  *
  * Report (nodes.<name>): failover, failovers (promotions after the start), stepdowns,
  * writes_accepted, writes_acked (acknowledged by a member), writes_refused, reads_served,
@@ -125,6 +131,8 @@ typedef struct member {
     bool primary;  /* believes it is the primary */
     bool writable; /* accepting writes now */
     bool down;     /* crashed */
+    fl_time paused_until; /* stopped (a GC pause) before this true time: it reads nothing,
+                             sends nothing and its timers wait; 0: never paused */
     bool synced, stalled;
     fl_time acc_start;
     int64_t term, voted;
@@ -186,7 +194,7 @@ typedef struct election {
     size_t niv, ivcap;
     fl_check_result div;
     uint64_t heals, primaries_at_heal;
-    int *crashed; /* per fault: the member it took down, -1 */
+    int *crashed; /* per fault: the member it took down or paused, -1 */
     uint32_t ncrashed;
     int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
     uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
@@ -230,6 +238,12 @@ static bool better(int64_t t1, int p1, int64_t t2, int p2)
 }
 
 static int majority(const election *s) { return s->nm / 2 + 1; }
+
+/* Member r is crashed or paused now: it answers nobody and acts on nothing. */
+static bool out(const election *s, int r)
+{
+    return s->m[r].down || fl_sim_now(s->w->sim) < s->m[r].paused_until;
+}
 
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
 
@@ -424,6 +438,10 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
     member *m = &s->m[r];
     if (m->gen != arg >> 8 || !m->stalled)
         return;
+    if (m->bprim >= 0 && fl_sim_now(sim) < s->m[m->bprim].paused_until) {
+        fl_sim_at(sim, s->m[m->bprim].paused_until, s->h_retry, arg); /* its primary is stopped */
+        return;
+    }
     m->stalled = false;
     if (m->bprim >= 0 && m->bprim != r && s->m[m->bprim].primary && !s->m[m->bprim].down)
         ship(s, m->bprim, r);
@@ -450,7 +468,7 @@ static void avail_update(election *s, fl_time now)
         if (!s->zdown[z] && s->failover == FO_QUORUM) { /* it must reach a majority too */
             int n = 0;
             for (int r = 0; r < s->nm; r++)
-                n += !s->m[r].down && reach(s, s->m[p].zone, s->m[r].zone);
+                n += !out(s, r) && reach(s, s->m[p].zone, s->m[r].zone);
             s->zdown[z] = n < majority(s);
         }
     }
@@ -706,6 +724,11 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
 {
     election *s = ctx;
     fl_time now = fl_sim_now(sim);
+    if (s->msgs[arg].to_kind == TO_MEMBER && now < s->m[s->msgs[arg].to].paused_until) {
+        /* stopped: it reads the message when it resumes */
+        fl_sim_at(sim, s->m[s->msgs[arg].to].paused_until, s->h_msg, arg);
+        return;
+    }
     msg g = s->msgs[arg];
     s->msgs[arg].next = s->msgfree;
     s->msgfree = (uint32_t)arg;
@@ -804,7 +827,7 @@ static bool up_to_date(const member *a, const member *b)
  * trip: nobody promotes over it at the very moment a partition heals. */
 static bool answers(const election *s, int zone, int p)
 {
-    return p >= 0 && s->m[p].primary && !s->m[p].down && reach(s, zone, s->m[p].zone);
+    return p >= 0 && s->m[p].primary && !out(s, p) && reach(s, zone, s->m[p].zone);
 }
 
 static void detect_naive(election *s, fl_time now)
@@ -812,7 +835,7 @@ static void detect_naive(election *s, fl_time now)
     fl_time l = local(s, now);
     for (int r = 0; r < s->nm; r++) {
         member *m = &s->m[r];
-        if (m->primary || m->down || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
+        if (m->primary || out(s, r) || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
             answers(s, m->zone, m->bprim))
             continue;
         int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;
@@ -842,7 +865,7 @@ static void detect_observers(election *s, fl_time now)
         int old = o->bprim, cand = -1;
         for (int r = 0; r < s->nm; r++) {
             member *m = &s->m[r];
-            if (r == old || m->down || !reach(s, o->zone, m->zone) || !eligible(s, r, old))
+            if (r == old || out(s, r) || !reach(s, o->zone, m->zone) || !eligible(s, r, old))
                 continue;
             if (cand < 0 || (up_to_date(m, &s->m[cand]) && !up_to_date(&s->m[cand], m)))
                 cand = r;
@@ -870,12 +893,12 @@ static void detect_quorum(election *s, fl_time now)
     fl_time l = local(s, now);
     for (int c = 0; c < s->nm; c++) {
         member *mc = &s->m[c];
-        if (mc->primary || mc->down || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
+        if (mc->primary || out(s, c) || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
             continue;
         int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
-            if (v == c || mv->down || !reach(s, mc->zone, mv->zone))
+            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone))
                 continue;
             if (mv->term > t)
                 t = mv->term;
@@ -888,7 +911,7 @@ static void detect_quorum(election *s, fl_time now)
         int votes = 1;
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
-            if (v == c || mv->down || !reach(s, mc->zone, mv->zone) || t <= mv->voted ||
+            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone) || t <= mv->voted ||
                 mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
                 !up_to_date(mc, mv))
                 continue;
@@ -913,7 +936,7 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     fl_time now = fl_sim_now(sim);
     for (int p = 0; p < s->nm; p++) {
         member *m = &s->m[p];
-        if (!m->primary || m->down)
+        if (!m->primary || out(s, p))
             continue;
         eval_writable(s, p, now);
         if (m->primary)
@@ -921,7 +944,7 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     }
     for (int r = 0; r < s->nm; r++) {
         member *m = &s->m[r];
-        if (!m->primary && !m->down && m->bprim >= 0 && !m->synced)
+        if (!m->primary && !out(s, r) && m->bprim >= 0 && !m->synced)
             send_sync_req(s, r);
     }
     switch (s->failover) {
@@ -1103,6 +1126,10 @@ static void at_member(election *s, int mi, uint32_t id)
     fl_time now = fl_sim_now(w->sim);
     member *m = &s->m[mi];
     fl_req *q = fl_req_at(w, id);
+    if (!m->down && now < m->paused_until) { /* stopped: it reads the request on resume */
+        fl_sim_at(w->sim, m->paused_until, s->h_req, ((uint64_t)mi << 32) | id);
+        return;
+    }
     if (m->down) {
         m->refused++;
         member_reply(s, mi, id, FL_OUT_REFUSED);
@@ -1164,18 +1191,25 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
 
 /* ---- faults --------------------------------------------------------------------------- */
 
+static uint32_t members(const fl_component *c, const char **noun)
+{
+    const election *s = c->state;
+    *noun = "member";
+    return (uint32_t)s->nm;
+}
+
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
     election *s = c->state;
-    if (f->kind != FL_FAULT_CRASH || !s->crashed)
+    if (!s->crashed)
         return;
     uint32_t fi = (uint32_t)(f - w->faults);
     if (fi >= s->ncrashed)
         return;
     fl_time now = fl_sim_now(w->sim);
     if (begin) {
-        int p = -1;
-        for (int i = 0; i < s->nm; i++)
+        int p = f->member >= 0 && !s->m[f->member].down ? f->member : -1;
+        for (int i = 0; f->member < 0 && i < s->nm; i++)
             if (s->m[i].primary && !s->m[i].down &&
                 (p < 0 || better(s->m[i].term, i, s->m[p].term, p)))
                 p = i;
@@ -1183,6 +1217,12 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
             return;
         s->crashed[fi] = p;
         member *m = &s->m[p];
+        if (f->kind == FL_FAULT_PAUSE) { /* stopped: it takes no write until it resumes */
+            if (f->until > m->paused_until)
+                m->paused_until = f->until;
+            set_accepting(s, p, false, now);
+            return;
+        }
         m->down = true;
         set_accepting(s, p, false, now);
         for (uint64_t i = m->commit; i < m->nlog; i++) /* in flight: no answer, ever */
@@ -1191,6 +1231,17 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                 m->pend[i] = FL_NONE;
             }
         m->commit = m->nlog;
+    } else if (s->crashed[fi] >= 0 && f->kind == FL_FAULT_PAUSE) {
+        int p = s->crashed[fi];
+        member *m = &s->m[p];
+        if (m->down || now < m->paused_until)
+            return; /* crashed meanwhile, or another pause still holds it */
+        /* It resumes believing what it believed: a primary takes writes again (with
+         * "quorum" only if its lease, counted on its clock, has not run out meanwhile) until
+         * it reads, among the messages held during the pause, that it was replaced. */
+        if (m->primary)
+            eval_writable(s, p, now);
+        avail_update(s, now);
     } else if (s->crashed[fi] >= 0) {
         int p = s->crashed[fi];
         member *m = &s->m[p];
@@ -1204,7 +1255,11 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                     s->m[r].gen++;
                 }
             eval_writable(s, p, now);
-        } else if (!m->synced && m->bprim >= 0) {
+        } else if (m->bprim >= 0) {
+            /* a replica (a fault naming it): the stream it missed while down has a gap, so
+             * it starts over from a full sync */
+            m->synced = false;
+            m->gen++;
             send_sync_req(s, p);
         }
     }
@@ -1661,6 +1716,9 @@ const fl_component_ops fl_election_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
+    .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
+    .members = members,
     .fault = fault,
     .destroy = destroy,
 };

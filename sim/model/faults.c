@@ -13,6 +13,13 @@
  *         node's own timers (its calls' timeouts and retries) and the replies it receives
  *         are held too, and all fire when it resumes
  *
+ * A node fault names a node ("db") or one member of a replicated node ("db/2", member 2
+ * counted from 0). Each kind declares the faults it models on the node and on a member
+ * (fl_component_ops.faults, .member_faults); any other is refused here, at load, with the
+ * list of those it supports: a fault is modelled or refused, never ignored. Overlapping
+ * faults compose: slowdowns multiply (fl_world_slowdown: the product of those in force),
+ * a node is paused while any pause is in force (the latest end wins).
+ *
  * and on a node's clock (no "for": a step is instant, a slew lasts as long as it takes):
  *
  *   {"at": "40s", "clock": {"node": "lock1", "step": "+2s"}}        the wall clock jumps
@@ -39,6 +46,7 @@
  * Each fault is an event pair on the engine's queue, so it interleaves deterministically
  * with the traffic; faults cost nothing per event while they are not changing state. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -232,40 +240,50 @@ done:
     return st == FL_NOMEM ? fl_error_set(e, FL_NOMEM, NULL, "out of memory") : st;
 }
 
-/* Applies (s = 1) or lifts (s = -1) a link fault on one link. */
-static void change_link(fl_link *l, const fl_fault *f, int s)
+/* Applies (s = 1) or lifts (s = -1) a link fault on one link, whose zones' entry in a
+ * fault's mask is `cell`. The flaky faults in force on it compose as independent losses
+ * (and duplications): 1 - (1 - a)(1 - b), recomputed from those in force in timeline
+ * order, so the end of one leaves exactly the others' (and one alone gives its own p). */
+static void change_link(const fl_world *w, fl_link *l, size_t cell, const fl_fault *f, int s)
 {
     if (f->kind == FL_FAULT_PARTITION) {
         l->cut += s;
     } else if (f->kind == FL_FAULT_FLAKY) {
-        l->fault_loss += s * f->factor;
-        l->fault_dup += s * f->dup;
+        double loss = 0, dup = 0;
+        for (uint32_t i = 0; i < w->nfaults; i++) {
+            const fl_fault *g = &w->faults[i];
+            if (g->kind == FL_FAULT_FLAKY && g->active && g->links[cell]) {
+                loss = loss + g->factor - loss * g->factor;
+                dup = dup + g->dup - dup * g->dup;
+            }
+        }
+        l->fault_loss = loss;
+        l->fault_dup = dup;
     } else {
         l->extra += s * f->extra;
     }
-    if (l->fault_loss < 1e-12)
-        l->fault_loss = 0;
-    if (l->fault_dup < 1e-12)
-        l->fault_dup = 0;
     fl_link_update(l);
 }
 
-/* Applies (begin) or lifts a link fault. Overlapping faults compose: cuts count, losses
- * and added latencies add up. A fault on a zone pair reaches its node links too. */
-static void apply_link_fault(fl_world *w, const fl_fault *f, bool begin)
+/* Applies (begin) or lifts a link fault. Overlapping faults compose: a link is cut while
+ * any partition cuts it, losses compose as independent ones, added latencies add up. A
+ * fault on a zone pair reaches its node links too. */
+static void apply_link_fault(fl_world *w, fl_fault *f, bool begin)
 {
     int nz = w->nzones + 1, s = begin ? 1 : -1, za, zb;
+    f->active = begin;
     for (int x = 0; x < nz; x++)
         for (int y = 0; y < nz; y++)
             if (f->links[x * nz + y])
-                change_link(fl_net_link(w->net, x - 1, y - 1), f, s);
+                change_link(w, fl_net_link(w->net, x - 1, y - 1), (size_t)(x * nz + y), f, s);
     for (uint32_t k = 0; k < fl_net_nodes(w->net); k++) {
         fl_link *l = fl_net_node(w->net, k, &za, &zb);
-        if (f->links[(za + 1) * nz + (zb + 1)])
-            change_link(l, f, s);
+        size_t cell = (size_t)((za + 1) * nz + (zb + 1));
+        if (f->links[cell])
+            change_link(w, l, cell, f, s);
     }
-    for (uint32_t k = 0; k < f->npairs; k++)
-        change_link(fl_net_node(w->net, f->pairs[k], &za, &zb), f, s);
+    for (uint32_t k = 0; k < f->npairs; k++) /* partitions only: no loss to compose */
+        change_link(w, fl_net_node(w->net, f->pairs[k], &za, &zb), 0, f, s);
 }
 
 static fl_status find_node(fl_world *w, const char *name, const char *path, uint32_t *out,
@@ -287,6 +305,92 @@ static fl_status find_node(fl_world *w, const char *name, const char *path, uint
                         s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
 }
 
+/* Fault names as scenarios write them, by fl_fault_kind. */
+static const char *const fault_names[] = {"slow", "crash", "pause", "partition", "flaky",
+                                          "slow_link", "clock", "bad_value"};
+
+/* The faults in `bits`, as "crash, pause" (in the order of fault_names). */
+static void list_faults(unsigned bits, char *buf, size_t n)
+{
+    size_t w = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < sizeof fault_names / sizeof fault_names[0] && w < n; k++)
+        if (bits & (1u << k))
+            w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? ", " : "", fault_names[k]);
+    if (!w)
+        snprintf(buf, n, "none");
+}
+
+/* Resolves the node a fault names, "db" (the node) or "db/2" (its member 2), into
+ * f->target and f->member, and refuses a fault the kind does not model. `p` is the path of
+ * the name, `fpath` that of the fault ("faults[2].slow"). A node whose own name is "a/1"
+ * is found by that name first. */
+static fl_status find_target(fl_world *w, fl_fault *f, const char *spec, const char *p,
+                             const char *fpath, fl_error *e)
+{
+    char name[256];
+    const char *slash = strrchr(spec, '/');
+    f->member = -1;
+    fl_status st = FL_OK;
+    uint32_t t;
+    bool whole = false;
+    for (t = 0; t < w->ncomps && !whole; t++)
+        whole = strcmp(w->comps[t]->name, spec) == 0;
+    if (whole) {
+        f->target = t - 1;
+    } else if (slash && slash[1] && strspn(slash + 1, "0123456789") == strlen(slash + 1) &&
+               (size_t)(slash - spec) < sizeof name) {
+        snprintf(name, sizeof name, "%.*s", (int)(slash - spec), spec);
+        if ((st = find_node(w, name, p, &f->target, e)))
+            return st;
+        long m = strlen(slash + 1) > 9 ? -1 : strtol(slash + 1, NULL, 10);
+        f->member = m < 0 ? INT32_MAX : (int32_t)m;
+    } else if ((st = find_node(w, spec, p, &f->target, e))) {
+        return st;
+    }
+    const fl_component *c = w->comps[f->target];
+    const fl_component_ops *ops = c->ops;
+    unsigned bit = 1u << f->kind;
+    char list[96];
+    if (!(ops->faults & bit)) {
+        list_faults(ops->faults, list, sizeof list);
+        return fl_error_set(e, FL_INVALID, fpath, "kind %s does not support \"%s\" (it "
+                                                  "supports: %s)",
+                            ops->kind, fault_names[f->kind], list);
+    }
+    if (f->member < 0)
+        return FL_OK;
+    const char *noun = "member";
+    uint32_t n = ops->members ? ops->members(c, &noun) : 0;
+    if (!ops->member_faults)
+        return fl_error_set(e, FL_INVALID, p, "a %s has no members a fault can name (\"%s\" is "
+                                              "the node followed by a member number); name the "
+                                              "node alone, \"%s\"",
+                            ops->kind, spec, c->name);
+    if (!(ops->member_faults & bit)) {
+        list_faults(ops->member_faults, list, sizeof list);
+        return fl_error_set(e, FL_INVALID, p, "kind %s does not support \"%s\" on one member "
+                                              "(on a member it supports: %s); name the node "
+                                              "alone, \"%s\"",
+                            ops->kind, fault_names[f->kind], list, c->name);
+    }
+    if ((uint32_t)f->member >= n)
+        return fl_error_set(e, FL_INVALID, p, "\"%s\" has %u %ss, numbered 0 to %u; got %s",
+                            c->name, n, noun, n - 1, slash + 1);
+    return FL_OK;
+}
+
+double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member)
+{
+    double x = 1;
+    for (uint32_t i = 0; i < w->nfaults; i++) {
+        const fl_fault *f = &w->faults[i];
+        if (f->kind == FL_FAULT_SLOW && f->active && f->target == comp && f->member == member)
+            x *= f->factor;
+    }
+    return x;
+}
+
 /* {"clock": {"node": N, "step": D}} or {"clock": {"node": N, "slew": D, "rate": R}}: folded
  * into the node's clock now (its whole schedule is known before the run); the timeline
  * keeps the fault for the trace. */
@@ -305,6 +409,13 @@ static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const c
         (st = fl_cfg_string(clk, p, "node", FL_CFG_REQUIRED, NULL, &node, e)) ||
         (st = find_node(w, node, fl_cfg_join(q, sizeof q, p, "node"), &f->target, e)))
         return st;
+    const fl_component_ops *ops = w->comps[f->target]->ops;
+    if (!(ops->faults & FL_FAULT_BIT(CLOCK))) { /* nothing on the node reads its clock */
+        char list[96];
+        list_faults(ops->faults, list, sizeof list);
+        return fl_error_set(e, FL_INVALID, p, "kind %s does not support \"clock\" (it "
+                                              "supports: %s)", ops->kind, list);
+    }
     const cJSON *stepv = cJSON_GetObjectItemCaseSensitive(clk, "step");
     const cJSON *slewv = cJSON_GetObjectItemCaseSensitive(clk, "slew");
     if ((stepv != NULL) == (slewv != NULL))
@@ -361,10 +472,13 @@ static void on_fault(fl_sim *sim, void *ctx, uint64_t arg)
         return;
     }
     fl_component *c = w->comps[f->target];
-    if (f->kind == FL_FAULT_PAUSE && arg % 2 == 0 && f->until > c->host.paused_until)
+    f->active = arg % 2 == 0;
+    /* A pause of the node stops its host (every caller and timer on it) while any pause
+     * is in force: the latest end wins. A member's pause is the kind's to model. */
+    if (f->kind == FL_FAULT_PAUSE && f->member < 0 && f->active && f->until > c->host.paused_until)
         c->host.paused_until = f->until;
-    if (c->ops->fault)
-        c->ops->fault(w, c, f, arg % 2 == 0);
+    if (f->kind != FL_FAULT_CLOCK && c->ops->fault) /* faults.c let only declared ones in */
+        c->ops->fault(w, c, f, f->active);
 }
 
 fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
@@ -388,6 +502,7 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         char path[64], p[128];
         fl_cfg_index(path, sizeof path, "faults", i);
         fl_fault *f = &w->faults[i];
+        f->member = -1;
         w->nfaults = (uint32_t)i + 1; /* so that fl_world_free frees what this one allocates */
         fl_time dur = 0;
         const char *label = NULL;
@@ -434,6 +549,7 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             w->nfaults = (uint32_t)i + 1;
             continue;
         }
+        char fpath[128]; /* faults[i].slow: where a refusal points */
         if (slow) {
             fl_cfg_join(p, sizeof p, path, "slow");
             f->kind = FL_FAULT_SLOW;
@@ -441,7 +557,8 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
                 (st = fl_cfg_string(slow, p, "node", FL_CFG_REQUIRED, NULL, &node, e)) ||
                 (st = fl_cfg_number(slow, p, "factor", FL_CFG_REQUIRED, 1, 0.001, 1e6, &f->factor, e)))
                 return st;
-            fl_cfg_join(p, sizeof p, p, "node");
+            snprintf(fpath, sizeof fpath, "%s", p);
+            fl_cfg_join(p, sizeof p, fpath, "node");
         } else {
             const cJSON *v = crash ? crash : pause ? pause : bad;
             f->kind = crash ? FL_FAULT_CRASH : pause ? FL_FAULT_PAUSE : FL_FAULT_BAD_VALUE;
@@ -449,15 +566,14 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             if (!cJSON_IsString(v)) {
                 char got[64];
                 fl_cfg_describe(v, got, sizeof got);
-                return fl_error_set(e, FL_INVALID, p, "expected a node name, got %s", got);
+                return fl_error_set(e, FL_INVALID, p, "expected a node name (or \"node/N\" for "
+                                                      "its member N), got %s", got);
             }
             node = v->valuestring;
+            snprintf(fpath, sizeof fpath, "%s", p);
         }
-        if ((st = find_node(w, node, p, &f->target, e)))
+        if ((st = find_target(w, f, node, p, fpath, e)))
             return st;
-        if (f->kind == FL_FAULT_BAD_VALUE && strcmp(w->comps[f->target]->ops->kind, "cache") != 0)
-            return fl_error_set(e, FL_INVALID, p, "\"%s\" is a %s; bad_value applies to a cache",
-                                node, w->comps[f->target]->ops->kind);
         if (!dur && f->kind != FL_FAULT_CRASH)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "for"),
                                 "missing; expected how long the fault lasts, such as \"10s\"");

@@ -594,7 +594,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
     fl_time now = fl_sim_now(w->sim);
     switch (f->kind) {
     case FL_FAULT_SLOW:
-        g->slow = begin ? f->factor : 1;
+        g->slow = fl_world_slowdown(w, c->index, -1);
         g->cap_tick = (fl_time)((double)g->cpus * (double)g->tick / g->slow);
         break;
     case FL_FAULT_CRASH:
@@ -980,6 +980,7 @@ const fl_component_ops fl_gateway_ops = {
     .configure = configure,
     .on_request = on_request,
     .report = report,
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .fault = fault,
     .destroy = destroy,
 };

@@ -203,6 +203,8 @@ const fl_component_ops fl_lock_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
+              FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .destroy = destroy,
 };

@@ -244,6 +244,7 @@ const fl_component_ops fl_lock_storage_ops = {
     .configure = configure,
     .on_request = on_request,
     .report = report,
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .fault = fault,
     .destroy = destroy,
 };

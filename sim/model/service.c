@@ -453,7 +453,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
     service *s = c->state;
     switch (f->kind) {
     case FL_FAULT_SLOW:
-        fl_station_set_slowdown(s->st, begin ? f->factor : 1);
+        fl_station_set_slowdown(s->st, fl_world_slowdown(w, c->index, -1));
         break;
     case FL_FAULT_CRASH:
         if (begin) {
@@ -548,6 +548,8 @@ const fl_component_ops fl_service_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
+              FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .destroy = destroy,
 };

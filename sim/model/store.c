@@ -44,7 +44,11 @@
  * has not applied (0 when none); in writes, the writes committed and not applied. The router
  * knows the lag exactly (as replicas reporting their position would tell it).
  *
- * Faults on the node (crash, restart, pause, slow) apply to the primary only. A crash loses
+ * Faults on the node (crash, restart, pause, slow) apply to the primary only; "db/0" names
+ * the primary too. "db/r" names replica r, for pause and slow: a paused replica applies
+ * and serves nothing until the pause ends (reads routed to it wait, and its position
+ * reports with them: semi-sync and sync writes it must acknowledge wait too); a slowed
+ * one takes `factor` times as long for each apply and read. A crash loses
  * the primary's queued and in-service requests (no reply: clients time out) and the writes
  * it committed but had not yet acknowledged (waiting for replica acks): they stay committed
  * and replicate, but no reply is sent. Committed data is durable. While the primary is down,
@@ -92,6 +96,7 @@ typedef struct replica {
     int zone;
     fl_station *st;
     fl_rng rng_apply, rng_read;
+    double slow;         /* the slowdown of this replica's faults in force (1: none) */
     uint64_t shipped;    /* log entries put on the wire (seq < shipped) */
     uint64_t arrived;    /* log entries received */
     uint64_t next_apply; /* the next entry to hand to an apply worker */
@@ -502,7 +507,7 @@ static fl_time replica_time(void *ctx, uint32_t id)
     store *s = r->s;
     fl_time t = id & APPLY_BIT ? fl_dist_sample(s->apply_time, &r->rng_apply)
                                : fl_dist_sample(s->read_time, &r->rng_read);
-    add_util(s, r->col_util, s->replica_workers, t);
+    add_util(s, r->col_util, s->replica_workers, r->slow != 1 ? (fl_time)((double)t * r->slow) : t);
     return t;
 }
 
@@ -773,6 +778,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         char purpose[64];
         r->s = s;
         r->idx = i + 1;
+        r->slow = 1;
         snprintf(purpose, sizeof purpose, "replica%d/apply", r->idx);
         fl_world_stream(w, &r->rng_apply, c->name, purpose);
         snprintf(purpose, sizeof purpose, "replica%d/read", r->idx);
@@ -798,12 +804,38 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
 
 /* ---- faults, series, report ------------------------------------------------------------- */
 
+static uint32_t members(const fl_component *c, const char **noun)
+{
+    const store *s = c->state;
+    *noun = "member";
+    return (uint32_t)s->nrep + 1;
+}
+
+/* A pause or slowdown of replica r ("db/2"): its station applies and serves nothing until
+ * the pause ends (its position reports wait too), or takes `slow` times as long. */
+static void replica_fault(fl_world *w, fl_component *c, replica *r, const fl_fault *f, bool begin)
+{
+    if (f->kind == FL_FAULT_SLOW) {
+        r->slow = fl_world_slowdown(w, c->index, r->idx);
+        fl_station_set_slowdown(r->st, r->slow);
+    } else if (f->kind == FL_FAULT_PAUSE && begin) {
+        fl_station_pause(r->st, f->until);
+    }
+}
+
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
     store *s = c->state;
+    if (f->member > 0) {
+        replica_fault(w, c, &s->reps[f->member - 1], f, begin);
+        return;
+    }
+    /* Member 0 is the primary: its faults are the node's. */
+    if (f->kind == FL_FAULT_PAUSE && f->member == 0 && begin && f->until > c->host.paused_until)
+        c->host.paused_until = f->until;
     switch (f->kind) {
     case FL_FAULT_SLOW:
-        s->slow = begin ? f->factor : 1;
+        s->slow = fl_world_slowdown(w, c->index, -1) * fl_world_slowdown(w, c->index, 0);
         fl_station_set_slowdown(s->st, s->slow);
         break;
     case FL_FAULT_CRASH:
@@ -983,6 +1015,9 @@ const fl_component_ops fl_store_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
+    .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
+    .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
+    .members = members,
     .fault = fault,
     .destroy = destroy,
 };

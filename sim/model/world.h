@@ -91,10 +91,14 @@ typedef enum fl_fault_kind {
     FL_FAULT_CLOCK, /* a step or slew of a node's clock (already in its fl_clock) */
     FL_FAULT_BAD_VALUE /* a cache: values its backend returns are rejected as invalid */
 } fl_fault_kind;
+/* The faults on a component, as a set of bits (fl_component_ops.faults). */
+#define FL_FAULT_BIT(k) (1u << FL_FAULT_##k)
 typedef struct fl_fault {
     fl_fault_kind kind;
     fl_time at, until;
     uint32_t target; /* component index */
+    int32_t member;  /* the member of a replicated kind it hits ("db/2"), or -1: the node */
+    bool active;     /* between its begin and its end (set before the kind hears of it) */
     double factor;   /* slow: service-time multiplier; flaky: loss probability */
     fl_time extra;   /* slow_link: added latency */
     uint8_t *links;  /* link faults: links[(a+1)*(nz+1)+(b+1)] = 1 for each directed a->b hit */
@@ -120,7 +124,20 @@ typedef struct fl_component_ops {
     void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
     /* Called once at the end of the run: adds this component's figures to `out`. */
     void (*report)(fl_world *w, fl_component *c, cJSON *out);
-    /* A fault begins or ends on this component (NULL when the kind has no such fault). */
+    /* The faults this kind models, FL_FAULT_BIT(SLOW) | ...: any other fault on a node of
+     * this kind is refused at load (faults.c), never ignored. CLOCK: something on the node
+     * reads its clock (timeouts, leases, TTLs), so a step or slew changes it. Link faults
+     * are the network's, and are not listed. */
+    unsigned faults;
+    /* The faults it models on one member ("db/2"): a subset of `faults`; 0 when a fault
+     * cannot name a member. */
+    unsigned member_faults;
+    /* Optional (required when member_faults is not 0): how many members the configured
+     * node has, numbered from 0, and what one is called ("replica", "member"). */
+    uint32_t (*members)(const fl_component *c, const char **noun);
+    /* A fault begins or ends on this component (only the faults it declares reach it).
+     * Overlapping faults compose: fl_world_slowdown gives the product of the slowdowns in
+     * force, and a pause lasts while any pause is in force (the latest end wins). */
     void (*fault)(fl_world *w, fl_component *c, const struct fl_fault *f, bool begin);
     /* Called at the end of every window [t, t + window): records gauges into the series. */
     void (*sample)(fl_world *w, fl_component *c, fl_time t);
@@ -189,6 +206,10 @@ static inline int64_t fl_world_version(fl_world *w) { return ++w->versions; }
 
 /* Reads the scenario's "faults" (may be NULL) into w->faults; fl_world_run schedules them. */
 fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);
+/* The product of the factors of the `slow` faults in force now on component comp's member
+ * (-1: on the node itself), in the timeline's order (so a run is exact and repeatable);
+ * 1 when none. A kind calls it when a slow fault begins or ends. */
+double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member);
 
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */

@@ -60,7 +60,8 @@ void fl_station_free(fl_station *s);
 /* Item id arrives now. Returns FL_NOMEM when the queue cannot grow (the item is then
  * handed back as REJECTED). */
 fl_status fl_station_arrive(fl_station *s, uint32_t id);
-/* Faults. A slowdown multiplies service times that start from now on (1 = healthy).
+/* Faults. A slowdown multiplies service times that start from now on (1 = healthy; the
+ * owner passes the product of the slowdowns in force, so overlapping faults compose).
  * A crash loses every queued and in-service item (handed back as LOST) and refuses
  * arrivals until restart; items are refused by the caller, see fl_station_down. A pause
  * (stop-the-world) holds every completion due before it ends, then releases them. */

@@ -112,6 +112,16 @@ void fl_scenario_explain(const fl_scenario *sc, FILE *f)
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(d, "variants");
     for (const cJSON *v = vs ? vs->child : NULL; v; v = v->next) {
         fprintf(f, "  %s: %s\n", v->string, str(v, "about"));
+        const cJSON *rm = cJSON_GetObjectItemCaseSensitive(v, "remove");
+        for (const cJSON *k = rm ? rm->child : NULL; k; k = k->next)
+            fprintf(f, "      remove node %s\n", cJSON_GetStringValue(k));
+        const cJSON *add = cJSON_GetObjectItemCaseSensitive(v, "add");
+        for (const cJSON *sec = add ? add->child : NULL; sec; sec = sec->next)
+            for (const cJSON *k = sec->child; k; k = k->next) {
+                fprintf(f, "      add to %s: ", sec->string);
+                value(f, k);
+                fputc('\n', f);
+            }
         const cJSON *set = cJSON_GetObjectItemCaseSensitive(v, "set");
         for (const cJSON *k = set ? set->child : NULL; k; k = k->next) {
             fprintf(f, "      set %s = ", k->string);

@@ -27,7 +27,7 @@ static const char *const top_keys[] = {"faultline", "name", "title", "story", "r
                                        "duration", "window", "warmup", "seed", "zones",
                                        "nodes", "links", "workloads", "faults", "variants", "expect",
                                        NULL};
-static const char *const variant_keys[] = {"about", "set", NULL};
+static const char *const variant_keys[] = {"about", "remove", "add", "set", NULL};
 /* The top-level keys an override may start with: those the model is built from. The rest
  * describe the file (name, title, story, references, faultline), are chosen elsewhere
  * (seed: --seed) or are not part of a run (variants, expect); setting them would change
@@ -536,6 +536,162 @@ static fl_status apply(cJSON *doc, const char *upath, cJSON *value, char *canon,
     return FL_OK;
 }
 
+/* ---- variants: remove and add --------------------------------------------------------- */
+
+/* The sections a variant may add to, each an array of the baseline's. */
+static const char *const add_keys[] = {"nodes", "workloads", "faults", "zones", NULL};
+
+/* The index of the element of arr named `name` (by its "name" key), or -1. */
+static int named(const cJSON *arr, const char *name)
+{
+    int i = 0;
+    for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next, i++) {
+        const cJSON *nm = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "name") : it;
+        if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Applies a variant's "remove" (node names) and then its "add" (elements appended to
+ * nodes, workloads, faults or zones) to doc, before its "set": a variant states only what
+ * it changes. Nodes added by a variant that removes nodes go where the earliest of the
+ * removed nodes stood (a replacement keeps the node order, hence the order of the report);
+ * otherwise they go at the end. On error, e->path names the variant's entry and doc is left
+ * part-changed (the caller deletes it). */
+static fl_status variant_add_remove(cJSON *doc, const cJSON *v, const char *variant, fl_error *e)
+{
+    char p[320], q[340];
+    const cJSON *rm = cJSON_GetObjectItemCaseSensitive(v, "remove");
+    const cJSON *add = cJSON_GetObjectItemCaseSensitive(v, "add");
+    cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+    int at = -1; /* where added nodes go */
+    fl_status st;
+    if (rm) {
+        snprintf(p, sizeof p, "variants.%s.remove", variant);
+        if (!cJSON_IsArray(rm) || !rm->child)
+            return fl_error_set(e, FL_INVALID, p, "expected a non-empty array of node names, "
+                                                  "such as [\"lock-c\"]");
+        int i = 0;
+        for (const cJSON *it = rm->child; it; it = it->next, i++) {
+            fl_cfg_index(q, sizeof q, p, i);
+            int k = cJSON_IsString(it) ? named(nodes, it->valuestring) : -1;
+            if (k < 0) {
+                const char *names[64];
+                int n = 0;
+                for (const cJSON *x = nodes ? nodes->child : NULL; x && n < 63; x = x->next) {
+                    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(x, "name");
+                    if (cJSON_IsString(nm))
+                        names[n++] = nm->valuestring;
+                }
+                names[n] = NULL;
+                const char *s = cJSON_IsString(it) ? fl_cfg_suggest(it->valuestring, names) : NULL;
+                char got[64];
+                fl_cfg_describe(it, got, sizeof got);
+                return fl_error_set(e, FL_UNKNOWN, q, "expected the name of a node of the "
+                                                      "scenario, got %s%s%s%s", got,
+                                    s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+            }
+            if (at < 0 || k < at)
+                at = k;
+            cJSON_DeleteItemFromArray(nodes, k);
+        }
+    }
+    if (!add)
+        return FL_OK;
+    snprintf(p, sizeof p, "variants.%s.add", variant);
+    if ((st = fl_cfg_object(add, p, e)) || (st = fl_cfg_known_keys(add, p, add_keys, e)))
+        return st;
+    for (const cJSON *sec = add->child; sec; sec = sec->next) {
+        fl_cfg_join(q, sizeof q, p, sec->string);
+        if (!cJSON_IsArray(sec) || !sec->child)
+            return fl_error_set(e, FL_INVALID, q, "expected a non-empty array of %s to add",
+                                sec->string);
+        cJSON *to = cJSON_GetObjectItemCaseSensitive(doc, sec->string);
+        if (!to && !(to = cJSON_AddArrayToObject(doc, sec->string)))
+            return FL_NOMEM;
+        if (!cJSON_IsArray(to))
+            return fl_error_set(e, FL_INVALID, q, "the scenario's \"%s\" is not an array",
+                                sec->string);
+        /* Nodes replacing removed ones go at `at`: the nodes after it wait in `tail` (detach
+         * and append only: cJSON's insertion at the head of an array is unreliable in some
+         * versions). */
+        cJSON *tail = NULL;
+        if (strcmp(sec->string, "nodes") == 0 && at >= 0) {
+            if (!(tail = cJSON_CreateArray()))
+                return FL_NOMEM;
+            cJSON *x;
+            while ((x = cJSON_DetachItemFromArray(to, at)))
+                cJSON_AddItemToArray(tail, x);
+        }
+        int i = 0;
+        for (const cJSON *it = sec->child; it; it = it->next, i++) {
+            char r[360];
+            fl_cfg_index(r, sizeof r, q, i);
+            /* A name already there would be two nodes (or zones) of one name: a variant
+             * changes an existing one with "set". */
+            const cJSON *nm = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "name") : it;
+            if (strcmp(sec->string, "faults") != 0 && cJSON_IsString(nm) &&
+                (named(to, nm->valuestring) >= 0 || named(tail, nm->valuestring) >= 0)) {
+                cJSON_Delete(tail);
+                return fl_error_set(e, FL_INVALID, r, "the scenario already has \"%s\" in %s "
+                                                      "(change it with \"set\", or \"remove\" "
+                                                      "it first)", nm->valuestring, sec->string);
+            }
+            cJSON *copy = cJSON_Duplicate(it, 1);
+            if (!copy) {
+                cJSON_Delete(tail);
+                return FL_NOMEM;
+            }
+            cJSON_AddItemToArray(to, copy);
+        }
+        cJSON *x;
+        while (tail && (x = cJSON_DetachItemFromArray(tail, 0)))
+            cJSON_AddItemToArray(to, x);
+        cJSON_Delete(tail);
+    }
+    return FL_OK;
+}
+
+/* When the error lies in an element a variant added ("nodes[5].ttl"), points it at the
+ * variant's "add" entry instead of the baseline's text. Returns true when it did. */
+static bool relocate_to_add(const fl_scenario *sc, const char *variant, fl_error *e)
+{
+    const cJSON *add = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sc->doc, "variants"),
+                                         variant), "add");
+    const char *br = strchr(e->path, '[');
+    if (!add || !br)
+        return false;
+    char sec[32];
+    snprintf(sec, sizeof sec, "%.*s", (int)(br - e->path), e->path);
+    const cJSON *added = cJSON_GetObjectItemCaseSensitive(add, sec);
+    if (!cJSON_IsArray(added))
+        return false;
+    cJSON *doc = NULL;
+    fl_error ignore;
+    fl_error_clear(&ignore);
+    if (fl__scenario_instance(sc, variant, NULL, 0, &doc, &ignore))
+        return false;
+    long k = strtol(br + 1, NULL, 10);
+    const cJSON *el = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, sec), (int)k);
+    int j = 0;
+    bool hit = false;
+    for (const cJSON *it = added->child; it && el && !hit; it = it->next, j++)
+        hit = cJSON_Compare(it, el, 1);
+    cJSON_Delete(doc);
+    if (!hit)
+        return false;
+    const char *rest = strchr(br, ']');
+    char path[sizeof e->path];
+    snprintf(path, sizeof path, "variants.%s.add.%s[%d]%s", variant, sec, j - 1,
+             rest ? rest + 1 : "");
+    snprintf(e->path, sizeof e->path, "%s", path);
+    e->line = e->col = 0;
+    fl__scenario_locate(sc, e);
+    return true;
+}
+
 fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
                                 const char *const *sets, size_t nsets, cJSON **out, fl_error *e)
 {
@@ -564,6 +720,14 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
             snprintf(e->file, sizeof e->file, "%s", sc->file);
             cJSON_Delete(doc);
             return FL_UNKNOWN;
+        }
+        if ((st = variant_add_remove(doc, v, variant, e))) {
+            if (st == FL_NOMEM)
+                fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+            else
+                fl__scenario_locate(sc, e);
+            cJSON_Delete(doc);
+            return st;
         }
         cJSON *set = cJSON_GetObjectItemCaseSensitive(v, "set");
         for (cJSON *it = set ? set->child : NULL; it; it = it->next) {
@@ -769,7 +933,7 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
     fl_world_free(w);
     cJSON_Delete(doc);
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0] &&
-        relocate_to_set(sc, variant, e))
+        (relocate_to_set(sc, variant, e) || relocate_to_add(sc, variant, e)))
         return st;
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0]) {
         /* A variant's value may be the culprit: say which variant was being checked. */
