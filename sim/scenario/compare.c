@@ -179,7 +179,7 @@ static void value_text(const fl_figure_info *fi, const side *sd, size_t seeds, c
     }
     if (fi && fi->type == FL_FIGURE_FLAG) {
         double lo, hi;
-        fl__wilson(sd->k, (unsigned)sd->n, 1.96, &lo, &hi);
+        fl__wilson(sd->k, (unsigned)sd->n, FL__Z95, &lo, &hi);
         char l[32], h[32];
         fl__fmt_num(lo, 2, false, l, sizeof l);
         fl__fmt_num(hi, 2, false, h, sizeof h);
@@ -340,7 +340,7 @@ static fl__verdict compare_sides(const fl_figure_info *fi, const char *ref, cons
                  fi && fi->flag ? fi->flag : "the flag");
         v = FL__V_NOT_COMPARABLE;
     } else if (fi && fi->type == FL_FIGURE_FLAG) {
-        fl__newcombe(vs->k, (unsigned)vs->n, rs->k, (unsigned)rs->n, 1.96, &lo, &hi);
+        fl__newcombe(vs->k, (unsigned)vs->n, rs->k, (unsigned)rs->n, FL__Z95, &lo, &hi);
         dm = (double)vs->k / (double)vs->n - (double)rs->k / (double)rs->n;
         v = fl__verdict_of(dm, lo, hi, fi->floor, dir);
         fl__fmt_num(dm, 2, false, a, sizeof a);
@@ -364,7 +364,12 @@ static fl__verdict compare_sides(const fl_figure_info *fi, const char *ref, cons
             fl__fmt_num(min_eff, 2, is_count(fi), c, sizeof c);
             snprintf(why, sizeof why, "smaller than the minimum effect, %s%s", c, unit_sep(fi));
         }
-        if (fi && fi->type == FL_FIGURE_CENSORED && (rs->censored || vs->censored)) {
+        if (fi && fi->type == FL_FIGURE_CENSORED && rs->censored == rs->n && vs->censored == vs->n) {
+            char no[64];
+            not_observed(fi, no, sizeof no);
+            fl__fmt_num(fmax(rs->bound_hi, vs->bound_hi), 4, false, c, sizeof c);
+            snprintf(why, sizeof why, "neither side observed it: %s in %s s", no, c);
+        } else if (fi && fi->type == FL_FIGURE_CENSORED && (rs->censored || vs->censored)) {
             char no[64], r[256], w[256];
             not_observed(fi, no, sizeof no);
             value_text(fi, rs, seeds, r, sizeof r);
@@ -486,7 +491,7 @@ static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, cons
             }
             if (fi && fi->type == FL_FIGURE_FLAG && sd->n) {
                 double lo, hi;
-                fl__wilson(sd->k, (unsigned)sd->n, 1.96, &lo, &hi);
+                fl__wilson(sd->k, (unsigned)sd->n, FL__Z95, &lo, &hi);
                 cJSON_AddNumberToObject(vo, "successes", sd->k);
                 add_num(vo, "lo", lo);
                 add_num(vo, "hi", hi);
@@ -525,7 +530,7 @@ static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, cons
         size_t np = 0;
         for (const cJSON *x = cJSON_IsObject(ex) ? ex->child : NULL; x && np < 60; x = x->next)
             paths[np++] = x->string;
-        char good[64][300];
+        char good[4][300];
         size_t ng = 0;
         for (const cJSON *w = wls ? wls->child : NULL; w && ng < 4; w = w->next) {
             const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w, "name"));
@@ -584,6 +589,8 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
     fl_error_clear(e);
     if (cfg->seeds < 2)
         return fl_error_set(e, FL_USAGE, NULL, "--seeds: a confidence interval needs at least 2 seeds");
+    if (cfg->seeds > 4096) /* the per-figure scratch below holds 4096 seeds */
+        return fl_error_set(e, FL_USAGE, NULL, "--seeds: at most 4096 seeds, got %d", cfg->seeds);
     /* Variants: as given, or baseline + all. */
     const char **vars;
     size_t nv = cfg->variants ? cfg->nvariants : 1 + fl_scenario_variant_count(sc);

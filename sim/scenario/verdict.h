@@ -20,6 +20,9 @@
 
 #include <faultline/figures.h>
 
+/* The normal quantile for a two-sided 95% interval, Phi^-1(0.975). */
+#define FL__Z95 1.959963984540054
+
 typedef enum fl__verdict {
     FL__V_REFERENCE = 0,
     FL__V_BETTER,
