@@ -30,5 +30,36 @@ done
 [ -s "$tmp/plot/report.html" ] && pass=$((pass + 1)) || { echo "FAIL: compare --plot wrote no report"; fail=$((fail + 1)); }
 "$fl" compare "$sc" --seeds 2 --no-files --plot >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --plot --no-files exit $rc"; fail=$((fail + 1)); }
+# Verdicts a user can trust (retry-storm, 3 seeds): no NaN anywhere; a fix that recovers
+# against a baseline that never does is better on recovery time and on the recovered
+# proportion; the summary is one line per variant in the scenario's terms, not a count of
+# "better" figures; counts print as integers.
+storm=$(dirname "$sc")/../retry-storm.json
+"$fl" compare "$storm" --seeds 3 --out "$tmp/storm" > "$tmp/storm.txt" 2>&1 || { echo "FAIL: compare retry-storm"; cat "$tmp/storm.txt"; exit 1; }
+if ! grep -qi 'nan' "$tmp/storm.txt" "$tmp/storm/compare.json" "$tmp/storm/compare.csv"; then
+  pass=$((pass + 1)); else echo "FAIL: nan in compare's output"; grep -i nan "$tmp/storm.txt" | head; fail=$((fail + 1)); fi
+for v in retry-budget drop-expired-lifo; do
+  if grep -q "^workloads.clients.recovery.recovery_s,$v,.*,better$" "$tmp/storm/compare.csv" &&
+     grep -q "^workloads.clients.recovery.recovered,$v,.*,better$" "$tmp/storm/compare.csv" &&
+     grep -q "^  $v: recovered on 3/3 seeds (baseline 0/3)" "$tmp/storm.txt"; then
+    pass=$((pass + 1)); else echo "FAIL: $v not better on recovery"; grep "recover" "$tmp/storm/compare.csv"; fail=$((fail + 1)); fi
+done
+if grep -q '^  baseline  *not recovered in 230 s' "$tmp/storm.txt" && ! grep -q 'better on [0-9]* of' "$tmp/storm.txt" &&
+   ! grep -q 'e+0' "$tmp/storm.txt" && grep -q '465,' "$tmp/storm.txt"; then
+  pass=$((pass + 1)); else echo "FAIL: censored baseline, summary or integer wording"; cat "$tmp/storm.txt"; fail=$((fail + 1)); fi
+# A figure one side lacks is n/a and not comparable; a tiny detected change is negligible.
+"$fl" compare "$storm" --seeds 3 --no-files --variants baseline,backoff-jitter \
+  --metrics workloads.clients.retry_amplification,nodes.nope.pool.waits > "$tmp/na.txt" 2>&1
+if grep -q 'backoff-jitter .*negligible' "$tmp/na.txt" && grep -q 'n/a (absent).*not comparable' "$tmp/na.txt" &&
+   ! grep -qi 'nan' "$tmp/na.txt"; then
+  pass=$((pass + 1)); else echo "FAIL: negligible / not comparable"; cat "$tmp/na.txt"; fail=$((fail + 1)); fi
+"$fl" compare "$storm" --seeds 2 --no-files --min-effect x >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --min-effect x exit $rc"; fail=$((fail + 1)); }
+# Every bundled scenario, shortened: compare prints no NaN.
+for f in $(dirname "$sc")/../*.json $(dirname "$sc")/*.json; do
+  out=$("$fl" compare "$f" --seeds 2 --no-files --set duration=120s 2>&1)
+  if echo "$out" | grep -qi 'nan'; then echo "FAIL: nan in compare $f"; echo "$out" | grep -i nan | head -3; fail=$((fail + 1)); fi
+done
+pass=$((pass + 1))
 echo "compare: $pass passed, $fail failed"
 [ "$fail" = 0 ]

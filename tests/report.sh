@@ -63,6 +63,9 @@ if "$fl" report "$tmp/cmp" --scenario "$sc" >/dev/null; then ok; else ko "report
 check_report "$tmp/cmp/report.html" 2
 grep -q 'retries limited to 10%' "$tmp/cmp/report.html" && ok || ko "compare report: no variant 'about'"
 grep -q 'class="better"' "$tmp/cmp/report.html" && ok || ko "compare report: no coloured verdict"
+# The lesson line per variant (compare.json's "lessons"), and never a NaN in the table.
+grep -q '<li>retry-budget: .* -&gt; ' "$tmp/cmp/report.html" && ok || ko "compare report: no lesson line"
+sed -n '/<h2>Comparison/,/<\/table>/p' "$tmp/cmp/report.html" | grep -qiw 'nan' && ko "compare report: nan in the table" || ok
 "$fl" report "$tmp/cmp" --scenario "$sc" -o "$tmp/cmp2.html" >/dev/null
 cmp -s "$tmp/cmp/report.html" "$tmp/cmp2.html" && ok || ko "two reports of one comparison differ"
 

@@ -1,10 +1,20 @@
 /* Comparing variants: each variant over the same seeds (common random numbers: seed s
  * gives every variant the same arrivals), each headline figure as mean +- 95% confidence
  * interval, and each variant's paired difference from the first variant with its own
- * interval and a verdict. Runs execute on `jobs` threads; the result does not depend on
- * the number of threads. */
+ * interval and a verdict (better, worse, negligible, no detectable difference, not
+ * comparable: see sim/scenario/verdict.h). Each figure's meaning (which way is better,
+ * unit, whether a run may not observe it) comes from the figure catalogue
+ * (faultline/figures.h). Runs execute on `jobs` threads; the result does not depend on the
+ * number of threads.
+ *
+ * compare.json holds, per figure, per variant, numbers only where they are finite (never
+ * NaN) and a "value" text ("21.3 +- 1.4 s", "not recovered in 230 s", "n/a (absent)");
+ * per variant after the first, "diff_text", "verdict" and "why"; and "lessons": one line
+ * per variant saying what changed in the terms of the scenario's expectations. */
 #ifndef FAULTLINE_COMPARE_H
 #define FAULTLINE_COMPARE_H
+
+#include <stdbool.h>
 
 #include <faultline/scenario.h>
 
@@ -18,6 +28,8 @@ typedef struct fl_compare_config {
     const char *const *metrics;  /* summary paths; NULL: the headline figures */
     size_t nmetrics;
     const char *out_dir;         /* NULL: write nothing; else runs/ and compare.{json,csv} */
+    bool min_effect_set;         /* false: the default minimum effect, 1% of the reference */
+    double min_effect;           /* relative minimum effect (0.01 = 1%) when set; >= 0 */
 } fl_compare_config;
 
 /* Runs the comparison. On success *json is the comparison as JSON text (caller frees with

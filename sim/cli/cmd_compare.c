@@ -19,12 +19,16 @@ static const cli_opt compare_opts[] = {
     {"jobs", 'j', "N", "runs at once (default: the number of processors)"},
     {"set", 0, "PATH=VALUE", "override a field in every run (repeatable)"},
     {"metrics", 'm', "P,Q,...", "summary figures to compare (default: each workload's latency "
-                                "mean and p99, throughput, goodput, error rate)"},
+                                "mean and p99, throughput, goodput, error rate, SLO attainment, "
+                                "and every figure the scenario's expectations name)"},
     {"out", 'o', "DIR", "write compare.json, compare.csv and runs/ here (default: "
                         "out/SCENARIO/compare)"},
     {"no-files", 0, NULL, "write nothing, print the table only"},
     {"plot", 'p', NULL, "also write report.html and overlay charts (charts/overlay-*.svg: each "
                         "variant's median over seeds, band from lowest to highest seed)"},
+    {"min-effect", 0, "PCT", "smallest difference that counts, in % of the reference's mean "
+                             "(default 1; the catalogue may set a larger floor): a smaller "
+                             "detected difference is \"negligible\""},
     {"json", 0, NULL, "print the comparison as JSON instead of a table"},
     {NULL, 0, NULL, NULL},
 };
@@ -35,7 +39,12 @@ const cli_cmd cli_compare = {
     "Run variants over the same seeds: each figure as mean +- 95% CI, paired differences, verdicts.",
     "Seed s gives every variant the same arrivals (each component draws from its own named\n"
     "random stream), so differences are paired by seed: the noise both runs share cancels.\n"
-    "A verdict is \"better\" or \"worse\" only when the difference's 95% interval excludes 0.\n"
+    "A verdict is \"better\" or \"worse\" only when the difference's 95% interval excludes 0\n"
+    "and the difference is at least the minimum effect (else \"negligible\"); a figure some run\n"
+    "lacks is n/a and \"not comparable\". Which way is better comes from the figure catalogue.\n"
+    "True/false figures (recovered) are proportions of runs (Wilson; differences Newcombe).\n"
+    "A recovery time of a run that never recovered counts as the time left after the last\n"
+    "fault (a bound: the verdict can only be too cautious).\n"
     "\nexample:\n  faultline compare scenarios/queueing/mm1.json --seeds 20\n",
     compare_opts,
     cmd_compare,
@@ -50,34 +59,44 @@ static size_t split(char *s, const char **out, size_t max)
     return n;
 }
 
+static const char *sget(const cJSON *o, const char *k)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return v ? v : "";
+}
+
+/* The table: compare.json's words ("value", "diff_text", "verdict", "why"), so the
+ * terminal, the report and the dashboard say the same thing. */
 static void print_table(const cJSON *c)
 {
     printf("compare %s: %.0f seeds per variant; 95%% confidence intervals; differences from \"%s\","
-           " paired by seed\n\n",
-           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "scenario")),
-           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "seeds")),
-           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "reference")));
+           " paired by seed; minimum effect %g%% of the reference\n\n",
+           sget(c, "scenario"), cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "seeds")),
+           sget(c, "reference"),
+           100 * cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "min_effect")));
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(c, "metrics");
     for (const cJSON *m = ms ? ms->child : NULL; m; m = m->next) {
-        printf("%s  (%s is better)\n",
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "metric")),
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "better")));
+        const char *better = sget(m, "better");
+        printf("%s  (%s%s%s)\n", sget(m, "metric"), sget(m, "type"),
+               strcmp(better, "neither") == 0 ? "" : "; ",
+               strcmp(better, "neither") == 0 ? "" : strcmp(better, "higher") == 0 ? "higher is better"
+               : strcmp(better, "lower") == 0 ? "lower is better" : "better: unknown");
         const cJSON *per = cJSON_GetObjectItemCaseSensitive(m, "by_variant");
         for (const cJSON *v = per ? per->child : NULL; v; v = v->next) {
-            double mean = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "mean"));
-            double ci = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "ci95"));
-            const cJSON *diff = cJSON_GetObjectItemCaseSensitive(v, "diff");
-            char left[64];
-            snprintf(left, sizeof left, "%.4g +- %.2g", mean, ci);
-            printf("  %-20s %-24s", v->string, left);
-            if (diff)
-                printf(" diff %+.4g +- %.2g  %s",
-                       diff->valuedouble,
-                       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "diff_ci95")),
-                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "verdict")));
+            printf("  %-20s %-28s", v->string, sget(v, "value"));
+            if (strcmp(sget(v, "verdict"), "reference") != 0) {
+                printf(" diff %-24s %s", sget(v, "diff_text"), sget(v, "verdict"));
+                if (sget(v, "why")[0])
+                    printf(" (%s)", sget(v, "why"));
+            }
             putchar('\n');
         }
     }
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(c, "lessons");
+    if (cJSON_GetArraySize(ls))
+        printf("\nwhat changed, against %s:\n", sget(c, "reference"));
+    for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next)
+        printf("  %s\n", sget(l, "text"));
 }
 
 int cmd_compare(int argc, char **argv)
@@ -115,6 +134,19 @@ int cmd_compare(int argc, char **argv)
         snprintf(mbuf, sizeof mbuf, "%s", opt);
         cfg.metrics = mets;
         cfg.nmetrics = split(mbuf, mets, 128);
+    }
+    if ((opt = cli_get(&cli_compare, &a, "min-effect"))) {
+        char *end;
+        errno = 0;
+        double pct = strtod(opt, &end);
+        if (*end == '%')
+            end++;
+        if (end == opt || *end || errno || !(pct >= 0 && pct <= 1000)) {
+            cli_error("--min-effect: expected a percentage from 0 to 1000 (e.g. 2 or 2%%), got %s", opt);
+            return FL_EXIT_USAGE;
+        }
+        cfg.min_effect_set = true;
+        cfg.min_effect = pct / 100;
     }
     cfg.sets = a.multi;
     cfg.nsets = a.nmulti;

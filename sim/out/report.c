@@ -1105,32 +1105,56 @@ static fl_status write_run(FILE *f, const char *dir, const scen_info *si, fl_err
 
 /* ---- a comparison -------------------------------------------------------------------- */
 
-static void put_verdict_cell(FILE *f, const char *v)
+static void put_verdict_cell(FILE *f, const char *v, const char *why)
 {
     const char *cls = !v ? "same" : strcmp(v, "better") == 0 ? "better"
                                   : strcmp(v, "worse") == 0  ? "worse"
                                                              : "same";
     fprintf(f, "<td class=\"%s\">", cls);
     esc(f, v ? v : DASH);
+    if (why) {
+        fputs("<br><small>", f);
+        esc(f, why);
+        fputs("</small>", f);
+    }
     fputs("</td>", f);
 }
 
+/* The comparison's table and lessons, in compare.json's own words ("value", "diff_text",
+ * "verdict", "why", "lessons"): the terminal, this page and the dashboard say the same. */
 static void put_compare_table(FILE *f, const cJSON *cmp)
 {
     const cJSON *vars = cJSON_GetObjectItemCaseSensitive(cmp, "variants");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(cmp, "metrics");
     int nvar = cJSON_GetArraySize(vars);
-    fputs("<h2>Comparison</h2>\n<p>Confidence intervals: ", f);
+    fputs("<h2>Comparison</h2>\n", f);
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(cmp, "lessons");
+    if (cJSON_GetArraySize(ls)) {
+        fputs("<p>What changed, against <b>", f);
+        esc(f, str(cmp, "reference"));
+        fputs("</b>:</p>\n<ul class=\"lessons\">\n", f);
+        for (const cJSON *l = ls->child; l; l = l->next) {
+            fputs("<li>", f);
+            esc(f, str(l, "text"));
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+    }
+    fputs("<p>Confidence intervals: ", f);
     esc(f, str(cmp, "confidence"));
     fputs(". Each difference is from <b>", f);
     esc(f, str(cmp, "reference"));
-    fputs("</b>; a verdict is <span class=\"better\">better</span> or "
-          "<span class=\"worse\">worse</span> only when the difference's interval excludes 0.</p>\n"
-          "<table>\n<tr><th>figure</th><th>variant</th><th>mean " PM " CI95</th>"
-          "<th>difference " PM " CI95</th><th>verdict</th></tr>\n",
-          f);
+    fprintf(f, "</b>; a verdict is <span class=\"better\">better</span> or "
+               "<span class=\"worse\">worse</span> only when the difference's interval excludes 0 "
+               "and the difference is at least the minimum effect (%g%% of the reference), else "
+               "negligible; a figure some run lacks is n/a and not comparable; a duration a run "
+               "did not observe (not recovered) counts as the time left in the run, a bound.</p>\n"
+               "<table>\n<tr><th>figure</th><th>variant</th><th>value " PM " CI95</th>"
+               "<th>difference " PM " CI95</th><th>verdict</th></tr>\n",
+            100 * num(cmp, "min_effect"));
     for (const cJSON *m = ms ? ms->child : NULL; m; m = m->next) {
         const char *metric = str(m, "metric");
+        const char *better = str(m, "better");
         const cJSON *by = cJSON_GetObjectItemCaseSensitive(m, "by_variant");
         bool first = true;
         for (const cJSON *v = vars ? vars->child : NULL; v; v = v->next) {
@@ -1142,26 +1166,24 @@ static void put_compare_table(FILE *f, const cJSON *cmp)
                 fprintf(f, "<th rowspan=\"%d\"><code>", nvar);
                 esc(f, metric);
                 fputs("</code><br><small>", f);
-                esc(f, str(m, "better"));
-                fputs(" is better</small></th>", f);
+                esc(f, str(m, "type"));
+                if (better && strcmp(better, "neither") != 0) {
+                    fputs("; ", f);
+                    esc(f, better);
+                    fputs(" is better", f);
+                }
+                fputs("</small></th>", f);
                 first = false;
             }
             fputs("<td>", f);
             esc(f, v->valuestring);
             fputs("</td><td class=\"n\">", f);
-            put_fig(f, metric, num(o, "mean"));
-            fputs(" " PM " ", f);
-            put_fig(f, metric, num(o, "ci95"));
+            esc(f, str(o, "value") ? str(o, "value") : "n/a");
             fputs("</td><td class=\"n\">", f);
-            double d = num(o, "diff");
-            if (isfinite(d)) {
-                fputs(d > 0 ? "+" : "", f);
-                put_fig(f, metric, d);
-                fputs(" " PM " ", f);
-                put_fig(f, metric, num(o, "diff_ci95"));
-            }
+            if (str(o, "diff_text"))
+                esc(f, str(o, "diff_text"));
             fputs("</td>", f);
-            put_verdict_cell(f, str(o, "verdict"));
+            put_verdict_cell(f, str(o, "verdict"), str(o, "why"));
             fputs("</tr>\n", f);
         }
     }

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/stats.h"
+#include <faultline/figures.h>
 
 typedef struct pool {
     void (*fn)(void *ctx, size_t i);
@@ -72,6 +73,48 @@ const cJSON *fl__figure(const cJSON *o, const char *path)
         }
     }
     return best;
+}
+
+/* The sibling of path's last key: "a.b.c" + "d" -> "a.b.d" (out holds n bytes). */
+static void sibling(const char *path, const char *key, char *out, size_t n)
+{
+    const char *dot = strrchr(path, '.');
+    int len = dot ? (int)(dot - path + 1) : 0;
+    snprintf(out, n, "%.*s%s", len, path, key);
+}
+
+fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *value)
+{
+    *value = NAN;
+    const cJSON *v = fl__figure(summary, path);
+    const fl_figure_info *fi = fl_figure_lookup(path);
+    if (fi && fi->type == FL_FIGURE_CENSORED && fi->flag) {
+        char p[1024];
+        sibling(path, fi->flag, p, sizeof p);
+        const cJSON *flag = fl__figure(summary, p);
+        if (cJSON_IsFalse(flag)) {
+            const cJSON *end = cJSON_GetObjectItemCaseSensitive(summary, "duration_s");
+            const cJSON *from = NULL;
+            if (fi->origin) {
+                sibling(path, fi->origin, p, sizeof p);
+                from = fl__figure(summary, p);
+            }
+            if (cJSON_IsNumber(end) && cJSON_IsNumber(from))
+                *value = end->valuedouble - from->valuedouble;
+            return FL__FIG_CENSORED;
+        }
+        if (!cJSON_IsTrue(flag))
+            return FL__FIG_ABSENT; /* not measured at all (the run says why in a note) */
+    }
+    if (cJSON_IsNumber(v)) {
+        *value = v->valuedouble;
+        return FL__FIG_VALUE;
+    }
+    if (cJSON_IsBool(v)) {
+        *value = cJSON_IsTrue(v) ? 1 : 0;
+        return FL__FIG_VALUE;
+    }
+    return FL__FIG_ABSENT;
 }
 
 void fl__mean_ci95(const double *x, size_t n, double *mean, double *hw, size_t *k_out)

@@ -18,6 +18,18 @@ void fl__pool_run(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *
  * when absent. */
 const cJSON *fl__figure(const cJSON *summary, const char *path);
 
+/* What reading a figure found. */
+typedef enum fl__fig_state {
+    FL__FIG_ABSENT = 0, /* not in the summary, null, or not a number or true/false */
+    FL__FIG_VALUE,      /* a number; true/false as 1/0 */
+    FL__FIG_CENSORED,   /* a censored duration (figures.h) the run did not observe: *value
+                         * is the bound duration_s - origin, NaN when the bound is unknown */
+} fl__fig_state;
+
+/* Reads a figure of a summary as a number, by the catalogue's type: a censored duration
+ * whose flag is false is FL__FIG_CENSORED (never a silent NaN). *value is NaN when absent. */
+fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *value);
+
 /* Mean and 95% half-width (t(0.975, k-1) * sd / sqrt(k)) over the k non-NaN values of x.
  * Mean NaN when k = 0; half-width NaN when k < 2. *k_out (if not NULL) gets k. */
 void fl__mean_ci95(const double *x, size_t n, double *mean, double *hw, size_t *k_out);

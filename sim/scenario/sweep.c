@@ -4,8 +4,12 @@
  * seed i % seeds + 1. Each run's figures land in row i of one table, whichever thread or
  * process ran it, so every output is a function of the inputs alone. Per grid point, each
  * figure's mean has the 95% interval mean +- t(0.975, k-1) * sd / sqrt(k) over the k
- * seeds where the figure exists (a run without it, e.g. recovery_s of a run that did not
- * recover, is left out of that figure's mean and counted in no k).
+ * seeds where the figure exists. A censored duration (faultline/figures.h: recovery_s of
+ * a run that did not recover) is not left out, which would average the survivors only:
+ * the run counts with its bound (the time left after the last fault), so the mean is a
+ * lower bound of the true mean, never an average of the runs that recovered; the
+ * "recovered" figure beside it says how many did. A figure absent from a run (and a
+ * censored one with no known bound) is left out and counted in no k.
  *
  * Numbers are written "%.10g" with '.' as the decimal point whatever the locale. */
 #include <faultline/run.h>
@@ -137,15 +141,13 @@ static size_t value_index(const sweep *s, size_t g, size_t k)
     return (g / s->stride[k]) % s->cfg->params[k].nvalues;
 }
 
-/* Reads a figure as a number: true/false are 1/0; anything else NaN. */
+/* Reads a figure as a number: true/false are 1/0; a censored duration its bound (see the
+ * top); anything else NaN. */
 static double figure_value(const cJSON *summary, const char *path)
 {
-    const cJSON *v = fl__figure(summary, path);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v) ? 1 : 0;
-    return NAN;
+    double v;
+    fl__figure_read(summary, path, &v);
+    return v;
 }
 
 /* Runs the scenario with the global overrides plus point g's values (g = SIZE_MAX: none;

@@ -96,7 +96,8 @@ async function dataPaths(page, selector) {
     await page.waitForFunction(() => document.querySelectorAll("#final figure svg").length === 2,
                                null, { timeout: 60000 });
     const verdict = await page.textContent("#verdict");
-    check(verdict.includes(`${fix}: better than baseline on`), `verdict line for ${fix}: ${
+    check(verdict.includes(`${fix}: `) && verdict.includes(" -> ") && !/\bnan\b|better on \d+ of/i.test(verdict),
+      `lesson line for ${fix}: ${
       (await page.textContent("#verdict .verdict-line")).trim()}`);
     check(/better/.test(await page.textContent("#verdict-table")), "verdict table has a 'better'");
     check((await dataPaths(page, "#final")) >= 2, "comparison charts hold data paths");

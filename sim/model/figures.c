@@ -1,0 +1,353 @@
+/* The figure catalogue: see figures.h.
+ *
+ * Order matters: the first matching pattern wins, so an entry for one kind's figure comes
+ * before a general one with the same last key ("**.poison.published", a flag, before
+ * "**.published", a count). Directions follow each kind's report comment: "lower" for
+ * what a user pays (latency, errors, lost or duplicated work, lag, time unavailable),
+ * "higher" for what a user gets (goodput, hits, acknowledged writes, a check holding),
+ * "neither" for settings, sizes, and counts of a mechanism doing its job (dropped past
+ * deadline, fenced writes, failovers), where more or less is not by itself a lesson. */
+#include <faultline/figures.h>
+
+#include <string.h>
+
+#define H FL_BETTER_HIGHER
+#define L FL_BETTER_LOWER
+#define X FL_BETTER_NEITHER
+#define NUM(p, u, l, b) {p, u, l, b, FL_FIGURE_NUMBER, 0, NULL, NULL}
+#define FLOOR(p, u, l, b, fl) {p, u, l, b, FL_FIGURE_NUMBER, fl, NULL, NULL}
+#define CNT(p, l, b) {p, "", l, b, FL_FIGURE_COUNT, 0, NULL, NULL}
+#define FLAG(p, l, b) {p, "", l, b, FL_FIGURE_FLAG, 0, NULL, NULL}
+#define CENS(p, l, flag, origin) {p, "s", l, L, FL_FIGURE_CENSORED, 0, flag, origin}
+
+static const fl_figure_info table[] = {
+    /* The run itself. */
+    NUM("duration_s", "s", "run length", X),
+    NUM("simulated_s", "s", "simulated time", X),
+    NUM("warmup_s", "s", "warm-up", X),
+    NUM("window_s", "s", "window", X),
+    CNT("seed", "seed", X),
+    CNT("events", "events", X),
+    CNT("pending_max", "pending events peak", X),
+    FLAG("complete", "run complete", X),
+    CNT("network.messages_sent", "messages sent", X),
+    CNT("network.lost_*", "messages lost", L),
+
+    /* Checks (sim/check, world.c). */
+    FLAG("checks.*.ok", "check holds", H),
+    NUM("checks.littles_law.max_rel_diff", "fraction", "Little's law gap", L),
+    CNT("checks.conservation.*", "requests", X),
+    CNT("consistency.operations", "operations", X),
+    CNT("consistency.linearizability.keys_not_linearizable.count", "keys not linearizable", L),
+    NUM("consistency.linearizability.keys_not_linearizable.rate", "fraction",
+        "keys not linearizable", L),
+    CNT("consistency.linearizability.keys_not_linearizable.of", "keys", X),
+    CNT("consistency.linearizability.*", "linearizability", X),
+    CNT("consistency.*.count", NULL, L),
+    NUM("consistency.*.rate", "fraction", NULL, L),
+    CNT("consistency.*.of", "operations", X),
+
+    /* Workloads (workload.c, caller.c). */
+    FLAG("workloads.*.recovery.recovered", "recovered", H),
+    CENS("workloads.*.recovery.recovery_s", "recovery", "recovered", "faults_end_s"),
+    NUM("workloads.*.recovery.goodput_after_faults_per_s", "/s", "goodput after the faults", H),
+    NUM("workloads.*.recovery.faults_end_s", "s", "faults end", X),
+    NUM("workloads.*.recovery.*", "/s", "recovery reference", X),
+    NUM("workloads.*.goodput_per_s", "/s", "goodput", H),
+    NUM("workloads.*.throughput_per_s", "/s", "throughput", H),
+    NUM("workloads.*.error_rate", "fraction", "error rate", L),
+    NUM("workloads.*.slo_attainment", "fraction", "SLO attainment", H),
+    CNT("workloads.*.errors", "errors", L),
+    CNT("workloads.*.ok", "requests ok", H),
+    CNT("workloads.*.issued", "requests issued", X),
+    CNT("workloads.*.in_flight_at_end", "in flight at the end", L),
+    CNT("workloads.*.errors_by_cause.*", "errors", L),
+    NUM("workloads.*.latency_ms.*_ci9*", "ms", "latency interval", X),
+    CNT("workloads.*.latency_ms.count", "latencies", X),
+    NUM("workloads.*.latency_ms.*", "ms", "latency", L),
+    NUM("workloads.*.success_latency_ms.*_ci9*", "ms", "success latency interval", X),
+    CNT("workloads.*.success_latency_ms.count", "successes", X),
+    NUM("workloads.*.success_latency_ms.*", "ms", "success latency", L),
+
+    /* A caller's tries (caller.c: workloads and service calls). */
+    NUM("**.retry_amplification", "ratio", "retry amplification", L),
+    CNT("**.tries", "tries", X),
+    CNT("**.try_errors_by_cause.*", "try errors", L),
+    CNT("**.try_latency_ms.count", "tries", X),
+    NUM("**.try_latency_ms.*", "ms", "try latency", L),
+    CNT("**.pool.size", "pool size", X),
+    CNT("**.pool.waits", "pool waits", L),
+    CNT("**.pool.timeouts", "pool timeouts", L),
+    NUM("**.pool.mean_wait_ms", "ms", "pool wait", L),
+    CNT("**.breaker.opened", "breaker openings", X),
+    CNT("**.breaker.short_circuited", "short-circuited", X),
+    CNT("**.breaker.fallbacks", "fallbacks", X),
+    CNT("**.hedge.sent", "hedges sent", X),
+    CNT("**.hedge.won", "hedges won", X),
+    CNT("**.hedge.abandoned_tries", "abandoned tries", L),
+    NUM("**.hedge.delay_ms_at_end", "ms", "hedge delay", X),
+
+    /* A station (node/station.c): services, members of stores, caches. */
+    NUM("**.*_ci95", "", "interval", X),
+    NUM("**.*_ci999", "", "interval", X),
+    NUM("**.littles_law.*", "", "Little's law", X),
+    CNT("**.sojourn_ms.count", "served", X),
+    NUM("**.sojourn_ms.*", "ms", "sojourn", L),
+    CNT("**.wait_ms.count", "waits", X),
+    NUM("**.wait_ms.*", "ms", "queue wait", L),
+    NUM("**.utilisation", "fraction", "utilisation", X),
+    NUM("**.in_system_mean", "", "in system", L),
+    NUM("**.queue_mean", "", "queue length", L),
+    NUM("**.p_wait", "fraction", "share that waited", L),
+    NUM("**.wasted_fraction", "fraction", "wasted work", L),
+    NUM("**.wasted_work_s", "s", "wasted work", L),
+    NUM("**.work_s", "s", "work", X),
+    CNT("**.dropped_past_deadline", "dropped past deadline", X),
+    CNT("**.expired", "expired in queue", L),
+    CNT("**.lost_in_crash", "lost in crash", L),
+    CNT("**.received", "received", X),
+    CNT("**.served", "served", X),
+    CNT("**.rejected", "rejected", L),
+    CNT("**.workers", "workers", X),
+
+    /* cache.c */
+    NUM("nodes.*.hit_ratio", "fraction", "hit ratio", H),
+    CNT("nodes.*.hits", "hits", H),
+    CNT("nodes.*.misses", "misses", L),
+    CNT("nodes.*.stale_served", "stale served", X),
+    CNT("nodes.*.early_recomputes", "early recomputes", X),
+    CNT("nodes.*.lease_waits", "lease waits", X),
+    CNT("nodes.*.backend_fetches", "backend queries", L),
+    CNT("nodes.*.backend_errors", "backend errors", L),
+    NUM("nodes.*.backend_fetch_peak_per_s", "/s", "backend query peak", L),
+    CNT("nodes.*.miss_episodes", "miss episodes", X),
+    NUM("nodes.*.fetches_per_episode", "", "backend queries per expiry", L),
+    CNT("nodes.*.deletes_on_error", "deletes on error", X),
+    CNT("nodes.*.write_errors", "write errors", L),
+    CNT("nodes.*.invalidations", "invalidations", X),
+    CNT("nodes.*.evictions", "evictions", X),
+    CNT("nodes.*.entries_at_end", "entries at the end", X),
+
+    /* broker.c */
+    FLAG("**.poison.published", "poison published", X),
+    NUM("**.poison.published_s", "s", "poison published at", X),
+    CNT("**.poison.*", "poison", X),
+    CNT("nodes.*.dead_letter.*", "dead-lettered", X),
+    CNT("nodes.*.partitions.*.log_end", "log end", X),
+    CNT("nodes.*.published", "published", X),
+
+    /* consumer.c */
+    CNT("nodes.*.rebalances", "rebalances", L),
+    CNT("nodes.*.crashes", "crashes", L),
+    CNT("nodes.*.restarts", "restarts", X),
+    CNT("nodes.*.uncommitted_at_crash", "uncommitted at crash", L),
+    CNT("nodes.*.dropped_members", "members dropped", L),
+    CNT("nodes.*.processed", "processed", H),
+    CNT("nodes.*.failed_attempts", "failed attempts", L),
+    CNT("nodes.*.dead_lettered", "dead-lettered", X),
+    CNT("nodes.*.to_retry_topic", "to the retry topic", X),
+    CNT("nodes.*.skipped", "skipped", L),
+    CNT("nodes.*.reprocessed", "reprocessed", L),
+    CNT("nodes.*.partitions.*.committed", "committed", X),
+    CNT("nodes.*.partitions.*.lag_*", "lag", L),
+    NUM("nodes.*.partitions.*.stalled_s", "s", "stalled", L),
+    CNT("nodes.*.partitions.*.published_while_stalled", "published while stalled", X),
+    NUM("nodes.*.partitions.*.stall_lag_ratio", "ratio", "lag per stall", L),
+    CNT("nodes.*.lag.*", "lag", L),
+    NUM("nodes.*.stalled_s_*", "s", "stalled", L),
+    NUM("nodes.*.max_delay_s", "s", "longest delay", L),
+    NUM("nodes.*.oldest_unprocessed_s", "s", "oldest unprocessed", L),
+
+    /* election.c */
+    FLAG("nodes.*.cross_region_promotion", "cross-region promotion", X),
+    CNT("nodes.*.min_replicas_to_write", "min replicas to write", X),
+    CNT("nodes.*.observers", "observers", X),
+    CNT("nodes.*.failovers", "failovers", X),
+    CNT("nodes.*.stepdowns", "stepdowns", X),
+    CNT("nodes.*.primaries_at_end", "primaries at the end", L),
+    CNT("nodes.*.primaries_at_heal", "primaries at the heal", L),
+    CNT("nodes.*.term_at_end", "term at the end", X),
+    CNT("nodes.*.requests_lost", "requests lost", L),
+    CNT("nodes.*.reconciliations", "reconciliations", X),
+    CNT("nodes.*.discarded_by_members", "writes discarded", L),
+    CNT("nodes.*.writes_discarded", "writes discarded", L),
+    CNT("nodes.*.heals", "heals", X),
+    NUM("nodes.*.unavailable_s", "s", "unavailable", L),
+    NUM("nodes.*.unavailable_s_by_zone.*", "s", "unavailable", L),
+    CNT("nodes.*.writes_acked_by_zone.*", "writes acknowledged", H),
+    CNT("nodes.*.out_of_memory_events", "out of memory", L),
+    CNT("nodes.*.by_member.*.discarded_writes", "writes discarded", L),
+    NUM("nodes.*.by_member.*.accepting_s", "s", "accepting writes", X),
+    CNT("nodes.*.by_member.*.*", "member", X),
+    NUM("nodes.*.split_brain.seconds", "s", "split brain", L),
+    CNT("**.split_brain.count", "split-brain writes", L),
+    NUM("**.split_brain.rate", "fraction", "split-brain writes", L),
+    CNT("**.split_brain.of", "writes", X),
+
+    /* store.c */
+    CNT("nodes.*.replicas", "replicas", X),
+    CNT("nodes.*.acks_needed", "acks needed", X),
+    CNT("nodes.*.writes_committed", "writes committed", X),
+    CNT("nodes.*.writes_acked", "writes acknowledged", H),
+    CNT("nodes.*.acks_lost_in_crash", "acknowledgements lost in crash", L),
+    NUM("nodes.*.members.*.lag_s", "s", "replica lag", L),
+    NUM("nodes.*.members.*.max_lag_s", "s", "replica lag peak", L),
+    CNT("nodes.*.members.*.lag_writes", "replica lag", L),
+    CNT("nodes.*.members.*.max_lag_writes", "replica lag peak", L),
+    CNT("nodes.*.members.*.applied", "applied", X),
+    NUM("nodes.*.max_lag_s", "s", "replica lag peak", L),
+    CNT("nodes.*.max_lag_writes", "replica lag peak", L),
+    NUM("nodes.*.lag_s_at_end", "s", "replica lag at the end", L),
+    CNT("nodes.*.lag_writes_at_end", "replica lag at the end", L),
+    CNT("nodes.*.reads_primary", "reads on the primary", X),
+    CNT("nodes.*.reads_replicas", "reads on replicas", X),
+    NUM("nodes.*.primary_read_share", "fraction", "primary read share", X),
+
+    /* lock.c, lock_client.c, lock_storage.c */
+    CNT("nodes.*.expirations", "leases expired", L),
+    CNT("nodes.*.grants", "grants", X),
+    CNT("nodes.*.last_token", "last token", X),
+    CNT("nodes.*.late_releases", "late releases", L),
+    CNT("nodes.*.refusals", "refusals", X),
+    CNT("nodes.*.releases", "releases", X),
+    NUM("nodes.*.ttl_s", "s", "lease", X),
+    CNT("nodes.*.acquisitions", "acquisitions", X),
+    CNT("nodes.*.failed_acquisitions", "failed acquisitions", X),
+    CNT("nodes.*.holds", "holds", X),
+    CNT("nodes.*.expired_while_held", "leases expired while held", L),
+    NUM("nodes.*.max_overrun_s", "s", "overrun", L),
+    CNT("nodes.*.quorum", "quorum", X),
+    CNT("nodes.*.servers", "servers", X),
+    CNT("nodes.*.writes_fenced", "writes fenced", X),
+    CNT("nodes.*.writes_ok", "writes ok", X),
+    CNT("nodes.*.writes_unknown", "writes with unknown outcome", L),
+    FLAG("nodes.*.fencing", "fencing", X),
+    CNT("nodes.*.highest_token", "highest token", X),
+    CNT("nodes.*.stale_writes_accepted", "stale writes accepted", L),
+    CNT("nodes.*.writes_rejected", "writes rejected", X),
+    CNT("nodes.*.mutual_exclusion_violations.count", "mutual exclusion violations", L),
+    NUM("nodes.*.mutual_exclusion_violations.rate", "fraction", "mutual exclusion violations", L),
+    CNT("nodes.*.mutual_exclusion_violations.of", "holds", X),
+    CNT("nodes.*.fenced_writes.*", "fenced writes", X),
+    NUM("nodes.*.fenced_writes.rate", "fraction", "fenced writes", X),
+
+    /* gateway.c */
+    CNT("nodes.*.connected.now", "connected at the end", H),
+    CNT("nodes.*.connected.min", "fewest connected", H),
+    CNT("nodes.*.connected.*", "connected", X),
+    CNT("nodes.*.clients", "clients", X),
+    FLAG("nodes.*.newcomers.all_admitted", "all newcomers admitted", H),
+    CENS("nodes.*.newcomers.all_admitted_s", "time to admit all newcomers", "all_admitted", NULL),
+    CNT("nodes.*.newcomers.admitted", "newcomers admitted", H),
+    CNT("nodes.*.newcomers.*", "newcomers", X),
+    CNT("nodes.*.handshakes.wasted", "wasted handshakes", L),
+    CNT("nodes.*.handshakes.timed_out", "handshakes timed out", L),
+    CNT("nodes.*.handshakes.failed", "handshakes failed", L),
+    NUM("nodes.*.handshakes.per_s", "/s", "handshakes", X),
+    CNT("nodes.*.handshakes.*", "handshakes", X),
+    CNT("nodes.*.attempts", "attempts", X),
+    CNT("nodes.*.reconnect_attempts", "reconnect attempts", L),
+    CNT("nodes.*.accept_queue_overflows", "accept queue overflows", L),
+    CNT("nodes.*.overflow_episodes", "overflow episodes", L),
+    CNT("nodes.*.admission_rejected", "admission rejected", X),
+    CNT("nodes.*.refused.*", "refused", L),
+    CNT("nodes.*.heartbeats.answered", "heartbeats answered", X),
+    CNT("nodes.*.heartbeats.*", "heartbeats missed", L),
+    CNT("nodes.*.heartbeat_misses", "heartbeats missed", L),
+    CNT("nodes.*.disconnects.crash", "disconnected by the crash", X),
+    CNT("nodes.*.disconnects.*", "disconnects", L),
+    FLAG("nodes.*.recovery.restored", "connections restored", H),
+    CENS("nodes.*.recovery.restored_s", "time to restore connections", "restored", NULL),
+    CNT("nodes.*.recovery.connected_before", "connected before the crash", X),
+    CNT("nodes.*.messages.served", "messages served", X),
+    CNT("nodes.*.messages.*", "messages refused", L),
+    NUM("nodes.*.cpu_s.*", "s", "CPU", X),
+
+    /* Shared by several kinds: sizes, reads and writes, checks over histories. */
+    CNT("nodes.*.members", "members", X),
+    CNT("nodes.*.refused", "refused", L),
+    CNT("**.reads_served", "reads served", X),
+    CNT("nodes.*.reads", "reads", X),
+    CNT("nodes.*.writes", "writes", X),
+    CNT("nodes.*.writes_accepted", "writes accepted", X),
+    CNT("nodes.*.writes_refused", "writes refused", L),
+    NUM("nodes.*.members.*.utilisation", "fraction", "utilisation", X),
+    CNT("nodes.*.*.count", NULL, L),
+    NUM("nodes.*.*.rate", "fraction", NULL, L),
+    CNT("nodes.*.*.of", "operations", X),
+
+    /* node/clock.c */
+    NUM("nodes.*.clock.*", "", "clock", X),
+};
+
+const fl_figure_info *fl_figure_table(size_t *n)
+{
+    *n = sizeof table / sizeof table[0];
+    return table;
+}
+
+/* Glob within one key: '*' matches any run of characters. s and p end at '.' or NUL. */
+static int key_match(const char *p, const char *pe, const char *s, const char *se)
+{
+    while (p < pe) {
+        if (*p == '*') {
+            for (const char *t = se;; t--) {
+                if (key_match(p + 1, pe, t, se))
+                    return 1;
+                if (t == s)
+                    return 0;
+            }
+        }
+        if (s == se || *p != *s)
+            return 0;
+        p++, s++;
+    }
+    return s == se;
+}
+
+static const char *key_end(const char *s) { return s + strcspn(s, "."); }
+
+int fl_figure_match(const char *p, const char *s)
+{
+    if (!*p)
+        return !*s;
+    const char *pe = key_end(p);
+    if (pe - p == 2 && p[0] == '*' && p[1] == '*') {
+        const char *rest = *pe ? pe + 1 : pe;
+        for (const char *t = s;;) { /* "**" takes zero, one, two, ... keys */
+            if (fl_figure_match(rest, t))
+                return 1;
+            if (!*t)
+                return 0;
+            t = key_end(t);
+            t += *t ? 1 : 0;
+        }
+    }
+    if (!*s)
+        return 0;
+    const char *se = key_end(s);
+    if (!key_match(p, pe, s, se))
+        return 0;
+    if (!*pe || !*se)
+        return !*pe && !*se;
+    return fl_figure_match(pe + 1, se + 1);
+}
+
+const fl_figure_info *fl_figure_lookup(const char *path)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (fl_figure_match(table[i].pattern, path))
+            return &table[i];
+    return NULL;
+}
+
+const char *fl_figure_better_name(fl_figure_better b)
+{
+    return b == FL_BETTER_HIGHER ? "higher" : b == FL_BETTER_LOWER ? "lower" : "neither";
+}
+
+const char *fl_figure_type_name(fl_figure_type t)
+{
+    static const char *const names[] = {"number", "count", "flag", "censored"};
+    return (unsigned)t < 4 ? names[t] : "number";
+}
