@@ -26,9 +26,11 @@
  * no origin the bound is unknown and the duration is not comparable when a run is
  * censored; the flag is then the figure to compare.
  *
- * A later change moves these entries into per-kind descriptors; until then this table is
- * the one place a figure's meaning lives, and a unit test fails when a bundled scenario
- * writes a figure the table does not know. */
+ * Each entry names the node kinds that write it (`kinds`: "cache", "store election"; NULL
+ * for the run's, the workloads' and the callers' figures and those any node may have):
+ * a kind's descriptor (`faultline list --kinds`) shows the entries tagged with it, so this
+ * table stays the one place a figure's meaning lives. A unit test fails when a bundled
+ * scenario writes a figure the table does not know. */
 #ifndef FAULTLINE_FIGURES_H
 #define FAULTLINE_FIGURES_H
 
@@ -56,7 +58,11 @@ typedef struct fl_figure_info {
     double floor;
     const char *flag;   /* censored only: sibling true/false "was it observed" */
     const char *origin; /* censored only: sibling time (s) it counts from; NULL: unknown */
+    const char *kinds;  /* the node kinds that write it, space-separated; NULL: see above */
 } fl_figure_info;
+
+/* True when the entry is tagged with node kind `kind`. */
+int fl_figure_of_kind(const fl_figure_info *f, const char *kind);
 
 /* The entry for a summary path (the first pattern that matches), or NULL when the
  * catalogue has none. The entry is static: never freed. */

@@ -67,8 +67,6 @@ struct fl_broker {
     int col_publish;
 };
 
-static const char *const broker_keys[] = {"name", "kind", "zone", "clock", "partitions",
-                                          "poison", "poison_effect", NULL};
 static const char *const poison_keys[] = {"partition", "at", NULL};
 static const char *const effects[] = {"crash", "loop", NULL};
 
@@ -114,8 +112,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, broker_keys, e)))
-        return st;
     fl_broker *b = fl_calloc(1, sizeof *b);
     if (!b)
         return FL_NOMEM;
@@ -281,10 +277,30 @@ static void destroy(fl_component *c)
     fl_free(b);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"partitions", "integer 1..1024", "", "`1`", "`6`",
+     ""},
+    {"poison.partition", "integer", "", "`0`", "`2`",
+     "a partition of the topic"},
+    {"poison.at", "duration", "", "required with `poison`", "`\"60s\"`",
+     "the first message published to that partition at or after it fails every processing"},
+    {"poison_effect", "`\"crash\"` or `\"loop\"`", "", "`\"crash\"`", "`\"loop\"`",
+     "what the failure does to a consumer without `on_error`: the process dies (restarts after `restart_delay`), or seeks back and fails again at every poll"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"published", "/s", "messages published"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_broker_ops = {
     .kind = "broker",
     .about = "a topic of partition logs; workloads publish to it, consumer groups read it",
-    .keys = broker_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

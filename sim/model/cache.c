@@ -99,11 +99,6 @@ typedef struct cache {
     int col_fetches, col_hits, col_misses, col_entries;
 } cache;
 
-static const char *const cache_keys[] = {"name", "kind", "zone", "clock", "backend", "ttl",
-                                         "capacity", "workers", "hit_time", "fill",
-                                         "stale_for", "lease_interval", "lease_retry",
-                                         "xfetch_beta", "delete_on_error",
-                                         "invalidation_delay", "backend_client", NULL};
 
 static bool measured(const cache *k) { return fl_sim_now(k->w->sim) >= k->w->warmup; }
 
@@ -538,8 +533,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, cache_keys, e)))
-        return st;
     cache *k = fl_calloc(1, sizeof *k);
     if (!k)
         return FL_NOMEM;
@@ -722,10 +715,51 @@ static void destroy(fl_component *c)
     fl_free(k);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"backend", "node name", "", "required", "`\"db\"`",
+     "the node behind the cache (not the cache itself)"},
+    {"ttl", "duration", "", "required", "`\"60s\"`",
+     "an entry is fresh this long after its fill (monotonic clock)"},
+    {"capacity", "integer 0..10^8", "entries", "`0` (unbounded)", "`100000`",
+     "a new entry evicts the least recently used one that has no fill in flight"},
+    {"workers", "integer", "", "`16`", "`8`",
+     "requests in `hit_time` at once"},
+    {"hit_time", "distribution", "", "`\"const(100us)\"`", "`\"const(200us)\"`",
+     "time every request (read or write, hit or miss) occupies a worker before the lookup"},
+    {"fill", "`\"none\"`, `\"lock\"`, `\"lease\"`, `\"swr\"`, `\"xfetch\"`", "", "`\"none\"`", "`\"lease\"`",
+     "`none`: every miss reads the backend (a stampede); `lock`: single flight, the key's other misses wait for its answer; `lease`: one backend read per key per `lease_interval`, the other misses look again every `lease_retry`; `swr`: an expired entry younger than `ttl` + `stale_for` is served at once and refreshed in the background, single flight; `xfetch`: a hit refreshes early with a probability that rises as expiry nears (now - delta x beta x ln U >= expiry, delta the key's last fill time)"},
+    {"stale_for", "duration", "", "`\"10s\"`", "`\"30s\"`",
+     "used by `swr`"},
+    {"lease_interval", "duration", "", "`\"10s\"`", "`\"2s\"`",
+     "used by `lease`"},
+    {"lease_retry", "duration", "", "`\"10ms\"`", "`\"50ms\"`",
+     "used by `lease` (true time)"},
+    {"xfetch_beta", "number 0.01..100", "", "`1`", "`2`",
+     "used by `xfetch`: larger refreshes earlier"},
+    {"delete_on_error", "boolean", "", "`false`", "`true`",
+     "a failed backend read also deletes the entry (the client-side \"fix\" of Facebook's 23 Sep 2010 outage)"},
+    {"invalidation_delay", "duration", "", "`0`", "`\"100ms\"`",
+     "from a successful write to the deletion of its key's entry (true time)"},
+    {"backend_client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\", \"attempts\": 2}`",
+     "the `client.*` keys of a workload but `slo`, for the cache's backend reads and writes"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"hits_per_s", "/s", "hits"},
+    {"misses_per_s", "/s", "misses"},
+    {"backend_fetches_per_s", "/s", "reads sent to the backend"},
+    {"entries", "entries", "entries held at the end of the window"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_cache_ops = {
     .kind = "cache",
     .about = "a look-aside cache with TTL, LRU capacity and stampede-control fill policies",
-    .keys = cache_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .connect = connect,
     .on_request = on_request,

@@ -568,7 +568,8 @@ void fl_caller_report(const fl_caller *c, cJSON *out)
                             c->ended ? (double)c->tries / (double)c->ended : 0);
     cJSON *te = cJSON_AddObjectToObject(out, "try_errors_by_cause");
     for (int o = 1; o < FL_OUT_COUNT; o++)
-        cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)c->try_errors[o]);
+        if (fl_world_outcome_possible(c->w, (fl_outcome)o))
+            cJSON_AddNumberToObject(te, fl_outcome_name((fl_outcome)o), (double)c->try_errors[o]);
     fl_report_latency(out, "try_latency_ms", c->try_latency, NULL);
     if (c->pol.pool_size) {
         cJSON *p = cJSON_AddObjectToObject(out, "pool");

@@ -170,11 +170,6 @@ typedef struct consumer {
     fl_time max_delay;
 } consumer;
 
-static const char *const consumer_keys[] = {
-    "name", "kind", "zone", "clock", "broker", "members", "process", "max_poll_records",
-    "session_timeout", "heartbeat_interval", "max_poll_interval", "rebalance",
-    "rebalance_time", "static_membership", "restart_delay", "auto_commit_interval", "on_error",
-    NULL};
 static const char *const on_error_keys[] = {"retries", "backoff", "dead_letter", "retry_topic",
                                             NULL};
 static const char *const retry_topic_keys[] = {"delay", "attempts", NULL};
@@ -922,8 +917,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, consumer_keys, e)))
-        return st;
     consumer *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -1210,10 +1203,57 @@ static void destroy(fl_component *c)
     fl_free(s);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"broker", "`broker` name", "", "required", "`\"kafka\"`",
+     ""},
+    {"members", "integer 1..1024", "", "`1`", "`3`",
+     "consumer processes in the group"},
+    {"process", "distribution", "", "required", "`\"exp(20ms)\"`",
+     "per message"},
+    {"max_poll_records", "integer 1..10^6", "", "`500`", "`100`",
+     ""},
+    {"session_timeout", "duration 1ms..1h", "", "`\"45s\"`", "`\"10s\"`",
+     "a crashed member is dropped this long after its last heartbeat"},
+    {"heartbeat_interval", "duration 1ms..1h", "", "`\"3s\"`", "`\"1s\"`",
+     "shorter than `session_timeout`"},
+    {"max_poll_interval", "duration 1ms..24h", "", "`\"300s\"`", "`\"60s\"`",
+     "a member longer on one batch is dropped at once (its commit fails; it rejoins)"},
+    {"rebalance", "`\"eager\"` or `\"cooperative\"`", "", "`\"eager\"`", "`\"cooperative\"`",
+     "`eager`: every partition stops until the rebalance completes; `cooperative`: members keep consuming, only moved partitions stop"},
+    {"rebalance_time", "duration 0..1h", "", "`\"3s\"`", "`\"5s\"`",
+     "from the last join to the completion"},
+    {"static_membership", "boolean", "", "`false`", "`true`",
+     "a member restarting within its session timeout takes its place again without a rebalance"},
+    {"restart_delay", "duration 0..24h", "", "`\"10s\"`", "`\"30s\"`",
+     "a member crashed by a poison pill restarts after it (a crash fault: when the fault ends)"},
+    {"auto_commit_interval", "duration 0..1h", "", "`0`: commit after every batch", "`\"5s\"`",
+     "commit at the first poll this long after the previous commit"},
+    {"on_error.retries", "integer 0..1000", "", "`0`", "`3`",
+     "a failed message is retried this many more times in place"},
+    {"on_error.backoff", "duration 0..1h", "", "`0`", "`\"1s\"`",
+     "before each of those retries"},
+    {"on_error.dead_letter", "boolean", "", "`false`", "`true`",
+     "after the retries (and the retry topic), dead-letter the message; otherwise skip it (lost)"},
+    {"on_error.retry_topic.delay", "duration 1ms..24h", "", "`\"30s\"`", "`\"10s\"`",
+     "with `retry_topic`, the message is retried again after this while the partition moves on"},
+    {"on_error.retry_topic.attempts", "integer 1..1000", "", "`3`", "`5`",
+     ""},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"lag.p*", "messages", "partition N's lag (published, not yet committed)"},
+    {"stalled_partitions", "partitions", "partitions making no progress"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_consumer_ops = {
     .kind = "consumer",
     .about = "a consumer group on a broker: poll, process, commit; rebalances and poison pills",
-    .keys = consumer_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .connect = connect,
     .on_request = on_request,

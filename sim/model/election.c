@@ -200,10 +200,6 @@ typedef struct election {
     uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
 } election;
 
-static const char *const election_keys[] = {
-    "name", "kind", "clock", "members", "zones", "primary", "heartbeat_interval",
-    "failure_timeout", "failover", "observers", "cross_region_promotion",
-    "min_replicas_to_write", "min_replicas_max_lag", NULL};
 static const char *const member_keys[] = {"name", "zone", NULL};
 static const char *const observer_keys[] = {"zone", NULL};
 static const char *const failover_names[] = {"none", "naive", "observers", "quorum", NULL};
@@ -1387,8 +1383,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "zone"),
                             "an election group takes no zone: each member has its own "
                             "(\"members\": [{\"name\": \"n1\", \"zone\": \"east\"}, ...])");
-    if ((st = fl_cfg_known_keys(cfg, path, election_keys, e)))
-        return st;
     election *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -1707,11 +1701,44 @@ static void destroy(fl_component *c)
     fl_free(s);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"members", "array of `{\"name\": s, \"zone\": z}`", "", "required (or `zones`)", "`[{\"name\": \"n1\", \"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}]`",
+     "1 to 32 members; names default to `m1`, `m2`, ..."},
+    {"zones", "array of zone names", "", "", "`[\"east\", \"east\", \"west\"]`",
+     "instead of `members`: one member per entry, default names"},
+    {"primary", "member name", "", "the first member", "`\"n1\"`",
+     "the primary at time 0"},
+    {"heartbeat_interval", "duration 1ms..1h", "", "`\"1s\"`", "`\"1s\"`",
+     ""},
+    {"failure_timeout", "duration 1ms..1h", "", "`\"5s\"`", "`\"10s\"`",
+     "longer than `heartbeat_interval`: a member or observer suspects the primary after this long without a heartbeat (checked at its next tick)"},
+    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`", "`\"observers\"`",
+     "`naive`: a replica that suspects its primary promotes itself; `observers`: a majority of observers that suspect it and reach each other elect the most up-to-date member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged when a majority applied it, the leader holds a lease of `failure_timeout`, elections by votes"},
+    {"observers", "array of `{\"zone\": z}`", "", "required with `observers`", "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
+     "1 to 32; used only by `observers`"},
+    {"cross_region_promotion", "boolean", "", "`true`", "`false`",
+     "`false`: never promote a member outside the old primary's zone"},
+    {"min_replicas_to_write", "integer 0..members-1", "", "`0`", "`1`",
+     "Redis: the primary refuses writes while fewer replicas than this have acked within `min_replicas_max_lag`; not with `quorum`"},
+    {"min_replicas_max_lag", "duration 1ms..1h", "", "`\"10s\"`", "`\"10s\"`",
+     "only with `min_replicas_to_write` of 1 or more"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"primary.*", "flag", "1 while member M believes it is primary"},
+    {"writes.*", "/s", "writes member M accepts"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_election_ops = {
     .kind = "election",
     .about = "a replicated register with failover (none, naive, observers, quorum): split "
              "brain, reconciliation, lost writes",
-    .keys = election_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

@@ -53,8 +53,11 @@
 #include "core/cfg.h"
 #include "model/world.h"
 
-static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "partition",
-                                         "flaky", "slow_link", "clock", "bad_value", "label", NULL};
+static const char *const fault_keys[] = {"at", "for",
+#define FL__FAULT(n, s) s,
+                                         FL_FAULT_TABLE(FL__FAULT)
+#undef FL__FAULT
+                                         "label", NULL};
 static const char *const clock_fault_keys[] = {"node", "step", "slew", "rate", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
 static const char *const oneway_keys[] = {"from", "to", "links", NULL};
@@ -306,17 +309,24 @@ static fl_status find_node(fl_world *w, const char *name, const char *path, uint
 }
 
 /* Fault names as scenarios write them, by fl_fault_kind. */
-static const char *const fault_names[] = {"slow", "crash", "pause", "partition", "flaky",
-                                          "slow_link", "clock", "bad_value"};
+const char *fl_fault_name(fl_fault_kind k)
+{
+    static const char *const names[] = {
+#define FL__FAULT(n, s) s,
+        FL_FAULT_TABLE(FL__FAULT)
+#undef FL__FAULT
+    };
+    return (unsigned)k < FL_FAULT_COUNT ? names[k] : "?";
+}
 
-/* The faults in `bits`, as "crash, pause" (in the order of fault_names). */
+/* The faults in `bits`, as "crash, pause" (in the order of FL_FAULT_TABLE). */
 static void list_faults(unsigned bits, char *buf, size_t n)
 {
     size_t w = 0;
     buf[0] = 0;
-    for (size_t k = 0; k < sizeof fault_names / sizeof fault_names[0] && w < n; k++)
+    for (unsigned k = 0; k < FL_FAULT_COUNT && w < n; k++)
         if (bits & (1u << k))
-            w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? ", " : "", fault_names[k]);
+            w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? ", " : "", fl_fault_name(k));
     if (!w)
         snprintf(buf, n, "none");
 }
@@ -356,7 +366,7 @@ static fl_status find_target(fl_world *w, fl_fault *f, const char *spec, const c
         list_faults(ops->faults, list, sizeof list);
         return fl_error_set(e, FL_INVALID, fpath, "kind %s does not support \"%s\" (it "
                                                   "supports: %s)",
-                            ops->kind, fault_names[f->kind], list);
+                            ops->kind, fl_fault_name(f->kind), list);
     }
     if (f->member < 0)
         return FL_OK;
@@ -372,7 +382,7 @@ static fl_status find_target(fl_world *w, fl_fault *f, const char *spec, const c
         return fl_error_set(e, FL_INVALID, p, "kind %s does not support \"%s\" on one member "
                                               "(on a member it supports: %s); name the node "
                                               "alone, \"%s\"",
-                            ops->kind, fault_names[f->kind], list, c->name);
+                            ops->kind, fl_fault_name(f->kind), list, c->name);
     }
     if ((uint32_t)f->member >= n)
         return fl_error_set(e, FL_INVALID, p, "\"%s\" has %u %ss, numbered 0 to %u; got %s",

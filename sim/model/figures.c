@@ -14,11 +14,13 @@
 #define H FL_BETTER_HIGHER
 #define L FL_BETTER_LOWER
 #define X FL_BETTER_NEITHER
-#define NUM(p, u, l, b) {p, u, l, b, FL_FIGURE_NUMBER, 0, NULL, NULL}
-#define FLOOR(p, u, l, b, fl) {p, u, l, b, FL_FIGURE_NUMBER, fl, NULL, NULL}
-#define CNT(p, l, b) {p, "", l, b, FL_FIGURE_COUNT, 0, NULL, NULL}
-#define FLAG(p, l, b) {p, "", l, b, FL_FIGURE_FLAG, 0, NULL, NULL}
-#define CENS(p, l, flag, origin) {p, "s", l, L, FL_FIGURE_CENSORED, 0, flag, origin}
+/* KIND: the node kinds that write the entries that follow (redefined per section). */
+#define NUM(p, u, l, b) {p, u, l, b, FL_FIGURE_NUMBER, 0, NULL, NULL, KIND}
+#define FLOOR(p, u, l, b, fl) {p, u, l, b, FL_FIGURE_NUMBER, fl, NULL, NULL, KIND}
+#define CNT(p, l, b) {p, "", l, b, FL_FIGURE_COUNT, 0, NULL, NULL, KIND}
+#define FLAG(p, l, b) {p, "", l, b, FL_FIGURE_FLAG, 0, NULL, NULL, KIND}
+#define CENS(p, l, flag, origin) {p, "s", l, L, FL_FIGURE_CENSORED, 0, flag, origin, KIND}
+#define KIND NULL
 
 static const fl_figure_info table[] = {
     /* The run itself. */
@@ -91,6 +93,8 @@ static const fl_figure_info table[] = {
     CNT("**.hedge.abandoned_tries", "abandoned tries", L),
     NUM("**.hedge.delay_ms_at_end", "ms", "hedge delay", X),
 
+#undef KIND
+#define KIND "service cache store"
     /* A station (node/station.c): services, members of stores, caches. */
     NUM("**.*_ci95", "", "interval", X),
     NUM("**.*_ci999", "", "interval", X),
@@ -114,6 +118,8 @@ static const fl_figure_info table[] = {
     CNT("**.rejected", "rejected", L),
     CNT("**.workers", "workers", X),
 
+#undef KIND
+#define KIND "cache"
     /* cache.c */
     NUM("nodes.*.hit_ratio", "fraction", "hit ratio", H),
     CNT("nodes.*.hits", "hits", H),
@@ -132,6 +138,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.evictions", "evictions", X),
     CNT("nodes.*.entries_at_end", "entries at the end", X),
 
+#undef KIND
+#define KIND "broker"
     /* broker.c */
     FLAG("**.poison.published", "poison published", X),
     NUM("**.poison.published_s", "s", "poison published at", X),
@@ -140,6 +148,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.partitions.*.log_end", "log end", X),
     CNT("nodes.*.published", "published", X),
 
+#undef KIND
+#define KIND "consumer"
     /* consumer.c */
     CNT("nodes.*.rebalances", "rebalances", L),
     CNT("nodes.*.crashes", "crashes", L),
@@ -162,6 +172,8 @@ static const fl_figure_info table[] = {
     NUM("nodes.*.max_delay_s", "s", "longest delay", L),
     NUM("nodes.*.oldest_unprocessed_s", "s", "oldest unprocessed", L),
 
+#undef KIND
+#define KIND "election"
     /* election.c */
     FLAG("nodes.*.cross_region_promotion", "cross-region promotion", X),
     CNT("nodes.*.min_replicas_to_write", "min replicas to write", X),
@@ -190,6 +202,8 @@ static const fl_figure_info table[] = {
     NUM("**.split_brain.rate", "fraction", "split-brain writes", L),
     CNT("**.split_brain.of", "writes", X),
 
+#undef KIND
+#define KIND "store"
     /* store.c */
     CNT("nodes.*.replicas", "replicas", X),
     CNT("nodes.*.acks_needed", "acks needed", X),
@@ -209,6 +223,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.reads_replicas", "reads on replicas", X),
     NUM("nodes.*.primary_read_share", "fraction", "primary read share", X),
 
+#undef KIND
+#define KIND "lock"
     /* lock.c, lock_client.c, lock_storage.c */
     CNT("nodes.*.expirations", "leases expired", L),
     CNT("nodes.*.grants", "grants", X),
@@ -217,6 +233,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.refusals", "refusals", X),
     CNT("nodes.*.releases", "releases", X),
     NUM("nodes.*.ttl_s", "s", "lease", X),
+#undef KIND
+#define KIND "lock_client"
     CNT("nodes.*.acquisitions", "acquisitions", X),
     CNT("nodes.*.failed_acquisitions", "failed acquisitions", X),
     CNT("nodes.*.holds", "holds", X),
@@ -227,16 +245,22 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.writes_fenced", "writes fenced", X),
     CNT("nodes.*.writes_ok", "writes ok", X),
     CNT("nodes.*.writes_unknown", "writes with unknown outcome", L),
+#undef KIND
+#define KIND "lock_storage"
     FLAG("nodes.*.fencing", "fencing", X),
     CNT("nodes.*.highest_token", "highest token", X),
     CNT("nodes.*.stale_writes_accepted", "stale writes accepted", L),
     CNT("nodes.*.writes_rejected", "writes rejected", X),
+#undef KIND
+#define KIND "lock_storage"
     CNT("nodes.*.mutual_exclusion_violations.count", "mutual exclusion violations", L),
     NUM("nodes.*.mutual_exclusion_violations.rate", "fraction", "mutual exclusion violations", L),
     CNT("nodes.*.mutual_exclusion_violations.of", "holds", X),
     CNT("nodes.*.fenced_writes.*", "fenced writes", X),
     NUM("nodes.*.fenced_writes.rate", "fraction", "fenced writes", X),
 
+#undef KIND
+#define KIND "gateway"
     /* gateway.c */
     CNT("nodes.*.connected.now", "connected at the end", H),
     CNT("nodes.*.connected.min", "fewest connected", H),
@@ -269,15 +293,41 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.messages.*", "messages refused", L),
     NUM("nodes.*.cpu_s.*", "s", "CPU", X),
 
+#undef KIND
+#define KIND "ratelimit"
+    /* ratelimit.c */
+    NUM("nodes.*.rate_per_s", "/s", "rate limit", X),
+    CNT("nodes.*.burst", "burst", X),
+    CNT("nodes.*.admitted", "admitted", X),
+    CNT("nodes.*.rate_limited", "rate limited", X),
+
+#undef KIND
+#define KIND "store election consumer"
     /* Shared by several kinds: sizes, reads and writes, checks over histories. */
     CNT("nodes.*.members", "members", X),
+#undef KIND
+#define KIND "service store election gateway broker"
     CNT("nodes.*.refused", "refused", L),
+#undef KIND
+#define KIND "store election"
     CNT("**.reads_served", "reads served", X),
+#undef KIND
+#define KIND "cache store election lock_storage"
     CNT("nodes.*.reads", "reads", X),
+#undef KIND
+#define KIND "cache store election lock_client lock_storage"
     CNT("nodes.*.writes", "writes", X),
+#undef KIND
+#define KIND "election lock_storage"
     CNT("nodes.*.writes_accepted", "writes accepted", X),
+#undef KIND
+#define KIND "election"
     CNT("nodes.*.writes_refused", "writes refused", L),
+#undef KIND
+#define KIND "store"
     NUM("nodes.*.members.*.utilisation", "fraction", "utilisation", X),
+#undef KIND
+#define KIND NULL
     CNT("nodes.*.*.count", NULL, L),
     NUM("nodes.*.*.rate", "fraction", NULL, L),
     CNT("nodes.*.*.of", "operations", X),
@@ -285,6 +335,18 @@ static const fl_figure_info table[] = {
     /* node/clock.c */
     NUM("nodes.*.clock.*", "", "clock", X),
 };
+
+#undef KIND
+
+int fl_figure_of_kind(const fl_figure_info *f, const char *kind)
+{
+    size_t n = strlen(kind);
+    for (const char *k = f->kinds; k && *k; k += strcspn(k, " "), k += *k == ' ') {
+        if (strncmp(k, kind, n) == 0 && (k[n] == ' ' || k[n] == 0))
+            return 1;
+    }
+    return 0;
+}
 
 const fl_figure_info *fl_figure_table(size_t *n)
 {

@@ -154,26 +154,6 @@ typedef struct gateway {
     fl_time crash_at, restored_at;
 } gateway;
 
-static const char *const gw_keys[] = {"name",
-                                      "kind",
-                                      "zone",
-                                      "clock",
-                                      "cpus",
-                                      "handshake_time",
-                                      "resumed_handshake_time",
-                                      "backlog",
-                                      "max_connections",
-                                      "heartbeat_interval",
-                                      "heartbeat_time",
-                                      "heartbeat_timeout",
-                                      "message_time",
-                                      "priority",
-                                      "session_resumption",
-                                      "admission",
-                                      "clients",
-                                      "reconnect",
-                                      "resolution",
-                                      NULL};
 static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
 static const char *const join_keys[] = {"count", "within", "at", NULL};
 static const char *const reconnect_keys[] = {"delay", "jitter", "connect_timeout", NULL};
@@ -885,8 +865,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, gw_keys, e)))
-        return st;
     gateway *g = fl_calloc(1, sizeof *g);
     if (!g)
         return FL_NOMEM;
@@ -973,10 +951,70 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     return FL_OK;
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"cpus", "integer 1..100000", "", "`1`", "`4`",
+     ""},
+    {"handshake_time", "duration 1ns..1s", "", "`\"290us\"`", "`\"1ms\"`",
+     "CPU per full TLS handshake"},
+    {"resumed_handshake_time", "duration 1ns..1s", "", "`\"60us\"`", "`\"100us\"`",
+     "CPU per resumed handshake"},
+    {"heartbeat_interval", "duration 1ms..1h", "", "`\"30s\"`", "`\"10s\"`",
+     "every connection sends one"},
+    {"heartbeat_time", "duration 1ns..1s", "", "`\"20us\"`", "`\"50us\"`",
+     "CPU per heartbeat"},
+    {"heartbeat_timeout", "duration 1ns..1h", "", "`\"10s\"`", "`\"5s\"`",
+     "a client whose heartbeat is not answered within it drops its connection and reconnects"},
+    {"message_time", "duration 1ns..1s", "", "`heartbeat_time`", "`\"100us\"`",
+     "CPU per workload message"},
+    {"backlog", "integer 0..10^8", "attempts", "`4096`", "`1024`",
+     "the accept queue; an attempt finding it full is dropped (an overflow: the client hears nothing)"},
+    {"max_connections", "integer 1..10^8", "connections", "`100000000`", "`600000`",
+     "attempts beyond it are refused"},
+    {"priority", "`\"fifo\"` or `\"established\"`", "", "`\"fifo\"`", "`\"established\"`",
+     "`established`: heartbeats and messages before handshakes"},
+    {"session_resumption", "boolean", "", "`false`", "`true`",
+     "a client whose connection dropped pays `resumed_handshake_time`; newcomers and clients of a crashed node pay the full handshake"},
+    {"admission.rate", "rate, at most 10^7/s", "", "required with `admission`", "`\"2000/s\"`",
+     "a token bucket in front of TLS"},
+    {"admission.burst", "integer", "attempts", "rate x 1 s, rounded up", "`2000`",
+     "the bucket's size"},
+    {"admission.retry_after", "duration 0..1h", "", "`\"1s\"`", "`\"5s\"`",
+     "a rejected client waits this on top of its reconnect delay"},
+    {"clients.connected", "integer", "connections", "`0`", "`500000`",
+     "connected at time 0 (all clients, connected and joining: at most 10^8)"},
+    {"clients.join", "`{\"count\": n, \"within\": d, \"at\": d}` or an array of up to 1000", "", "none", "`{\"count\": 200000, \"within\": \"90s\", \"at\": \"10s\"}`",
+     "newcomers: `count` (required) first attempts spread evenly over `within` (default: one step) from `at` (default 0)"},
+    {"clients.rtt", "duration 0..1m", "", "`\"50ms\"`", "`\"100ms\"`",
+     "how long a refusal or rejection takes to reach the client"},
+    {"reconnect.delay", "`\"immediate\"`, `\"constant(d)\"` or `\"exponential(base, max=cap)\"`", "", "`\"immediate\"`", "`\"exponential(1s, max=60s)\"`",
+     "the wait before the n-th consecutive attempt, as a client backoff; `max=` is required and at most 1h"},
+    {"reconnect.jitter", "`\"none\"`, `\"full\"` or `\"equal\"`", "", "`\"none\"`", "`\"full\"`",
+     "as `client.jitter`"},
+    {"reconnect.connect_timeout", "duration 1ns..1h", "", "`\"10s\"`", "`\"5s\"`",
+     "a client whose handshake has not completed gives up; the gateway still does it when it reaches it (wasted work)"},
+    {"resolution", "duration 100us..1s", "", "`\"10ms\"`", "`\"1ms\"`",
+     "the model's time step: latencies have this granularity"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"connected", "connections", "connected clients"},
+    {"handshakes_per_s", "/s", "handshakes completed"},
+    {"cpu", "fraction", "CPU busy"},
+    {"disconnects_per_s", "/s", "connections dropped"},
+    {"attempts_per_s", "/s", "connection attempts"},
+    {"overflows_per_s", "/s", "attempts dropped by a full accept queue"},
+    {"backlog_max", "attempts", "the longest accept queue"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_gateway_ops = {
     .kind = "gateway",
     .about = "long-lived client connections: TLS handshakes, heartbeats, reconnect storms",
-    .keys = gw_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

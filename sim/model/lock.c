@@ -47,8 +47,6 @@ typedef struct lock_server {
     uint64_t grants, refusals, releases, late_releases, expirations;
 } lock_server;
 
-static const char *const lock_keys[] = {"name", "kind", "zone", "clock", "ttl", "first_token",
-                                        NULL};
 
 static fl_time wall(const lock_server *s, fl_time now)
 {
@@ -123,8 +121,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, lock_keys, e)))
-        return st;
     lock_server *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -195,10 +191,26 @@ int fl_lock_server_inbox(const fl_component *server)
     return ((const lock_server *)server->state)->h_inbox;
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"ttl", "duration 1ms..24h", "", "`\"10s\"`", "`\"10s\"`",
+     "a lease ends when the server's wall clock reaches wall(grant) + ttl"},
+    {"first_token", "integer 1..10^9", "", "`1`", "`33`",
+     "the first fencing token; each grant takes the next"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"leased", "flag", "1 while a lease is granted"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_lock_ops = {
     .kind = "lock",
     .about = "a lease lock server: TTL on its own wall clock, fencing tokens",
-    .keys = lock_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

@@ -93,10 +93,6 @@ typedef struct lock_client {
     fl_time max_overrun;
 } lock_client;
 
-static const char *const client_keys[] = {"name",  "kind",    "zone",           "clock",
-                                          "servers", "storage", "start",        "work",
-                                          "writes", "idle",    "retry",         "timeout",
-                                          "drift_allowance",   NULL};
 
 /* ---- messages ------------------------------------------------------------------------ */
 
@@ -433,8 +429,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, client_keys, e)))
-        return st;
     lock_client *cl = fl_calloc(1, sizeof *cl);
     if (!cl)
         return FL_NOMEM;
@@ -651,10 +645,40 @@ uint32_t fl_lock_client_storage(const fl_component *client)
     return ((const lock_client *)client->state)->storage;
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"servers", "array of `lock` names", "", "required", "`[\"lock\"]`",
+     "1 to 31; with several (Redlock) a majority must grant, and the lock counts as valid for ttl - (time the acquisition took) - (ttl x `drift_allowance` + 2 ms), ttl the shortest of its servers'. Its writes then carry no fencing token"},
+    {"storage", "`lock_storage` name", "", "required", "`\"storage\"`",
+     "where it writes"},
+    {"start", "duration", "", "`0`", "`\"2s\"`",
+     "the first acquisition"},
+    {"work", "distribution", "", "`\"const(1s)\"`", "`\"const(4s)\"`",
+     "before each write"},
+    {"writes", "integer 1..10^6", "", "`1`", "`2`",
+     "writes per hold"},
+    {"idle", "distribution", "", "`\"const(1s)\"`", "`\"exp(1s)\"`",
+     "after a release"},
+    {"retry", "distribution", "", "`\"const(200ms)\"`", "`\"const(1s)\"`",
+     "after a failed acquisition"},
+    {"timeout", "duration 1ns..24h", "", "`\"100ms\"`", "`\"200ms\"`",
+     "for every acquisition and write"},
+    {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)", "`\"5000ppm\"`",
+     "Redlock's clock-drift factor"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"holding", "flag", "1 while the client believes it holds the lock"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_lock_client_ops = {
     .kind = "lock_client",
     .about = "takes a lease lock (one server or a Redlock majority), works, writes with its token",
-    .keys = client_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .connect = connect,
     .on_request = on_request,

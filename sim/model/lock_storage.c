@@ -48,8 +48,6 @@ typedef struct lock_storage {
     uint64_t accepted, rejected, stale, reads, unrecorded;
 } lock_storage;
 
-static const char *const storage_keys[] = {"name", "kind", "zone", "clock", "fencing", "key",
-                                           NULL};
 
 /* A write from a lock client: arg = client index << 32 | record id. */
 static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
@@ -138,8 +136,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, storage_keys, e)))
-        return st;
     lock_storage *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -237,10 +233,26 @@ bool fl_lock_storage_fencing(const fl_component *storage)
     return ((const lock_storage *)storage->state)->fencing;
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"fencing", "boolean", "", "`false`", "`true`",
+     "reject a write whose token is lower than the highest seen; not with a client of several servers"},
+    {"key", "integer 0..2^31-1", "", "`0`", "`7`",
+     "the record's key in the history (for workload reads and the consistency checks)"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"stale_writes", "writes", "writes accepted with a token lower than one seen before"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_lock_storage_ops = {
     .kind = "lock_storage",
     .about = "the storage a lock protects; with fencing it rejects writes with stale tokens",
-    .keys = storage_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

@@ -73,9 +73,6 @@ typedef struct service {
     int nslots;
 } service;
 
-static const char *const service_keys[] = {"name", "kind", "zone", "workers", "service_time",
-                                           "queue", "calls", "clock", "restart", "by_key", "fanout",
-                                           NULL};
 static const char *const restart_keys[] = {"warmup", "factor", NULL};
 static const char *const call_keys[] = {"to", "client", "keys", NULL};
 static const char *const range_keys[] = {"from", "to", NULL};
@@ -216,8 +213,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, service_keys, e)))
-        return st;
     service *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -539,10 +534,47 @@ static void destroy(fl_component *c)
     fl_free(s);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"workers", "integer", "", "`1`", "`4`",
+     "requests served at once"},
+    {"service_time", "distribution", "", "required", "`\"exp(1ms)\"`",
+     "time one request occupies a worker"},
+    {"queue.capacity", "integer", "requests", "`0` (unbounded)", "`1000`",
+     "waiting room; an arrival finding it full is `rejected`"},
+    {"queue.discipline", "`\"fifo\"` or `\"lifo\"`", "", "`\"fifo\"`", "`\"lifo\"`",
+     "which waiting request is served next"},
+    {"queue.max_wait", "duration", "", "`0` (none)", "`\"2s\"`",
+     "a request that waited longer is dropped at dequeue (`expired`)"},
+    {"queue.drop_expired", "boolean", "", "`false`", "`true`",
+     "a request whose propagated deadline has passed is dropped at dequeue (`deadline`), costing no service time"},
+    {"calls", "array of `{\"to\": node, \"client\": {...}}`", "", "`[]`", "`[{\"to\": \"db\", \"client\": {\"timeout\": \"1s\", \"attempts\": 3}}]`",
+     "after its service time, the worker calls each dependency in turn under that client policy (below; every `client.*` key but `slo`, which only a workload has) and waits; the request fails (`dependency`) as soon as one call fails after its retries. Calls may not form a cycle"},
+    {"calls[i].keys", "`{\"from\": K, \"to\": K}`", "keys", "all keys", "`{\"from\": 97, \"to\": 99}`",
+     "the call is made only for requests whose key (the workload's `keys`) lies in [from, to]; integers 0 to 9e15, `to` >= `from`. Two calls to one dependency with their own `pool`s form a bulkhead. A request no call matches is served without calls. Each call forwards the request's key, read or write and version"},
+    {"fanout", "`\"sequential\"` or `\"parallel\"`", "", "`\"sequential\"`", "`\"parallel\"`",
+     "`parallel`: the worker calls every matching dependency at once; answered when the last succeeds, `dependency` as soon as one fails. At most 32 calls"},
+    {"by_key", "array of `{\"from\": K, \"to\": K, \"service_time\": distribution}`", "", "none", "`[{\"from\": 97, \"to\": 99, \"service_time\": \"const(60s)\"}]`",
+     "1 to 64 key ranges with their own service time (the first range holding the key wins; other keys take `service_time`)"},
+    {"restart.warmup", "duration", "", "required with `restart`", "`\"60s\"`",
+     "after a crash ends, the node is cold: service times start `factor` times longer and return linearly to normal over `warmup`"},
+    {"restart.factor", "number 1..1000", "", "`2`", "`3`",
+     "the service-time multiplier just after a restart"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"in_system_max", "requests", "the most requests in the node (queued and in service) during the window"},
+    {"busy", "workers", "workers busy at the end of the window"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_service_ops = {
     .kind = "service",
     .about = "workers serving requests from a bounded FIFO/LIFO queue",
-    .keys = service_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .connect = connect,
     .on_request = on_request,

@@ -146,10 +146,6 @@ struct store {
     uint64_t writes_acked, refused, reads_primary, held_lost;
 };
 
-static const char *const store_keys[] = {
-    "name", "kind", "zone", "clock", "workers", "write_time", "read_time", "replicas",
-    "replica_zones", "replica_workers", "apply_time", "apply_workers", "replication", "acks",
-    "read_from", "max_staleness", "any_includes_primary", NULL};
 static const char *const repl_names[] = {"async", "semi-sync", "sync", NULL};
 static const char *const read_names[] = {"primary", "any", "session", "bounded", NULL};
 
@@ -681,8 +677,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                            fl_error *e)
 {
     fl_status st;
-    if ((st = fl_cfg_known_keys(cfg, path, store_keys, e)))
-        return st;
     store *s = fl_calloc(1, sizeof *s);
     if (!s)
         return FL_NOMEM;
@@ -1007,10 +1001,50 @@ static void destroy(fl_component *c)
     fl_free(s);
 }
 
+/* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
+ * time-series columns. */
+static const fl_kind_param kind_params[] = {
+    {"workers", "integer", "", "`1`", "`8`",
+     "the primary's workers"},
+    {"write_time", "distribution", "", "required", "`\"exp(1ms)\"`",
+     "a write on the primary"},
+    {"read_time", "distribution", "", "required", "`\"exp(2ms)\"`",
+     "a read on the member that serves it"},
+    {"replicas", "integer 0..32", "", "`0`", "`2`",
+     ""},
+    {"replica_zones", "array of zone names", "", "the node's zone", "`[\"east\", \"west\"]`",
+     "one per replica"},
+    {"replica_workers", "integer", "", "`workers`", "`8`",
+     "each replica's workers (reads and applies)"},
+    {"apply_time", "distribution", "", "required with replicas, refused without", "`\"const(2ms)\"`",
+     "one write applied on a replica"},
+    {"apply_workers", "integer 1..256", "", "`1`", "`4`",
+     "writes a replica applies at once (1: single-threaded apply)"},
+    {"replication", "`\"async\"`, `\"semi-sync\"`, `\"sync\"`", "", "`\"async\"`", "`\"semi-sync\"`",
+     "a write is acknowledged once the primary committed it; once `acks` replicas applied it; once every replica has. `semi-sync` and `sync` need replicas"},
+    {"acks", "integer 1..replicas", "", "required with `semi-sync`, refused otherwise", "`1`",
+     ""},
+    {"read_from", "`\"primary\"`, `\"any\"`, `\"session\"`, `\"bounded\"`", "", "`\"primary\"`", "`\"bounded\"`",
+     "`any`: a replica chosen uniformly; `session`: a random replica if it has applied the key's newest acknowledged version, else the primary (read-your-writes, per key); `bounded`: a random replica whose lag is below `max_staleness`, else the primary. A read for a replica travels from the primary's zone to the replica's and back"},
+    {"max_staleness", "duration", "", "required with `bounded`, refused otherwise", "`\"1s\"`",
+     ""},
+    {"any_includes_primary", "boolean", "", "`false`", "`true`",
+     "`any` chooses among the primary and the replicas"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const fl_kind_series kind_series[] = {
+    {"util.*", "fraction", "utilisation of the primary (util.primary) and of each replica (util.N)"},
+    {"lag_s.*", "s", "replica N's lag behind the primary"},
+    {"lag_writes.*", "writes", "writes replica N has yet to apply"},
+    {NULL, NULL, NULL},
+};
+
 const fl_component_ops fl_store_ops = {
     .kind = "store",
     .about = "a primary and replicas: replication log, apply lag, read routing",
-    .keys = store_keys,
+    .params = kind_params,
+    .series = kind_series,
     .configure = configure,
     .on_request = on_request,
     .report = report,

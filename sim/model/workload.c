@@ -667,7 +667,8 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
     cJSON_AddNumberToObject(out, "errors", (double)errors);
     cJSON *by = cJSON_AddObjectToObject(out, "errors_by_cause");
     for (int o = 1; o < FL_OUT_COUNT; o++)
-        cJSON_AddNumberToObject(by, fl_outcome_name((fl_outcome)o), (double)wl->errors[o]);
+        if (fl_world_outcome_possible(w, (fl_outcome)o))
+            cJSON_AddNumberToObject(by, fl_outcome_name((fl_outcome)o), (double)wl->errors[o]);
     cJSON_AddNumberToObject(out, "in_flight_at_end", (double)(wl->issued - wl->ended));
     cJSON_AddNumberToObject(out, "throughput_per_s", span > 0 ? (double)wl->ok / span : 0);
     cJSON_AddNumberToObject(out, "goodput_per_s", span > 0 ? (double)wl->good / span : 0);

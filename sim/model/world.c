@@ -309,6 +309,40 @@ static const char *const clock_keys[] = {"offset", "drift", NULL};
 
 /* A node's "clock": {"offset": "-20ms", "drift": "50ppm"} (both optional). No key, or a
  * clock that reads true time, leaves host.clock NULL (the fast path). */
+fl_status fl_world_find_node(const fl_world *w, const char *name, const fl_component *self,
+                             const char *path, uint32_t *out, fl_error *e)
+{
+    for (uint32_t t = 0; t < w->ncomps; t++) {
+        if (strcmp(w->comps[t]->name, name) != 0)
+            continue;
+        if (self && t == self->index)
+            return fl_error_set(e, FL_INVALID, path, "a %s cannot name itself", self->ops->kind);
+        *out = t;
+        return FL_OK;
+    }
+    const char *names[65];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->ncomps && n < 64; i++)
+        if (!self || i != self->index)
+            names[n++] = w->comps[i]->name;
+    names[n] = NULL;
+    const char *sug = fl_cfg_suggest(name, names);
+    if (sug)
+        return fl_error_set(e, FL_UNKNOWN, path, "no node named \"%s\" (did you mean \"%s\"?)",
+                            name, sug);
+    return fl_error_set(e, FL_UNKNOWN, path, "no node named \"%s\"", name);
+}
+
+/* The series columns a node registered since `from` must be ones its kind declares. */
+static fl_status check_columns(fl_world *w, const fl_component *c, size_t from, fl_error *e)
+{
+    fl_status st;
+    for (size_t k = from; k < fl_series_columns(w->series); k++)
+        if ((st = fl_kind_check_column(c, fl_series_name(w->series, (int)k), e)))
+            return st;
+    return FL_OK;
+}
+
 static fl_status node_clock(fl_component *c, const cJSON *nd, const char *path, fl_error *e)
 {
     const cJSON *clk = cJSON_GetObjectItemCaseSensitive(nd, "clock");
@@ -361,10 +395,16 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         const fl_component_ops *ops = fl_kind_find(kind);
         if (!ops) {
             const char *s = fl_cfg_suggest(kind, fl_kind_names());
+            char known[512];
+            size_t kn = 0;
+            known[0] = 0;
+            for (const char *const *k = fl_kind_names(); *k && kn < sizeof known; k++)
+                kn += (size_t)snprintf(known + kn, sizeof known - kn, "%s%s", kn ? ", " : "", *k);
+            if (s)
+                return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, path, "kind"),
+                                    "unknown kind \"%s\" (did you mean \"%s\"?)", kind, s);
             return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, path, "kind"),
-                                "unknown kind \"%s\"%s%s%s", kind,
-                                s ? " (did you mean \"" : " (known kinds: service)", s ? s : "",
-                                s ? "\"?)" : "");
+                                "unknown kind \"%s\" (known kinds: %s)", kind, known);
         }
         fl_component *c = fl_calloc(1, sizeof *c);
         if (!c)
@@ -372,6 +412,7 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         w->comps[i] = c;
         w->ncomps = i + 1;
         c->ops = ops;
+        w->outcomes |= ops->outcomes;
         c->index = i;
         c->zone = -1;
         c->name = fl_strdup(name);
@@ -387,14 +428,19 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
             c->zone = z;
         }
         uint32_t first = w->ncallers; /* the callers a node makes send from it (net/link.h) */
-        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
-            (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
+        size_t cols = fl_series_columns(w->series);
+        if ((st = node_clock(c, nd, path, e)) || (st = fl_kind_known_keys(ops, nd, path, e)) ||
+            (st = ops->configure(w, c, nd, path, e)) ||
+            (st = fl_net_own_callers(w->net, first, w->ncallers, i)) ||
+            (st = check_columns(w, c, cols, e)))
             return st;
     }
     for (i = 0; i < w->ncomps; i++) {
         uint32_t first = w->ncallers;
+        size_t cols = fl_series_columns(w->series);
         if ((w->comps[i]->ops->connect && (st = w->comps[i]->ops->connect(w, w->comps[i], e))) ||
-            (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
+            (st = fl_net_own_callers(w->net, first, w->ncallers, i)) ||
+            (st = check_columns(w, w->comps[i], cols, e)))
             return st;
     }
     return fl_service_check_cycles(w, e);
@@ -454,6 +500,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
 {
     fl_status st;
     *out = NULL;
+    if ((st = fl_kinds_check(e))) /* a kind lacking a required part is refused, not called */
+        return st;
     fl_world *w = fl_calloc(1, sizeof *w);
     if (!w)
         return FL_NOMEM;

@@ -43,7 +43,8 @@ typedef struct fl_workload fl_workload;
     X(BUDGET, "retry_budget")   /* a retry the budget did not allow */                \
     X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */   \
     X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */ \
-    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */
+    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */  \
+    X(RATE_LIMITED, "rate_limited") /* a rate limiter had no token (a kind's own) */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
@@ -53,6 +54,11 @@ typedef enum fl_outcome {
 } fl_outcome;
 
 const char *fl_outcome_name(fl_outcome o);
+/* Outcomes as bits (fl_component_ops.outcomes). Every world can end a request with the
+ * common ones; an outcome only some kind produces is declared by that kind, and reported
+ * (errors_by_cause) only in a world that has one. */
+#define FL_OUT_BIT(n) (1u << FL_OUT_##n)
+#define FL_OUT_COMMON (FL_OUT_BIT(RATE_LIMITED) - 1)
 
 /* What a request asks of its target. Services forward it to their dependencies; kinds
  * that hold data (cache, store, ...) act on it. */
@@ -85,12 +91,22 @@ typedef struct fl_req {
 } fl_req;
 
 /* A timed fault on the scenario's timeline (faults.c). */
+/* The faults, by their key in a scenario's "faults" entries: the one list. */
+#define FL_FAULT_TABLE(X)                                                             \
+    X(SLOW, "slow") X(CRASH, "crash") X(PAUSE, "pause")      /* on a component */         \
+    X(PARTITION, "partition") X(FLAKY, "flaky")              /* on links between zones */ \
+    X(SLOW_LINK, "slow_link")                                                             \
+    X(CLOCK, "clock") /* a step or slew of a node's clock (already in its fl_clock) */    \
+    X(BAD_VALUE, "bad_value") /* a cache: values its backend returns are rejected */
+
 typedef enum fl_fault_kind {
-    FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE,        /* on a component */
-    FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK, /* on links between zones */
-    FL_FAULT_CLOCK, /* a step or slew of a node's clock (already in its fl_clock) */
-    FL_FAULT_BAD_VALUE /* a cache: values its backend returns are rejected as invalid */
+#define FL__FAULT(n, s) FL_FAULT_##n,
+    FL_FAULT_TABLE(FL__FAULT)
+#undef FL__FAULT
+    FL_FAULT_COUNT
 } fl_fault_kind;
+/* "slow", "crash", ...: a fault's key in the scenario file. */
+const char *fl_fault_name(fl_fault_kind k);
 /* The faults on a component, as a set of bits (fl_component_ops.faults). */
 #define FL_FAULT_BIT(k) (1u << FL_FAULT_##k)
 typedef struct fl_fault {
@@ -109,10 +125,38 @@ typedef struct fl_fault {
     char label[96];
 } fl_fault;
 
+/* One key a kind accepts in its JSON object, as data: the known-keys check, "did you
+ * mean", `faultline list --kinds` and the kind's table in scenarios/README.md come from
+ * it. Text is Markdown (`code`), as the README shows it. A nested key is written with its
+ * path ("queue.capacity", "calls[i].keys"): its first part is the key the node accepts. */
+typedef struct fl_kind_param {
+    const char *key;
+    const char *type;    /* "duration", "integer 0..32": the type with its bounds */
+    const char *unit;    /* "" when the type says it all */
+    const char *dflt;    /* "`16`", "required", "required with `semi-sync`, refused ..." */
+    const char *example;
+    const char *doc;
+} fl_kind_param;
+
+/* One column a kind feeds to the time series, "NAME.<suffix>" ("lag.p*": one per
+ * partition). A column a kind registers must match one of its declared suffixes. */
+typedef struct fl_kind_series {
+    const char *suffix;
+    const char *unit;
+    const char *doc;
+} fl_kind_series;
+
+/* A kind's descriptor. Required: kind, about, params, configure, on_request, report,
+ * destroy; fault when faults is not 0; members when member_faults is not 0. A kind that
+ * lacks one is refused at start-up (fl_kinds_check), never called through NULL. Its
+ * figures are the entries of the figure catalogue (sim/model/figures.c) tagged with it. */
 typedef struct fl_component_ops {
     const char *kind;
     const char *about;              /* one line for `faultline list --kinds` and docs */
-    const char *const *keys;        /* accepted keys (besides name, kind, zone) */
+    const fl_kind_param *params;    /* accepted keys besides name, kind, zone, clock;
+                                       ends with a NULL key */
+    const fl_kind_series *series;   /* time-series columns; ends with a NULL suffix (or NULL) */
+    unsigned outcomes;              /* outcomes it answers with beyond FL_OUT_COMMON */
     /* Reads the JSON object; allocates c->state. On error returns a status with e->path. */
     fl_status (*configure)(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
                            fl_error *e);
@@ -153,10 +197,21 @@ struct fl_component {
     void *state;  /* owned by the kind */
 };
 
-/* The registry of component kinds. */
+/* The registry of component kinds (kinds.def). */
 const fl_component_ops *fl_kind_find(const char *kind);
 /* NULL-terminated list of kind names, for messages and --help. */
 const char *const *fl_kind_names(void);
+/* Every kind, in the order of kinds.def; *n gets the count. */
+const fl_component_ops *const *fl_kinds(size_t *n);
+/* Refuses a descriptor that lacks a required part (see fl_component_ops), naming it. */
+fl_status fl_kind_check(const fl_component_ops *ops, fl_error *e);
+/* fl_kind_check over every registered kind: run once before any is used. */
+fl_status fl_kinds_check(fl_error *e);
+/* Refuses a key of a node's object that the kind does not declare (with "did you mean"). */
+fl_status fl_kind_known_keys(const fl_component_ops *ops, const cJSON *cfg, const char *path,
+                             fl_error *e);
+/* Refuses a series column `name` (NODE.suffix) the kind does not declare. */
+fl_status fl_kind_check_column(const fl_component *c, const char *name, fl_error *e);
 
 struct fl_world {
     fl_sim *sim;
@@ -192,7 +247,19 @@ struct fl_world {
     struct fl_history *history; /* client operations, when recorded (NULL: not) */
     int64_t versions;           /* the last version a write was given */
     int col_anomalies[3];       /* series of stale / ryw / monotonic anomalies (report) */
+    unsigned outcomes;          /* FL_OUT_COMMON and those the world's kinds declare */
 };
+
+/* True when a request in this world can end with outcome o (see FL_OUT_BIT). */
+static inline bool fl_world_outcome_possible(const fl_world *w, fl_outcome o)
+{
+    return (w->outcomes | FL_OUT_COMMON) & (1u << o);
+}
+
+/* The index of the node named `name`, referred to at `path` by node `self` (which may not
+ * name itself; NULL: any node may be named). Unknown: an error with "did you mean". */
+fl_status fl_world_find_node(const fl_world *w, const char *name, const fl_component *self,
+                             const char *path, uint32_t *out, fl_error *e);
 
 /* Asks for the history of client operations to be recorded (a kind whose outcomes are
  * judged by the consistency checkers calls this while it is configured). */
@@ -249,17 +316,10 @@ void fl_workload_counts(const fl_workload *wl, uint64_t *issued, uint64_t *ended
                         uint64_t *in_flight);
 void fl_workload_free(fl_workload *wl);
 
-/* Component kinds (one file each). */
-extern const fl_component_ops fl_service_ops;
-extern const fl_component_ops fl_broker_ops;
-extern const fl_component_ops fl_consumer_ops;
-extern const fl_component_ops fl_lock_ops;
-extern const fl_component_ops fl_lock_client_ops;
-extern const fl_component_ops fl_lock_storage_ops;
-extern const fl_component_ops fl_store_ops;
-extern const fl_component_ops fl_election_ops;
-extern const fl_component_ops fl_cache_ops;
-extern const fl_component_ops fl_gateway_ops;
+/* Component kinds (one file each), from the one list. */
+#define FL_KIND(k) extern const fl_component_ops fl_##k##_ops;
+#include "model/kinds.def"
+#undef FL_KIND
 /* Refuses a cycle in the services' call graph (a request would call itself forever). */
 fl_status fl_service_check_cycles(fl_world *w, fl_error *e);
 

@@ -19,6 +19,7 @@
 #include <faultline/time.h>
 
 #include "core/alloc.h"
+#include "model/world.h" /* the fault names */
 
 const char *fl_param_unit(fl_param_kind k)
 {
@@ -227,8 +228,6 @@ static cJSON *fault_windows(const cJSON *doc, double duration_s)
 {
     cJSON *out = cJSON_CreateArray();
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(doc, "faults");
-    static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                        "slow_link", "clock"};
     for (const cJSON *f = cJSON_IsArray(fs) ? fs->child : NULL; f && out; f = f->next) {
         double at, len;
         if (read_value(cJSON_GetObjectItemCaseSensitive(f, "at"), FL_PARAM_DURATION, &at))
@@ -237,9 +236,9 @@ static cJSON *fault_windows(const cJSON *doc, double duration_s)
             len = duration_s * 1000 - at; /* a crash without "for" never ends */
         const cJSON *lab = cJSON_GetObjectItemCaseSensitive(f, "label");
         const char *label = cJSON_IsString(lab) ? lab->valuestring : "fault";
-        for (size_t k = 0; !cJSON_IsString(lab) && k < sizeof kinds / sizeof kinds[0]; k++)
-            if (cJSON_GetObjectItemCaseSensitive(f, kinds[k]))
-                label = kinds[k];
+        for (unsigned k = 0; !cJSON_IsString(lab) && k < FL_FAULT_COUNT; k++)
+            if (cJSON_GetObjectItemCaseSensitive(f, fl_fault_name(k)))
+                label = fl_fault_name(k);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "at_s", at / 1000);
         cJSON_AddNumberToObject(o, "until_s", fmin((at + len) / 1000, duration_s));
