@@ -598,24 +598,11 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     cache *k = c->state;
     char p[128];
     uint32_t t;
-    for (t = 0; t < w->ncomps && strcmp(w->comps[t]->name, k->backend_name) != 0; t++)
-        ;
-    if (t == w->ncomps || t == c->index) {
-        const char *names[64];
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < w->ncomps && n < 63; i++)
-            if (i != c->index)
-                names[n++] = w->comps[i]->name;
-        names[n] = NULL;
-        const char *sug = fl_cfg_suggest(k->backend_name, names);
-        return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, k->path, "backend"),
-                            t == c->index ? "a cache cannot be its own backend"
-                                          : "no node named \"%s\"%s%s%s",
-                            k->backend_name, sug ? " (did you mean \"" : "", sug ? sug : "",
-                            sug ? "\"?)" : "");
-    }
-    fl_client_policy pol;
     fl_status st;
+    if ((st = fl_world_find_node(w, k->backend_name, c, NULL,
+                                 fl_cfg_join(p, sizeof p, k->path, "backend"), &t, e)))
+        return st;
+    fl_client_policy pol;
     if ((st = fl_client_policy_read(k->backend_client, fl_cfg_join(p, sizeof p, k->path,
                                                                    "backend_client"),
                                     false, &pol, e)))

@@ -988,20 +988,10 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     char p[256];
     fl_cfg_join(p, sizeof p, s->path, "broker");
     uint32_t t;
-    const char *names[64];
-    uint32_t n = 0;
-    for (t = 0; t < w->ncomps && strcmp(w->comps[t]->name, s->broker_name) != 0; t++)
-        if (n < 63 && fl_broker_of(w->comps[t]))
-            names[n++] = w->comps[t]->name;
-    if (t == w->ncomps) {
-        names[n] = NULL;
-        const char *sug = fl_cfg_suggest(s->broker_name, names);
-        return fl_error_set(e, FL_UNKNOWN, p, "no node named \"%s\"%s%s%s", s->broker_name,
-                            sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
-    }
-    if (!(s->b = fl_broker_of(w->comps[t])))
-        return fl_error_set(e, FL_INVALID, p, "expected a node of kind \"broker\", but \"%s\" is a %s",
-                            s->broker_name, w->comps[t]->ops->kind);
+    fl_status st;
+    if ((st = fl_world_find_node(w, s->broker_name, c, &fl_broker_ops, p, &t, e)))
+        return st;
+    s->b = fl_broker_of(w->comps[t]);
     s->broker_name = NULL;
     s->nparts = fl_broker_partitions(s->b);
     s->p = fl_calloc(s->nparts, sizeof *s->p);

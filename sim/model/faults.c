@@ -292,20 +292,7 @@ static void apply_link_fault(fl_world *w, fl_fault *f, bool begin)
 static fl_status find_node(fl_world *w, const char *name, const char *path, uint32_t *out,
                            fl_error *e)
 {
-    const char *names[64];
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < w->ncomps; i++) {
-        if (strcmp(w->comps[i]->name, name) == 0) {
-            *out = i;
-            return FL_OK;
-        }
-        if (k < 63)
-            names[k++] = w->comps[i]->name;
-    }
-    names[k] = NULL;
-    const char *s = fl_cfg_suggest(name, names);
-    return fl_error_set(e, FL_UNKNOWN, path, "no node named \"%s\"%s%s%s", name,
-                        s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+    return fl_world_find_node(w, name, NULL, NULL, path, out, e);
 }
 
 /* Fault names as scenarios write them, by fl_fault_kind. */

@@ -480,22 +480,7 @@ static fl_status find(fl_world *w, const cJSON *v, const char *p, const fl_compo
         fl_cfg_describe(v, got, sizeof got);
         return fl_error_set(e, FL_INVALID, p, "expected the name of a %s node, got %s", what, got);
     }
-    const char *names[64];
-    uint32_t n = 0, t;
-    for (t = 0; t < w->ncomps && strcmp(w->comps[t]->name, v->valuestring) != 0; t++)
-        if (n < 63 && w->comps[t]->ops == ops)
-            names[n++] = w->comps[t]->name;
-    if (t == w->ncomps) {
-        names[n] = NULL;
-        const char *sug = fl_cfg_suggest(v->valuestring, names);
-        return fl_error_set(e, FL_UNKNOWN, p, "no node named \"%s\"%s%s%s", v->valuestring,
-                            sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
-    }
-    if (w->comps[t]->ops != ops)
-        return fl_error_set(e, FL_INVALID, p, "\"%s\" is a %s node; expected a %s node",
-                            v->valuestring, w->comps[t]->ops->kind, what);
-    *out = t;
-    return FL_OK;
+    return fl_world_find_node(w, v->valuestring, NULL, ops, p, out, e);
 }
 
 static fl_status connect(fl_world *w, fl_component *c, fl_error *e)

@@ -125,8 +125,8 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     char p[160];
     uint32_t t;
     fl_status st;
-    if ((st = fl_world_find_node(w, r->target_name, c, fl_cfg_join(p, sizeof p, r->path, "target"),
-                                 &t, e)))
+    if ((st = fl_world_find_node(w, r->target_name, c, NULL,
+                                 fl_cfg_join(p, sizeof p, r->path, "target"), &t, e)))
         return st;
     fl_client_policy pol;
     if ((st = fl_client_policy_read(r->client, fl_cfg_join(p, sizeof p, r->path, "client"), false,

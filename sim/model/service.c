@@ -339,19 +339,9 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
             (st = fl_client_policy_read(cJSON_GetObjectItemCaseSensitive(cl, "client"),
                                         fl_cfg_join(p, sizeof p, cp, "client"), false, &pol, e)))
             return st;
-        uint32_t t;
-        const char *names[64];
-        uint32_t n = 0;
-        for (t = 0; t < w->ncomps && strcmp(w->comps[t]->name, to) != 0; t++)
-            if (n < 63)
-                names[n++] = w->comps[t]->name;
-        if (t == w->ncomps) {
-            names[n] = NULL;
-            const char *sug = fl_cfg_suggest(to, names);
-            return fl_error_set(e, FL_UNKNOWN, fl_cfg_join(p, sizeof p, cp, "to"),
-                                "no node named \"%s\"%s%s%s", to, sug ? " (did you mean \"" : "",
-                                sug ? sug : "", sug ? "\"?)" : "");
-        }
+        uint32_t t; /* calling itself is a cycle: fl_service_check_cycles says so */
+        if ((st = fl_world_find_node(w, to, NULL, NULL, fl_cfg_join(p, sizeof p, cp, "to"), &t, e)))
+            return st;
         s->call_lo[k] = 0;
         s->call_hi[k] = UINT64_MAX;
         const cJSON *kr = cJSON_GetObjectItemCaseSensitive(cl, "keys");

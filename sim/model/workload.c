@@ -483,20 +483,9 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         return FL_NOMEM;
     char p[256];
     uint32_t t;
-    for (t = 0; t < w->ncomps; t++)
-        if (strcmp(w->comps[t]->name, target) == 0)
-            break;
-    if (t == w->ncomps) {
-        const char *names[64];
-        uint32_t k = 0;
-        for (; k < w->ncomps && k < 63; k++)
-            names[k] = w->comps[k]->name;
-        names[k] = NULL;
-        const char *s = fl_cfg_suggest(target, names);
-        fl_cfg_join(p, sizeof p, path, "target");
-        return fl_error_set(e, FL_UNKNOWN, p, "no node named \"%s\"%s%s%s", target,
-                            s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
-    }
+    if ((st = fl_world_find_node(w, target, NULL, NULL, fl_cfg_join(p, sizeof p, path, "target"),
+                                 &t, e)))
+        return st;
     wl->target = t;
     if (zone) {
         int z;

@@ -310,20 +310,27 @@ static const char *const clock_keys[] = {"offset", "drift", NULL};
 /* A node's "clock": {"offset": "-20ms", "drift": "50ppm"} (both optional). No key, or a
  * clock that reads true time, leaves host.clock NULL (the fast path). */
 fl_status fl_world_find_node(const fl_world *w, const char *name, const fl_component *self,
-                             const char *path, uint32_t *out, fl_error *e)
+                             const fl_component_ops *want, const char *path, uint32_t *out,
+                             fl_error *e)
 {
     for (uint32_t t = 0; t < w->ncomps; t++) {
-        if (strcmp(w->comps[t]->name, name) != 0)
+        const fl_component *c = w->comps[t];
+        if (strcmp(c->name, name) != 0)
             continue;
         if (self && t == self->index)
-            return fl_error_set(e, FL_INVALID, path, "a %s cannot name itself", self->ops->kind);
+            return fl_error_set(e, FL_INVALID, path, "\"%s\" is this %s itself (name another node)",
+                                name, self->ops->kind);
+        if (want && c->ops != want)
+            return fl_error_set(e, FL_INVALID, path,
+                                "expected a node of kind \"%s\", but \"%s\" is a %s", want->kind,
+                                name, c->ops->kind);
         *out = t;
         return FL_OK;
     }
     const char *names[65];
     uint32_t n = 0;
     for (uint32_t i = 0; i < w->ncomps && n < 64; i++)
-        if (!self || i != self->index)
+        if ((!self || i != self->index) && (!want || w->comps[i]->ops == want))
             names[n++] = w->comps[i]->name;
     names[n] = NULL;
     const char *sug = fl_cfg_suggest(name, names);

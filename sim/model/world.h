@@ -256,10 +256,12 @@ static inline bool fl_world_outcome_possible(const fl_world *w, fl_outcome o)
     return (w->outcomes | FL_OUT_COMMON) & (1u << o);
 }
 
-/* The index of the node named `name`, referred to at `path` by node `self` (which may not
- * name itself; NULL: any node may be named). Unknown: an error with "did you mean". */
+/* The one node lookup: the index of the node named `name`, referred to at `path`. `self`:
+ * the node that refers to it, which may not name itself (NULL: none). `want`: the kind it
+ * must be (NULL: any). Unknown: an error suggesting the closest name of that kind. */
 fl_status fl_world_find_node(const fl_world *w, const char *name, const fl_component *self,
-                             const char *path, uint32_t *out, fl_error *e);
+                             const fl_component_ops *want, const char *path, uint32_t *out,
+                             fl_error *e);
 
 /* Asks for the history of client operations to be recorded (a kind whose outcomes are
  * judged by the consistency checkers calls this while it is configured). */

@@ -342,7 +342,7 @@ START_TEST(bad_configurations)
         {"\"servers\": [\"lokc\"], \"storage\": \"storage\"",
          "nodes[3].servers[0]: no node named \"lokc\" (did you mean \"lock\"?)"},
         {"\"servers\": [\"svc\"], \"storage\": \"storage\"",
-         "nodes[3].servers[0]: \"svc\" is a service node; expected a lock node"},
+         "nodes[3].servers[0]: expected a node of kind \"lock\", but \"svc\" is a service"},
         {"\"servers\": [\"lock\", \"lock\"], \"storage\": \"storage\"",
          "nodes[3].servers[1]: \"lock\" is listed twice"},
         {"\"servers\": [\"lock\"]",
