@@ -115,6 +115,11 @@ check(p.get("unit") == "/s" and p.get("min", 0) > 0 and p.get("max", 0) > p.get(
       "rate parameter with unit and bounds: %s" % p)
 check(params.get("nodes.api.workers", {}).get("kind") == "integer", "workers parameter")
 check("workloads.clients.client.retry_budget" in params, "a number a variant sets is tunable")
+# A node's tunables come from its kind's descriptor: a cache's ttl is a duration.
+cp = {p["path"]: p for p in sc.get("cache-stampede", {}).get("parameters", [])}
+check(cp.get("nodes.cache.ttl", {}).get("kind") == "duration"
+      and cp.get("nodes.cache.workers", {}).get("kind") == "integer",
+      "a node's tunables follow its kind's descriptor (cache ttl, workers)")
 check(rs.get("story", "").startswith("An API") and rs.get("title"), "story and title")
 
 # a run, end to end

@@ -281,14 +281,16 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"partitions", "integer 1..1024", "", "`1`", "`6`",
-     ""},
+     "", FL_KV_INTEGER},
     {"poison.partition", "integer", "", "`0`", "`2`",
-     "a partition of the topic"},
+     "a partition of the topic", FL_KV_INTEGER},
     {"poison.at", "duration", "", "required with `poison`", "`\"60s\"`",
-     "the first message published to that partition at or after it fails every processing"},
+     "the first message published to that partition at or after it fails every "
+     "processing", FL_KV_DURATION},
     {"poison_effect", "`\"crash\"` or `\"loop\"`", "", "`\"crash\"`", "`\"loop\"`",
-     "what the failure does to a consumer without `on_error`: the process dies (restarts after `restart_delay`), or seeks back and fails again at every poll"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "what the failure does to a consumer without `on_error`: the process dies "
+     "(restarts after `restart_delay`), or seeks back and fails again at every poll", FL_KV_OTHER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

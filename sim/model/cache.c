@@ -706,32 +706,42 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"backend", "node name", "", "required", "`\"db\"`",
-     "the node behind the cache (not the cache itself)"},
+     "the node behind the cache (not the cache itself)", FL_KV_OTHER},
     {"ttl", "duration", "", "required", "`\"60s\"`",
-     "an entry is fresh this long after its fill (monotonic clock)"},
+     "an entry is fresh this long after its fill (monotonic clock)", FL_KV_DURATION},
     {"capacity", "integer 0..10^8", "entries", "`0` (unbounded)", "`100000`",
-     "a new entry evicts the least recently used one that has no fill in flight"},
+     "a new entry evicts the least recently used one that has no fill in flight", FL_KV_INTEGER},
     {"workers", "integer", "", "`16`", "`8`",
-     "requests in `hit_time` at once"},
+     "requests in `hit_time` at once", FL_KV_INTEGER},
     {"hit_time", "distribution", "", "`\"const(100us)\"`", "`\"const(200us)\"`",
-     "time every request (read or write, hit or miss) occupies a worker before the lookup"},
-    {"fill", "`\"none\"`, `\"lock\"`, `\"lease\"`, `\"swr\"`, `\"xfetch\"`", "", "`\"none\"`", "`\"lease\"`",
-     "`none`: every miss reads the backend (a stampede); `lock`: single flight, the key's other misses wait for its answer; `lease`: one backend read per key per `lease_interval`, the other misses look again every `lease_retry`; `swr`: an expired entry younger than `ttl` + `stale_for` is served at once and refreshed in the background, single flight; `xfetch`: a hit refreshes early with a probability that rises as expiry nears (now - delta x beta x ln U >= expiry, delta the key's last fill time)"},
+     "time every request (read or write, hit or miss) occupies a worker before the "
+     "lookup", FL_KV_OTHER},
+    {"fill", "`\"none\"`, `\"lock\"`, `\"lease\"`, `\"swr\"`, `\"xfetch\"`", "", "`\"none\"`",
+     "`\"lease\"`",
+     "`none`: every miss reads the backend (a stampede); `lock`: single flight, the "
+     "key's other misses wait for its answer; `lease`: one backend read per key per "
+     "`lease_interval`, the other misses look again every `lease_retry`; `swr`: an expired entry "
+     "younger than `ttl` + `stale_for` is served at once and refreshed in the background, single "
+     "flight; `xfetch`: a hit refreshes early with a probability that rises as expiry nears (now "
+     "- delta x beta x ln U >= expiry, delta the key's last fill time)", FL_KV_OTHER},
     {"stale_for", "duration", "", "`\"10s\"`", "`\"30s\"`",
-     "used by `swr`"},
+     "used by `swr`", FL_KV_DURATION},
     {"lease_interval", "duration", "", "`\"10s\"`", "`\"2s\"`",
-     "used by `lease`"},
+     "used by `lease`", FL_KV_DURATION},
     {"lease_retry", "duration", "", "`\"10ms\"`", "`\"50ms\"`",
-     "used by `lease` (true time)"},
+     "used by `lease` (true time)", FL_KV_DURATION},
     {"xfetch_beta", "number 0.01..100", "", "`1`", "`2`",
-     "used by `xfetch`: larger refreshes earlier"},
+     "used by `xfetch`: larger refreshes earlier", FL_KV_NUMBER},
     {"delete_on_error", "boolean", "", "`false`", "`true`",
-     "a failed backend read also deletes the entry (the client-side \"fix\" of Facebook's 23 Sep 2010 outage)"},
+     "a failed backend read also deletes the entry (the client-side \"fix\" of "
+     "Facebook's 23 Sep 2010 outage)", FL_KV_OTHER},
     {"invalidation_delay", "duration", "", "`0`", "`\"100ms\"`",
-     "from a successful write to the deletion of its key's entry (true time)"},
-    {"backend_client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\", \"attempts\": 2}`",
-     "the `client.*` keys of a workload but `slo`, for the cache's backend reads and writes"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "from a successful write to the deletion of its key's entry (true time)", FL_KV_DURATION},
+    {"backend_client", "client policy", "", "one try, no timeout",
+     "`{\"timeout\": \"1s\", \"attempts\": 2}`",
+     "the `client.*` keys of a workload but `slo`, for the cache's backend reads "
+     "and writes", FL_KV_OTHER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -1704,27 +1704,36 @@ static void destroy(fl_component *c)
 /* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
-    {"members", "array of `{\"name\": s, \"zone\": z}`", "", "required (or `zones`)", "`[{\"name\": \"n1\", \"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}]`",
-     "1 to 32 members; names default to `m1`, `m2`, ..."},
+    {"members", "array of `{\"name\": s, \"zone\": z}`", "", "required (or `zones`)",
+     "`[{\"name\": \"n1\", \"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}]`",
+     "1 to 32 members; names default to `m1`, `m2`, ...", FL_KV_OTHER},
     {"zones", "array of zone names", "", "", "`[\"east\", \"east\", \"west\"]`",
-     "instead of `members`: one member per entry, default names"},
+     "instead of `members`: one member per entry, default names", FL_KV_OTHER},
     {"primary", "member name", "", "the first member", "`\"n1\"`",
-     "the primary at time 0"},
+     "the primary at time 0", FL_KV_OTHER},
     {"heartbeat_interval", "duration 1ms..1h", "", "`\"1s\"`", "`\"1s\"`",
-     ""},
+     "", FL_KV_DURATION},
     {"failure_timeout", "duration 1ms..1h", "", "`\"5s\"`", "`\"10s\"`",
-     "longer than `heartbeat_interval`: a member or observer suspects the primary after this long without a heartbeat (checked at its next tick)"},
-    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`", "`\"observers\"`",
-     "`naive`: a replica that suspects its primary promotes itself; `observers`: a majority of observers that suspect it and reach each other elect the most up-to-date member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged when a majority applied it, the leader holds a lease of `failure_timeout`, elections by votes"},
-    {"observers", "array of `{\"zone\": z}`", "", "required with `observers`", "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
-     "1 to 32; used only by `observers`"},
+     "longer than `heartbeat_interval`: a member or observer suspects the "
+     "primary after this long without a heartbeat (checked at its next tick)", FL_KV_DURATION},
+    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`",
+     "`\"observers\"`",
+     "`naive`: a replica that suspects its primary promotes itself; `observers`: a "
+     "majority of observers that suspect it and reach each other elect the most up-to-date "
+     "member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged "
+     "when a majority applied it, the leader holds a lease of `failure_timeout`, elections by "
+     "votes", FL_KV_OTHER},
+    {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
+     "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
+     "1 to 32; used only by `observers`", FL_KV_OTHER},
     {"cross_region_promotion", "boolean", "", "`true`", "`false`",
-     "`false`: never promote a member outside the old primary's zone"},
+     "`false`: never promote a member outside the old primary's zone", FL_KV_OTHER},
     {"min_replicas_to_write", "integer 0..members-1", "", "`0`", "`1`",
-     "Redis: the primary refuses writes while fewer replicas than this have acked within `min_replicas_max_lag`; not with `quorum`"},
+     "Redis: the primary refuses writes while fewer replicas than this have acked "
+     "within `min_replicas_max_lag`; not with `quorum`", FL_KV_INTEGER},
     {"min_replicas_max_lag", "duration 1ms..1h", "", "`\"10s\"`", "`\"10s\"`",
-     "only with `min_replicas_to_write` of 1 or more"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "only with `min_replicas_to_write` of 1 or more", FL_KV_DURATION},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -195,10 +195,10 @@ int fl_lock_server_inbox(const fl_component *server)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"ttl", "duration 1ms..24h", "", "`\"10s\"`", "`\"10s\"`",
-     "a lease ends when the server's wall clock reaches wall(grant) + ttl"},
+     "a lease ends when the server's wall clock reaches wall(grant) + ttl", FL_KV_DURATION},
     {"first_token", "integer 1..10^9", "", "`1`", "`33`",
-     "the first fencing token; each grant takes the next"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "the first fencing token; each grant takes the next", FL_KV_INTEGER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -634,24 +634,27 @@ uint32_t fl_lock_client_storage(const fl_component *client)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"servers", "array of `lock` names", "", "required", "`[\"lock\"]`",
-     "1 to 31; with several (Redlock) a majority must grant, and the lock counts as valid for ttl - (time the acquisition took) - (ttl x `drift_allowance` + 2 ms), ttl the shortest of its servers'. Its writes then carry no fencing token"},
+     "1 to 31; with several (Redlock) a majority must grant, and the lock counts as "
+     "valid for ttl - (time the acquisition took) - (ttl x `drift_allowance` + 2 ms), ttl the "
+     "shortest of its servers'. Its writes then carry no fencing token", FL_KV_OTHER},
     {"storage", "`lock_storage` name", "", "required", "`\"storage\"`",
-     "where it writes"},
+     "where it writes", FL_KV_OTHER},
     {"start", "duration", "", "`0`", "`\"2s\"`",
-     "the first acquisition"},
+     "the first acquisition", FL_KV_DURATION},
     {"work", "distribution", "", "`\"const(1s)\"`", "`\"const(4s)\"`",
-     "before each write"},
+     "before each write", FL_KV_OTHER},
     {"writes", "integer 1..10^6", "", "`1`", "`2`",
-     "writes per hold"},
+     "writes per hold", FL_KV_INTEGER},
     {"idle", "distribution", "", "`\"const(1s)\"`", "`\"exp(1s)\"`",
-     "after a release"},
+     "after a release", FL_KV_OTHER},
     {"retry", "distribution", "", "`\"const(200ms)\"`", "`\"const(1s)\"`",
-     "after a failed acquisition"},
+     "after a failed acquisition", FL_KV_OTHER},
     {"timeout", "duration 1ns..24h", "", "`\"100ms\"`", "`\"200ms\"`",
-     "for every acquisition and write"},
-    {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)", "`\"5000ppm\"`",
-     "Redlock's clock-drift factor"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "for every acquisition and write", FL_KV_DURATION},
+    {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)",
+     "`\"5000ppm\"`",
+     "Redlock's clock-drift factor", FL_KV_OTHER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

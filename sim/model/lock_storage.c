@@ -237,10 +237,12 @@ bool fl_lock_storage_fencing(const fl_component *storage)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"fencing", "boolean", "", "`false`", "`true`",
-     "reject a write whose token is lower than the highest seen; not with a client of several servers"},
+     "reject a write whose token is lower than the highest seen; not with a client "
+     "of several servers", FL_KV_OTHER},
     {"key", "integer 0..2^31-1", "", "`0`", "`7`",
-     "the record's key in the history (for workload reads and the consistency checks)"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "the record's key in the history (for workload reads and the consistency "
+     "checks)", FL_KV_INTEGER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -167,14 +167,14 @@ static void destroy(fl_component *c) { fl_free(c->state); }
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"target", "node name", "", "required", "`\"api\"`",
-     "the node the limiter admits requests to (not the limiter itself)"},
+     "the node the limiter admits requests to (not the limiter itself)", FL_KV_OTHER},
     {"rate", "rate, at most 10^9/s", "", "required", "`\"640/s\"`",
-     "tokens added per second: the sustained rate admitted"},
+     "tokens added per second: the sustained rate admitted", FL_KV_RATE},
     {"burst", "integer 1..10^8", "requests", "rate x 1 s, rounded (at least 1)", "`64`",
-     "the bucket's size: requests admitted at once after a quiet spell"},
+     "the bucket's size: requests admitted at once after a quiet spell", FL_KV_INTEGER},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
-     "the `client.*` keys of a workload but `slo`, for the calls to `target`"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "the `client.*` keys of a workload but `slo`, for the calls to `target`", FL_KV_OTHER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

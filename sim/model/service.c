@@ -528,30 +528,43 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"workers", "integer", "", "`1`", "`4`",
-     "requests served at once"},
+     "requests served at once", FL_KV_INTEGER},
     {"service_time", "distribution", "", "required", "`\"exp(1ms)\"`",
-     "time one request occupies a worker"},
+     "time one request occupies a worker", FL_KV_OTHER},
     {"queue.capacity", "integer", "requests", "`0` (unbounded)", "`1000`",
-     "waiting room; an arrival finding it full is `rejected`"},
+     "waiting room; an arrival finding it full is `rejected`", FL_KV_INTEGER},
     {"queue.discipline", "`\"fifo\"` or `\"lifo\"`", "", "`\"fifo\"`", "`\"lifo\"`",
-     "which waiting request is served next"},
+     "which waiting request is served next", FL_KV_OTHER},
     {"queue.max_wait", "duration", "", "`0` (none)", "`\"2s\"`",
-     "a request that waited longer is dropped at dequeue (`expired`)"},
+     "a request that waited longer is dropped at dequeue (`expired`)", FL_KV_DURATION},
     {"queue.drop_expired", "boolean", "", "`false`", "`true`",
-     "a request whose propagated deadline has passed is dropped at dequeue (`deadline`), costing no service time"},
-    {"calls", "array of `{\"to\": node, \"client\": {...}}`", "", "`[]`", "`[{\"to\": \"db\", \"client\": {\"timeout\": \"1s\", \"attempts\": 3}}]`",
-     "after its service time, the worker calls each dependency in turn under that client policy (below; every `client.*` key but `slo`, which only a workload has) and waits; the request fails (`dependency`) as soon as one call fails after its retries. Calls may not form a cycle"},
-    {"calls[i].keys", "`{\"from\": K, \"to\": K}`", "keys", "all keys", "`{\"from\": 97, \"to\": 99}`",
-     "the call is made only for requests whose key (the workload's `keys`) lies in [from, to]; integers 0 to 9e15, `to` >= `from`. Two calls to one dependency with their own `pool`s form a bulkhead. A request no call matches is served without calls. Each call forwards the request's key, read or write and version"},
+     "a request whose propagated deadline has passed is dropped at dequeue "
+     "(`deadline`), costing no service time", FL_KV_OTHER},
+    {"calls", "array of `{\"to\": node, \"client\": {...}}`", "", "`[]`",
+     "`[{\"to\": \"db\", \"client\": {\"timeout\": \"1s\", \"attempts\": 3}}]`",
+     "after its service time, the worker calls each dependency in turn under that "
+     "client policy (below; every `client.*` key but `slo`, which only a workload has) and "
+     "waits; the request fails (`dependency`) as soon as one call fails after its retries. Calls "
+     "may not form a cycle", FL_KV_OTHER},
+    {"calls[i].keys", "`{\"from\": K, \"to\": K}`", "keys", "all keys",
+     "`{\"from\": 97, \"to\": 99}`",
+     "the call is made only for requests whose key (the workload's `keys`) lies in "
+     "[from, to]; integers 0 to 9e15, `to` >= `from`. Two calls to one dependency with their own "
+     "`pool`s form a bulkhead. A request no call matches is served without calls. Each call "
+     "forwards the request's key, read or write and version", FL_KV_OTHER},
     {"fanout", "`\"sequential\"` or `\"parallel\"`", "", "`\"sequential\"`", "`\"parallel\"`",
-     "`parallel`: the worker calls every matching dependency at once; answered when the last succeeds, `dependency` as soon as one fails. At most 32 calls"},
-    {"by_key", "array of `{\"from\": K, \"to\": K, \"service_time\": distribution}`", "", "none", "`[{\"from\": 97, \"to\": 99, \"service_time\": \"const(60s)\"}]`",
-     "1 to 64 key ranges with their own service time (the first range holding the key wins; other keys take `service_time`)"},
+     "`parallel`: the worker calls every matching dependency at once; answered when "
+     "the last succeeds, `dependency` as soon as one fails. At most 32 calls", FL_KV_OTHER},
+    {"by_key", "array of `{\"from\": K, \"to\": K, \"service_time\": distribution}`", "", "none",
+     "`[{\"from\": 97, \"to\": 99, \"service_time\": \"const(60s)\"}]`",
+     "1 to 64 key ranges with their own service time (the first range holding the "
+     "key wins; other keys take `service_time`)", FL_KV_OTHER},
     {"restart.warmup", "duration", "", "required with `restart`", "`\"60s\"`",
-     "after a crash ends, the node is cold: service times start `factor` times longer and return linearly to normal over `warmup`"},
+     "after a crash ends, the node is cold: service times start `factor` times "
+     "longer and return linearly to normal over `warmup`", FL_KV_DURATION},
     {"restart.factor", "number 1..1000", "", "`2`", "`3`",
-     "the service-time multiplier just after a restart"},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "the service-time multiplier just after a restart", FL_KV_NUMBER},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {

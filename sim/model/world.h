@@ -129,6 +129,16 @@ typedef struct fl_fault {
  * mean", `faultline list --kinds` and the kind's table in scenarios/README.md come from
  * it. Text is Markdown (`code`), as the README shows it. A nested key is written with its
  * path ("queue.capacity", "calls[i].keys"): its first part is the key the node accepts. */
+/* What a parameter's value is, for tools that offer it to be changed (the dashboard):
+ * OTHER for anything but a plain integer, number, rate or duration. */
+typedef enum fl_kind_value {
+    FL_KV_OTHER = 0,
+    FL_KV_INTEGER,
+    FL_KV_NUMBER,
+    FL_KV_RATE,
+    FL_KV_DURATION,
+} fl_kind_value;
+
 typedef struct fl_kind_param {
     const char *key;
     const char *type;    /* "duration", "integer 0..32": the type with its bounds */
@@ -136,6 +146,7 @@ typedef struct fl_kind_param {
     const char *dflt;    /* "`16`", "required", "required with `semi-sync`, refused ..." */
     const char *example;
     const char *doc;
+    fl_kind_value value;
 } fl_kind_param;
 
 /* One column a kind feeds to the time series, "NAME.<suffix>" ("lag.p*": one per

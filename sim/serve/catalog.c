@@ -1,7 +1,8 @@
 /* The dashboard's scenarios and their tunable parameters: see catalog.h.
  *
- * Parameters are derived from the document, not declared: every workload's "rate", every
- * node's "workers", and every number, duration or rate a variant's "set" writes (objects
+ * Parameters are derived from the document: every workload's "rate", every number,
+ * duration or rate a node gives for a key its kind's descriptor types so (model/world.h:
+ * "workers", "ttl", "queue.capacity", ...), and every one a variant's "set" writes (objects
  * in a "set" are walked, so "nodes.api.queue": {"capacity": 50} offers
  * nodes.api.queue.capacity). Bounds are wide enough to explore and narrow enough that a
  * run stays a classroom run: a rate from a tenth to four times its value, a count from 1
@@ -188,30 +189,59 @@ static int from_set(plist *l, const cJSON *doc, const char *prefix, const cJSON 
     return 0;
 }
 
+/* A node parameter's tunable kind, from its kind's descriptor; -1: not tunable here. */
+static int param_kind(fl_kind_value v)
+{
+    switch (v) {
+    case FL_KV_INTEGER: return FL_PARAM_INTEGER;
+    case FL_KV_NUMBER: return FL_PARAM_NUMBER;
+    case FL_KV_RATE: return FL_PARAM_RATE;
+    case FL_KV_DURATION: return FL_PARAM_DURATION;
+    case FL_KV_OTHER: break;
+    }
+    return -1;
+}
+
 static int derive(plist *l, const cJSON *doc)
 {
-    static const char *const groups[][3] = {
-        {"workloads", "rate", "workload %s: arrival rate"},
-        {"nodes", "workers", "node %s: workers"},
-    };
-    for (size_t g = 0; g < 2; g++) {
-        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, groups[g][0]);
-        int i = 0;
-        for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next, i++) {
-            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, groups[g][1]);
-            char name[128], path[256], label[300];
-            if (cJSON_IsString(nm))
-                snprintf(name, sizeof name, "%s", nm->valuestring);
-            else
-                snprintf(name, sizeof name, "%d", i);
-            fl_param_kind k = g == 0 ? FL_PARAM_RATE : FL_PARAM_INTEGER;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
+    int i = 0;
+    char name[128], path[256], label[300];
+    for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next, i++) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "rate");
+        if (cJSON_IsString(nm))
+            snprintf(name, sizeof name, "%s", nm->valuestring);
+        else
+            snprintf(name, sizeof name, "%d", i);
+        double x;
+        if (!v || read_value(v, FL_PARAM_RATE, &x) || !(x > 0))
+            continue;
+        snprintf(path, sizeof path, "workloads.%s.rate", name);
+        snprintf(label, sizeof label, "workload %s: arrival rate", name);
+        if (add(l, doc, path, FL_PARAM_RATE, x, label))
+            return -1;
+    }
+    /* Every node's numbers, durations and rates that the document gives, as its kind's
+     * descriptor types them (nested keys such as queue.capacity included). */
+    arr = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+    for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+        const cJSON *kd = cJSON_GetObjectItemCaseSensitive(it, "kind");
+        const fl_component_ops *ops = cJSON_IsString(kd) ? fl_kind_find(kd->valuestring) : NULL;
+        if (!cJSON_IsString(nm) || !ops)
+            continue;
+        for (const fl_kind_param *kp = ops->params; kp->key; kp++) {
+            int k = param_kind(kp->value);
             double x;
-            if (!v || read_value(v, k, &x) || !(x > 0))
+            if (k < 0 || strchr(kp->key, '['))
                 continue;
-            snprintf(path, sizeof path, "%s.%s.%s", groups[g][0], name, groups[g][1]);
-            snprintf(label, sizeof label, groups[g][2], name);
-            if (add(l, doc, path, k, x, label))
+            snprintf(path, sizeof path, "nodes.%s.%s", nm->valuestring, kp->key);
+            const cJSON *v = lookup(doc, path);
+            if (!v || read_value(v, (fl_param_kind)k, &x) || !(x > 0))
+                continue;
+            snprintf(label, sizeof label, "node %s: %s", nm->valuestring, kp->key);
+            if (add(l, doc, path, (fl_param_kind)k, x, label))
                 return -1;
         }
     }

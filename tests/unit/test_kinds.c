@@ -22,7 +22,7 @@ static void fault_ok(fl_world *w, fl_component *c, const fl_fault *f, bool begin
     (void)w, (void)c, (void)f, (void)begin;
 }
 
-static const fl_kind_param no_params[] = {{NULL, NULL, NULL, NULL, NULL, NULL}};
+static const fl_kind_param no_params[] = {{NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER}};
 
 START_TEST(every_registered_kind_is_complete)
 {
