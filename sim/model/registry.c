@@ -49,7 +49,7 @@ fl_status fl_kind_check(const fl_component_ops *ops, fl_error *e)
                           : !ops->on_request                      ? "on_request"
                           : !ops->report                          ? "report"
                           : !ops->destroy                         ? "destroy"
-                          : ops->faults && !ops->fault            ? "fault"
+                          : (ops->faults & ~FL_FAULT_BIT(CLOCK)) && !ops->fault ? "fault"
                           : ops->member_faults && !ops->members   ? "members"
                           : NULL;
     if (missing)

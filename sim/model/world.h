@@ -158,7 +158,8 @@ typedef struct fl_kind_series {
 } fl_kind_series;
 
 /* A kind's descriptor. Required: kind, about, params, configure, on_request, report,
- * destroy; fault when faults is not 0; members when member_faults is not 0. A kind that
+ * destroy; fault when faults holds more than CLOCK (a clock fault is already in the node's
+ * clock); members when member_faults is not 0. A kind that
  * lacks one is refused at start-up (fl_kinds_check), never called through NULL. Its
  * figures are the entries of the figure catalogue (sim/model/figures.c) tagged with it. */
 typedef struct fl_component_ops {
