@@ -39,7 +39,7 @@ struct fl_station {
     /* Measured figures (only over [stats_from, stats_to)). */
     uint64_t received, served, rejected, expired, waited;
     fl_level in_system, busy, queue;
-    fl_batch sojourn_b, wait_b, pwait_b;
+    fl_batch sojourn_b, wait_b, pwait_b, reject_b;
     fl_hist *sojourn, *wait;
     uint64_t window_max; /* most items present since the last sample */
     uint64_t lost, dropped;
@@ -204,6 +204,7 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     fl_batch_init(&s->sojourn_b, cfg->stats_from, cfg->stats_to, 32);
     fl_batch_init(&s->wait_b, cfg->stats_from, cfg->stats_to, 32);
     fl_batch_init(&s->pwait_b, cfg->stats_from, cfg->stats_to, 32);
+    fl_batch_init(&s->reject_b, cfg->stats_from, cfg->stats_to, 32);
     return s;
 }
 
@@ -240,11 +241,15 @@ fl_status fl_station_arrive(fl_station *s, uint32_t id)
     if (measured(s, now))
         s->received++;
     if (s->nidle > 0) {
+        fl_batch_add(&s->reject_b, now, 0.0);
         start_service(s, id, now, now);
         levels(s, now);
         return FL_OK;
     }
-    if (s->cfg.capacity && s->len >= s->cfg.capacity) {
+    /* A bounded queue with capacity 0 is a loss system (Erlang B): no item waits. */
+    bool full = s->cfg.bounded && s->len >= s->cfg.capacity;
+    fl_batch_add(&s->reject_b, now, full ? 1.0 : 0.0);
+    if (full) {
         if (measured(s, now))
             s->rejected++;
         s->ops->done(s->ctx, id, FL_STATION_REJECTED, now, -1);
@@ -368,6 +373,10 @@ void fl_station_report(fl_station *s, fl_time end, cJSON *out)
     fl_report_latency(out, "wait_ms", s->wait, &s->wait_b);
     add_ci(out, "p_wait", fl_batch_mean(&s->pwait_b), fl_batch_halfwidth(&s->pwait_b, 0.95),
            fl_batch_halfwidth(&s->pwait_b, 0.999));
+    /* The fraction of arrivals turned away for want of room (the blocking probability of
+     * a loss system), with its interval: a figure theory can be checked against. */
+    add_ci(out, "p_rejected", fl_batch_mean(&s->reject_b), fl_batch_halfwidth(&s->reject_b, 0.95),
+           fl_batch_halfwidth(&s->reject_b, 0.999));
     /* Little's law, L = lambda * W, as users know it: throughput times mean sojourn. In a
      * steady state the two sides agree up to the items present at the window's edges; in
      * an overload that never drains they do not, and that is a finding, not an error. */
