@@ -48,6 +48,8 @@ struct fl_station {
     fl_time paused_until;
     uint32_t epoch;      /* bumped by a crash: completions of an older epoch are void */
     double stay_ns;      /* sum over items of their time in the station within the window */
+    uint64_t left;       /* items measured (by arrival) that entered and left, however */
+    double left_ns;      /* their whole stays */
 };
 
 /* Adds the part of an item's stay [arrive, leave) that falls in the measured window. */
@@ -62,6 +64,16 @@ static inline void add_stay(fl_station *s, fl_time arrive, fl_time leave)
 static inline bool measured(const fl_station *s, fl_time t)
 {
     return t >= s->cfg.stats_from && t < s->cfg.stats_to;
+}
+
+/* An item that entered at `arrive` leaves now (served, expired, dropped or lost): the
+ * throughput and mean stay of Little's law count it, as the time-average L does. */
+static inline void note_left(fl_station *s, fl_time arrive, fl_time now)
+{
+    if (measured(s, arrive)) {
+        s->left++;
+        s->left_ns += (double)(now - arrive);
+    }
 }
 
 static void levels(fl_station *s, fl_time now)
@@ -117,6 +129,7 @@ static bool take(fl_station *s, qitem *out, fl_time now)
             if (measured(s, out->arrive))
                 s->expired++;
             add_stay(s, out->arrive, now);
+            note_left(s, out->arrive, now);
             s->ops->done(s->ctx, out->id, FL_STATION_EXPIRED, out->arrive, -1);
             continue;
         }
@@ -124,6 +137,7 @@ static bool take(fl_station *s, qitem *out, fl_time now)
             if (measured(s, out->arrive))
                 s->dropped++;
             add_stay(s, out->arrive, now);
+            note_left(s, out->arrive, now);
             s->ops->done(s->ctx, out->id, FL_STATION_DROPPED, out->arrive, -1);
             continue;
         }
@@ -162,6 +176,7 @@ void fl_station_release(fl_station *s, int slot)
         start_service(s, next.id, next.arrive, now);
     levels(s, now);
     add_stay(s, wk.arrive, now);
+    note_left(s, wk.arrive, now);
     if (measured(s, wk.arrive)) {
         s->served++;
         fl_time soj = now - wk.arrive;
@@ -294,6 +309,7 @@ void fl_station_crash(fl_station *s)
             if (measured(s, s->workers[w].arrive))
                 s->lost++;
             add_stay(s, s->workers[w].arrive, now);
+            note_left(s, s->workers[w].arrive, now);
             s->ops->done(s->ctx, s->workers[w].id, FL_STATION_LOST, s->workers[w].arrive,
                          s->workers[w].start);
         }
@@ -308,6 +324,7 @@ void fl_station_crash(fl_station *s)
         if (measured(s, it.arrive))
             s->lost++;
         add_stay(s, it.arrive, now);
+        note_left(s, it.arrive, now);
         s->ops->done(s->ctx, it.id, FL_STATION_LOST, it.arrive, -1);
     }
     levels(s, now);
@@ -377,12 +394,15 @@ void fl_station_report(fl_station *s, fl_time end, cJSON *out)
      * a loss system), with its interval: a figure theory can be checked against. */
     add_ci(out, "p_rejected", fl_batch_mean(&s->reject_b), fl_batch_halfwidth(&s->reject_b, 0.95),
            fl_batch_halfwidth(&s->reject_b, 0.999));
-    /* Little's law, L = lambda * W, as users know it: throughput times mean sojourn. In a
-     * steady state the two sides agree up to the items present at the window's edges; in
-     * an overload that never drains they do not, and that is a finding, not an error. */
+    /* Little's law, L = lambda * W, as users know it: throughput times mean time at the
+     * node. L counts every item present, including those that will expire, be dropped or
+     * be lost in a crash, so lambda and W count them too (served requests alone would leave
+     * the expired ones' waiting out of lambda * W). In a steady state the two sides agree
+     * up to the items present at the window's edges; in an overload that never drains they
+     * do not, and that is a finding, not an error. */
     double L = fl_level_mean(&s->in_system);
-    double lambda = span > 0 ? (double)s->served / span : 0;
-    double W = fl_hist_mean(s->sojourn) / 1e9;
+    double lambda = span > 0 ? (double)s->left / span : 0;
+    double W = s->left ? s->left_ns / (double)s->left / 1e9 : 0;
     double lw = lambda * W;
     cJSON *ll = cJSON_AddObjectToObject(out, "littles_law");
     cJSON_AddNumberToObject(ll, "L", L);

@@ -1,6 +1,6 @@
 /* The queueing station: what its capacity means (unbounded, a bounded queue, no waiting
  * room at all), on small cases with exact event times; then a loss system against Erlang B
- * through the whole scenario path. */
+ * and Little's law with expired requests, through the whole scenario path. */
 #include <math.h>
 
 #include <faultline/sim.h>
@@ -147,6 +147,25 @@ START_TEST(loss_system_matches_erlang_b)
 }
 END_TEST
 
+/* Little's law on a node that expires requests: L counts the time expired requests spent
+ * waiting, so lambda * W must count them too. In a steady state only the items present at
+ * the window's edges separate the two sides, about W / span = 1e-5 of L here; served
+ * requests alone would leave out several percent (the expired ones' waits). */
+START_TEST(littles_law_counts_expired_requests)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"l\", \"duration\": \"300s\", \"warmup\": \"5s\",\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 1,\n"
+        "   \"service_time\": \"exp(1ms)\", \"queue\": {\"max_wait\": \"20ms\"}}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"900/s\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_gt(fl_test_fig(s, "\"s\":", "\"expired\":\t"), 1000);
+    double rel = fl_test_fig(s, "\"littles_law\"", "\"rel_diff\":\t");
+    ck_assert_msg(rel < 1e-3, "littles_law.rel_diff %g", rel);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("station");
@@ -156,6 +175,7 @@ int main(void)
     tcase_add_test(tc, capacity_zero_is_no_waiting_room);
     tcase_add_test(tc, capacity_one_holds_one);
     tcase_add_test(tc, loss_system_matches_erlang_b);
+    tcase_add_test(tc, littles_law_counts_expired_requests);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
