@@ -36,6 +36,29 @@ static void latency_row(FILE *f, const char *label, const cJSON *lat)
     fputc('\n', f);
 }
 
+/* Every confidence interval found unreliable ("<figure>_ci_why", core/stats.h and
+ * node/station.c), one line each with its dotted path and why, under one heading. */
+static void unreliable_notes(FILE *f, const cJSON *o, const char *prefix, int *shown)
+{
+    static const char tag[] = "_ci_why";
+    for (const cJSON *x = o->child; x; x = x->next) {
+        if (!x->string || cJSON_IsArray(x))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s%s", prefix, x->string);
+        size_t n = strlen(x->string), t = sizeof tag - 1;
+        if (cJSON_IsObject(x)) {
+            char sub[520];
+            snprintf(sub, sizeof sub, "%s.", path);
+            unreliable_notes(f, x, sub, shown);
+        } else if (cJSON_IsString(x) && n > t && strcmp(x->string + n - t, tag) == 0) {
+            if (!(*shown)++)
+                fprintf(f, "\nunreliable confidence intervals (not evidence for a \"~\" check)\n");
+            fprintf(f, "  %s%.*s: %s\n", prefix, (int)(n - t), x->string, x->valuestring);
+        }
+    }
+}
+
 void fl_result_print(const fl_result *r, FILE *f)
 {
     const cJSON *s = r->summary;
@@ -114,6 +137,8 @@ void fl_result_print(const fl_result *r, FILE *f)
                     w->string, num(rec, "goodput_after_faults_per_s"), num(rec, "faults_end_s"),
                     num(rec, "reference_goodput_per_s"));
     }
+    int unreliable = 0;
+    unreliable_notes(f, s, "", &unreliable);
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next)
         if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "ok")))
@@ -139,6 +164,8 @@ void fl_result_print(const fl_result *r, FILE *f)
                     cJSON_GetObjectItemCaseSensitive(x, "expect")->valuestring, actual);
             if (!isnan(ci))
                 fprintf(f, " +- %.3g (99.9%% CI)", ci);
+            if (err && (cJSON_IsNumber(act) || cJSON_IsBool(act))) /* judged, but not passed */
+                fprintf(f, ": %s", err->valuestring);
             fputc('\n', f);
         }
     }

@@ -1,6 +1,7 @@
 /* The queueing station: what its capacity means (unbounded, a bounded queue, no waiting
  * room at all), on small cases with exact event times; then a loss system against Erlang B
- * and Little's law with expired requests, through the whole scenario path. */
+ * and Little's law with expired requests, and heavy-tailed service marking its wait
+ * intervals unreliable, through the whole scenario path. */
 #include <math.h>
 
 #include <faultline/sim.h>
@@ -166,6 +167,35 @@ START_TEST(littles_law_counts_expired_requests)
 }
 END_TEST
 
+/* M/G/1 with Pareto service of tail index 2.5: waits have infinite variance (E[S^3] is
+ * infinite), so intervals over waits, sojourns and queue lengths are marked unreliable
+ * and a "~" expectation on them fails saying why; the same node with exponential service
+ * (tail index about 5.7 by the same estimate) keeps them. Utilisation, a bounded figure,
+ * keeps its interval either way. */
+START_TEST(heavy_tailed_service_marks_wait_intervals)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"p\", \"duration\": \"120s\", \"warmup\": \"2s\",\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 1,\n"
+        "   \"service_time\": \"pareto(scale=0.6ms, shape=2.5)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"rate\": \"800/s\"}],\n"
+        " \"expect\": {\"baseline\": {\"nodes.s.wait_ms.mean\": \"~ 3.6\"}}}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    const char *why = strstr(s, "\"mean_ci_why\":\t\"service times are heavy-tailed");
+    ck_assert_ptr_nonnull(why);
+    ck_assert_ptr_nonnull(strstr(s, "\"in_system_mean_ci_reliable\":\tfalse"));
+    ck_assert_ptr_nonnull(strstr(s, "\"queue_mean_ci_why\""));
+    ck_assert_ptr_null(strstr(s, "\"utilisation_ci_why\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"error\":\t\"confidence interval unreliable: service"));
+    ck_assert_ptr_nonnull(strstr(s, "\"verdict\":\t\"fail\""));
+    free(s);
+    const char *sets[] = {"nodes.s.service_time=exp(1ms)", "workloads.w.rate=500/s"};
+    s = fl_test_summary(text, sets, 2);
+    ck_assert_ptr_null(strstr(s, "_ci_why"));
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("station");
@@ -176,6 +206,7 @@ int main(void)
     tcase_add_test(tc, capacity_one_holds_one);
     tcase_add_test(tc, loss_system_matches_erlang_b);
     tcase_add_test(tc, littles_law_counts_expired_requests);
+    tcase_add_test(tc, heavy_tailed_service_marks_wait_intervals);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
