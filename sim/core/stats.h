@@ -13,8 +13,8 @@
  * under independence it is about normal with variance 1/k), adjacent batches are merged
  * in pairs and the test repeated, down to FL_CI_MIN_BATCHES; still correlated there, the
  * interval is reported unreliable (fl_ci.reliable), never passed off as sound.
- * Independent batches are merged 3% of the time and called unreliable about 5e-5 of the
- * time (tests/unit/test_stats.c). fl_batch_add and fl_level_set are O(1) amortised
+ * Independent batches are merged about 4% of the time and called unreliable about 5e-5 of
+ * the time (tests/unit/test_stats.c). fl_batch_add and fl_level_set are O(1) amortised
  * and allocation-free: they run on every event.
  *
  * Both structs are plain values (fixed arrays, no pointers): embed them, copy them, no
