@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <faultline/status.h>
+
 enum fl_exit {
     FL_EXIT_OK = 0,       /* success; every stated expectation held */
     FL_EXIT_EXPECT = 1,   /* an expectation failed (with --check) */
@@ -54,6 +56,11 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out);
  * compiler would. Returns an exit code (FL_EXIT_OK with *sc set, owned by the caller). */
 struct fl_scenario;
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc);
+/* The same, asking poll(ctx) while it reads and builds whether to stop (exit 3). */
+int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc,
+                             int (*poll)(void *ctx), void *ctx);
+/* The exit code for a library status: bad input 2; out of memory, i/o, interrupted 3. */
+int cli_exit_for(fl_status st);
 /* Prints "faultline: " + message to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

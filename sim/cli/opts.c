@@ -150,6 +150,12 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out)
 
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
 {
+    return cli_load_scenario_polled(cmd, a, sc, NULL, NULL);
+}
+
+int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc,
+                             int (*poll)(void *ctx), void *ctx)
+{
     *sc = NULL;
     if (a->npos != 1) {
         cli_error("%s: expected one scenario file (see 'faultline %s --help')", cmd->name,
@@ -157,12 +163,29 @@ int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
         return FL_EXIT_USAGE;
     }
     fl_error e;
-    fl_status st = fl_scenario_load(a->pos[0], sc, &e);
+    fl_status st = fl_scenario_load_polled(a->pos[0], poll, ctx, sc, &e);
     if (st != FL_OK) {
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s\n", msg);
-        return st == FL_NOMEM ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+        return cli_exit_for(st);
     }
     return FL_EXIT_OK;
+}
+
+int cli_exit_for(fl_status st)
+{
+    switch (st) {
+    case FL_OK:
+        return FL_EXIT_OK;
+    case FL_EXPECT:
+        return FL_EXIT_EXPECT;
+    case FL_NOMEM:
+    case FL_IO:
+    case FL_INTERRUPTED:
+    case FL_INTERNAL:
+        return FL_EXIT_RUNTIME;
+    default: /* a file, an option, an override, a size limit on input */
+        return FL_EXIT_USAGE;
+    }
 }

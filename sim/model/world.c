@@ -327,6 +327,14 @@ static fl_status node_clock(fl_component *c, const cJSON *nd, const char *path, 
     return c->host.clock ? FL_OK : FL_NOMEM;
 }
 
+/* Asks the build's poll whether to stop; sets e when it says so. */
+static fl_status polled(fl_world *w, fl_error *e)
+{
+    if (!w->poll || !w->poll(w->poll_ctx))
+        return FL_OK;
+    return fl_error_set(e, FL_INTERRUPTED, NULL, "stopped while building the model");
+}
+
 static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
 {
     fl_status st;
@@ -388,7 +396,7 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
             c->zone = z;
         }
         uint32_t first = w->ncallers; /* the callers a node makes send from it (net/link.h) */
-        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
+        if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
     }
@@ -450,11 +458,19 @@ static const char *net_endpoint(void *ctx, uint32_t i, int *zone)
 
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e)
 {
+    return fl_world_build_polled(doc, seed, NULL, NULL, out, e);
+}
+
+fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(void *ctx),
+                                void *ctx, fl_world **out, fl_error *e)
+{
     fl_status st;
     *out = NULL;
     fl_world *w = fl_calloc(1, sizeof *w);
     if (!w)
         return FL_NOMEM;
+    w->poll = poll;
+    w->poll_ctx = ctx;
     w->seed = seed;
     w->req_free = FL_NONE;
     if ((st = fl_cfg_duration(doc, "", "duration", FL_CFG_REQUIRED, 0, 1, 100 * 365 * 24 * FL_HOUR,
@@ -513,6 +529,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
         char path[64];
         fl_cfg_index(path, sizeof path, "workloads", i);
         uint32_t first = w->ncallers;
+        if ((st = polled(w, e)))
+            goto fail;
         st = fl_workload_configure(w, (uint32_t)i, &w->wls[i], wc, path, e);
         if (w->wls[i])
             w->nwls = (uint32_t)i + 1;
@@ -526,7 +544,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
                 goto fail;
             }
     }
-    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)))
+    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)) ||
+        (st = polled(w, e)))
         goto fail;
     *out = w;
     return FL_OK;

@@ -143,6 +143,10 @@ const char *const *fl_kind_names(void);
 
 struct fl_world {
     fl_sim *sim;
+    /* While building: asked between nodes and workloads whether to stop (a limit or a
+     * signal); non-zero makes the build return FL_INTERRUPTED. NULL: never stop. */
+    int (*poll)(void *ctx);
+    void *poll_ctx;
     uint64_t seed;
     fl_time duration, window, warmup;
     fl_series *series;
@@ -193,6 +197,10 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e);
+/* The same, asking poll(ctx) between nodes and workloads whether to stop: a large model
+ * takes long to build, and a limit or a signal must stop it there too (FL_INTERRUPTED). */
+fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(void *ctx),
+                                void *ctx, fl_world **out, fl_error *e);
 void fl_world_free(fl_world *w);
 /* Runs to the end of the scenario's duration (or a limit). */
 fl_status fl_world_run(fl_world *w);

@@ -313,8 +313,11 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
             break;
         }
-        fprintf(f, "# faultline chart \"%s\" for %s. Redraw: cd %s && gnuplot %s.gp\n",
-                charts[i].name, stamp, rep->charts_dir, charts[i].name);
+        /* No directory in the text: a run folder is written under a temporary name and
+         * renamed whole (files.c), so the script must not name where it was drawn. */
+        fprintf(f, "# faultline chart \"%s\" for %s. Redraw: cd to this charts/ directory, "
+                   "then gnuplot %s.gp\n",
+                charts[i].name, stamp, charts[i].name);
         static const char *const fmts[] = {"png", "svg"};
         for (int k = 0; k < 2; k++) {
             fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n",
