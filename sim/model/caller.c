@@ -260,10 +260,8 @@ static void send_try(fl_caller *c, uint32_t oid)
     fl_world *w = c->w;
     fl_time now = fl_sim_now(w->sim);
     uint32_t id = fl_req_new(w);
-    if (id == FL_NONE) { /* out of memory: this request cannot go on */
-        finish(c, oid, FL_OUT_REFUSED);
+    if (id == FL_NONE) /* out of memory: the run has failed (fl_req_new), count nothing */
         return;
-    }
     c->conns++;
     op *x = &c->ops[oid];
     if (measured(w, x->t_start, now))

@@ -34,12 +34,17 @@ uint32_t fl_req_new(fl_world *w)
         w->req_free = w->reqs[id].next;
     } else {
         if (w->nreqs == w->reqs_cap) {
-            if (w->reqs_cap >= UINT32_MAX / 2)
+            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
+            if (w->reqs_cap >= UINT32_MAX / 2) {
+                fl_sim_fail(w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             uint32_t cap = w->reqs_cap ? w->reqs_cap * 2 : 1024;
             fl_req *r = fl_realloc(w->reqs, (size_t)cap * sizeof *r);
-            if (!r)
+            if (!r) {
+                fl_sim_fail(w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             w->reqs = r;
             w->reqs_cap = cap;
         }

@@ -210,7 +210,8 @@ void fl_world_report(fl_world *w, cJSON *summary);
 /* Seeds a stream for a component: the run seed and "kind/name/purpose". */
 void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char *purpose);
 
-/* Request pool. fl_req_new returns FL_NONE on allocation failure. */
+/* Request pool. fl_req_new returns FL_NONE on allocation failure, having failed the run
+ * (fl_sim_fail): the caller drops what it was doing and counts nothing. */
 uint32_t fl_req_new(fl_world *w);
 static inline fl_req *fl_req_at(fl_world *w, uint32_t id) { return &w->reqs[id]; }
 /* Marks the server side done; frees the request when the client is done too. */

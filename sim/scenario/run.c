@@ -24,6 +24,7 @@ typedef struct progress_ctx {
  * limit, a signal) whether to go on. Often enough that slow events do not delay a limit
  * by seconds, rarely enough to cost nothing measurable (one call per 1024 events). */
 #define POLL_EVERY 1024u
+#define RESERVE_BYTES (16u << 20)
 
 /* Reports to cfg->window the windows that ended before `now`, or all of them with `all`.
  * A window [a, b) is final only once time has passed b: the end-of-window sample
@@ -56,19 +57,24 @@ static int on_progress(void *ctx, fl_time now)
            p->cfg->progress(p->cfg->progress_ctx, (double)now / (double)p->duration);
 }
 
-/* Marks a summary built as complete as cut short, `why` right after "complete". */
-static void mark_incomplete(cJSON *s, const char *why)
+/* Marks a summary built as complete as cut short: "complete": false and, right after
+ * it, "stopped_because": why (rebuilt in order, so the layout stays that of any run). */
+static cJSON *mark_incomplete(cJSON *s, const char *why)
 {
-    cJSON_ReplaceItemInObjectCaseSensitive(s, "complete", cJSON_CreateFalse());
-    int at = 0;
-    for (const cJSON *it = s->child; it && strcmp(it->string, "complete") != 0; it = it->next)
-        at++;
-    cJSON *tmp = cJSON_CreateObject();
-    if (tmp && cJSON_AddStringToObject(tmp, "stopped_because", why)) {
-        cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(tmp, "stopped_because");
-        cJSON_InsertItemInArray(s, at + 1, item);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return s;
+    while (s->child) {
+        cJSON *it = cJSON_DetachItemViaPointer(s, s->child);
+        if (strcmp(it->string, "complete") == 0) {
+            cJSON_Delete(it);
+            cJSON_AddBoolToObject(o, "complete", false);
+            cJSON_AddStringToObject(o, "stopped_because", why);
+        } else if (!cJSON_AddItemToObject(o, it->string, it)) /* cJSON copies the key first */
+            cJSON_Delete(it);
     }
-    cJSON_Delete(tmp);
+    cJSON_Delete(s);
+    return o;
 }
 
 void fl_result_free(fl_result *r)
@@ -191,6 +197,7 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     fl_world *w = NULL;
     fl_result *r = NULL;
     progress_ctx pc = {cfg, 0, NULL, 0, fl_alloc_failures()};
+    void *reserve = NULL;
     fl_status st = fl__scenario_instance(sc, variant, cfg->sets, cfg->nsets, &doc, e);
     if (st)
         return st;
@@ -209,6 +216,9 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         fl_error_set(e, st, NULL, "out of memory");
         goto done;
     }
+    /* Room for the summary of a run that runs out of memory: released when it does.
+     * Address space only (never touched), so it costs no resident memory. */
+    reserve = fl_malloc(RESERVE_BYTES);
     pc.duration = w->duration;
     pc.w = w;
     fl_sim_set_progress(w->sim, POLL_EVERY, on_progress, &pc);
@@ -226,6 +236,8 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         st = fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
         goto done;
     }
+    fl_free(reserve);
+    reserve = NULL;
     /* From here on a refused allocation means a summary with a figure missing. */
     long refused = fl_alloc_failures();
     st = FL_NOMEM;
@@ -260,7 +272,7 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
                                                : "interrupted";
         if (run_st == FL_INTERRUPTED && cfg->why_stopped && cfg->why_stopped(cfg->progress_ctx))
             why = cfg->why_stopped(cfg->progress_ctx);
-        mark_incomplete(s, why);
+        s = r->summary = mark_incomplete(s, why);
         /* figures of a run cut short would make every verdict a guess */
         cJSON_AddStringToObject(s, "verdict", "incomplete");
     } else
@@ -290,6 +302,7 @@ nomem:
     fl_error_set(e, FL_NOMEM, NULL, run_st == FL_NOMEM ? "out of memory while running the model"
                                                        : "out of memory while writing the summary");
 done:
+    fl_free(reserve);
     fl_result_free(r);
     fl_world_free(w);
     cJSON_Delete(doc);
