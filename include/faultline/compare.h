@@ -6,6 +6,7 @@
 #ifndef FAULTLINE_COMPARE_H
 #define FAULTLINE_COMPARE_H
 
+#include <stdint.h>
 #include <faultline/scenario.h>
 
 typedef struct fl_compare_config {
@@ -18,10 +19,20 @@ typedef struct fl_compare_config {
     const char *const *metrics;  /* summary paths; NULL: the headline figures */
     size_t nmetrics;
     const char *out_dir;         /* NULL: write nothing; else runs/ and compare.{json,csv} */
+    uint64_t max_events;         /* per run; 0: 10^11 */
+    /* Limits and signals (may be NULL): asked before each run and every 1024 events of
+     * every run. Non-zero stops the comparison: runs not started are skipped, runs under
+     * way stop (their folders marked incomplete), and the comparison of what finished is
+     * written with "complete": false and why_stopped(poll_ctx) as "stopped_because". */
+    int (*poll)(void *ctx);
+    const char *(*why_stopped)(void *ctx);
+    void *poll_ctx;
 } fl_compare_config;
 
 /* Runs the comparison. On success *json is the comparison as JSON text (caller frees with
- * free()). On failure *json is NULL and e says why (a bad variant, override, or run). */
+ * free()). When poll stopped it (or a run hit max_events): FL_INTERRUPTED (FL_LIMIT) with
+ * *json set too, marked incomplete, over the runs that finished. On failure *json is NULL
+ * and e says why (a bad variant, override, or run). */
 fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char **json,
                      fl_error *e);
 

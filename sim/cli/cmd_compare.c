@@ -10,6 +10,7 @@
 #include <faultline/faultline.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "out/report.h"
 
 static const cli_opt compare_opts[] = {
@@ -26,6 +27,8 @@ static const cli_opt compare_opts[] = {
     {"plot", 'p', NULL, "also write report.html and overlay charts (charts/overlay-*.svg: each "
                         "variant's median over seeds, band from lowest to highest seed)"},
     {"json", 0, NULL, "print the comparison as JSON instead of a table"},
+    {"max-events", 0, "N", "stop each run after N events (default 10^11)"},
+    CLI_LIMIT_OPTS,
     {NULL, 0, NULL, NULL},
 };
 
@@ -36,6 +39,8 @@ const cli_cmd cli_compare = {
     "Seed s gives every variant the same arrivals (each component draws from its own named\n"
     "random stream), so differences are paired by seed: the noise both runs share cancels.\n"
     "A verdict is \"better\" or \"worse\" only when the difference's 95% interval excludes 0.\n"
+    "A limit or Ctrl-C stops it: the runs that finished are kept and compared, compare.json\n"
+    "says \"complete\": false, and the exit status is 3.\n"
     "\nexample:\n  faultline compare scenarios/queueing/mm1.json --seeds 20\n",
     compare_opts,
     cmd_compare,
@@ -57,6 +62,11 @@ static void print_table(const cJSON *c)
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "scenario")),
            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "seeds")),
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "reference")));
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "complete")))
+        printf("INCOMPLETE: %.0f of %.0f runs finished (%s); the figures cover those only\n\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "runs_complete")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "runs")),
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "stopped_because")));
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(c, "metrics");
     for (const cJSON *m = ms ? ms->child : NULL; m; m = m->next) {
         printf("%s  (%s is better)\n",
@@ -82,14 +92,26 @@ static void print_table(const cJSON *c)
 
 int cmd_compare(int argc, char **argv)
 {
+    static cli_limits lim;
+    cli_limits_start(&lim);
     cli_args a;
     int pr = cli_parse(&cli_compare, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
+    if (cli_limits_options(&cli_compare, &a, &lim))
+        return FL_EXIT_USAGE;
     fl_compare_config cfg = {0};
+    cfg.poll = cli_limits_poll;
+    cfg.why_stopped = cli_limits_why;
+    cfg.poll_ctx = &lim;
     unsigned long long v;
-    cfg.seeds = 10;
     const char *opt;
+    if ((opt = cli_get(&cli_compare, &a, "max-events"))) {
+        if (cli_u64("max-events", opt, &v))
+            return FL_EXIT_USAGE;
+        cfg.max_events = v;
+    }
+    cfg.seeds = 10;
     if ((opt = cli_get(&cli_compare, &a, "seeds"))) {
         if (cli_u64("seeds", opt, &v))
             return FL_EXIT_USAGE;
@@ -123,7 +145,7 @@ int cmd_compare(int argc, char **argv)
         return FL_EXIT_USAGE;
     }
     fl_scenario *sc;
-    int rc = cli_load_scenario(&cli_compare, &a, &sc);
+    int rc = cli_load_scenario_polled(&cli_compare, &a, &sc, cli_limits_poll, &lim);
     if (rc != FL_EXIT_OK)
         return rc;
     fl_error e;
@@ -140,10 +162,17 @@ int cmd_compare(int argc, char **argv)
     char *json = NULL;
     fl_status st = fl_compare(sc, &cfg, &json, &e);
     fl_scenario_free(sc);
-    if (st != FL_OK) {
+    if (!json) {
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", e.file[0] ? "" : "faultline: ", msg);
-        return st == FL_NOMEM || st == FL_IO ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+        return cli_exit_for(st);
+    }
+    int done_rc = FL_EXIT_OK;
+    if (st != FL_OK) { /* stopped: what finished is compared, marked incomplete */
+        cli_error("the comparison stopped early (%s); it covers only the runs that finished "
+                  "and is marked incomplete",
+                  lim.why ? lim.why : st == FL_LIMIT ? "--max-events reached" : "interrupted");
+        done_rc = FL_EXIT_RUNTIME;
     }
     if (cli_get(&cli_compare, &a, "json"))
         printf("%s\n", json);
@@ -155,7 +184,7 @@ int cmd_compare(int argc, char **argv)
             printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", cfg.out_dir);
     }
     free(json);
-    if (cli_get(&cli_compare, &a, "plot") && cfg.out_dir) {
+    if (cli_get(&cli_compare, &a, "plot") && cfg.out_dir && done_rc == FL_EXIT_OK) {
         /* The overlays are drawn by faultline itself (no gnuplot needed) from the runs/ files
          * just written; the report gathers them with the verdict table. */
         char charts[4200];
@@ -171,5 +200,5 @@ int cmd_compare(int argc, char **argv)
         }
         printf("charts: %s/overlay-*.svg; report: %s/report.html\n", charts, cfg.out_dir);
     }
-    return FL_EXIT_OK;
+    return done_rc;
 }

@@ -38,24 +38,52 @@ typedef struct pool {
     job *jobs;
 } pool;
 
+static int job_progress(void *ctx, double frac)
+{
+    const fl_compare_config *cfg = ctx;
+    (void)frac;
+    return cfg->poll(cfg->poll_ctx);
+}
+
+static const char *job_why(void *ctx)
+{
+    const fl_compare_config *cfg = ctx;
+    return cfg->why_stopped ? cfg->why_stopped(cfg->poll_ctx) : NULL;
+}
+
+/* A run cut short (a limit, a signal) or never started: the comparison goes on without
+ * it, marked incomplete; its figures are NaN, so no mean or verdict uses them. */
+static bool cut(fl_status st) { return st == FL_INTERRUPTED || st == FL_LIMIT; }
+
 static void run_job(void *ctx, size_t i)
 {
     pool *p = ctx;
     job *j = &p->jobs[i];
+    for (size_t m = 0; m < p->nmetrics; m++)
+        j->values[m] = NAN;
+    if (p->cfg->poll && p->cfg->poll(p->cfg->poll_ctx)) {
+        j->st = FL_INTERRUPTED; /* never started */
+        return;
+    }
     fl_run_config rc = {0};
+    if (p->cfg->poll) {
+        rc.progress = job_progress;
+        rc.why_stopped = job_why;
+        rc.progress_ctx = (void *)p->cfg;
+    }
     rc.variant = j->variant;
     rc.seed = j->seed;
     rc.seed_given = true;
     rc.sets = p->cfg->sets;
     rc.nsets = p->cfg->nsets;
-    rc.max_events = 100000000000ULL;
+    rc.max_events = p->cfg->max_events ? p->cfg->max_events : 100000000000ULL;
     fl_result *r = NULL;
     j->st = fl_run(p->sc, &rc, &r, &j->err);
-    if (j->st != FL_OK) {
+    if (j->st != FL_OK && !(cut(j->st) && r)) {
         fl_result_free(r);
         return;
     }
-    cJSON *s = cJSON_Parse(fl_result_summary(r));
+    cJSON *s = j->st == FL_OK ? cJSON_Parse(fl_result_summary(r)) : NULL;
     for (size_t m = 0; m < p->nmetrics; m++) {
         const cJSON *v = fl__figure(s, p->metrics[m]);
         j->values[m] = cJSON_IsNumber(v) ? v->valuedouble
@@ -63,7 +91,7 @@ static void run_job(void *ctx, size_t i)
                                           : NAN;
     }
     cJSON_Delete(s);
-    if (p->cfg->out_dir) {
+    if (p->cfg->out_dir) { /* a run cut short keeps its folder, marked incomplete */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/runs/%s-seed%llu", p->cfg->out_dir, j->variant,
                  (unsigned long long)j->seed);
@@ -197,8 +225,11 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
     }
     pool p = {sc, cfg, metrics, nm, jobs};
     fl__pool_run(njobs, cfg->jobs, run_job, &p);
+    fl_status cut_st = FL_OK;
     for (size_t i = 0; i < njobs; i++)
-        if (jobs[i].st != FL_OK) {
+        if (cut(jobs[i].st) && !cut_st)
+            cut_st = jobs[i].st;
+        else if (jobs[i].st != FL_OK && !cut(jobs[i].st)) {
             *e = jobs[i].err;
             st = jobs[i].st;
             goto done;
@@ -208,6 +239,18 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "scenario", fl_scenario_name(sc));
     cJSON_AddNumberToObject(out, "seeds", (double)seeds);
+    cJSON_AddBoolToObject(out, "complete", cut_st == FL_OK);
+    if (cut_st) {
+        const char *why = cfg->why_stopped ? cfg->why_stopped(cfg->poll_ctx) : NULL;
+        size_t done_runs = 0;
+        for (size_t i = 0; i < njobs; i++)
+            done_runs += jobs[i].st == FL_OK;
+        cJSON_AddStringToObject(out, "stopped_because", why                    ? why
+                                                        : cut_st == FL_LIMIT ? "event limit (--max-events)"
+                                                                             : "interrupted");
+        cJSON_AddNumberToObject(out, "runs_complete", (double)done_runs);
+        cJSON_AddNumberToObject(out, "runs", (double)njobs);
+    }
     cJSON_AddStringToObject(out, "reference", vars[0]);
     cJSON_AddStringToObject(out, "confidence", "95% (Student t over seeds; differences paired by seed)");
     cJSON *sets = cJSON_AddArrayToObject(out, "overrides");
@@ -275,6 +318,7 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
     fl_free(csv);
     /* cJSON_Print allocated with the hook (fl_malloc = malloc): free() is the contract. */
     *json = text;
+    st = cut_st;
 done:
     fl_free(jobs);
     fl_free(vals);

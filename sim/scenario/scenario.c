@@ -737,11 +737,12 @@ fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e)
 }
 
 /* Reads at most FL_MAX_FILE bytes from fd, whatever it is: a regular file, a pipe, a FIFO,
- * a terminal. The descriptor is non-blocking, so the wait for data is a poll() of 100 ms
- * at a time, between which `stop` may end it: a FIFO nobody writes to cannot hang the
- * program past Ctrl-C or a limit. Returns FL_OK with the bytes in *buf (caller frees). */
-static fl_status read_bounded(int fd, int (*stop)(void *), void *ctx, char **buf, size_t *len,
-                              fl_error *e)
+ * a terminal. The descriptor is non-blocking, so the wait for data (or for a FIFO's
+ * writer) is a poll() of 100 ms at a time, between which `stop` may end it: a FIFO nobody
+ * writes to cannot hang the program past Ctrl-C or a limit. Returns FL_OK with the bytes
+ * in *buf (caller frees). */
+static fl_status read_bounded(int fd, bool fifo, int (*stop)(void *), void *ctx, char **buf,
+                              size_t *len, fl_error *e)
 {
     size_t cap = 1 << 16, n = 0;
     char *b = fl_malloc(cap);
@@ -768,9 +769,14 @@ static fl_status read_bounded(int fd, int (*stop)(void *), void *ctx, char **buf
             n += (size_t)k;
             continue;
         }
-        if (k == 0)
-            break;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        /* 0 is the end, except on a FIFO no writer has opened yet: it reports no POLLHUP
+         * until one came and went (Linux), so wait for one like `cat` would. */
+        if (k == 0) {
+            struct pollfd p = {fd, POLLIN, 0};
+            if (!fifo || poll(&p, 1, 0) != 0 || n > 0)
+                break;
+        }
+        if (k == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
             if (stop && stop(ctx)) {
                 fl_free(b);
                 return fl_error_set(e, FL_INTERRUPTED, NULL, "stopped while reading the file");
@@ -820,7 +826,7 @@ fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     char *buf = NULL;
     size_t len = 0;
-    fl_status rst = read_bounded(fd, poll, ctx, &buf, &len, e);
+    fl_status rst = read_bounded(fd, S_ISFIFO(stt.st_mode), poll, ctx, &buf, &len, e);
     if (fl >= 0 && !(fl & O_NONBLOCK))
         fcntl(fd, F_SETFL, fl); /* stdin is shared with the shell: leave it as it was */
     if (!std_in)
@@ -831,8 +837,7 @@ fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void
     if (len == 0 && !S_ISREG(stt.st_mode)) {
         fl_free(buf);
         fl_error_set(e, FL_SYNTAX, NULL,
-                     "nothing to read (a pipe or FIFO with no writer, or an empty input); "
-                     "expected a JSON object");
+                     "nothing to read (an empty pipe or input); expected a JSON object");
         goto io;
     }
     fl_status st = parse(buf, len, name, poll, ctx, out, e);
