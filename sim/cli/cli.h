@@ -56,9 +56,11 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out);
  * compiler would. Returns an exit code (FL_EXIT_OK with *sc set, owned by the caller). */
 struct fl_scenario;
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc);
-/* The same, asking poll(ctx) while it reads and builds whether to stop (exit 3). */
+/* The same, asking the limits (cli/limits.h; NULL: none) while it reads and builds whether
+ * to stop (exit 3, the reason printed). */
+struct cli_limits;
 int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc,
-                             int (*poll)(void *ctx), void *ctx);
+                             struct cli_limits *lim);
 /* The exit code for a library status: bad input 2; out of memory, i/o, interrupted 3. */
 int cli_exit_for(fl_status st);
 /* Prints "faultline: " + message to stderr. */

@@ -145,7 +145,7 @@ int cmd_compare(int argc, char **argv)
         return FL_EXIT_USAGE;
     }
     fl_scenario *sc;
-    int rc = cli_load_scenario_polled(&cli_compare, &a, &sc, cli_limits_poll, &lim);
+    int rc = cli_load_scenario_polled(&cli_compare, &a, &sc, &lim);
     if (rc != FL_EXIT_OK)
         return rc;
     fl_error e;

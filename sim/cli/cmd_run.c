@@ -1,5 +1,6 @@
 /* faultline run: one scenario, one variant, one seed. */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,37 @@ static bool foreign_dir(const char *dir)
     return any && !run;
 }
 
+/* Whether dir can be created (or written) by us: its nearest existing ancestor must be a
+ * folder we may write into. Checked before the run, so that an --out that cannot work is
+ * bad input (exit 2), not an i/o error after the time was spent. */
+static bool out_creatable(const char *dir, char *why, size_t n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                snprintf(why, n, "%s is not a directory", p);
+                return false;
+            }
+            if (access(p, W_OK | X_OK) != 0) {
+                snprintf(why, n, "%s: %s", p, strerror(errno));
+                return false;
+            }
+            return true;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            return access(".", W_OK | X_OK) == 0 || (snprintf(why, n, ".: %s", strerror(errno)), false);
+        if (slash == p) {
+            p[1] = 0;
+            continue;
+        }
+        *slash = 0;
+    }
+}
+
 /* Exit 3 with the reason, for a stop that came after the run (checking, writing). */
 static int stopped_late(const bar *b, const char *when)
 {
@@ -109,7 +141,7 @@ int cmd_run(int argc, char **argv)
     if (cli_limits_options(&cli_run, &a, &b.lim))
         return FL_EXIT_USAGE;
     fl_scenario *sc;
-    int rc0 = cli_load_scenario_polled(&cli_run, &a, &sc, cli_limits_poll, &b.lim);
+    int rc0 = cli_load_scenario_polled(&cli_run, &a, &sc, &b.lim);
     if (rc0 != FL_EXIT_OK)
         return rc0;
     fl_error e;
@@ -156,9 +188,9 @@ int cmd_run(int argc, char **argv)
                      (unsigned long long)(cfg.seed_given ? cfg.seed : fl_scenario_seed(sc)));
             out = dir;
         }
-        struct stat ost;
-        if (stat(out, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
-            cli_error("--out %s: not a directory; choose another --out", out);
+        char why[4200];
+        if (!out_creatable(out, why, sizeof why)) {
+            cli_error("cannot write the output directory %s (%s); choose another --out", out, why);
             fl_scenario_free(sc);
             return FL_EXIT_USAGE;
         }

@@ -290,7 +290,7 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
     cfg.params = params;
     cfg.nparams = npargs;
     fl_scenario *sc = NULL;
-    if ((rc = cli_load_scenario_polled(&cli_sweep, &a, &sc, cli_limits_poll, &lim)) != FL_EXIT_OK)
+    if ((rc = cli_load_scenario_polled(&cli_sweep, &a, &sc, &lim)) != FL_EXIT_OK)
         goto done;
     char dir[4096];
     const char *out = cli_get(&cli_sweep, &a, "out");

@@ -8,6 +8,7 @@
 #include <faultline/scenario.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -150,11 +151,11 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out)
 
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
 {
-    return cli_load_scenario_polled(cmd, a, sc, NULL, NULL);
+    return cli_load_scenario_polled(cmd, a, sc, NULL);
 }
 
 int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc,
-                             int (*poll)(void *ctx), void *ctx)
+                             cli_limits *lim)
 {
     *sc = NULL;
     if (a->npos != 1) {
@@ -163,11 +164,12 @@ int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, fl_scenario 
         return FL_EXIT_USAGE;
     }
     fl_error e;
-    fl_status st = fl_scenario_load_polled(a->pos[0], poll, ctx, sc, &e);
+    fl_status st = fl_scenario_load_polled(a->pos[0], lim ? cli_limits_poll : NULL, lim, sc, &e);
     if (st != FL_OK) {
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
+        fprintf(stderr, "%s%s%s\n", msg, st == FL_INTERRUPTED && lim && lim->why ? ": " : "",
+                st == FL_INTERRUPTED && lim && lim->why ? lim->why : "");
         return cli_exit_for(st);
     }
     return FL_EXIT_OK;

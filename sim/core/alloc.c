@@ -16,6 +16,10 @@ static long counter;
  * threads neither see nor disturb it. */
 static _Thread_local long failures;
 
+/* Called on this thread when an allocation fails (fl_alloc_on_failure); NULL: nobody. */
+static _Thread_local void (*on_failure)(void *ctx);
+static _Thread_local void *on_failure_ctx;
+
 static int should_fail(void)
 {
     if (fail_at <= 0) /* the normal case: no shared write, so threads may allocate freely */
@@ -23,6 +27,8 @@ static int should_fail(void)
     if (++counter < fail_at)
         return 0;
     failures++;
+    if (on_failure)
+        on_failure(on_failure_ctx);
     return 1;
 }
 
@@ -36,10 +42,19 @@ void fl_alloc_fail_after(long n)
 
 long fl_alloc_count(void) { return counter; }
 
+void fl_alloc_on_failure(void (*fn)(void *ctx), void *ctx)
+{
+    on_failure = fn;
+    on_failure_ctx = ctx;
+}
+
 static void *counted(void *p)
 {
-    if (!p)
+    if (!p) {
         failures++;
+        if (on_failure)
+            on_failure(on_failure_ctx);
+    }
     return p;
 }
 

@@ -134,12 +134,13 @@ static uint32_t op_new(fl_caller *c)
         c->free_head = c->ops[id].next;
     } else {
         if (c->nops == c->cap) {
-            if (c->cap >= UINT32_MAX / 2)
-                return FL_NONE;
+            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
             uint32_t cap = c->cap ? c->cap * 2 : 256;
-            op *o = fl_realloc(c->ops, (size_t)cap * sizeof *o);
-            if (!o)
+            op *o = c->cap >= UINT32_MAX / 2 ? NULL : fl_realloc(c->ops, (size_t)cap * sizeof *o);
+            if (!o) {
+                fl_sim_fail(c->w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             c->ops = o;
             c->cap = cap;
         }
@@ -466,10 +467,8 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call 
 {
     fl_time now = fl_sim_now(c->w->sim);
     uint32_t oid = op_new(c);
-    if (oid == FL_NONE) {
-        c->done(c->ctx, tag, FL_OUT_REFUSED, now, FL_VALUE_NONE);
+    if (oid == FL_NONE) /* out of memory: the run has failed, count nothing */
         return;
-    }
     op *x = &c->ops[oid];
     x->t_start = now;
     x->tag = tag;

@@ -44,6 +44,9 @@ static int poll_stop(void *ctx)
     return p->cfg->progress && p->cfg->progress(p->cfg->progress_ctx, 0) != 0;
 }
 
+/* An allocation refused while the model runs fails the run at the end of the event. */
+static void fail_nomem(void *sim) { fl_sim_fail(sim, FL_NOMEM); }
+
 static int on_progress(void *ctx, fl_time now)
 {
     progress_ctx *p = ctx;
@@ -224,7 +227,9 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     fl_sim_set_progress(w->sim, POLL_EVERY, on_progress, &pc);
     if (cfg->max_events)
         fl_sim_set_event_limit(w->sim, cfg->max_events);
+    fl_alloc_on_failure(fail_nomem, w->sim);
     fl_status run_st = fl_world_run(w);
+    fl_alloc_on_failure(NULL, NULL);
     /* An allocation refused anywhere in the model (even where its caller went on) fails
      * the run: its figures could count the failure as traffic. */
     if (run_st != FL_NOMEM && fl_alloc_failures() != pc.refused)
