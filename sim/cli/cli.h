@@ -12,8 +12,8 @@
 enum fl_exit {
     FL_EXIT_OK = 0,       /* success; every stated expectation held */
     FL_EXIT_EXPECT = 1,   /* an expectation failed (with --check) */
-    FL_EXIT_USAGE = 2,    /* bad input: usage, scenario file, override */
-    FL_EXIT_RUNTIME = 3,  /* the run could not finish: out of memory, i/o, a limit */
+    FL_EXIT_USAGE = 2,    /* bad input: usage, scenario file, override, output directory */
+    FL_EXIT_RUNTIME = 3,  /* could not finish: out of memory, i/o, a limit, a signal */
 };
 
 typedef struct cli_opt {
@@ -63,6 +63,9 @@ int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, struct fl_sc
                              struct cli_limits *lim);
 /* The exit code for a library status: bad input 2; out of memory, i/o, interrupted 3. */
 int cli_exit_for(fl_status st);
+/* The exit code for a failure to load a scenario file: 3 for out of memory or a stop, 2
+ * for everything else (a missing or unreadable file is bad input too). */
+int cli_load_exit(fl_status st);
 /* Prints "faultline: " + message to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

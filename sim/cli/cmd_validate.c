@@ -45,7 +45,7 @@ int cmd_validate(int argc, char **argv)
             char msg[1200];
             fl_error_format(&e, msg, sizeof msg);
             fprintf(stderr, "%s\n", msg);
-            if (cli_exit_for(st) == FL_EXIT_RUNTIME) { /* not the file's fault: stop here */
+            if (cli_load_exit(st) == FL_EXIT_RUNTIME) { /* not the file's fault: stop here */
                 if (lim.why)
                     cli_error("validation stopped: %s", lim.why);
                 return FL_EXIT_RUNTIME;

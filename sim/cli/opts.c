@@ -170,7 +170,7 @@ int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, fl_scenario 
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s%s\n", msg, st == FL_INTERRUPTED && lim && lim->why ? ": " : "",
                 st == FL_INTERRUPTED && lim && lim->why ? lim->why : "");
-        return cli_exit_for(st);
+        return cli_load_exit(st);
     }
     return FL_EXIT_OK;
 }
@@ -190,4 +190,10 @@ int cli_exit_for(fl_status st)
     default: /* a file, an option, an override, a size limit on input */
         return FL_EXIT_USAGE;
     }
+}
+
+int cli_load_exit(fl_status st)
+{
+    /* A file that cannot be opened or read is the user's input; memory and signals not. */
+    return st == FL_NOMEM || st == FL_INTERRUPTED ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
 }
