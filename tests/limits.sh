@@ -54,6 +54,12 @@ if [ -s "$tmp/unit/history.jsonl" ] && [ -d "$tmp/unit/charts" ]; then ok; else 
 if [ "$rc" = 0 ] && [ -s "$tmp/unit/summary.json" ] && [ ! -e "$tmp/unit/history.jsonl" ] &&
    [ ! -e "$tmp/unit/charts" ]; then ok; else bad "unit: rerun kept the previous run's history.jsonl or charts/ (exit $rc)"; fi
 [ -z "$(ls -d "$tmp"/unit.* 2>/dev/null)" ] && ok || bad "unit: a temporary folder was left: $(ls -d "$tmp"/unit.*)"
+# `plot` redraws charts/ whole: nothing of an earlier drawing stays beside the new one.
+"$fl" run "$sc" --set duration=60s --quiet --plot --out "$tmp/unit" >/dev/null 2>&1
+: > "$tmp/unit/charts/stale.svg"
+"$fl" plot "$tmp/unit" >/dev/null 2>&1; rc=$?
+if [ "$rc" = 0 ] && [ -s "$tmp/unit/charts/latency.gp" ] && [ ! -e "$tmp/unit/charts/stale.svg" ] &&
+   [ -z "$(ls -d "$tmp"/unit/charts.* 2>/dev/null)" ]; then ok; else bad "plot kept an earlier drawing's file (exit $rc)"; fi
 
 # An --out that cannot be a directory is bad input (exit 2), refused before the run.
 : > "$tmp/afile"

@@ -96,7 +96,7 @@ static int make_dirs(const char *dir)
 
 /* rm -r of a folder faultline wrote (files and sub-folders, no symbolic link followed);
  * best effort: what cannot be removed stays. */
-static void remove_tree(const char *path)
+void fl__remove_tree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -109,7 +109,7 @@ static void remove_tree(const char *path)
                 continue;
             char sub[4200];
             snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-            remove_tree(sub);
+            fl__remove_tree(sub);
         }
         if (d)
             closedir(d);
@@ -133,7 +133,7 @@ fl_status fl_result_stage(const fl_result *r, const char *dir, char *staged, siz
     fl_error_clear(e);
     if (staging_name(dir, staged, n) != 0)
         return fl_error_set(e, FL_USAGE, NULL, "the output directory name is too long: %s", dir);
-    remove_tree(staged); /* a leftover of a process that had our pid */
+    fl__remove_tree(staged); /* a leftover of a process that had our pid */
     char parent[4200];
     snprintf(parent, sizeof parent, "%s", staged);
     char *slash = strrchr(parent, '/');
@@ -152,37 +152,42 @@ fl_status fl_result_stage(const fl_result *r, const char *dir, char *staged, siz
     }
     fl_status st = fl_result_write_files(r, staged, e);
     if (st != FL_OK)
-        remove_tree(staged);
+        fl__remove_tree(staged);
     return st;
 }
 
-fl_status fl_result_commit(const char *staged, const char *dir, fl_error *e)
+fl_status fl__dir_replace(const char *staged, const char *dir, fl_error *e)
 {
-    fl_error_clear(e);
     char old[4200];
     snprintf(old, sizeof old, "%s.old", staged);
     /* Move the previous folder aside (when there is one), the new one in, then delete the
-     * previous one: at every moment dir is either the old run whole, absent, or the new
-     * run whole. */
+     * previous one: at every moment dir is either the old folder whole, absent, or the new
+     * one whole. */
     bool had = rename(dir, old) == 0;
     if (!had && errno != ENOENT) {
         int err = errno;
-        remove_tree(staged);
+        fl__remove_tree(staged);
         return fl_error_set(e, FL_IO, NULL, "cannot replace %s: %s", dir, strerror(err));
     }
     if (rename(staged, dir) != 0) {
         int err = errno;
         if (had)
             rename(old, dir);
-        remove_tree(staged);
+        fl__remove_tree(staged);
         return fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", dir, strerror(err));
     }
     if (had)
-        remove_tree(old);
+        fl__remove_tree(old);
     return FL_OK;
 }
 
-void fl_result_discard(const char *staged) { remove_tree(staged); }
+fl_status fl_result_commit(const char *staged, const char *dir, fl_error *e)
+{
+    fl_error_clear(e);
+    return fl__dir_replace(staged, dir, e);
+}
+
+void fl_result_discard(const char *staged) { fl__remove_tree(staged); }
 
 fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e)
 {
