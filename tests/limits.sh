@@ -66,22 +66,29 @@ if [ "$rc" = 0 ] && [ -s "$tmp/unit/charts/latency.gp" ] && [ ! -e "$tmp/unit/ch
 "$fl" run "$sc" --set duration=60s --quiet --out "$tmp/afile/run" >/dev/null 2>"$tmp/err"; rc=$?
 if [ "$rc" = 2 ] && grep -q "not a directory" "$tmp/err"; then ok; else bad "--out under a file: exit $rc: $(cat "$tmp/err")"; fi
 
-# A model too large to build quickly: 200 nodes of 10^6 workers each. A limit or a signal
-# must stop it while it is built (checking, then building the run's own copy), with exit 3
-# and no folder; before, the build was not polled and the run went on to exit 0.
+# A model slow to load: 50 nodes of 10^6 workers each, and 40 variants, each of which
+# loading builds once to check it (about 4 s here, 220 MB at a time). A limit or a signal
+# must stop it while it is built, with exit 3 and no folder; before, building was never
+# polled and the run went on to exit 0.
 big=$tmp/big.json
 {
   printf '{"faultline": 1, "name": "big", "duration": "10s", "nodes": ['
-  for i in $(seq 0 199); do
+  for i in $(seq 0 49); do
     [ "$i" = 0 ] || printf ','
     printf '{"name": "n%d", "kind": "service", "workers": 1000000, "service_time": "exp(1ms)"}' "$i"
   done
-  printf '], "workloads": [{"name": "w", "target": "n0", "rate": "10/s"}]}\n'
+  printf '], "workloads": [{"name": "w", "target": "n0", "rate": "10/s"}], "variants": {'
+  for i in $(seq 1 40); do
+    [ "$i" = 1 ] || printf ','
+    printf '"v%d": {"about": "the same", "set": {"duration": "%ds"}}' "$i" "$((10 + i))"
+  done
+  printf '}}\n'
 } > "$big"
 start=$(date +%s%N)
 "$fl" run "$big" --max-wall 1 --quiet --out "$tmp/bigwall" >/dev/null 2>"$tmp/err"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "$rc" = 3 ] && grep -q "wall-clock limit" "$tmp/err" && [ "$ms" -lt 6000 ] && [ ! -e "$tmp/bigwall" ]; then ok
+if [ "$rc" = 3 ] && grep -q "stopped while building the model: wall-clock limit" "$tmp/err" &&
+   [ "$ms" -lt 3000 ] && [ ! -e "$tmp/bigwall" ]; then ok
 else bad "--max-wall 1 while building: exit $rc after $ms ms: $(cat "$tmp/err")"; fi
 "$fl" run "$big" --quiet --out "$tmp/bigint" >/dev/null 2>"$tmp/err" &
 pid=$!
@@ -90,8 +97,13 @@ kill -INT "$pid"
 start=$(date +%s%N)
 wait "$pid"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "$rc" = 3 ] && grep -q "SIGINT" "$tmp/err" && [ "$ms" -lt 5000 ] && [ ! -e "$tmp/bigint" ]; then ok
+if [ "$rc" = 3 ] && grep -q "stopped while building the model: interrupted (SIGINT)" "$tmp/err" &&
+   [ "$ms" -lt 2000 ] && [ ! -e "$tmp/bigint" ]; then ok
 else bad "SIGINT while building: exit $rc after $ms ms: $(cat "$tmp/err")"; fi
+# The memory limit too (checked ten times a second): one build holds about 220 MB.
+"$fl" run "$big" --max-memory 100 --quiet --out "$tmp/bigmem" >/dev/null 2>"$tmp/err"; rc=$?
+if [ "$rc" = 3 ] && grep -q "stopped while building the model: memory limit" "$tmp/err" &&
+   [ ! -e "$tmp/bigmem" ]; then ok; else bad "--max-memory while building: exit $rc: $(cat "$tmp/err")"; fi
 "$fl" validate "$big" --max-wall 1 >/dev/null 2>"$tmp/err"; rc=$?
 if [ "$rc" = 3 ] && grep -q "wall-clock limit" "$tmp/err"; then ok; else bad "validate --max-wall 1: exit $rc: $(cat "$tmp/err")"; fi
 
@@ -110,7 +122,7 @@ if [ "$rc" = 3 ] && grep -q "stopped while reading" "$tmp/err"; then ok; else ba
 if [ "$rc" = 2 ] && grep -q "nothing to read" "$tmp/err"; then ok; else bad "empty stdin: exit $rc: $(cat "$tmp/err")"; fi
 
 # compare and sweep stop on SIGINT with exit 3, keeping what finished, marked incomplete.
-"$fl" compare "$sc" --seeds 8 -j 2 --out "$tmp/cmp" >/dev/null 2>"$tmp/err" &
+"$fl" compare "$sc" --set duration=20000s --seeds 4 -j 2 --out "$tmp/cmp" >/dev/null 2>"$tmp/err" &
 pid=$!
 sleep 2
 kill -INT "$pid"
@@ -118,7 +130,7 @@ wait "$pid"; rc=$?
 if [ "$rc" = 3 ] && grep -q '"complete":	false' "$tmp/cmp/compare.json" &&
    grep -q '"stopped_because":	"interrupted (SIGINT)"' "$tmp/cmp/compare.json"; then ok
 else bad "compare SIGINT: exit $rc: $(cat "$tmp/err")"; fi
-"$fl" sweep "$sc" --param workloads.arrivals.rate=500/s,800/s --seeds 4 -j 2 --quiet --out "$tmp/sw" >/dev/null 2>"$tmp/err" &
+"$fl" sweep "$sc" --set duration=20000s --param workloads.arrivals.rate=500/s,800/s --seeds 2 -j 2 --quiet --out "$tmp/sw" >/dev/null 2>"$tmp/err" &
 pid=$!
 sleep 2
 kill -INT "$pid"
