@@ -42,8 +42,12 @@ mkdir -p "$tmp/theirs"; echo keep > "$tmp/theirs/notes.txt"
 if [ "$rc" = 2 ] && [ ! -e "$tmp/theirs/summary.json" ]; then ok; else bad "foreign --out: exit $rc"; fi
 "$fl" run "$sc" --set duration=60s --quiet --out "$tmp/theirs" --force >/dev/null 2>&1; rc=$?
 if [ "$rc" = 0 ] && [ -e "$tmp/theirs/summary.json" ] && [ -e "$tmp/theirs/notes.txt" ]; then ok; else bad "--force: exit $rc"; fi
-# A previous run's directory is simply replaced.
+# A run folder that also holds someone else's file is still theirs: refused again without
+# --force (replacing it would delete notes.txt). A previous run's folder is replaced.
 "$fl" run "$sc" --set duration=60s --quiet --out "$tmp/theirs" >/dev/null 2>&1; rc=$?
+if [ "$rc" = 2 ] && [ -e "$tmp/theirs/notes.txt" ]; then ok; else bad "rerun into a run folder with notes.txt: exit $rc"; fi
+"$fl" run "$sc" --set duration=60s --quiet --out "$tmp/ours" >/dev/null 2>&1
+"$fl" run "$sc" --set duration=60s --quiet --out "$tmp/ours" >/dev/null 2>&1; rc=$?
 [ "$rc" = 0 ] && ok || bad "rerun into a run directory: exit $rc"
 
 # A run folder is one unit: a rerun without --history (or --plot) into a folder that held
@@ -60,6 +64,20 @@ if [ "$rc" = 0 ] && [ -s "$tmp/unit/summary.json" ] && [ ! -e "$tmp/unit/history
 "$fl" plot "$tmp/unit" >/dev/null 2>&1; rc=$?
 if [ "$rc" = 0 ] && [ -s "$tmp/unit/charts/latency.gp" ] && [ ! -e "$tmp/unit/charts/stale.svg" ] &&
    [ -z "$(ls -d "$tmp"/unit/charts.* 2>/dev/null)" ]; then ok; else bad "plot kept an earlier drawing's file (exit $rc)"; fi
+
+# compare's and sweep's folders too: a rerun with fewer seeds keeps no run of the first;
+# a folder holding someone else's files is refused (exit 2), untouched.
+"$fl" compare "$sc" --set duration=60s --seeds 3 --out "$tmp/cunit" >/dev/null 2>&1
+"$fl" compare "$sc" --set duration=60s --seeds 2 --out "$tmp/cunit" >/dev/null 2>&1; rc=$?
+if [ "$rc" = 0 ] && [ -d "$tmp/cunit/runs/baseline-seed2" ] && [ ! -e "$tmp/cunit/runs/baseline-seed3" ]; then ok
+else bad "compare rerun kept an earlier comparison's runs (exit $rc)"; fi
+"$fl" sweep "$sc" --set duration=60s --param workloads.arrivals.rate=500/s --seeds 1 --quiet --plot --out "$tmp/sunit" >/dev/null 2>&1
+"$fl" sweep "$sc" --set duration=60s --param workloads.arrivals.rate=500/s --seeds 1 --quiet --out "$tmp/sunit" >/dev/null 2>&1; rc=$?
+if [ "$rc" = 0 ] && [ -s "$tmp/sunit/sweep.json" ] && [ ! -e "$tmp/sunit/charts" ]; then ok
+else bad "sweep rerun kept an earlier sweep's charts (exit $rc)"; fi
+"$fl" compare "$sc" --set duration=60s --seeds 2 --out "$tmp/theirs" >/dev/null 2>&1; rc=$?
+if [ "$rc" = 2 ] && [ -e "$tmp/theirs/notes.txt" ] && [ ! -e "$tmp/theirs/compare.json" ]; then ok
+else bad "compare into someone else's folder: exit $rc"; fi
 
 # An --out that cannot be a directory is bad input (exit 2), refused before the run.
 : > "$tmp/afile"

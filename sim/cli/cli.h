@@ -66,6 +66,15 @@ int cli_exit_for(fl_status st);
 /* The exit code for a failure to load a scenario file: 3 for out of memory or a stop, 2
  * for everything else (a missing or unreadable file is bad input too). */
 int cli_load_exit(fl_status st);
+/* True when dir holds an entry whose name is not in `known` (NULL-terminated): a folder
+ * faultline may not replace, since that would delete someone else's files. */
+bool cli_foreign_dir(const char *dir, const char *const *known);
+/* A folder written as one unit (compare, sweep): refuses (exit 2, message printed) an
+ * --out holding anything but the `known` names; else puts the staging name
+ * "<out>.tmp.<pid>" into staged. cli_commit_dir then renames the staged folder over out
+ * (exit 3 on failure). */
+int cli_stage_dir(const char *out, const char *const *known, char *staged, size_t n);
+int cli_commit_dir(const char *staged, const char *out);
 /* Prints "faultline: " + message to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

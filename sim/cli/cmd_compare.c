@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/limits.h"
+#include "out/files.h"
 #include "out/report.h"
 
 static const cli_opt compare_opts[] = {
@@ -150,19 +151,30 @@ int cmd_compare(int argc, char **argv)
         return rc;
     fl_error e;
     char msg[1200];
-    char dir[4096];
+    char dir[4096], staged[4200];
+    const char *out = NULL;
     if (!cli_get(&cli_compare, &a, "no-files")) {
-        const char *out = cli_get(&cli_compare, &a, "out");
+        out = cli_get(&cli_compare, &a, "out");
         if (!out) {
             snprintf(dir, sizeof dir, "out/%s/compare", fl_scenario_name(sc));
             out = dir;
         }
-        cfg.out_dir = out;
+        /* The folder is one unit: written under a temporary name, renamed over out at the
+         * end, so no run of an earlier comparison (more seeds, other variants) stays. */
+        static const char *const known[] = {"compare.json", "compare.csv", "runs", "charts",
+                                            "report.html", NULL};
+        if ((rc = cli_stage_dir(out, known, staged, sizeof staged)) != FL_EXIT_OK) {
+            fl_scenario_free(sc);
+            return rc;
+        }
+        cfg.out_dir = staged;
     }
     char *json = NULL;
     fl_status st = fl_compare(sc, &cfg, &json, &e);
     fl_scenario_free(sc);
     if (!json) {
+        if (out)
+            fl__remove_tree(staged);
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", e.file[0] ? "" : "faultline: ", msg);
         return cli_exit_for(st);
@@ -180,25 +192,26 @@ int cmd_compare(int argc, char **argv)
         cJSON *c = cJSON_Parse(json);
         print_table(c);
         cJSON_Delete(c);
-        if (cfg.out_dir)
-            printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", cfg.out_dir);
+        if (out)
+            printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", out);
     }
     free(json);
-    if (cli_get(&cli_compare, &a, "plot") && cfg.out_dir && done_rc == FL_EXIT_OK) {
+    if (cli_get(&cli_compare, &a, "plot") && out && done_rc == FL_EXIT_OK) {
         /* The overlays are drawn by faultline itself (no gnuplot needed) from the runs/ files
          * just written; the report gathers them with the verdict table. */
-        char charts[4200];
-        snprintf(charts, sizeof charts, "%s/charts", cfg.out_dir);
+        char charts[4300];
+        snprintf(charts, sizeof charts, "%s/charts", staged);
         if (mkdir(charts, 0777) != 0 && errno != EEXIST) {
             cli_error("cannot create %s: %s", charts, strerror(errno));
-            return FL_EXIT_RUNTIME;
-        }
-        if ((st = fl_report_write_charts(cfg.out_dir, NULL, a.pos[0], charts, &e))) {
+            done_rc = FL_EXIT_RUNTIME;
+        } else if ((st = fl_report_write_charts(staged, NULL, a.pos[0], charts, &e))) {
             fl_error_format(&e, msg, sizeof msg);
             cli_error("%s", msg);
-            return FL_EXIT_RUNTIME;
-        }
-        printf("charts: %s/overlay-*.svg; report: %s/report.html\n", charts, cfg.out_dir);
+            done_rc = FL_EXIT_RUNTIME;
+        } else
+            printf("charts: %s/charts/overlay-*.svg; report: %s/report.html\n", out, out);
     }
+    if (out && cli_commit_dir(staged, out) != FL_EXIT_OK)
+        done_rc = FL_EXIT_RUNTIME;
     return done_rc;
 }

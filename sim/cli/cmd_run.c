@@ -72,25 +72,10 @@ static int progress(void *ctx, double frac)
 
 static const char *why_stopped(void *ctx) { return cli_limits_why(&((bar *)ctx)->lim); }
 
-/* True when dir exists, is not empty and does not hold a previous run (summary.json):
- * writing there could mix our files with someone else's. */
-static bool foreign_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return false;
-    bool any = false, run = false;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        any = true;
-        if (strcmp(de->d_name, "summary.json") == 0)
-            run = true;
-    }
-    closedir(d);
-    return any && !run;
-}
+/* What a run folder may hold: anything else is someone else's, and the folder is then
+ * not replaced (refused, or written in place with --force). */
+static const char *const run_files[] = {"summary.json", "timeseries.csv", "events.jsonl",
+                                        "history.jsonl", "charts", "report.html", NULL};
 
 /* Whether dir can be created (or written) by us: its nearest existing ancestor must be a
  * folder we may write into. Checked before the run, so that an --out that cannot work is
@@ -194,10 +179,10 @@ int cmd_run(int argc, char **argv)
             fl_scenario_free(sc);
             return FL_EXIT_USAGE;
         }
-        if (foreign_dir(out)) {
+        if (cli_foreign_dir(out, run_files)) {
             if (!cli_get(&cli_run, &a, "force")) {
-                cli_error("%s already holds files that are not a faultline run; choose another "
-                          "--out or add --force",
+                cli_error("%s already holds files that are not a faultline run's; choose "
+                          "another --out or add --force",
                           out);
                 fl_scenario_free(sc);
                 return FL_EXIT_USAGE;

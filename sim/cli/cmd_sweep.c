@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/limits.h"
+#include "out/files.h"
 #include "out/plot.h"
 
 #define MAX_PARAMS 16   /* more are refused by the library with a message; keep them to count */
@@ -199,7 +200,7 @@ static void print_table(const cJSON *s)
 }
 
 /* Draws the charts of a sweep directory and says where they are, or how to draw them. */
-static int plot_sweep(const char *dir, bool quiet)
+static int plot_sweep(const char *dir, const char *shown, bool quiet)
 {
     fl_plot_report rep;
     fl_error e;
@@ -211,11 +212,12 @@ static int plot_sweep(const char *dir, bool quiet)
     }
     if (!rep.gnuplot)
         fprintf(stderr,
-                "faultline: gnuplot is not installed: wrote %d chart scripts to %s; to draw them, "
-                "apt-get install gnuplot-nox, then: cd %s && for f in *.gp; do gnuplot \"$f\"; done\n",
-                rep.scripts, rep.charts_dir, rep.charts_dir);
+                "faultline: gnuplot is not installed: wrote %d chart scripts to %s/charts; to draw "
+                "them, apt-get install gnuplot-nox, then: cd %s/charts && for f in *.gp; do gnuplot "
+                "\"$f\"; done\n",
+                rep.scripts, shown, shown);
     else if (!quiet)
-        printf("charts: %s/{*.png,*.svg} (%d images)\n", rep.charts_dir, rep.images);
+        printf("charts: %s/charts/{*.png,*.svg} (%d images)\n", shown, rep.images);
     return FL_EXIT_OK;
 }
 
@@ -298,7 +300,16 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
         snprintf(dir, sizeof dir, "out/%s-sweep", fl_scenario_name(sc));
         out = dir;
     }
-    cfg.out_dir = out;
+    /* The folder is one unit: written under a temporary name (by process 0 only), then
+     * renamed over out, so no row or chart of an earlier sweep stays. */
+    char staged[4200];
+    static const char *const known[] = {"sweep.json", "sweep.csv", "sweep_summary.csv", "charts",
+                                        NULL};
+    if (dist->rank == 0 && (rc = cli_stage_dir(out, known, staged, sizeof staged)) != FL_EXIT_OK) {
+        fl_scenario_free(sc);
+        goto done;
+    }
+    cfg.out_dir = dist->rank == 0 ? staged : out;
     bool quiet = cli_get(&cli_sweep, &a, "quiet") != NULL;
     progress pg = {.tty = !quiet && isatty(2) != 0};
     clock_gettime(CLOCK_MONOTONIC, &pg.start);
@@ -310,6 +321,8 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
     if (pg.shown)
         fprintf(stderr, "\r%60s\r", "");
     if (st != FL_OK && !json) {
+        if (dist->rank == 0)
+            fl__remove_tree(staged);
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", e.file[0] ? "" : "faultline: ", msg);
         rc = st == FL_LIMIT ? FL_EXIT_RUNTIME : cli_exit_for(st);
@@ -331,7 +344,9 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
     }
     free(json);
     if (cli_get(&cli_sweep, &a, "plot") && rc == FL_EXIT_OK)
-        rc = plot_sweep(out, quiet);
+        rc = plot_sweep(staged, out, quiet);
+    if (cli_commit_dir(staged, out) != FL_EXIT_OK)
+        rc = FL_EXIT_RUNTIME;
 done:
     for (size_t k = 0; k < npargs; k++)
         fl_sweep_param_free(&params[k]);

@@ -728,8 +728,9 @@ fl_status fl_plot_sweep_dir(const char *dir, fl_plot_report *rep, fl_error *e)
                 st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
                 break;
             }
-            fprintf(f, "# faultline sweep chart \"%s\" for %s. Redraw: cd %s && gnuplot %s.gp\n",
-                    name, stamp, rep->charts_dir, name);
+            fprintf(f, "# faultline sweep chart \"%s\" for %s. Redraw: cd to this charts/ "
+                       "directory, then gnuplot %s.gp\n",
+                    name, stamp, name);
             st = heat ? sweep_heat(f, &sp, metric, name) : sweep_line(f, &sp, metric, name);
             if (fclose(f) != 0 && !st)
                 st = fl_error_set(e, FL_IO, NULL, "cannot write %s", path);
