@@ -98,8 +98,12 @@ static bool out_creatable(const char *dir, char *why, size_t n)
             return true;
         }
         char *slash = strrchr(p, '/');
-        if (!slash)
-            return access(".", W_OK | X_OK) == 0 || (snprintf(why, n, ".: %s", strerror(errno)), false);
+        if (!slash) {
+            if (access(".", W_OK | X_OK) == 0)
+                return true;
+            snprintf(why, n, ".: %s", strerror(errno));
+            return false;
+        }
         if (slash == p) {
             p[1] = 0;
             continue;

@@ -7,9 +7,10 @@
 #include "cli/cli.h"
 
 /* The option-table entries every such command lists (the same text everywhere). */
-#define CLI_LIMIT_OPTS                                                                       \
-    {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},     \
-        {"max-memory", 0, "MIB", "stop when the process holds this much memory (default: 3/4 of RAM)"}
+#define CLI_LIMIT_OPTS                                                                      \
+    {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},    \
+        {"max-memory", 0, "MIB",                                                            \
+         "stop when the process holds this much memory (default: 3/4 of RAM)"}
 
 typedef struct cli_limits {
     struct timespec start;

@@ -401,7 +401,8 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
             c->zone = z;
         }
         uint32_t first = w->ncallers; /* the callers a node makes send from it (net/link.h) */
-        if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
+        if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) ||
+            (st = ops->configure(w, c, nd, path, e)) ||
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
     }

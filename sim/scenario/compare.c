@@ -245,9 +245,9 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
         size_t done_runs = 0;
         for (size_t i = 0; i < njobs; i++)
             done_runs += jobs[i].st == FL_OK;
-        cJSON_AddStringToObject(out, "stopped_because", why                    ? why
-                                                        : cut_st == FL_LIMIT ? "event limit (--max-events)"
-                                                                             : "interrupted");
+        if (!why)
+            why = cut_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
+        cJSON_AddStringToObject(out, "stopped_because", why);
         cJSON_AddNumberToObject(out, "runs_complete", (double)done_runs);
         cJSON_AddNumberToObject(out, "runs", (double)njobs);
     }

@@ -300,7 +300,8 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     r = NULL;
     st = run_st;
     if (st == FL_NOMEM)
-        fl_error_set(e, FL_NOMEM, NULL, "out of memory: the run stopped at %.3f s of simulated time",
+        fl_error_set(e, FL_NOMEM, NULL,
+                     "out of memory: the run stopped at %.3f s of simulated time",
                      fl_time_to_s(fl_sim_now(w->sim)));
     goto done;
 nomem:

@@ -484,9 +484,9 @@ static fl_status outputs(sweep *s, const bool *keep, char **json, fl_error *e)
     cJSON_AddBoolToObject(out, "complete", s->cut == FL_OK);
     if (s->cut) {
         const char *why = s->cfg->why_stopped ? s->cfg->why_stopped(s->cfg->poll_ctx) : NULL;
-        cJSON_AddStringToObject(out, "stopped_because", why                    ? why
-                                                        : s->cut == FL_LIMIT ? "event limit (--max-events)"
-                                                                             : "interrupted");
+        if (!why)
+            why = s->cut == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
+        cJSON_AddStringToObject(out, "stopped_because", why);
         cJSON_AddItemToObject(out, "runs_complete", json_num((double)s->finished));
     }
     cJSON *ov = cJSON_AddArrayToObject(out, "overrides");
