@@ -238,7 +238,13 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         report_windows(&pc, fl_sim_now(w->sim), run_st == FL_OK);
     if (run_st != FL_OK && run_st != FL_LIMIT && run_st != FL_INTERRUPTED &&
         run_st != FL_NOMEM) {
-        st = fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
+        /* A scheduling call the engine refused (the past, no such handler): a bug in a
+         * model, not in the input. */
+        st = run_st == FL_INVALID
+                 ? fl_error_set(e, FL_INTERNAL, NULL,
+                                "the run failed: a model scheduled an event in the past or "
+                                "for no handler (a bug in faultline; please report it)")
+                 : fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
         goto done;
     }
     fl_free(reserve);
