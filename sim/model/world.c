@@ -597,6 +597,10 @@ void fl_world_report(fl_world *w, cJSON *summary)
     cJSON *nodes = cJSON_AddObjectToObject(summary, "nodes");
     double worst_ll = 0;
     for (uint32_t i = 0; i < w->ncomps; i++) {
+        /* A node's report may take long (a million workers): a limit or a signal stops it
+         * here too, leaving the rest out of a summary its caller marks incomplete. */
+        if (w->poll && w->poll(w->poll_ctx))
+            return;
         cJSON *o = cJSON_AddObjectToObject(nodes, w->comps[i]->name);
         cJSON_AddStringToObject(o, "kind", w->comps[i]->ops->kind);
         w->comps[i]->ops->report(w, w->comps[i], o);
@@ -614,6 +618,8 @@ void fl_world_report(fl_world *w, cJSON *summary)
             worst_ll = rd;
     }
     fl_net_report(w->net, cJSON_AddObjectToObject(summary, "network"));
+    if (w->poll && w->poll(w->poll_ctx))
+        return;
     if (w->history)
         report_consistency(w, summary);
     cJSON *checks = cJSON_AddObjectToObject(summary, "checks");

@@ -144,7 +144,9 @@ const char *const *fl_kind_names(void);
 struct fl_world {
     fl_sim *sim;
     /* While building: asked between nodes and workloads whether to stop (a limit or a
-     * signal); non-zero makes the build return FL_INTERRUPTED. NULL: never stop. */
+     * signal); non-zero makes the build return FL_INTERRUPTED. While reporting: asked
+     * between nodes and before the checkers; non-zero ends the report early (the caller
+     * marks the summary incomplete). NULL: never stop. */
     int (*poll)(void *ctx);
     void *poll_ctx;
     uint64_t seed;
@@ -204,7 +206,8 @@ fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(voi
 void fl_world_free(fl_world *w);
 /* Runs to the end of the scenario's duration (or a limit). */
 fl_status fl_world_run(fl_world *w);
-/* Adds every figure to `summary` (workloads, nodes, checks). */
+/* Adds every figure to `summary` (workloads, nodes, checks); stops early when w->poll
+ * says so. */
 void fl_world_report(fl_world *w, cJSON *summary);
 
 /* Seeds a stream for a component: the run seed and "kind/name/purpose". */

@@ -17,6 +17,7 @@ typedef struct progress_ctx {
     const fl_world *w;
     size_t next_window; /* the first window not yet reported to cfg->window */
     long refused;       /* fl_alloc_failures() when the run began */
+    bool stopped;       /* poll_stop said stop */
 } progress_ctx;
 
 /* The engine's progress hook runs every POLL_EVERY events: it reports finished windows,
@@ -37,11 +38,14 @@ static void report_windows(progress_ctx *p, fl_time now, bool all)
         p->cfg->window(p->cfg->progress_ctx, p->w->series, p->next_window++);
 }
 
-/* Whether a limit or a signal asks to stop, outside the event loop (building, checking). */
+/* Whether a limit or a signal asks to stop, outside the event loop (building, checking);
+ * remembered, since a caller's hook need not say it twice. */
 static int poll_stop(void *ctx)
 {
     progress_ctx *p = ctx;
-    return p->cfg->progress && p->cfg->progress(p->cfg->progress_ctx, 0) != 0;
+    if (!p->stopped && p->cfg->progress && p->cfg->progress(p->cfg->progress_ctx, 0) != 0)
+        p->stopped = true;
+    return p->stopped;
 }
 
 /* An allocation refused while the model runs fails the run at the end of the event. */
@@ -199,7 +203,7 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     cJSON *doc = NULL;
     fl_world *w = NULL;
     fl_result *r = NULL;
-    progress_ctx pc = {cfg, 0, NULL, 0, fl_alloc_failures()};
+    progress_ctx pc = {cfg, 0, NULL, 0, fl_alloc_failures(), false};
     void *reserve = NULL;
     fl_status st = fl__scenario_instance(sc, variant, cfg->sets, cfg->nsets, &doc, e);
     if (st)
