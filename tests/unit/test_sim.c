@@ -5,6 +5,7 @@
 #include <faultline/rng.h>
 #include <faultline/sim.h>
 
+#include "core/alloc.h"
 #include "testutil.h"
 
 typedef struct log {
@@ -117,6 +118,41 @@ START_TEST(a_failure_inside_a_handler_stops_the_run)
     ck_assert_int_eq(fl_sim_now(sim), 20);
     ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_NOMEM);
     ck_assert_int_eq(l.n, 2);
+    fl_sim_free(sim);
+}
+END_TEST
+
+static void fail_sim(void *sim) { fl_sim_fail(sim, FL_NOMEM); }
+
+static void alloc_in_handler(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    log_t *l = ctx;
+    (void)sim;
+    l->n++;
+    if (arg) { /* a model that swallows the NULL, as some did */
+        fl_alloc_fail_after(1);
+        void *p = fl_malloc(64);
+        fl_alloc_fail_after(0);
+        ck_assert_ptr_null(p);
+    }
+}
+
+/* The allocation-failure hook a run installs: an allocation refused inside a handler,
+ * even one whose caller goes on, fails the simulation at the end of that event. */
+START_TEST(a_refused_allocation_fails_the_run)
+{
+    fl_sim *sim = fl_sim_new(1);
+    log_t l = {0};
+    int h = fl_sim_handler(sim, alloc_in_handler, &l);
+    fl_sim_at(sim, 10, h, 0);
+    fl_sim_at(sim, 20, h, 1);
+    fl_sim_at(sim, 30, h, 0);
+    long before = fl_alloc_failures();
+    fl_alloc_on_failure(fail_sim, sim);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_NOMEM);
+    fl_alloc_on_failure(NULL, NULL);
+    ck_assert_int_eq(l.n, 2); /* the event at 30 never ran */
+    ck_assert_int_eq(fl_alloc_failures(), before + 1);
     fl_sim_free(sim);
 }
 END_TEST
@@ -434,6 +470,7 @@ int main(void)
     tcase_add_test(tc, run_until_stops_the_clock_there);
     tcase_add_test(tc, a_failed_schedule_fails_the_run);
     tcase_add_test(tc, a_failure_inside_a_handler_stops_the_run);
+    tcase_add_test(tc, a_refused_allocation_fails_the_run);
     tcase_add_test(tc, limits_and_stop);
     tcase_add_test(tc, cancelled_timers_never_fire);
     tcase_add_test(tc, hash_tells_runs_apart);
