@@ -136,6 +136,8 @@ mkfifo "$tmp/fifo"
 wait
 "$fl" run "$tmp/fifo" --max-wall 1 --no-files --quiet >/dev/null 2>"$tmp/err"; rc=$?
 if [ "$rc" = 3 ] && grep -q "stopped while reading" "$tmp/err"; then ok; else bad "FIFO without writer, --max-wall 1: exit $rc: $(cat "$tmp/err")"; fi
+head -c 70000000 /dev/zero | "$fl" validate - >/dev/null 2>"$tmp/err"; rc=$?
+if [ "$rc" = 2 ] && grep -q "scenario files are limited to" "$tmp/err"; then ok; else bad "70 MB on stdin: exit $rc: $(cat "$tmp/err")"; fi
 : | "$fl" validate - >/dev/null 2>"$tmp/err"; rc=$?
 if [ "$rc" = 2 ] && grep -q "nothing to read" "$tmp/err"; then ok; else bad "empty stdin: exit $rc: $(cat "$tmp/err")"; fi
 

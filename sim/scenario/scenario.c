@@ -749,13 +749,13 @@ static fl_status read_bounded(int fd, bool fifo, int (*stop)(void *), void *ctx,
     if (!b)
         return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
     for (;;) {
+        if (n > (size_t)FL_MAX_FILE) {
+            fl_free(b);
+            return fl_error_set(e, FL_LIMIT, NULL,
+                                "more than %ld bytes; scenario files are limited to %ld",
+                                FL_MAX_FILE, FL_MAX_FILE);
+        }
         if (n == cap) {
-            if (cap > (size_t)FL_MAX_FILE) {
-                fl_free(b);
-                return fl_error_set(e, FL_LIMIT, NULL,
-                                    "more than %ld bytes; scenario files are limited to %ld",
-                                    FL_MAX_FILE, FL_MAX_FILE);
-            }
             char *nb = fl_realloc(b, cap * 2);
             if (!nb) {
                 fl_free(b);
