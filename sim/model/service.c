@@ -4,6 +4,10 @@
  *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s",
  *              "drop_expired": true}}
  *
+ * The queue is unbounded unless it has a capacity ("capacity": "unbounded" says so
+ * explicitly); "capacity": 0 leaves no waiting room: an arrival that finds every worker
+ * busy is rejected at once (a loss system, Erlang B).
+ *
  *   "calls": [{"to": "pricing", "client": {"timeout": "1s", "attempts": 3}}]
  *
  * Every request takes one service-time draw from the node's own stream. With "calls",
@@ -254,14 +258,15 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         long cap;
         int disc;
         if ((st = fl_cfg_object(q, qp, e)) || (st = fl_cfg_known_keys(q, qp, queue_keys, e)) ||
-            (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, LONG_MAX, &cap, e)) ||
+            (st = fl_cfg_limit(q, qp, "capacity", FL_CFG_OPTIONAL, -1, LONG_MAX, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
             (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
                                   &sc.max_wait, e)) ||
             (st = fl_cfg_bool(q, qp, "drop_expired", FL_CFG_OPTIONAL, false, &s->drop_expired,
                               e)))
             return st;
-        sc.capacity = (uint64_t)cap;
+        sc.bounded = cap >= 0;
+        sc.capacity = cap >= 0 ? (uint64_t)cap : 0;
         sc.lifo = disc == 1;
     }
     static const char *const fanouts[] = {"sequential", "parallel", NULL};
@@ -531,8 +536,11 @@ static const fl_kind_param kind_params[] = {
      "requests served at once", FL_KV_INTEGER},
     {"service_time", "distribution", "", "required", "`\"exp(1ms)\"`",
      "time one request occupies a worker", FL_KV_OTHER},
-    {"queue.capacity", "integer", "requests", "`0` (unbounded)", "`1000`",
-     "waiting room; an arrival finding it full is `rejected`", FL_KV_INTEGER},
+    {"queue.capacity", "integer or `\"unbounded\"`", "requests", "`\"unbounded\"`", "`1000`",
+     "waiting room (not counting requests in service); an arrival finding it full is "
+     "`rejected`. `0` means no waiting room: an arrival that finds every worker busy is "
+     "refused at once (a loss system, `scenarios/queueing/erlang-b.json`). Until this release "
+     "`0` meant unbounded: write `\"unbounded\"` or leave the key out", FL_KV_INTEGER},
     {"queue.discipline", "`\"fifo\"` or `\"lifo\"`", "", "`\"fifo\"`", "`\"lifo\"`",
      "which waiting request is served next", FL_KV_OTHER},
     {"queue.max_wait", "duration", "", "`0` (none)", "`\"2s\"`",
