@@ -75,8 +75,8 @@ static void list_kind(const fl_component_ops *k)
 {
     printf("%s: %s\n  parameters (besides name, kind, zone, clock):\n", k->kind, k->about);
     for (const fl_kind_param *p = k->params; p->key; p++)
-        printf("    %-32s %s; default %s%s%s\n", p->key, p->type, p->dflt, *p->unit ? "; unit " : "",
-               p->unit);
+        printf("    %-32s %s; default %s%s%s\n", p->key, p->type, p->dflt,
+               *p->unit ? "; unit " : "", p->unit);
     size_t n;
     const fl_figure_info *t = fl_figure_table(&n);
     printf("  figures (nodes.NAME...):\n");

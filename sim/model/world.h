@@ -6,8 +6,9 @@
  * client and the component serving it are done with it: a client may give up (timeout)
  * while the server is still working, which is exactly the wasted work users want to see.
  *
- * Component kinds are ops tables (registry.c lists them). Each kind configures itself
- * from its JSON object through core/cfg.h, so its errors carry their JSON path. */
+ * Component kinds are descriptors (fl_component_ops), one per line of kinds.def. Each kind
+ * configures itself from its JSON object through core/cfg.h, so its errors carry their JSON
+ * path. */
 #ifndef FL_MODEL_WORLD_H
 #define FL_MODEL_WORLD_H
 

@@ -55,7 +55,8 @@ START_TEST(a_kind_missing_a_required_callback_is_refused)
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_OK);
     ops.faults |= FL_FAULT_BIT(CRASH); /* a crash with nothing to hear it */
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
-    ck_assert_str_eq(e.msg, "kind broken lacks its required \"fault\" (see docs/writing-a-kind.md)");
+    ck_assert_str_eq(e.msg,
+                     "kind broken lacks its required \"fault\" (see docs/writing-a-kind.md)");
     ops.fault = fault_ok;
     ops.member_faults = FL_FAULT_BIT(CRASH); /* members without a count */
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
