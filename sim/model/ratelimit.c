@@ -102,14 +102,20 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if ((st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &r->target_name, e)) ||
         (st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, false, &r->rate, e)))
         return st;
-    if (r->rate > 1e9)
+    if (r->rate > 1e9 || r->rate < 1.0 / 86400)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "rate"),
-                            "expected a rate of at most 10^9/s (one token per nanosecond)");
+                            "expected a rate from 1/day to 10^9/s (one token per nanosecond)");
     /* Default burst: one second of tokens (at least one). */
     long def = r->rate < 1 ? 1 : (long)(r->rate + 0.5);
     if ((st = fl_cfg_int(cfg, path, "burst", FL_CFG_OPTIONAL, def, 1, 100000000, &r->burst, e)))
         return st;
     r->interval = (fl_time)((double)FL_SEC / r->rate + 0.5);
+    /* The bucket's depth in time, (burst - 1) x T, is compared with times: keep it far
+     * from overflowing (10^9 s is 31 years). */
+    if ((double)(r->burst - 1) * (double)r->interval > 1e18)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "burst"),
+                            "expected burst / rate of at most 10^9 s (a bucket that takes "
+                            "31 years to fill)");
     r->client = cJSON_GetObjectItemCaseSensitive(cfg, "client");
     char col[200];
     snprintf(col, sizeof col, "%s.admitted_per_s", c->name);
@@ -168,9 +174,10 @@ static void destroy(fl_component *c) { fl_free(c->state); }
 static const fl_kind_param kind_params[] = {
     {"target", "node name", "", "required", "`\"api\"`",
      "the node the limiter admits requests to (not the limiter itself)", FL_KV_OTHER},
-    {"rate", "rate, at most 10^9/s", "", "required", "`\"640/s\"`",
+    {"rate", "rate, 1/day to 10^9/s", "", "required", "`\"640/s\"`",
      "tokens added per second: the sustained rate admitted", FL_KV_RATE},
-    {"burst", "integer 1..10^8", "requests", "rate x 1 s, rounded (at least 1)", "`64`",
+    {"burst", "integer 1..10^8, at most rate x 10^9 s", "requests",
+     "rate x 1 s, rounded (at least 1)", "`64`",
      "the bucket's size: requests admitted at once after a quiet spell", FL_KV_INTEGER},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
      "the `client.*` keys of a workload but `slo`, for the calls to `target`", FL_KV_OTHER},
