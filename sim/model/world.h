@@ -59,7 +59,7 @@ const char *fl_outcome_name(fl_outcome o);
  * common ones; an outcome only some kind produces is declared by that kind, and reported
  * (errors_by_cause) only in a world that has one. */
 #define FL_OUT_BIT(n) (1u << FL_OUT_##n)
-#define FL_OUT_COMMON (FL_OUT_BIT(RATE_LIMITED) - 1)
+#define FL_OUT_COMMON (FL_OUT_BIT(RATE_LIMITED) - 1) /* a kind's own outcomes come last */
 
 /* What a request asks of its target. Services forward it to their dependencies; kinds
  * that hold data (cache, store, ...) act on it. */
