@@ -20,7 +20,7 @@
 #include <faultline/time.h>
 
 #include "core/alloc.h"
-#include "model/world.h" /* the fault names */
+#include "model/world.h" /* the fault names and the kinds' descriptors */
 
 const char *fl_param_unit(fl_param_kind k)
 {
