@@ -84,14 +84,14 @@ enum { IT_HS, IT_HB, IT_MSG };
 /* A batch of work in a CPU queue. */
 typedef struct gw_item {
     fl_time arrive;
-    uint32_t count;  /* units: attempts, heartbeats; 1 for a message */
-    uint32_t served; /* units done */
-    uint32_t req;    /* a message's request */
-    uint8_t type;    /* IT_* */
-    uint8_t cls;     /* handshake: the clients' class */
-    uint8_t level;   /* handshake: the clients' retry count */
-    uint8_t stale;   /* handshake: the clients gave up; heartbeat: missed */
-    uint8_t syn;     /* handshake: which SYN of the attempt got in (0: the first) */
+    uint32_t count;   /* units: attempts, heartbeats; 1 for a message */
+    uint32_t served;  /* units done */
+    uint32_t req;     /* a message's request */
+    uint8_t type;     /* IT_* */
+    uint8_t cls;      /* handshake: the clients' class */
+    uint8_t level;    /* handshake: the clients' retry count */
+    uint8_t stale;    /* handshake: the clients gave up; heartbeat: missed */
+    uint8_t syn;      /* handshake: which SYN of the attempt got in (0: the first) */
     fl_time deadline; /* handshake: when the clients give up (their connect timeout) */
 } gw_item;
 
@@ -121,10 +121,10 @@ typedef struct gateway {
     int cpus;
     fl_time hs_time, res_time, hb_interval, hb_time, hb_timeout, msg_time, tick;
     fl_time connect_timeout, rtt;
-    fl_time ct_lo, ct_hi;  /* each attempt's connect timeout: uniform in [lo, hi] */
-    fl_time spread;        /* each client adds uniform [0, spread] to every reconnect wait */
-    int syn_retries;       /* SYNs resent after 1, 2, 4 ... s (net.ipv4.tcp_syn_retries) */
-    int syns;              /* syn_retries + 1: the calendar's SYN dimension */
+    fl_time ct_lo, ct_hi; /* each attempt's connect timeout: uniform in [lo, hi] */
+    fl_time spread;       /* each client adds uniform [0, spread] to every reconnect wait */
+    int syn_retries;      /* SYNs resent after 1, 2, 4 ... s (net.ipv4.tcp_syn_retries) */
+    int syns;             /* syn_retries + 1: the calendar's SYN dimension */
     uint64_t backlog, max_conn, initial;
     bool priority, resumption, admission;
     int64_t adm_per_tick, adm_cap, adm_tokens; /* nano-tokens */
@@ -136,9 +136,11 @@ typedef struct gateway {
     int64_t join_first_tick;
     fl_client_policy pol;
     int levels;
-    /* the calendar of waiting clients, by step, class, retry count and SYN number */
-    uint32_t *cal;
-    int64_t nb, next_tick;
+    /* the calendars of waiting clients, by step, class and retry count: cal for new
+     * attempts (reaching as far as the longest wait), scal by SYN number 1..syn_retries for
+     * resent SYNs (reaching as far as the connect timeout) */
+    uint32_t *cal, *scal;
+    int64_t nb, snb, next_tick;
     gw_due *due; /* the handshake queue's deadlines */
     size_t ndue, due_cap;
     uint32_t *dl_count; /* scratch: clients accepted in one step, by deadline step */
@@ -211,8 +213,11 @@ static const char *const jitters[] = {"none", "full", "equal", NULL};
 
 static uint32_t *cell(gateway *g, int64_t b, int cls, int level, int syn)
 {
-    size_t i = ((size_t)(b % g->nb) * NCLS + (size_t)cls) * (size_t)g->levels + (size_t)level;
-    return &g->cal[i * (size_t)g->syns + (size_t)syn];
+    if (!syn)
+        return &g->cal[((size_t)(b % g->nb) * NCLS + (size_t)cls) * (size_t)g->levels +
+                       (size_t)level];
+    size_t i = ((size_t)(b % g->snb) * NCLS + (size_t)cls) * (size_t)g->levels + (size_t)level;
+    return &g->scal[i * (size_t)g->syn_retries + (size_t)syn - 1];
 }
 
 /* When an attempt's SYN number `syn` is sent, counted from its first: 0, 1, 3, 7 ... s. */
@@ -744,9 +749,9 @@ static void crash(gateway *g, fl_time now)
         g->crash_at = now;
     }
     /* Sessions die with the node: nobody waiting can resume any more. */
-    for (int64_t b = 0; b < g->nb; b++)
-        for (int l = 0; l < g->levels; l++)
-            for (int r = 0; r < g->syns; r++) {
+    for (int r = 0; r < g->syns; r++)
+        for (int64_t b = 0; b < (r ? g->snb : g->nb); b++)
+            for (int l = 0; l < g->levels; l++) {
                 *cell(g, b, CLS_RET, l, r) += *cell(g, b, CLS_RES, l, r);
                 *cell(g, b, CLS_RES, l, r) = 0;
             }
@@ -907,6 +912,7 @@ static void destroy(fl_component *c)
     fl_free(g->q[0].v);
     fl_free(g->q[1].v);
     fl_free(g->cal);
+    fl_free(g->scal);
     fl_free(g->due);
     fl_free(g->dl_count);
     fl_free(g->dl_list);
@@ -1026,8 +1032,8 @@ static fl_status read_timeout(gateway *g, const cJSON *rc, const char *path, fl_
 {
     const cJSON *v = rc ? cJSON_GetObjectItemCaseSensitive(rc, "connect_timeout") : NULL;
     if (!v || !cJSON_IsString(v) || strncmp(v->valuestring, "uniform(", 8) != 0) {
-        fl_status st = fl_cfg_duration(rc, path, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC,
-                                       1, FL_HOUR, &g->ct_hi, e);
+        fl_status st = fl_cfg_duration(rc, path, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
+                                       FL_HOUR, &g->ct_hi, e);
         g->ct_lo = g->ct_hi;
         return st;
     }
@@ -1036,6 +1042,10 @@ static fl_status read_timeout(gateway *g, const cJSON *rc, const char *path, fl_
     const char *s = v->valuestring + 8, *comma = strchr(s, ','), *close = strchr(s, ')');
     bool ok = comma && close && comma < close && close[1] == '\0' &&
               (size_t)(comma - s) < sizeof a && (size_t)(close - comma - 1) < sizeof b;
+    if (!comma || (close && comma > close))
+        snprintf(why, sizeof why, "uniform(...) takes two durations, low and high");
+    else if (!close || close[1] != '\0')
+        snprintf(why, sizeof why, "%s", close ? "text after the ')'" : "no ')' at the end");
     if (ok) {
         snprintf(a, sizeof a, "%.*s", (int)(comma - s), s);
         snprintf(b, sizeof b, "%.*s", (int)(close - comma - 1), comma + 1);
@@ -1161,19 +1171,37 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     g->priority = prio == 1;
     g->cap_tick = (fl_time)cpus * g->tick;
     /* The calendar reaches as far as the longest wait a client can be given. */
-    fl_time horizon = g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + g->spread +
-                      3 * g->tick;
+    fl_time horizon =
+        g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + g->spread + 3 * g->tick;
     g->nb = horizon / g->tick + 2;
-    uint64_t most = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels * (uint64_t)g->syns);
+    uint64_t most = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels);
     if ((uint64_t)g->nb > most) {
         char p[128], hz[32], res[32];
         fl_format_duration(horizon - 3 * g->tick, hz, sizeof hz);
         fl_format_duration(g->tick, res, sizeof res);
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
                             "a client may wait up to %s (connect_timeout + rtt + retry_after + "
-                            "the reconnect delay's max + spread), %lld steps of %s, and at most "
-                            "%llu steps fit; expected a coarser resolution or shorter waits",
-                            hz, (long long)g->nb, res, (unsigned long long)most);
+                            "the reconnect delay's max%s), %lld steps of %s, and at most %llu "
+                            "steps fit; expected a coarser resolution or shorter waits",
+                            hz, g->spread ? " + spread" : "", (long long)g->nb, res,
+                            (unsigned long long)most);
+    }
+    /* A resent SYN waits 2^(syn - 1) s after the one before, less than the connect timeout. */
+    if (g->syn_retries) {
+        fl_time wait = GW_SYN_RTO << (g->syn_retries - 1);
+        g->snb = (wait < g->ct_hi ? wait : g->ct_hi) / g->tick + 3;
+        uint64_t fit = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels * (uint64_t)g->syn_retries);
+        if ((uint64_t)g->snb > fit) {
+            char p[128], hz[32], res[32];
+            fl_format_duration(wait < g->ct_hi ? wait : g->ct_hi, hz, sizeof hz);
+            fl_format_duration(g->tick, res, sizeof res);
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
+                                "a resent SYN may wait up to %s (2^(syn_retries - 1) s or the "
+                                "connect timeout), %lld steps of %s, and at most %llu steps fit; "
+                                "expected a coarser resolution, fewer syn_retries or a shorter "
+                                "connect_timeout",
+                                hz, (long long)g->snb, res, (unsigned long long)fit);
+        }
     }
     g->dl_bins = (g->ct_hi - g->ct_lo) / g->tick + 2;
     if (g->ct_lo != g->ct_hi && g->dl_bins > GW_MAX_DL_BINS) {
@@ -1191,8 +1219,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     fl_world_stream(w, &g->rng_msg, c->name, "sender");
     fl_world_stream(w, &g->rng_spread, c->name, "reconnect-spread");
     fl_world_stream(w, &g->rng_ct, c->name, "connect-timeout");
-    if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels * (size_t)g->syns,
-                             sizeof *g->cal)))
+    if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)) ||
+        (g->syn_retries &&
+         !(g->scal = fl_calloc((size_t)g->snb * NCLS * (size_t)g->levels * (size_t)g->syn_retries,
+                               sizeof *g->scal))))
         return FL_NOMEM;
     if (g->ct_lo != g->ct_hi &&
         (!(g->dl_count = fl_calloc((size_t)g->dl_bins, sizeof *g->dl_count)) ||

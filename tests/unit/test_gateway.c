@@ -280,10 +280,11 @@ START_TEST(connect_timeouts_are_spread)
     /* Queued handshakes time out at their own deadlines too: a paused node (the kernel
      * still queues) and timeouts uniform in [1 s, 3 s]: by t0 + 2 s half have given up
      * (a second timeout needs two draws of 1 s, probability ~0). */
-    char *q = scenario("2010ms",
-                       "\"backlog\": 1000000, \"clients\": {\"join\": {\"count\": 10000,"
-                       " \"within\": 0}}, \"reconnect\": {\"connect_timeout\": \"uniform(1s, 3s)\"}",
-                       ", \"faults\": [{\"at\": 0, \"for\": \"1m\", \"pause\": \"gw\"}]");
+    char *q =
+        scenario("2010ms",
+                 "\"backlog\": 1000000, \"clients\": {\"join\": {\"count\": 10000,"
+                 " \"within\": 0}}, \"reconnect\": {\"connect_timeout\": \"uniform(1s, 3s)\"}",
+                 ", \"faults\": [{\"at\": 0, \"for\": \"1m\", \"pause\": \"gw\"}]");
     s = fl_test_summary(q, NULL, 0);
     double out = fig(s, "handshakes", "timed_out");
     ck_assert_double_ge(out, 4800);
@@ -361,8 +362,7 @@ START_TEST(reconnect_spread_fills_the_window)
     ck_assert_int_gt(differ, 0);
     ck_assert_double_ge(sum, 10000);
     free(t);
-    t = scenario("4s",
-                 "\"cpus\": 100, \"clients\": {\"connected\": 10000, \"rtt\": 0}",
+    t = scenario("4s", "\"cpus\": 100, \"clients\": {\"connected\": 10000, \"rtt\": 0}",
                  ", \"faults\": [{\"at\": \"2s\", \"for\": \"10ms\", \"crash\": \"gw\"}]");
     char *s = fl_test_summary(t, NULL, 0);
     ck_assert_double_eq(fig(s, NULL, "reconnect_attempts"), 10000 * 2); /* refused once */
@@ -433,6 +433,51 @@ START_TEST(dropped_clients_resume)
 }
 END_TEST
 
+/* The bundled reconnect-herd: its clients draw their own delays, so seeds 1 and 2 give
+ * different figures (gateway figures only: the workload's senders are random anyway);
+ * with the spread removed every client of a cohort acts in the same step and the
+ * gateway's figures are the same for every seed. */
+static char *herd(uint64_t seed, const char *set)
+{
+    const char *dir = getenv("FL_SCENARIO_DIR");
+    ck_assert_msg(dir, "FL_SCENARIO_DIR is not set (tests/meson.build sets it)");
+    char f[1024];
+    snprintf(f, sizeof f, "%s/reconnect-herd.json", dir);
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_load(f, &sc, &e) == FL_OK, "%s", e.msg);
+    const char *sets[] = {"duration=200s", set};
+    fl_run_config cfg = {.seed = seed, .seed_given = true, .sets = sets, .nsets = set ? 2 : 1};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *out = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return out;
+}
+
+START_TEST(reconnect_herd_depends_on_the_seed)
+{
+    static const char *const figs[][2] = {{NULL, "attempts"},
+                                          {NULL, "syn_retransmissions"},
+                                          {NULL, "accept_queue_overflows"},
+                                          {"handshakes", "completed"}};
+    char *a = herd(1, NULL), *b = herd(2, NULL);
+    int differ = 0;
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        differ += fig(a, figs[i][0], figs[i][1]) != fig(b, figs[i][0], figs[i][1]);
+    ck_assert_int_ge(differ, 3);
+    free(a);
+    free(b);
+    a = herd(1, "nodes.gw.reconnect.spread=0");
+    b = herd(2, "nodes.gw.reconnect.spread=0");
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        ck_assert_double_eq(fig(a, figs[i][0], figs[i][1]), fig(b, figs[i][0], figs[i][1]));
+    free(a);
+    free(b);
+}
+END_TEST
+
 /* The same inputs give the same summary; and every allocation can fail cleanly. */
 START_TEST(deterministic_and_clean_on_allocation_failure)
 {
@@ -441,7 +486,7 @@ START_TEST(deterministic_and_clean_on_allocation_failure)
         "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
         " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]},"
         " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
-        "   \"connect_timeout\": \"1s\"}",
+        "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
         "");
     char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t, NULL, 0);
     ck_assert_str_eq(a, b);
@@ -486,6 +531,7 @@ int main(void)
     tcase_add_test(tc, max_connections_refuses);
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
+    tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
     tcase_add_test(tc, deterministic_and_clean_on_allocation_failure);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
