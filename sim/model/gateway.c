@@ -9,7 +9,8 @@
  *    "clients": {"connected": 500000, "join": {"count": 200000, "within": "90s", "at": "10s"},
  *                "rtt": "50ms"},
  *    "reconnect": {"delay": "exponential(1s, max=60s)", "jitter": "full",
- *                  "connect_timeout": "10s"},
+ *                  "spread": "200ms", "connect_timeout": "uniform(8s, 12s)",
+ *                  "syn_retries": 6},
  *    "resolution": "10ms"}
  *
  * The CPU. `cpus` cores do three kinds of work: a TLS handshake for every new connection
@@ -25,11 +26,29 @@
  * TLS stage: a rejection costs the gateway no CPU, and tells the client to come back after
  * retry_after, which it waits on top of its reconnect delay); dropped when the accept
  * queue already holds `backlog` attempts waiting for their handshake (an accept-queue
- * overflow: the client hears nothing and gives up after connect_timeout); otherwise it
- * waits in the accept queue for the CPU. A client whose handshake has not completed within
- * connect_timeout gives up; the gateway still does the queued handshake when it reaches it
- * (it learns that the client left only when it answers), which is counted as wasted work.
- * A client learns of a refusal or a rejection after one round trip (clients.rtt).
+ * overflow: the SYN is dropped and the client hears nothing); otherwise it waits in the
+ * accept queue for the CPU. A dropped SYN is resent by the client's kernel, as Linux does:
+ * after 1 s, then 2, 4 ... s (so at 0, 1, 3, 7, 15 ... s into the attempt), syn_retries
+ * times at most (net.ipv4.tcp_syn_retries, default 6), and only before the client's
+ * connect timeout; the attempt fails at the connect timeout, or when the kernel gives up a
+ * doubled timeout after the last resend (ETIMEDOUT), whichever is first. A resent SYN that
+ * gets in waits for its handshake until the same connect timeout, counted from the
+ * attempt's first SYN; a client whose handshake has not completed by then gives up; the
+ * gateway still does the queued handshake when it reaches it (it learns that the client
+ * left only when it answers), which is counted as wasted work. A client learns of a
+ * refusal or a rejection after one round trip (clients.rtt); a refusal or rejection is
+ * not resent (the client's next attempt is its reconnect).
+ *
+ * The clients' own randomness. connect_timeout is one duration for every attempt, or
+ * "uniform(lo, hi)": each attempt draws its own (clients of several builds or platforms).
+ * spread (default 0) adds to every wait before a new attempt each client's own uniform
+ * draw in [0, spread]: the time a device takes to notice a lost or failed connection and
+ * act on it. Without either, clients that fail in the same step act in the same step for
+ * ever (the kernel's timers are exact), which real fleets never do; with them, results
+ * differ from seed to seed. Draws are made per client (on the node's named streams
+ * "reconnect", "reconnect-spread" and "connect-timeout") and counted into the calendar's
+ * steps; a timeout drawn after part of the attempt has passed is drawn on what is left
+ * of its range, so one draw per decision is exact.
  *
  * Heartbeats. A client whose heartbeat is not answered within heartbeat_timeout drops its
  * connection and reconnects: a disconnect of an established connection. Every client
@@ -40,14 +59,17 @@
  * a crashed node (whose sessions died with it) pay the full handshake.
  *
  * Aggregation. Time advances in steps of `resolution`. Clients are counts, not objects:
- * waiting clients sit in a calendar of steps by (class, retry count); each step's
- * heartbeats arrive as one batch of connected * resolution / heartbeat_interval units
- * (integer carry, so none is lost); attempts that arrive in one step form one batch per
- * (class, retry count). Batches are served in order, a unit at a time in effect (partial
- * batches carry over), with cpus * resolution of CPU per step. So latencies have the
- * resolution's granularity; everything else is exact integer arithmetic, and a run costs
- * one event per step (plus the workloads' messages) whatever the number of connections.
- * Within one step, retries attempt before newcomers' first attempts.
+ * waiting clients sit in calendars of steps by (class, retry count), and resent SYNs by
+ * SYN number too; each step's heartbeats arrive as one batch of connected * resolution /
+ * heartbeat_interval units (integer carry, so none is lost); attempts that arrive in one
+ * step form one batch per (class, retry count, SYN number, deadline step; with uniform
+ * timeouts a step's deadline batches are queued in a random order). Batches are served in
+ * order, a unit at a time in effect (partial batches carry over), with cpus * resolution
+ * of CPU per step; queued handshakes give up by deadline (a heap). So times have the
+ * resolution's granularity, and a run costs one event per step (plus the workloads'
+ * messages) whatever the number of connections; the per-client draws cost a few
+ * nanoseconds per client and decision. Within one step, retries attempt before
+ * newcomers' first attempts.
  *
  * Faults: crash (every connection, queued handshake and message is lost; attempts are
  * refused until restart; sessions die with the node), pause (the CPU does nothing; clients
@@ -59,9 +81,12 @@
  * Figures are counted over the whole run (connections exist from time 0, so there is no
  * warm-up): connected {now, max, min, initial}; newcomers {joining, joined, admitted,
  * all_admitted, all_admitted_s: from the first join until the last newcomer's first
- * connection}; handshakes {completed, full, resumed, wasted, timed_out, failed, per_s};
- * attempts, reconnect_attempts (every attempt but a newcomer's first);
- * accept_queue_overflows and overflow_episodes (bursts of overflows at least 1 s apart);
+ * connection}; handshakes {completed, full, resumed, wasted, timed_out, unanswered (every
+ * SYN of the attempt dropped, counted when the last one is), failed (timed_out +
+ * unanswered + rejected + refused), per_s}; attempts (first SYNs), reconnect_attempts
+ * (every attempt but a newcomer's first), syn_retransmissions; accept_queue_overflows
+ * (dropped SYNs, resent ones included) and overflow_episodes (bursts of overflows at least
+ * 1 s apart);
  * admission_rejected; refused {down, max_connections}; heartbeats {answered, missed,
  * miss_episodes}; disconnects {total, heartbeat, crash}; after the first crash, recovery
  * {connected_before, restored, restored_s: until 99% of connected_before are connected
