@@ -207,6 +207,40 @@ START_TEST(backlog_overflows_and_syns_are_resent)
 }
 END_TEST
 
+/* The count per window of a gateway series (a rate per second, times the window). */
+static double *window_counts;
+static size_t window_n;
+static double window_s;
+static void grab(void *ctx, const fl_series *s, size_t w)
+{
+    int col = -1;
+    for (size_t c = 0; c < fl_series_columns(s); c++)
+        if (strcmp(fl_series_name(s, (int)c), (const char *)ctx) == 0)
+            col = (int)c;
+    ck_assert_int_ge(col, 0);
+    if (w < window_n)
+        window_counts[w] = fl_series_value(s, col, w) * window_s;
+}
+
+static void per_window(const char *t, uint64_t seed, const char *column, double window, double *out,
+                       size_t n)
+{
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(t, strlen(t), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    window_counts = out;
+    window_n = n;
+    window_s = window;
+    for (size_t i = 0; i < n; i++)
+        out[i] = -1;
+    fl_run_config cfg = {
+        .seed = seed, .seed_given = true, .window = grab, .progress_ctx = (void *)column};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+
 /* A blackholed gateway (backlog 0: every SYN is dropped). 100 newcomers at t0 = 1.01 s,
  * connect timeout 10 s: SYNs at t0 + 0, 1, 3, 7, a new attempt at t0 + 10 and t0 + 20;
  * in 30 s, 3 attempts of 4 SYNs. An attempt counts as unanswered when its last SYN is
@@ -229,6 +263,15 @@ START_TEST(blackholed_gateway_resends_syns_on_schedule)
     /* SYNs of one attempt are 2 s apart at most before 7: episodes at 0-1, 3, 7 per try. */
     ck_assert_double_eq(fig(s, NULL, "overflow_episodes"), 9);
     free(s);
+    /* The schedule itself: 100 dropped SYNs in the seconds 1, 2, 4, 8 | 11, 12, 14, 18 |
+     * 21, 22, 24, 28, none in any other. */
+    double ovf[30];
+    per_window(t, 1, "gw.overflows_per_s", 1, ovf, 30);
+    for (int i = 0; i < 30; i++) {
+        int k = (i - 1) % 10;
+        bool syn = i >= 1 && (k == 0 || k == 1 || k == 3 || k == 7);
+        ck_assert_msg(ovf[i] == (syn ? 100 : 0), "second %d: %g dropped SYNs", i, ovf[i]);
+    }
     const char *two[] = {"nodes.gw.reconnect.syn_retries=2"};
     s = fl_test_summary(t, two, 1);
     ck_assert_double_eq(fig(s, NULL, "attempts"), 500);
@@ -296,37 +339,6 @@ START_TEST(connect_timeouts_are_spread)
 }
 END_TEST
 
-/* The attempts per window of column `suffix` of gw (a rate: times the window). */
-static double *window_counts;
-static size_t window_n;
-static void grab(void *ctx, const fl_series *s, size_t w)
-{
-    int col = -1;
-    for (size_t c = 0; c < fl_series_columns(s); c++)
-        if (strcmp(fl_series_name(s, (int)c), (const char *)ctx) == 0)
-            col = (int)c;
-    ck_assert_int_ge(col, 0);
-    if (w < window_n)
-        window_counts[w] = fl_series_value(s, col, w) * 0.1; /* 100 ms windows */
-}
-
-static void attempts_per_window(const char *t, uint64_t seed, double *out, size_t n)
-{
-    fl_scenario *sc = NULL;
-    fl_error e;
-    ck_assert_msg(fl_scenario_parse(t, strlen(t), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
-    window_counts = out;
-    window_n = n;
-    fl_run_config cfg = {.seed = seed,
-                         .seed_given = true,
-                         .window = grab,
-                         .progress_ctx = (void *)"gw.attempts_per_s"};
-    fl_result *r = NULL;
-    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
-    fl_result_free(r);
-    fl_scenario_free(sc);
-}
-
 /* A reconnect spread of 1 s: 10,000 clients dropped by a crash at 2 s each come back
  * after their own uniform draw in [0, 1 s], so every 100 ms window of (2.1, 3.0] holds
  * Binomial(10,000, 0.1) attempts, 1,000 +- 30, plus the few refused in the crash's one
@@ -348,8 +360,8 @@ START_TEST(reconnect_spread_fills_the_window)
     free(t);
     t = t100;
     double a[40], b[40];
-    attempts_per_window(t, 1, a, 40);
-    attempts_per_window(t, 2, b, 40);
+    per_window(t, 1, "gw.attempts_per_s", 0.1, a, 40);
+    per_window(t, 2, "gw.attempts_per_s", 0.1, b, 40);
     int differ = 0;
     double sum = 0;
     for (int i = 21; i < 30; i++) {
