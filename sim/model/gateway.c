@@ -550,7 +550,7 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
     if (!n)
         return;
     uint64_t in = enqueue(g, n, cls, level, syn, now);
-    if (in < n) { /* out of memory: the run is marked so; these clients are dropped */
+    if (in < n) { /* out of memory: the run stops at the end of this event */
         g->overflows += n - in;
         dropped(g, n - in, cls, level, syn);
     }
