@@ -1281,8 +1281,8 @@ static const fl_kind_param kind_params[] = {
     {"message_time", "duration 1ns..1s", "", "`heartbeat_time`", "`\"100us\"`",
      "CPU per workload message", FL_KV_DURATION},
     {"backlog", "integer 0..10^8", "attempts", "`4096`", "`1024`",
-     "the accept queue; an attempt finding it full is dropped (an overflow: the "
-     "client hears nothing)", FL_KV_INTEGER},
+     "the accept queue; a SYN finding it full is dropped (an overflow: the client "
+     "hears nothing, and resends it)", FL_KV_INTEGER},
     {"max_connections", "integer 1..10^8", "connections", "`100000000`", "`600000`",
      "attempts beyond it are refused", FL_KV_INTEGER},
     {"priority", "`\"fifo\"` or `\"established\"`", "", "`\"fifo\"`", "`\"established\"`",
@@ -1310,9 +1310,18 @@ static const fl_kind_param kind_params[] = {
      "required and at most 1h", FL_KV_OTHER},
     {"reconnect.jitter", "`\"none\"`, `\"full\"` or `\"equal\"`", "", "`\"none\"`", "`\"full\"`",
      "as `client.jitter`", FL_KV_OTHER},
-    {"reconnect.connect_timeout", "duration 1ns..1h", "", "`\"10s\"`", "`\"5s\"`",
-     "a client whose handshake has not completed gives up; the gateway still "
-     "does it when it reaches it (wasted work)", FL_KV_DURATION},
+    {"reconnect.connect_timeout", "duration 1ns..1h, or `\"uniform(lo, hi)\"`", "", "`\"10s\"`",
+     "`\"uniform(8s, 12s)\"`",
+     "from an attempt's first SYN: a client whose handshake has not completed "
+     "gives up (the gateway still does it when it reaches it: wasted work); `uniform`: each "
+     "attempt draws its own; the range spans at most 100,000 steps", FL_KV_DURATION},
+    {"reconnect.spread", "duration 0..1m", "", "`0`", "`\"200ms\"`",
+     "each client adds its own uniform draw in [0, spread] to every wait before "
+     "a new attempt (the time a device takes to notice and act)", FL_KV_DURATION},
+    {"reconnect.syn_retries", "integer 0..10", "", "`6`", "`3`",
+     "SYN resends of an attempt whose SYN was dropped, after 1, 2, 4 ... s, while "
+     "before the connect timeout; the kernel gives up a doubled wait after the last (with 6: 127 "
+     "s)", FL_KV_INTEGER},
     {"resolution", "duration 100us..1s", "", "`\"10ms\"`", "`\"1ms\"`",
      "the model's time step: latencies have this granularity", FL_KV_DURATION},
     {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
