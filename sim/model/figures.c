@@ -208,6 +208,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.reads_primary", "reads on the primary", X),
     CNT("nodes.*.reads_replicas", "reads on replicas", X),
     NUM("nodes.*.primary_read_share", "fraction", "primary read share", X),
+    CNT("nodes.*.stale_reads_vs_committed", "replica reads older than the primary's committed write", L),
+    CNT("nodes.*.stale_reads_vs_acked", "replica reads older than the latest acknowledged write", L),
 
     /* lock.c, lock_client.c, lock_storage.c */
     CNT("nodes.*.expirations", "leases expired", L),
