@@ -211,6 +211,13 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.stale_reads_vs_committed", "replica reads older than the primary's committed write", L),
     CNT("nodes.*.stale_reads_vs_acked", "replica reads older than the latest acknowledged write", L),
 
+    /* occ.c */
+    CNT("nodes.*.commits", "commits", X),
+    CNT("nodes.*.conflicts", "conflicts", L),
+    NUM("nodes.*.conflict_rate", "fraction", "conflict rate", L),
+    CNT("nodes.*.wasted_commits", "commits for nobody", L),
+    CNT("nodes.*.records", "records", X),
+
     /* lock.c, lock_client.c, lock_storage.c */
     CNT("nodes.*.expirations", "leases expired", L),
     CNT("nodes.*.grants", "grants", X),
