@@ -62,9 +62,14 @@ uint64_t fl_sim_events(const fl_sim *sim);
 /* Events pending now, and the most ever pending at once. */
 uint64_t fl_sim_pending(const fl_sim *sim);
 uint64_t fl_sim_pending_max(const fl_sim *sim);
-/* A 64-bit hash of the dispatched sequence of (time, handler, seq): equal hashes mean the
- * two runs executed the same events in the same order. */
+/* A 64-bit hash of every dispatched event (time, sequence number, handler, payload) and of
+ * every word a model mixed in with fl_sim_hash_mix: equal hashes mean the two runs
+ * dispatched the same events in the same order with the same outcomes. */
 uint64_t fl_sim_hash(const fl_sim *sim);
+/* Mixes into the hash a word that decides an outcome an event's payload does not show
+ * (a request's outcome code and answer, a batch's count). Call it from a handler, in
+ * event order, so that it stays a pure function of the run's inputs. */
+void fl_sim_hash_mix(fl_sim *sim, uint64_t word);
 /* Bytes the engine holds for its queue and timer table. */
 size_t fl_sim_queue_bytes(const fl_sim *sim);
 

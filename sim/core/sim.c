@@ -11,7 +11,18 @@
 #include "core/alloc.h"
 #include "fl_config.h"
 
-#define HASH_MUL 0x100000001b3ULL
+/* The event hash folds 64-bit words into a 64-bit state: h = (rotl(h, 27) ^ w) * HASH_MUL.
+ * For a fixed state the step is a bijection of w, and for a fixed w a bijection of the
+ * state (a rotation, an xor, a multiplication by an odd constant), so two sequences of
+ * equal length that differ in one word always end in different states; the rotation
+ * carries a word's high bits down, where the next multiplication spreads them. */
+#define HASH_MUL 0x9e3779b97f4a7c15ULL
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    return (((h << 27) | (h >> 37)) ^ w) * HASH_MUL;
+}
 
 void fl__panic(const fl_sim *sim, const char *file, int line, const char *what)
 {
@@ -32,7 +43,7 @@ fl_sim *fl_sim_new(uint64_t seed)
         return NULL;
     }
     s->seed = seed;
-    s->hash = 0xcbf29ce484222325ULL;
+    s->hash = HASH_SEED;
     return s;
 }
 
@@ -141,8 +152,12 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
         sim->pending--;
         sim->now = ev.at;
         sim->events++;
-        sim->hash = (sim->hash ^ (uint64_t)ev.at) * HASH_MUL;
-        sim->hash = (sim->hash ^ ((ev.seq << 16) ^ ev.h)) * HASH_MUL;
+        /* Every dispatched event: when, which handler, its payload, and its place in
+         * scheduling order (cancelled timers take sequence numbers too). */
+        uint64_t hash = hash_step(sim->hash, (uint64_t)ev.at);
+        hash = hash_step(hash, ev.seq);
+        hash = hash_step(hash, ev.h);
+        sim->hash = hash_step(hash, ev.arg);
         const fl_handler *hd = &sim->handlers[ev.h];
         hd->fn(sim, hd->ctx, ev.arg);
 #if FL_INVARIANTS_STRICT
@@ -169,4 +184,5 @@ uint64_t fl_sim_events(const fl_sim *sim) { return sim->events; }
 uint64_t fl_sim_pending(const fl_sim *sim) { return sim->pending; }
 uint64_t fl_sim_pending_max(const fl_sim *sim) { return sim->pending_max; }
 uint64_t fl_sim_hash(const fl_sim *sim) { return sim->hash; }
+void fl_sim_hash_mix(fl_sim *sim, uint64_t word) { sim->hash = hash_step(sim->hash, word); }
 size_t fl_sim_queue_bytes(const fl_sim *sim) { return fl_evq_bytes(sim->q); }

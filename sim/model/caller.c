@@ -162,6 +162,10 @@ static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
     c->free_head = oid;
     if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
         c->ended++;
+    /* The outcome and the answer are decided here, not by the events: a breaker's fallback
+     * and its refusal, or a stale and a fresh read, can dispatch the same events. */
+    fl_sim_hash_mix(c->w->sim, (uint64_t)o);
+    fl_sim_hash_mix(c->w->sim, (uint64_t)x.result);
     c->done(c->ctx, x.tag, o, x.t_start, o == FL_OUT_OK ? x.result : FL_VALUE_NONE);
 }
 

@@ -139,13 +139,27 @@ START_TEST(cancelled_timers_never_fire)
 }
 END_TEST
 
-static uint64_t run_hash(fl_time shift)
+/* A handler that mixes a word into the hash, as a model does with a request's outcome. */
+static void mixer(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)ctx;
+    fl_sim_hash_mix(sim, arg * 3 + 1);
+}
+
+/* 100 events 10 ns apart; event 50 moved by `shift`, its payload changed by `arg50`, and
+ * the word event 70 mixes in changed by `mix70`. */
+static uint64_t run_hash(fl_time shift, uint64_t arg50, uint64_t mix70)
 {
     fl_sim *sim = fl_sim_new(1);
     log_t l = {0};
     int h = fl_sim_handler(sim, record, &l);
-    for (int i = 0; i < 100; i++)
-        fl_sim_at(sim, i * 10 + (i == 50 ? shift : 0), h, (uint64_t)i);
+    int hm = fl_sim_handler(sim, mixer, NULL);
+    for (int i = 0; i < 100; i++) {
+        if (i == 70)
+            fl_sim_at(sim, i * 10, hm, 70 + mix70);
+        else
+            fl_sim_at(sim, i * 10 + (i == 50 ? shift : 0), h, (uint64_t)i + (i == 50 ? arg50 : 0));
+    }
     fl_sim_run(sim, FL_TIME_MAX);
     uint64_t hash = fl_sim_hash(sim);
     fl_sim_free(sim);
@@ -154,8 +168,16 @@ static uint64_t run_hash(fl_time shift)
 
 START_TEST(hash_tells_runs_apart)
 {
-    ck_assert_uint_eq(run_hash(0), run_hash(0));
-    ck_assert_uint_ne(run_hash(0), run_hash(1));
+    uint64_t base = run_hash(0, 0, 0);
+    ck_assert_uint_eq(base, run_hash(0, 0, 0));
+    ck_assert_uint_ne(base, run_hash(1, 0, 0));  /* one event later */
+    ck_assert_uint_ne(base, run_hash(0, 1, 0));  /* one payload differs */
+    ck_assert_uint_ne(base, run_hash(0, 0, 1));  /* one mixed-in outcome differs */
+    /* Any single differing word changes the hash (the step is a bijection of the word and
+     * of the state), including words that differ only in their highest bit. */
+    ck_assert_uint_ne(base, run_hash(0, 1ULL << 63, 0));
+    ck_assert_uint_ne(base, run_hash(0, 0, 1ULL << 62));
+    ck_assert_uint_ne(run_hash(0, 1, 0), run_hash(0, 0, 1));
 }
 END_TEST
 
