@@ -2,8 +2,9 @@
  * or evenly spaced), following a piecewise-constant rate schedule. Closed ones: a
  * population of "clients", each issuing its next request one "think" draw after its
  * previous request ended (success or give-up), so a slow system or a backing-off client
- * lowers the offered load (internal fleets, batch jobs, contention); every client issues
- * its first request at "start", and with "requests" stops after that many.
+ * lowers the offered load (internal fleets, batch jobs, contention); every client thinks
+ * once before its first request (without "think" they all start at "start"), and with
+ * "requests" stops after that many.
  *
  *   {"name": "writers", "target": "row", "clients": 100, "think": "exp(1s)", "requests": 1}
  *
@@ -668,9 +669,13 @@ fl_status fl_workload_start(fl_world *w, fl_workload *wl)
 {
     if (wl->start >= wl->stop)
         return FL_OK;
-    /* A closed population begins together at `start` (the contention case). */
+    /* A closed client thinks before its first request too: with no think time the
+     * population starts together (the contention case), else spread as it will run. */
     for (uint32_t i = 0; i < wl->clients; i++) {
-        fl_status st = fl_sim_at(w->sim, wl->start, wl->h_client, i);
+        fl_time z = fl_dist_sample(wl->think, &wl->think_rng);
+        if (z >= wl->stop - wl->start)
+            continue;
+        fl_status st = fl_sim_at(w->sim, wl->start + z, wl->h_client, i);
         if (st)
             return st;
     }
@@ -730,6 +735,10 @@ static void report_recovery(fl_world *w, fl_workload *wl, cJSON *out)
     for (size_t k = w0; k < w1; k++)
         ref += fl_series_value(w->series, wl->col_good, k);
     ref /= (double)(w1 - w0);
+    if (!(ref > 0)) { /* nothing to come back to: "recovered" would hold by default */
+        cJSON_AddStringToObject(rec, "note", "no goodput before the first fault to compare with");
+        return;
+    }
     size_t after = (size_t)((w->faults_end + w->window - 1) / w->window);
     size_t last_full = (size_t)(w->duration / w->window); /* windows [0, last_full) are whole */
     if (last_full > nwin)
