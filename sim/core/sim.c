@@ -70,13 +70,33 @@ int fl_sim_handler(fl_sim *sim, fl_handler_fn fn, void *ctx)
     return sim->nhandlers++;
 }
 
+void fl_sim_fail(fl_sim *sim, fl_status st)
+{
+    if (st == FL_OK)
+        return;
+    if (sim->failed == FL_OK)
+        sim->failed = st;
+    sim->stop = true;
+}
+
+fl_status fl_sim_failed(const fl_sim *sim) { return sim->failed; }
+
+/* A scheduling call that fails also fails the run (fl_sim_fail): its caller may ignore
+ * the status, since the engine stops after the current event and reports the failure, so
+ * a lost event can never pass for traffic the model decided. */
+static fl_status fail(fl_sim *sim, fl_status st)
+{
+    fl_sim_fail(sim, st);
+    return st;
+}
+
 static inline fl_status push(fl_sim *sim, fl_time at, int h, uint64_t arg, uint32_t tid)
 {
     if (at < sim->now || h < 0 || h >= sim->nhandlers)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     fl_ev ev = {at, sim->seq++, arg, (uint32_t)h, tid};
     if (fl_evq_push(sim->q, &ev) != 0)
-        return FL_NOMEM;
+        return fail(sim, FL_NOMEM);
     if (++sim->pending > sim->pending_max)
         sim->pending_max = sim->pending;
     return FL_OK;
@@ -90,7 +110,7 @@ fl_status fl_sim_at(fl_sim *sim, fl_time at, int h, uint64_t arg)
 fl_status fl_sim_after(fl_sim *sim, fl_time delay, int h, uint64_t arg)
 {
     if (delay < 0 || delay > FL_TIME_MAX - sim->now)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     return push(sim, sim->now + delay, h, arg, 0);
 }
 
@@ -98,11 +118,11 @@ fl_status fl_sim_timer_at(fl_sim *sim, fl_time at, int h, uint64_t arg, fl_timer
 {
     *out = FL_TIMER_NONE;
     if (at < sim->now || h < 0 || h >= sim->nhandlers)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     uint32_t gen;
     uint32_t tid = fl_evq_timer_reserve(sim->q, &gen);
     if (!tid)
-        return FL_NOMEM;
+        return fail(sim, FL_NOMEM);
     fl_status st = push(sim, at, h, arg, tid);
     if (st != FL_OK) {
         fl_evq_timer_unreserve(sim->q, tid); /* never pushed */
@@ -137,6 +157,8 @@ void fl_sim_set_progress(fl_sim *sim, uint64_t every, int (*fn)(void *ctx, fl_ti
 fl_status fl_sim_run(fl_sim *sim, fl_time until)
 {
     fl_ev ev;
+    if (sim->failed) /* sticky: a failed simulation never runs on */
+        return sim->failed;
     sim->stop = false;
     uint64_t next_progress = sim->progress_every ? sim->events + sim->progress_every : UINT64_MAX;
     uint64_t limit = sim->max_events ? sim->max_events : UINT64_MAX;
@@ -171,7 +193,7 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
                 sim->stop = true;
         }
         if (sim->stop)
-            return FL_INTERRUPTED;
+            return sim->failed ? sim->failed : FL_INTERRUPTED;
     }
     if (until != FL_TIME_MAX && sim->now < until)
         sim->now = until;

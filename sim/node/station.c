@@ -278,9 +278,11 @@ fl_status fl_station_arrive(fl_station *s, uint32_t id)
         return FL_OK;
     }
     if (s->len == s->cap && grow(s) != 0) {
+        /* Out of memory is not a rejection: the run fails and nothing is counted. The
+         * item stays with its owner, who frees it with everything else. */
         if (measured(s, now))
-            s->rejected++;
-        s->ops->done(s->ctx, id, FL_STATION_REJECTED, now, -1);
+            s->received--;
+        fl_sim_fail(s->sim, FL_NOMEM);
         return FL_NOMEM;
     }
     s->ring[(s->head + s->len) & (s->cap - 1)] = (qitem){id, now};

@@ -60,8 +60,9 @@ typedef struct fl_station_cfg {
 fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_station_ops *ops,
                            void *ctx);
 void fl_station_free(fl_station *s);
-/* Item id arrives now. Returns FL_NOMEM when the queue cannot grow (the item is then
- * handed back as REJECTED). */
+/* Item id arrives now. Returns FL_NOMEM when the queue cannot grow: the simulation is
+ * then failed (fl_sim_fail), nothing is counted and the item is not handed back, so a
+ * caller inside a handler may ignore the status. */
 fl_status fl_station_arrive(fl_station *s, uint32_t id);
 /* Faults. A slowdown multiplies service times that start from now on (1 = healthy; the
  * owner passes the product of the slowdowns in force, so overlapping faults compose).
