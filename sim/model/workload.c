@@ -629,7 +629,9 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
     fl_world_stream(w, &wl->key_rng, wl->name, "keys");
     fl_world_stream(w, &wl->think_rng, wl->name, "think");
-    wl->h_client = fl_sim_handler(w->sim, on_client, wl);
+    /* Only a closed workload has a client handler: registering one per workload would
+     * renumber the handlers of every open scenario, and so its event hash. */
+    wl->h_client = wl->clients ? fl_sim_handler(w->sim, on_client, wl) : 0;
     if (wl->h_client < 0)
         return FL_NOMEM;
     wl->latency = fl_hist_new();
