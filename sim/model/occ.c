@@ -166,7 +166,8 @@ static void destroy(fl_component *c)
 
 const fl_component_ops fl_occ_ops = {
     .kind = "occ",
-    .about = "records updated with optimistic concurrency: a write whose read version is stale fails with conflict",
+    .about = "records updated with optimistic concurrency: a write whose read version is "
+             "stale fails with conflict",
     .keys = occ_keys,
     .configure = configure,
     .on_request = on_request,

@@ -8,9 +8,8 @@
  *
  *   {"name": "writers", "target": "row", "clients": 100, "think": "exp(1s)", "requests": 1}
  *
- * Each request is made of
- * one or more tries under the client policy (client.h): per-try timeout, retries with
- * backoff and jitter, a retry budget, an overall deadline.
+ * Each request is made of one or more tries under the client policy (client.h): per-try
+ * timeout, retries with backoff and jitter, a retry budget, an overall deadline.
  *
  *   {"name": "users", "target": "api", "rate": "900/s", "arrivals": "poisson",
  *    "schedule": [{"at": "60s", "rate": "2000/s"}, {"at": "90s", "rate": "900/s"}],
@@ -40,8 +39,8 @@
  *
  * Invariants: open: exactly one arrival (or rate-change) event is pending while the
  * workload is active; closed: each client has one request in flight or one think timer
- * pending, until it is done or the workload stops; issued == ended + in flight at every instant; a request has at most one try in
- * flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
+ * pending, until it is done or the workload stops; issued == ended + in flight at every
+ * instant; a request has at most one try in flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
  * draw at a rate change keeps it exact; evenly spaced arrivals restart their count at each
  * phase, the k-th at the phase's start + floor(k * 1e9 / rate) ns exactly. */
 #include <math.h>
@@ -238,10 +237,10 @@ static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
     return t_issue >= w->warmup && now < w->duration;
 }
 
-/* A request ended (the caller's callback): success, or its last try's failure. tag is its
- * history id + 1 (0: not recorded). */
 static void client_next(fl_workload *wl, uint32_t client, fl_time now);
 
+/* A request ended (the caller's callback): success, or its last try's failure. tag holds
+ * its history id + 1 (0: not recorded) and its closed client + 1 (see TAG_HIST_BITS). */
 static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue, int64_t value)
 {
     fl_workload *wl = ctx;

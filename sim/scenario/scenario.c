@@ -556,9 +556,10 @@ static int named(const cJSON *arr, const char *name)
     return -1;
 }
 
-/* Applies a variant's "remove" (node or workload names) and then its "add" (elements appended to
- * nodes, workloads, faults or zones) to doc, before its "set": a variant states only what
- * it changes. Nodes added by a variant that removes nodes go where the earliest of the
+/* Applies a variant's "remove" (node or workload names) and then its "add" (elements
+ * appended to nodes, workloads, faults or zones) to doc, before its "set": a variant states
+ * only what it changes (a workload is replaced by removing it and adding another of the
+ * same name, an open one by a closed one, say). Nodes added by a variant that removes nodes go where the earliest of the
  * removed nodes stood (a replacement keeps the node order, hence the order of the report);
  * otherwise they go at the end. On error, e->path names the variant's entry and doc is left
  * part-changed (the caller deletes it). */
@@ -581,7 +582,7 @@ static fl_status variant_add_remove(cJSON *doc, const cJSON *v, const char *vari
             fl_cfg_index(q, sizeof q, p, i);
             int k = cJSON_IsString(it) ? named(nodes, it->valuestring) : -1;
             int kw = k < 0 && cJSON_IsString(it) ? named(wls, it->valuestring) : -1;
-            if (kw >= 0) { /* a workload: replaced by one of another shape, say */
+            if (kw >= 0) {
                 cJSON_DeleteItemFromArray(wls, kw);
                 continue;
             }
