@@ -41,7 +41,7 @@ struct fl_caller {
     int conns;
     uint32_t *waitq;
     size_t wq_head, wq_len, wq_cap;
-    uint64_t pool_waits, pool_timeouts;
+    uint64_t pool_waits, pool_timeouts, pool_waited; /* pool_waited: the whole run */
     fl_time pool_wait_total;
     fl_caller_done_fn done;
     void *ctx;
@@ -197,6 +197,9 @@ static void wait_for_connection(fl_caller *c, uint32_t oid, fl_time now)
     x->last_backoff = now; /* reused while waiting: when the wait began */
     if (measured(c->w, x->t_start, now))
         c->pool_waits++;
+    if (!c->pool_waited++) /* the first wait marks the pool's exhaustion (events.jsonl) */
+        fl_world_event(c->w, now, c->name, "pool-exhausted", "%s: all %d pool connections "
+                       "in use, requests wait", c->name, c->pol.pool_size);
     if (c->pol.pool_acquire_timeout > 0)
         fl_sim_timer_at(c->w->sim, fl_host_after(c->host, now, c->pol.pool_acquire_timeout),
                         c->h_acquire, oid, &x->acquire);
