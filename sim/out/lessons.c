@@ -163,7 +163,7 @@ static bool listed(const char *list, const char *name)
 static void take_events(fl_lesson *l, const char *events, const char *node, const char *marks,
                         const char *ticks, const char *tick_noun)
 {
-    int nticks = 0;
+    int nticks = 0, nrepeats = 0;
     for (const char *line = events; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -184,8 +184,15 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
             s->trigger = strncmp(label ? label : "", "trigger", 7) == 0;
             snprintf(s->label, sizeof s->label, "%s", label ? label : name);
         } else if (mine && (listed(marks, name) || listed(ticks, name)) && l->nmarks < 64) {
-            bool tick = listed(ticks, name);
-            if (tick)
+            bool tick = listed(ticks, name), repeat = false;
+            /* a numbered event that says again what an earlier one said is a tick: the
+             * footer names it once (a poison pill read twelve times) */
+            for (int i = 0; !tick && i < l->nmarks; i++)
+                repeat |= !l->marks[i].tick && strcmp(l->marks[i].label, label ? label : name) == 0;
+            tick |= repeat;
+            if (repeat)
+                nrepeats++;
+            else if (tick)
                 nticks++;
             int numbered = 0;
             for (int i = 0; i < l->nmarks; i++)
@@ -201,8 +208,11 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
         }
         cJSON_Delete(ev);
     }
-    if (nticks)
-        snprintf(l->tick_note, sizeof l->tick_note, "ticks at the top: %d %s", nticks, tick_noun);
+    if (nticks || nrepeats)
+        snprintf(l->tick_note, sizeof l->tick_note, "ticks at the top: %.0d%s%s%s%.0d%s",
+                 nticks, nticks ? " " : "", nticks ? tick_noun : "",
+                 nticks && nrepeats ? "; " : "", nrepeats,
+                 nrepeats ? " repeats of a numbered event (same text)" : "");
 }
 
 static fl_lesson *new_chart(fl_lesson **out, int *n, int *cap, const cJSON *summary)
@@ -339,12 +349,12 @@ static void gateway_conns(ctx *x, const char *node, const cJSON *o)
     snprintf(col, sizeof col, "%s.connected", node);
     add(l, x->csv, col, "connected users", FL_LS_STEPS, 1, 0);
     snprintf(col, sizeof col, "%s.disconnects_per_s", node);
-    add(l, x->csv, col, "disconnects/s (right axis)", FL_LS_STEPS, 2, 0);
+    add(l, x->csv, col, "disconnects/s", FL_LS_STEPS, 1, 1);
     double total = num(cJSON_GetObjectItemCaseSensitive(o, "disconnects"), "total");
     snprintf(l->title, sizeof l->title, "%s: connected users and disconnects (%.0f disconnects "
              "in all)", node, isnan(total) ? 0 : total);
     snprintf(l->ylabel, sizeof l->ylabel, "connected users");
-    snprintf(l->y2label, sizeof l->y2label, "disconnects per second");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "disconnects per second");
     take_events(l, x->events, node, "disconnect-wave|connections-restored", NULL, NULL);
 }
 
@@ -374,7 +384,7 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
         }
     char col[200];
     snprintf(col, sizeof col, "%s.stalled_partitions", node);
-    add(l, x->csv, col, "stalled partitions (right axis)", FL_LS_DASHED, 2, 0);
+    add(l, x->csv, col, "stalled partitions", FL_LS_STEPS, 1, 1);
     double reb = num(o, "rebalances");
     if (poisoned >= 0)
         snprintf(l->title, sizeof l->title, "%s: a poison pill on p%d; lag and stalled partitions "
@@ -383,7 +393,7 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
         snprintf(l->title, sizeof l->title, "%s: lag per partition and stalled partitions (%.0f "
                  "rebalances)", node, isnan(reb) ? 0 : reb);
     snprintf(l->ylabel, sizeof l->ylabel, "messages behind");
-    snprintf(l->y2label, sizeof l->y2label, "stalled partitions");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "stalled partitions");
     take_events(l, x->events, node, "poison-pill|dead-letter", "rebalance-start",
                 "rebalances started");
 }
@@ -441,23 +451,47 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     snprintf(l->name, sizeof l->name, "lesson-%s-tries", wl);
     char col[200];
     snprintf(col, sizeof col, "%s.tries_per_s", wl);
-    add(l, x->csv, col, "tries/s (retries included)", FL_LS_STEPS, 1, 0);
+    add(l, x->csv, col, "tries/s (with retries)", FL_LS_STEPS, 1, 0);
     snprintf(col, sizeof col, "%s.issued_per_s", wl);
     add(l, x->csv, col, "requests issued/s", FL_LS_DASHED, 1, 0);
     snprintf(col, sizeof col, "%s.goodput_per_s", wl);
-    add(l, x->csv, col, "goodput/s (within the SLO)", FL_LS_STEPS, 1, 0);
+    add(l, x->csv, col, "goodput/s (within SLO)", FL_LS_STEPS, 1, 0);
     snprintf(col, sizeof col, "%s.errors_per_s", wl);
     add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0);
     /* Capacity: workers over the mean time a request held one (work_s / served). */
     double workers = num(svc, "workers"), served = num(svc, "served"), work = num(svc, "work_s");
     if (workers > 0 && served > 0 && work > 0) {
         l->hline = workers * served / work;
-        snprintf(l->hline_title, sizeof l->hline_title, "%s capacity ~%.4g/s (workers / mean "
-                 "service time)", target, l->hline);
+        snprintf(l->hline_title, sizeof l->hline_title, "%s capacity ~%.4g/s", target, l->hline);
     }
     double amp = num(w, "retry_amplification");
-    snprintf(l->title, sizeof l->title, "%s -> %s: tries against capacity (%.3gx tries per "
-             "request)", wl, target, isnan(amp) ? 1 : amp);
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(w, "recovery");
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(rec, "recovered");
+    double fe = num(rec, "faults_end_s");
+    /* Tries per second after the faults ended, against the capacity. */
+    int ci = fl_csv_col(x->csv, l->s[0].col);
+    double sum = 0;
+    size_t cnt = 0;
+    for (size_t r = 0; ci >= 0 && !isnan(fe) && r < x->csv->nrows; r++)
+        if (fl_csv_at(x->csv, r, 0) >= fe && !isnan(fl_csv_at(x->csv, r, ci))) {
+            sum += fl_csv_at(x->csv, r, ci);
+            cnt++;
+        }
+    if (cJSON_IsFalse(ok) && cnt && !isnan(l->hline))
+        snprintf(l->title, sizeof l->title, "%s -> %s: the faults end at %.4g s, but tries stay "
+                 "at %.2gx capacity and goodput does not come back", wl, target, fe,
+                 sum / (double)cnt / l->hline);
+    else if (cJSON_IsFalse(ok))
+        snprintf(l->title, sizeof l->title, "%s -> %s: the faults end at %.4g s, but goodput "
+                 "does not come back (%.3gx tries per request)", wl, target, fe,
+                 isnan(amp) ? 1 : amp);
+    else if (cJSON_IsTrue(ok))
+        snprintf(l->title, sizeof l->title, "%s -> %s: goodput comes back %.3g s after the "
+                 "faults (%.3gx tries per request)", wl, target, num(rec, "recovery_s"),
+                 isnan(amp) ? 1 : amp);
+    else
+        snprintf(l->title, sizeof l->title, "%s -> %s: tries against capacity (%.3gx tries per "
+                 "request)", wl, target, isnan(amp) ? 1 : amp);
     snprintf(l->ylabel, sizeof l->ylabel, "requests per second");
     take_events(l, x->events, NULL, "pool-exhausted|recovered|not-recovered|rate-step",
                 "breaker-open", "breaker openings");

@@ -364,8 +364,22 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
     bool two = false;
     for (int i = 0; i < l->ns; i++)
         two |= l->s[i].panel == 1;
-    int foot_px = 40 + FOOT_LINE_PX * nfoot, plot_px = two ? 640 : 440;
-    int height = foot_px + plot_px + 60;
+    /* The layout, in pixels from the top: the title, then per panel its legend (three
+     * entries a row, above the panel: never over the data) and the panel, then the x
+     * axis's label and the footer. */
+    int key_px[2] = {0, 0}, key_rows[2] = {0, 0}, panel_px[2] = {two ? 250 : 400, two ? 250 : 0};
+    for (int p = 0; p < 2; p++) {
+        int titled = p == 0 && !isnan(l->hline);
+        for (int i = 0; i < l->ns; i++)
+            titled += l->s[i].panel == p && l->s[i].style != FL_LS_ROLE;
+        key_rows[p] = (titled + 2) / 3;
+        key_px[p] = titled ? 16 + 24 * key_rows[p] : 0;
+    }
+    int foot_px = 20 + FOOT_LINE_PX * nfoot;
+    int top_px[2];
+    top_px[0] = 45 + key_px[0];
+    top_px[1] = top_px[0] + panel_px[0] + 45 + key_px[1];
+    int height = (two ? top_px[1] + panel_px[1] : top_px[0] + panel_px[0]) + 55 + foot_px;
     fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n"
                "height = %d\nheading = ", fmt, l->name, fmt, height);
     put_str(f, l->title);
@@ -401,7 +415,8 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         if (l->marks[i].tick)
             fprintf(f, "set label %d '' at %.9g, graph 1 point pt 11 ps 1.1 lc rgb \"#444444\" "
                        "front\n", 400 + i, l->marks[i].t);
-    fputs("set style textbox opaque noborder\n", f);
+    fputs("set style textbox opaque noborder\nunset title\nset label 98 heading at screen 0.5, "
+          "screen 0.975 center noenhanced font \",15\"\n", f);
     /* The footer: one line per number (and one for the ticks), under the plot. */
     for (int g = 0; g < nfoot; g++) {
         fprintf(f, "set label %d ", 600 + g);
@@ -409,20 +424,21 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         fprintf(f, " at screen 0.02, screen %.4f left noenhanced font \",11\"\n",
                 (double)(foot_px - 30 - FOOT_LINE_PX * g) / height);
     }
-    double bottom = (double)(foot_px + 45) / height, top = 1.0 - 50.0 / height;
-    fputs("set lmargin 14\nset rmargin at screen 0.78\n", f);
+    bool any_y2 = false;
+    for (int i = 0; i < l->ns; i++)
+        any_y2 |= l->s[i].axis == 2;
+    fprintf(f, "set lmargin at screen 0.1\nset rmargin at screen %s\n", any_y2 ? "0.9" : "0.96");
     for (int panel = 0; panel <= (two ? 1 : 0); panel++) {
-        double b = bottom, t = top;
-        if (two) {
-            double mid = bottom + (top - bottom) * 0.48;
-            b = panel == 0 ? mid + 50.0 / height : bottom;
-            t = panel == 0 ? top : mid;
-            if (panel == 0)
-                fputs("set multiplot\n", f);
-            else
-                fputs("set title ''\nset xlabel 'simulated time (s)'\n", f);
-        }
+        double t = 1.0 - (double)top_px[panel] / height;
+        double b = 1.0 - (double)(top_px[panel] + panel_px[panel]) / height;
+        if (two && panel == 0)
+            fputs("set multiplot\n", f);
+        else if (two)
+            fputs("set xlabel 'simulated time (s)'\n", f);
         fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", t, b);
+        fprintf(f, "set key at screen 0.5, screen %.4f center top horizontal maxrows %d width 1 "
+                   "box opaque noenhanced\n", t + (double)(key_px[panel] - 2) / height,
+                key_rows[panel] > 0 ? key_rows[panel] : 1);
         bool roles = false, y2 = false;
         for (int i = 0; i < l->ns; i++)
             if (l->s[i].panel == panel) {
@@ -445,11 +461,13 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         bool titled = false;
         for (int i = 0; i < l->ns; i++)
             titled |= l->s[i].panel == panel && l->s[i].style != FL_LS_ROLE;
-        fputs(titled || (panel == 0 && !isnan(l->hline)) ? "set key\n" : "unset key\n", f);
+        if (!(titled || (panel == 0 && !isnan(l->hline))))
+            fputs("unset key\n", f);
         if (l->note[0] && panel == (two ? 1 : 0)) {
             fputs("set label 99 ", f);
             put_str(f, l->note);
-            fputs(" at graph 0.5, graph 1.04 center noenhanced font \",12\" tc rgb \"#9a2222\"\n", f);
+            fputs(" at graph 0.5, graph 0.9 center noenhanced font \",12\" tc rgb \"#9a2222\" "
+                  "front boxed\n", f);
         }
         fputs("set ylabel ", f);
         put_str(f, panel == 1 ? l->ylabel2 : l->ylabel);
