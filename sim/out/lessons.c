@@ -182,7 +182,11 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
             s->t0 = t;
             s->t1 = until;
             s->trigger = strncmp(label ? label : "", "trigger", 7) == 0;
-            snprintf(s->label, sizeof s->label, "%s", label ? label : name);
+            s->finding = !s->trigger && from; /* faults carry no "node" */
+            /* a finding's label says what before the colon, the details after */
+            const char *colon = s->finding && label ? strchr(label, ':') : NULL;
+            snprintf(s->label, sizeof s->label, "%.*s", colon ? (int)(colon - label) : 119,
+                     label ? label : name);
         } else if (mine && (listed(marks, name) || listed(ticks, name)) && l->nmarks < 64) {
             bool tick = listed(ticks, name), repeat = false;
             /* a numbered event that says again what an earlier one said is a tick: the

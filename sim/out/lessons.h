@@ -60,6 +60,7 @@ typedef struct fl_lesson_shade {
     double t0, t1;
     char label[120];
     bool trigger; /* a workload's rate step or a campaign: the incident's trigger */
+    bool finding; /* what the run found (two lock holders), not a fault */
 } fl_lesson_shade;
 
 typedef struct fl_lesson {

@@ -393,15 +393,15 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         const fl_lesson_shade *sh = &l->shades[i];
         fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
                    "fs solid 0.3 noborder\n", i + 1, sh->t0, sh->t1 < l->t_end ? sh->t1 : l->t_end,
-                sh->trigger ? "#f5c07a" : "#f2b8b8");
+                sh->trigger ? "#f5c07a" : sh->finding ? "#c9b3e6" : "#f2b8b8");
         char text[140];
-        snprintf(text, sizeof text, "%s%.60s", sh->trigger || !strncmp(sh->label, "trigger", 7)
-                                                   ? "" : "fault: ", sh->label);
+        snprintf(text, sizeof text, "%s%.60s", sh->trigger || sh->finding ? "" : "fault: ",
+                 sh->label);
         fprintf(f, "set label %d ", 200 + i);
         put_str(f, text);
         fprintf(f, " at %.9g, graph %.2f left offset 0.5,0 noenhanced font \",10\" tc rgb "
                    "\"%s\" front\n", sh->t0, 0.96 - 0.06 * (i % 3),
-                sh->trigger ? "#8a4b00" : "#9a2222");
+                sh->trigger ? "#8a4b00" : sh->finding ? "#4b2a80" : "#9a2222");
     }
     /* Markers: a dashed line and its number; ticks: a small triangle at the top. */
     int arrow = 1;
