@@ -336,8 +336,8 @@ static void cache_backend(ctx *x, const char *node, const cJSON *o)
     snprintf(col, sizeof col, "%s.misses_per_s", node);
     add(l, x->csv, col, "cache misses/s", FL_LS_DASHED, 1, 0);
     double peak = num(o, "backend_fetch_peak_per_s"), per = num(o, "fetches_per_episode");
-    snprintf(l->title, sizeof l->title, "%s: backend queries per second (peak %.4g/s; %.3g "
-             "queries per expiry or miss)", node, isnan(peak) ? 0 : peak, isnan(per) ? 0 : per);
+    snprintf(l->title, sizeof l->title, "%s: each miss sends %.3g queries to the backend "
+             "(peak %.4g/s)", node, isnan(per) ? 0 : per, isnan(peak) ? 0 : peak);
     snprintf(l->ylabel, sizeof l->ylabel, "per second");
     take_events(l, x->events, node, NULL, "key-expiry", "key expiries");
 }
@@ -466,7 +466,8 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     double workers = num(svc, "workers"), served = num(svc, "served"), work = num(svc, "work_s");
     if (workers > 0 && served > 0 && work > 0) {
         l->hline = workers * served / work;
-        snprintf(l->hline_title, sizeof l->hline_title, "%s capacity ~%.4g/s", target, l->hline);
+        snprintf(l->hline_title, sizeof l->hline_title, "%s capacity ~%.4g/s (workers / mean "
+                 "hold)", target, l->hline);
     }
     double amp = num(w, "retry_amplification");
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(w, "recovery");
@@ -496,9 +497,35 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     else
         snprintf(l->title, sizeof l->title, "%s -> %s: tries against capacity (%.3gx tries per "
                  "request)", wl, target, isnan(amp) ? 1 : amp);
-    snprintf(l->ylabel, sizeof l->ylabel, "requests per second");
     take_events(l, x->events, NULL, "pool-exhausted|recovered|not-recovered|rate-step",
                 "breaker-open", "breaker openings");
+    /* A pool that ran out is the trigger when no fault is: goodput before and after it. */
+    for (int i = 0; i < l->nmarks; i++)
+        if (strstr(l->marks[i].label, "pool connections in use")) {
+            double t = l->marks[i].t, before = 0, after = 0;
+            size_t nb = 0, na = 0;
+            snprintf(col, sizeof col, "%s.goodput_per_s", wl);
+            int gi = fl_csv_col(x->csv, col);
+            double warm = num(x->summary, "warmup_s");
+            for (size_t r = 0; gi >= 0 && r < x->csv->nrows; r++) {
+                double tr = fl_csv_at(x->csv, r, 0), v = fl_csv_at(x->csv, r, gi);
+                if (isnan(v))
+                    continue;
+                if (tr >= (isnan(warm) ? 0 : warm) && tr + 1 <= t) {
+                    before += v;
+                    nb++;
+                } else if (tr >= t + 10) {
+                    after += v;
+                    na++;
+                }
+            }
+            if (nb && na && isnan(fe))
+                snprintf(l->title, sizeof l->title, "%s -> %s: the connection pool runs out at "
+                         "%.3g s; goodput falls from %.4g/s to %.3g/s", wl, target, t,
+                         before / (double)nb, after / (double)na);
+            break;
+        }
+    snprintf(l->ylabel, sizeof l->ylabel, "requests per second");
 }
 
 /* ---- the catalogue ----------------------------------------------------------------------- */
