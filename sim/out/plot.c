@@ -338,16 +338,18 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
     char lines[FL_LESSON_MAX_MARKS][240];
     int ng = fl_lesson_number(l, groups, group_t, lines, FL_LESSON_MAX_MARKS);
     /* A grouped line longer than fits is wrapped at its "; " boundaries. */
-    char foot[2 * FL_LESSON_MAX_MARKS + 1][240];
+    char foot[2 * FL_LESSON_MAX_MARKS + 2][240];
     int nfoot = 0;
+    if (l->note[0]) /* the sentence the chart proves, first, in red */
+        snprintf(foot[nfoot++], 240, "%s", l->note);
     for (int g = 0; g < ng; g++) {
         const char *p = lines[g];
         bool first = true;
         while (*p && nfoot < 2 * FL_LESSON_MAX_MARKS) {
             size_t len = strlen(p), cut = len;
-            if (len > 110) {
+            if (len > 96) {
                 cut = 0;
-                for (const char *q = strstr(p, "; "); q && q - p <= 110; q = strstr(q + 2, "; "))
+                for (const char *q = strstr(p, "; "); q && q - p <= 96; q = strstr(q + 2, "; "))
                     cut = (size_t)(q - p);
                 if (!cut)
                     cut = len;
@@ -375,7 +377,7 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         key_rows[p] = (titled + 2) / 3;
         key_px[p] = titled ? 16 + 24 * key_rows[p] : 0;
     }
-    int foot_px = 20 + FOOT_LINE_PX * nfoot;
+    int foot_px = 20 + FOOT_LINE_PX * (nfoot + 1); /* the stamp has the last line */
     int top_px[2];
     top_px[0] = 45 + key_px[0];
     top_px[1] = top_px[0] + panel_px[0] + 45 + key_px[1];
@@ -421,8 +423,9 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
     for (int g = 0; g < nfoot; g++) {
         fprintf(f, "set label %d ", 600 + g);
         put_str(f, foot[g]);
-        fprintf(f, " at screen 0.02, screen %.4f left noenhanced font \",11\"\n",
-                (double)(foot_px - 30 - FOOT_LINE_PX * g) / height);
+        fprintf(f, " at screen 0.02, screen %.4f left noenhanced font \",11\" tc rgb \"%s\"\n",
+                (double)(foot_px - 30 - FOOT_LINE_PX * g) / height,
+                g == 0 && l->note[0] ? "#9a2222" : "#000000");
     }
     bool any_y2 = false;
     for (int i = 0; i < l->ns; i++)
@@ -463,12 +466,7 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
             titled |= l->s[i].panel == panel && l->s[i].style != FL_LS_ROLE;
         if (!(titled || (panel == 0 && !isnan(l->hline))))
             fputs("unset key\n", f);
-        if (l->note[0] && panel == (two ? 1 : 0)) {
-            fputs("set label 99 ", f);
-            put_str(f, l->note);
-            fputs(" at graph 0.5, graph 0.9 center noenhanced font \",12\" tc rgb \"#9a2222\" "
-                  "front boxed\n", f);
-        }
+
         fputs("set ylabel ", f);
         put_str(f, panel == 1 ? l->ylabel2 : l->ylabel);
         fputs("\n", f);
