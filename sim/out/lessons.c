@@ -8,6 +8,11 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "out/svg.h"
+
+const char *const fl_lesson_palette[12] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                           "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                           "#bcbd22", "#17becf", "#000000", "#aec7e8"};
 
 /* ---- timeseries.csv ---------------------------------------------------------------- */
 
@@ -591,4 +596,77 @@ int fl_lesson_number(const fl_lesson *l, int *groups, double *group_t, char line
         groups[i] = ++g;
     }
     return g;
+}
+
+/* One panel of a lesson chart as SVG: role bars are thick lines at their row (a gap
+ * where the member is not primary), numbered markers narrow dark bands with their number,
+ * ticks narrow grey bands. */
+fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *csv,
+                        const char *stamp)
+{
+    int groups[64];
+    double group_t[FL_LESSON_MAX_MARKS];
+    char lines[FL_LESSON_MAX_MARKS][240];
+    int ng = fl_lesson_number(l, groups, group_t, lines, FL_LESSON_MAX_MARKS);
+    size_t n = csv->nrows;
+    double *x = fl_malloc((n + 1) * sizeof *x);
+    double *ys = fl_malloc(((size_t)l->ns + 1) * (n + 1) * sizeof *ys);
+    fl_svg_series ser[FL_LESSON_MAX_SERIES + 1];
+    fl_svg_shade sh[16 + FL_LESSON_MAX_MARKS + 64];
+    char nums[FL_LESSON_MAX_MARKS][8];
+    if (!x || !ys) {
+        fl_free(x);
+        fl_free(ys);
+        return FL_NOMEM;
+    }
+    for (size_t r = 0; r < n; r++)
+        x[r] = fl_csv_at(csv, r, 0);
+    size_t ns = 0, nsh = 0;
+    bool roles = false;
+    for (int i = 0; i < l->ns; i++) {
+        const fl_lesson_series *s = &l->s[i];
+        if (s->panel != panel)
+            continue;
+        double *y = ys + ns * (n + 1);
+        for (size_t r = 0; r < n; r++) {
+            double v = fl_csv_at(csv, r, s->col_index);
+            y[r] = s->style == FL_LS_ROLE ? (v > 0 ? s->row : NAN) : v;
+        }
+        roles |= s->style == FL_LS_ROLE;
+        ser[ns++] = (fl_svg_series){s->title, x, y, n, NULL, NULL, fl_lesson_palette[s->color % 12],
+                                    s->style == FL_LS_ROLE ? 10 : 2,
+                                    s->style == FL_LS_DASHED};
+    }
+    if (panel == 0 && !isnan(l->hline)) {
+        double *y = ys + ns * (n + 1);
+        for (size_t r = 0; r < n; r++)
+            y[r] = l->hline;
+        ser[ns++] = (fl_svg_series){l->hline_title, x, y, n, NULL, NULL, "#555555", 1.5, true};
+    }
+    for (int i = 0; i < l->nshades; i++)
+        sh[nsh++] = (fl_svg_shade){l->shades[i].t0, l->shades[i].t1, l->shades[i].label,
+                                   l->shades[i].trigger ? "#f5c07a"
+                                   : l->shades[i].finding ? "#c9b3e6" : NULL};
+    double w = (l->t_end > 0 ? l->t_end : 1) * 0.003;
+    for (int g = 0; g < ng; g++) {
+        snprintf(nums[g], sizeof nums[g], "%d", g + 1);
+        sh[nsh++] = (fl_svg_shade){group_t[g], group_t[g] + w, nums[g], "#333333"};
+    }
+    for (int i = 0; i < l->nmarks && nsh < sizeof sh / sizeof sh[0]; i++)
+        if (!groups[i])
+            sh[nsh++] = (fl_svg_shade){l->marks[i].t, l->marks[i].t + w, NULL, "#999999"};
+    char ylab[160];
+    if (roles) { /* the rows by number: the SVG axis has numbers, not names */
+        size_t k = (size_t)snprintf(ylab, sizeof ylab, "row:");
+        for (int r = l->nrows; r >= 1 && k < sizeof ylab; r--)
+            k += (size_t)snprintf(ylab + k, sizeof ylab - k, " %d %s", r, l->rows[r - 1]);
+    } else {
+        snprintf(ylab, sizeof ylab, "%s", panel ? l->ylabel2 : l->ylabel);
+    }
+    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", ylab, stamp, false, true, 0, 0,
+                      ser, ns, sh, nsh};
+    fl_status st = fl_svg_write(f, &c);
+    fl_free(x);
+    fl_free(ys);
+    return st;
 }

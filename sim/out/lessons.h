@@ -9,7 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
+
+#include <faultline/status.h>
 
 /* timeseries.csv in memory: ncols columns (0 is t_s), nrows rows, NaN for an empty cell. */
 typedef struct fl_csv {
@@ -93,5 +96,14 @@ fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_c
  * number of marker i (from 1), 0 for a tick. */
 int fl_lesson_number(const fl_lesson *l, int *groups, double *group_t, char lines[][240],
                      int max_lines);
+
+/* Twelve distinguishable colours for the series (past twelve, gnuplot changes the dash). */
+extern const char *const fl_lesson_palette[12];
+
+/* Panel `panel` (0 or 1) of a lesson chart as one <svg> element (sim/out/svg.c): role bars
+ * are thick lines at their row, numbered markers narrow dark bands labelled with their
+ * number (fl_lesson_number's lines say what they are), ticks narrow grey bands. */
+fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *csv,
+                        const char *stamp);
 
 #endif

@@ -320,11 +320,6 @@ static bool have_gnuplot(void)
 
 /* ---- lesson charts (lessons.c declares them) ------------------------------------------ */
 
-/* Twelve distinguishable colours; past twelve series the dash pattern changes instead. */
-static const char *const palette[12] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                        "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                        "#bcbd22", "#17becf", "#000000", "#aec7e8"};
-
 #define FOOT_LINE_PX 19
 
 /* One lesson chart, for fmt ("png" or "svg"): shades labelled (a trigger says so), markers
@@ -489,14 +484,14 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
                 fputs("(val(", f);
                 put_str(f, s->col);
                 fprintf(f, ") > 0 ? %d : NaN) with steps lw 14 lc rgb \"%s\" notitle", s->row,
-                        palette[s->color % 12]);
+                        fl_lesson_palette[s->color % 12]);
                 continue;
             }
             fputs("(val(", f);
             put_str(f, s->col);
             fprintf(f, ")) %s with steps lw %s dt %d lc rgb \"%s\" title ",
                     s->axis == 2 ? "axes x1y2" : "", s->style == FL_LS_DASHED ? "1.5" : "2.5",
-                    s->style == FL_LS_DASHED ? 2 : 1 + s->color / 12, palette[s->color % 12]);
+                    s->style == FL_LS_DASHED ? 2 : 1 + s->color / 12, fl_lesson_palette[s->color % 12]);
             put_str(f, s->title);
         }
         if (panel == 0 && !isnan(l->hline)) {

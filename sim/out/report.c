@@ -1044,79 +1044,6 @@ out:
     return st;
 }
 
-/* One panel of a lesson chart as SVG: role bars are thick lines at their row (a gap
- * where the member is not primary), numbered markers narrow dark bands with their number,
- * ticks narrow grey bands. */
-static fl_status lesson_panel(FILE *f, const fl_lesson *l, int panel, const fl_csv *csv,
-                              const char *stamp, const int *groups, const double *group_t,
-                              int ng)
-{
-    size_t n = csv->nrows;
-    double *x = fl_malloc((n + 1) * sizeof *x);
-    double *ys = fl_malloc(((size_t)l->ns + 1) * (n + 1) * sizeof *ys);
-    fl_svg_series ser[FL_LESSON_MAX_SERIES + 1];
-    fl_svg_shade sh[16 + FL_LESSON_MAX_MARKS + 64];
-    char nums[FL_LESSON_MAX_MARKS][8];
-    static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                          "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                          "#bcbd22", "#17becf", "#000000", "#aec7e8"};
-    if (!x || !ys) {
-        fl_free(x);
-        fl_free(ys);
-        return FL_NOMEM;
-    }
-    for (size_t r = 0; r < n; r++)
-        x[r] = fl_csv_at(csv, r, 0);
-    size_t ns = 0, nsh = 0;
-    bool roles = false;
-    for (int i = 0; i < l->ns; i++) {
-        const fl_lesson_series *s = &l->s[i];
-        if (s->panel != panel)
-            continue;
-        double *y = ys + ns * (n + 1);
-        for (size_t r = 0; r < n; r++) {
-            double v = fl_csv_at(csv, r, s->col_index);
-            y[r] = s->style == FL_LS_ROLE ? (v > 0 ? s->row : NAN) : v;
-        }
-        roles |= s->style == FL_LS_ROLE;
-        ser[ns++] = (fl_svg_series){s->title, x, y, n, NULL, NULL, palette[s->color % 12],
-                                    s->style == FL_LS_ROLE ? 10 : 2,
-                                    s->style == FL_LS_DASHED};
-    }
-    if (panel == 0 && !isnan(l->hline)) {
-        double *y = ys + ns * (n + 1);
-        for (size_t r = 0; r < n; r++)
-            y[r] = l->hline;
-        ser[ns++] = (fl_svg_series){l->hline_title, x, y, n, NULL, NULL, "#555555", 1.5, true};
-    }
-    for (int i = 0; i < l->nshades; i++)
-        sh[nsh++] = (fl_svg_shade){l->shades[i].t0, l->shades[i].t1, l->shades[i].label,
-                                   l->shades[i].trigger ? "#f5c07a"
-                                   : l->shades[i].finding ? "#c9b3e6" : NULL};
-    double w = (l->t_end > 0 ? l->t_end : 1) * 0.003;
-    for (int g = 0; g < ng; g++) {
-        snprintf(nums[g], sizeof nums[g], "%d", g + 1);
-        sh[nsh++] = (fl_svg_shade){group_t[g], group_t[g] + w, nums[g], "#333333"};
-    }
-    for (int i = 0; i < l->nmarks && nsh < sizeof sh / sizeof sh[0]; i++)
-        if (!groups[i])
-            sh[nsh++] = (fl_svg_shade){l->marks[i].t, l->marks[i].t + w, NULL, "#999999"};
-    char ylab[160];
-    if (roles) { /* the rows by number: the SVG axis has numbers, not names */
-        size_t k = (size_t)snprintf(ylab, sizeof ylab, "row:");
-        for (int r = l->nrows; r >= 1 && k < sizeof ylab; r--)
-            k += (size_t)snprintf(ylab + k, sizeof ylab - k, " %d %s", r, l->rows[r - 1]);
-    } else {
-        snprintf(ylab, sizeof ylab, "%s", panel ? l->ylabel2 : l->ylabel);
-    }
-    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", ylab, stamp, false, true, 0, 0,
-                      ser, ns, sh, nsh};
-    fl_status st = fl_svg_write(f, &c);
-    fl_free(x);
-    fl_free(ys);
-    return st;
-}
-
 /* The lesson charts (lessons.c's catalogue) first: what the incident teaches. */
 static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const char *stamp)
 {
@@ -1140,7 +1067,7 @@ static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const 
             two |= l->s[k].panel == 1;
         fputs("<figure>\n", f);
         for (int p = 0; p <= (two ? 1 : 0) && !st; p++)
-            st = lesson_panel(f, l, p, csv, stamp, groups, group_t, ng);
+            st = fl_lesson_svg(f, l, p, csv, stamp);
         fputs("<figcaption>", f);
         if (l->note[0]) {
             esc(f, l->note);

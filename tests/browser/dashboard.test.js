@@ -85,7 +85,7 @@ async function dataPaths(page, selector) {
     await page.waitForSelector("#final figure svg", { timeout: 60000 });
     await page.waitForFunction(() => !document.querySelector("#run").disabled, null, { timeout: 60000 });
     check((await dataPaths(page, "#live-goodput")) === 2, "live goodput chart has data for both runs");
-    check((await page.$$("#final figure svg")).length === 4, "finished run charts: 2 per run");
+    check((await page.$$("#final figure svg")).length === 6, "finished run charts: 3 per run (lesson, goodput, latency)");
     check((await dataPaths(page, "#final")) >= 4, "finished run charts hold data paths");
     check((await page.$$("#summary tr")).length === 3, "summary table: one row per run");
 
