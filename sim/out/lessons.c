@@ -495,15 +495,24 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
         snprintf(l->title, sizeof l->title, "%s -> %s: the faults end at %.4g s, but goodput "
                  "does not come back (%.3gx tries per request)", wl, target, fe,
                  isnan(amp) ? 1 : amp);
-    else if (cJSON_IsTrue(ok))
+    else if (cJSON_IsTrue(ok) && num(rec, "recovery_s") > 0)
         snprintf(l->title, sizeof l->title, "%s -> %s: goodput comes back %.3g s after the "
                  "faults (%.3gx tries per request)", wl, target, num(rec, "recovery_s"),
                  isnan(amp) ? 1 : amp);
+    else if (cJSON_IsTrue(ok))
+        snprintf(l->title, sizeof l->title, "%s -> %s: goodput comes back as soon as the "
+                 "faults end (%.3gx tries per request)", wl, target, isnan(amp) ? 1 : amp);
     else
         snprintf(l->title, sizeof l->title, "%s -> %s: tries against capacity (%.3gx tries per "
                  "request)", wl, target, isnan(amp) ? 1 : amp);
     take_events(l, x->events, NULL, "pool-exhausted|recovered|not-recovered|rate-step",
                 "breaker-open", "breaker openings");
+    /* A capacity far above every line (a service that fails fast) would flatten them. */
+    double top = 0;
+    for (int i = 0; i < l->ns; i++)
+        top = fmax(top, col_max(x->csv, l->s[i].col_index));
+    if (l->hline > 2 * top)
+        l->hline = NAN;
     /* A pool that ran out is the trigger when no fault is: goodput before and after it. */
     for (int i = 0; i < l->nmarks; i++)
         if (strstr(l->marks[i].label, "pool connections in use")) {

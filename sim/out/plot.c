@@ -363,14 +363,14 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
     for (int i = 0; i < l->ns; i++)
         two |= l->s[i].panel == 1;
     /* The layout, in pixels from the top: the title, then per panel its legend (three
-     * entries a row, above the panel: never over the data) and the panel, then the x
+     * in two columns above the panel: never over the data) and the panel, then the x
      * axis's label and the footer. */
     int key_px[2] = {0, 0}, key_rows[2] = {0, 0}, panel_px[2] = {two ? 250 : 400, two ? 250 : 0};
     for (int p = 0; p < 2; p++) {
         int titled = p == 0 && !isnan(l->hline);
         for (int i = 0; i < l->ns; i++)
             titled += l->s[i].panel == p && l->s[i].style != FL_LS_ROLE;
-        key_rows[p] = (titled + 2) / 3;
+        key_rows[p] = (titled + 1) / 2; /* two columns, filled top to bottom */
         key_px[p] = titled ? 16 + 24 * key_rows[p] : 0;
     }
     int foot_px = 20 + FOOT_LINE_PX * (nfoot + 1); /* the stamp has the last line */
@@ -435,7 +435,7 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         else if (two)
             fputs("set xlabel 'simulated time (s)'\n", f);
         fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", t, b);
-        fprintf(f, "set key at screen 0.5, screen %.4f center top horizontal maxrows %d width 1 "
+        fprintf(f, "set key at screen 0.5, screen %.4f center top vertical maxrows %d width 1 "
                    "box opaque noenhanced\n", t + (double)(key_px[panel] - 2) / height,
                 key_rows[panel] > 0 ? key_rows[panel] : 1);
         bool roles = false, y2 = false;
