@@ -395,7 +395,14 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
     snprintf(col, sizeof col, "%s.stalled_partitions", node);
     add(l, x->csv, col, "stalled partitions", FL_LS_STEPS, 1, 1);
     double reb = num(o, "rebalances");
-    if (poisoned >= 0)
+    double crashes = num(o, "crashes");
+    if (poisoned >= 0 && crashes > 0 && reb > 0)
+        snprintf(l->title, sizeof l->title, "%s: the poison pill on p%d crashes a member %.0f "
+                 "times; %.0f rebalances stall the group", node, poisoned, crashes, reb);
+    else if (poisoned >= 0 && crashes > 0)
+        snprintf(l->title, sizeof l->title, "%s: the poison pill on p%d crashes a member %.0f "
+                 "times (no rebalance)", node, poisoned, crashes);
+    else if (poisoned >= 0)
         snprintf(l->title, sizeof l->title, "%s: a poison pill on p%d; lag and stalled partitions "
                  "(%.0f rebalances)", node, poisoned, isnan(reb) ? 0 : reb);
     else

@@ -436,7 +436,7 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
             fputs("set xlabel 'simulated time (s)'\n", f);
         fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", t, b);
         fprintf(f, "set key at screen 0.5, screen %.4f center top vertical maxrows %d width 1 "
-                   "box opaque noenhanced\n", t + (double)(key_px[panel] - 2) / height,
+                   "nobox noenhanced\n", t + (double)(key_px[panel] - 2) / height,
                 key_rows[panel] > 0 ? key_rows[panel] : 1);
         bool roles = false, y2 = false;
         for (int i = 0; i < l->ns; i++)
