@@ -85,9 +85,8 @@ typedef struct fl_lesson {
     char note[200];      /* a sentence written inside the last panel, at its top */
 } fl_lesson;
 
-/* The lesson charts of one run (malloc'd array, *n of them; NULL and 0 when none). The
- * catalogue decides per kind; a scenario may add chart names in its "charts" list
- * (summary.json carries it) to ask for a kind's optional charts. */
+/* The lesson charts of one run (malloc'd array, *n of them; NULL and 0 when none), as the
+ * catalogue declares them per kind of the run's nodes. */
 fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv,
                             int *n);
 
