@@ -122,6 +122,7 @@ typedef struct replica {
     uint64_t stale_committed, stale_acked; /* measured reads older than the primary's
                                               committed / acknowledged version */
     fl_time max_lag_s;
+    bool behind; /* lag reached 1 s and has not yet fallen below 0.1 s (events) */
     uint64_t max_lag_w;
     int col_lag, col_lagw, col_util;
 } replica;
@@ -922,6 +923,13 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
         fl_series_add(w->series, r->col_lagw, t, (double)(s->commits - r->applied));
         if (measured(s, t) && l > r->max_lag_s)
             r->max_lag_s = l;
+        /* events.jsonl: a replica falls 1 s behind, and catches up (hysteresis: 0.1 s) */
+        if (!r->behind && l >= FL_SEC)
+            fl_world_event(w, now, c->name, "replica-behind", "replica %d lags %.3g s behind",
+                           i + 1, fl_time_to_s(l));
+        else if (r->behind && l < FL_SEC / 10)
+            fl_world_event(w, now, c->name, "replica-caught-up", "replica %d caught up", i + 1);
+        r->behind = r->behind ? l >= FL_SEC / 10 : l >= FL_SEC;
     }
 }
 

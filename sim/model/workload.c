@@ -670,6 +670,15 @@ fl_status fl_workload_start(fl_world *w, fl_workload *wl)
 {
     if (wl->start >= wl->stop)
         return FL_OK;
+    /* Each rate step is the incident's trigger when the rate goes up: a window (shaded on
+     * charts) until the next step; a step down is a moment. */
+    for (int i = 1; i < wl->nphases && wl->phases[i].at < wl->stop; i++) {
+        fl_time until = i + 1 < wl->nphases && wl->phases[i + 1].at < wl->stop
+                            ? wl->phases[i + 1].at : wl->stop;
+        double was = wl->phases[i - 1].rate, now = wl->phases[i].rate;
+        fl_world_window(w, wl->phases[i].at, now > was ? until : -1, wl->name, "rate-step",
+                        "%s%s %g/s (from %g/s)", now > was ? "trigger: " : "", wl->name, now, was);
+    }
     /* A closed client thinks before its first request too: with no think time the
      * population starts together (the contention case), else spread as it will run. */
     for (uint32_t i = 0; i < wl->clients; i++) {

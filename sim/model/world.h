@@ -196,6 +196,7 @@ struct fl_world {
     uint32_t nfaults;
     fl_time faults_end;  /* when the last fault ends (0: no fault) */
 
+    struct fl_world_events *events; /* the moments events.jsonl shows (fl_world_event) */
     struct fl_history *history; /* client operations, when recorded (NULL: not) */
     int64_t versions;           /* the last version a write was given */
     int col_anomalies[3];       /* series of stale / ryw / monotonic anomalies (report) */
@@ -217,6 +218,43 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);
  * (-1: on the node itself), in the timeline's order (so a run is exact and repeatable);
  * 1 when none. A kind calls it when a slow fault begins or ends. */
 double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member);
+
+/* events.jsonl: what a student needs to see happen (a promotion, a heal, a key expiry, a
+ * breaker opening, a rate step), as {"t_s", "event", "node", "label"} lines. A kind calls
+ * fl_world_event at the moment it happens (t is usually now; a workload announces its
+ * schedule at the start); `node` is the component ("db") or a member ("db/2"), `event` a
+ * short static name ("promotion"), the label a printf text for people. fl_world_window
+ * adds "until_s": a window charts shade (a rate step is a trigger). At most
+ * FL_WORLD_EVENTS_PER_KIND lines are kept per (event, node); the rest are counted and
+ * reported in one "events-capped" line, so a hot key that expires every second cannot
+ * fill the file. Out of memory drops the line and is counted the same way. Never on a hot
+ * path: a kind calls it for rare, visible moments only. */
+#define FL_WORLD_EVENTS_PER_KIND 40
+void fl_world_event(fl_world *w, fl_time t, const char *node, const char *event,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void fl_world_window(fl_world *w, fl_time t, fl_time until, const char *node,
+                     const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* One recorded moment, and the list of them (read by the run when it writes the file). */
+typedef struct fl_world_ev {
+    fl_time t, until; /* until < 0: a moment, not a window */
+    const char *event;
+    char node[64];
+    char label[120];
+} fl_world_ev;
+typedef struct fl_world_cap {
+    const char *event;
+    char node[64];
+    uint32_t kept, dropped;
+} fl_world_cap;
+typedef struct fl_world_events {
+    fl_world_ev *ev;
+    uint32_t n, cap;
+    fl_world_cap *caps; /* per (event, node) */
+    uint32_t ncaps, caps_cap;
+} fl_world_events;
+/* The recorded moments sorted by time (ties keep the order they were recorded in). */
+const fl_world_events *fl_world_events_sorted(fl_world *w);
 
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */
