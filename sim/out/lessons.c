@@ -549,6 +549,31 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     snprintf(l->ylabel, sizeof l->ylabel, "requests per second");
 }
 
+/* A workload contending on an `occ` record: tries against commits. Every try beyond one per
+ * commit is a conflict, so the gap between the two lines is the work contention wastes. */
+static void occ_tries(ctx *x, const char *wl, const cJSON *w, const cJSON *node,
+                      const char *target)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    snprintf(l->name, sizeof l->name, "lesson-%s-conflicts", wl);
+    char col[200];
+    snprintf(col, sizeof col, "%s.tries_per_s", wl);
+    add(l, x->csv, col, "tries/s (with retries)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.ok_per_s", wl);
+    add(l, x->csv, col, "commits/s", FL_LS_STEPS, 1, 0);
+    double tries = num(w, "tries"), commits = num(node, "commits"), done = num(w, "completion_s");
+    if (!isnan(done))
+        snprintf(l->title, sizeof l->title, "%s -> %s: %.0f tries for %.0f commits (%.3gx); the "
+                 "last client is done at %.3g s", wl, target, tries, commits,
+                 commits > 0 ? tries / commits : 0, done);
+    else
+        snprintf(l->title, sizeof l->title, "%s -> %s: %.0f tries for %.0f commits; not every "
+                 "client is done within the run", wl, target, tries, commits);
+    snprintf(l->ylabel, sizeof l->ylabel, "per second");
+}
+
 /* ---- the catalogue ----------------------------------------------------------------------- */
 
 typedef void (*node_chart)(ctx *x, const char *node, const cJSON *o);
@@ -584,6 +609,8 @@ fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_c
         const char *kind = str(svc, "kind");
         if (kind && strcmp(kind, "service") == 0)
             service_retries(&x, w->string, w, svc, target);
+        else if (kind && strcmp(kind, "occ") == 0)
+            occ_tries(&x, w->string, w, svc, target);
     }
     return out;
 }
