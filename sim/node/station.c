@@ -257,10 +257,11 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     s->sojourn = fl_hist_new();
     s->wait = fl_hist_new();
     s->h_done = fl_sim_handler(sim, on_done, s);
-    s->h_cancel = fl_sim_handler(sim, on_cancel, s);
+    /* Only a station with a limit has the handler: the others' events keep their numbers. */
+    s->h_cancel = cfg->max_exec > 0 ? fl_sim_handler(sim, on_cancel, s) : -1;
     s->factor = 1;
     if (!s->ring || !s->workers || !s->idle || !s->sojourn || !s->wait || s->h_done < 0 ||
-        s->h_cancel < 0) {
+        (cfg->max_exec > 0 && s->h_cancel < 0)) {
         fl_station_free(s);
         return NULL;
     }
