@@ -109,7 +109,7 @@ static const fl_figure_info table[] = {
     NUM("**.work_s", "s", "work", X),
     CNT("**.dropped_past_deadline", "dropped past deadline", X),
     CNT("**.cancelled", "cancelled by the server", X),
-    CNT("nodes.*.unanswered_in_hang", "unanswered in a hang", L),
+    CNT("nodes.*.never_answered", "never answered (hang)", L),
     CNT("**.expired", "expired in queue", L),
     CNT("**.lost_in_crash", "lost in crash", L),
     CNT("**.received", "received", X),

@@ -594,7 +594,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     for (uint32_t i = 0; i < w->nfaults && !hangs; i++)
         hangs = w->faults[i].kind == FL_FAULT_HANG && w->faults[i].target == c->index;
     if (hangs)
-        cJSON_AddNumberToObject(out, "unanswered_in_hang", (double)s->swallowed);
+        cJSON_AddNumberToObject(out, "never_answered", (double)s->swallowed);
     if (s->limited || s->cancel_giveup)
         cJSON_AddNumberToObject(out, "cancelled_work_s", fl_time_to_s(s->cancelled_work));
     cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
