@@ -44,7 +44,9 @@
  * dropped when it reaches the head of the queue, both "cancelled". Without either, the
  * server finishes work nobody waits for: wasted_work_s counts the service time spent on
  * tries whose client had given up when they ended; cancelled_work_s the time spent on work
- * that was then aborted.
+ * that was then aborted. An aborted request's calls still in flight are not cancelled in
+ * turn: their replies are ignored, and they hold their connections until they end (the
+ * callee cancels them only if it cancels on give-up and their timeouts fire).
  *
  * A "hang" fault makes the node accept requests and never answer them (faults.c): what it
  * holds when the hang begins and whatever arrives while it lasts get no reply, so every
