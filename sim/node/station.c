@@ -195,7 +195,8 @@ static void abort_work(fl_station *s, int slot)
     s->ops->done(s->ctx, wk.id, FL_STATION_CANCELLED, wk.arrive, wk.start);
 }
 
-/* max_exec has passed for the work on a worker. */
+/* max_exec has passed for the work on a worker, or its caller's give-up reached a node
+ * that was paused. */
 static void on_cancel(fl_sim *sim, void *ctx, uint64_t arg)
 {
     fl_station *s = ctx;
@@ -212,7 +213,12 @@ bool fl_station_cancel(fl_station *s, uint32_t id)
 {
     for (int w = 0; w < s->cfg.workers; w++)
         if (s->workers[w].busy && s->workers[w].id == id) {
-            abort_work(s, w);
+            fl_time now = fl_sim_now(s->sim);
+            if (now < s->paused_until) /* stopped: it acts on the notice when it resumes */
+                fl_sim_at(s->sim, s->paused_until, s->h_cancel,
+                          ((uint64_t)s->workers[w].token << 32) | (uint64_t)w);
+            else
+                abort_work(s, w);
             return true;
         }
     return false;
@@ -257,11 +263,12 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     s->sojourn = fl_hist_new();
     s->wait = fl_hist_new();
     s->h_done = fl_sim_handler(sim, on_done, s);
-    /* Only a station with a limit has the handler: the others' events keep their numbers. */
-    s->h_cancel = cfg->max_exec > 0 ? fl_sim_handler(sim, on_cancel, s) : -1;
+    /* Only a station that cancels has the handler: the others' events keep their numbers. */
+    bool cancels = cfg->max_exec > 0 || cfg->cancel_on_giveup;
+    s->h_cancel = cancels ? fl_sim_handler(sim, on_cancel, s) : -1;
     s->factor = 1;
     if (!s->ring || !s->workers || !s->idle || !s->sojourn || !s->wait || s->h_done < 0 ||
-        (cfg->max_exec > 0 && s->h_cancel < 0)) {
+        (cancels && s->h_cancel < 0)) {
         fl_station_free(s);
         return NULL;
     }

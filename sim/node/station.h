@@ -88,8 +88,8 @@ void fl_station_hang(fl_station *s);
 void fl_station_restart(fl_station *s);
 bool fl_station_down(const fl_station *s);
 void fl_station_pause(fl_station *s, fl_time until);
-/* The caller of item id gave up: if a worker is on it, its work is aborted now (CANCELLED,
- * the worker freed) and true is returned; a queued item is left for ops->abandoned to drop
+/* The caller of item id gave up: if a worker is on it, its work is aborted now (when the
+ * node is paused: when it resumes) (CANCELLED, the worker freed) and true is returned; a queued item is left for ops->abandoned to drop
  * at dequeue (false). O(workers): called once per give-up, never per event. */
 bool fl_station_cancel(fl_station *s, uint32_t id);
 /* Items waiting and items in service now. */
