@@ -169,8 +169,10 @@ static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
      * fl_station_release; the item counts as present until then, and max_exec still runs
      * from when the worker took it. */
     if (s->ops->hold && s->ops->hold(s->ctx, wk.id, slot)) {
-        if (s->cfg.max_exec > 0 && current(s, arg)) /* (a hold may end at once) */
-            fl_sim_at(sim, wk.start + s->cfg.max_exec, s->h_cancel, arg);
+        if (s->cfg.max_exec > 0 && current(s, arg)) { /* (a hold may end at once) */
+            fl_time limit = wk.start + s->cfg.max_exec; /* a pause may have passed it */
+            fl_sim_at(sim, limit > now ? limit : now, s->h_cancel, arg);
+        }
         return;
     }
     fl_station_release(s, slot);
