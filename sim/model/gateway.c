@@ -523,6 +523,11 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         scan(g, &g->q[1], now);
     fl_series_add(w->series, g->col_conn, now - g->tick, (double)g->connected);
     fl_series_add(w->series, g->col_backlog, now - g->tick, (double)g->hs_queued);
+    /* Clients are counts, so one step's events look alike whatever happened in it: the
+     * counts it ended with go into the event hash. */
+    fl_sim_hash_mix(sim, g->connected);
+    fl_sim_hash_mix(sim, g->hs_queued);
+    fl_sim_hash_mix(sim, g->attempts);
     if (now + g->tick <= w->duration)
         fl_sim_at(sim, now + g->tick, g->h_tick, (uint64_t)k + 1);
 }

@@ -6,7 +6,8 @@
  * A figure is named by its path in summary.json. Operators: == != < <= > >= with a number
  * (or true/false for == and !=), "in [a, b]" (inclusive), and "~ x": x lies within the
  * figure's 99.9% confidence interval, read from the sibling figure "<name>_ci999" (batch
- * means over the run). The wide level keeps false alarms rare (0.1% per check) when the
+ * means over the run); it fails, saying why, when the sibling "<name>_ci_why" marks that
+ * interval unreliable (core/stats.h). The wide level keeps false alarms rare (0.1% per check) when the
  * suite runs many seeds; a model error of a few percent still shows on a long run.
  *
  * A check that restates a calibration (a parameter chosen so that the model reproduces a
@@ -222,7 +223,7 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
     int failed = 0, n = 0;
     for (const cJSON *x = v ? v->child : NULL; x; x = x->next) {
         expectation xe;
-        const char *text = fl__expect_text(x), *why = fl__expect_calibrated(x);
+        const char *text = fl__expect_text(x), *calibrated = fl__expect_calibrated(x);
         if (!text || parse(text, &xe) != 0)
             continue; /* validated at load */
         n++;
@@ -231,8 +232,8 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
         cJSON_AddItemToArray(list, r);
         cJSON_AddStringToObject(r, "figure", x->string);
         cJSON_AddStringToObject(r, "expect", text);
-        if (why)
-            cJSON_AddStringToObject(r, "calibrated", why);
+        if (calibrated)
+            cJSON_AddStringToObject(r, "calibrated", calibrated);
         int pass = 0;
         if (!fig || !(cJSON_IsNumber(fig) || cJSON_IsBool(fig))) {
             cJSON_AddStringToObject(r, "error", fig ? "not a number" : NO_FIGURE);
@@ -259,6 +260,15 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
                     break;
                 }
                 cJSON_AddNumberToObject(r, "ci999", hw->valuedouble);
+                /* An interval the batch-means test found unreliable cannot vouch for x. */
+                snprintf(ci, sizeof ci, "%s_ci_why", x->string);
+                const cJSON *why = lookup(summary, ci);
+                if (cJSON_IsString(why)) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg, "confidence interval unreliable: %s", why->valuestring);
+                    cJSON_AddStringToObject(r, "error", msg);
+                    break;
+                }
                 pass = fabs(val - xe.a) <= hw->valuedouble;
                 break;
             }
