@@ -259,6 +259,7 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.handshakes.*", "handshakes", X),
     CNT("nodes.*.attempts", "attempts", X),
     CNT("nodes.*.reconnect_attempts", "reconnect attempts", L),
+    CNT("nodes.*.syn_retransmissions", "SYN retransmissions", L),
     CNT("nodes.*.accept_queue_overflows", "accept queue overflows", L),
     CNT("nodes.*.overflow_episodes", "overflow episodes", L),
     CNT("nodes.*.admission_rejected", "admission rejected", X),

@@ -360,7 +360,8 @@ static bool dup_value(dupwalk *w, const char *path)
     }
     if (go) {
         w->p++; /* the '}' */
-        qsort(keys, n, sizeof *keys, keyref_cmp);
+        if (n > 1) /* an empty object has no keys array: qsort wants a non-null one */
+            qsort(keys, n, sizeof *keys, keyref_cmp);
         for (size_t i = 1; i < n; i++)
             if (strcmp(keys[i - 1].key, keys[i].key) == 0 && (!w->dup || keys[i].at < w->dup)) {
                 w->dup = keys[i].at;
