@@ -65,6 +65,9 @@ static const fl_figure_info table[] = {
     CNT("workloads.*.ok", "requests ok", H),
     CNT("workloads.*.issued", "requests issued", X),
     CNT("workloads.*.in_flight_at_end", "in flight at the end", L),
+    CNT("workloads.*.clients", "clients", X),
+    CNT("workloads.*.clients_done", "clients done", H),
+    NUM("workloads.*.completion_s", "s", "time until the last client was done", L),
     CNT("workloads.*.errors_by_cause.*", "errors", L),
     NUM("workloads.*.latency_ms.*_ci9*", "ms", "latency interval", X),
     CNT("workloads.*.latency_ms.count", "latencies", X),
@@ -214,6 +217,15 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.reads_primary", "reads on the primary", X),
     CNT("nodes.*.reads_replicas", "reads on replicas", X),
     NUM("nodes.*.primary_read_share", "fraction", "primary read share", X),
+    CNT("nodes.*.stale_reads_vs_committed", "replica reads older than the primary's committed write", L),
+    CNT("nodes.*.stale_reads_vs_acked", "replica reads older than the latest acknowledged write", L),
+
+    /* occ.c */
+    CNT("nodes.*.commits", "commits", X),
+    CNT("nodes.*.conflicts", "conflicts", L),
+    NUM("nodes.*.conflict_rate", "fraction", "conflict rate", L),
+    CNT("nodes.*.wasted_commits", "commits for nobody", L),
+    CNT("nodes.*.records", "records", X),
 
     /* lock.c, lock_client.c, lock_storage.c */
     CNT("nodes.*.expirations", "leases expired", L),

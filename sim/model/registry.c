@@ -15,6 +15,7 @@ static const fl_component_ops *const kinds[] = {
     &fl_lock_storage_ops,
     &fl_store_ops,
     &fl_cache_ops,
+    &fl_occ_ops,
 };
 
 static const char *const kind_names[] = {
@@ -28,6 +29,7 @@ static const char *const kind_names[] = {
     "lock_storage",
     "store",
     "cache",
+    "occ",
     NULL,
 };
 

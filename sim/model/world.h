@@ -43,7 +43,8 @@ typedef struct fl_workload fl_workload;
     X(BUDGET, "retry_budget")   /* a retry the budget did not allow */                \
     X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */   \
     X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */ \
-    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */       \
+    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */ \
+    X(CONFLICT, "conflict")     /* an optimistic write lost to a concurrent commit (occ) */ \
     X(CANCELLED, "cancelled")   /* the server aborted it: past its max_execution, or its \
                                    caller gave up */
 
@@ -282,6 +283,7 @@ extern const fl_component_ops fl_lock_ops;
 extern const fl_component_ops fl_lock_client_ops;
 extern const fl_component_ops fl_lock_storage_ops;
 extern const fl_component_ops fl_store_ops;
+extern const fl_component_ops fl_occ_ops;
 extern const fl_component_ops fl_election_ops;
 extern const fl_component_ops fl_cache_ops;
 extern const fl_component_ops fl_gateway_ops;

@@ -1,6 +1,7 @@
 /* The dashboard's scenarios and their tunable parameters: see catalog.h.
  *
- * Parameters are derived from the document, not declared: every workload's "rate", every
+ * Parameters are derived from the document, not declared: every workload's "rate" (or
+ * "clients"), every
  * node's "workers", and every number, duration or rate a variant's "set" writes (objects
  * in a "set" are walked, so "nodes.api.queue": {"capacity": 50} offers
  * nodes.api.queue.capacity). Bounds are wide enough to explore and narrow enough that a
@@ -192,8 +193,9 @@ static int derive(plist *l, const cJSON *doc)
     static const char *const groups[][3] = {
         {"workloads", "rate", "workload %s: arrival rate"},
         {"nodes", "workers", "node %s: workers"},
+        {"workloads", "clients", "workload %s: clients (closed population)"},
     };
-    for (size_t g = 0; g < 2; g++) {
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, groups[g][0]);
         int i = 0;
         for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next, i++) {
