@@ -526,7 +526,7 @@ static void st_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, 
     serve(k, id, false);
 }
 
-static const fl_station_ops station_ops = {st_time, st_done, NULL, NULL};
+static const fl_station_ops station_ops = {st_time, st_done, NULL, NULL, NULL, NULL};
 
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {

@@ -474,7 +474,13 @@ void fl_caller_on_timeout(fl_caller *c, uint32_t id)
         fl_sim_timer_at(c->w->sim, c->host->paused_until, c->w->h_timeout, id, &r->timeout);
         return;
     }
+    bool held = !r->server_done; /* else the record is freed (and may be reused) below */
     try_done(c, id, FL_OUT_TIMEOUT);
+    if (!held)
+        return;
+    /* Only now: the server's cancellation may answer at once, and the try must be off the
+     * request's list by then. The record lives on (the server is not done with it). */
+    fl_world_giveup(c->w, id);
 }
 
 void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call *call)

@@ -12,6 +12,11 @@
  * pause   stop-the-world: nothing completes until it ends, then everything due does; the
  *         node's own timers (its calls' timeouts and retries) and the replies it receives
  *         are held too, and all fire when it resumes
+ * hang    the node accepts requests and never answers them (a deadlock, a blackhole):
+ *         work queued or in service when it begins and every request that arrives while it
+ *         lasts get no reply (callers wait for their timeouts); unlike a crash nothing is
+ *         refused, unlike a pause nothing is answered late. When it ends the node serves
+ *         again. Requires "for". Declared by kinds that model it (service)
  *
  * A node fault names a node ("db") or one member of a replicated node ("db/2", member 2
  * counted from 0). Each kind declares the faults it models on the node and on a member
@@ -53,8 +58,9 @@
 #include "core/cfg.h"
 #include "model/world.h"
 
-static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "partition",
-                                         "flaky", "slow_link", "clock", "bad_value", "label", NULL};
+static const char *const fault_keys[] = {"at", "for", "slow", "crash", "pause", "hang",
+                                         "partition", "flaky", "slow_link", "clock", "bad_value",
+                                         "label", NULL};
 static const char *const clock_fault_keys[] = {"node", "step", "slew", "rate", NULL};
 static const char *const slow_keys[] = {"node", "factor", NULL};
 static const char *const oneway_keys[] = {"from", "to", "links", NULL};
@@ -307,7 +313,12 @@ static fl_status find_node(fl_world *w, const char *name, const char *path, uint
 
 /* Fault names as scenarios write them, by fl_fault_kind. */
 static const char *const fault_names[] = {"slow", "crash", "pause", "partition", "flaky",
-                                          "slow_link", "clock", "bad_value"};
+                                          "slow_link", "clock", "bad_value", "hang"};
+
+const char *fl_fault_kind_name(fl_fault_kind k)
+{
+    return (size_t)k < sizeof fault_names / sizeof fault_names[0] ? fault_names[k] : "?";
+}
 
 /* The faults in `bits`, as "crash, pause" (in the order of fault_names). */
 static void list_faults(unsigned bits, char *buf, size_t n)
@@ -514,17 +525,18 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         const cJSON *slow = cJSON_GetObjectItemCaseSensitive(fc, "slow");
         const cJSON *crash = cJSON_GetObjectItemCaseSensitive(fc, "crash");
         const cJSON *pause = cJSON_GetObjectItemCaseSensitive(fc, "pause");
+        const cJSON *hang = cJSON_GetObjectItemCaseSensitive(fc, "hang");
         const cJSON *bad = cJSON_GetObjectItemCaseSensitive(fc, "bad_value");
         int nlink = (cJSON_GetObjectItemCaseSensitive(fc, "partition") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
         const cJSON *clk = cJSON_GetObjectItemCaseSensitive(fc, "clock");
-        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (clk != NULL) + (bad != NULL) +
-                nlink != 1)
+        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (hang != NULL) + (clk != NULL) +
+                (bad != NULL) + nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
-                                                     "\"crash\", \"pause\", \"clock\", "
-                                                     "\"bad_value\", \"partition\", \"flaky\" "
-                                                     "or \"slow_link\"");
+                                                     "\"crash\", \"pause\", \"hang\", "
+                                                     "\"clock\", \"bad_value\", \"partition\", "
+                                                     "\"flaky\" or \"slow_link\"");
         const char *node = NULL;
         if (clk) {
             if ((st = clock_fault(w, f, clk, path, dur, label, e)))
@@ -560,9 +572,12 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             snprintf(fpath, sizeof fpath, "%s", p);
             fl_cfg_join(p, sizeof p, fpath, "node");
         } else {
-            const cJSON *v = crash ? crash : pause ? pause : bad;
-            f->kind = crash ? FL_FAULT_CRASH : pause ? FL_FAULT_PAUSE : FL_FAULT_BAD_VALUE;
-            fl_cfg_join(p, sizeof p, path, crash ? "crash" : pause ? "pause" : "bad_value");
+            const cJSON *v = crash ? crash : pause ? pause : hang ? hang : bad;
+            f->kind = crash   ? FL_FAULT_CRASH
+                      : pause ? FL_FAULT_PAUSE
+                      : hang  ? FL_FAULT_HANG
+                              : FL_FAULT_BAD_VALUE;
+            fl_cfg_join(p, sizeof p, path, fl_fault_kind_name(f->kind));
             if (!cJSON_IsString(v)) {
                 char got[64];
                 fl_cfg_describe(v, got, sizeof got);
@@ -586,6 +601,7 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             snprintf(f->label, sizeof f->label, "%s %s", node,
                      f->kind == FL_FAULT_CRASH   ? "down"
                      : f->kind == FL_FAULT_PAUSE ? "paused"
+                     : f->kind == FL_FAULT_HANG  ? "hangs"
                                                  : "gets invalid values");
         fl_time end = f->until < w->duration ? f->until : w->duration;
         if (end > w->faults_end)

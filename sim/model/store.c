@@ -531,7 +531,7 @@ static void primary_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
     fl_world_reply(w, id, FL_OUT_OK);
 }
 
-static const fl_station_ops primary_ops = {primary_time, primary_done, NULL, NULL};
+static const fl_station_ops primary_ops = {primary_time, primary_done, NULL, NULL, NULL, NULL};
 
 static fl_time replica_time(void *ctx, uint32_t id)
 {
@@ -584,7 +584,7 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
         fl_sim_after(w->sim, d, s->h_back, id);
 }
 
-static const fl_station_ops replica_ops = {replica_time, replica_done, NULL, NULL};
+static const fl_station_ops replica_ops = {replica_time, replica_done, NULL, NULL, NULL, NULL};
 
 static void on_back(fl_sim *sim, void *ctx, uint64_t id)
 {

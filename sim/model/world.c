@@ -246,6 +246,15 @@ void fl_world_send(fl_world *w, uint32_t id)
         fl_sim_after(w->sim, d, w->h_arrive_server, id);
 }
 
+void fl_world_giveup(fl_world *w, uint32_t id)
+{
+    fl_req *r = &w->reqs[id];
+    fl_component *c = w->comps[r->target];
+    /* client_done: still the record given up (a record freed and reused is not) */
+    if (r->client_done && !r->server_done && !r->dup && c->ops->giveup)
+        c->ops->giveup(w, c, id);
+}
+
 void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
 {
     fl_req *r = &w->reqs[id];

@@ -44,7 +44,9 @@ typedef struct fl_workload fl_workload;
     X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */   \
     X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */ \
     X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */ \
-    X(CONFLICT, "conflict")     /* an optimistic write lost to a concurrent commit (occ) */
+    X(CONFLICT, "conflict")     /* an optimistic write lost to a concurrent commit (occ) */ \
+    X(CANCELLED, "cancelled")   /* the server aborted it: past its max_execution, or its \
+                                   caller gave up */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
@@ -90,8 +92,11 @@ typedef enum fl_fault_kind {
     FL_FAULT_SLOW, FL_FAULT_CRASH, FL_FAULT_PAUSE,        /* on a component */
     FL_FAULT_PARTITION, FL_FAULT_FLAKY, FL_FAULT_SLOW_LINK, /* on links between zones */
     FL_FAULT_CLOCK, /* a step or slew of a node's clock (already in its fl_clock) */
-    FL_FAULT_BAD_VALUE /* a cache: values its backend returns are rejected as invalid */
+    FL_FAULT_BAD_VALUE, /* a cache: values its backend returns are rejected as invalid */
+    FL_FAULT_HANG /* accepts requests and never answers (a deadlock, a blackhole) */
 } fl_fault_kind;
+/* A fault kind's name as scenarios write it ("slow", "crash", ...). */
+const char *fl_fault_kind_name(fl_fault_kind k);
 /* The faults on a component, as a set of bits (fl_component_ops.faults). */
 #define FL_FAULT_BIT(k) (1u << FL_FAULT_##k)
 typedef struct fl_fault {
@@ -123,6 +128,9 @@ typedef struct fl_component_ops {
     /* A request arrived over the network. The component must eventually call
      * fl_world_reply (or fail it with an outcome). */
     void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
+    /* Optional: the client of request req timed out while this component still had it
+     * (fl_world_giveup). A kind that cancels on give-up drops or aborts the work. */
+    void (*giveup)(fl_world *w, fl_component *c, uint32_t req);
     /* Called once at the end of the run: adds this component's figures to `out`. */
     void (*report)(fl_world *w, fl_component *c, cJSON *out);
     /* The faults this kind models, FL_FAULT_BIT(SLOW) | ...: any other fault on a node of
@@ -286,6 +294,11 @@ void fl_world_send(fl_world *w, uint32_t id);
 /* The server answers request id with an outcome: the reply travels back to the client,
  * and the server side is done with it. */
 void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o);
+/* The client of request id has just given up on it (its timeout fired): tells the serving
+ * component (ops->giveup) if it still has the request. The notice takes no time, as a
+ * cancellation the protocol carries (an HTTP/2 RST_STREAM, a gRPC cancel) takes a link's
+ * latency, small next to the timeouts that send it. */
+void fl_world_giveup(fl_world *w, uint32_t id);
 
 /* Workloads (workload.c). */
 /* Reads workloads[index]; *out is set (and owned by the world) even on error. */

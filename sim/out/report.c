@@ -875,6 +875,28 @@ static fl_status put_nodes(FILE *f, const cJSON *nodes)
     return st;
 }
 
+/* One expectation's row: figure, check, actual, held or not; a calibrated one gets a second
+ * row with its reason. */
+static void put_expectation_row(FILE *f, const cJSON *x)
+{
+    const char *fig = str(x, "figure");
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "calibrated"));
+    bool pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass"));
+    fputs("<tr><td><code>", f);
+    esc(f, fig);
+    fputs("</code></td><td><code>", f);
+    esc(f, str(x, "expect"));
+    fputs("</code></td><td class=\"n\">", f);
+    put_value(f, fig ? fig : "", cJSON_GetObjectItemCaseSensitive(x, "actual"));
+    fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
+            pass ? "held" : "FAILED");
+    if (why) {
+        fputs("<tr><td colspan=\"4\"><small>calibrated: ", f);
+        esc(f, why);
+        fputs("</small></td></tr>\n", f);
+    }
+}
+
 static void put_expectations(FILE *f, const cJSON *summary)
 {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(summary, "expectations");
@@ -891,18 +913,19 @@ static void put_expectations(FILE *f, const cJSON *summary)
     if (!cJSON_GetArraySize(ex))
         return;
     fputs("<table>\n<tr><th>figure</th><th>expected</th><th>actual</th><th></th></tr>\n", f);
-    for (const cJSON *x = ex->child; x; x = x->next) {
-        const char *fig = str(x, "figure");
-        bool pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass"));
-        fputs("<tr><td><code>", f);
-        esc(f, fig);
-        fputs("</code></td><td><code>", f);
-        esc(f, str(x, "expect"));
-        fputs("</code></td><td class=\"n\">", f);
-        put_value(f, fig ? fig : "", cJSON_GetObjectItemCaseSensitive(x, "actual"));
-        fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
-                pass ? "held" : "FAILED");
-    }
+    /* Evidence first; the checks that restate a calibration follow under their own
+     * heading: they show the model is set up as intended, not that it predicts the figure. */
+    for (const cJSON *x = ex->child; x; x = x->next)
+        if (!cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+            put_expectation_row(f, x);
+    int ncal = 0;
+    for (const cJSON *x = ex->child; x; x = x->next)
+        if (cJSON_GetObjectItemCaseSensitive(x, "calibrated")) {
+            if (ncal++ == 0)
+                fputs("<tr><th colspan=\"4\">Calibrated: these restate a parameter chosen "
+                      "(not measured) so that the figure appears; not evidence</th></tr>\n", f);
+            put_expectation_row(f, x);
+        }
     fputs("</table>\n", f);
 }
 

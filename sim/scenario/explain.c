@@ -141,10 +141,27 @@ void fl_scenario_explain(const fl_scenario *sc, FILE *f)
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(d, "expect");
     if (ex) {
         fprintf(f, "\nwhat each run must show (faultline run ... --check)\n");
+        int ncal = 0;
         for (const cJSON *v = ex->child; v; v = v->next) {
             fprintf(f, "  %s\n", v->string);
-            for (const cJSON *k = v->child; k; k = k->next)
-                fprintf(f, "      %s %s\n", k->string, cJSON_GetStringValue(k));
+            /* Evidence first; then the checks that restate a calibration, with the reason. */
+            for (int pass = 0; pass < 2; pass++)
+                for (const cJSON *k = v->child; k; k = k->next) {
+                    const char *why = fl__expect_calibrated(k);
+                    if ((why != NULL) != pass)
+                        continue;
+                    const char *text = fl__expect_text(k);
+                    fprintf(f, "      %s %s%s", k->string, text ? text : "?",
+                            why ? "   CALIBRATED: " : "\n");
+                    if (why) {
+                        fprintf(f, "%s\n", why);
+                        ncal++;
+                    }
+                }
         }
+        if (ncal)
+            fprintf(f, "\n  CALIBRATED checks restate a parameter that was chosen (not measured) "
+                       "so that the\n  figure appears: they show the model is set up as "
+                       "intended, not that it predicts\n  the figure.\n");
     }
 }

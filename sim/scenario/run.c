@@ -238,15 +238,13 @@ static char *event_lines(fl_world *w, const char *variant, fl_status st, const c
             const fl_fault *f = &w->faults[i];
             if (f->at != next)
                 continue;
-            static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                                "slow_link", "clock", "bad_value"};
             fl_time until = f->until < w->duration ? f->until : w->duration;
             double until_s = f->kind == FL_FAULT_CLOCK && f->until == f->at ? -1 /* a step */
                                                                             : fl_time_to_s(until);
             /* On a node with its own clock, the trace gives its reading too. */
             const fl_clock *clk = f->links ? NULL : w->comps[f->target]->host.clock;
             fl_time local = clk ? fl_clock_wall(clk, f->at) : 0;
-            if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, kinds[f->kind], "label",
+            if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, fl_fault_kind_name(f->kind), "label",
                              f->label, clk ? &local : NULL))
                 goto fail;
         }

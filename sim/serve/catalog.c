@@ -230,7 +230,7 @@ static cJSON *fault_windows(const cJSON *doc, double duration_s)
     cJSON *out = cJSON_CreateArray();
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(doc, "faults");
     static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                        "slow_link", "clock"};
+                                        "slow_link", "clock", "bad_value", "hang"};
     for (const cJSON *f = cJSON_IsArray(fs) ? fs->child : NULL; f && out; f = f->next) {
         double at, len;
         if (read_value(cJSON_GetObjectItemCaseSensitive(f, "at"), FL_PARAM_DURATION, &at))
