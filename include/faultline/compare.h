@@ -15,6 +15,7 @@
 #define FAULTLINE_COMPARE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <faultline/scenario.h>
 
@@ -30,10 +31,20 @@ typedef struct fl_compare_config {
     const char *out_dir;         /* NULL: write nothing; else runs/ and compare.{json,csv} */
     bool min_effect_set;         /* false: the default minimum effect, 1% of the reference */
     double min_effect;           /* relative minimum effect (0.01 = 1%) when set; >= 0 */
+    uint64_t max_events;         /* per run; 0: 10^11 */
+    /* Limits and signals (may be NULL): asked before each run and every 1024 events of
+     * every run. Non-zero stops the comparison: runs not started are skipped, runs under
+     * way stop (their folders marked incomplete), and the comparison of what finished is
+     * written with "complete": false and why_stopped(poll_ctx) as "stopped_because". */
+    int (*poll)(void *ctx);
+    const char *(*why_stopped)(void *ctx);
+    void *poll_ctx;
 } fl_compare_config;
 
 /* Runs the comparison. On success *json is the comparison as JSON text (caller frees with
- * free()). On failure *json is NULL and e says why (a bad variant, override, or run). */
+ * free()). When poll stopped it (or a run hit max_events): FL_INTERRUPTED (FL_LIMIT) with
+ * *json set too, marked incomplete, over the runs that finished. On failure *json is NULL
+ * and e says why (a bad variant, override, or run). */
 fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char **json,
                      fl_error *e);
 

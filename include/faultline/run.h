@@ -18,9 +18,12 @@ typedef struct fl_run_config {
     size_t nsets;
     uint64_t max_events;     /* 0 = no limit */
     bool history;            /* record every client operation (history.jsonl) */
-    /* Called now and then with the fraction of simulated time done; non-zero stops the
-     * run, and then why_stopped (when set) names the reason for the summary's
-     * "stopped_because" ("interrupted (SIGINT)", "wall-clock limit (--max-wall)"). */
+    /* Called every 1024 events with the fraction of simulated time done, and with 0
+     * between the nodes of the model while it is built and once after the checkers ran;
+     * so it must be cheap. Non-zero stops the run (a stop while building gives
+     * FL_INTERRUPTED and no result), and then why_stopped (when set) names the reason for
+     * the summary's "stopped_because" ("interrupted (SIGINT)", "wall-clock limit
+     * (--max-wall)"). */
     int (*progress)(void *ctx, double fraction);
     const char *(*why_stopped)(void *ctx);
     void *progress_ctx;
@@ -35,9 +38,12 @@ typedef struct fl_run_config {
 
 typedef struct fl_result fl_result;
 
-/* Runs the scenario. On success *out is owned by the caller (fl_result_free); FL_LIMIT or
- * FL_INTERRUPTED still give a result, marked incomplete. Bad variants or overrides give
- * FL_INVALID/FL_UNKNOWN with a message, and *out NULL. */
+/* Runs the scenario. On success *out is owned by the caller (fl_result_free); FL_LIMIT,
+ * FL_INTERRUPTED or FL_NOMEM during the run still give a result, marked incomplete (when
+ * there is memory for it; e says why). An allocation refused anywhere in the model stops
+ * the run with FL_NOMEM, never counted as traffic. Bad variants or overrides give
+ * FL_INVALID/FL_UNKNOWN with a message, and *out NULL; so does a stop while building
+ * (FL_INTERRUPTED). */
 fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **out, fl_error *e);
 void fl_result_free(fl_result *r);
 
@@ -53,8 +59,22 @@ int fl_result_expectations(const fl_result *r, int *failed);
 int fl_result_unknown_figures(const fl_result *r, char *first, size_t n);
 /* The compact human table printed by `faultline run`. */
 void fl_result_print(const fl_result *r, FILE *f);
-/* Writes summary.json, timeseries.csv and events.jsonl into dir (created if missing), each
- * through a temporary name and rename: a reader never sees a half-written file. */
+/* Writes the run folder dir as one unit: summary.json, timeseries.csv, events.jsonl (and
+ * history.jsonl when recorded) go into a fresh "<dir>.tmp.<pid>" beside it, which then
+ * replaces dir whole (a previous run's folder, history.jsonl and charts/ included, is
+ * deleted). dir never mixes two runs' files; an interruption leaves the old folder or
+ * the new one (or, between two renames, none). */
 fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e);
+/* fl_result_write in two steps, so that more (charts) can go into the folder before it
+ * replaces dir: stage writes into the temporary folder and puts its path into
+ * staged[n]; commit renames it over dir; discard deletes it (after a failure or a
+ * signal). On a stage error nothing is left behind. */
+fl_status fl_result_stage(const fl_result *r, const char *dir, char *staged, size_t n,
+                          fl_error *e);
+fl_status fl_result_commit(const char *staged, const char *dir, fl_error *e);
+void fl_result_discard(const char *staged);
+/* Writes the files into dir in place, each through a temporary name and a rename, leaving
+ * other files there alone (run --force into a folder that is not a run's). */
+fl_status fl_result_write_files(const fl_result *r, const char *dir, fl_error *e);
 
 #endif

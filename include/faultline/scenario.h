@@ -17,6 +17,12 @@ typedef struct fl_scenario fl_scenario;
 /* Loads and validates a scenario file. On success *out is owned by the caller
  * (fl_scenario_free). On failure *out is NULL and e names file, line, column, JSON path. */
 fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e);
+/* The same, for the command line: "-" reads standard input; pipes, FIFOs and process
+ * substitutions are read to their end (at most 64 MiB); and poll(ctx), when not NULL, is
+ * asked now and then while waiting for input and while each variant's model is built
+ * whether to stop (a limit or a signal): FL_INTERRUPTED. */
+fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void *ctx,
+                                  fl_scenario **out, fl_error *e);
 /* The same from memory; `file` only names the text in messages. */
 fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
                             fl_error *e);

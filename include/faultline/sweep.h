@@ -10,6 +10,7 @@
 #define FAULTLINE_SWEEP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <faultline/scenario.h>
 
@@ -60,10 +61,20 @@ typedef struct fl_sweep_config {
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
     const fl_sweep_dist *dist;      /* NULL: this process does every run */
+    uint64_t max_events;            /* per run; 0: 10^11 */
+    /* Limits and signals (may be NULL): asked before each run and every 1024 events of
+     * every run. Non-zero stops the sweep: runs not started are skipped, runs under way
+     * stop, and the files are written over the runs that finished (the others' figures
+     * empty), sweep.json saying "complete": false and why_stopped(poll_ctx). */
+    int (*poll)(void *ctx);
+    const char *(*why_stopped)(void *ctx);
+    void *poll_ctx;
 } fl_sweep_config;
 
 /* Runs the sweep. On success, on process 0, *json is sweep.json's text (caller frees with
- * free()); on the other processes of a distributed sweep *json is NULL. On failure *json is
+ * free()); on the other processes of a distributed sweep *json is NULL. Stopped by poll
+ * (or a run's max_events): FL_INTERRUPTED (FL_LIMIT) with *json set, marked incomplete
+ * (this process's runs only, in a distributed sweep). On failure *json is
  * NULL and e says why: FL_USAGE / FL_UNKNOWN / FL_INVALID for bad input (a parameter, a
  * variant, an override, a grid too large), FL_IO, FL_NOMEM or a run's own status else. */
 fl_status fl_sweep(const fl_scenario *sc, const fl_sweep_config *cfg, char **json, fl_error *e);

@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <faultline/status.h>
+
 enum fl_exit {
     FL_EXIT_OK = 0,       /* success; every stated expectation held */
     FL_EXIT_EXPECT = 1,   /* an expectation failed (with --check) */
-    FL_EXIT_USAGE = 2,    /* bad input: usage, scenario file, override */
-    FL_EXIT_RUNTIME = 3,  /* the run could not finish: out of memory, i/o, a limit */
+    FL_EXIT_USAGE = 2,    /* bad input: usage, scenario file, override, output directory */
+    FL_EXIT_RUNTIME = 3,  /* could not finish: out of memory, i/o, a limit, a signal */
 };
 
 typedef struct cli_opt {
@@ -54,6 +56,25 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out);
  * compiler would. Returns an exit code (FL_EXIT_OK with *sc set, owned by the caller). */
 struct fl_scenario;
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc);
+/* The same, asking the limits (cli/limits.h; NULL: none) while it reads and builds whether
+ * to stop (exit 3, the reason printed). */
+struct cli_limits;
+int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, struct fl_scenario **sc,
+                             struct cli_limits *lim);
+/* The exit code for a library status: bad input 2; out of memory, i/o, interrupted 3. */
+int cli_exit_for(fl_status st);
+/* The exit code for a failure to load a scenario file: 3 for out of memory or a stop, 2
+ * for everything else (a missing or unreadable file is bad input too). */
+int cli_load_exit(fl_status st);
+/* True when dir holds an entry whose name is not in `known` (NULL-terminated): a folder
+ * faultline may not replace, since that would delete someone else's files. */
+bool cli_foreign_dir(const char *dir, const char *const *known);
+/* A folder written as one unit (compare, sweep): refuses (exit 2, message printed) an
+ * --out holding anything but the `known` names; else puts the staging name
+ * "<out>.tmp.<pid>" into staged. cli_commit_dir then renames the staged folder over out
+ * (exit 3 on failure). */
+int cli_stage_dir(const char *out, const char *const *known, char *staged, size_t n);
+int cli_commit_dir(const char *staged, const char *out);
 /* Prints "faultline: " + message to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -71,7 +92,9 @@ int cmd_explain(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
-int cli_plot_dir(const char *dir, bool quiet);
+/* Draws the charts of the run folder dir; messages name it `shown` (dir may be the
+ * folder's temporary name while it is written). */
+int cli_plot_dir(const char *dir, const char *shown, bool quiet);
 
 extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench, cli_plot,
     cli_compare, cli_explain, cli_report, cli_sweep;

@@ -10,6 +10,8 @@
 #include <faultline/faultline.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
+#include "out/files.h"
 #include "out/report.h"
 
 static const cli_opt compare_opts[] = {
@@ -30,6 +32,8 @@ static const cli_opt compare_opts[] = {
                              "(default 1; the catalogue may set a larger floor): a smaller "
                              "detected difference is \"negligible\""},
     {"json", 0, NULL, "print the comparison as JSON instead of a table"},
+    {"max-events", 0, "N", "stop each run after N events (default 10^11)"},
+    CLI_LIMIT_OPTS,
     {NULL, 0, NULL, NULL},
 };
 
@@ -45,6 +49,8 @@ const cli_cmd cli_compare = {
     "True/false figures (recovered) are proportions of runs (Wilson; differences Newcombe).\n"
     "A recovery time of a run that never recovered counts as the time left after the last\n"
     "fault (a bound: the verdict can only be too cautious).\n"
+    "A limit or Ctrl-C stops it: the runs that finished are kept and compared, compare.json\n"
+    "says \"complete\": false, and the exit status is 3.\n"
     "\nexample:\n  faultline compare scenarios/queueing/mm1.json --seeds 20\n",
     compare_opts,
     cmd_compare,
@@ -74,6 +80,14 @@ static void print_table(const cJSON *c)
            sget(c, "scenario"), cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "seeds")),
            sget(c, "reference"),
            100 * cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "min_effect")));
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "complete")))
+        printf("INCOMPLETE: %.0f of %.0f runs finished (%s); the figures cover the %.0f seeds "
+               "every variant finished%s%s\n\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "runs_complete")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "runs")),
+               sget(c, "stopped_because"),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "seeds")),
+               cJSON_GetObjectItemCaseSensitive(c, "note") ? ": " : "", sget(c, "note"));
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(c, "metrics");
     for (const cJSON *m = ms ? ms->child : NULL; m; m = m->next) {
         const char *better = sget(m, "better");
@@ -101,14 +115,26 @@ static void print_table(const cJSON *c)
 
 int cmd_compare(int argc, char **argv)
 {
+    static cli_limits lim;
+    cli_limits_start(&lim);
     cli_args a;
     int pr = cli_parse(&cli_compare, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
+    if (cli_limits_options(&cli_compare, &a, &lim))
+        return FL_EXIT_USAGE;
     fl_compare_config cfg = {0};
+    cfg.poll = cli_limits_poll;
+    cfg.why_stopped = cli_limits_why;
+    cfg.poll_ctx = &lim;
     unsigned long long v;
-    cfg.seeds = 10;
     const char *opt;
+    if ((opt = cli_get(&cli_compare, &a, "max-events"))) {
+        if (cli_u64("max-events", opt, &v))
+            return FL_EXIT_USAGE;
+        cfg.max_events = v;
+    }
+    cfg.seeds = 10;
     if ((opt = cli_get(&cli_compare, &a, "seeds"))) {
         if (cli_u64("seeds", opt, &v))
             return FL_EXIT_USAGE;
@@ -155,27 +181,45 @@ int cmd_compare(int argc, char **argv)
         return FL_EXIT_USAGE;
     }
     fl_scenario *sc;
-    int rc = cli_load_scenario(&cli_compare, &a, &sc);
+    int rc = cli_load_scenario_polled(&cli_compare, &a, &sc, &lim);
     if (rc != FL_EXIT_OK)
         return rc;
     fl_error e;
     char msg[1200];
-    char dir[4096];
+    char dir[4096], staged[4200];
+    const char *out = NULL;
     if (!cli_get(&cli_compare, &a, "no-files")) {
-        const char *out = cli_get(&cli_compare, &a, "out");
+        out = cli_get(&cli_compare, &a, "out");
         if (!out) {
             snprintf(dir, sizeof dir, "out/%s/compare", fl_scenario_name(sc));
             out = dir;
         }
-        cfg.out_dir = out;
+        /* The folder is one unit: written under a temporary name, renamed over out at the
+         * end, so no run of an earlier comparison (more seeds, other variants) stays. */
+        static const char *const known[] = {"compare.json", "compare.csv", "runs", "charts",
+                                            "report.html", NULL};
+        if ((rc = cli_stage_dir(out, known, staged, sizeof staged)) != FL_EXIT_OK) {
+            fl_scenario_free(sc);
+            return rc;
+        }
+        cfg.out_dir = staged;
     }
     char *json = NULL;
     fl_status st = fl_compare(sc, &cfg, &json, &e);
     fl_scenario_free(sc);
-    if (st != FL_OK) {
+    if (!json) {
+        if (out)
+            fl__remove_tree(staged);
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", e.file[0] ? "" : "faultline: ", msg);
-        return st == FL_NOMEM || st == FL_IO ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+        return cli_exit_for(st);
+    }
+    int done_rc = FL_EXIT_OK;
+    if (st != FL_OK) { /* stopped: what finished is compared, marked incomplete */
+        cli_error("the comparison stopped early (%s); it covers only the runs that finished "
+                  "and is marked incomplete",
+                  lim.why ? lim.why : st == FL_LIMIT ? "--max-events reached" : "interrupted");
+        done_rc = FL_EXIT_RUNTIME;
     }
     if (cli_get(&cli_compare, &a, "json"))
         printf("%s\n", json);
@@ -183,25 +227,26 @@ int cmd_compare(int argc, char **argv)
         cJSON *c = cJSON_Parse(json);
         print_table(c);
         cJSON_Delete(c);
-        if (cfg.out_dir)
-            printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", cfg.out_dir);
+        if (out)
+            printf("\noutputs: %s/{compare.json,compare.csv,runs/}\n", out);
     }
     free(json);
-    if (cli_get(&cli_compare, &a, "plot") && cfg.out_dir) {
+    if (cli_get(&cli_compare, &a, "plot") && out && done_rc == FL_EXIT_OK) {
         /* The overlays are drawn by faultline itself (no gnuplot needed) from the runs/ files
          * just written; the report gathers them with the verdict table. */
-        char charts[4200];
-        snprintf(charts, sizeof charts, "%s/charts", cfg.out_dir);
+        char charts[4300];
+        snprintf(charts, sizeof charts, "%s/charts", staged);
         if (mkdir(charts, 0777) != 0 && errno != EEXIST) {
             cli_error("cannot create %s: %s", charts, strerror(errno));
-            return FL_EXIT_RUNTIME;
-        }
-        if ((st = fl_report_write_charts(cfg.out_dir, NULL, a.pos[0], charts, &e))) {
+            done_rc = FL_EXIT_RUNTIME;
+        } else if ((st = fl_report_write_charts(staged, NULL, a.pos[0], charts, &e))) {
             fl_error_format(&e, msg, sizeof msg);
             cli_error("%s", msg);
-            return FL_EXIT_RUNTIME;
-        }
-        printf("charts: %s/overlay-*.svg; report: %s/report.html\n", charts, cfg.out_dir);
+            done_rc = FL_EXIT_RUNTIME;
+        } else
+            printf("charts: %s/charts/overlay-*.svg; report: %s/report.html\n", out, out);
     }
-    return FL_EXIT_OK;
+    if (out && cli_commit_dir(staged, out) != FL_EXIT_OK)
+        done_rc = FL_EXIT_RUNTIME;
+    return done_rc;
 }

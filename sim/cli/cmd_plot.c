@@ -26,7 +26,7 @@ const cli_cmd cli_plot = {
 };
 
 /* Shared with `run --plot`: draws and reports in one line; returns an exit code. */
-int cli_plot_dir(const char *dir, bool quiet)
+int cli_plot_dir(const char *dir, const char *shown, bool quiet)
 {
     fl_plot_report rep;
     fl_error e;
@@ -39,11 +39,11 @@ int cli_plot_dir(const char *dir, bool quiet)
     }
     if (!rep.gnuplot)
         fprintf(stderr,
-                "faultline: gnuplot is not installed: wrote %d chart scripts to %s; to draw them, "
-                "apt-get install gnuplot-nox, then: faultline plot %s\n",
-                rep.scripts, rep.charts_dir, dir);
+                "faultline: gnuplot is not installed: wrote %d chart scripts to %s/charts; to draw "
+                "them, apt-get install gnuplot-nox, then: faultline plot %s\n",
+                rep.scripts, shown, shown);
     else if (!quiet)
-        printf("charts: %s/{*.png,*.svg} (%d images)\n", rep.charts_dir, rep.images);
+        printf("charts: %s/charts/{*.png,*.svg} (%d images)\n", shown, rep.images);
     return FL_EXIT_OK;
 }
 
@@ -57,5 +57,5 @@ int cmd_plot(int argc, char **argv)
         cli_error("plot: expected one run directory (see 'faultline plot --help')");
         return FL_EXIT_USAGE;
     }
-    return cli_plot_dir(a.pos[0], false);
+    return cli_plot_dir(a.pos[0], a.pos[0], false);
 }

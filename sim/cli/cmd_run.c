@@ -1,5 +1,6 @@
 /* faultline run: one scenario, one variant, one seed. */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <faultline/faultline.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 
 static const cli_opt run_opts[] = {
     {"variant", 'v', "NAME", "run this variant instead of the baseline"},
@@ -24,8 +26,7 @@ static const cli_opt run_opts[] = {
     {"no-files", 0, NULL, "write no output files (print the summary only)"},
     {"history", 0, NULL, "also write history.jsonl: every client operation (key, value, outcome)"},
     {"max-events", 0, "N", "stop after N events (default 10^11); the summary is marked incomplete"},
-    {"max-wall", 0, "SECONDS", "stop after this much wall-clock time (default: none)"},
-    {"max-memory", 0, "MIB", "stop when the process holds this much memory (default: 3/4 of RAM)"},
+    CLI_LIMIT_OPTS,
     {"force", 'f', NULL, "write into --out DIR even if it holds files that are not a run's"},
     {NULL, 0, NULL, NULL},
 };
@@ -42,65 +43,24 @@ const cli_cmd cli_run = {
 };
 
 typedef struct bar {
-    struct timespec start;
+    cli_limits lim;
     bool tty, shown;
-    double max_wall;       /* seconds; 0 = none */
-    double max_rss_kib;    /* 0 = none */
-    const char *why;       /* set when a limit or a signal stops the run */
+    double next_draw;
 } bar;
 
-/* Set by SIGINT/SIGTERM; the run checks it between events and stops cleanly. */
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-}
-
-static const char *why_stopped(void *ctx)
-{
-    return ((bar *)ctx)->why;
-}
-
-static double rss_kib(void)
-{
-    /* Current resident size from /proc (Linux); 0 when unknown, which disables the check. */
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, resident = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
-}
-
-static double elapsed(const bar *b)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - b->start.tv_sec) + (double)(now.tv_nsec - b->start.tv_nsec) / 1e9;
-}
-
-/* Shown only on a terminal and only once the run has taken a second. */
+/* Limits first (cheap: see cli/limits.c); the bar only on a terminal, once the run has
+ * taken a second, redrawn ten times a second. */
 static int progress(void *ctx, double frac)
 {
     bar *b = ctx;
-    double t = elapsed(b);
-    if (got_signal) {
-        b->why = got_signal == SIGINT ? "interrupted (SIGINT)" : "interrupted (SIGTERM)";
+    if (cli_limits_poll(&b->lim))
         return 1;
-    }
-    if (b->max_wall > 0 && t > b->max_wall) {
-        b->why = "wall-clock limit (--max-wall)";
-        return 1;
-    }
-    if (b->max_rss_kib > 0 && rss_kib() > b->max_rss_kib) {
-        b->why = "memory limit (--max-memory)";
-        return 1;
-    }
-    if (!b->tty || t < 1.0)
+    if (!b->tty || frac <= 0)
         return 0;
+    double t = cli_limits_elapsed(&b->lim);
+    if (t < 1.0 || t < b->next_draw)
+        return 0;
+    b->next_draw = t + 0.1;
     int width = 40, fill = (int)(frac * width + 0.5);
     if (fill > width)
         fill = width;
@@ -110,34 +70,67 @@ static int progress(void *ctx, double frac)
     return 0;
 }
 
-/* True when dir exists, is not empty and does not hold a previous run (summary.json):
- * writing there could mix our files with someone else's. */
-static bool foreign_dir(const char *dir)
+static const char *why_stopped(void *ctx) { return cli_limits_why(&((bar *)ctx)->lim); }
+
+/* What a run folder may hold: anything else is someone else's, and the folder is then
+ * not replaced (refused, or written in place with --force). */
+static const char *const run_files[] = {"summary.json", "timeseries.csv", "events.jsonl",
+                                        "history.jsonl", "charts", "report.html", NULL};
+
+/* Whether dir can be created (or written) by us: its nearest existing ancestor must be a
+ * folder we may write into. Checked before the run, so that an --out that cannot work is
+ * bad input (exit 2), not an i/o error after the time was spent. */
+static bool out_creatable(const char *dir, char *why, size_t n)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return false;
-    bool any = false, run = false;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                snprintf(why, n, "%s is not a directory", p);
+                return false;
+            }
+            if (access(p, W_OK | X_OK) != 0) {
+                snprintf(why, n, "%s: %s", p, strerror(errno));
+                return false;
+            }
+            return true;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            if (access(".", W_OK | X_OK) == 0)
+                return true;
+            snprintf(why, n, ".: %s", strerror(errno));
+            return false;
+        }
+        if (slash == p) {
+            p[1] = 0;
             continue;
-        any = true;
-        if (strcmp(de->d_name, "summary.json") == 0)
-            run = true;
+        }
+        *slash = 0;
     }
-    closedir(d);
-    return any && !run;
+}
+
+/* Exit 3 with the reason, for a stop that came after the run (checking, writing). */
+static int stopped_late(const bar *b, const char *when)
+{
+    cli_error("stopped %s: %s; nothing was written", when, b->lim.why);
+    return FL_EXIT_RUNTIME;
 }
 
 int cmd_run(int argc, char **argv)
 {
+    bar b = {.tty = isatty(2) != 0};
+    cli_limits_start(&b.lim); /* before anything is read: a FIFO or a large model */
     cli_args a;
     int pr = cli_parse(&cli_run, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
+    if (cli_limits_options(&cli_run, &a, &b.lim))
+        return FL_EXIT_USAGE;
     fl_scenario *sc;
-    int rc0 = cli_load_scenario(&cli_run, &a, &sc);
+    int rc0 = cli_load_scenario_polled(&cli_run, &a, &sc, &b.lim);
     if (rc0 != FL_EXIT_OK)
         return rc0;
     fl_error e;
@@ -163,36 +156,11 @@ int cmd_run(int argc, char **argv)
         }
         cfg.max_events = v;
     }
-    bar b = {.tty = isatty(2) != 0};
-    const char *mw = cli_get(&cli_run, &a, "max-wall"), *mm = cli_get(&cli_run, &a, "max-memory");
-    if (mw) {
-        if (cli_u64("max-wall", mw, &v)) {
-            fl_scenario_free(sc);
-            return FL_EXIT_USAGE;
-        }
-        b.max_wall = (double)v;
-    }
-    long phys = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    if (phys > 0 && psz > 0)
-        b.max_rss_kib = (double)phys * (double)psz / 1024.0 * 0.75;
-    if (mm) {
-        if (cli_u64("max-memory", mm, &v)) {
-            fl_scenario_free(sc);
-            return FL_EXIT_USAGE;
-        }
-        b.max_rss_kib = (double)v * 1024.0;
-    }
     cfg.sets = a.multi;
     cfg.nsets = a.nmulti;
-    clock_gettime(CLOCK_MONOTONIC, &b.start);
     cfg.progress = progress;
     cfg.why_stopped = why_stopped;
     cfg.progress_ctx = &b;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     cfg.history = cli_get(&cli_run, &a, "history") != NULL;
     bool quiet = cli_get(&cli_run, &a, "quiet") != NULL;
     bool check = cli_get(&cli_run, &a, "check") != NULL;
@@ -200,6 +168,7 @@ int cmd_run(int argc, char **argv)
     /* Where the files go, decided (and refused) before any time is spent running. */
     char dir[4096];
     const char *out = NULL;
+    bool in_place = false; /* --force into a folder with other files: leave them be */
     if (!cli_get(&cli_run, &a, "no-files")) {
         out = cli_get(&cli_run, &a, "out");
         if (!out) {
@@ -208,12 +177,21 @@ int cmd_run(int argc, char **argv)
                      (unsigned long long)(cfg.seed_given ? cfg.seed : fl_scenario_seed(sc)));
             out = dir;
         }
-        if (!cli_get(&cli_run, &a, "force") && foreign_dir(out)) {
-            cli_error("%s already holds files that are not a faultline run; choose another "
-                      "--out or add --force",
-                      out);
+        char why[4200];
+        if (!out_creatable(out, why, sizeof why)) {
+            cli_error("cannot write the output directory %s (%s); choose another --out", out, why);
             fl_scenario_free(sc);
             return FL_EXIT_USAGE;
+        }
+        if (cli_foreign_dir(out, run_files)) {
+            if (!cli_get(&cli_run, &a, "force")) {
+                cli_error("%s already holds files that are not a faultline run's; choose "
+                          "another --out or add --force",
+                          out);
+                fl_scenario_free(sc);
+                return FL_EXIT_USAGE;
+            }
+            in_place = true;
         }
     }
 
@@ -225,33 +203,59 @@ int cmd_run(int argc, char **argv)
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", strncmp(msg, "faultline", 9) && !e.file[0] ? "faultline: " : "", msg);
         fl_scenario_free(sc);
-        return st == FL_NOMEM || st == FL_IO ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+        return cli_exit_for(st);
     }
     int rc = FL_EXIT_OK;
     if (!quiet)
         fl_result_print(r, stdout);
+    bool written = true;
+    fl_error we; /* e keeps the run's own message */
     if (out) {
-        if (fl_result_write(r, out, &e) != FL_OK) {
-            fl_error_format(&e, msg, sizeof msg);
+        char staged[4200];
+        fl_status wst;
+        if (in_place)
+            wst = fl_result_write_files(r, out, &we);
+        else if ((wst = fl_result_stage(r, out, staged, sizeof staged, &we)) == FL_OK) {
+            /* Charts go into the staged folder, so that they are replaced with the run. */
+            if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(staged, out, quiet) != FL_EXIT_OK)
+                rc = FL_EXIT_RUNTIME;
+            if (st == FL_OK && cli_limits_poll(&b.lim)) { /* a signal while writing */
+                fl_result_discard(staged);
+                fl_result_free(r);
+                fl_scenario_free(sc);
+                return stopped_late(&b, "while writing the files");
+            }
+            wst = fl_result_commit(staged, out, &we);
+        }
+        if (wst != FL_OK) {
+            fl_error_format(&we, msg, sizeof msg);
             cli_error("%s", msg);
             rc = FL_EXIT_RUNTIME;
+            written = false;
         } else {
             if (!quiet)
                 printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl%s}\n", out,
                        cfg.history ? ",history.jsonl" : "");
-            if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(out, quiet) != FL_EXIT_OK)
+            if (in_place && cli_get(&cli_run, &a, "plot") &&
+                cli_plot_dir(out, out, quiet) != FL_EXIT_OK)
                 rc = FL_EXIT_RUNTIME;
         }
     }
     int failed, stated = fl_result_expectations(r, &failed);
     if (st != FL_OK) {
+        fl_error_format(&e, msg, sizeof msg);
         cli_error("the run stopped early (%s); the summary is marked incomplete",
-                  st == FL_LIMIT ? "--max-events reached" : b.why ? b.why : "interrupted");
+                  st == FL_LIMIT   ? "--max-events reached"
+                  : st == FL_NOMEM ? msg
+                  : b.lim.why      ? b.lim.why
+                                   : "interrupted");
         if (rc == FL_EXIT_OK)
             rc = FL_EXIT_RUNTIME;
     }
     if (st != FL_OK)
         printf("verdict: INCOMPLETE (expectations not checked: the run stopped early)\n");
+    else if (!written)
+        printf("verdict: not given (the files could not be written)\n");
     else if (stated)
         printf("verdict: %s (%d of %d expectations held)\n", failed ? "FAIL" : "PASS",
                stated - failed, stated);

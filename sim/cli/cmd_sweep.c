@@ -12,6 +12,8 @@
 #include <faultline/sweep.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
+#include "out/files.h"
 #include "out/plot.h"
 
 #define MAX_PARAMS 16   /* more are refused by the library with a message; keep them to count */
@@ -30,6 +32,8 @@ static const cli_opt sweep_opts[] = {
                         "out/SCENARIO-sweep)"},
     {"plot", 'p', NULL, "also draw the charts (gnuplot) into DIR/charts"},
     {"quiet", 'q', NULL, "print nothing but errors"},
+    {"max-events", 0, "N", "stop each run after N events (default 10^11)"},
+    CLI_LIMIT_OPTS,
     {NULL, 0, NULL, NULL},
 };
 
@@ -196,7 +200,7 @@ static void print_table(const cJSON *s)
 }
 
 /* Draws the charts of a sweep directory and says where they are, or how to draw them. */
-static int plot_sweep(const char *dir, bool quiet)
+static int plot_sweep(const char *dir, const char *shown, bool quiet)
 {
     fl_plot_report rep;
     fl_error e;
@@ -208,25 +212,38 @@ static int plot_sweep(const char *dir, bool quiet)
     }
     if (!rep.gnuplot)
         fprintf(stderr,
-                "faultline: gnuplot is not installed: wrote %d chart scripts to %s; to draw them, "
-                "apt-get install gnuplot-nox, then: cd %s && for f in *.gp; do gnuplot \"$f\"; done\n",
-                rep.scripts, rep.charts_dir, rep.charts_dir);
+                "faultline: gnuplot is not installed: wrote %d chart scripts to %s/charts; to draw "
+                "them, apt-get install gnuplot-nox, then: cd %s/charts && for f in *.gp; do gnuplot "
+                "\"$f\"; done\n",
+                rep.scripts, shown, shown);
     else if (!quiet)
-        printf("charts: %s/{*.png,*.svg} (%d images)\n", rep.charts_dir, rep.images);
+        printf("charts: %s/charts/{*.png,*.svg} (%d images)\n", shown, rep.images);
     return FL_EXIT_OK;
 }
 
 static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
 {
+    static cli_limits lim;
+    cli_limits_start(&lim);
     cli_args a;
     int pr = cli_parse(&cli_sweep, argc, argv, &a);
     if (pr)
         return pr > 0 ? FL_EXIT_OK : FL_EXIT_USAGE;
+    if (cli_limits_options(&cli_sweep, &a, &lim))
+        return FL_EXIT_USAGE;
     fl_sweep_config cfg = {0};
     cfg.seeds = 5;
     cfg.dist = dist;
+    cfg.poll = cli_limits_poll;
+    cfg.why_stopped = cli_limits_why;
+    cfg.poll_ctx = &lim;
     unsigned long long v;
     const char *opt;
+    if ((opt = cli_get(&cli_sweep, &a, "max-events"))) {
+        if (cli_u64("max-events", opt, &v))
+            return FL_EXIT_USAGE;
+        cfg.max_events = v;
+    }
     if ((opt = cli_get(&cli_sweep, &a, "seeds"))) {
         if (cli_u64("seeds", opt, &v))
             return FL_EXIT_USAGE;
@@ -275,7 +292,7 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
     cfg.params = params;
     cfg.nparams = npargs;
     fl_scenario *sc = NULL;
-    if ((rc = cli_load_scenario(&cli_sweep, &a, &sc)) != FL_EXIT_OK)
+    if ((rc = cli_load_scenario_polled(&cli_sweep, &a, &sc, &lim)) != FL_EXIT_OK)
         goto done;
     char dir[4096];
     const char *out = cli_get(&cli_sweep, &a, "out");
@@ -283,7 +300,16 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
         snprintf(dir, sizeof dir, "out/%s-sweep", fl_scenario_name(sc));
         out = dir;
     }
-    cfg.out_dir = out;
+    /* The folder is one unit: written under a temporary name (by process 0 only), then
+     * renamed over out, so no row or chart of an earlier sweep stays. */
+    char staged[4200];
+    static const char *const known[] = {"sweep.json", "sweep.csv", "sweep_summary.csv", "charts",
+                                        NULL};
+    if (dist->rank == 0 && (rc = cli_stage_dir(out, known, staged, sizeof staged)) != FL_EXIT_OK) {
+        fl_scenario_free(sc);
+        goto done;
+    }
+    cfg.out_dir = dist->rank == 0 ? staged : out;
     bool quiet = cli_get(&cli_sweep, &a, "quiet") != NULL;
     progress pg = {.tty = !quiet && isatty(2) != 0};
     clock_gettime(CLOCK_MONOTONIC, &pg.start);
@@ -294,14 +320,19 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
     fl_scenario_free(sc);
     if (pg.shown)
         fprintf(stderr, "\r%60s\r", "");
-    if (st != FL_OK) {
+    if (st != FL_OK && !json) {
+        if (dist->rank == 0)
+            fl__remove_tree(staged);
         fl_error_format(&e, msg, sizeof msg);
         fprintf(stderr, "%s%s\n", e.file[0] ? "" : "faultline: ", msg);
-        rc = st == FL_NOMEM || st == FL_IO || st == FL_LIMIT || st == FL_INTERRUPTED ||
-                     st == FL_INTERNAL
-                 ? FL_EXIT_RUNTIME
-                 : FL_EXIT_USAGE;
+        rc = st == FL_LIMIT ? FL_EXIT_RUNTIME : cli_exit_for(st);
         goto done;
+    }
+    if (st != FL_OK) { /* stopped: the runs that finished are written, marked incomplete */
+        cli_error("the sweep stopped early (%s); its files cover only the runs that finished "
+                  "and sweep.json is marked incomplete",
+                  lim.why ? lim.why : st == FL_LIMIT ? "--max-events reached" : "interrupted");
+        rc = FL_EXIT_RUNTIME;
     }
     if (!json)
         goto done; /* an MPI process other than 0: process 0 reports */
@@ -312,8 +343,10 @@ static int sweep_main(int argc, char **argv, const fl_sweep_dist *dist)
         printf("\noutputs: %s/{sweep.csv,sweep_summary.csv,sweep.json}\n", out);
     }
     free(json);
-    if (cli_get(&cli_sweep, &a, "plot"))
-        rc = plot_sweep(out, quiet);
+    if (cli_get(&cli_sweep, &a, "plot") && rc == FL_EXIT_OK)
+        rc = plot_sweep(staged, out, quiet);
+    if (cli_commit_dir(staged, out) != FL_EXIT_OK)
+        rc = FL_EXIT_RUNTIME;
 done:
     for (size_t k = 0; k < npargs; k++)
         fl_sweep_param_free(&params[k]);

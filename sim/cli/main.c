@@ -24,7 +24,7 @@ static void usage(FILE *f)
     fprintf(f, "\n'faultline COMMAND --help' describes one command.\n"
                "Example: faultline run scenarios/queueing/mm1.json --check\n"
                "\nexit status: 0 ok, 1 an expectation failed (--check), 2 bad input or usage,\n"
-               "3 the run could not finish (out of memory, i/o error, a limit).\n");
+               "3 the run could not finish (out of memory, i/o error, a limit, SIGINT/SIGTERM).\n");
 }
 
 int main(int argc, char **argv)

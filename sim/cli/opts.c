@@ -4,10 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <unistd.h>
 
 #include <faultline/scenario.h>
 
 #include "cli/cli.h"
+#include "out/files.h"
+#include "cli/limits.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -150,6 +155,12 @@ int cli_u64(const char *opt, const char *s, unsigned long long *out)
 
 int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
 {
+    return cli_load_scenario_polled(cmd, a, sc, NULL);
+}
+
+int cli_load_scenario_polled(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc,
+                             cli_limits *lim)
+{
     *sc = NULL;
     if (a->npos != 1) {
         cli_error("%s: expected one scenario file (see 'faultline %s --help')", cmd->name,
@@ -157,12 +168,86 @@ int cli_load_scenario(const cli_cmd *cmd, const cli_args *a, fl_scenario **sc)
         return FL_EXIT_USAGE;
     }
     fl_error e;
-    fl_status st = fl_scenario_load(a->pos[0], sc, &e);
+    fl_status st = fl_scenario_load_polled(a->pos[0], lim ? cli_limits_poll : NULL, lim, sc, &e);
     if (st != FL_OK) {
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
-        return st == FL_NOMEM ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+        fprintf(stderr, "%s%s%s\n", msg, st == FL_INTERRUPTED && lim && lim->why ? ": " : "",
+                st == FL_INTERRUPTED && lim && lim->why ? lim->why : "");
+        return cli_load_exit(st);
+    }
+    return FL_EXIT_OK;
+}
+
+int cli_exit_for(fl_status st)
+{
+    switch (st) {
+    case FL_OK:
+        return FL_EXIT_OK;
+    case FL_EXPECT:
+        return FL_EXIT_EXPECT;
+    case FL_NOMEM:
+    case FL_IO:
+    case FL_INTERRUPTED:
+    case FL_INTERNAL:
+        return FL_EXIT_RUNTIME;
+    default: /* a file, an option, an override, a size limit on input */
+        return FL_EXIT_USAGE;
+    }
+}
+
+int cli_load_exit(fl_status st)
+{
+    /* A file that cannot be opened or read is the user's input; memory and signals not. */
+    return st == FL_NOMEM || st == FL_INTERRUPTED ? FL_EXIT_RUNTIME : FL_EXIT_USAGE;
+}
+
+bool cli_foreign_dir(const char *dir, const char *const *known)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool foreign = false;
+    struct dirent *de;
+    while (!foreign && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        foreign = true;
+        for (size_t i = 0; known[i] && foreign; i++)
+            foreign = strcmp(de->d_name, known[i]) != 0;
+    }
+    closedir(d);
+    return foreign;
+}
+
+int cli_stage_dir(const char *out, const char *const *known, char *staged, size_t n)
+{
+    if (cli_foreign_dir(out, known)) {
+        cli_error("%s already holds files that faultline did not write there; choose another "
+                  "--out",
+                  out);
+        return FL_EXIT_USAGE;
+    }
+    size_t k = strlen(out);
+    while (k > 1 && out[k - 1] == '/')
+        k--;
+    if (snprintf(staged, n, "%.*s.tmp.%ld", (int)k, out, (long)getpid()) >= (int)n) {
+        cli_error("--out %s: the name is too long", out);
+        return FL_EXIT_USAGE;
+    }
+    fl__remove_tree(staged);
+    return FL_EXIT_OK;
+}
+
+int cli_commit_dir(const char *staged, const char *out)
+{
+    fl_error e;
+    fl_error_clear(&e);
+    if (fl__dir_replace(staged, out, &e) != FL_OK) {
+        char msg[1200];
+        fl_error_format(&e, msg, sizeof msg);
+        cli_error("%s", msg);
+        return FL_EXIT_RUNTIME;
     }
     return FL_EXIT_OK;
 }

@@ -10,7 +10,15 @@
  * single-threaded tests (fl_alloc_fail_after), so plain longs are enough. */
 static long fail_at;
 static long counter;
-static long failures;
+/* Allocations refused on this thread, by the system or the test hook: sticky, so a run can
+ * tell afterwards (and its engine while it runs) that something it needed was not
+ * allocated, even where a caller swallowed the NULL. One per thread: runs on other
+ * threads neither see nor disturb it. */
+static _Thread_local long failures;
+
+/* Called on this thread when an allocation fails (fl_alloc_on_failure); NULL: nobody. */
+static _Thread_local void (*on_failure)(void *ctx);
+static _Thread_local void *on_failure_ctx;
 
 static int should_fail(void)
 {
@@ -19,6 +27,8 @@ static int should_fail(void)
     if (++counter < fail_at)
         return 0;
     failures++;
+    if (on_failure)
+        on_failure(on_failure_ctx);
     return 1;
 }
 
@@ -32,14 +42,33 @@ void fl_alloc_fail_after(long n)
 
 long fl_alloc_count(void) { return counter; }
 
-void *fl_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
+void fl_alloc_on_failure(void (*fn)(void *ctx), void *ctx)
+{
+    on_failure = fn;
+    on_failure_ctx = ctx;
+}
+
+static void *counted(void *p)
+{
+    if (!p) {
+        failures++;
+        if (on_failure)
+            on_failure(on_failure_ctx);
+    }
+    return p;
+}
+
+void *fl_malloc(size_t n) { return should_fail() ? NULL : counted(malloc(n ? n : 1)); }
 
 void *fl_calloc(size_t count, size_t size)
 {
-    return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+    return should_fail() ? NULL : counted(calloc(count ? count : 1, size ? size : 1));
 }
 
-void *fl_realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
+void *fl_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : counted(realloc(p, n ? n : 1));
+}
 
 void fl_free(void *p) { free(p); }
 

@@ -18,9 +18,15 @@ char *fl_strdup(const char *s);
 void fl_alloc_fail_after(long n);
 /* Allocations made since the last fl_alloc_fail_after call. */
 long fl_alloc_count(void);
-/* Allocations refused by the test hook so far (tells an out-of-memory apart from what a
- * library such as cJSON reports as a plain failure). */
+/* Allocations refused on the calling thread so far, by the system or the test hook
+ * (tells an out-of-memory apart from what a library such as cJSON reports as a plain
+ * failure, and lets a run notice a failure a caller swallowed). */
 long fl_alloc_failures(void);
+/* Makes every allocation that fails on the calling thread (by the system or the test
+ * hook) call fn(ctx) at once, until replaced (fn NULL: nobody). A run points it at its
+ * simulation (fl_sim_fail), so that a failure stops the run after the current event even
+ * where the code that allocated went on as if nothing happened. */
+void fl_alloc_on_failure(void (*fn)(void *ctx), void *ctx);
 /* Routes cJSON's allocations through this hook. */
 void fl_alloc_install_cjson(void);
 

@@ -210,6 +210,43 @@ fl_status fl_cfg_int(const cJSON *obj, const char *path, const char *key, int re
     return FL_OK;
 }
 
+fl_status fl_cfg_limit(const cJSON *obj, const char *path, const char *key, int req, long def,
+                       long max, long *out, fl_error *e)
+{
+    const cJSON *v;
+    char p[256], what[96];
+    if (max == LONG_MAX)
+        snprintf(what, sizeof what, "a non-negative integer or \"unbounded\"");
+    else
+        snprintf(what, sizeof what, "an integer from 0 to %ld or \"unbounded\"", max);
+    fl_status st = lookup(obj, path, key, req, what, &v, p, sizeof p, e);
+    if (st || !v) {
+        if (!st)
+            *out = def;
+        return st;
+    }
+    if (cJSON_IsString(v)) {
+        if (strcmp(v->valuestring, "unbounded") == 0) {
+            *out = -1;
+            return FL_OK;
+        }
+        static const char *const words[] = {"unbounded", NULL};
+        const char *s = fl_cfg_suggest(v->valuestring, words);
+        char got[64];
+        fl_cfg_describe(v, got, sizeof got);
+        if (s)
+            return fl_error_set(e, FL_INVALID, p, "expected %s, got %s (did you mean \"%s\"?)",
+                                what, got, s);
+        return type_error(v, p, what, e);
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+        v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
+        v->valuedouble > (double)max)
+        return type_error(v, p, what, e);
+    *out = (long)v->valuedouble;
+    return FL_OK;
+}
+
 fl_status fl_cfg_number(const cJSON *obj, const char *path, const char *key, int req,
                         double def, double min, double max, double *out, fl_error *e)
 {

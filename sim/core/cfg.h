@@ -45,6 +45,10 @@ fl_status fl_cfg_name(const cJSON *obj, const char *path, const char *key, int r
 /* An integer in [min, max] (JSON number with no fraction). */
 fl_status fl_cfg_int(const cJSON *obj, const char *path, const char *key, int req, long def,
                      long min, long max, long *out, fl_error *e);
+/* A limit: an integer in [0, max], or the string "unbounded" (*out = -1). 0 is a limit like
+ * any other (none allowed), never a stand-in for "no limit". */
+fl_status fl_cfg_limit(const cJSON *obj, const char *path, const char *key, int req, long def,
+                       long max, long *out, fl_error *e);
 /* A finite number in [min, max]. */
 fl_status fl_cfg_number(const cJSON *obj, const char *path, const char *key, int req,
                         double def, double min, double max, double *out, fl_error *e);

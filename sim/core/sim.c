@@ -11,7 +11,18 @@
 #include "core/alloc.h"
 #include "fl_config.h"
 
-#define HASH_MUL 0x100000001b3ULL
+/* The event hash folds 64-bit words into a 64-bit state: h = (rotl(h, 27) ^ w) * HASH_MUL.
+ * For a fixed state the step is a bijection of w, and for a fixed w a bijection of the
+ * state (a rotation, an xor, a multiplication by an odd constant), so two sequences of
+ * equal length that differ in one word always end in different states; the rotation
+ * carries a word's high bits down, where the next multiplication spreads them. */
+#define HASH_MUL 0x9e3779b97f4a7c15ULL
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    return (((h << 27) | (h >> 37)) ^ w) * HASH_MUL;
+}
 
 void fl__panic(const fl_sim *sim, const char *file, int line, const char *what)
 {
@@ -32,7 +43,7 @@ fl_sim *fl_sim_new(uint64_t seed)
         return NULL;
     }
     s->seed = seed;
-    s->hash = 0xcbf29ce484222325ULL;
+    s->hash = HASH_SEED;
     return s;
 }
 
@@ -59,13 +70,33 @@ int fl_sim_handler(fl_sim *sim, fl_handler_fn fn, void *ctx)
     return sim->nhandlers++;
 }
 
+void fl_sim_fail(fl_sim *sim, fl_status st)
+{
+    if (st == FL_OK)
+        return;
+    if (sim->failed == FL_OK)
+        sim->failed = st;
+    sim->stop = true;
+}
+
+fl_status fl_sim_failed(const fl_sim *sim) { return sim->failed; }
+
+/* A scheduling call that fails also fails the run (fl_sim_fail): its caller may ignore
+ * the status, since the engine stops after the current event and reports the failure, so
+ * a lost event can never pass for traffic the model decided. */
+static fl_status fail(fl_sim *sim, fl_status st)
+{
+    fl_sim_fail(sim, st);
+    return st;
+}
+
 static inline fl_status push(fl_sim *sim, fl_time at, int h, uint64_t arg, uint32_t tid)
 {
     if (at < sim->now || h < 0 || h >= sim->nhandlers)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     fl_ev ev = {at, sim->seq++, arg, (uint32_t)h, tid};
     if (fl_evq_push(sim->q, &ev) != 0)
-        return FL_NOMEM;
+        return fail(sim, FL_NOMEM);
     if (++sim->pending > sim->pending_max)
         sim->pending_max = sim->pending;
     return FL_OK;
@@ -79,7 +110,7 @@ fl_status fl_sim_at(fl_sim *sim, fl_time at, int h, uint64_t arg)
 fl_status fl_sim_after(fl_sim *sim, fl_time delay, int h, uint64_t arg)
 {
     if (delay < 0 || delay > FL_TIME_MAX - sim->now)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     return push(sim, sim->now + delay, h, arg, 0);
 }
 
@@ -87,11 +118,11 @@ fl_status fl_sim_timer_at(fl_sim *sim, fl_time at, int h, uint64_t arg, fl_timer
 {
     *out = FL_TIMER_NONE;
     if (at < sim->now || h < 0 || h >= sim->nhandlers)
-        return FL_INVALID;
+        return fail(sim, FL_INVALID);
     uint32_t gen;
     uint32_t tid = fl_evq_timer_reserve(sim->q, &gen);
     if (!tid)
-        return FL_NOMEM;
+        return fail(sim, FL_NOMEM);
     fl_status st = push(sim, at, h, arg, tid);
     if (st != FL_OK) {
         fl_evq_timer_unreserve(sim->q, tid); /* never pushed */
@@ -126,6 +157,8 @@ void fl_sim_set_progress(fl_sim *sim, uint64_t every, int (*fn)(void *ctx, fl_ti
 fl_status fl_sim_run(fl_sim *sim, fl_time until)
 {
     fl_ev ev;
+    if (sim->failed) /* sticky: a failed simulation never runs on */
+        return sim->failed;
     sim->stop = false;
     uint64_t next_progress = sim->progress_every ? sim->events + sim->progress_every : UINT64_MAX;
     uint64_t limit = sim->max_events ? sim->max_events : UINT64_MAX;
@@ -141,8 +174,12 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
         sim->pending--;
         sim->now = ev.at;
         sim->events++;
-        sim->hash = (sim->hash ^ (uint64_t)ev.at) * HASH_MUL;
-        sim->hash = (sim->hash ^ ((ev.seq << 16) ^ ev.h)) * HASH_MUL;
+        /* Every dispatched event: when, which handler, its payload, and its place in
+         * scheduling order (cancelled timers take sequence numbers too). */
+        uint64_t hash = hash_step(sim->hash, (uint64_t)ev.at);
+        hash = hash_step(hash, ev.seq);
+        hash = hash_step(hash, ev.h);
+        sim->hash = hash_step(hash, ev.arg);
         const fl_handler *hd = &sim->handlers[ev.h];
         hd->fn(sim, hd->ctx, ev.arg);
 #if FL_INVARIANTS_STRICT
@@ -156,7 +193,7 @@ fl_status fl_sim_run(fl_sim *sim, fl_time until)
                 sim->stop = true;
         }
         if (sim->stop)
-            return FL_INTERRUPTED;
+            return sim->failed ? sim->failed : FL_INTERRUPTED;
     }
     if (until != FL_TIME_MAX && sim->now < until)
         sim->now = until;
@@ -169,4 +206,5 @@ uint64_t fl_sim_events(const fl_sim *sim) { return sim->events; }
 uint64_t fl_sim_pending(const fl_sim *sim) { return sim->pending; }
 uint64_t fl_sim_pending_max(const fl_sim *sim) { return sim->pending_max; }
 uint64_t fl_sim_hash(const fl_sim *sim) { return sim->hash; }
+void fl_sim_hash_mix(fl_sim *sim, uint64_t word) { sim->hash = hash_step(sim->hash, word); }
 size_t fl_sim_queue_bytes(const fl_sim *sim) { return fl_evq_bytes(sim->q); }

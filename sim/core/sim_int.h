@@ -24,6 +24,7 @@ struct fl_sim {
     fl_handler *handlers;
     int nhandlers, handlers_cap;
     bool stop;
+    fl_status failed; /* sticky: the first failure (fl_sim_fail); FL_OK while none */
     uint64_t progress_every;
     int (*progress_fn)(void *ctx, fl_time now);
     void *progress_ctx;

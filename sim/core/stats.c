@@ -8,6 +8,7 @@
 #include "core/stats.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #define PI 3.14159265358979323846
 
@@ -240,6 +241,70 @@ static double halfwidth(const double *means, int k, double conf)
     return fl_t_quantile(1 - (1 - conf) / 2, k - 1) * sd / sqrt(k);
 }
 
+/* Lag-1 autocorrelation of k values (0 when they are all equal). */
+static double lag1(const double *x, int k)
+{
+    double m = 0, num = 0, den = 0;
+    for (int i = 0; i < k; i++)
+        m += x[i];
+    m /= k;
+    for (int i = 0; i < k; i++) {
+        den += (x[i] - m) * (x[i] - m);
+        if (i + 1 < k)
+            num += (x[i] - m) * (x[i + 1] - m);
+    }
+    return den > 0 ? num / den : 0;
+}
+
+/* The interval from k batches given as (sum, weight) with weight > 0, each batch's mean
+ * sum / weight: tested for independence and merged in pairs while correlated (see
+ * stats.h). sum and w are scratch: merging overwrites them. */
+static fl_ci ci_from(double *sum, double *w, int k, double conf)
+{
+    const double z95 = 1.6448536269514722; /* the standard normal's 0.95 quantile */
+    double means[FL_BATCH_MAX];
+    fl_ci ci = {.reliable = true, .batches0 = k};
+    for (;;) {
+        for (int i = 0; i < k; i++)
+            means[i] = sum[i] / w[i];
+        if (k < FL_CI_MIN_BATCHES)
+            break; /* too few to test: the interval stands as the t formula gives it */
+        ci.lag1 = lag1(means, k);
+        if (ci.lag1 <= z95 / sqrt(k))
+            break;
+        if (k / 2 < FL_CI_MIN_BATCHES) {
+            ci.reliable = false;
+            break;
+        }
+        int h = k / 2; /* pairs; an odd batch out joins the last pair */
+        for (int i = 0; i < h; i++) {
+            sum[i] = sum[2 * i] + sum[2 * i + 1];
+            w[i] = w[2 * i] + w[2 * i + 1];
+        }
+        if (k % 2) {
+            sum[h - 1] += sum[k - 1];
+            w[h - 1] += w[k - 1];
+        }
+        k = h;
+        ci.merges++;
+    }
+    ci.batches = k;
+    ci.halfwidth = halfwidth(means, k, conf);
+    return ci;
+}
+
+void fl_ci_why(const fl_ci *ci, char *buf, size_t n)
+{
+    if (ci->reliable)
+        snprintf(buf, n, "%s", "");
+    else
+        snprintf(buf, n,
+                 "batch means are correlated (lag-1 autocorrelation %.2f with %d batches, "
+                 "merged from %d): the figure drifts over the run (faults, a trend) or the "
+                 "run is short for the system's memory, and the interval is too narrow",
+                 ci->lag1, ci->batches, ci->batches0);
+}
+
 /* ---- batch means of samples ------------------------------------------------------------ */
 
 void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches)
@@ -261,15 +326,19 @@ void fl_batch_add(fl_batch *b, fl_time t, double v)
 
 double fl_batch_mean(const fl_batch *b) { return b->n ? b->total / (double)b->n : 0; }
 
-double fl_batch_halfwidth(const fl_batch *b, double conf)
+fl_ci fl_batch_ci(const fl_batch *b, double conf)
 {
-    double means[FL_BATCH_MAX];
+    double sum[FL_BATCH_MAX], w[FL_BATCH_MAX];
     int k = 0;
     for (int i = 0; i < b->cut.nb; i++)
-        if (b->count[i])
-            means[k++] = b->sum[i] / (double)b->count[i];
-    return halfwidth(means, k, conf);
+        if (b->count[i]) {
+            sum[k] = b->sum[i];
+            w[k++] = (double)b->count[i];
+        }
+    return ci_from(sum, w, k, conf);
 }
+
+double fl_batch_halfwidth(const fl_batch *b, double conf) { return fl_batch_ci(b, conf).halfwidth; }
 
 /* ---- time-weighted levels -------------------------------------------------------------- */
 
@@ -331,15 +400,18 @@ double fl_level_mean(const fl_level *l)
     return span > 0 ? a / (double)span : 0;
 }
 
-double fl_level_halfwidth(const fl_level *l, double conf)
+fl_ci fl_level_ci(const fl_level *l, double conf)
 {
-    double means[FL_BATCH_MAX];
+    double sum[FL_BATCH_MAX], w[FL_BATCH_MAX];
     int k = 0;
     for (int i = 0; i < l->cut.nb; i++) {
         fl_time bs = cut_start(&l->cut, i), be = cut_start(&l->cut, i + 1);
         if (be > l->stop) /* a batch cut short by an early stop would weigh wrongly */
             break;
-        means[k++] = l->area[i] / (double)(be - bs);
+        sum[k] = l->area[i];
+        w[k++] = (double)(be - bs);
     }
-    return halfwidth(means, k, conf);
+    return ci_from(sum, w, k, conf);
 }
+
+double fl_level_halfwidth(const fl_level *l, double conf) { return fl_level_ci(l, conf).halfwidth; }

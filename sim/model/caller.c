@@ -135,12 +135,13 @@ static uint32_t op_new(fl_caller *c)
         c->free_head = c->ops[id].next;
     } else {
         if (c->nops == c->cap) {
-            if (c->cap >= UINT32_MAX / 2)
-                return FL_NONE;
+            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
             uint32_t cap = c->cap ? c->cap * 2 : 256;
-            op *o = fl_realloc(c->ops, (size_t)cap * sizeof *o);
-            if (!o)
+            op *o = c->cap >= UINT32_MAX / 2 ? NULL : fl_realloc(c->ops, (size_t)cap * sizeof *o);
+            if (!o) {
+                fl_sim_fail(c->w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             c->ops = o;
             c->cap = cap;
         }
@@ -162,6 +163,10 @@ static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
     c->free_head = oid;
     if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
         c->ended++;
+    /* The outcome and the answer are decided here, not by the events: a breaker's fallback
+     * and its refusal, or a stale and a fresh read, can dispatch the same events. */
+    fl_sim_hash_mix(c->w->sim, (uint64_t)o);
+    fl_sim_hash_mix(c->w->sim, (uint64_t)x.result);
     c->done(c->ctx, x.tag, o, x.t_start, o == FL_OUT_OK ? x.result : FL_VALUE_NONE);
 }
 
@@ -262,10 +267,8 @@ static void send_try(fl_caller *c, uint32_t oid)
     fl_world *w = c->w;
     fl_time now = fl_sim_now(w->sim);
     uint32_t id = fl_req_new(w);
-    if (id == FL_NONE) { /* out of memory: this request cannot go on */
-        finish(c, oid, FL_OUT_REFUSED);
+    if (id == FL_NONE) /* out of memory: the run has failed (fl_req_new), count nothing */
         return;
-    }
     c->conns++;
     op *x = &c->ops[oid];
     if (measured(w, x->t_start, now))
@@ -470,10 +473,8 @@ void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call 
 {
     fl_time now = fl_sim_now(c->w->sim);
     uint32_t oid = op_new(c);
-    if (oid == FL_NONE) {
-        c->done(c->ctx, tag, FL_OUT_REFUSED, now, FL_VALUE_NONE);
+    if (oid == FL_NONE) /* out of memory: the run has failed, count nothing */
         return;
-    }
     op *x = &c->ops[oid];
     x->in_use = 1;
     x->t_start = now;

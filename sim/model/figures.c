@@ -94,6 +94,8 @@ static const fl_figure_info table[] = {
     /* A station (node/station.c): services, members of stores, caches. */
     NUM("**.*_ci95", "", "interval", X),
     NUM("**.*_ci999", "", "interval", X),
+    /* Present only when the batch means failed the independence test (core/stats.h). */
+    FLAG("**.*_ci_reliable", "interval reliable", X),
     NUM("**.littles_law.*", "", "Little's law", X),
     CNT("**.sojourn_ms.count", "served", X),
     NUM("**.sojourn_ms.*", "ms", "sojourn", L),
@@ -103,6 +105,7 @@ static const fl_figure_info table[] = {
     NUM("**.in_system_mean", "", "in system", L),
     NUM("**.queue_mean", "", "queue length", L),
     NUM("**.p_wait", "fraction", "share that waited", L),
+    NUM("**.p_rejected", "fraction", "share refused for want of room", L),
     NUM("**.wasted_fraction", "fraction", "wasted work", L),
     NUM("**.wasted_work_s", "s", "wasted work", L),
     NUM("**.work_s", "s", "work", X),
@@ -253,6 +256,7 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.handshakes.*", "handshakes", X),
     CNT("nodes.*.attempts", "attempts", X),
     CNT("nodes.*.reconnect_attempts", "reconnect attempts", L),
+    CNT("nodes.*.syn_retransmissions", "SYN retransmissions", L),
     CNT("nodes.*.accept_queue_overflows", "accept queue overflows", L),
     CNT("nodes.*.overflow_episodes", "overflow episodes", L),
     CNT("nodes.*.admission_rejected", "admission rejected", X),

@@ -9,7 +9,8 @@
  *    "clients": {"connected": 500000, "join": {"count": 200000, "within": "90s", "at": "10s"},
  *                "rtt": "50ms"},
  *    "reconnect": {"delay": "exponential(1s, max=60s)", "jitter": "full",
- *                  "connect_timeout": "10s"},
+ *                  "spread": "200ms", "connect_timeout": "uniform(8s, 12s)",
+ *                  "syn_retries": 6},
  *    "resolution": "10ms"}
  *
  * The CPU. `cpus` cores do three kinds of work: a TLS handshake for every new connection
@@ -25,11 +26,29 @@
  * TLS stage: a rejection costs the gateway no CPU, and tells the client to come back after
  * retry_after, which it waits on top of its reconnect delay); dropped when the accept
  * queue already holds `backlog` attempts waiting for their handshake (an accept-queue
- * overflow: the client hears nothing and gives up after connect_timeout); otherwise it
- * waits in the accept queue for the CPU. A client whose handshake has not completed within
- * connect_timeout gives up; the gateway still does the queued handshake when it reaches it
- * (it learns that the client left only when it answers), which is counted as wasted work.
- * A client learns of a refusal or a rejection after one round trip (clients.rtt).
+ * overflow: the SYN is dropped and the client hears nothing); otherwise it waits in the
+ * accept queue for the CPU. A dropped SYN is resent by the client's kernel, as Linux does:
+ * after 1 s, then 2, 4 ... s (so at 0, 1, 3, 7, 15 ... s into the attempt), syn_retries
+ * times at most (net.ipv4.tcp_syn_retries, default 6), and only before the client's
+ * connect timeout; the attempt fails at the connect timeout, or when the kernel gives up a
+ * doubled timeout after the last resend (ETIMEDOUT), whichever is first. A resent SYN that
+ * gets in waits for its handshake until the same connect timeout, counted from the
+ * attempt's first SYN; a client whose handshake has not completed by then gives up; the
+ * gateway still does the queued handshake when it reaches it (it learns that the client
+ * left only when it answers), which is counted as wasted work. A client learns of a
+ * refusal or a rejection after one round trip (clients.rtt); a refusal or rejection is
+ * not resent (the client's next attempt is its reconnect).
+ *
+ * The clients' own randomness. connect_timeout is one duration for every attempt, or
+ * "uniform(lo, hi)": each attempt draws its own (clients of several builds or platforms).
+ * spread (default 0) adds to every wait before a new attempt each client's own uniform
+ * draw in [0, spread]: the time a device takes to notice a lost or failed connection and
+ * act on it. Without either, clients that fail in the same step act in the same step for
+ * ever (the kernel's timers are exact), which real fleets never do; with them, results
+ * differ from seed to seed. Draws are made per client (on the node's named streams
+ * "reconnect", "reconnect-spread" and "connect-timeout") and counted into the calendar's
+ * steps; a timeout drawn after part of the attempt has passed is drawn on what is left
+ * of its range, so one draw per decision is exact.
  *
  * Heartbeats. A client whose heartbeat is not answered within heartbeat_timeout drops its
  * connection and reconnects: a disconnect of an established connection. Every client
@@ -40,14 +59,17 @@
  * a crashed node (whose sessions died with it) pay the full handshake.
  *
  * Aggregation. Time advances in steps of `resolution`. Clients are counts, not objects:
- * waiting clients sit in a calendar of steps by (class, retry count); each step's
- * heartbeats arrive as one batch of connected * resolution / heartbeat_interval units
- * (integer carry, so none is lost); attempts that arrive in one step form one batch per
- * (class, retry count). Batches are served in order, a unit at a time in effect (partial
- * batches carry over), with cpus * resolution of CPU per step. So latencies have the
- * resolution's granularity; everything else is exact integer arithmetic, and a run costs
- * one event per step (plus the workloads' messages) whatever the number of connections.
- * Within one step, retries attempt before newcomers' first attempts.
+ * waiting clients sit in calendars of steps by (class, retry count), and resent SYNs by
+ * SYN number too; each step's heartbeats arrive as one batch of connected * resolution /
+ * heartbeat_interval units (integer carry, so none is lost); attempts that arrive in one
+ * step form one batch per (class, retry count, SYN number, deadline step; with uniform
+ * timeouts a step's deadline batches are queued in a random order). Batches are served in
+ * order, a unit at a time in effect (partial batches carry over), with cpus * resolution
+ * of CPU per step; queued handshakes give up by deadline (a heap). So times have the
+ * resolution's granularity, and a run costs one event per step (plus the workloads'
+ * messages) whatever the number of connections; the per-client draws cost a few
+ * nanoseconds per client and decision. Within one step, retries attempt before
+ * newcomers' first attempts.
  *
  * Faults: crash (every connection, queued handshake and message is lost; attempts are
  * refused until restart; sessions die with the node), pause (the CPU does nothing; clients
@@ -59,9 +81,12 @@
  * Figures are counted over the whole run (connections exist from time 0, so there is no
  * warm-up): connected {now, max, min, initial}; newcomers {joining, joined, admitted,
  * all_admitted, all_admitted_s: from the first join until the last newcomer's first
- * connection}; handshakes {completed, full, resumed, wasted, timed_out, failed, per_s};
- * attempts, reconnect_attempts (every attempt but a newcomer's first);
- * accept_queue_overflows and overflow_episodes (bursts of overflows at least 1 s apart);
+ * connection}; handshakes {completed, full, resumed, wasted, timed_out, unanswered (every
+ * SYN of the attempt dropped, counted when the last one is), failed (timed_out +
+ * unanswered + rejected + refused), per_s}; attempts (first SYNs), reconnect_attempts
+ * (every attempt but a newcomer's first), syn_retransmissions; accept_queue_overflows
+ * (dropped SYNs, resent ones included) and overflow_episodes (bursts of overflows at least
+ * 1 s apart);
  * admission_rejected; refused {down, max_connections}; heartbeats {answered, missed,
  * miss_episodes}; disconnects {total, heartbeat, crash}; after the first crash, recovery
  * {connected_before, restored, restored_s: until 99% of connected_before are connected
@@ -84,20 +109,29 @@ enum { IT_HS, IT_HB, IT_MSG };
 /* A batch of work in a CPU queue. */
 typedef struct gw_item {
     fl_time arrive;
-    uint32_t count;  /* units: attempts, heartbeats; 1 for a message */
-    uint32_t served; /* units done */
-    uint32_t req;    /* a message's request */
-    uint8_t type;    /* IT_* */
-    uint8_t cls;     /* handshake: the clients' class */
-    uint8_t level;   /* handshake: the clients' retry count */
-    uint8_t stale;   /* handshake: the clients gave up; heartbeat: missed */
+    uint32_t count;   /* units: attempts, heartbeats; 1 for a message */
+    uint32_t served;  /* units done */
+    uint32_t req;     /* a message's request */
+    uint8_t type;     /* IT_* */
+    uint8_t cls;      /* handshake: the clients' class */
+    uint8_t level;    /* handshake: the clients' retry count */
+    uint8_t stale;    /* handshake: the clients gave up; heartbeat: missed */
+    uint8_t syn;      /* handshake: which SYN of the attempt got in (0: the first) */
+    fl_time deadline; /* handshake: when the clients give up (their connect timeout) */
 } gw_item;
+
+/* A handshake batch's deadline, in a min-heap: batches of retransmitted SYNs or of clients
+ * with their own connect timeouts give up out of arrival order. */
+typedef struct gw_due {
+    fl_time at;
+    uint64_t idx; /* the batch's absolute index in the handshake queue */
+} gw_due;
 
 typedef struct gw_queue {
     gw_item *v;
     uint64_t head, tail, cap; /* absolute indices into a ring of cap (a power of 2) */
     fl_time progress;         /* work already done on the head item's next unit */
-    uint64_t cur_hs, cur_hb;  /* timeout scans: every item before these was looked at */
+    uint64_t cur_hb;          /* heartbeat scan: every item before it was looked at */
 } gw_queue;
 
 typedef struct join_wave {
@@ -112,6 +146,10 @@ typedef struct gateway {
     int cpus;
     fl_time hs_time, res_time, hb_interval, hb_time, hb_timeout, msg_time, tick;
     fl_time connect_timeout, rtt;
+    fl_time ct_lo, ct_hi; /* each attempt's connect timeout: uniform in [lo, hi] */
+    fl_time spread;       /* each client adds uniform [0, spread] to every reconnect wait */
+    int syn_retries;      /* SYNs resent after 1, 2, 4 ... s (net.ipv4.tcp_syn_retries) */
+    int syns;             /* syn_retries + 1: the calendar's SYN dimension */
     uint64_t backlog, max_conn, initial;
     bool priority, resumption, admission;
     int64_t adm_per_tick, adm_cap, adm_tokens; /* nano-tokens */
@@ -123,9 +161,16 @@ typedef struct gateway {
     int64_t join_first_tick;
     fl_client_policy pol;
     int levels;
-    /* the calendar of waiting clients: cal[((b % nb) * NCLS + cls) * levels + level] */
-    uint32_t *cal;
-    int64_t nb, next_tick;
+    /* the calendars of waiting clients, by step, class and retry count: cal for new
+     * attempts (reaching as far as the longest wait), scal by SYN number 1..syn_retries for
+     * resent SYNs (reaching as far as the connect timeout) */
+    uint32_t *cal, *scal;
+    int64_t nb, snb, next_tick;
+    gw_due *due; /* the handshake queue's deadlines */
+    size_t ndue, due_cap;
+    uint32_t *dl_count; /* scratch: clients accepted in one step, by deadline step */
+    int32_t *dl_list;
+    int64_t dl_bins;
     /* state */
     gw_queue q[2]; /* q[0]: all work (fifo) or established work; q[1]: handshakes */
     uint64_t connected, hs_queued, wanted;
@@ -133,13 +178,14 @@ typedef struct gateway {
     bool down, nomem;
     double slow;
     fl_time cap_tick;
-    fl_rng rng_backoff, rng_msg;
+    fl_rng rng_backoff, rng_msg, rng_spread, rng_ct;
     int h_tick;
     int col_conn, col_hs, col_cpu, col_disc, col_att, col_ovf, col_backlog;
     /* figures */
     uint64_t conn_max, conn_min;
     uint64_t hs_full, hs_resumed, hs_wasted, hs_timed_out;
     uint64_t attempts, reconnect_attempts, overflows, adm_rejected, refused_down, refused_limit;
+    uint64_t syn_retx, unanswered;
     uint64_t hb_served, hb_missed, hb_wasted, disc_hb, disc_crash;
     uint64_t msg_served, msg_not_connected, msg_refused;
     uint64_t joined, admitted;
@@ -176,7 +222,8 @@ static const char *const gw_keys[] = {"name",
                                       NULL};
 static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
 static const char *const join_keys[] = {"count", "within", "at", NULL};
-static const char *const reconnect_keys[] = {"delay", "jitter", "connect_timeout", NULL};
+static const char *const reconnect_keys[] = {"delay",  "jitter",      "connect_timeout",
+                                             "spread", "syn_retries", NULL};
 static const char *const admission_keys[] = {"rate", "burst", "retry_after", NULL};
 static const char *const priorities[] = {"fifo", "established", NULL};
 static const char *const jitters[] = {"none", "full", "equal", NULL};
@@ -184,12 +231,24 @@ static const char *const jitters[] = {"none", "full", "equal", NULL};
 #define GW_MAX_CLIENTS 100000000u
 #define GW_MAX_CELLS   (1u << 24)
 #define GW_EPISODE_GAP FL_SEC /* a second without misses (overflows) ends an episode */
+#define GW_SYN_RTO     FL_SEC /* Linux's initial SYN retransmission timeout (TCP_TIMEOUT_INIT) */
+#define GW_MAX_DL_BINS 100000 /* a connect timeout's spread, in steps */
 
 /* ---- the calendar of waiting clients ------------------------------------------------- */
 
-static uint32_t *cell(gateway *g, int64_t b, int cls, int level)
+static uint32_t *cell(gateway *g, int64_t b, int cls, int level, int syn)
 {
-    return &g->cal[((size_t)(b % g->nb) * NCLS + (size_t)cls) * (size_t)g->levels + (size_t)level];
+    if (!syn)
+        return &g->cal[((size_t)(b % g->nb) * NCLS + (size_t)cls) * (size_t)g->levels +
+                       (size_t)level];
+    size_t i = ((size_t)(b % g->snb) * NCLS + (size_t)cls) * (size_t)g->levels + (size_t)level;
+    return &g->scal[i * (size_t)g->syn_retries + (size_t)syn - 1];
+}
+
+/* When an attempt's SYN number `syn` is sent, counted from its first: 0, 1, 3, 7 ... s. */
+static fl_time syn_offset(int syn)
+{
+    return GW_SYN_RTO * (((fl_time)1 << syn) - 1);
 }
 
 static int64_t bucket_of(const gateway *g, fl_time t)
@@ -199,7 +258,8 @@ static int64_t bucket_of(const gateway *g, fl_time t)
 }
 
 /* n clients of class cls failed (or lost their connection) now: they wait `after` plus
- * their reconnect delay for retry `level`, then try again. */
+ * their reconnect delay for retry `level` (plus, each, its own share of the spread), then
+ * start a new attempt. */
 static void schedule(gateway *g, uint64_t n, int cls, int level, fl_time after)
 {
     if (!n)
@@ -207,15 +267,64 @@ static void schedule(gateway *g, uint64_t n, int cls, int level, fl_time after)
     if (level >= g->levels)
         level = g->levels - 1;
     fl_time now = fl_sim_now(g->w->sim);
-    if (g->pol.backoff == FL_BACKOFF_NONE || g->pol.jitter == FL_JITTER_NONE) {
+    bool jitter = g->pol.backoff != FL_BACKOFF_NONE && g->pol.jitter != FL_JITTER_NONE;
+    if (!jitter && !g->spread) {
         fl_time d = fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
-        *cell(g, bucket_of(g, now + after + d), cls, level) += (uint32_t)n;
+        *cell(g, bucket_of(g, now + after + d), cls, level, 0) += (uint32_t)n;
         return;
     }
-    for (uint64_t i = 0; i < n; i++) { /* jitter: one draw per client */
-        fl_time d = fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
-        (*cell(g, bucket_of(g, now + after + d), cls, level))++;
+    fl_time d = jitter ? 0 : fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
+    for (uint64_t i = 0; i < n; i++) { /* one draw per client, counted into its step */
+        if (jitter)
+            d = fl_client_backoff(&g->pol, level, 0, &g->rng_backoff);
+        fl_time s = g->spread ? (fl_time)fl_rng_below(&g->rng_spread, (uint64_t)g->spread + 1) : 0;
+        (*cell(g, bucket_of(g, now + after + d + s), cls, level, 0))++;
     }
+}
+
+/* One client's connect timeout, given that it has not expired by `offset` into the
+ * attempt (a uniform draw is uniform on what is left of its range). */
+static fl_time draw_timeout(gateway *g, fl_time offset)
+{
+    fl_time lo = g->ct_lo > offset ? g->ct_lo : offset;
+    if (lo >= g->ct_hi)
+        return g->ct_hi;
+    return lo + (fl_time)fl_rng_below(&g->rng_ct, (uint64_t)(g->ct_hi - lo) + 1);
+}
+
+/* n clients' SYN number `syn` was dropped now (a full accept queue; the client hears
+ * nothing). Each resends it after the doubled retransmission timeout if that comes before
+ * its connect timeout and it has retries left; otherwise its attempt fails at its connect
+ * timeout, or when the kernel gives up after the last retransmission, whichever is first,
+ * and it waits its reconnect delay. */
+static void dropped(gateway *g, uint64_t n, int cls, int level, int syn)
+{
+    if (!n)
+        return;
+    fl_time now = fl_sim_now(g->w->sim), at = syn_offset(syn);
+    fl_time next = syn < g->syn_retries ? syn_offset(syn + 1) : FL_TIME_MAX;
+    fl_time kernel = syn_offset(g->syn_retries + 1); /* ETIMEDOUT */
+    uint64_t resend = 0;
+    if (g->ct_lo == g->ct_hi) {
+        if (next < g->ct_hi)
+            resend = n;
+        else {
+            g->unanswered += n;
+            schedule(g, n, cls, level + 1, (g->ct_hi < kernel ? g->ct_hi : kernel) - at);
+        }
+    } else {
+        for (uint64_t i = 0; i < n; i++) {
+            fl_time t = draw_timeout(g, at);
+            if (next < t)
+                resend++;
+            else {
+                g->unanswered++;
+                schedule(g, 1, cls, level + 1, (t < kernel ? t : kernel) - at);
+            }
+        }
+    }
+    if (resend)
+        *cell(g, bucket_of(g, now + next - at), cls, level, syn + 1) += (uint32_t)resend;
 }
 
 /* ---- queues -------------------------------------------------------------------------- */
@@ -226,16 +335,18 @@ static gw_item *item_at(gw_queue *q, uint64_t i)
 }
 
 /* Appends a batch (merged with the last one when it is the same kind of work from the same
- * instant). False when the ring cannot grow. */
-static bool push(gateway *g, gw_queue *q, gw_item it)
+ * instant, with the same deadline). 0 when the ring cannot grow; 2 when merged; 1 when it
+ * is a new batch, at index q->tail - 1. */
+static int push(gateway *g, gw_queue *q, gw_item it)
 {
     if (q->tail > q->head) {
         gw_item *last = item_at(q, q->tail - 1);
         if (it.type != IT_MSG && last->type == it.type && last->arrive == it.arrive &&
-            last->cls == it.cls && last->level == it.level && !last->stale && !last->served &&
+            last->cls == it.cls && last->level == it.level && last->syn == it.syn &&
+            last->deadline == it.deadline && !last->stale && !last->served &&
             (uint64_t)last->count + it.count <= UINT32_MAX && q->tail - 1 != q->head) {
             last->count += it.count;
-            return true;
+            return 2;
         }
     }
     if (q->tail - q->head == q->cap) {
@@ -243,7 +354,7 @@ static bool push(gateway *g, gw_queue *q, gw_item it)
         gw_item *v = fl_malloc((size_t)cap * sizeof *v);
         if (!v) {
             g->nomem = true;
-            return false;
+            return 0;
         }
         for (uint64_t i = q->head; i < q->tail; i++)
             v[i & (cap - 1)] = *item_at(q, i);
@@ -252,7 +363,55 @@ static bool push(gateway *g, gw_queue *q, gw_item it)
         q->cap = cap;
     }
     *item_at(q, q->tail++) = it;
+    return 1;
+}
+
+/* ---- the deadlines of queued handshakes: a binary min-heap --------------------------- */
+
+static bool due_reserve(gateway *g)
+{
+    if (g->ndue < g->due_cap)
+        return true;
+    size_t cap = g->due_cap ? g->due_cap * 2 : 1024;
+    gw_due *v = fl_realloc(g->due, cap * sizeof *v);
+    if (!v) {
+        g->nomem = true;
+        return false;
+    }
+    g->due = v;
+    g->due_cap = cap;
     return true;
+}
+
+/* Needs room (due_reserve). Ties leave in an order fixed by the pushes: deterministic. */
+static void due_push(gateway *g, gw_due d)
+{
+    size_t i = g->ndue++;
+    while (i > 0 && g->due[(i - 1) / 2].at > d.at) {
+        g->due[i] = g->due[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    g->due[i] = d;
+}
+
+static gw_due due_pop(gateway *g)
+{
+    gw_due top = g->due[0], last = g->due[--g->ndue];
+    size_t i = 0, n = g->ndue;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && g->due[c + 1].at < g->due[c].at)
+            c++;
+        if (g->due[c].at >= last.at)
+            break;
+        g->due[i] = g->due[c];
+        i = c;
+    }
+    if (n)
+        g->due[i] = last;
+    return top;
 }
 
 static gw_queue *hs_queue(gateway *g)
@@ -286,15 +445,79 @@ static void episode(uint64_t *count, fl_time *last, fl_time now)
 
 /* ---- attempts ------------------------------------------------------------------------ */
 
-/* n clients of class cls try to connect now (their retry count is level). */
-static void attempt(gateway *g, uint64_t n, int cls, int level, fl_time now)
+/* n clients get into the accept queue now with their SYN number `syn`: each waits for its
+ * handshake until its own connect timeout (counted from the attempt's first SYN). With a
+ * spread of timeouts the clients are split into batches by deadline step, queued in a
+ * random order of those steps (the kernel's queue knows nothing of the clients' timers).
+ * Returns how many got in (fewer only when memory runs out). */
+static uint64_t enqueue(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
+{
+    gw_queue *q = hs_queue(g);
+    fl_time start = now - syn_offset(syn);
+    gw_item it = {.arrive = now,
+                  .type = IT_HS,
+                  .cls = (uint8_t)cls,
+                  .level = (uint8_t)level,
+                  .syn = (uint8_t)syn};
+    uint64_t in = 0;
+    note_queue(g, now);
+    if (g->ct_lo == g->ct_hi) {
+        it.count = (uint32_t)n;
+        it.deadline = start + g->ct_hi;
+        int r = due_reserve(g) ? push(g, q, it) : 0;
+        if (r == 1)
+            due_push(g, (gw_due){it.deadline, q->tail - 1});
+        in = r ? n : 0;
+    } else {
+        /* Deadline steps relative to the first one the attempt can have. */
+        fl_time a = syn_offset(syn) > g->ct_lo ? syn_offset(syn) : g->ct_lo;
+        int64_t base = (start + a + g->tick - 1) / g->tick; /* rounded up, as bucket_of */
+        int nl = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t b = (start + draw_timeout(g, syn_offset(syn)) + g->tick - 1) / g->tick - base;
+            if (b < 0 || b >= g->dl_bins) /* cannot happen: dl_bins covers the range */
+                b = b < 0 ? 0 : g->dl_bins - 1;
+            if (!g->dl_count[b]++)
+                g->dl_list[nl++] = (int32_t)b;
+        }
+        for (int i = nl - 1; i > 0; i--) { /* a random order of the deadline steps */
+            int j = (int)fl_rng_below(&g->rng_ct, (uint64_t)i + 1);
+            int32_t t = g->dl_list[i];
+            g->dl_list[i] = g->dl_list[j];
+            g->dl_list[j] = t;
+        }
+        for (int i = 0; i < nl; i++) {
+            int64_t b = g->dl_list[i];
+            it.count = g->dl_count[b];
+            it.deadline = (base + b) * g->tick;
+            g->dl_count[b] = 0;
+            if (in < n && !g->nomem) {
+                int r = due_reserve(g) ? push(g, q, it) : 0;
+                if (r == 1)
+                    due_push(g, (gw_due){it.deadline, q->tail - 1});
+                if (r)
+                    in += it.count;
+            }
+        }
+    }
+    g->hs_queued += in;
+    return in;
+}
+
+/* n clients of class cls send SYN number `syn` of an attempt now (their retry count is
+ * level). A refusal (the node is down: a reset; admission; the connection limit) ends the
+ * attempt at once; a SYN dropped at a full accept queue is retransmitted. */
+static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
 {
     if (!n)
         return;
-    g->attempts += n;
-    if (cls != CLS_NEW || level > 0)
-        g->reconnect_attempts += n;
-    fl_series_add(g->w->series, g->col_att, now - g->tick, (double)n);
+    if (syn == 0) {
+        g->attempts += n;
+        if (cls != CLS_NEW || level > 0)
+            g->reconnect_attempts += n;
+        fl_series_add(g->w->series, g->col_att, now - g->tick, (double)n);
+    } else
+        g->syn_retx += n;
     if (g->down) {
         g->refused_down += n;
         schedule(g, n, cls, level + 1, g->rtt);
@@ -317,27 +540,20 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, fl_time now)
         n = room;
     }
     room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
-    if (room < n) { /* dropped at the accept queue: the client waits out its connect timeout */
+    if (room < n) { /* dropped at the accept queue: the client hears nothing */
         g->overflows += n - room;
         fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - room));
         episode(&g->ovf_episodes, &g->last_ovf, now);
-        schedule(g, n - room, cls, level + 1, g->connect_timeout);
+        dropped(g, n - room, cls, level, syn);
         n = room;
     }
     if (!n)
         return;
-    gw_item it = {.arrive = now,
-                  .count = (uint32_t)n,
-                  .type = IT_HS,
-                  .cls = (uint8_t)cls,
-                  .level = (uint8_t)level};
-    if (!push(g, hs_queue(g), it)) {
-        g->overflows += n;
-        schedule(g, n, cls, level + 1, g->connect_timeout);
-        return;
+    uint64_t in = enqueue(g, n, cls, level, syn, now);
+    if (in < n) { /* out of memory: the run stops at the end of this event */
+        g->overflows += n - in;
+        dropped(g, n - in, cls, level, syn);
     }
-    note_queue(g, now);
-    g->hs_queued += n;
 }
 
 /* ---- the CPU ------------------------------------------------------------------------- */
@@ -418,24 +634,25 @@ static fl_time serve(gateway *g, gw_queue *q, fl_time cap, fl_time now)
     return cap;
 }
 
-/* Clients give up on handshakes older than connect_timeout and on heartbeats older than
- * heartbeat_timeout. */
-static void scan(gateway *g, gw_queue *q, fl_time now)
+/* Clients give up on queued handshakes at their connect timeout, and on heartbeats older
+ * than heartbeat_timeout (heartbeats are all in q[0], in arrival order). */
+static void scan(gateway *g, fl_time now)
 {
-    uint64_t i = q->cur_hs > q->head ? q->cur_hs : q->head;
-    for (; i < q->tail; i++) {
-        gw_item *it = item_at(q, i);
-        if (it->type != IT_HS || it->stale)
+    gw_queue *q = hs_queue(g);
+    while (g->ndue && g->due[0].at <= now) {
+        gw_due d = due_pop(g);
+        if (d.idx < q->head) /* done already */
             continue;
-        if (it->arrive + g->connect_timeout > now)
-            break;
+        gw_item *it = item_at(q, d.idx);
+        if (it->stale)
+            continue;
         it->stale = 1;
         uint64_t u = it->count - it->served;
         g->hs_timed_out += u;
         schedule(g, u, it->cls, it->level + 1, 0);
     }
-    q->cur_hs = i;
-    uint64_t missed = 0;
+    q = &g->q[0];
+    uint64_t missed = 0, i;
     for (i = q->cur_hb > q->head ? q->cur_hb : q->head; i < q->tail; i++) {
         gw_item *it = item_at(q, i);
         if (it->type != IT_HB || it->stale)
@@ -484,11 +701,12 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     }
     /* Clients whose wait ends in this step, then newcomers. */
     for (int cls = 0; cls < NCLS; cls++)
-        for (int l = 0; l < g->levels; l++) {
-            uint32_t *p = cell(g, k, cls, l), n = *p;
-            *p = 0;
-            attempt(g, n, cls, l, now);
-        }
+        for (int l = 0; l < g->levels; l++)
+            for (int r = 0; r < g->syns; r++) {
+                uint32_t *p = cell(g, k, cls, l, r), n = *p;
+                *p = 0;
+                attempt(g, n, cls, l, r, now);
+            }
     for (int j = 0; j < g->njoins; j++) {
         join_wave *jw = &g->joins[j];
         int64_t el = k - jw->at_tick;
@@ -501,7 +719,7 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         jw->done = due;
         g->joined += n;
         g->wanted += n;
-        attempt(g, n, CLS_NEW, 0, now);
+        attempt(g, n, CLS_NEW, 0, 0, now);
     }
     /* The CPU: this step's capacity, less any part of it the node spent paused. */
     fl_time cap = 0;
@@ -518,11 +736,14 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     g->busy_ns += used * g->slow;
     fl_series_add(w->series, g->col_cpu, now - g->tick,
                   used * g->slow / ((double)g->cpus * (double)g->tick));
-    scan(g, &g->q[0], now);
-    if (g->priority)
-        scan(g, &g->q[1], now);
+    scan(g, now);
     fl_series_add(w->series, g->col_conn, now - g->tick, (double)g->connected);
     fl_series_add(w->series, g->col_backlog, now - g->tick, (double)g->hs_queued);
+    /* Clients are counts, so one step's events look alike whatever happened in it: the
+     * counts it ended with go into the event hash. */
+    fl_sim_hash_mix(sim, g->connected);
+    fl_sim_hash_mix(sim, g->hs_queued);
+    fl_sim_hash_mix(sim, g->attempts);
     if (now + g->tick <= w->duration)
         fl_sim_at(sim, now + g->tick, g->h_tick, (uint64_t)k + 1);
 }
@@ -558,11 +779,12 @@ static void crash(gateway *g, fl_time now)
         g->crash_at = now;
     }
     /* Sessions die with the node: nobody waiting can resume any more. */
-    for (int64_t b = 0; b < g->nb; b++)
-        for (int l = 0; l < g->levels; l++) {
-            *cell(g, b, CLS_RET, l) += *cell(g, b, CLS_RES, l);
-            *cell(g, b, CLS_RES, l) = 0;
-        }
+    for (int r = 0; r < g->syns; r++)
+        for (int64_t b = 0; b < (r ? g->snb : g->nb); b++)
+            for (int l = 0; l < g->levels; l++) {
+                *cell(g, b, CLS_RET, l, r) += *cell(g, b, CLS_RES, l, r);
+                *cell(g, b, CLS_RES, l, r) = 0;
+            }
     note_queue(g, now);
     for (int qi = 0; qi < 2; qi++) {
         gw_queue *q = &g->q[qi];
@@ -580,6 +802,7 @@ static void crash(gateway *g, fl_time now)
         }
         q->progress = 0;
     }
+    g->ndue = 0; /* every queued handshake is gone */
     g->disc_crash += g->connected;
     fl_series_add(w->series, g->col_disc, now, (double)g->connected);
     schedule(g, g->connected, CLS_RET, 1, 0);
@@ -637,13 +860,15 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(o, "resumed", (double)g->hs_resumed);
     cJSON_AddNumberToObject(o, "wasted", (double)g->hs_wasted);
     cJSON_AddNumberToObject(o, "timed_out", (double)g->hs_timed_out);
+    cJSON_AddNumberToObject(o, "unanswered", (double)g->unanswered);
     cJSON_AddNumberToObject(o, "failed",
-                            (double)(g->hs_timed_out + g->overflows + g->adm_rejected +
+                            (double)(g->hs_timed_out + g->unanswered + g->adm_rejected +
                                      g->refused_down + g->refused_limit));
     cJSON_AddNumberToObject(o, "per_s", T > 0 ? (double)(g->hs_full + g->hs_resumed) * 1e9 / T : 0);
 
     cJSON_AddNumberToObject(out, "attempts", (double)g->attempts);
     cJSON_AddNumberToObject(out, "reconnect_attempts", (double)g->reconnect_attempts);
+    cJSON_AddNumberToObject(out, "syn_retransmissions", (double)g->syn_retx);
     cJSON_AddNumberToObject(out, "accept_queue_overflows", (double)g->overflows);
     cJSON_AddNumberToObject(out, "overflow_episodes", (double)g->ovf_episodes);
     cJSON_AddNumberToObject(out, "admission_rejected", (double)g->adm_rejected);
@@ -717,6 +942,10 @@ static void destroy(fl_component *c)
     fl_free(g->q[0].v);
     fl_free(g->q[1].v);
     fl_free(g->cal);
+    fl_free(g->scal);
+    fl_free(g->due);
+    fl_free(g->dl_count);
+    fl_free(g->dl_list);
     fl_free(g->joins);
     fl_free(g);
 }
@@ -827,6 +1056,44 @@ static fl_status read_clients(gateway *g, const cJSON *cfg, const char *path, fl
     return read_join(g, j, jp, 0, e);
 }
 
+/* "connect_timeout": "10s" (every attempt alike) or "uniform(5s, 15s)" (each attempt its
+ * own, uniform in the range). */
+static fl_status read_timeout(gateway *g, const cJSON *rc, const char *path, fl_error *e)
+{
+    const cJSON *v = rc ? cJSON_GetObjectItemCaseSensitive(rc, "connect_timeout") : NULL;
+    if (!v || !cJSON_IsString(v) || strncmp(v->valuestring, "uniform(", 8) != 0) {
+        fl_status st = fl_cfg_duration(rc, path, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
+                                       FL_HOUR, &g->ct_hi, e);
+        g->ct_lo = g->ct_hi;
+        return st;
+    }
+    char p[300], a[64], b[64], why[160] = "", got[64];
+    fl_cfg_join(p, sizeof p, path, "connect_timeout");
+    const char *s = v->valuestring + 8, *comma = strchr(s, ','), *close = strchr(s, ')');
+    bool ok = comma && close && comma < close && close[1] == '\0' &&
+              (size_t)(comma - s) < sizeof a && (size_t)(close - comma - 1) < sizeof b;
+    if (!comma || (close && comma > close))
+        snprintf(why, sizeof why, "uniform(...) takes two durations, low and high");
+    else if (!close || close[1] != '\0')
+        snprintf(why, sizeof why, "%s", close ? "text after the ')'" : "no ')' at the end");
+    if (ok) {
+        snprintf(a, sizeof a, "%.*s", (int)(comma - s), s);
+        snprintf(b, sizeof b, "%.*s", (int)(close - comma - 1), comma + 1);
+        ok = fl_parse_duration(a, &g->ct_lo, why, sizeof why) == 0 &&
+             fl_parse_duration(b, &g->ct_hi, why, sizeof why) == 0;
+    }
+    fl_cfg_describe(v, got, sizeof got);
+    if (!ok)
+        return fl_error_set(e, FL_INVALID, p,
+                            "expected a duration such as \"10s\" or \"uniform(5s, 15s)\", "
+                            "got %s%s%s",
+                            got, why[0] ? ": " : "", why);
+    if (g->ct_lo < 1 || g->ct_hi < g->ct_lo || g->ct_hi > FL_HOUR)
+        return fl_error_set(e, FL_INVALID, p,
+                            "expected 0 < low <= high <= 1h in uniform(low, high), got %s", got);
+    return FL_OK;
+}
+
 static fl_status read_reconnect(gateway *g, const cJSON *cfg, const char *path, fl_error *e)
 {
     const cJSON *rc = cJSON_GetObjectItemCaseSensitive(cfg, "reconnect");
@@ -837,13 +1104,19 @@ static fl_status read_reconnect(gateway *g, const cJSON *cfg, const char *path, 
     g->connect_timeout = 10 * FL_SEC;
     fl_status st;
     int jit = 0;
+    long retries = 6;
+    g->ct_lo = g->ct_hi = 10 * FL_SEC;
     if (rc &&
         ((st = fl_cfg_object(rc, p, e)) || (st = fl_cfg_known_keys(rc, p, reconnect_keys, e)) ||
          (st = read_delay(rc, p, &g->pol, e)) ||
          (st = fl_cfg_enum(rc, p, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
-         (st = fl_cfg_duration(rc, p, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1, FL_HOUR,
-                               &g->connect_timeout, e))))
+         (st = read_timeout(g, rc, p, e)) ||
+         (st = fl_cfg_duration(rc, p, "spread", FL_CFG_OPTIONAL, 0, 0, FL_MIN, &g->spread, e)) ||
+         (st = fl_cfg_int(rc, p, "syn_retries", FL_CFG_OPTIONAL, 6, 0, 10, &retries, e))))
         return st;
+    g->connect_timeout = g->ct_hi; /* the longest */
+    g->syn_retries = (int)retries;
+    g->syns = g->syn_retries + 1;
     g->pol.jitter = jit == 1 ? FL_JITTER_FULL : jit == 2 ? FL_JITTER_EQUAL : FL_JITTER_NONE;
     /* Retry counts past the one whose wait reaches the cap all wait alike. */
     int r = 1;
@@ -928,7 +1201,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     g->priority = prio == 1;
     g->cap_tick = (fl_time)cpus * g->tick;
     /* The calendar reaches as far as the longest wait a client can be given. */
-    fl_time horizon = g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + 3 * g->tick;
+    fl_time horizon =
+        g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + g->spread + 3 * g->tick;
     g->nb = horizon / g->tick + 2;
     uint64_t most = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels);
     if ((uint64_t)g->nb > most) {
@@ -937,15 +1211,52 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         fl_format_duration(g->tick, res, sizeof res);
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
                             "a client may wait up to %s (connect_timeout + rtt + retry_after + "
-                            "the reconnect delay's max), %lld steps of %s, and at most %llu "
+                            "the reconnect delay's max%s), %lld steps of %s, and at most %llu "
                             "steps fit; expected a coarser resolution or shorter waits",
-                            hz, (long long)g->nb, res, (unsigned long long)most);
+                            hz, g->spread ? " + spread" : "", (long long)g->nb, res,
+                            (unsigned long long)most);
+    }
+    /* A resent SYN waits 2^(syn - 1) s after the one before, less than the connect timeout. */
+    if (g->syn_retries) {
+        fl_time wait = GW_SYN_RTO << (g->syn_retries - 1);
+        g->snb = (wait < g->ct_hi ? wait : g->ct_hi) / g->tick + 3;
+        uint64_t fit = GW_MAX_CELLS / (NCLS * (uint64_t)g->levels * (uint64_t)g->syn_retries);
+        if ((uint64_t)g->snb > fit) {
+            char p[128], hz[32], res[32];
+            fl_format_duration(wait < g->ct_hi ? wait : g->ct_hi, hz, sizeof hz);
+            fl_format_duration(g->tick, res, sizeof res);
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
+                                "a resent SYN may wait up to %s (2^(syn_retries - 1) s or the "
+                                "connect timeout), %lld steps of %s, and at most %llu steps fit; "
+                                "expected a coarser resolution, fewer syn_retries or a shorter "
+                                "connect_timeout",
+                                hz, (long long)g->snb, res, (unsigned long long)fit);
+        }
+    }
+    g->dl_bins = (g->ct_hi - g->ct_lo) / g->tick + 2;
+    if (g->ct_lo != g->ct_hi && g->dl_bins > GW_MAX_DL_BINS) {
+        char p[128], res[32];
+        fl_format_duration(g->tick, res, sizeof res);
+        return fl_error_set(e, FL_INVALID,
+                            fl_cfg_join(p, sizeof p, path, "reconnect.connect_timeout"),
+                            "the range spans %lld steps of %s, and at most %d fit; expected a "
+                            "narrower range or a coarser resolution",
+                            (long long)g->dl_bins, res, GW_MAX_DL_BINS);
     }
     g->conn_min = g->conn_max = g->connected = g->initial;
     g->wanted = g->initial;
     fl_world_stream(w, &g->rng_backoff, c->name, "reconnect");
     fl_world_stream(w, &g->rng_msg, c->name, "sender");
-    if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)))
+    fl_world_stream(w, &g->rng_spread, c->name, "reconnect-spread");
+    fl_world_stream(w, &g->rng_ct, c->name, "connect-timeout");
+    if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)) ||
+        (g->syn_retries &&
+         !(g->scal = fl_calloc((size_t)g->snb * NCLS * (size_t)g->levels * (size_t)g->syn_retries,
+                               sizeof *g->scal))))
+        return FL_NOMEM;
+    if (g->ct_lo != g->ct_hi &&
+        (!(g->dl_count = fl_calloc((size_t)g->dl_bins, sizeof *g->dl_count)) ||
+         !(g->dl_list = fl_calloc((size_t)g->dl_bins, sizeof *g->dl_list))))
         return FL_NOMEM;
     g->h_tick = fl_sim_handler(w->sim, on_tick, g);
     if (g->h_tick < 0)

@@ -4,6 +4,10 @@
  *    "queue": {"capacity": 1000, "discipline": "fifo", "max_wait": "2s",
  *              "drop_expired": true}}
  *
+ * The queue is unbounded unless it has a capacity ("capacity": "unbounded" says so
+ * explicitly); "capacity": 0 leaves no waiting room: an arrival that finds every worker
+ * busy is rejected at once (a loss system, Erlang B).
+ *
  *   "calls": [{"to": "pricing", "client": {"timeout": "1s", "attempts": 3}}]
  *
  * Every request takes one service-time draw from the node's own stream. With "calls",
@@ -259,14 +263,15 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         long cap;
         int disc;
         if ((st = fl_cfg_object(q, qp, e)) || (st = fl_cfg_known_keys(q, qp, queue_keys, e)) ||
-            (st = fl_cfg_int(q, qp, "capacity", FL_CFG_OPTIONAL, 0, 0, LONG_MAX, &cap, e)) ||
+            (st = fl_cfg_limit(q, qp, "capacity", FL_CFG_OPTIONAL, -1, LONG_MAX, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
             (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
                                   &sc.max_wait, e)) ||
             (st = fl_cfg_bool(q, qp, "drop_expired", FL_CFG_OPTIONAL, false, &s->drop_expired,
                               e)))
             return st;
-        sc.capacity = (uint64_t)cap;
+        sc.bounded = cap >= 0;
+        sc.capacity = cap >= 0 ? (uint64_t)cap : 0;
         sc.lifo = disc == 1;
     }
     static const char *const fanouts[] = {"sequential", "parallel", NULL};

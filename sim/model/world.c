@@ -36,12 +36,17 @@ uint32_t fl_req_new(fl_world *w)
         w->req_free = w->reqs[id].next;
     } else {
         if (w->nreqs == w->reqs_cap) {
-            if (w->reqs_cap >= UINT32_MAX / 2)
+            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
+            if (w->reqs_cap >= UINT32_MAX / 2) {
+                fl_sim_fail(w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             uint32_t cap = w->reqs_cap ? w->reqs_cap * 2 : 1024;
             fl_req *r = fl_realloc(w->reqs, (size_t)cap * sizeof *r);
-            if (!r)
+            if (!r) {
+                fl_sim_fail(w->sim, FL_NOMEM);
                 return FL_NONE;
+            }
             w->reqs = r;
             w->reqs_cap = cap;
         }
@@ -329,6 +334,14 @@ static fl_status node_clock(fl_component *c, const cJSON *nd, const char *path, 
     return c->host.clock ? FL_OK : FL_NOMEM;
 }
 
+/* Asks the build's poll whether to stop; sets e when it says so. */
+static fl_status polled(fl_world *w, fl_error *e)
+{
+    if (!w->poll || !w->poll(w->poll_ctx))
+        return FL_OK;
+    return fl_error_set(e, FL_INTERRUPTED, NULL, "stopped while building the model");
+}
+
 static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
 {
     fl_status st;
@@ -387,7 +400,8 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
             c->zone = z;
         }
         uint32_t first = w->ncallers; /* the callers a node makes send from it (net/link.h) */
-        if ((st = node_clock(c, nd, path, e)) || (st = ops->configure(w, c, nd, path, e)) ||
+        if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) ||
+            (st = ops->configure(w, c, nd, path, e)) ||
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)))
             return st;
     }
@@ -452,11 +466,19 @@ static const char *net_endpoint(void *ctx, uint32_t i, int *zone)
 
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e)
 {
+    return fl_world_build_polled(doc, seed, NULL, NULL, out, e);
+}
+
+fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(void *ctx),
+                                void *ctx, fl_world **out, fl_error *e)
+{
     fl_status st;
     *out = NULL;
     fl_world *w = fl_calloc(1, sizeof *w);
     if (!w)
         return FL_NOMEM;
+    w->poll = poll;
+    w->poll_ctx = ctx;
     w->seed = seed;
     w->req_free = FL_NONE;
     if ((st = fl_cfg_duration(doc, "", "duration", FL_CFG_REQUIRED, 0, 1, 100 * 365 * 24 * FL_HOUR,
@@ -515,6 +537,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
         char path[64];
         fl_cfg_index(path, sizeof path, "workloads", i);
         uint32_t first = w->ncallers;
+        if ((st = polled(w, e)))
+            goto fail;
         st = fl_workload_configure(w, (uint32_t)i, &w->wls[i], wc, path, e);
         if (w->wls[i])
             w->nwls = (uint32_t)i + 1;
@@ -528,7 +552,8 @@ fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_err
                 goto fail;
             }
     }
-    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)))
+    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)) ||
+        (st = polled(w, e)))
         goto fail;
     *out = w;
     return FL_OK;
@@ -574,6 +599,10 @@ void fl_world_report(fl_world *w, cJSON *summary)
     cJSON *nodes = cJSON_AddObjectToObject(summary, "nodes");
     double worst_ll = 0;
     for (uint32_t i = 0; i < w->ncomps; i++) {
+        /* A node's report may take long (a million workers): a limit or a signal stops it
+         * here too, leaving the rest out of a summary its caller marks incomplete. */
+        if (w->poll && w->poll(w->poll_ctx))
+            return;
         cJSON *o = cJSON_AddObjectToObject(nodes, w->comps[i]->name);
         cJSON_AddStringToObject(o, "kind", w->comps[i]->ops->kind);
         w->comps[i]->ops->report(w, w->comps[i], o);
@@ -591,6 +620,8 @@ void fl_world_report(fl_world *w, cJSON *summary)
             worst_ll = rd;
     }
     fl_net_report(w->net, cJSON_AddObjectToObject(summary, "network"));
+    if (w->poll && w->poll(w->poll_ctx))
+        return;
     if (w->history)
         report_consistency(w, summary);
     cJSON *checks = cJSON_AddObjectToObject(summary, "checks");

@@ -160,6 +160,12 @@ const char *const *fl_kind_names(void);
 
 struct fl_world {
     fl_sim *sim;
+    /* While building: asked between nodes and workloads whether to stop (a limit or a
+     * signal); non-zero makes the build return FL_INTERRUPTED. While reporting: asked
+     * between nodes and before the checkers; non-zero ends the report early (the caller
+     * marks the summary incomplete). NULL: never stop. */
+    int (*poll)(void *ctx);
+    void *poll_ctx;
     uint64_t seed;
     fl_time duration, window, warmup;
     fl_series *series;
@@ -214,16 +220,22 @@ double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member);
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e);
+/* The same, asking poll(ctx) between nodes and workloads whether to stop: a large model
+ * takes long to build, and a limit or a signal must stop it there too (FL_INTERRUPTED). */
+fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(void *ctx),
+                                void *ctx, fl_world **out, fl_error *e);
 void fl_world_free(fl_world *w);
 /* Runs to the end of the scenario's duration (or a limit). */
 fl_status fl_world_run(fl_world *w);
-/* Adds every figure to `summary` (workloads, nodes, checks). */
+/* Adds every figure to `summary` (workloads, nodes, checks); stops early when w->poll
+ * says so. */
 void fl_world_report(fl_world *w, cJSON *summary);
 
 /* Seeds a stream for a component: the run seed and "kind/name/purpose". */
 void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char *purpose);
 
-/* Request pool. fl_req_new returns FL_NONE on allocation failure. */
+/* Request pool. fl_req_new returns FL_NONE on allocation failure, having failed the run
+ * (fl_sim_fail): the caller drops what it was doing and counts nothing. */
 uint32_t fl_req_new(fl_world *w);
 static inline fl_req *fl_req_at(fl_world *w, uint32_t id) { return &w->reqs[id]; }
 /* Marks the server side done; frees the request when the client is done too. */

@@ -2,7 +2,8 @@
  * optional maximum wait. It is the CPU of a node: every kind of work on the node queues
  * here. Items are request ids owned by the caller; the station only orders and times them.
  *
- * Invariants: busy <= workers; queued <= capacity (when bounded); an item is in exactly one
+ * Invariants: busy <= workers; queued <= capacity (when bounded; 0 is a loss system: no
+ * item ever waits); an item is in exactly one
  * place (queue, a worker, or handed back through ops->done); a worker is never idle while
  * the queue holds an item. */
 #ifndef FL_NODE_STATION_H
@@ -19,7 +20,7 @@
 
 typedef enum fl_station_end {
     FL_STATION_SERVED,
-    FL_STATION_REJECTED, /* queue full on arrival */
+    FL_STATION_REJECTED, /* no free worker and no room in the queue on arrival */
     FL_STATION_EXPIRED,  /* waited longer than max_wait; dropped at dequeue */
     FL_STATION_DROPPED,  /* past its own deadline at dequeue (ops->expired said so) */
     FL_STATION_LOST,     /* the node crashed with it queued or in service: no reply */
@@ -46,7 +47,9 @@ void fl_station_release(fl_station *s, int slot);
 
 typedef struct fl_station_cfg {
     int workers;       /* >= 1 */
-    uint64_t capacity; /* queue slots (not counting items in service); 0 = unbounded */
+    bool bounded;      /* false (the zero value): the queue grows as needed */
+    uint64_t capacity; /* when bounded: queue slots, not counting items in service; 0 = no
+                          waiting room (an arrival finding every worker busy is rejected) */
     bool lifo;         /* serve the newest waiting item first (useful under overload) */
     fl_time max_wait;  /* 0 = wait forever; measured on the node's monotonic clock */
     const fl_host *host; /* the node's clock (NULL: true time) */
@@ -57,8 +60,9 @@ typedef struct fl_station_cfg {
 fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_station_ops *ops,
                            void *ctx);
 void fl_station_free(fl_station *s);
-/* Item id arrives now. Returns FL_NOMEM when the queue cannot grow (the item is then
- * handed back as REJECTED). */
+/* Item id arrives now. Returns FL_NOMEM when the queue cannot grow: the simulation is
+ * then failed (fl_sim_fail), nothing is counted and the item is not handed back, so a
+ * caller inside a handler may ignore the status. */
 fl_status fl_station_arrive(fl_station *s, uint32_t id);
 /* Faults. A slowdown multiplies service times that start from now on (1 = healthy; the
  * owner passes the product of the slowdowns in force, so overlapping faults compose).
@@ -78,7 +82,7 @@ int fl_station_busy(const fl_station *s);
 void fl_station_sample(fl_station *s, uint64_t *in_system_max, int *busy);
 /* Closes the measured window at `end` and adds the station's figures to out:
  * received, served, rejected, expired, utilisation, in_system_mean, queue_mean,
- * sojourn_ms{...}, wait_ms{...}, p_wait, littles_law{...}. */
+ * sojourn_ms{...}, wait_ms{...}, p_wait, p_rejected, littles_law{...}. */
 void fl_station_report(fl_station *s, fl_time end, cJSON *out);
 
 /* Adds {count, mean, mean_ci95, mean_ci999, p50, p90, p99, p999, max} in ms to out[name],

@@ -1,8 +1,15 @@
-/* Writing a run's files: summary.json, timeseries.csv, events.jsonl.
+/* Writing a run's files: summary.json, timeseries.csv, events.jsonl (history.jsonl and
+ * charts/ when asked).
+ *
+ * A run folder is one unit: it is written whole under "<dir>.tmp.<pid>" beside it, and
+ * then renamed over dir (the previous folder moved aside and deleted), so dir holds one
+ * run's files or none, never a new summary beside an old history.jsonl or old charts.
  *
  * Each file (and every other file faultline writes: fl_file_write_atomic) is written to "<name>.tmp.<pid>" in the same directory, flushed, closed and
  * renamed over the final name, so a reader (or a crash) never sees a half-written file. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,7 +94,109 @@ static int make_dirs(const char *dir)
     return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
+/* rm -r of a folder faultline wrote (files and sub-folders, no symbolic link followed);
+ * best effort: what cannot be removed stays. */
+void fl__remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char sub[4200];
+            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+            fl__remove_tree(sub);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else
+        remove(path);
+}
+
+/* dir's staging name beside it: "<dir>.tmp.<pid>". */
+static int staging_name(const char *dir, char *staged, size_t n)
+{
+    size_t k = strlen(dir);
+    while (k > 1 && dir[k - 1] == '/')
+        k--;
+    return snprintf(staged, n, "%.*s.tmp.%ld", (int)k, dir, (long)getpid()) >= (int)n ? -1 : 0;
+}
+
+fl_status fl_result_stage(const fl_result *r, const char *dir, char *staged, size_t n,
+                          fl_error *e)
+{
+    fl_error_clear(e);
+    if (staging_name(dir, staged, n) != 0)
+        return fl_error_set(e, FL_USAGE, NULL, "the output directory name is too long: %s", dir);
+    fl__remove_tree(staged); /* a leftover of a process that had our pid */
+    char parent[4200];
+    snprintf(parent, sizeof parent, "%s", staged);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash > parent) {
+        *slash = 0;
+        if (make_dirs(parent) != 0) {
+            fl_error_set(e, FL_IO, NULL, "cannot create the output directory %s: %s", parent,
+                         strerror(errno));
+            return FL_IO;
+        }
+    }
+    if (mkdir(staged, 0777) != 0) {
+        fl_error_set(e, FL_IO, NULL, "cannot create the output directory %s: %s", staged,
+                     strerror(errno));
+        return FL_IO;
+    }
+    fl_status st = fl_result_write_files(r, staged, e);
+    if (st != FL_OK)
+        fl__remove_tree(staged);
+    return st;
+}
+
+fl_status fl__dir_replace(const char *staged, const char *dir, fl_error *e)
+{
+    char old[4200];
+    snprintf(old, sizeof old, "%s.old", staged);
+    /* Move the previous folder aside (when there is one), the new one in, then delete the
+     * previous one: at every moment dir is either the old folder whole, absent, or the new
+     * one whole. */
+    bool had = rename(dir, old) == 0;
+    if (!had && errno != ENOENT) {
+        int err = errno;
+        fl__remove_tree(staged);
+        return fl_error_set(e, FL_IO, NULL, "cannot replace %s: %s", dir, strerror(err));
+    }
+    if (rename(staged, dir) != 0) {
+        int err = errno;
+        if (had)
+            rename(old, dir);
+        fl__remove_tree(staged);
+        return fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", dir, strerror(err));
+    }
+    if (had)
+        fl__remove_tree(old);
+    return FL_OK;
+}
+
+fl_status fl_result_commit(const char *staged, const char *dir, fl_error *e)
+{
+    fl_error_clear(e);
+    return fl__dir_replace(staged, dir, e);
+}
+
+void fl_result_discard(const char *staged) { fl__remove_tree(staged); }
+
 fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e)
+{
+    char staged[4200];
+    fl_status st = fl_result_stage(r, dir, staged, sizeof staged, e);
+    return st != FL_OK ? st : fl_result_commit(staged, dir, e);
+}
+
+fl_status fl_result_write_files(const fl_result *r, const char *dir, fl_error *e)
 {
     fl_error_clear(e);
     if (make_dirs(dir) != 0) {

@@ -13,4 +13,11 @@ typedef fl_status (*fl_file_writer)(FILE *f, void *ctx);
  * is reported as "cannot write PATH: reason" in e. */
 fl_status fl_file_write_atomic(const char *path, fl_file_writer fn, void *ctx, fl_error *e);
 
+/* rm -r of a folder faultline wrote (no symbolic link followed); best effort. */
+void fl__remove_tree(const char *path);
+/* Replaces the folder dir with the folder staged (its sibling): the previous dir is moved
+ * aside, staged renamed in, the previous one deleted; so dir is always one of the two
+ * whole (or, between the renames, absent). On failure staged is deleted, dir kept. */
+fl_status fl__dir_replace(const char *staged, const char *dir, fl_error *e);
+
 #endif

@@ -5,6 +5,7 @@
  * template, once for PNG and once for SVG. A reader can edit and rerun it with
  * `cd RUN_DIR/charts && gnuplot latency.gp`. */
 #include "out/plot.h"
+#include "out/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -338,8 +339,13 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
         fl_free(header);
         return e->status;
     }
-    snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s/charts", run_dir);
-    if (mkdir(rep->charts_dir, 0777) != 0 && errno != EEXIST) {
+    /* The charts are drawn into charts.tmp.<pid>, which then replaces charts/ whole: a
+     * folder never holds the charts of two drawings (files.c). */
+    char final_dir[4200];
+    snprintf(final_dir, sizeof final_dir, "%s/charts", run_dir);
+    snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s/charts.tmp.%ld", run_dir, (long)getpid());
+    fl__remove_tree(rep->charts_dir);
+    if (mkdir(rep->charts_dir, 0777) != 0) {
         cJSON_Delete(summary);
         fl_free(events);
         fl_free(header);
@@ -373,9 +379,9 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
         }
         fprintf(f, "# faultline chart \"%s\" for ", charts[i].name);
         put_comment(f, stamp);
-        fputs(". Redraw: cd ", f);
-        put_comment(f, rep->charts_dir);
-        fprintf(f, " && gnuplot %s.gp\n", charts[i].name);
+        /* No directory in the text: a run folder is written under a temporary name and
+         * renamed whole (files.c), so the script must not name where it was drawn. */
+        fprintf(f, ". Redraw: cd to this charts/ directory, then gnuplot %s.gp\n", charts[i].name);
         static const char *const fmts[] = {"png", "svg"};
         for (int k = 0; k < 2; k++) {
             fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n",
@@ -409,7 +415,7 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             int rc = run_gnuplot(rep->charts_dir, path);
             if (rc != 0)
                 st = fl_error_set(e, FL_IO, NULL, "gnuplot failed on %s/%s (exit %d); see %s/gnuplot.log",
-                                  rep->charts_dir, path, rc, rep->charts_dir);
+                                  final_dir, path, rc, final_dir);
             else
                 rep->images += 2;
         }
@@ -418,6 +424,14 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     cJSON_Delete(summary);
     fl_free(events);
     fl_free(header);
+    /* Even after a gnuplot failure: the scripts and gnuplot.log are this drawing's. */
+    fl_error re;
+    fl_error_clear(&re);
+    if (fl__dir_replace(rep->charts_dir, final_dir, &re) != FL_OK && st == FL_OK) {
+        *e = re;
+        st = re.status;
+    }
+    snprintf(rep->charts_dir, sizeof rep->charts_dir, "%s", final_dir);
     return st;
 }
 
@@ -783,9 +797,7 @@ fl_status fl_plot_sweep_dir(const char *dir, fl_plot_report *rep, fl_error *e)
             }
             fprintf(f, "# faultline sweep chart \"%s\" for ", name);
             put_comment(f, stamp);
-            fputs(". Redraw: cd ", f);
-            put_comment(f, rep->charts_dir);
-            fprintf(f, " && gnuplot %s.gp\n", name);
+            fprintf(f, ". Redraw: cd to this charts/ directory, then gnuplot %s.gp\n", name);
             st = heat ? sweep_heat(f, &sp, metric, name) : sweep_line(f, &sp, metric, name);
             if (fclose(f) != 0 && !st)
                 st = fl_error_set(e, FL_IO, NULL, "cannot write %s", path);

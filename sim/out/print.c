@@ -67,6 +67,29 @@ static void print_verdict(FILE *f, const cJSON *c, const char *verdict)
         fprintf(f, " (%s keys checked, %s steps)\n", k, st);
 }
 
+/* Every confidence interval found unreliable ("<figure>_ci_why", core/stats.h and
+ * node/station.c), one line each with its dotted path and why, under one heading. */
+static void unreliable_notes(FILE *f, const cJSON *o, const char *prefix, int *shown)
+{
+    static const char tag[] = "_ci_why";
+    for (const cJSON *x = o->child; x; x = x->next) {
+        if (!x->string || cJSON_IsArray(x))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s%s", prefix, x->string);
+        size_t n = strlen(x->string), t = sizeof tag - 1;
+        if (cJSON_IsObject(x)) {
+            char sub[520];
+            snprintf(sub, sizeof sub, "%s.", path);
+            unreliable_notes(f, x, sub, shown);
+        } else if (cJSON_IsString(x) && n > t && strcmp(x->string + n - t, tag) == 0) {
+            if (!(*shown)++)
+                fprintf(f, "\nunreliable confidence intervals (not evidence for a \"~\" check)\n");
+            fprintf(f, "  %s%.*s: %s\n", prefix, (int)(n - t), x->string, x->valuestring);
+        }
+    }
+}
+
 void fl_result_print(const fl_result *r, FILE *f)
 {
     const cJSON *s = r->summary;
@@ -181,6 +204,8 @@ void fl_result_print(const fl_result *r, FILE *f)
                     fmt_g(c2, sizeof c2, "%.4g", num(rec, "faults_end_s")),
                     fmt_g(c3, sizeof c3, "%.4g", num(rec, "reference_goodput_per_s")));
     }
+    int unreliable = 0;
+    unreliable_notes(f, s, "", &unreliable);
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next)
         if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "ok")))
@@ -206,6 +231,8 @@ void fl_result_print(const fl_result *r, FILE *f)
                     cJSON_GetObjectItemCaseSensitive(x, "expect")->valuestring, actual);
             if (isfinite(ci))
                 fprintf(f, " +- %.3g (99.9%% CI)", ci);
+            if (err && (cJSON_IsNumber(act) || cJSON_IsBool(act))) /* judged, but not passed */
+                fprintf(f, ": %s", err->valuestring);
             fputc('\n', f);
         }
     }

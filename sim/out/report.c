@@ -675,6 +675,13 @@ static void put_cell(FILE *f, const cJSON *item, const char *path)
     if (cJSON_IsNumber(v) && cJSON_IsNumber(c)) {
         fputs(" " PM " ", f);
         put_fig(f, path, c->valuedouble);
+        snprintf(ci, sizeof ci, "%s_ci_why", key);
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(parent, ci);
+        if (cJSON_IsString(why)) { /* the interval failed its independence test */
+            fputs(" <span title=\"", f);
+            esc(f, why->valuestring);
+            fputs("\">(unreliable)</span>", f);
+        }
     }
     fputs("</td>", f);
 }
@@ -720,7 +727,8 @@ static void rows_free(rows *r)
 static void rows_flatten(rows *r, const cJSON *o, const char *prefix, int depth)
 {
     for (const cJSON *it = o ? o->child : NULL; it; it = it->next) {
-        if (!it->string || has_suffix(it->string, "_ci95") || has_suffix(it->string, "_ci999"))
+        if (!it->string || has_suffix(it->string, "_ci95") || has_suffix(it->string, "_ci999") ||
+            has_suffix(it->string, "_ci_reliable") || has_suffix(it->string, "_ci_why"))
             continue;
         char path[512];
         snprintf(path, sizeof path, "%s%s", prefix, it->string);

@@ -58,30 +58,64 @@ typedef struct pool {
     const char *const *metrics;
     size_t nmetrics;
     job *jobs;
+    size_t njobs;
 } pool;
 
+static int job_progress(void *ctx, double frac)
+{
+    const fl_compare_config *cfg = ctx;
+    (void)frac;
+    return cfg->poll(cfg->poll_ctx);
+}
+
+static const char *job_why(void *ctx)
+{
+    const fl_compare_config *cfg = ctx;
+    return cfg->why_stopped ? cfg->why_stopped(cfg->poll_ctx) : NULL;
+}
+
+/* A run cut short (a limit, a signal) or never started: the comparison goes on without
+ * its seed, marked incomplete. */
+static bool cut(fl_status st) { return st == FL_INTERRUPTED || st == FL_LIMIT; }
+
+/* Runs go seed by seed (every variant of seed 1, then of seed 2, ...), so a stop leaves
+ * whole seeds behind it; jobs[] itself is laid out variant by variant (v * seeds + s). */
 static void run_job(void *ctx, size_t i)
 {
     pool *p = ctx;
-    job *j = &p->jobs[i];
+    size_t nv = p->njobs / (size_t)p->cfg->seeds;
+    job *j = &p->jobs[(i % nv) * (size_t)p->cfg->seeds + i / nv];
+    for (size_t m = 0; m < p->nmetrics; m++)
+        j->states[m] = FL__FIG_ABSENT;
+    if (p->cfg->poll && p->cfg->poll(p->cfg->poll_ctx)) {
+        j->st = FL_INTERRUPTED; /* never started */
+        return;
+    }
     fl_run_config rc = {0};
+    if (p->cfg->poll) {
+        rc.progress = job_progress;
+        rc.why_stopped = job_why;
+        rc.progress_ctx = (void *)p->cfg;
+    }
     rc.variant = j->variant;
     rc.seed = j->seed;
     rc.seed_given = true;
     rc.sets = p->cfg->sets;
     rc.nsets = p->cfg->nsets;
-    rc.max_events = 100000000000ULL;
+    rc.max_events = p->cfg->max_events ? p->cfg->max_events : 100000000000ULL;
     fl_result *r = NULL;
     j->st = fl_run(p->sc, &rc, &r, &j->err);
-    if (j->st != FL_OK) {
+    if (j->st != FL_OK && !(cut(j->st) && r)) {
         fl_result_free(r);
         return;
     }
-    cJSON *s = cJSON_Parse(fl_result_summary(r));
-    for (size_t m = 0; m < p->nmetrics; m++)
-        j->states[m] = (unsigned char)fl__figure_read(s, p->metrics[m], &j->values[m]);
-    cJSON_Delete(s);
-    if (p->cfg->out_dir) {
+    if (j->st == FL_OK) {
+        cJSON *s = cJSON_Parse(fl_result_summary(r));
+        for (size_t m = 0; m < p->nmetrics; m++)
+            j->states[m] = (unsigned char)fl__figure_read(s, p->metrics[m], &j->values[m]);
+        cJSON_Delete(s);
+    }
+    if (p->cfg->out_dir) { /* a run cut short keeps its folder, marked incomplete */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/runs/%s-seed%llu", p->cfg->out_dir, j->variant,
                  (unsigned long long)j->seed);
@@ -431,15 +465,26 @@ static size_t metric_index(const char *const *metrics, size_t nm, const char *pa
 /* The comparison as JSON and CSV (both owned by the caller on FL_OK). */
 static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, const char **vars,
                        size_t nv, const char *const *metrics, size_t nm, const bool *optional,
-                       const job *jobs, cJSON **outp, char **csvp, fl_error *e)
+                       const job *jobs, size_t seeds, fl_status cut_st, size_t runs_done,
+                       cJSON **outp, char **csvp, fl_error *e)
 {
-    size_t seeds = (size_t)cfg->seeds;
+    size_t stride = (size_t)cfg->seeds; /* jobs[v * stride + s]; seeds: the whole ones */
     double rel = cfg->min_effect_set ? cfg->min_effect : 0.01;
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(sc->doc, "workloads");
     size_t nworkloads = (size_t)cJSON_GetArraySize(wls);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "scenario", fl_scenario_name(sc));
     cJSON_AddNumberToObject(out, "seeds", (double)seeds);
+    cJSON_AddBoolToObject(out, "complete", cut_st == FL_OK);
+    if (cut_st) {
+        const char *why = cfg->why_stopped ? cfg->why_stopped(cfg->poll_ctx) : NULL;
+        if (!why)
+            why = cut_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
+        cJSON_AddStringToObject(out, "stopped_because", why);
+        cJSON_AddNumberToObject(out, "seeds_asked", (double)stride);
+        cJSON_AddNumberToObject(out, "runs_complete", (double)runs_done);
+        cJSON_AddNumberToObject(out, "runs", (double)(stride * nv));
+    }
     cJSON_AddStringToObject(out, "reference", vars[0]);
     cJSON_AddStringToObject(out, "confidence",
                             "95% (Student t over seeds, differences paired by seed; proportions: "
@@ -458,9 +503,12 @@ static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, cons
     side *sides = fl_calloc(nv * nm + 1, sizeof *sides);
     if (!d || !sides)
         csv.oom = true;
-    for (size_t m = 0; m < nm && !csv.oom; m++) {
+    if (seeds < 2) /* stopped early: an interval needs two whole seeds */
+        cJSON_AddStringToObject(out, "note", "stopped before two seeds had finished for every "
+                                             "variant: nothing to compare");
+    for (size_t m = 0; m < nm && !csv.oom && seeds >= 2; m++) {
         for (size_t v = 0; v < nv; v++)
-            sides[v * nm + m] = summarise(jobs + v * seeds, seeds, m);
+            sides[v * nm + m] = summarise(jobs + v * stride, seeds, m);
         bool anywhere = false;
         for (size_t v = 0; v < nv; v++)
             anywhere |= sides[v * nm + m].absent < seeds;
@@ -502,7 +550,7 @@ static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, cons
             cJSON_AddStringToObject(vo, "value", val);
             fl__verdict verdict = FL__V_REFERENCE;
             if (v > 0)
-                verdict = compare_sides(fi, vars[0], vars[v], jobs, jobs + v * seeds, &sides[m], sd,
+                verdict = compare_sides(fi, vars[0], vars[v], jobs, jobs + v * stride, &sides[m], sd,
                                         seeds, m, rel, d, vo);
             else
                 cJSON_AddStringToObject(vo, "verdict", "reference");
@@ -519,7 +567,7 @@ static fl_status build(const fl_scenario *sc, const fl_compare_config *cfg, cons
      * then each workload's goodput, in the scenario's own terms. */
     cJSON *lessons = cJSON_AddArrayToObject(out, "lessons");
     const cJSON *expect = cJSON_GetObjectItemCaseSensitive(sc->doc, "expect");
-    for (size_t v = 1; v < nv && !csv.oom; v++) {
+    for (size_t v = 1; v < nv && !csv.oom && seeds >= 2; v++) {
         const cJSON *ex = cJSON_GetObjectItemCaseSensitive(expect, vars[v]);
         if (!cJSON_GetArraySize(ex))
             ex = cJSON_GetObjectItemCaseSensitive(expect, vars[0]);
@@ -637,18 +685,35 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
         st = fl_error_set(e, FL_IO, NULL, "cannot create %s: %s", cfg->out_dir, strerror(errno));
         goto done;
     }
-    pool p = {sc, cfg, metrics, nm, jobs};
+    pool p = {sc, cfg, metrics, nm, jobs, njobs};
     fl__pool_run(njobs, cfg->jobs, run_job, &p);
+    fl_status cut_st = FL_OK;
+    size_t runs_done = 0;
     for (size_t i = 0; i < njobs; i++)
-        if (jobs[i].st != FL_OK) {
+        if (cut(jobs[i].st)) {
+            if (!cut_st)
+                cut_st = jobs[i].st;
+        } else if (jobs[i].st != FL_OK) {
             *e = jobs[i].err;
             st = jobs[i].st;
             goto done;
-        }
+        } else
+            runs_done++;
+    /* After a stop, only the seeds every variant finished are compared (paired by seed). */
+    size_t whole = 0;
+    while (whole < seeds) {
+        bool all = true;
+        for (size_t v = 0; v < nv; v++)
+            all &= jobs[v * seeds + whole].st == FL_OK;
+        if (!all)
+            break;
+        whole++;
+    }
 
     cJSON *out = NULL;
     char *csv = NULL;
-    if ((st = build(sc, cfg, vars, nv, metrics, nm, optional, jobs, &out, &csv, e)))
+    if ((st = build(sc, cfg, vars, nv, metrics, nm, optional, jobs, whole, cut_st, runs_done,
+                    &out, &csv, e)))
         goto done;
     char *text = cJSON_Print(out);
     cJSON_Delete(out);
@@ -667,6 +732,7 @@ fl_status fl_compare(const fl_scenario *sc, const fl_compare_config *cfg, char *
     fl_free(csv);
     /* cJSON_Print allocated with the hook (fl_malloc = malloc): free() is the contract. */
     *json = text;
+    st = cut_st;
 done:
     fl_free(jobs);
     fl_free(vals);

@@ -6,7 +6,8 @@
  * A figure is named by its path in summary.json. Operators: == != < <= > >= with a number
  * (or true/false for == and !=), "in [a, b]" (inclusive), and "~ x": x lies within the
  * figure's 99.9% confidence interval, read from the sibling figure "<name>_ci999" (batch
- * means over the run). The wide level keeps false alarms rare (0.1% per check) when the
+ * means over the run); it fails, saying why, when the sibling "<name>_ci_why" marks that
+ * interval unreliable (core/stats.h). The wide level keeps false alarms rare (0.1% per check) when the
  * suite runs many seeds; a model error of a few percent still shows on a long run. */
 #include <math.h>
 #include <stdbool.h>
@@ -209,6 +210,15 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
                     break;
                 }
                 cJSON_AddNumberToObject(r, "ci999", hw->valuedouble);
+                /* An interval the batch-means test found unreliable cannot vouch for x. */
+                snprintf(ci, sizeof ci, "%s_ci_why", x->string);
+                const cJSON *why = lookup(summary, ci);
+                if (cJSON_IsString(why)) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg, "confidence interval unreliable: %s", why->valuestring);
+                    cJSON_AddStringToObject(r, "error", msg);
+                    break;
+                }
                 pass = fabs(val - xe.a) <= hw->valuedouble;
                 break;
             }

@@ -16,13 +16,16 @@ typedef struct progress_ctx {
     fl_time duration;
     const fl_world *w;
     size_t next_window; /* the first window not yet reported to cfg->window */
-    unsigned calls;
+    long refused;       /* fl_alloc_failures() when the run began */
+    bool stopped;       /* poll_stop said stop */
 } progress_ctx;
 
-/* With cfg->window: the engine's progress hook runs every WINDOW_EVERY events, and
- * cfg->progress every PROGRESS_EVERY of those calls (about as often as without it). */
-#define WINDOW_EVERY 1024u
-#define PROGRESS_EVERY 256u
+/* The engine's progress hook runs every POLL_EVERY events: it reports finished windows,
+ * stops the run on an allocation failure a model swallowed, and asks cfg->progress (a
+ * limit, a signal) whether to go on. Often enough that slow events do not delay a limit
+ * by seconds, rarely enough to cost nothing measurable (one call per 1024 events). */
+#define POLL_EVERY 1024u
+#define RESERVE_BYTES (16u << 20)
 
 /* Reports to cfg->window the windows that ended before `now`, or all of them with `all`.
  * A window [a, b) is final only once time has passed b: the end-of-window sample
@@ -35,15 +38,50 @@ static void report_windows(progress_ctx *p, fl_time now, bool all)
         p->cfg->window(p->cfg->progress_ctx, p->w->series, p->next_window++);
 }
 
+/* Whether a limit or a signal asks to stop, outside the event loop (building, checking);
+ * remembered, since a caller's hook need not say it twice. */
+static int poll_stop(void *ctx)
+{
+    progress_ctx *p = ctx;
+    if (!p->stopped && p->cfg->progress && p->cfg->progress(p->cfg->progress_ctx, 0) != 0)
+        p->stopped = true;
+    return p->stopped;
+}
+
+/* An allocation refused while the model runs fails the run at the end of the event. */
+static void fail_nomem(void *sim) { fl_sim_fail(sim, FL_NOMEM); }
+
 static int on_progress(void *ctx, fl_time now)
 {
     progress_ctx *p = ctx;
-    if (p->cfg->window) {
-        report_windows(p, now, false);
-        if (!p->cfg->progress || ++p->calls % PROGRESS_EVERY)
-            return 0;
+    if (fl_alloc_failures() != p->refused) {
+        fl_sim_fail(p->w->sim, FL_NOMEM);
+        return 1;
     }
-    return p->cfg->progress(p->cfg->progress_ctx, (double)now / (double)p->duration);
+    if (p->cfg->window)
+        report_windows(p, now, false);
+    return p->cfg->progress &&
+           p->cfg->progress(p->cfg->progress_ctx, (double)now / (double)p->duration);
+}
+
+/* Marks a summary built as complete as cut short: "complete": false and, right after
+ * it, "stopped_because": why (rebuilt in order, so the layout stays that of any run). */
+static cJSON *mark_incomplete(cJSON *s, const char *why)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return s;
+    while (s->child) {
+        cJSON *it = cJSON_DetachItemViaPointer(s, s->child);
+        if (strcmp(it->string, "complete") == 0) {
+            cJSON_Delete(it);
+            cJSON_AddBoolToObject(o, "complete", false);
+            cJSON_AddStringToObject(o, "stopped_because", why);
+        } else if (!cJSON_AddItemToObject(o, it->string, it)) /* cJSON copies the key first */
+            cJSON_Delete(it);
+    }
+    cJSON_Delete(s);
+    return o;
 }
 
 void fl_result_free(fl_result *r)
@@ -165,12 +203,17 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     cJSON *doc = NULL;
     fl_world *w = NULL;
     fl_result *r = NULL;
-    long refused = fl_alloc_failures();
+    progress_ctx pc = {cfg, 0, NULL, 0, fl_alloc_failures(), false};
+    void *reserve = NULL;
     fl_status st = fl__scenario_instance(sc, variant, cfg->sets, cfg->nsets, &doc, e);
     if (st)
         return st;
-    if ((st = fl_world_build(doc, seed, &w, e))) {
-        if (cfg->nsets && !e->file[0])
+    if ((st = fl_world_build_polled(doc, seed, poll_stop, &pc, &w, e))) {
+        if (st == FL_INTERRUPTED) {
+            const char *why = cfg->why_stopped ? cfg->why_stopped(cfg->progress_ctx) : NULL;
+            fl_error_set(e, st, NULL, "stopped while building the model: %s",
+                         why ? why : "interrupted");
+        } else if (cfg->nsets && !e->file[0])
             snprintf(e->file, sizeof e->file, "--set");
         else if (e->line == 0)
             fl__scenario_locate(sc, e);
@@ -180,20 +223,38 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         fl_error_set(e, st, NULL, "out of memory");
         goto done;
     }
-    progress_ctx pc = {cfg, w->duration, w, 0, 0};
-    if (cfg->window)
-        fl_sim_set_progress(w->sim, WINDOW_EVERY, on_progress, &pc);
-    else if (cfg->progress)
-        fl_sim_set_progress(w->sim, 1u << 18, on_progress, &pc);
+    /* Room for the summary of a run that runs out of memory: released when it does.
+     * Address space only (never touched), so it costs no resident memory. */
+    reserve = fl_malloc(RESERVE_BYTES);
+    pc.duration = w->duration;
+    pc.w = w;
+    fl_sim_set_progress(w->sim, POLL_EVERY, on_progress, &pc);
     if (cfg->max_events)
         fl_sim_set_event_limit(w->sim, cfg->max_events);
+    fl_alloc_on_failure(fail_nomem, w->sim);
     fl_status run_st = fl_world_run(w);
+    fl_alloc_on_failure(NULL, NULL);
+    /* An allocation refused anywhere in the model (even where its caller went on) fails
+     * the run: its figures could count the failure as traffic. */
+    if (run_st != FL_NOMEM && fl_alloc_failures() != pc.refused)
+        run_st = FL_NOMEM;
     if (cfg->window && (run_st == FL_OK || run_st == FL_LIMIT || run_st == FL_INTERRUPTED))
         report_windows(&pc, fl_sim_now(w->sim), run_st == FL_OK);
-    if (run_st != FL_OK && run_st != FL_LIMIT && run_st != FL_INTERRUPTED) {
-        st = fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
+    if (run_st != FL_OK && run_st != FL_LIMIT && run_st != FL_INTERRUPTED &&
+        run_st != FL_NOMEM) {
+        /* A scheduling call the engine refused (the past, no such handler): a bug in a
+         * model, not in the input. */
+        st = run_st == FL_INVALID
+                 ? fl_error_set(e, FL_INTERNAL, NULL,
+                                "the run failed: a model scheduled an event in the past or "
+                                "for no handler (a bug in faultline; please report it)")
+                 : fl_error_set(e, run_st, NULL, "the run failed: %s", fl_strerror(run_st));
         goto done;
     }
+    fl_free(reserve);
+    reserve = NULL;
+    /* From here on a refused allocation means a summary with a figure missing. */
+    long refused = fl_alloc_failures();
     st = FL_NOMEM;
     if (!(r = fl_calloc(1, sizeof *r)) || !(r->summary = cJSON_CreateObject()))
         goto nomem;
@@ -211,22 +272,26 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     cJSON_AddNumberToObject(s, "duration_s", fl_time_to_s(w->duration));
     cJSON_AddNumberToObject(s, "warmup_s", fl_time_to_s(w->warmup));
     cJSON_AddNumberToObject(s, "window_s", fl_time_to_s(w->window));
-    cJSON_AddBoolToObject(s, "complete", run_st == FL_OK);
-    if (run_st != FL_OK) {
-        const char *why = run_st == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
-        if (run_st == FL_INTERRUPTED && cfg->why_stopped && cfg->why_stopped(cfg->progress_ctx))
-            why = cfg->why_stopped(cfg->progress_ctx);
-        cJSON_AddStringToObject(s, "stopped_because", why);
-    }
+    cJSON_AddBoolToObject(s, "complete", true);
     cJSON_AddNumberToObject(s, "simulated_s", fl_time_to_s(fl_sim_now(w->sim)));
     cJSON_AddNumberToObject(s, "events", (double)fl_sim_events(w->sim));
     cJSON_AddStringToObject(s, "event_hash", hash);
     cJSON_AddNumberToObject(s, "pending_max", (double)fl_sim_pending_max(w->sim));
     fl_world_report(w, s);
-    if (run_st == FL_OK)
-        r->failed = fl__expect_eval(sc, variant, s, &r->stated);
-    else /* figures of a run cut short would make every verdict a guess */
+    /* A limit or a signal that came while the checkers ran stops the run all the same. */
+    if (run_st == FL_OK && poll_stop(&pc))
+        run_st = FL_INTERRUPTED;
+    if (run_st != FL_OK) {
+        const char *why = run_st == FL_LIMIT    ? "event limit (--max-events)"
+                          : run_st == FL_NOMEM ? "out of memory"
+                                               : "interrupted";
+        if (run_st == FL_INTERRUPTED && cfg->why_stopped && cfg->why_stopped(cfg->progress_ctx))
+            why = cfg->why_stopped(cfg->progress_ctx);
+        s = r->summary = mark_incomplete(s, why);
+        /* figures of a run cut short would make every verdict a guess */
         cJSON_AddStringToObject(s, "verdict", "incomplete");
+    } else
+        r->failed = fl__expect_eval(sc, variant, s, &r->stated);
     if (!(r->summary_text = cJSON_Print(s)) ||
         !(r->events = event_lines(w, variant, run_st,
                                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")))))
@@ -244,10 +309,16 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
     *out = r;
     r = NULL;
     st = run_st;
+    if (st == FL_NOMEM)
+        fl_error_set(e, FL_NOMEM, NULL,
+                     "out of memory: the run stopped at %.3f s of simulated time",
+                     fl_time_to_s(fl_sim_now(w->sim)));
     goto done;
 nomem:
-    fl_error_set(e, FL_NOMEM, NULL, "out of memory while writing the summary");
+    fl_error_set(e, FL_NOMEM, NULL, run_st == FL_NOMEM ? "out of memory while running the model"
+                                                       : "out of memory while writing the summary");
 done:
+    fl_free(reserve);
     fl_result_free(r);
     fl_world_free(w);
     cJSON_Delete(doc);

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <faultline/name.h>
 
@@ -357,7 +360,8 @@ static bool dup_value(dupwalk *w, const char *path)
     }
     if (go) {
         w->p++; /* the '}' */
-        qsort(keys, n, sizeof *keys, keyref_cmp);
+        if (n > 1) /* an empty object has no keys array: qsort wants a non-null one */
+            qsort(keys, n, sizeof *keys, keyref_cmp);
         for (size_t i = 1; i < n; i++)
             if (strcmp(keys[i - 1].key, keys[i].key) == 0 && (!w->dup || keys[i].at < w->dup)) {
                 w->dup = keys[i].at;
@@ -912,7 +916,7 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
     if (st)
         return st;
     fl_world *w = NULL;
-    st = fl_world_build(doc, sc->seed, &w, e);
+    st = fl_world_build_polled(doc, sc->seed, sc->poll, sc->poll_ctx, &w, e);
     if (!st) {
         /* The figures the run will report come from the same code that reports them after
          * a run: the built, unrun model's summary names them all. */
@@ -931,6 +935,10 @@ static fl_status check_variant(fl_scenario *sc, const char *variant, fl_error *e
         return st;
     }
     fl_world_free(w);
+    if (st == FL_INTERRUPTED) { /* not the file's fault: no position, no variant */
+        cJSON_Delete(doc);
+        return st;
+    }
     cJSON_Delete(doc);
     if (st && variant && strcmp(variant, "baseline") != 0 && e->path[0] &&
         (relocate_to_set(sc, variant, e) || relocate_to_add(sc, variant, e)))
@@ -1015,12 +1023,25 @@ static const char *check_text(const char *t, size_t len, fl_status *st, fl_error
     return NULL;
 }
 
+static fl_status parse(const char *text, size_t len, const char *file, int (*poll)(void *),
+                       void *poll_ctx, fl_scenario **out, fl_error *e);
+
 fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
                             fl_error *e)
+{
+    return parse(text, len, file, NULL, NULL, out, e);
+}
+
+static fl_status parse(const char *text, size_t len, const char *file, int (*poll)(void *),
+                       void *poll_ctx, fl_scenario **out, fl_error *e)
 {
     *out = NULL;
     fl_error_clear(e);
     fl_scenario *sc = fl_calloc(1, sizeof *sc);
+    if (sc) {
+        sc->poll = poll;
+        sc->poll_ctx = poll_ctx;
+    }
     if (!sc || !(sc->file = fl_strdup(file)) || !(sc->text = fl_malloc(len + 1))) {
         fl_scenario_free(sc);
         fl_error_set(e, FL_NOMEM, NULL, "out of memory");
@@ -1109,10 +1130,11 @@ fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_s
             goto located;
     if ((st = fl__expect_validate(sc, e)))
         goto located;
+    sc->poll = NULL; /* only while loading */
     *out = sc;
     return FL_OK;
 located:
-    if (strcmp(e->file, "--set") != 0 && e->line == 0)
+    if (st != FL_INTERRUPTED && strcmp(e->file, "--set") != 0 && e->line == 0)
         fl__scenario_locate(sc, e);
 fail:
     fl_scenario_free(sc);
@@ -1121,11 +1143,82 @@ fail:
 
 fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e)
 {
+    return fl_scenario_load_polled(file, NULL, NULL, out, e);
+}
+
+/* Reads at most FL_MAX_FILE bytes from fd, whatever it is: a regular file, a pipe, a FIFO,
+ * a terminal. The descriptor is non-blocking, so the wait for data (or for a FIFO's
+ * writer) is a poll() of 100 ms at a time, between which `stop` may end it: a FIFO nobody
+ * writes to cannot hang the program past Ctrl-C or a limit. Returns FL_OK with the bytes
+ * in *buf (caller frees). */
+static fl_status read_bounded(int fd, bool fifo, int (*stop)(void *), void *ctx, char **buf,
+                              size_t *len, fl_error *e)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = fl_malloc(cap);
+    if (!b)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    for (;;) {
+        if (n > (size_t)FL_MAX_FILE) {
+            fl_free(b);
+            return fl_error_set(e, FL_LIMIT, NULL,
+                                "more than %ld bytes; scenario files are limited to %ld",
+                                FL_MAX_FILE, FL_MAX_FILE);
+        }
+        if (n == cap) {
+            char *nb = fl_realloc(b, cap * 2);
+            if (!nb) {
+                fl_free(b);
+                return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, b + n, cap - n);
+        if (k > 0) {
+            n += (size_t)k;
+            continue;
+        }
+        /* 0 is the end, except on a FIFO no writer has opened yet: it reports no POLLHUP
+         * until one came and went (Linux), so wait for one like `cat` would. */
+        if (k == 0) {
+            struct pollfd p = {fd, POLLIN, 0};
+            if (!fifo || poll(&p, 1, 0) != 0 || n > 0)
+                break;
+        }
+        if (k == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            if (stop && stop(ctx)) {
+                fl_free(b);
+                return fl_error_set(e, FL_INTERRUPTED, NULL, "stopped while reading the file");
+            }
+            struct pollfd p = {fd, POLLIN, 0};
+            poll(&p, 1, 100);
+            continue;
+        }
+        int err = errno;
+        fl_free(b);
+        return fl_error_set(e, FL_IO, NULL, "read error: %s", strerror(err));
+    }
+    *buf = b;
+    *len = n;
+    return FL_OK;
+}
+
+fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void *ctx,
+                                  fl_scenario **out, fl_error *e)
+{
     *out = NULL;
     fl_error_clear(e);
+    bool std_in = strcmp(file, "-") == 0;
+    const char *name = std_in ? "<stdin>" : file;
+    /* O_NONBLOCK: opening a FIFO with no writer must not block (read_bounded waits). */
+    int fd = std_in ? 0 : open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat stt;
-    FILE *f = NULL;
-    if (stat(file, &stt) != 0) {
+    if (fd < 0) {
+        fl_error_set(e, FL_IO, NULL, "cannot open: %s", strerror(errno));
+        goto io;
+    }
+    if (fstat(fd, &stt) != 0) {
         fl_error_set(e, FL_IO, NULL, "cannot open: %s", strerror(errno));
         goto io;
     }
@@ -1138,30 +1231,32 @@ fl_status fl_scenario_load(const char *file, fl_scenario **out, fl_error *e)
                      (long long)stt.st_size, FL_MAX_FILE);
         goto io;
     }
-    if (!(f = fopen(file, "rb"))) {
-        fl_error_set(e, FL_IO, NULL, "cannot open: %s", strerror(errno));
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    char *buf = NULL;
+    size_t len = 0;
+    fl_status rst = read_bounded(fd, S_ISFIFO(stt.st_mode), poll, ctx, &buf, &len, e);
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl); /* stdin is shared with the shell: leave it as it was */
+    if (!std_in)
+        close(fd);
+    fd = -1;
+    if (rst != FL_OK)
         goto io;
-    }
-    size_t cap = (size_t)stt.st_size + 1, len = 0;
-    char *buf = fl_malloc(cap);
-    if (!buf) {
-        fclose(f);
-        fl_error_set(e, FL_NOMEM, NULL, "out of memory");
-        goto io;
-    }
-    len = fread(buf, 1, cap - 1, f);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
+    if (len == 0 && !S_ISREG(stt.st_mode)) {
         fl_free(buf);
-        fl_error_set(e, FL_IO, NULL, "read error");
+        fl_error_set(e, FL_SYNTAX, NULL,
+                     "nothing to read (an empty pipe or input); expected a JSON object");
         goto io;
     }
-    fl_status st = fl_scenario_parse(buf, len, file, out, e);
+    fl_status st = parse(buf, len, name, poll, ctx, out, e);
     fl_free(buf);
     return st;
 io:
-    snprintf(e->file, sizeof e->file, "%s", file);
+    if (fd > 0)
+        close(fd);
+    snprintf(e->file, sizeof e->file, "%s", name);
     return e->status;
 }
 

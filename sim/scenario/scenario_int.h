@@ -17,6 +17,8 @@ struct fl_scenario {
     size_t nvariants;
     const char **variant_names; /* point into doc */
     const char **variant_abouts;
+    int (*poll)(void *ctx); /* while loading: a limit or a signal asks to stop (or NULL) */
+    void *poll_ctx;
 };
 
 /* A copy of the document with the variant's `set` and then each "path=value" override

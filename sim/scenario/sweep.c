@@ -133,8 +133,23 @@ typedef struct sweep {
     fl__sweep_rows rows;
     int rank, size;
     size_t owned, done;
+    fl_status cut;       /* FL_INTERRUPTED / FL_LIMIT once a run was stopped or skipped */
+    size_t finished;     /* runs of this process that ran to their end */
     pthread_mutex_t lock;
 } sweep;
+
+static int run_poll(void *ctx, double frac)
+{
+    const fl_sweep_config *cfg = ctx;
+    (void)frac;
+    return cfg->poll(cfg->poll_ctx);
+}
+
+static const char *run_why(void *ctx)
+{
+    const fl_sweep_config *cfg = ctx;
+    return cfg->why_stopped ? cfg->why_stopped(cfg->poll_ctx) : NULL;
+}
 
 static size_t value_index(const sweep *s, size_t g, size_t k)
 {
@@ -174,6 +189,11 @@ static fl_status run_with(const sweep *s, size_t g, size_t only, size_t v, uint6
     rc.sets = sets;
     rc.nsets = n;
     rc.max_events = max_events;
+    if (cfg->poll) {
+        rc.progress = run_poll;
+        rc.why_stopped = run_why;
+        rc.progress_ctx = (void *)cfg;
+    }
     fl_status st = fl_run(s->sc, &rc, r, e);
     fl_free(sets);
     return st;
@@ -196,12 +216,16 @@ static void run_job(void *ctx, size_t k)
     uint64_t seed = i % s->seeds + 1;
     fl_result *r = NULL;
     fl_error e;
-    fl_status st = run_with(s, g, SIZE_MAX, 0, seed, 100000000000ULL, &r, &e);
+    fl_status st = FL_INTERRUPTED; /* a stop before it began skips it */
+    if (!s->cfg->poll || !s->cfg->poll(s->cfg->poll_ctx))
+        st = run_with(s, g, SIZE_MAX, 0, seed,
+                      s->cfg->max_events ? s->cfg->max_events : 100000000000ULL, &r, &e);
+    bool cut = st == FL_INTERRUPTED || st == FL_LIMIT; /* its figures stay NaN */
     if (st == FL_OK) {
         double *row = s->rows.vals + i * s->nm;
         for (size_t m = 0; m < s->nm; m++)
             row[m] = figure_value(r->summary, s->metrics[m]);
-    } else {
+    } else if (!cut) {
         char where[600], msg[sizeof e.msg];
         point_name(s, g, where, sizeof where);
         snprintf(msg, sizeof msg, "%s (sweep point %s, seed %llu)", e.msg, where,
@@ -210,7 +234,10 @@ static void run_job(void *ctx, size_t k)
     }
     fl_result_free(r);
     pthread_mutex_lock(&s->lock);
-    if (st != FL_OK && i < s->rows.fail) {
+    if (cut && !s->cut)
+        s->cut = st;
+    s->finished += st == FL_OK;
+    if (st != FL_OK && !cut && i < s->rows.fail) {
         s->rows.fail = i;
         s->rows.err = e;
     }
@@ -456,6 +483,14 @@ static fl_status outputs(sweep *s, const bool *keep, char **json, fl_error *e)
             cJSON_AddItemToArray(vs, cJSON_CreateString(cfg->params[k].values[v]));
     }
     cJSON_AddItemToObject(out, "seeds", json_num((double)seeds));
+    cJSON_AddBoolToObject(out, "complete", s->cut == FL_OK);
+    if (s->cut) {
+        const char *why = s->cfg->why_stopped ? s->cfg->why_stopped(s->cfg->poll_ctx) : NULL;
+        if (!why)
+            why = s->cut == FL_LIMIT ? "event limit (--max-events)" : "interrupted";
+        cJSON_AddStringToObject(out, "stopped_because", why);
+        cJSON_AddItemToObject(out, "runs_complete", json_num((double)s->finished));
+    }
     cJSON *ov = cJSON_AddArrayToObject(out, "overrides");
     for (size_t i = 0; i < cfg->nsets; i++)
         cJSON_AddItemToArray(ov, cJSON_CreateString(cfg->sets[i]));
@@ -537,7 +572,7 @@ static fl_status outputs(sweep *s, const bool *keep, char **json, fl_error *e)
         return st;
     }
     *json = text;
-    return FL_OK;
+    return s->cut;
 }
 
 /* ---- the sweep ------------------------------------------------------------------------- */

@@ -174,10 +174,13 @@ START_TEST(admission_admits_at_its_rate)
 }
 END_TEST
 
-/* A full accept queue drops attempts; each client waits out its connect timeout and comes
- * back. 1,000 newcomers at once, backlog 100, 1 handshake per step (1 cpu, 10 ms): the
- * first 100 wait, 900 overflow, and return 5 s later in the same step. */
-START_TEST(backlog_overflows_and_clients_come_back)
+/* A full accept queue drops SYNs; the client hears nothing and resends its SYN after 1, 2,
+ * 4 ... s (offsets 0, 1, 3, 7 ... s into the attempt) until its connect timeout, then
+ * starts a new attempt. 1,000 newcomers at t0 (1.01 s), backlog 100, 1 handshake per step
+ * (1 cpu, 10 ms), so the queue empties in 1 s; connect timeout 5 s: SYNs at t0 + 0, 1, 3
+ * (the next, at 7, is past the timeout), a new attempt at t0 + 5, 10, 15. Each SYN round
+ * lets 100 in: dropped 900, 800, 700 | 600, 500, 400 | 300, 200, 100 | 0. */
+START_TEST(backlog_overflows_and_syns_are_resent)
 {
     char *t = scenario("30s",
                        "\"cpus\": 1, \"handshake_time\": \"10ms\", \"backlog\": 100,"
@@ -185,12 +188,196 @@ START_TEST(backlog_overflows_and_clients_come_back)
                        " \"reconnect\": {\"connect_timeout\": \"5s\"}",
                        "");
     char *s = fl_test_summary(t, NULL, 0);
-    /* Waves every 5 s (at 1, 6, 11, 16, 21, 26 s) of 100 admitted each: all 1,000 after
-     * ten waves would need 46 s, so 600 connect within 30 s. */
-    ck_assert_double_eq(fig(s, "connected", "now"), 600);
-    ck_assert_double_eq(fig(s, NULL, "accept_queue_overflows"), 900 + 800 + 700 + 600 + 500 + 400);
+    ck_assert_double_eq(fig(s, "connected", "now"), 1000);
+    ck_assert_double_eq(fig(s, NULL, "accept_queue_overflows"), 4500);
+    ck_assert_double_eq(fig(s, NULL, "syn_retransmissions"), 900 + 800 + 600 + 500 + 300 + 200);
+    ck_assert_double_eq(fig(s, NULL, "attempts"), 1000 + 700 + 400 + 100);
+    ck_assert_double_eq(fig(s, NULL, "reconnect_attempts"), 700 + 400 + 100);
+    ck_assert_double_eq(fig(s, "handshakes", "unanswered"), 700 + 400 + 100);
+    /* Drops at t0 + 0, 1 | 3 | 5, 6 | 8 | 10, 11 | 13: gaps over 1 s start an episode. */
     ck_assert_double_eq(fig(s, NULL, "overflow_episodes"), 6);
-    ck_assert_double_eq(fig(s, NULL, "reconnect_attempts"), 900 + 800 + 700 + 600 + 500);
+    /* The last 100 get in at t0 + 15 (16.01 s) and the last handshake is done 99 steps
+     * later, 16 s after the join began (one step more when the 900 connections' few
+     * heartbeats took a share of a step). */
+    double all = fig(s, "newcomers", "all_admitted_s");
+    ck_assert_double_ge(all, 16.0 - 1e-9);
+    ck_assert_double_le(all, 16.01 + 1e-9);
+    free(s);
+    free(t);
+}
+END_TEST
+
+/* The count per window of a gateway series (a rate per second, times the window). */
+static double *window_counts;
+static size_t window_n;
+static double window_s;
+static void grab(void *ctx, const fl_series *s, size_t w)
+{
+    int col = -1;
+    for (size_t c = 0; c < fl_series_columns(s); c++)
+        if (strcmp(fl_series_name(s, (int)c), (const char *)ctx) == 0)
+            col = (int)c;
+    ck_assert_int_ge(col, 0);
+    if (w < window_n)
+        window_counts[w] = fl_series_value(s, col, w) * window_s;
+}
+
+static void per_window(const char *t, uint64_t seed, const char *column, double window, double *out,
+                       size_t n)
+{
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_parse(t, strlen(t), "t.json", &sc, &e) == FL_OK, "%s", e.msg);
+    window_counts = out;
+    window_n = n;
+    window_s = window;
+    for (size_t i = 0; i < n; i++)
+        out[i] = -1;
+    fl_run_config cfg = {
+        .seed = seed, .seed_given = true, .window = grab, .progress_ctx = (void *)column};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+
+/* A blackholed gateway (backlog 0: every SYN is dropped). 100 newcomers at t0 = 1.01 s,
+ * connect timeout 10 s: SYNs at t0 + 0, 1, 3, 7, a new attempt at t0 + 10 and t0 + 20;
+ * in 30 s, 3 attempts of 4 SYNs. An attempt counts as unanswered when its last SYN is
+ * dropped (at t0 + 7, 17, 27), before it ends at its timeout. With syn_retries 2 the
+ * kernel gives up at 1 + 2 + 4 = 7 s (ETIMEDOUT) before the client's timeout: attempts
+ * every 7 s (t0 + 0, 7, 14, 21, 28), the last one's second SYN past the end. */
+START_TEST(blackholed_gateway_resends_syns_on_schedule)
+{
+    char *t = scenario("30s",
+                       "\"backlog\": 0,"
+                       " \"clients\": {\"join\": {\"count\": 100, \"within\": 0, \"at\": \"1s\"}},"
+                       " \"reconnect\": {\"connect_timeout\": \"10s\"}",
+                       "");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, NULL, "attempts"), 300);
+    ck_assert_double_eq(fig(s, NULL, "syn_retransmissions"), 900);
+    ck_assert_double_eq(fig(s, NULL, "accept_queue_overflows"), 1200);
+    ck_assert_double_eq(fig(s, "handshakes", "unanswered"), 300);
+    ck_assert_double_eq(fig(s, "connected", "now"), 0);
+    /* SYNs of one attempt are 2 s apart at most before 7: episodes at 0-1, 3, 7 per try. */
+    ck_assert_double_eq(fig(s, NULL, "overflow_episodes"), 9);
+    free(s);
+    /* The schedule itself: 100 dropped SYNs in the seconds 1, 2, 4, 8 | 11, 12, 14, 18 |
+     * 21, 22, 24, 28, none in any other. */
+    double ovf[30];
+    per_window(t, 1, "gw.overflows_per_s", 1, ovf, 30);
+    for (int i = 0; i < 30; i++) {
+        int k = (i - 1) % 10;
+        bool syn = i >= 1 && (k == 0 || k == 1 || k == 3 || k == 7);
+        ck_assert_msg(ovf[i] == (syn ? 100 : 0), "second %d: %g dropped SYNs", i, ovf[i]);
+    }
+    const char *two[] = {"nodes.gw.reconnect.syn_retries=2"};
+    s = fl_test_summary(t, two, 1);
+    ck_assert_double_eq(fig(s, NULL, "attempts"), 500);
+    ck_assert_double_eq(fig(s, NULL, "syn_retransmissions"), 4 * 200);
+    ck_assert_double_eq(fig(s, "handshakes", "unanswered"), 400); /* t0 + 3, 10, 17, 24 */
+    free(s);
+    /* No retransmission at all: the kernel gives up after the first 1 s timeout. */
+    const char *none[] = {"nodes.gw.reconnect.syn_retries=0"};
+    s = fl_test_summary(t, none, 1);
+    ck_assert_double_eq(fig(s, NULL, "attempts"), 2900);
+    ck_assert_double_eq(fig(s, NULL, "syn_retransmissions"), 0);
+    free(s);
+    free(t);
+}
+END_TEST
+
+/* Each attempt's connect timeout drawn uniform in [2 s, 4 s], a blackholed gateway:
+ * 10,000 newcomers at t0 = 10 ms send SYN 1 at t0 + 1; SYN 2 at t0 + 3 only when their
+ * timeout is longer than 3 s, probability 1/2; the others give up at their timeout, in
+ * (2, 3] s, and start a new attempt at once. By t0 + 3 s (the run's end) those that gave
+ * up number Binomial(10,000, 1/2): within 4 standard deviations (50) of 5,000. (Every
+ * first attempt is unanswered by then: the rest drop their last SYN at t0 + 3.) */
+START_TEST(connect_timeouts_are_spread)
+{
+    char *t = scenario("3010ms",
+                       "\"backlog\": 0, \"clients\": {\"join\": {\"count\": 10000, \"within\": 0}},"
+                       " \"reconnect\": {\"connect_timeout\": \"uniform(2s, 4s)\"}",
+                       "");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, "handshakes", "unanswered"), 10000);
+    double gone = fig(s, NULL, "attempts") - 10000;
+    ck_assert_double_ge(gone, 4800);
+    ck_assert_double_le(gone, 5200);
+    ck_assert_double_eq(fig(s, NULL, "syn_retransmissions"), 10000 + (10000 - gone));
+    /* Another seed draws other timeouts. */
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert(fl_scenario_parse(t, strlen(t), "t.json", &sc, &e) == FL_OK);
+    fl_run_config cfg = {.seed = 2, .seed_given = true};
+    fl_result *r = NULL;
+    ck_assert(fl_run(sc, &cfg, &r, &e) == FL_OK);
+    double gone2 = fig(fl_result_summary(r), NULL, "attempts") - 10000;
+    ck_assert_double_ne(gone, gone2);
+    ck_assert_double_ge(gone2, 4800);
+    ck_assert_double_le(gone2, 5200);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    free(s);
+    /* Queued handshakes time out at their own deadlines too: a paused node (the kernel
+     * still queues) and timeouts uniform in [1 s, 3 s]: by t0 + 2 s half have given up
+     * (a second timeout needs two draws of 1 s, probability ~0). */
+    char *q =
+        scenario("2010ms",
+                 "\"backlog\": 1000000, \"clients\": {\"join\": {\"count\": 10000,"
+                 " \"within\": 0}}, \"reconnect\": {\"connect_timeout\": \"uniform(1s, 3s)\"}",
+                 ", \"faults\": [{\"at\": 0, \"for\": \"1m\", \"pause\": \"gw\"}]");
+    s = fl_test_summary(q, NULL, 0);
+    double out = fig(s, "handshakes", "timed_out");
+    ck_assert_double_ge(out, 4800);
+    ck_assert_double_le(out, 5200);
+    ck_assert_double_eq(fig(s, "handshakes", "completed"), 0);
+    free(s);
+    free(q);
+    free(t);
+}
+END_TEST
+
+/* A reconnect spread of 1 s: 10,000 clients dropped by a crash at 2 s each come back
+ * after their own uniform draw in [0, 1 s], so every 100 ms window of (2.1, 3.0] holds
+ * Binomial(10,000, 0.1) attempts, 1,000 +- 30, plus the few refused in the crash's one
+ * step (about 1%) spread again (about 10 a window): within [880, 1130]. Another seed
+ * gives other counts; without a spread all come back in one step. */
+START_TEST(reconnect_spread_fills_the_window)
+{
+    char *t = scenario("4s",
+                       "\"cpus\": 100, \"clients\": {\"connected\": 10000, \"rtt\": 0},"
+                       " \"reconnect\": {\"spread\": \"1s\"}",
+                       ", \"faults\": [{\"at\": \"2s\", \"for\": \"10ms\", \"crash\": \"gw\"}]");
+    /* 100 ms windows instead of the helper's 1 s */
+    char *w = strstr(t, "\"window\": \"1s\"");
+    ck_assert_ptr_nonnull(w);
+    char *t100 = malloc(strlen(t) + 8);
+    ck_assert_ptr_nonnull(t100);
+    snprintf(t100, strlen(t) + 8, "%.*s\"window\": \"100ms\"%s", (int)(w - t), t,
+             w + strlen("\"window\": \"1s\""));
+    free(t);
+    t = t100;
+    double a[40], b[40];
+    per_window(t, 1, "gw.attempts_per_s", 0.1, a, 40);
+    per_window(t, 2, "gw.attempts_per_s", 0.1, b, 40);
+    int differ = 0;
+    double sum = 0;
+    for (int i = 21; i < 30; i++) {
+        ck_assert_msg(a[i] >= 880 && a[i] <= 1130, "window %d: %g", i, a[i]);
+        ck_assert_msg(b[i] >= 880 && b[i] <= 1130, "window %d: %g", i, b[i]);
+        differ += a[i] != b[i];
+    }
+    for (int i = 20; i < 40; i++)
+        sum += a[i];
+    ck_assert_int_gt(differ, 0);
+    ck_assert_double_ge(sum, 10000);
+    free(t);
+    t = scenario("4s", "\"cpus\": 100, \"clients\": {\"connected\": 10000, \"rtt\": 0}",
+                 ", \"faults\": [{\"at\": \"2s\", \"for\": \"10ms\", \"crash\": \"gw\"}]");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, NULL, "reconnect_attempts"), 10000 * 2); /* refused once */
     free(s);
     free(t);
 }
@@ -258,6 +445,51 @@ START_TEST(dropped_clients_resume)
 }
 END_TEST
 
+/* The bundled reconnect-herd: its clients draw their own delays, so seeds 1 and 2 give
+ * different figures (gateway figures only: the workload's senders are random anyway);
+ * with the spread removed every client of a cohort acts in the same step and the
+ * gateway's figures are the same for every seed. */
+static char *herd(uint64_t seed, const char *set)
+{
+    const char *dir = getenv("FL_SCENARIO_DIR");
+    ck_assert_msg(dir, "FL_SCENARIO_DIR is not set (tests/meson.build sets it)");
+    char f[1024];
+    snprintf(f, sizeof f, "%s/reconnect-herd.json", dir);
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_msg(fl_scenario_load(f, &sc, &e) == FL_OK, "%s", e.msg);
+    const char *sets[] = {"duration=200s", set};
+    fl_run_config cfg = {.seed = seed, .seed_given = true, .sets = sets, .nsets = set ? 2 : 1};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *out = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return out;
+}
+
+START_TEST(reconnect_herd_depends_on_the_seed)
+{
+    static const char *const figs[][2] = {{NULL, "attempts"},
+                                          {NULL, "syn_retransmissions"},
+                                          {NULL, "accept_queue_overflows"},
+                                          {"handshakes", "completed"}};
+    char *a = herd(1, NULL), *b = herd(2, NULL);
+    int differ = 0;
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        differ += fig(a, figs[i][0], figs[i][1]) != fig(b, figs[i][0], figs[i][1]);
+    ck_assert_int_ge(differ, 3);
+    free(a);
+    free(b);
+    a = herd(1, "nodes.gw.reconnect.spread=0");
+    b = herd(2, "nodes.gw.reconnect.spread=0");
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        ck_assert_double_eq(fig(a, figs[i][0], figs[i][1]), fig(b, figs[i][0], figs[i][1]));
+    free(a);
+    free(b);
+}
+END_TEST
+
 /* The same inputs give the same summary; and every allocation can fail cleanly. */
 START_TEST(deterministic_and_clean_on_allocation_failure)
 {
@@ -266,7 +498,7 @@ START_TEST(deterministic_and_clean_on_allocation_failure)
         "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
         " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]},"
         " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
-        "   \"connect_timeout\": \"1s\"}",
+        "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
         "");
     char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t, NULL, 0);
     ck_assert_str_eq(a, b);
@@ -304,10 +536,14 @@ int main(void)
     tcase_add_test(tc, heartbeats_are_counted_exactly);
     tcase_add_test(tc, priority_keeps_heartbeats_while_handshakes_queue);
     tcase_add_test(tc, admission_admits_at_its_rate);
-    tcase_add_test(tc, backlog_overflows_and_clients_come_back);
+    tcase_add_test(tc, backlog_overflows_and_syns_are_resent);
+    tcase_add_test(tc, blackholed_gateway_resends_syns_on_schedule);
+    tcase_add_test(tc, connect_timeouts_are_spread);
+    tcase_add_test(tc, reconnect_spread_fills_the_window);
     tcase_add_test(tc, max_connections_refuses);
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
+    tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
     tcase_add_test(tc, deterministic_and_clean_on_allocation_failure);
     suite_add_tcase(s, tc);
     return fl_test_run(s);

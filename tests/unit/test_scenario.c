@@ -215,6 +215,54 @@ START_TEST(same_inputs_same_bytes)
 }
 END_TEST
 
+/* A stop asked at a given moment: the progress hook is called with 0 while the model is
+ * built and after the checkers ran, with the fraction done in between. */
+typedef struct stopper {
+    int when;      /* 0: at the first call (building); 1: the first call after the run */
+    int calls, in_run;
+} stopper;
+
+static int stop_at(void *ctx, double frac)
+{
+    stopper *s = ctx;
+    s->calls++;
+    if (frac > 0)
+        s->in_run++;
+    return s->when == 0 ? 1 : s->in_run > 0 && frac == 0;
+}
+
+static const char *stop_why(void *ctx)
+{
+    (void)ctx;
+    return "test stop";
+}
+
+/* A stop while the model is built gives no result (nothing was run); a stop that comes
+ * while the checkers run (after the last event) still makes the run incomplete. */
+START_TEST(stops_while_building_and_checking)
+{
+    fl_error e;
+    fl_scenario *sc = load(base, &e);
+    stopper st0 = {0, 0, 0}, st1 = {1, 0, 0};
+    fl_run_config cfg = {.progress = stop_at, .why_stopped = stop_why, .progress_ctx = &st0};
+    fl_result *r = NULL;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_INTERRUPTED);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(st0.calls, 1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "test stop"));
+    cfg.progress_ctx = &st1;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_INTERRUPTED);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_gt(st1.in_run, 0);
+    ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"complete\":\tfalse,\n\t\"stopped_because\":\t\"test stop\""));
+    ck_assert_ptr_nonnull(strstr(fl_result_summary(r), "\"verdict\":\t\"incomplete\""));
+    int failed;
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 0); /* not judged */
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
 START_TEST(event_limit_marks_incomplete)
 {
     fl_error e;
@@ -308,6 +356,7 @@ int main(void)
     tcase_add_test(tc, errors_carry_line_and_column);
     tcase_add_test(tc, same_inputs_same_bytes);
     tcase_add_test(tc, event_limit_marks_incomplete);
+    tcase_add_test(tc, stops_while_building_and_checking);
     tcase_add_test(tc, overload_outcomes_conserve);
     tcase_add_test(tc, every_allocation_failure_is_clean);
     suite_add_tcase(s, tc);

@@ -5,6 +5,7 @@
 #include <faultline/rng.h>
 #include <faultline/sim.h>
 
+#include "core/alloc.h"
 #include "testutil.h"
 
 typedef struct log {
@@ -59,12 +60,99 @@ START_TEST(run_until_stops_the_clock_there)
     ck_assert_int_eq(fl_sim_run(sim, 20), FL_OK);
     ck_assert_int_eq(l.n, 1);
     ck_assert_int_eq(fl_sim_now(sim), 20);
-    ck_assert_int_eq(fl_sim_at(sim, 19, h, 0), FL_INVALID); /* the past */
-    ck_assert_int_eq(fl_sim_after(sim, -1, h, 0), FL_INVALID);
-    ck_assert_int_eq(fl_sim_at(sim, 30, 99, 0), FL_INVALID); /* no such handler */
     ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
     ck_assert_int_eq(l.n, 2);
     ck_assert_int_eq(fl_sim_now(sim), 50);
+    fl_sim_free(sim);
+}
+END_TEST
+
+/* A scheduling call that fails (the past, no such handler, a timer in the past) is a
+ * model bug: it fails the simulation, which then never runs on, whether or not the
+ * caller looked at the status. The first failure is the one reported. */
+START_TEST(a_failed_schedule_fails_the_run)
+{
+    for (int k = 0; k < 4; k++) {
+        fl_sim *sim = fl_sim_new(1);
+        log_t l = {0};
+        int h = fl_sim_handler(sim, record, &l);
+        fl_sim_at(sim, 5, h, 0);
+        fl_sim_at(sim, 50, h, 0);
+        ck_assert_int_eq(fl_sim_run(sim, 20), FL_OK);
+        ck_assert_int_eq(fl_sim_failed(sim), FL_OK);
+        fl_timer t;
+        fl_status st = k == 0   ? fl_sim_at(sim, 19, h, 0)
+                       : k == 1 ? fl_sim_after(sim, -1, h, 0)
+                       : k == 2 ? fl_sim_at(sim, 30, 99, 0)
+                                : fl_sim_timer_at(sim, 19, h, 0, &t);
+        ck_assert_int_eq(st, FL_INVALID);
+        ck_assert_uint_eq(fl_sim_pending(sim), 1); /* not counted */
+        ck_assert_int_eq(fl_sim_failed(sim), FL_INVALID);
+        fl_sim_fail(sim, FL_NOMEM); /* sticky: the first failure stays */
+        ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_INVALID);
+        ck_assert_int_eq(l.n, 1); /* the event at 50 never ran */
+        fl_sim_free(sim);
+    }
+}
+END_TEST
+
+static void fail_at_second(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    log_t *l = ctx;
+    (void)arg;
+    if (++l->n == 2)
+        fl_sim_fail(sim, FL_NOMEM); /* what a model does when it cannot allocate */
+}
+
+/* A failure recorded inside a handler stops the run after that event, with its status:
+ * not FL_INTERRUPTED, and not FL_OK with the rest of the events still to come. */
+START_TEST(a_failure_inside_a_handler_stops_the_run)
+{
+    fl_sim *sim = fl_sim_new(1);
+    log_t l = {0};
+    int h = fl_sim_handler(sim, fail_at_second, &l);
+    for (int i = 0; i < 5; i++)
+        fl_sim_at(sim, 10 * (i + 1), h, 0);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_NOMEM);
+    ck_assert_int_eq(l.n, 2);
+    ck_assert_int_eq(fl_sim_now(sim), 20);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_NOMEM);
+    ck_assert_int_eq(l.n, 2);
+    fl_sim_free(sim);
+}
+END_TEST
+
+static void fail_sim(void *sim) { fl_sim_fail(sim, FL_NOMEM); }
+
+static void alloc_in_handler(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    log_t *l = ctx;
+    (void)sim;
+    l->n++;
+    if (arg) { /* a model that swallows the NULL, as some did */
+        fl_alloc_fail_after(1);
+        void *p = fl_malloc(64);
+        fl_alloc_fail_after(0);
+        ck_assert_ptr_null(p);
+    }
+}
+
+/* The allocation-failure hook a run installs: an allocation refused inside a handler,
+ * even one whose caller goes on, fails the simulation at the end of that event. */
+START_TEST(a_refused_allocation_fails_the_run)
+{
+    fl_sim *sim = fl_sim_new(1);
+    log_t l = {0};
+    int h = fl_sim_handler(sim, alloc_in_handler, &l);
+    fl_sim_at(sim, 10, h, 0);
+    fl_sim_at(sim, 20, h, 1);
+    fl_sim_at(sim, 30, h, 0);
+    long before = fl_alloc_failures();
+    fl_alloc_on_failure(fail_sim, sim);
+    ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_NOMEM);
+    fl_alloc_on_failure(NULL, NULL);
+    ck_assert_int_eq(l.n, 2); /* the event at 30 never ran */
+    ck_assert_int_eq(fl_alloc_failures(), before + 1);
     fl_sim_free(sim);
 }
 END_TEST
@@ -139,13 +227,27 @@ START_TEST(cancelled_timers_never_fire)
 }
 END_TEST
 
-static uint64_t run_hash(fl_time shift)
+/* A handler that mixes a word into the hash, as a model does with a request's outcome. */
+static void mixer(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)ctx;
+    fl_sim_hash_mix(sim, arg * 3 + 1);
+}
+
+/* 100 events 10 ns apart; event 50 moved by `shift`, its payload changed by `arg50`, and
+ * the word event 70 mixes in changed by `mix70`. */
+static uint64_t run_hash(fl_time shift, uint64_t arg50, uint64_t mix70)
 {
     fl_sim *sim = fl_sim_new(1);
     log_t l = {0};
     int h = fl_sim_handler(sim, record, &l);
-    for (int i = 0; i < 100; i++)
-        fl_sim_at(sim, i * 10 + (i == 50 ? shift : 0), h, (uint64_t)i);
+    int hm = fl_sim_handler(sim, mixer, NULL);
+    for (int i = 0; i < 100; i++) {
+        if (i == 70)
+            fl_sim_at(sim, i * 10, hm, 70 + mix70);
+        else
+            fl_sim_at(sim, i * 10 + (i == 50 ? shift : 0), h, (uint64_t)i + (i == 50 ? arg50 : 0));
+    }
     fl_sim_run(sim, FL_TIME_MAX);
     uint64_t hash = fl_sim_hash(sim);
     fl_sim_free(sim);
@@ -154,8 +256,16 @@ static uint64_t run_hash(fl_time shift)
 
 START_TEST(hash_tells_runs_apart)
 {
-    ck_assert_uint_eq(run_hash(0), run_hash(0));
-    ck_assert_uint_ne(run_hash(0), run_hash(1));
+    uint64_t base = run_hash(0, 0, 0);
+    ck_assert_uint_eq(base, run_hash(0, 0, 0));
+    ck_assert_uint_ne(base, run_hash(1, 0, 0));  /* one event later */
+    ck_assert_uint_ne(base, run_hash(0, 1, 0));  /* one payload differs */
+    ck_assert_uint_ne(base, run_hash(0, 0, 1));  /* one mixed-in outcome differs */
+    /* Any single differing word changes the hash (the step is a bijection of the word and
+     * of the state), including words that differ only in their highest bit. */
+    ck_assert_uint_ne(base, run_hash(0, 1ULL << 63, 0));
+    ck_assert_uint_ne(base, run_hash(0, 0, 1ULL << 62));
+    ck_assert_uint_ne(run_hash(0, 1, 0), run_hash(0, 0, 1));
 }
 END_TEST
 
@@ -345,8 +455,6 @@ START_TEST(pending_counts)
     ck_assert_int_eq(fl_sim_run(sim, 20), FL_OK);
     ck_assert_uint_eq(fl_sim_pending(sim), 6);
     ck_assert_uint_eq(fl_sim_pending_max(sim), 6);
-    ck_assert_int_eq(fl_sim_at(sim, 19, l.h, 1), FL_INVALID); /* the past: not counted */
-    ck_assert_uint_eq(fl_sim_pending(sim), 6);
     ck_assert_int_eq(fl_sim_run(sim, FL_TIME_MAX), FL_OK);
     ck_assert_uint_eq(fl_sim_pending(sim), 0);
     ck_assert_uint_eq(fl_sim_pending_max(sim), 6);
@@ -382,6 +490,9 @@ int main(void)
     TCase *tc = tcase_create("sim");
     tcase_add_test(tc, dispatch_in_time_then_scheduling_order);
     tcase_add_test(tc, run_until_stops_the_clock_there);
+    tcase_add_test(tc, a_failed_schedule_fails_the_run);
+    tcase_add_test(tc, a_failure_inside_a_handler_stops_the_run);
+    tcase_add_test(tc, a_refused_allocation_fails_the_run);
     tcase_add_test(tc, limits_and_stop);
     tcase_add_test(tc, cancelled_timers_never_fire);
     tcase_add_test(tc, hash_tells_runs_apart);

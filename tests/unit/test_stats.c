@@ -200,6 +200,112 @@ START_TEST(level_interval_covers_the_mean)
 }
 END_TEST
 
+/* The plain t interval from 32 batch means, as it was before the independence test. */
+static double plain_halfwidth(const fl_batch *b)
+{
+    double m[FL_BATCH_MAX], mean = 0, ss = 0;
+    int k = 0;
+    for (int i = 0; i < b->cut.nb; i++)
+        if (b->count[i])
+            m[k++] = b->sum[i] / (double)b->count[i];
+    for (int i = 0; i < k; i++)
+        mean += m[i] / k;
+    for (int i = 0; i < k; i++)
+        ss += (m[i] - mean) * (m[i] - mean);
+    return fl_t_quantile(0.975, k - 1) * sqrt(ss / (k - 1)) / sqrt(k);
+}
+
+/* Independent batches: the test leaves them alone nearly always (a one-sided 5% test, so
+ * about 5% merge once), and almost never calls the interval unreliable (three tests in a
+ * row would have to fail: about 5e-5). 2000 replications: merged at most 8% (the sd of
+ * the merged share is 0.5%), unreliable at most 2 times. */
+START_TEST(independent_batches_stay_as_they_are)
+{
+    int merged = 0, unreliable = 0;
+    const int reps = 2000;
+    for (int rep = 0; rep < reps; rep++) {
+        fl_rng r;
+        fl_rng_seed(&r, (uint64_t)rep, "iid");
+        fl_batch b;
+        fl_batch_init(&b, 0, 3200, 32);
+        for (int t = 0; t < 3200; t++)
+            fl_batch_add(&b, t, -log(fl_rng_uniform_pos(&r)));
+        fl_ci ci = fl_batch_ci(&b, 0.95);
+        merged += ci.merges > 0;
+        unreliable += !ci.reliable;
+        if (ci.merges == 0) { /* untouched: exactly the plain interval */
+            ck_assert_int_eq(ci.batches, 32);
+            ck_rel(ci.halfwidth, plain_halfwidth(&b), 1e-12);
+        }
+    }
+    ck_assert_int_le(merged, (int)(0.08 * reps));
+    ck_assert_int_le(unreliable, 2);
+}
+END_TEST
+
+/* A correlated series: AR(1) samples x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t (mean 0,
+ * variance 1) with phi = 0.999, a memory of about 1000 samples, one batch. Adjacent batch
+ * means are then correlated (about 0.4), the plain interval too narrow; the test merges
+ * batches and the interval covers the mean more often. */
+START_TEST(correlated_batches_are_merged)
+{
+    const int reps = 400, n = 32000;
+    const double phi = 0.999, sd = sqrt(1 - phi * phi);
+    int plain_cov = 0, cov = 0, merged = 0;
+    for (int rep = 0; rep < reps; rep++) {
+        fl_rng r;
+        fl_rng_seed(&r, (uint64_t)rep, "ar1");
+        fl_batch b;
+        fl_batch_init(&b, 0, n, 32);
+        double x = fl_normal_quantile(fl_rng_uniform_pos(&r));
+        for (int t = 0; t < n; t++) {
+            x = phi * x + sd * fl_normal_quantile(fl_rng_uniform_pos(&r));
+            fl_batch_add(&b, t, x);
+        }
+        fl_ci ci = fl_batch_ci(&b, 0.95);
+        merged += ci.merges > 0;
+        double m = fl_batch_mean(&b);
+        plain_cov += fabs(m) <= plain_halfwidth(&b);
+        cov += fabs(m) <= ci.halfwidth;
+        ck_assert_int_eq(ci.batches0, 32);
+        ck_assert_int_eq(ci.batches, 32 >> ci.merges);
+    }
+    ck_assert_int_ge(merged, reps / 2);
+    ck_assert_int_lt(plain_cov, (int)(0.90 * reps)); /* the flaw this test is about */
+    ck_assert_int_ge(cov - plain_cov, reps / 20);    /* at least 5 points better */
+}
+END_TEST
+
+/* A figure that drifts over the whole run (a trend, as faults make) stays correlated at
+ * every batch size: the interval is reported unreliable, with a reason, for samples and
+ * for levels alike. */
+START_TEST(a_trend_is_unreliable)
+{
+    fl_batch b;
+    fl_batch_init(&b, 0, 6400, 32);
+    for (int t = 0; t < 6400; t++)
+        fl_batch_add(&b, t, t * 1e-3 + (t % 7) * 0.01);
+    fl_ci ci = fl_batch_ci(&b, 0.95);
+    ck_assert(!ci.reliable);
+    ck_assert_int_eq(ci.batches, FL_CI_MIN_BATCHES);
+    ck_assert_int_eq(ci.merges, 2);
+    ck_assert_double_gt(ci.lag1, 0.5);
+    ck_assert(isfinite(ci.halfwidth)); /* still given, from the widest batches */
+    char why[300];
+    fl_ci_why(&ci, why, sizeof why);
+    ck_assert_ptr_nonnull(strstr(why, "correlated"));
+    fl_level l;
+    fl_level_init(&l, 0, 6400, 32);
+    for (int t = 0; t < 6400; t++)
+        fl_level_set(&l, t, t);
+    fl_level_finish(&l, 6400);
+    ck_assert(!fl_level_ci(&l, 0.95).reliable);
+    ci.reliable = true;
+    fl_ci_why(&ci, why, sizeof why);
+    ck_assert_str_eq(why, "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats");
@@ -212,6 +318,9 @@ int main(void)
     tcase_add_test(tc, level_time_average);
     tcase_add_test(tc, batch_interval_covers_the_mean);
     tcase_add_test(tc, level_interval_covers_the_mean);
+    tcase_add_test(tc, independent_batches_stay_as_they_are);
+    tcase_add_test(tc, correlated_batches_are_merged);
+    tcase_add_test(tc, a_trend_is_unreliable);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# event_hash means what it says: every variant of every bundled scenario is run once (seed
+# 1), and whenever two runs' summaries differ in any figure, their event hashes must differ
+# too. Only the fields that name the run or judge it are ignored (variant, overrides,
+# event_hash itself, expectations, verdict) and the settings a node's report repeats (a
+# setting no event exercised changes no outcome: split-brain-redis-sentinel's
+# min-replicas-1 runs exactly as its baseline). Two variants that produce the same figures
+# may share a hash, two that do not must not.
+# usage: event_hash.sh FAULTLINE SCENARIO_DIR
+set -euo pipefail
+fl=$1; dir=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+jobs=()
+for f in $(find "$dir" -name '*.json' | sort); do
+  for v in $("$fl" validate --variants "$f"); do
+    jobs+=("$f $v $tmp/$(basename "$f" .json)--$v")
+  done
+done
+run_one() {
+  set -- $1
+  "$fl" run "$1" --variant "$2" --seed 1 --quiet --out "$3" >/dev/null 2>"$3.err" ||
+    { echo "FAIL: $1 [$2] did not run:"; cat "$3.err"; return 1; }
+}
+export -f run_one; export fl
+printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'run_one "$@"' _ {}
+python3 - "$tmp" <<'EOF'
+import json, os, sys
+root = sys.argv[1]
+ignored = {"variant", "overrides", "event_hash", "expectations", "verdict"}
+settings = {"kind", "workers", "failover", "members", "observers", "cross_region_promotion",
+            "min_replicas_to_write"}
+runs = {}
+for d in sorted(os.listdir(root)):
+    p = os.path.join(root, d, "summary.json")
+    if not os.path.isfile(p):
+        continue
+    with open(p) as fh:
+        s = json.load(fh)
+    scenario = d.split("--")[0]
+    for node in s.get("nodes", {}).values():
+        for k in settings:
+            node.pop(k, None)
+    body = json.dumps({k: v for k, v in s.items() if k not in ignored}, sort_keys=True)
+    runs.setdefault(scenario, []).append((s["variant"], s["event_hash"], body))
+bad = n = 0
+for scenario, rs in runs.items():
+    for i in range(len(rs)):
+        for j in range(i + 1, len(rs)):
+            n += 1
+            (va, ha, ba), (vb, hb, bb) = rs[i], rs[j]
+            if ha == hb and ba != bb:
+                bad += 1
+                print(f"FAIL: {scenario}: {va} and {vb} differ but share event_hash {ha}")
+            elif ha != hb and ba == bb:
+                print(f"note: {scenario}: {va} and {vb} have the same figures, different hashes")
+total = sum(len(r) for r in runs.values())
+print(f"event_hash: {total} runs, {n} pairs, {bad} pairs with different figures and one hash")
+sys.exit(1 if bad or total == 0 else 0)
+EOF
