@@ -76,8 +76,9 @@ void fl_hist_reset(fl_hist *h)
     h->hi = -1;
 }
 
-/* Widens the touched range to include i, zeroing the buckets it takes in. */
-static void widen(fl_hist *h, int i)
+/* Widens the touched range to include i, zeroing the buckets it takes in. Rare (at most
+ * once per bucket between resets), so kept out of line: the record path stays a leaf. */
+__attribute__((noinline, cold)) static void widen(fl_hist *h, int i)
 {
     if (h->lo > h->hi) {
         h->b[i] = 0;
@@ -96,7 +97,7 @@ void fl_hist_record(fl_hist *h, int64_t v)
     if (v < 0)
         v = 0;
     int i = bucket_of((uint64_t)v);
-    if (i < h->lo || i > h->hi)
+    if (__builtin_expect(i < h->lo || i > h->hi, 0))
         widen(h, i);
     h->b[i]++;
     h->count++;
