@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Determinism across builds: the same run gives a byte-identical summary.json and
 # timeseries.csv from gcc -O2, gcc -O0 and (when installed) clang -O2 builds. The -O0
-# build is also the strict-invariant build (-Dinvariants=strict).
+# build is also the strict-invariant build (-Dinvariants=strict), and the one without
+# link-time optimisation (release builds have it by default).
 # usage: cross-build.sh SOURCE_DIR   (builds into SOURCE_DIR/build-xO0 and build-xclang)
 set -euo pipefail
 src=$(cd "$1" && pwd)
@@ -9,7 +10,7 @@ cd "$src"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 builds=(build)
 # The -O0 build also checks the event queue's invariants after every event.
-[ -f build-xO0/build.ninja ] || meson setup build-xO0 --buildtype=debug -Dinvariants=strict -Dtests=disabled >/dev/null
+[ -f build-xO0/build.ninja ] || meson setup build-xO0 --buildtype=debug -Db_lto=false -Dinvariants=strict -Dtests=disabled >/dev/null
 ninja -C build-xO0 faultline >/dev/null
 builds+=(build-xO0)
 if command -v clang >/dev/null 2>&1; then

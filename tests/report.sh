@@ -46,16 +46,20 @@ if not html.startswith("<!DOCTYPE html>") or not html.rstrip().endswith("</html>
 EOF
 }
 
-# A run: latency, requests per second (one workload), requests at nodes, busy workers.
+# A run: the lesson chart (tries against capacity) first, then latency, requests per
+# second (one workload), requests at nodes, busy workers.
 if "$fl" report "$tmp/run" --scenario "$sc" >/dev/null; then ok; else ko "report of a run: exit $?"; fi
-check_report "$tmp/run/report.html" 4
+check_report "$tmp/run/report.html" 5
+sed -n '/What this run shows/,/<h2>Timeline/p' "$tmp/run/report.html" |
+  grep -q 'clients -&gt; api: the faults end at 70 s, but tries stay at' && ok ||
+  ko "run report: the lesson chart is not at the top, or does not state the lesson"
 grep -q 'Metastable Failures' "$tmp/run/report.html" && ok || ko "run report: no reference from --scenario"
 grep -q 'api 4x slower' "$tmp/run/report.html" && ok || ko "run report: no fault label"
 cp "$tmp/run/report.html" "$tmp/run1.html"
 "$fl" report "$tmp/run" --scenario "$sc" >/dev/null
 cmp -s "$tmp/run/report.html" "$tmp/run1.html" && ok || ko "two reports of one run differ"
 # Without --scenario the report still works, from the directory's files alone.
-"$fl" report "$tmp/run" -o "$tmp/bare.html" >/dev/null && check_report "$tmp/bare.html" 4 ||
+"$fl" report "$tmp/run" -o "$tmp/bare.html" >/dev/null && check_report "$tmp/bare.html" 5 ||
   ko "report without --scenario"
 
 # A comparison: goodput and p99 latency for the one workload.

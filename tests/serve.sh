@@ -137,7 +137,7 @@ st, h, t = req("GET", "/api/runs/r1/timeseries.csv")
 check(st == 200 and t.startswith(b"t_s,") and t.count(b"\n") == 301, "timeseries.csv")
 st, h, t = req("GET", "/api/runs/r1/report.html")
 check(st == 200 and b"<html" in t[:200].lower() and b"<svg" in t, "report.html")
-for name in ("latency", "goodput", "nodes"):
+for name in ("latency", "goodput", "nodes", "lesson"):
     st, h, t = req("GET", "/api/runs/r1/charts/%s.svg" % name)
     check(st == 200 and h.get("Content-Type", "").startswith("image/svg+xml")
           and t.count(b"<path") >= 1, "charts/%s.svg" % name)

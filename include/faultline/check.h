@@ -220,7 +220,10 @@ typedef struct fl_fenced_write {
 /* Mutual exclusion. A write belongs to a hold when client and token match and
  * start <= t < end.
  * violations: pairs of holds by different clients that overlap in time where both had an
- *   accepted write inside the overlap (relevant = holds; example t0..t1 = the overlap);
+ *   accepted write inside the overlap, or where the hold that began first had a write
+ *   accepted after the other's first write inside the overlap (Kleppmann's lost update:
+ *   the newer holder writes and leaves, the older one wakes and overwrites it); a pair
+ *   counts once (relevant = holds; example t0..t1 = the overlap, or the two writes);
  * fenced: writes rejected by fencing (relevant = writes).
  * Either result pointer may be NULL. */
 fl_status fl_check_mutex(const fl_lock_hold *holds, size_t nholds,

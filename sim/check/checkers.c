@@ -495,9 +495,20 @@ static int hold_cmp(const void *pa, const void *pb)
     return c;
 }
 
+/* The time of the first of the sorted accepted writes by (client, token) with
+ * a <= t < b, or -1 when there is none. */
+static fl_time first_write(const fl_fenced_write *w, size_t n, uint32_t client, int64_t token,
+                           fl_time a, fl_time b);
+
 /* Whether the sorted accepted writes hold one by (client, token) with a <= t < b. */
 static int wrote_in(const fl_fenced_write *w, size_t n, uint32_t client, int64_t token,
                     fl_time a, fl_time b)
+{
+    return first_write(w, n, client, token, a, b) >= 0;
+}
+
+static fl_time first_write(const fl_fenced_write *w, size_t n, uint32_t client, int64_t token,
+                           fl_time a, fl_time b)
 {
     size_t lo = 0, hi = n; /* first index not below (client, token, a) */
     fl_fenced_write key = {client, token, a, 1};
@@ -508,7 +519,8 @@ static int wrote_in(const fl_fenced_write *w, size_t n, uint32_t client, int64_t
         else
             hi = mid;
     }
-    return lo < n && w[lo].client == client && w[lo].token == token && w[lo].t < b;
+    return lo < n && w[lo].client == client && w[lo].token == token && w[lo].t < b ? w[lo].t
+                                                                                   : -1;
 }
 
 fl_status fl_check_mutex(const fl_lock_hold *holds, size_t nholds,
@@ -560,11 +572,28 @@ fl_status fl_check_mutex(const fl_lock_hold *holds, size_t nholds,
             if (hs[j].client == hs[i].client)
                 continue;
             fl_time a = hs[j].start, b = hs[i].end < hs[j].end ? hs[i].end : hs[j].end;
-            if (!wrote_in(ws, nw, hs[i].client, hs[i].token, a, b) ||
-                !wrote_in(ws, nw, hs[j].client, hs[j].token, a, b))
-                continue;
-            v->count++;
             char ta[40], tb[40];
+            if (!wrote_in(ws, nw, hs[i].client, hs[i].token, a, b) ||
+                !wrote_in(ws, nw, hs[j].client, hs[j].token, a, b)) {
+                /* The newer holder wrote inside the overlap and the older one wrote after
+                 * it, still believing it held the lock: the newer write is lost. */
+                fl_time tj = first_write(ws, nw, hs[j].client, hs[j].token, a, b);
+                fl_time ti = tj < 0 ? -1
+                                    : first_write(ws, nw, hs[i].client, hs[i].token, tj,
+                                                  hs[i].end);
+                if (ti < 0)
+                    continue;
+                v->count++;
+                fl_check_fmt_s(ta, sizeof ta, tj);
+                fl_check_fmt_s(tb, sizeof tb, ti);
+                fl_check_example_add(v, tj, ti, (uint64_t)hs[i].token, hs[i].client,
+                                     "client %lu (token %lld) wrote at %ss; client %lu "
+                                     "(token %lld, held first) overwrote it at %ss",
+                                     (unsigned long)hs[j].client, (long long)hs[j].token, ta,
+                                     (unsigned long)hs[i].client, (long long)hs[i].token, tb);
+                continue;
+            }
+            v->count++;
             fl_check_fmt_s(ta, sizeof ta, a);
             fl_check_fmt_s(tb, sizeof tb, b);
             fl_check_example_add(v, a, b, (uint64_t)hs[j].token, hs[j].client,

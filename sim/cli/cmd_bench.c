@@ -3,6 +3,11 @@
  *   hold N      N events pending; each dispatched event schedules one at now + Exp(1 s)
  *   mm1         M/M/1 (rho = 0.9) through the whole scenario path: loader, service
  *               model, histograms, time series, summary; 10^6 customers
+ *   short       many short runs of one scenario in this process (parse, build, run,
+ *               expectations; no files): what explore and sweep pay per run
+ *
+ * The hold model first dispatches a warm-up (2N events, at least 10^6) so the queue is in
+ * steady state, then times the rest: the figure is the steady per-event cost.
  *
  * Figures are wall-clock rates of this machine (never written into any run's outputs). */
 #include <math.h>
@@ -19,15 +24,21 @@
 static const cli_opt bench_opts[] = {
     {"json", 0, NULL, "print the figures as one JSON object"},
     {"quick", 0, NULL, "smaller runs (a smoke test, about a second)"},
+    {"hold", 0, "N", "measure only the hold model with N events pending"},
+    {"short", 0, "FILE", "the short-run scenario (default scenarios/split-brain-redis-sentinel.json)"},
     {NULL, 0, NULL, NULL},
 };
 
 const cli_cmd cli_bench = {
     "bench",
-    "[--json] [--quick]",
-    "Measure the engine: hold model (N = 10^3, 10^6) and M/M/1 with 10^6 customers.",
+    "[--json] [--quick] [--hold N] [--short FILE]",
+    "Measure the engine: hold model (N = 10^3, 10^6), M/M/1 with 10^6 customers, short runs.",
     "The hold model keeps N events pending; each dispatched event schedules one at\n"
-    "now + Exp(mean 1 s). tools/bench-peers runs the same models in SimPy, SimGrid and\n"
+    "now + Exp(mean 1 s). The short-run row parses, builds and runs a small scenario\n"
+    "(with its expectations, writing no files) again and again in this process: the\n"
+    "cost of one run of a sweep or an exploration, set-up included. It is skipped when\n"
+    "the scenario file is not found (run from the source tree, or pass --short FILE).\n"
+    "tools/bench-peers runs the same models in SimPy, SimGrid and\n"
     "ns-3 where installed and prints the ratios.\n",
     bench_opts,
     cmd_bench,
@@ -58,6 +69,7 @@ typedef struct hold_result {
 
 static int run_hold(uint64_t n, uint64_t pops, hold_result *out)
 {
+    uint64_t warm = 2 * n < 1000000 ? 1000000 : 2 * n;
     fl_sim *sim = fl_sim_new(1);
     if (!sim)
         return -1;
@@ -66,11 +78,13 @@ static int run_hold(uint64_t n, uint64_t pops, hold_result *out)
     ho.h = fl_sim_handler(sim, hold_event, &ho);
     for (uint64_t i = 0; i < n; i++)
         fl_sim_at(sim, (fl_time)(-log(fl_rng_uniform_pos(&ho.rng)) * 1e9), ho.h, i);
-    fl_sim_set_event_limit(sim, pops);
+    fl_sim_set_event_limit(sim, warm);
+    fl_sim_run(sim, FL_TIME_MAX);
+    fl_sim_set_event_limit(sim, warm + pops);
     double t0 = now_s();
     fl_sim_run(sim, FL_TIME_MAX);
     double t = now_s() - t0;
-    out->events_per_s = (double)fl_sim_events(sim) / t;
+    out->events_per_s = (double)(fl_sim_events(sim) - warm) / t;
     out->bytes_per_pending = (double)fl_sim_queue_bytes(sim) / (double)fl_sim_pending(sim);
     fl_sim_free(sim);
     return 0;
@@ -110,6 +124,91 @@ static int run_mm1(uint64_t customers, double *per_s, double *mean_ms)
     return 0;
 }
 
+typedef struct short_result {
+    double runs_per_s, ms_per_run;
+    int runs;
+    bool found;
+} short_result;
+
+/* Reads a whole file into a NUL-terminated buffer (the caller frees it); NULL if absent. */
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = b;
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* One short run, as a sweep does it: parse, build, run with expectations, no files. */
+static int short_once(const char *text, size_t len, const char *name)
+{
+    fl_scenario *sc;
+    fl_error e;
+    if (fl_scenario_parse(text, len, name, &sc, &e) != FL_OK)
+        return -1;
+    fl_run_config cfg = {0};
+    fl_result *r;
+    fl_status st = fl_run(sc, &cfg, &r, &e);
+    fl_scenario_free(sc);
+    if (st != FL_OK)
+        return -1;
+    int failed;
+    fl_result_expectations(r, &failed);
+    fl_result_free(r);
+    return 0;
+}
+
+/* Runs for at least `secs` seconds and 20 runs; the rate is runs over the time taken. */
+static int run_short(const char *path, double secs, short_result *out)
+{
+    *out = (short_result){0};
+    size_t len;
+    char *text = read_text(path, &len);
+    if (!text)
+        return 0; /* not found: the row is skipped */
+    out->found = true;
+    if (short_once(text, len, path)) { /* warm-up, and the scenario must run */
+        free(text);
+        return -1;
+    }
+    double t0 = now_s(), t;
+    int n = 0;
+    do {
+        if (short_once(text, len, path)) {
+            free(text);
+            return -1;
+        }
+        n++;
+        t = now_s() - t0;
+    } while (n < 20 || t < secs);
+    free(text);
+    out->runs = n;
+    out->runs_per_s = n / t;
+    out->ms_per_run = t * 1e3 / n;
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     cli_args a;
@@ -120,11 +219,54 @@ int cmd_bench(int argc, char **argv)
     bool quick = cli_get(&cli_bench, &a, "quick") != NULL;
     uint64_t pops = quick ? 1000000 : 20000000, big = quick ? 100000 : 1000000;
     uint64_t customers = quick ? 100000 : 1000000;
+    const char *hold_arg = cli_get(&cli_bench, &a, "hold");
+    if (hold_arg) {
+        char *end;
+        unsigned long long n = strtoull(hold_arg, &end, 10);
+        if (*end || n < 1 || n > 100000000 || hold_arg[0] == '-') {
+            cli_error("bench: --hold %s: expected a count of events from 1 to 10^8", hold_arg);
+            return FL_EXIT_USAGE;
+        }
+        /* Timed dispatches: at least 10^7 (10^6 quick) and N, so a big queue turns over. */
+        uint64_t p = pops / 2 > n ? pops / 2 : n;
+        hold_result h;
+        if (run_hold(n, p, &h)) {
+            cli_error("bench: out of memory");
+            return FL_EXIT_RUNTIME;
+        }
+        if (json)
+            printf("{\"faultline_version\": \"%s\", \"hold_n\": %llu, \"hold_events_per_s\": %.0f, "
+                   "\"hold_ns_per_event\": %.2f, \"bytes_per_pending_event\": %.1f}\n",
+                   fl_version(), n, h.events_per_s, 1e9 / h.events_per_s, h.bytes_per_pending);
+        else
+            printf("hold, N = %llu: %.2f M events/s, %.1f ns/event, %.1f bytes per pending event\n",
+                   n, h.events_per_s / 1e6, 1e9 / h.events_per_s, h.bytes_per_pending);
+        return FL_EXIT_OK;
+    }
+    const char *short_path = cli_get(&cli_bench, &a, "short");
+    bool short_given = short_path != NULL;
+    if (!short_path)
+        short_path = "scenarios/split-brain-redis-sentinel.json";
+    if (short_given) { /* a file named on purpose must be there: say so before measuring */
+        FILE *f = fopen(short_path, "rb");
+        if (!f) {
+            cli_error("bench: %s: cannot read the file (give an existing scenario file)",
+                      short_path);
+            return FL_EXIT_USAGE;
+        }
+        fclose(f);
+    }
     hold_result h3, h6;
     double mm1, mean_ms;
+    short_result sr;
     if (run_hold(1000, pops, &h3) || run_hold(big, pops, &h6) ||
         run_mm1(customers, &mm1, &mean_ms)) {
         cli_error("bench: out of memory");
+        return FL_EXIT_RUNTIME;
+    }
+    if (run_short(short_path, quick ? 0.2 : 2.0, &sr)) {
+        cli_error("bench: %s: the short-run scenario does not run (faultline run %s says why)",
+                  short_path, short_path);
         return FL_EXIT_RUNTIME;
     }
     struct rusage ru;
@@ -134,10 +276,16 @@ int cmd_bench(int argc, char **argv)
         printf("{\"faultline_version\": \"%s\", \"quick\": %s, \"hold_1e3_events_per_s\": %.0f, "
                "\"hold_1e6_events_per_s\": %.0f, \"hold_1e6_n\": %llu, "
                "\"bytes_per_pending_event\": %.1f, \"mm1_customers_per_s\": %.0f, "
-               "\"mm1_customers\": %llu, \"mm1_mean_sojourn_ms\": %.4f, \"peak_rss_mib\": %.1f}\n",
+               "\"mm1_customers\": %llu, \"mm1_mean_sojourn_ms\": %.4f, ",
                fl_version(), quick ? "true" : "false", h3.events_per_s, h6.events_per_s,
                (unsigned long long)big, h6.bytes_per_pending, mm1, (unsigned long long)customers,
-               mean_ms, peak_mib);
+               mean_ms);
+        if (sr.found)
+            printf("\"short_runs_per_s\": %.1f, \"short_ms_per_run\": %.3f, ", sr.runs_per_s,
+                   sr.ms_per_run);
+        else
+            printf("\"short_runs_per_s\": null, \"short_ms_per_run\": null, ");
+        printf("\"peak_rss_mib\": %.1f}\n", peak_mib);
         return FL_EXIT_OK;
     }
     printf("faultline %s bench%s\n\n", fl_version(), quick ? " (quick)" : "");
@@ -149,9 +297,16 @@ int cmd_bench(int argc, char **argv)
     printf("  %-34s %10.2f M/s %10.1f\n", label, h6.events_per_s / 1e6, 1e9 / h6.events_per_s);
     snprintf(label, sizeof label, "M/M/1, %llu customers (customers)", (unsigned long long)customers);
     printf("  %-34s %10.2f M/s %10.1f\n", label, mm1 / 1e6, 1e9 / mm1);
+    if (sr.found)
+        printf("  %-34s %8.1f runs/s %8.3f ms/run\n", "short runs (parse, build, run, check)",
+               sr.runs_per_s, sr.ms_per_run);
+    else
+        printf("  short runs: skipped (%s not found; pass --short FILE)\n", short_path);
     printf("\n  bytes per pending event at N = %llu: %.1f\n", (unsigned long long)big,
            h6.bytes_per_pending);
     printf("  M/M/1 mean time in system: %.3f ms (theory 10.000 ms)\n", mean_ms);
+    if (sr.found)
+        printf("  short runs: %s, %d runs\n", short_path, sr.runs);
     printf("  peak memory: %.1f MiB\n", peak_mib);
     return FL_EXIT_OK;
 }

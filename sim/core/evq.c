@@ -61,6 +61,12 @@
 #define ARITY 4
 #define K_TOP 256   /* records per bucket aimed at when the top is spread into rung 0 */
 #define K_RUNG 32   /* ... when a bucket is spread into a finer rung */
+/* At most this many buckets in one rung: a push writes into the head chunk of a random
+ * bucket of rung 0, so the heads (one cache line each in use) must stay in cache. With
+ * K_TOP alone, 10^7 pending records made 39 000 buckets whose heads (2.5 MB of lines) miss
+ * on every push; past 2^12 buckets the records per bucket grow instead, and the next rung
+ * down takes them in one streamed pass (the same number of copies per record). */
+#define MAX_SPREAD 4096
 #define THRESH 128  /* a bucket of at most this many records goes straight to the heap */
 #define MAX_RUNGS 8 /* deeper than this, a bucket goes to the heap whatever its size */
 #define CH_SHIFT 4  /* 16 records (512 bytes) per chunk */
@@ -457,7 +463,7 @@ static void key_range(const fl_evq *q, uint32_t b, uint64_t *lo, uint64_t *hi)
 static int spawn(fl_evq *q, uint32_t b, uint64_t lo, uint64_t hi, uint64_t end)
 {
     uint32_t c = q->bk[b].count, per = b == TOP ? K_TOP : K_RUNG;
-    uint64_t want = c / per < 2 ? 2 : c / per, span = hi - lo;
+    uint64_t want = c / per < 2 ? 2 : c / per > MAX_SPREAD ? MAX_SPREAD : c / per, span = hi - lo;
     /* the least power-of-two width that needs at most `want` buckets */
     unsigned shift = 0;
     while (shift < 63 && (span / want) >> shift)

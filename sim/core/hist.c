@@ -4,13 +4,18 @@
  * with e = floor(log2 v) >= SUB_BITS, the index is (e - SUB_BITS + 1) * S + the SUB_BITS
  * bits below the leading one. Each bucket above S spans 2^(e - SUB_BITS) values, i.e. at
  * most 1/S of its lower bound, so the midpoint is within 1/(2S) relative error. The count
- * array is fixed (NBUCKETS covers every int64 >= 0) and allocated once with the struct.
+ * array is fixed (NBUCKETS covers every int64 >= 0, 114 KiB) and allocated once with the
+ * struct, but never cleared as a whole: only the touched range [lo, hi] holds counts, and
+ * it is zeroed as it widens (each bucket at most once between resets). A run creates a
+ * few histograms per component, most of which see a narrow band of values or none: this
+ * keeps creating one from clearing (and faulting in) 114 KiB of memory it never uses.
  *
  * The sum is exact: a 128-bit unsigned integer kept as two 64-bit words (values are >= 0),
  * so the mean does not depend on the order of recording or merging, on any machine.
  *
- * Invariants: count == sum of b[]; when count > 0, every non-zero b[i] has lo <= i <= hi
- * and min <= max are the exact extremes; when count == 0, b[] is all zero. */
+ * Invariants: count == sum of b[lo..hi]; b[] outside [lo, hi] is undefined and never read;
+ * when count > 0, lo <= hi and min <= max are the exact extremes; when count == 0,
+ * lo > hi (the empty range). */
 #include <faultline/hist.h>
 
 #include <string.h>
@@ -53,7 +58,7 @@ static inline void bucket_range(int i, uint64_t *lo, uint64_t *width)
 
 fl_hist *fl_hist_new(void)
 {
-    fl_hist *h = fl_calloc(1, sizeof *h);
+    fl_hist *h = fl_malloc(sizeof *h); /* b[] is cleared as the touched range widens */
     if (h)
         fl_hist_reset(h);
     return h;
@@ -63,8 +68,6 @@ void fl_hist_free(fl_hist *h) { fl_free(h); }
 
 void fl_hist_reset(fl_hist *h)
 {
-    if (h->count && h->hi >= h->lo)
-        memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->b[0]);
     h->count = 0;
     h->sum_lo = h->sum_hi = 0;
     h->min = INT64_MAX;
@@ -73,11 +76,29 @@ void fl_hist_reset(fl_hist *h)
     h->hi = -1;
 }
 
+/* Widens the touched range to include i, zeroing the buckets it takes in. Rare (at most
+ * once per bucket between resets), so kept out of line: the record path stays a leaf. */
+__attribute__((noinline, cold)) static void widen(fl_hist *h, int i)
+{
+    if (h->lo > h->hi) {
+        h->b[i] = 0;
+        h->lo = h->hi = i;
+    } else if (i < h->lo) {
+        memset(&h->b[i], 0, (size_t)(h->lo - i) * sizeof h->b[0]);
+        h->lo = i;
+    } else if (i > h->hi) {
+        memset(&h->b[h->hi + 1], 0, (size_t)(i - h->hi) * sizeof h->b[0]);
+        h->hi = i;
+    }
+}
+
 void fl_hist_record(fl_hist *h, int64_t v)
 {
     if (v < 0)
         v = 0;
     int i = bucket_of((uint64_t)v);
+    if (__builtin_expect(i < h->lo || i > h->hi, 0))
+        widen(h, i);
     h->b[i]++;
     h->count++;
     h->sum_lo += (uint64_t)v;
@@ -86,16 +107,16 @@ void fl_hist_record(fl_hist *h, int64_t v)
         h->min = v;
     if (v > h->max)
         h->max = v;
-    if (i < h->lo)
-        h->lo = i;
-    if (i > h->hi)
-        h->hi = i;
 }
 
 void fl_hist_merge(fl_hist *dst, const fl_hist *src)
 {
     if (!src->count)
         return;
+    if (dst != src) {
+        widen(dst, src->lo);
+        widen(dst, src->hi);
+    }
     for (int i = src->lo; i <= src->hi; i++)
         dst->b[i] += src->b[i];
     uint64_t lo = src->sum_lo, hi = src->sum_hi; /* copies: dst may be src */
@@ -106,10 +127,6 @@ void fl_hist_merge(fl_hist *dst, const fl_hist *src)
         dst->min = src->min;
     if (src->max > dst->max)
         dst->max = src->max;
-    if (src->lo < dst->lo)
-        dst->lo = src->lo;
-    if (src->hi > dst->hi)
-        dst->hi = src->hi;
 }
 
 uint64_t fl_hist_count(const fl_hist *h) { return h->count; }

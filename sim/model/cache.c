@@ -303,6 +303,9 @@ static void episode_begin(cache *k, entry *x, fl_time now)
         x->episode = now;
         if (measured(k))
             k->episodes++;
+        if (x->present) /* the entry was there: it expired (or is recomputed early) */
+            fl_world_event(k->w, now, k->c->name, "key-expiry", "key %llu expires",
+                           (unsigned long long)x->key);
     }
 }
 
@@ -314,6 +317,9 @@ static void store_value(cache *k, uint32_t e, int64_t value, fl_time began)
     x->present = 1;
     x->expiry = fl_host_after(&k->c->host, now, k->ttl);
     x->delta = now - began;
+    if (x->episode >= 0)
+        fl_world_event(k->w, now, k->c->name, "recompute", "key %llu recomputed after %.3g s",
+                       (unsigned long long)x->key, fl_time_to_s(now - x->episode));
     x->episode = -1;
 }
 
@@ -515,7 +521,7 @@ static void st_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive, 
     serve(k, id, false);
 }
 
-static const fl_station_ops station_ops = {st_time, st_done, NULL, NULL};
+static const fl_station_ops station_ops = {st_time, st_done, NULL, NULL, NULL, NULL};
 
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {

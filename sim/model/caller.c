@@ -35,12 +35,13 @@ struct fl_caller {
     fl_rng jitter;
     int h_retry, h_acquire, h_hedge;
     int col_tries; /* -1: none */
+    char name[64]; /* its owner, for events.jsonl */
     /* Connection pool (when pol.pool_size): connections in use and a FIFO of waiting
      * requests (cancelled waiters are skipped when they reach the head). */
     int conns;
     uint32_t *waitq;
     size_t wq_head, wq_len, wq_cap;
-    uint64_t pool_waits, pool_timeouts;
+    uint64_t pool_waits, pool_timeouts, pool_waited; /* pool_waited: the whole run */
     fl_time pool_wait_total;
     fl_caller_done_fn done;
     void *ctx;
@@ -75,6 +76,8 @@ static bool breaker_allows(fl_caller *c, fl_time now)
     if (c->br_state == BR_OPEN && now >= c->br_open_until) {
         c->br_state = BR_HALF_OPEN;
         c->br_probes_out = c->br_probes_ok = 0;
+        fl_world_event(c->w, now, c->name, "breaker-half-open", "%s breaker half-open: probing",
+                       c->name);
     }
     if (c->br_state == BR_OPEN)
         return false;
@@ -91,6 +94,7 @@ static void breaker_open(fl_caller *c, fl_time now)
     c->br_state = BR_OPEN;
     c->br_open_until = fl_host_after(c->host, now, c->pol.br_open_for);
     c->br_opened++;
+    fl_world_event(c->w, now, c->name, "breaker-open", "%s breaker opens", c->name);
 }
 
 /* A try ended (ok or not): update the breaker. */
@@ -103,6 +107,7 @@ static void breaker_record(fl_caller *c, fl_time now, bool ok)
             breaker_open(c, now);
         } else if (++c->br_probes_ok >= c->pol.br_probes) {
             c->br_state = BR_CLOSED;
+            fl_world_event(c->w, now, c->name, "breaker-close", "%s breaker closes", c->name);
             c->br_window_start = now;
             c->br_ok = c->br_failed = 0;
         }
@@ -197,6 +202,9 @@ static void wait_for_connection(fl_caller *c, uint32_t oid, fl_time now)
     x->last_backoff = now; /* reused while waiting: when the wait began */
     if (measured(c->w, x->t_start, now))
         c->pool_waits++;
+    if (!c->pool_waited++) /* the first wait marks the pool's exhaustion (events.jsonl) */
+        fl_world_event(c->w, now, c->name, "pool-exhausted", "%s: all %d pool connections "
+                       "in use, requests wait", c->name, c->pol.pool_size);
     if (c->pol.pool_acquire_timeout > 0)
         fl_sim_timer_at(c->w->sim, fl_host_after(c->host, now, c->pol.pool_acquire_timeout),
                         c->h_acquire, oid, &x->acquire);
@@ -466,7 +474,13 @@ void fl_caller_on_timeout(fl_caller *c, uint32_t id)
         fl_sim_timer_at(c->w->sim, c->host->paused_until, c->w->h_timeout, id, &r->timeout);
         return;
     }
+    bool held = !r->server_done; /* else the record is freed (and may be reused) below */
     try_done(c, id, FL_OUT_TIMEOUT);
+    if (!held)
+        return;
+    /* Only now: the server's cancellation may answer at once, and the try must be off the
+     * request's list by then. The record lives on (the server is not done with it). */
+    fl_world_giveup(c->w, id);
 }
 
 void fl_caller_call(fl_caller *c, uint64_t tag, fl_time deadline, const fl_call *call)
@@ -517,6 +531,7 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
     c->ctx = ctx;
     c->free_head = FL_NONE;
     c->col_tries = -1;
+    snprintf(c->name, sizeof c->name, "%s", owner);
     fl_budget_init(&c->budget, pol);
     fl_world_stream(w, &c->jitter, owner, "backoff");
     c->try_latency = fl_hist_new();

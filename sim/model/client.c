@@ -130,7 +130,7 @@ fl_status fl_client_policy_read(const cJSON *client, const char *path, bool work
                               &p->deadline, e)) ||
         (st = fl_cfg_duration(client, path, "slo", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX, &p->slo,
                               e)) ||
-        (st = fl_cfg_int(client, path, "attempts", FL_CFG_OPTIONAL, 1, 1, 100, &attempts, e)) ||
+        (st = fl_cfg_int(client, path, "attempts", FL_CFG_OPTIONAL, 1, 1, 10000, &attempts, e)) ||
         (st = fl_cfg_enum(client, path, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
         (st = fl_cfg_bool(client, path, "propagate_deadline", FL_CFG_OPTIONAL, false,
                           &p->propagate_deadline, e)) ||

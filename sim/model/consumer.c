@@ -284,6 +284,8 @@ static void dead_letter(consumer *s, uint32_t client, uint32_t pi, uint64_t off,
     fl_time now = fl_sim_now(s->w->sim);
     fl_broker_dead_letter(s->b, pi, off);
     s->dead_lettered++;
+    fl_world_event(s->w, now, s->c->name, "dead-letter", "p%u offset %llu sent to the dead-letter "
+                   "queue", pi, (unsigned long long)off);
     record(s, client, pi, off, now, FL_OP_INFO);
     uint32_t *c = counter(s, pi, off);
     if (c)
@@ -348,6 +350,8 @@ static void trigger(consumer *s, uint32_t joiner)
     if (!s->rebalancing) {
         s->rebalancing = true;
         s->rebalances++;
+        fl_world_event(s->w, now, s->c->name, "rebalance-start", "rebalance %llu starts",
+                       (unsigned long long)s->rebalances);
         for (uint32_t i = 0; i < s->nmembers; i++) {
             member *m = &s->m[i];
             if (m->state == M_DOWN || m->fenced || i == joiner)
@@ -482,6 +486,8 @@ static void on_sync(fl_sim *sim, void *ctx, uint64_t arg)
     else
         assign_range(s);
     s->rebalancing = s->sync_pending = false;
+    fl_world_event(s->w, now, s->c->name, "rebalance-end", "rebalance %llu ends",
+                   (unsigned long long)s->rebalances);
     for (uint32_t i = 0; i < s->nmembers; i++) {
         member *m = &s->m[i];
         if (m->state == M_STOPPED)
@@ -522,6 +528,7 @@ static void crash(consumer *s, uint32_t slot, bool restart)
     fl_sim_timer_cancel(s->w->sim, m->poll_timer);
     m->poll_timer = FL_TIMER_NONE;
     s->crashes++;
+    fl_world_event(s->w, now, s->c->name, "crash", "member %u crashes", slot);
     for (uint32_t i = 0; i < s->nparts; i++) { /* work done since the last commit */
         const cpart *p = &s->p[i];
         if (p->owner == slot && p->owner_inst == m->inst && p->done > p->committed)
@@ -550,6 +557,7 @@ static void restart(consumer *s, uint32_t slot)
     fl_time now = fl_sim_now(s->w->sim);
     member *m = &s->m[slot];
     s->restarts++;
+    fl_world_event(s->w, now, s->c->name, "restart", "member %u restarts", slot);
     m->gen++;
     m->rr = 0; /* a new process: it fetches its partitions in order */
     m->state = M_IDLE;
@@ -696,6 +704,9 @@ static void item_failed(consumer *s, uint32_t slot)
     member *m = &s->m[slot];
     const item it = m->batch[m->bpos];
     cpart *p = &s->p[it.part];
+    fl_world_event(s->w, fl_sim_now(s->w->sim), s->c->name, "poison-pill",
+                   "member %u fails on the poison pill: p%u offset %llu", slot, it.part,
+                   (unsigned long long)it.off);
     if (!s->has_on_error) {
         if (fl_broker_poison_effect(s->b) == FL_POISON_CRASH) {
             crash(s, slot, true);

@@ -526,7 +526,8 @@ static void step_down(election *s, int p, fl_time now, fl_time end)
     m->commit = m->nlog;
     m->gen++;
     s->stepdowns++;
-    (void)now;
+    fl_world_event(s->w, now, s->c->name, "demotion", "%s steps down (term %lld)", m->name,
+                   (long long)m->term);
 }
 
 /* r starts following primary p of term t: a full sync comes first. */
@@ -573,6 +574,8 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     if (counted) {
         s->failovers++;
         m->promotions++;
+        fl_world_event(s->w, now, s->c->name, "promotion", "%s promoted (term %lld)", m->name,
+                       (long long)t);
     }
     eval_writable(s, p, now);
     send_heartbeats(s, p, now);
@@ -684,6 +687,9 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
         s->reconciliations++;
         s->discarded += lost;
         mr->discarded += lost;
+        fl_world_event(s->w, now, s->c->name, "reconciliation",
+                       "%s resyncs from %s: %llu acknowledged writes discarded", mr->name,
+                       mp->name, (unsigned long long)lost);
     }
     memcpy(mr->have, mp->have, s->words * sizeof *mr->have);
     for (size_t row = 0; row < s->nrows; row++)
@@ -974,6 +980,8 @@ static void on_heal(fl_sim *sim, void *ctx, uint64_t arg)
             heads[n++] = p;
     if ((uint64_t)n > s->primaries_at_heal)
         s->primaries_at_heal = (uint64_t)n;
+    fl_world_event(s->w, fl_sim_now(sim), s->c->name, "heal", "partition heals: %d primar%s",
+                   n, n == 1 ? "y" : "ies");
     if (n < 2)
         return;
     fl_kv *kv = fl_malloc((s->nrows + 1) * (size_t)n * sizeof *kv);

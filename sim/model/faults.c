@@ -12,6 +12,11 @@
  * pause   stop-the-world: nothing completes until it ends, then everything due does; the
  *         node's own timers (its calls' timeouts and retries) and the replies it receives
  *         are held too, and all fire when it resumes
+ * hang    the node accepts requests and never answers them (a deadlock, a blackhole):
+ *         work queued or in service when it begins and every request that arrives while it
+ *         lasts get no reply (callers wait for their timeouts); unlike a crash nothing is
+ *         refused, unlike a pause nothing is answered late. When it ends the node serves
+ *         again. Requires "for". Declared by kinds that model it (service)
  *
  * A node fault names a node ("db") or one member of a replicated node ("db/2", member 2
  * counted from 0). Each kind declares the faults it models on the node and on a member
@@ -511,17 +516,18 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
         const cJSON *slow = cJSON_GetObjectItemCaseSensitive(fc, "slow");
         const cJSON *crash = cJSON_GetObjectItemCaseSensitive(fc, "crash");
         const cJSON *pause = cJSON_GetObjectItemCaseSensitive(fc, "pause");
+        const cJSON *hang = cJSON_GetObjectItemCaseSensitive(fc, "hang");
         const cJSON *bad = cJSON_GetObjectItemCaseSensitive(fc, "bad_value");
         int nlink = (cJSON_GetObjectItemCaseSensitive(fc, "partition") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
         const cJSON *clk = cJSON_GetObjectItemCaseSensitive(fc, "clock");
-        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (clk != NULL) + (bad != NULL) +
-                nlink != 1)
+        if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (hang != NULL) + (clk != NULL) +
+                (bad != NULL) + nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
-                                                     "\"crash\", \"pause\", \"clock\", "
-                                                     "\"bad_value\", \"partition\", \"flaky\" "
-                                                     "or \"slow_link\"");
+                                                     "\"crash\", \"pause\", \"hang\", "
+                                                     "\"clock\", \"bad_value\", \"partition\", "
+                                                     "\"flaky\" or \"slow_link\"");
         const char *node = NULL;
         if (clk) {
             if ((st = clock_fault(w, f, clk, path, dur, label, e)))
@@ -557,9 +563,12 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             snprintf(fpath, sizeof fpath, "%s", p);
             fl_cfg_join(p, sizeof p, fpath, "node");
         } else {
-            const cJSON *v = crash ? crash : pause ? pause : bad;
-            f->kind = crash ? FL_FAULT_CRASH : pause ? FL_FAULT_PAUSE : FL_FAULT_BAD_VALUE;
-            fl_cfg_join(p, sizeof p, path, crash ? "crash" : pause ? "pause" : "bad_value");
+            const cJSON *v = crash ? crash : pause ? pause : hang ? hang : bad;
+            f->kind = crash   ? FL_FAULT_CRASH
+                      : pause ? FL_FAULT_PAUSE
+                      : hang  ? FL_FAULT_HANG
+                              : FL_FAULT_BAD_VALUE;
+            fl_cfg_join(p, sizeof p, path, fl_fault_name(f->kind));
             if (!cJSON_IsString(v)) {
                 char got[64];
                 fl_cfg_describe(v, got, sizeof got);
@@ -583,6 +592,7 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
             snprintf(f->label, sizeof f->label, "%s %s", node,
                      f->kind == FL_FAULT_CRASH   ? "down"
                      : f->kind == FL_FAULT_PAUSE ? "paused"
+                     : f->kind == FL_FAULT_HANG  ? "hangs"
                                                  : "gets invalid values");
         fl_time end = f->until < w->duration ? f->until : w->duration;
         if (end > w->faults_end)

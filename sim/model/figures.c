@@ -67,6 +67,9 @@ static const fl_figure_info table[] = {
     CNT("workloads.*.ok", "requests ok", H),
     CNT("workloads.*.issued", "requests issued", X),
     CNT("workloads.*.in_flight_at_end", "in flight at the end", L),
+    CNT("workloads.*.clients", "clients", X),
+    CNT("workloads.*.clients_done", "clients done", H),
+    NUM("workloads.*.completion_s", "s", "time until the last client was done", L),
     CNT("workloads.*.errors_by_cause.*", "errors", L),
     NUM("workloads.*.latency_ms.*_ci9*", "ms", "latency interval", X),
     CNT("workloads.*.latency_ms.count", "latencies", X),
@@ -112,8 +115,11 @@ static const fl_figure_info table[] = {
     NUM("**.p_rejected", "fraction", "share refused for want of room", L),
     NUM("**.wasted_fraction", "fraction", "wasted work", L),
     NUM("**.wasted_work_s", "s", "wasted work", L),
+    NUM("**.cancelled_work_s", "s", "work then cancelled", X),
     NUM("**.work_s", "s", "work", X),
     CNT("**.dropped_past_deadline", "dropped past deadline", X),
+    CNT("**.cancelled", "cancelled by the server", X),
+    CNT("nodes.*.never_answered", "never answered (hang)", L),
     CNT("**.expired", "expired in queue", L),
     CNT("**.lost_in_crash", "lost in crash", L),
     CNT("**.received", "received", X),
@@ -225,6 +231,17 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.reads_primary", "reads on the primary", X),
     CNT("nodes.*.reads_replicas", "reads on replicas", X),
     NUM("nodes.*.primary_read_share", "fraction", "primary read share", X),
+    CNT("nodes.*.stale_reads_vs_committed", "replica reads older than the primary's committed write", L),
+    CNT("nodes.*.stale_reads_vs_acked", "replica reads older than the latest acknowledged write", L),
+
+#undef KIND
+#define KIND "occ"
+    /* occ.c */
+    CNT("nodes.*.commits", "commits", X),
+    CNT("nodes.*.conflicts", "conflicts", L),
+    NUM("nodes.*.conflict_rate", "fraction", "conflict rate", L),
+    CNT("nodes.*.wasted_commits", "commits for nobody", L),
+    CNT("nodes.*.records", "records", X),
 
 #undef KIND
 #define KIND "lock"
@@ -310,7 +327,7 @@ static const fl_figure_info table[] = {
     /* Shared by several kinds: sizes, reads and writes, checks over histories. */
     CNT("nodes.*.members", "members", X),
 #undef KIND
-#define KIND "service store election gateway broker"
+#define KIND "service store election gateway broker occ"
     CNT("nodes.*.refused", "refused", L),
 #undef KIND
 #define KIND "store election"

@@ -198,6 +198,8 @@ typedef struct gateway {
     bool crashed;
     uint64_t crash_level;
     fl_time crash_at, restored_at;
+    fl_time wave_last; /* a disconnect wave (events.jsonl): its last disconnect, ... */
+    uint64_t wave_n;   /* ... and its disconnects so far (0: no wave) */
 } gateway;
 
 static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
@@ -412,8 +414,11 @@ static void note_connected(gateway *g)
         g->conn_max = g->connected;
     if (g->connected < g->conn_min)
         g->conn_min = g->connected;
-    if (g->crashed && !g->restored_at && g->connected * 100 >= g->crash_level * 99)
+    if (g->crashed && !g->restored_at && g->connected * 100 >= g->crash_level * 99) {
         g->restored_at = fl_sim_now(g->w->sim);
+        fl_world_event(g->w, g->restored_at, g->c->name, "connections-restored",
+                       "99%% of connections restored");
+    }
 }
 
 static void episode(uint64_t *count, fl_time *last, fl_time now)
@@ -649,6 +654,11 @@ static void scan(gateway *g, fl_time now)
     uint64_t m = missed < g->connected ? missed : g->connected;
     g->connected -= m;
     g->disc_hb += m;
+    if (!g->wave_n)
+        fl_world_event(g->w, now, g->c->name, "disconnect-wave",
+                       "disconnect wave: heartbeats time out");
+    g->wave_n += m;
+    g->wave_last = now;
     note_connected(g);
     fl_series_add(g->w->series, g->col_disc, now - g->tick, (double)m);
     episode(&g->miss_episodes, &g->last_miss, now);
@@ -662,6 +672,11 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     fl_time now = fl_sim_now(sim);
     int64_t k = (int64_t)arg;
     g->next_tick = k + 1;
+    if (g->wave_n && now - g->wave_last >= FL_SEC) { /* a quiet second ends the wave */
+        fl_world_event(w, now, g->c->name, "disconnect-wave-end",
+                       "disconnect wave ends: %llu clients dropped", (unsigned long long)g->wave_n);
+        g->wave_n = 0;
+    }
     /* Heartbeats of this step. */
     if (g->connected) {
         g->hb_acc += (int64_t)g->connected * g->tick;
@@ -984,6 +999,10 @@ static fl_status read_join(gateway *g, const cJSON *jw, const char *path, int i,
                             "expected at most 100000000 clients in all (connected and joining)");
     if (w->count && (g->join_first_tick < 0 || w->at_tick < g->join_first_tick))
         g->join_first_tick = w->at_tick;
+    if (w->count) /* the campaign: the incident's trigger */
+        fl_world_window(g->w, at, at + w->within_ticks * g->tick, g->c->name, "join-wave",
+                        "trigger: %llu users join within %g s", (unsigned long long)w->count,
+                        fl_time_to_s(w->within_ticks * g->tick));
     return FL_OK;
 }
 

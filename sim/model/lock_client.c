@@ -208,6 +208,9 @@ static void end_hold(lock_client *cl)
         cl->holds[cl->nholds++] = (fl_lock_hold){cl->c->index, cl->token, cl->hold_start, now};
     else
         cl->unrecorded++;
+    if (cl->lease_end < now)
+        fl_world_event(cl->w, cl->lease_end, cl->c->name, "lease-expiry",
+                       "%s's lease runs out while it still holds the lock", cl->c->name);
     if (counted(cl) && cl->lease_end < now) {
         cl->expired++;
         if (now - cl->lease_end > cl->max_overrun)
@@ -300,6 +303,8 @@ static void decide(lock_client *cl)
         cl->writes_done = 0;
         if (counted(cl))
             cl->acquisitions++;
+        fl_world_event(cl->w, now, cl->c->name, "acquisition", "%s acquires the lock (token %lld)",
+                       cl->c->name, (long long)cl->token);
         if (cl->op_acq_ok) {
             fl_history_set_token(cl->w->history, cl->op_acq, cl->token);
             history_complete(cl, cl->op_acq, true, FL_OP_OK);

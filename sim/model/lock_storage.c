@@ -209,6 +209,9 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddStringToObject(out, "error", "out of memory while checking the lock");
     } else {
         fl_world_report_check(out, "mutual_exclusion_violations", &viol);
+        for (size_t i = 0; i < viol.nexamples; i++) /* the earliest, on the charts */
+            fl_world_window(w, viol.examples[i].t0, viol.examples[i].t1, c->name, "violation",
+                            "two holders: %s", viol.examples[i].text);
         fl_world_report_check(out, "fenced_writes", &fenced);
     }
     fl_free(all);

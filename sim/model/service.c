@@ -36,7 +36,25 @@
  * a heavy query).
  *
  * After a crash, a restarted node is cold (JIT, caches, connection pools): its service
- * times start `factor` times longer and return linearly to normal over `warmup`. */
+ * times start `factor` times longer and return linearly to normal over `warmup`.
+ *
+ *   "max_execution": "2s", "cancel_on_client_giveup": true
+ *
+ * are server-side cancellation. max_execution (a database's statement_timeout) aborts work
+ * that has run longer than that since a worker took it (service time and the wait on its
+ * calls): the worker is freed at once and the request fails "cancelled". With
+ * cancel_on_client_giveup the server hears when a caller's timeout fires (as HTTP/2 and
+ * gRPC carry a cancellation): work in service is aborted then, and a queued request is
+ * dropped when it reaches the head of the queue, both "cancelled". Without either, the
+ * server finishes work nobody waits for: wasted_work_s counts the service time spent on
+ * tries whose client had given up when they ended; cancelled_work_s the time spent on work
+ * that was then aborted. An aborted request's calls still in flight are not cancelled in
+ * turn: their replies are ignored, and they hold their connections until they end (the
+ * callee cancels them only if it cancels on give-up and their timeouts fire).
+ *
+ * A "hang" fault makes the node accept requests and never answer them (faults.c): what it
+ * holds when the hang begins and whatever arrives while it lasts get no reply, so every
+ * caller waits for its own timeout (a crash instead refuses at once). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +75,11 @@ typedef struct service {
     fl_time wasted;     /* service time spent on tries whose client had given up */
     fl_time work;       /* all service time (measured window) */
     uint64_t refused;
+    fl_time cancelled_work; /* service time spent on work that was then aborted */
+    bool cancel_giveup;     /* cancel_on_client_giveup */
+    bool limited;           /* max_execution set: report the cancelled figures */
+    int hung;               /* hang faults in force */
+    uint64_t swallowed;     /* requests the node took in and never answered (hangs) */
     fl_time warmup;       /* restart: how long the node stays cold */
     double cold_factor;   /* restart: service-time multiplier just after a restart */
     fl_time restarted_at; /* the last restart, or -1 */
@@ -112,20 +135,27 @@ static void svc_done(void *ctx, uint32_t id, fl_station_end how, fl_time arrive,
 {
     service *s = ctx;
     fl_world *w = s->w;
-    if (how == FL_STATION_LOST) { /* crashed: no reply is ever sent; the client times out */
+    if (how == FL_STATION_LOST) { /* crashed or hung: no reply is ever sent; the client
+                                     times out */
+        if (s->hung && arrive >= w->warmup)
+            s->swallowed++;
         fl_req_server_done(w, id);
         return;
     }
-    if (how == FL_STATION_SERVED && arrive >= w->warmup) {
+    if ((how == FL_STATION_SERVED || (how == FL_STATION_CANCELLED && start >= 0)) &&
+        arrive >= w->warmup) {
         fl_time now = fl_sim_now(w->sim), busy = now - start;
         s->work += busy;
         if (fl_req_at(w, id)->client_done)
             s->wasted += busy;
+        if (how == FL_STATION_CANCELLED)
+            s->cancelled_work += busy;
     }
     /* A served request answers OK unless a dependency failed (call_done set that). */
     fl_outcome o = how == FL_STATION_SERVED     ? (fl_outcome)fl_req_at(w, id)->outcome
                    : how == FL_STATION_REJECTED ? FL_OUT_REJECTED
                    : how == FL_STATION_DROPPED  ? FL_OUT_DEADLINE
+                   : how == FL_STATION_CANCELLED ? FL_OUT_CANCELLED
                                                 : FL_OUT_EXPIRED;
     fl_world_reply(w, id, o);
 }
@@ -138,7 +168,26 @@ static bool svc_expired(void *ctx, uint32_t id, fl_time now)
 
 static bool svc_hold(void *ctx, uint32_t id, int slot);
 
-static const fl_station_ops station_ops = {svc_time, svc_done, svc_expired, svc_hold};
+/* cancel_on_client_giveup: a queued request whose caller timed out is not served. A copy
+ * the network made is not given up by anyone: it is served. */
+static bool svc_abandoned(void *ctx, uint32_t id)
+{
+    service *s = ctx;
+    const fl_req *r = fl_req_at(s->w, id);
+    return r->client_done && !r->dup;
+}
+
+/* Work held on `slot` is aborted: replies to its calls in flight must release nothing. */
+static void svc_aborted(void *ctx, uint32_t id, int slot)
+{
+    (void)id;
+    service *s = ctx;
+    if (s->slot_gen)
+        s->slot_gen[slot]++;
+}
+
+static const fl_station_ops station_ops = {svc_time,  svc_done,      svc_expired,
+                                           svc_hold,  svc_abandoned, svc_aborted};
 
 /* The first call at or after k made for requests with this key; ncalls when none. */
 static int next_call(const service *s, int k, uint64_t key)
@@ -298,6 +347,13 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             s->nby_key = i + 1;
         }
     }
+    if ((st = fl_cfg_duration(cfg, path, "max_execution", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                              &sc.max_exec, e)) ||
+        (st = fl_cfg_bool(cfg, path, "cancel_on_client_giveup", FL_CFG_OPTIONAL, false,
+                          &s->cancel_giveup, e)))
+        return st;
+    sc.cancel_on_giveup = s->cancel_giveup;
+    s->limited = sc.max_exec > 0;
     s->restarted_at = -1;
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(cfg, "restart");
     if (rs) {
@@ -435,7 +491,21 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
     }
+    if (s->hung) { /* taken in, never answered: the caller waits for its timeout */
+        if (fl_sim_now(w->sim) >= w->warmup)
+            s->swallowed++;
+        fl_req_server_done(w, id);
+        return;
+    }
     fl_station_arrive(s->st, id);
+}
+
+static void giveup(fl_world *w, fl_component *c, uint32_t id)
+{
+    (void)w;
+    service *s = c->state;
+    if (s->cancel_giveup) /* a queued one is dropped at dequeue (svc_abandoned) */
+        fl_station_cancel(s->st, id);
 }
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
@@ -463,6 +533,15 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
     case FL_FAULT_PAUSE:
         if (begin)
             fl_station_pause(s->st, f->until);
+        break;
+    case FL_FAULT_HANG:
+        if (begin && s->hung++ == 0) {
+            for (int i = 0; s->slot_gen && i < s->nslots; i++)
+                s->slot_gen[i]++; /* its calls' replies are never read */
+            fl_station_hang(s->st);
+        } else if (!begin) {
+            s->hung--;
+        }
         break;
     default: /* link faults are the network's (faults.c) */
         break;
@@ -503,6 +582,13 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "refused", (double)s->refused);
     if (s->warmup > 0)
         cJSON_AddNumberToObject(out, "cold_restarts", (double)s->restarts);
+    bool hangs = false; /* a hang is on this node's timeline: say what it swallowed */
+    for (uint32_t i = 0; i < w->nfaults && !hangs; i++)
+        hangs = w->faults[i].kind == FL_FAULT_HANG && w->faults[i].target == c->index;
+    if (hangs)
+        cJSON_AddNumberToObject(out, "never_answered", (double)s->swallowed);
+    if (s->limited || s->cancel_giveup)
+        cJSON_AddNumberToObject(out, "cancelled_work_s", fl_time_to_s(s->cancelled_work));
     cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
     cJSON_AddNumberToObject(out, "wasted_work_s", fl_time_to_s(s->wasted));
     cJSON_AddNumberToObject(out, "wasted_fraction",
@@ -572,6 +658,16 @@ static const fl_kind_param kind_params[] = {
      "longer and return linearly to normal over `warmup`", FL_KV_DURATION},
     {"restart.factor", "number 1..1000", "", "`2`", "`3`",
      "the service-time multiplier just after a restart", FL_KV_NUMBER},
+    {"max_execution", "duration", "", "none", "`\"2s\"`",
+     "the server's own limit (a database's `statement_timeout`): work running longer than "
+     "this since a worker took it (its service time and the wait on its `calls`) is aborted, "
+     "the worker freed at once, and the request fails `cancelled`", FL_KV_DURATION},
+    {"cancel_on_client_giveup", "boolean", "", "`false`", "`true`",
+     "the server hears when a caller's timeout fires (as HTTP/2 and gRPC carry a "
+     "cancellation) and stops: work in service is aborted then, a queued request is dropped "
+     "when it reaches the head of the queue (both `cancelled`, counted in "
+     "`nodes.N.cancelled`). An aborted request's own calls in flight are not cancelled: their "
+     "replies are ignored when they come", FL_KV_OTHER},
     {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
@@ -589,10 +685,11 @@ const fl_component_ops fl_service_ops = {
     .configure = configure,
     .connect = connect,
     .on_request = on_request,
+    .giveup = giveup,
     .report = report,
     .sample = sample,
     .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) |
-              FL_FAULT_BIT(CLOCK),
+              FL_FAULT_BIT(HANG) | FL_FAULT_BIT(CLOCK),
     .fault = fault,
     .destroy = destroy,
 };

@@ -4,7 +4,7 @@
  *    "workers": 8, "write_time": "exp(1ms)", "read_time": "exp(2ms)",
  *    "replicas": 2, "replica_zones": ["east", "west"],
  *    "replica_workers": 8, "apply_time": "const(2ms)", "apply_workers": 1,
- *    "replication": "semi-sync", "acks": 1,
+ *    "replication": "semi-sync", "acks": 1, "ack": "received",
  *    "read_from": "bounded", "max_staleness": "1s", "any_includes_primary": false}
  *
  * Members. Member 0 is the primary, in the node's "zone"; members 1..replicas are the
@@ -25,9 +25,13 @@
  * a prefix of the primary's log).
  *
  * Acknowledgement ("replication"): "async" acknowledges a write once the primary committed
- * it; "semi-sync" once "acks" replicas have applied it; "sync" once every replica has.
- * Replicas report the prefix they applied to the primary over the network (cumulative:
- * a lost report is covered by the next one, or resent after 100 ms).
+ * it; "semi-sync" once "acks" replicas have received it ("ack": "received", the default:
+ * MySQL's semi-synchronous replication, where a replica acknowledges when the event is in
+ * its relay log, before applying it) or applied it ("ack": "applied"); "sync" once every
+ * replica has applied it. Replicas report the prefix they received or applied to the
+ * primary over the network (cumulative: a lost report is covered by the next one, or resent
+ * after 100 ms). With "received", a write can be acknowledged while the replicas are far
+ * behind in applying it: semi-sync bounds what a failover loses, not how stale reads are.
  *
  * Reads ("read_from"): "primary"; "any" (a replica chosen uniformly, or the primary among
  * them with "any_includes_primary"); "session" (read-your-writes: a replica chosen
@@ -57,7 +61,12 @@
  *
  * Figures: per member applied writes, reads served, utilisation, lag now and max; the worst
  * lag over replicas; reads per member; the lost-writes check against the primary's applied
- * versions (acknowledged writes are committed first, so it must read 0). Series:
+ * versions (acknowledged writes are committed first, so it must read 0). Staleness of the
+ * reads replicas serve, judged when the read is served, two ways: stale_reads_vs_committed
+ * (older than the newest write the primary has committed for the key) and
+ * stale_reads_vs_acked (older than the newest write acknowledged to a client). The two
+ * differ when writes are committed but not yet acknowledged (semi-sync waiting for acks).
+ * Series:
  * "<name>.lag_s.<i>" (max per window) and "<name>.lag_writes.<i>" per replica i,
  * "<name>.util.primary" and "<name>.util.<i>" (service time started in the window per
  * worker-second). */
@@ -101,14 +110,19 @@ typedef struct replica {
     uint64_t arrived;    /* log entries received */
     uint64_t next_apply; /* the next entry to hand to an apply worker */
     uint64_t applied;    /* entries applied: the replica holds the log's prefix [0, applied) */
-    uint64_t acked;      /* the primary's knowledge of `applied` */
+    uint64_t acked;      /* the primary's knowledge of `applied` (or of `arrived`, when
+                            semi-sync acknowledges on receipt) */
+    fl_time paused_until; /* a paused replica reports nothing before this */
     fl_time last_delivery;
     bool ship_stalled, ack_stalled;
     uint64_t *slot_seq;  /* apply workers: the entry each one applies */
     uint8_t *slot_busy, *slot_done;
     int busy_slots;
     uint64_t reads, applied_total;
+    uint64_t stale_committed, stale_acked; /* measured reads older than the primary's
+                                              committed / acknowledged version */
     fl_time max_lag_s;
+    bool behind; /* lag reached 1 s and has not yet fallen below 0.1 s (events) */
     uint64_t max_lag_w;
     int col_lag, col_lagw, col_util;
 } replica;
@@ -122,6 +136,7 @@ struct store {
     int workers, replica_workers, apply_workers;
     int nrep, repl, acks_needed, read_from;
     bool any_primary;
+    bool ack_received; /* semi-sync: replicas acknowledge on receipt, not after applying */
     fl_time max_staleness;
     double slow; /* the primary's slowdown factor */
     replica *reps;
@@ -147,6 +162,7 @@ struct store {
 };
 
 static const char *const repl_names[] = {"async", "semi-sync", "sync", NULL};
+static const char *const ack_names[] = {"received", "applied", NULL};
 static const char *const read_names[] = {"primary", "any", "session", "bounded", NULL};
 
 /* ---- key table ------------------------------------------------------------------------ */
@@ -220,13 +236,17 @@ static void note_lag(store *s, replica *r, fl_time now)
         r->max_lag_s = l;
 }
 
-/* Drops log entries every replica has applied and reported. */
+/* Drops log entries every replica has applied and reported (reported on receipt, a
+ * replica may still have to apply them: the ring keeps them until both are done). */
 static void log_trim(store *s)
 {
     uint64_t lo = s->commits;
-    for (int i = 0; i < s->nrep; i++)
-        if (s->reps[i].acked < lo)
-            lo = s->reps[i].acked;
+    for (int i = 0; i < s->nrep; i++) {
+        const replica *r = &s->reps[i];
+        uint64_t done = r->acked < r->applied ? r->acked : r->applied;
+        if (done < lo)
+            lo = done;
+    }
     s->base = lo;
 }
 
@@ -289,28 +309,38 @@ static void pump(replica *r)
     }
 }
 
-static void on_deliver(fl_sim *sim, void *ctx, uint64_t arg)
-{
-    (void)sim;
-    store *s = ctx;
-    replica *r = &s->reps[arg - 1];
-    r->arrived++;
-    pump(r);
-}
-
-/* Replica r reports the prefix it applied to the primary. */
+/* Replica r reports the prefix it received (semi-sync on receipt) or applied to the
+ * primary. A paused replica reports when its pause ends. */
 static void send_ack(store *s, replica *r)
 {
     fl_world *w = s->w;
     if (r->ack_stalled)
         return;
+    fl_time now = fl_sim_now(w->sim);
+    if (now < r->paused_until) {
+        r->ack_stalled = true;
+        fl_sim_at(w->sim, r->paused_until, s->h_ack_retry, (uint64_t)r->idx);
+        return;
+    }
     fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
     if (d < 0) {
         r->ack_stalled = true;
         fl_sim_after(w->sim, RETRY_NS, s->h_ack_retry, (uint64_t)r->idx);
         return;
     }
-    fl_sim_after(w->sim, d, s->h_ack, ((uint64_t)r->idx << 56) | r->applied);
+    uint64_t pos = s->ack_received ? r->arrived : r->applied;
+    fl_sim_after(w->sim, d, s->h_ack, ((uint64_t)r->idx << 56) | pos);
+}
+
+static void on_deliver(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    store *s = ctx;
+    replica *r = &s->reps[arg - 1];
+    r->arrived++;
+    if (s->ack_received)
+        send_ack(s, r); /* in the relay log: acknowledged before it is applied */
+    pump(r);
 }
 
 static void on_ack_retry(fl_sim *sim, void *ctx, uint64_t arg)
@@ -383,6 +413,8 @@ static void apply_done(replica *r, int k)
         if (s->repl == REPL_ASYNC) {
             r->acked = r->applied;
             log_trim(s);
+        } else if (s->ack_received) {
+            log_trim(s); /* reported on receipt already */
         } else {
             send_ack(s, r);
         }
@@ -495,7 +527,7 @@ static void primary_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
     fl_world_reply(w, id, FL_OUT_OK);
 }
 
-static const fl_station_ops primary_ops = {primary_time, primary_done, NULL, NULL};
+static const fl_station_ops primary_ops = {primary_time, primary_done, NULL, NULL, NULL, NULL};
 
 static fl_time replica_time(void *ctx, uint32_t id)
 {
@@ -531,8 +563,14 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
     fl_time now = fl_sim_now(w->sim);
     fl_req *q = fl_req_at(w, id);
     q->value = member_version(s, q->key, r->idx);
-    if (measured(s, now))
+    if (measured(s, now)) {
         r->reads++;
+        uint32_t row = key_find(s, q->key);
+        if (row != FL_NONE) {
+            r->stale_committed += q->value < *ver_at(s, row, 0);
+            r->stale_acked += q->value < s->acked_ver[row];
+        }
+    }
     fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
     if (d < 0)
         fl_req_server_done(w, id); /* the answer is lost on the way back */
@@ -542,7 +580,7 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
         fl_sim_after(w->sim, d, s->h_back, id);
 }
 
-static const fl_station_ops replica_ops = {replica_time, replica_done, NULL, NULL};
+static const fl_station_ops replica_ops = {replica_time, replica_done, NULL, NULL, NULL, NULL};
 
 static void on_back(fl_sim *sim, void *ctx, uint64_t id)
 {
@@ -716,9 +754,16 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                             "\"%s\" waits for replicas; expected \"replicas\" of at least 1",
                             repl_names[s->repl]);
     if (s->repl == REPL_SEMI) {
-        if ((st = fl_cfg_int(cfg, path, "acks", FL_CFG_REQUIRED, 1, 1, s->nrep, &acks, e)))
+        int ack;
+        if ((st = fl_cfg_int(cfg, path, "acks", FL_CFG_REQUIRED, 1, 1, s->nrep, &acks, e)) ||
+            (st = fl_cfg_enum(cfg, path, "ack", FL_CFG_OPTIONAL, 0, ack_names, &ack, e)))
             return st;
         s->acks_needed = (int)acks;
+        s->ack_received = ack == 0;
+    } else if (cJSON_GetObjectItemCaseSensitive(cfg, "ack")) {
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "ack"),
+                            "only \"replication\": \"semi-sync\" chooses when a replica "
+                            "acknowledges (this store is \"%s\")", repl_names[s->repl]);
     } else {
         if (cJSON_GetObjectItemCaseSensitive(cfg, "acks"))
             return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "acks"),
@@ -814,6 +859,8 @@ static void replica_fault(fl_world *w, fl_component *c, replica *r, const fl_fau
         fl_station_set_slowdown(r->st, r->slow);
     } else if (f->kind == FL_FAULT_PAUSE && begin) {
         fl_station_pause(r->st, f->until);
+        if (f->until > r->paused_until)
+            r->paused_until = f->until;
     }
 }
 
@@ -870,6 +917,13 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
         fl_series_add(w->series, r->col_lagw, t, (double)(s->commits - r->applied));
         if (measured(s, t) && l > r->max_lag_s)
             r->max_lag_s = l;
+        /* events.jsonl: a replica falls 1 s behind, and catches up (hysteresis: 0.1 s) */
+        if (!r->behind && l >= FL_SEC)
+            fl_world_event(w, now, c->name, "replica-behind", "replica %d lags %.3g s behind",
+                           i + 1, fl_time_to_s(l));
+        else if (r->behind && l < FL_SEC / 10)
+            fl_world_event(w, now, c->name, "replica-caught-up", "replica %d caught up", i + 1);
+        r->behind = r->behind ? l >= FL_SEC / 10 : l >= FL_SEC;
     }
 }
 
@@ -922,11 +976,13 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddStringToObject(out, "read_from", read_names[s->read_from]);
     cJSON_AddNumberToObject(out, "replicas", s->nrep);
     cJSON_AddNumberToObject(out, "acks_needed", s->acks_needed);
+    if (s->repl == REPL_SEMI)
+        cJSON_AddStringToObject(out, "ack", s->ack_received ? "received" : "applied");
     cJSON_AddNumberToObject(out, "refused", (double)s->refused);
     cJSON_AddNumberToObject(out, "writes_committed", (double)s->commits);
     cJSON_AddNumberToObject(out, "writes_acked", (double)s->writes_acked);
     cJSON_AddNumberToObject(out, "acks_lost_in_crash", (double)s->held_lost);
-    uint64_t rrep = 0, maxw = 0, noww = 0;
+    uint64_t rrep = 0, maxw = 0, noww = 0, stale_c = 0, stale_a = 0;
     fl_time maxs = 0, nows = 0;
     cJSON *members = cJSON_AddObjectToObject(out, "members");
     cJSON *pm = cJSON_AddObjectToObject(members, "primary");
@@ -955,6 +1011,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddNumberToObject(m, "utilisation",
                                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "utilisation")));
         rrep += r->reads;
+        stale_c += r->stale_committed;
+        stale_a += r->stale_acked;
         if (r->max_lag_s > maxs)
             maxs = r->max_lag_s;
         if (r->max_lag_w > maxw)
@@ -974,6 +1032,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
                             s->reads_primary + rrep
                                 ? (double)s->reads_primary / (double)(s->reads_primary + rrep)
                                 : 0);
+    cJSON_AddNumberToObject(out, "stale_reads_vs_committed", (double)stale_c);
+    cJSON_AddNumberToObject(out, "stale_reads_vs_acked", (double)stale_a);
     report_lost(s, out);
 }
 
@@ -1023,10 +1083,16 @@ static const fl_kind_param kind_params[] = {
      "writes a replica applies at once (1: single-threaded apply)", FL_KV_INTEGER},
     {"replication", "`\"async\"`, `\"semi-sync\"`, `\"sync\"`", "", "`\"async\"`",
      "`\"semi-sync\"`",
-     "a write is acknowledged once the primary committed it; once `acks` replicas "
-     "applied it; once every replica has. `semi-sync` and `sync` need replicas", FL_KV_OTHER},
+     "a write is acknowledged once the primary committed it; once `acks` replicas received "
+     "it (or applied it, see `ack`); once every replica applied it. `semi-sync` and `sync` "
+     "need replicas", FL_KV_OTHER},
     {"acks", "integer 1..replicas", "", "required with `semi-sync`, refused otherwise", "`1`",
      "", FL_KV_INTEGER},
+    {"ack", "`\"received\"`, `\"applied\"`", "", "`\"received\"` with `semi-sync`, refused otherwise",
+     "`\"applied\"`",
+     "when a semi-sync replica acknowledges: on receipt, before applying (MySQL's semi-sync: "
+     "the write is in its relay log), or only once applied. On receipt, writes are "
+     "acknowledged while replicas lag, so reads of them stay stale", FL_KV_OTHER},
     {"read_from", "`\"primary\"`, `\"any\"`, `\"session\"`, `\"bounded\"`", "", "`\"primary\"`",
      "`\"bounded\"`",
      "`any`: a replica chosen uniformly; `session`: a random replica if it has "

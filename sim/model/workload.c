@@ -1,7 +1,15 @@
-/* Open-loop workloads: requests arrive at a rate whatever the system does (Poisson or
- * evenly spaced), following a piecewise-constant rate schedule. Each request is made of
- * one or more tries under the client policy (client.h): per-try timeout, retries with
- * backoff and jitter, a retry budget, an overall deadline.
+/* Workloads. Open-loop ones: requests arrive at a rate whatever the system does (Poisson
+ * or evenly spaced), following a piecewise-constant rate schedule. Closed ones: a
+ * population of "clients", each issuing its next request one "think" draw after its
+ * previous request ended (success or give-up), so a slow system or a backing-off client
+ * lowers the offered load (internal fleets, batch jobs, contention); every client thinks
+ * once before its first request (without "think" they all start at "start"), and with
+ * "requests" stops after that many.
+ *
+ *   {"name": "writers", "target": "row", "clients": 100, "think": "exp(1s)", "requests": 1}
+ *
+ * Each request is made of one or more tries under the client policy (client.h): per-try
+ * timeout, retries with backoff and jitter, a retry budget, an overall deadline.
  *
  *   {"name": "users", "target": "api", "rate": "900/s", "arrivals": "poisson",
  *    "schedule": [{"at": "60s", "rate": "2000/s"}, {"at": "90s", "rate": "900/s"}],
@@ -26,9 +34,13 @@
  * recorded as an operation: invoked when issued, completed when it ends (ok; fail for a
  * read that failed; info for a failed write, which may still have taken effect).
  *
- * Invariants: exactly one arrival (or rate-change) event is pending while the workload is
- * active; issued == ended + in flight at every instant; a request has at most one try in
- * flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
+ * Closed figures: clients, clients_done (clients that ended their "requests") and
+ * completion_s (when the last of them did; null while some have not).
+ *
+ * Invariants: open: exactly one arrival (or rate-change) event is pending while the
+ * workload is active; closed: each client has one request in flight or one think timer
+ * pending, until it is done or the workload stops; issued == ended + in flight at every
+ * instant; a request has at most one try in flight, or one backoff timer pending. A Poisson process is memoryless, so restarting the
  * draw at a rate change keeps it exact; evenly spaced arrivals restart their count at each
  * phase, the k-th at the phase's start + floor(k * 1e9 / rate) ns exactly. */
 #include <math.h>
@@ -83,13 +95,27 @@ struct fl_workload {
     double write_share;
     uint32_t sessions;
     fl_rng key_rng;
+    /* Closed population (clients > 0): rate and schedule are unused. */
+    uint32_t clients;
+    uint64_t per_client;   /* requests each client issues; 0: no limit */
+    uint64_t *client_ended; /* per client: its requests that ended */
+    uint32_t clients_done;
+    fl_time completion;    /* when the last client ended its requests; -1: not yet */
+    fl_dist *think;
+    fl_rng think_rng;
+    int h_client;
     fl_batch latency_b, success_latency_b;
     int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
 
 static const char *const wl_keys[] = {"name", "target", "zone", "rate", "arrivals", "schedule",
                                       "start", "stop", "client", "slo", "keys", "mix",
-                                      "sessions", NULL};
+                                      "sessions", "clients", "think", "requests", NULL};
+
+/* A request's caller tag: its history id + 1 (0: not recorded) in the low 40 bits, and for
+ * a closed workload its client + 1 in the high 24 (clients are at most 10^6 < 2^24). */
+#define TAG_HIST_BITS 40
+#define TAG_HIST_MASK ((1ull << TAG_HIST_BITS) - 1)
 static const char *const mix_keys[] = {"read", "write", NULL};
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 static const char *const phase_keys[] = {"at", "rate", NULL};
@@ -106,6 +132,8 @@ void fl_workload_free(fl_workload *wl)
     fl_hist_free(wl->success_latency);
     fl_hist_free(wl->window_latency);
     fl_free(wl->zipf_cdf);
+    fl_free(wl->client_ended);
+    fl_dist_free(wl->think);
     fl_free(wl);
 }
 
@@ -209,13 +237,17 @@ static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
     return t_issue >= w->warmup && now < w->duration;
 }
 
-/* A request ended (the caller's callback): success, or its last try's failure. tag is its
- * history id + 1 (0: not recorded). */
+static void client_next(fl_workload *wl, uint32_t client, fl_time now);
+
+/* A request ended (the caller's callback): success, or its last try's failure. tag holds
+ * its history id + 1 (0: not recorded) and its closed client + 1 (see TAG_HIST_BITS). */
 static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue, int64_t value)
 {
     fl_workload *wl = ctx;
     fl_world *w = wl->w;
     fl_time now = fl_sim_now(w->sim);
+    uint32_t client = (uint32_t)(tag >> TAG_HIST_BITS);
+    tag &= TAG_HIST_MASK;
     if (tag) {
         const fl_op *op = fl_history_get(w->history, tag - 1);
         fl_op_outcome oo = o == FL_OUT_OK                ? FL_OP_OK
@@ -252,6 +284,8 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue,
         if (m)
             wl->errors[o]++;
     }
+    if (client)
+        client_next(wl, client - 1, now);
 }
 
 static uint64_t pick_key(fl_workload *wl)
@@ -344,6 +378,33 @@ static fl_status read_keys(fl_workload *wl, const cJSON *cfg, const char *path, 
     return FL_OK;
 }
 
+/* Issues one request now; client is the closed workload's client + 1, or 0. */
+static void issue_request(fl_workload *wl, fl_time now, uint32_t client)
+{
+    wl->issued++;
+    if (measured(wl->w, now, now))
+        wl->issued_measured++;
+    fl_series_add(wl->w->series, wl->col_issued, now, 1);
+    fl_call call = {pick_key(wl), FL_VALUE_NONE, FL_VERB_READ};
+    if (wl->write_share > 0 && fl_rng_uniform(&wl->key_rng) < wl->write_share) {
+        call.verb = FL_VERB_WRITE;
+        call.value = fl_world_version(wl->w);
+    }
+    uint64_t tag = 0;
+    if (wl->w->history) {
+        fl_op op = {.invoke = now, .key = call.key, .value = call.value,
+                    .expect = FL_VALUE_NONE, .token = FL_TOKEN_NONE,
+                    .client = (wl->index << 20) |
+                              (uint32_t)((client ? client - 1 : wl->issued) % wl->sessions),
+                    .node = FL_NODE_NONE,
+                    .kind = call.verb == FL_VERB_WRITE ? FL_OP_WRITE : FL_OP_READ};
+        size_t id;
+        if (fl_history_invoke(wl->w->history, &op, &id) == FL_OK)
+            tag = id + 1; /* out of memory: this one goes unrecorded */
+    }
+    fl_caller_call(wl->caller, tag | ((uint64_t)client << TAG_HIST_BITS), FL_TIME_MAX, &call);
+}
+
 static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
 {
     fl_workload *wl = ctx;
@@ -353,31 +414,30 @@ static void on_arrival(fl_sim *sim, void *ctx, uint64_t issue)
         issue = wl->deterministic && wl->gap_d && now < wl->stop; /* k = 0: at the start */
     }
     if (issue) {
-        wl->issued++;
-        if (measured(wl->w, now, now))
-            wl->issued_measured++;
-        fl_series_add(wl->w->series, wl->col_issued, now, 1);
-        fl_call call = {pick_key(wl), FL_VALUE_NONE, FL_VERB_READ};
-        if (wl->write_share > 0 && fl_rng_uniform(&wl->key_rng) < wl->write_share) {
-            call.verb = FL_VERB_WRITE;
-            call.value = fl_world_version(wl->w);
-        }
-        uint64_t tag = 0;
-        if (wl->w->history) {
-            fl_op op = {.invoke = now, .key = call.key, .value = call.value,
-                        .expect = FL_VALUE_NONE, .token = FL_TOKEN_NONE,
-                        .client = (wl->index << 20) | (uint32_t)(wl->issued % wl->sessions),
-                        .node = FL_NODE_NONE,
-                        .kind = call.verb == FL_VERB_WRITE ? FL_OP_WRITE : FL_OP_READ};
-            size_t id;
-            if (fl_history_invoke(wl->w->history, &op, &id) == FL_OK)
-                tag = id + 1; /* out of memory: this one goes unrecorded */
-        }
-        fl_caller_call(wl->caller, tag, FL_TIME_MAX, &call);
+        issue_request(wl, now, 0);
         if (wl->deterministic)
             advance_deterministic(wl);
     }
     schedule_next(wl, now);
+}
+
+/* A closed client's request ended: it is done, or thinks and issues its next one. */
+static void client_next(fl_workload *wl, uint32_t client, fl_time now)
+{
+    if (wl->per_client && ++wl->client_ended[client] == wl->per_client) {
+        if (++wl->clients_done == wl->clients)
+            wl->completion = now;
+        return;
+    }
+    fl_time z = fl_dist_sample(wl->think, &wl->think_rng);
+    if (z < wl->stop - now)
+        fl_sim_at(wl->w->sim, now + z, wl->h_client, client);
+}
+
+static void on_client(fl_sim *sim, void *ctx, uint64_t client)
+{
+    fl_workload *wl = ctx;
+    issue_request(wl, fl_sim_now(sim), (uint32_t)client + 1);
 }
 
 /* The workload's SLO: "slo" on the workload, else the client's "slo", else the time the
@@ -412,10 +472,58 @@ static fl_status read_slo(fl_workload *wl, const cJSON *cfg, const char *path, f
     return FL_OK;
 }
 
+/* "clients", "think", "requests": a closed population, which takes no rate, schedule or
+ * arrivals. */
+static fl_status read_clients(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
+{
+    fl_status st;
+    char p[256];
+    long clients;
+    if ((st = fl_cfg_int(cfg, path, "clients", FL_CFG_OPTIONAL, 0, 1, 1000000, &clients, e)))
+        return st;
+    if (!cJSON_GetObjectItemCaseSensitive(cfg, "clients")) {
+        static const char *const closed_only[] = {"think", "requests", NULL};
+        for (int i = 0; closed_only[i]; i++)
+            if (cJSON_GetObjectItemCaseSensitive(cfg, closed_only[i]))
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, closed_only[i]),
+                                    "only a closed workload (with \"clients\") has \"%s\" "
+                                    "(add \"clients\", or remove it)", closed_only[i]);
+        return FL_OK;
+    }
+    static const char *const open_only[] = {"rate", "schedule", "arrivals", NULL};
+    for (int i = 0; open_only[i]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(cfg, open_only[i]))
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, open_only[i]),
+                                "a closed workload (with \"clients\") issues requests as its "
+                                "clients finish, not at a rate: remove \"%s\", or \"clients\" "
+                                "(open and closed clients are two workloads)", open_only[i]);
+    long long requests;
+    double req;
+    if ((st = fl_cfg_dist(cfg, path, "think", FL_CFG_OPTIONAL, "const(0)", &wl->think, e)) ||
+        (st = fl_cfg_number(cfg, path, "requests", FL_CFG_OPTIONAL, 0, 1, 1e12, &req, e)))
+        return st;
+    requests = (long long)req;
+    if ((double)requests != req)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "requests"),
+                            "expected a whole number of requests per client, got %g", req);
+    wl->clients = (uint32_t)clients;
+    wl->per_client = (uint64_t)requests;
+    wl->completion = -1;
+    wl->client_ended = fl_calloc(wl->clients, sizeof *wl->client_ended);
+    return wl->client_ended ? FL_OK : FL_NOMEM;
+}
+
 static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
 {
     fl_status st;
     double rate;
+    if (wl->clients) { /* closed: one phase of rate 0, never scheduled */
+        wl->phases = fl_calloc(1, sizeof *wl->phases);
+        if (!wl->phases)
+            return FL_NOMEM;
+        wl->nphases = 1;
+        return FL_OK;
+    }
     if ((st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, true, &rate, e)))
         return st;
     const cJSON *sched = cJSON_GetObjectItemCaseSensitive(cfg, "schedule");
@@ -472,6 +580,7 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         (st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &target, e)) ||
         (st = fl_cfg_string(cfg, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)) ||
         (st = fl_cfg_enum(cfg, path, "arrivals", FL_CFG_OPTIONAL, 0, arrival_kinds, &arrivals, e)) ||
+        (st = read_clients(wl, cfg, path, e)) ||
         (st = read_phases(wl, cfg, path, e)) ||
         (st = fl_cfg_duration(cfg, path, "start", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &wl->start, e)) ||
         (st = fl_cfg_duration(cfg, path, "stop", FL_CFG_OPTIONAL, w->duration, 0, FL_TIME_MAX,
@@ -507,6 +616,12 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         return st;
     fl_world_stream(w, &wl->rng, wl->name, "arrivals");
     fl_world_stream(w, &wl->key_rng, wl->name, "keys");
+    fl_world_stream(w, &wl->think_rng, wl->name, "think");
+    /* Only a closed workload has a client handler: registering one per workload would
+     * renumber the handlers of every open scenario, and so its event hash. */
+    wl->h_client = wl->clients ? fl_sim_handler(w->sim, on_client, wl) : 0;
+    if (wl->h_client < 0)
+        return FL_NOMEM;
     wl->latency = fl_hist_new();
     wl->success_latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
@@ -543,6 +658,27 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
 fl_status fl_workload_start(fl_world *w, fl_workload *wl)
 {
     if (wl->start >= wl->stop)
+        return FL_OK;
+    /* Each rate step is the incident's trigger when the rate goes up: a window (shaded on
+     * charts) until the next step; a step down is a moment. */
+    for (int i = 1; i < wl->nphases && wl->phases[i].at < wl->stop; i++) {
+        fl_time until = i + 1 < wl->nphases && wl->phases[i + 1].at < wl->stop
+                            ? wl->phases[i + 1].at : wl->stop;
+        double was = wl->phases[i - 1].rate, now = wl->phases[i].rate;
+        fl_world_window(w, wl->phases[i].at, now > was ? until : -1, wl->name, "rate-step",
+                        "%s%s %g/s (from %g/s)", now > was ? "trigger: " : "", wl->name, now, was);
+    }
+    /* A closed client thinks before its first request too: with no think time the
+     * population starts together (the contention case), else spread as it will run. */
+    for (uint32_t i = 0; i < wl->clients; i++) {
+        fl_time z = fl_dist_sample(wl->think, &wl->think_rng);
+        if (z >= wl->stop - wl->start)
+            continue;
+        fl_status st = fl_sim_at(w->sim, wl->start + z, wl->h_client, i);
+        if (st)
+            return st;
+    }
+    if (wl->clients)
         return FL_OK;
     /* Evenly spaced arrivals begin at `start`; Poisson ones a random gap after it. */
     return fl_sim_at(w->sim, wl->start, wl->h_arrival, 0);
@@ -598,6 +734,10 @@ static void report_recovery(fl_world *w, fl_workload *wl, cJSON *out)
     for (size_t k = w0; k < w1; k++)
         ref += fl_series_value(w->series, wl->col_good, k);
     ref /= (double)(w1 - w0);
+    if (!(ref > 0)) { /* nothing to come back to: "recovered" would hold by default */
+        cJSON_AddStringToObject(rec, "note", "no goodput before the first fault to compare with");
+        return;
+    }
     size_t after = (size_t)((w->faults_end + w->window - 1) / w->window);
     size_t last_full = (size_t)(w->duration / w->window); /* windows [0, last_full) are whole */
     if (last_full > nwin)
@@ -651,6 +791,16 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
     for (int o = 1; o < FL_OUT_COUNT; o++)
         errors += wl->errors[o];
     cJSON_AddStringToObject(out, "target", w->comps[wl->target]->name);
+    if (wl->clients) {
+        cJSON_AddNumberToObject(out, "clients", wl->clients);
+        if (wl->per_client) {
+            cJSON_AddNumberToObject(out, "clients_done", wl->clients_done);
+            if (wl->completion >= 0)
+                cJSON_AddNumberToObject(out, "completion_s", fl_time_to_s(wl->completion));
+            else
+                cJSON_AddNullToObject(out, "completion_s");
+        }
+    }
     cJSON_AddNumberToObject(out, "issued", (double)wl->issued_measured);
     cJSON_AddNumberToObject(out, "ok", (double)wl->ok);
     cJSON_AddNumberToObject(out, "errors", (double)errors);

@@ -2,6 +2,7 @@
 #include "model/world.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,96 @@ static const char *const outcome_names[] = {
 const char *fl_outcome_name(fl_outcome o)
 {
     return (unsigned)o < FL_OUT_COUNT ? outcome_names[o] : "?";
+}
+
+/* The cap entry for (event, node), created when missing; NULL out of memory. */
+static fl_world_cap *event_cap(fl_world_events *es, const char *event, const char *node)
+{
+    for (uint32_t i = 0; i < es->ncaps; i++)
+        if (strcmp(es->caps[i].event, event) == 0 && strcmp(es->caps[i].node, node) == 0)
+            return &es->caps[i];
+    if (es->ncaps == es->caps_cap) {
+        uint32_t nc = es->caps_cap ? es->caps_cap * 2 : 16;
+        fl_world_cap *n = fl_realloc(es->caps, nc * sizeof *n);
+        if (!n)
+            return NULL;
+        es->caps = n;
+        es->caps_cap = nc;
+    }
+    fl_world_cap *c = &es->caps[es->ncaps++];
+    memset(c, 0, sizeof *c);
+    c->event = event;
+    snprintf(c->node, sizeof c->node, "%s", node);
+    return c;
+}
+
+static void world_event(fl_world *w, fl_time t, fl_time until, const char *node,
+                        const char *event, const char *fmt, va_list ap)
+{
+    if (!w->events && !(w->events = fl_calloc(1, sizeof *w->events)))
+        return;
+    fl_world_events *es = w->events;
+    fl_world_cap *c = event_cap(es, event, node ? node : "");
+    if (!c)
+        return;
+    if (c->kept >= FL_WORLD_EVENTS_PER_KIND) {
+        c->dropped++;
+        return;
+    }
+    if (es->n == es->cap) {
+        uint32_t nc = es->cap ? es->cap * 2 : 64;
+        fl_world_ev *n = fl_realloc(es->ev, nc * sizeof *n);
+        if (!n) {
+            c->dropped++;
+            return;
+        }
+        es->ev = n;
+        es->cap = nc;
+    }
+    fl_world_ev *ev = &es->ev[es->n++];
+    ev->t = t;
+    ev->until = until;
+    ev->event = event;
+    snprintf(ev->node, sizeof ev->node, "%s", node ? node : "");
+    vsnprintf(ev->label, sizeof ev->label, fmt, ap);
+    c->kept++;
+}
+
+void fl_world_event(fl_world *w, fl_time t, const char *node, const char *event,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    world_event(w, t, -1, node, event, fmt, ap);
+    va_end(ap);
+}
+
+void fl_world_window(fl_world *w, fl_time t, fl_time until, const char *node,
+                     const char *event, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    world_event(w, t, until, node, event, fmt, ap);
+    va_end(ap);
+}
+
+const fl_world_events *fl_world_events_sorted(fl_world *w)
+{
+    fl_world_events *es = w->events;
+    if (!es || es->n < 2)
+        return es;
+    /* Insertion sort, stable: events are recorded nearly in time order (only a schedule announced
+     * at the start runs ahead), so this is close to linear and stable */
+    for (uint32_t i = 1; i < es->n; i++) {
+        fl_world_ev tmp = es->ev[i];
+        uint32_t j = i;
+        while (j > 0 && es->ev[j - 1].t > tmp.t) {
+            es->ev[j] = es->ev[j - 1];
+            j--;
+        }
+        es->ev[j] = tmp;
+    }
+    return es;
 }
 
 void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char *purpose)
@@ -155,6 +246,15 @@ void fl_world_send(fl_world *w, uint32_t id)
         fl_sim_after(w->sim, d, w->h_arrive_server, id);
 }
 
+void fl_world_giveup(fl_world *w, uint32_t id)
+{
+    fl_req *r = &w->reqs[id];
+    fl_component *c = w->comps[r->target];
+    /* client_done: still the record given up (a record freed and reused is not) */
+    if (r->client_done && !r->server_done && !r->dup && c->ops->giveup)
+        c->ops->giveup(w, c, id);
+}
+
 void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o)
 {
     fl_req *r = &w->reqs[id];
@@ -222,6 +322,11 @@ void fl_world_free(fl_world *w)
     fl_series_free(w->series);
     fl_free(w->reqs);
     fl_history_free(w->history);
+    if (w->events) {
+        fl_free(w->events->ev);
+        fl_free(w->events->caps);
+        fl_free(w->events);
+    }
     fl_sim_free(w->sim);
     fl_free(w);
 }

@@ -44,7 +44,10 @@ typedef struct fl_workload fl_workload;
     X(BUDGET, "retry_budget")   /* a retry the budget did not allow */                \
     X(DEPENDENCY, "dependency") /* a call to a dependency failed (after its retries) */   \
     X(CIRCUIT_OPEN, "circuit_open") /* the caller's circuit breaker refused the try */ \
-    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */  \
+    X(POOL, "pool_timeout")     /* no connection from the caller's pool in time */ \
+    X(CONFLICT, "conflict")     /* an optimistic write lost to a concurrent commit (occ) */ \
+    X(CANCELLED, "cancelled")   /* the server aborted it: past its max_execution, or its \
+                                   caller gave up */                                    \
     X(RATE_LIMITED, "rate_limited") /* a rate limiter had no token (a kind's own) */
 
 typedef enum fl_outcome {
@@ -98,7 +101,8 @@ typedef struct fl_req {
     X(PARTITION, "partition") X(FLAKY, "flaky")              /* on links between zones */ \
     X(SLOW_LINK, "slow_link")                                                             \
     X(CLOCK, "clock") /* a step or slew of a node's clock (already in its fl_clock) */    \
-    X(BAD_VALUE, "bad_value") /* a cache: values its backend returns are rejected */
+    X(BAD_VALUE, "bad_value") /* a cache: values its backend returns are rejected */     \
+    X(HANG, "hang") /* accepts requests and never answers (a deadlock, a blackhole) */
 
 typedef enum fl_fault_kind {
 #define FL__FAULT(n, s) FL_FAULT_##n,
@@ -179,6 +183,9 @@ typedef struct fl_component_ops {
     /* A request arrived over the network. The component must eventually call
      * fl_world_reply (or fail it with an outcome). */
     void (*on_request)(fl_world *w, fl_component *c, uint32_t req);
+    /* Optional: the client of request req timed out while this component still had it
+     * (fl_world_giveup). A kind that cancels on give-up drops or aborts the work. */
+    void (*giveup)(fl_world *w, fl_component *c, uint32_t req);
     /* Called once at the end of the run: adds this component's figures to `out`. */
     void (*report)(fl_world *w, fl_component *c, cJSON *out);
     /* The faults this kind models, FL_FAULT_BIT(SLOW) | ...: any other fault on a node of
@@ -263,6 +270,7 @@ struct fl_world {
     uint32_t nfaults;
     fl_time faults_end;  /* when the last fault ends (0: no fault) */
 
+    struct fl_world_events *events; /* the moments events.jsonl shows (fl_world_event) */
     struct fl_history *history; /* client operations, when recorded (NULL: not) */
     int64_t versions;           /* the last version a write was given */
     int col_anomalies[3];       /* series of stale / ryw / monotonic anomalies (report) */
@@ -299,6 +307,43 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);
  * 1 when none. A kind calls it when a slow fault begins or ends. */
 double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member);
 
+/* events.jsonl: what a student needs to see happen (a promotion, a heal, a key expiry, a
+ * breaker opening, a rate step), as {"t_s", "event", "node", "label"} lines. A kind calls
+ * fl_world_event at the moment it happens (t is usually now; a workload announces its
+ * schedule at the start); `node` is the component ("db") or a member ("db/2"), `event` a
+ * short static name ("promotion"), the label a printf text for people. fl_world_window
+ * adds "until_s": a window charts shade (a rate step is a trigger). At most
+ * FL_WORLD_EVENTS_PER_KIND lines are kept per (event, node); the rest are counted and
+ * reported in one "events-capped" line, so a hot key that expires every second cannot
+ * fill the file. Out of memory drops the line and is counted the same way. Never on a hot
+ * path: a kind calls it for rare, visible moments only. */
+#define FL_WORLD_EVENTS_PER_KIND 40
+void fl_world_event(fl_world *w, fl_time t, const char *node, const char *event,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void fl_world_window(fl_world *w, fl_time t, fl_time until, const char *node,
+                     const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* One recorded moment, and the list of them (read by the run when it writes the file). */
+typedef struct fl_world_ev {
+    fl_time t, until; /* until < 0: a moment, not a window */
+    const char *event;
+    char node[64];
+    char label[120];
+} fl_world_ev;
+typedef struct fl_world_cap {
+    const char *event;
+    char node[64];
+    uint32_t kept, dropped;
+} fl_world_cap;
+typedef struct fl_world_events {
+    fl_world_ev *ev;
+    uint32_t n, cap;
+    fl_world_cap *caps; /* per (event, node) */
+    uint32_t ncaps, caps_cap;
+} fl_world_events;
+/* The recorded moments sorted by time (ties keep the order they were recorded in). */
+const fl_world_events *fl_world_events_sorted(fl_world *w);
+
 /* Builds the world described by a scenario document (after variant and overrides).
  * On success *out is owned by the caller (fl_world_free). */
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e);
@@ -329,6 +374,11 @@ void fl_world_send(fl_world *w, uint32_t id);
 /* The server answers request id with an outcome: the reply travels back to the client,
  * and the server side is done with it. */
 void fl_world_reply(fl_world *w, uint32_t id, fl_outcome o);
+/* The client of request id has just given up on it (its timeout fired): tells the serving
+ * component (ops->giveup) if it still has the request. The notice takes no time, as a
+ * cancellation the protocol carries (an HTTP/2 RST_STREAM, a gRPC cancel) takes a link's
+ * latency, small next to the timeouts that send it. */
+void fl_world_giveup(fl_world *w, uint32_t id);
 
 /* Workloads (workload.c). */
 /* Reads workloads[index]; *out is set (and owned by the world) even on error. */

@@ -20,6 +20,7 @@ typedef struct worker {
     uint32_t id;
     fl_time arrive, start;
     bool busy;
+    uint32_t token; /* this piece of work's number: an event for an older one is void */
 } worker;
 
 struct fl_station {
@@ -27,7 +28,7 @@ struct fl_station {
     fl_station_cfg cfg;
     const fl_station_ops *ops;
     void *ctx;
-    int h_done;
+    int h_done, h_cancel;
 
     qitem *ring;
     uint64_t head, len, cap; /* cap is a power of two */
@@ -43,11 +44,11 @@ struct fl_station {
     fl_hist *sojourn, *wait;
     fl_hist *busy_time;  /* how long each measured item held its worker */
     uint64_t window_max; /* most items present since the last sample */
-    uint64_t lost, dropped;
+    uint64_t lost, dropped, cancelled;
     double factor;       /* slowdown */
     bool down;
     fl_time paused_until;
-    uint32_t epoch;      /* bumped by a crash: completions of an older epoch are void */
+    uint32_t tokens;     /* the last work token given (worker.token) */
     double stay_ns;      /* sum over items of their time in the station within the window */
     uint64_t left;       /* items measured (by arrival) that entered and left, however */
     double left_ns;      /* their whole stays */
@@ -91,11 +92,15 @@ static void levels(fl_station *s, fl_time now)
 static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
 {
     int w = s->idle[--s->nidle];
-    s->workers[w] = (worker){id, arrive, now, true};
+    s->workers[w] = (worker){id, arrive, now, true, ++s->tokens};
     fl_time d = s->ops->service_time(s->ctx, id);
     if (s->factor != 1)
         d = (fl_time)((double)d * s->factor);
-    fl_sim_after(s->sim, d, s->h_done, ((uint64_t)s->epoch << 32) | (uint64_t)w);
+    uint64_t arg = ((uint64_t)s->tokens << 32) | (uint64_t)w;
+    if (s->cfg.max_exec > 0 && d > s->cfg.max_exec) /* it will be aborted before it ends */
+        fl_sim_after(s->sim, s->cfg.max_exec, s->h_cancel, arg);
+    else
+        fl_sim_after(s->sim, d, s->h_done, arg);
     if (measured(s, arrive)) {
         fl_time wait = now - arrive;
         fl_hist_record(s->wait, wait);
@@ -142,17 +147,34 @@ static bool take(fl_station *s, qitem *out, fl_time now)
             s->ops->done(s->ctx, out->id, FL_STATION_DROPPED, out->arrive, -1);
             continue;
         }
+        if (s->cfg.cancel_on_giveup && s->ops->abandoned &&
+            s->ops->abandoned(s->ctx, out->id)) {
+            if (measured(s, out->arrive))
+                s->cancelled++;
+            add_stay(s, out->arrive, now);
+            note_left(s, out->arrive, now);
+            s->ops->done(s->ctx, out->id, FL_STATION_CANCELLED, out->arrive, -1);
+            continue;
+        }
         return true;
     }
     return false;
+}
+
+/* Whether the event with this arg (token << 32 | slot) is about the work on its worker
+ * now: a crash or an abort since it was scheduled voids it. */
+static bool current(const fl_station *s, uint64_t arg)
+{
+    const worker *wk = &s->workers[arg & 0xffffffffu];
+    return wk->busy && wk->token == (uint32_t)(arg >> 32);
 }
 
 static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
 {
     fl_station *s = ctx;
     fl_time now = fl_sim_now(sim);
-    if ((uint32_t)(arg >> 32) != s->epoch)
-        return; /* the node crashed since this service began: nothing to complete */
+    if (!current(s, arg))
+        return; /* the node crashed or aborted this work since it began */
     if (now < s->paused_until) { /* stopped the world: finish when it resumes */
         fl_sim_at(sim, s->paused_until, s->h_done, arg);
         return;
@@ -160,10 +182,65 @@ static void on_done(fl_sim *sim, void *ctx, uint64_t arg)
     int slot = (int)(arg & 0xffffffffu);
     worker wk = s->workers[slot];
     /* The owner may keep the worker (its work goes on, e.g. calls to dependencies) until
-     * fl_station_release; the item counts as present until then. */
-    if (s->ops->hold && s->ops->hold(s->ctx, wk.id, slot))
+     * fl_station_release; the item counts as present until then, and max_exec still runs
+     * from when the worker took it. */
+    if (s->ops->hold && s->ops->hold(s->ctx, wk.id, slot)) {
+        if (s->cfg.max_exec > 0 && current(s, arg)) { /* (a hold may end at once) */
+            fl_time limit = wk.start + s->cfg.max_exec; /* a pause may have passed it */
+            fl_sim_at(sim, limit > now ? limit : now, s->h_cancel, arg);
+        }
         return;
+    }
     fl_station_release(s, slot);
+}
+
+/* Aborts the work on `slot`: the worker is freed and the item leaves CANCELLED. */
+static void abort_work(fl_station *s, int slot)
+{
+    fl_time now = fl_sim_now(s->sim);
+    worker wk = s->workers[slot];
+    if (s->ops->aborted)
+        s->ops->aborted(s->ctx, wk.id, slot);
+    s->workers[slot].busy = false;
+    s->idle[s->nidle++] = slot;
+    qitem next;
+    if (take(s, &next, now))
+        start_service(s, next.id, next.arrive, now);
+    levels(s, now);
+    add_stay(s, wk.arrive, now);
+    note_left(s, wk.arrive, now);
+    if (measured(s, wk.arrive))
+        s->cancelled++;
+    s->ops->done(s->ctx, wk.id, FL_STATION_CANCELLED, wk.arrive, wk.start);
+}
+
+/* max_exec has passed for the work on a worker, or its caller's give-up reached a node
+ * that was paused. */
+static void on_cancel(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    fl_station *s = ctx;
+    if (!current(s, arg))
+        return; /* it ended, or the node crashed, before its limit */
+    if (fl_sim_now(sim) < s->paused_until) { /* stopped: its timer fires when it resumes */
+        fl_sim_at(sim, s->paused_until, s->h_cancel, arg);
+        return;
+    }
+    abort_work(s, (int)(arg & 0xffffffffu));
+}
+
+bool fl_station_cancel(fl_station *s, uint32_t id)
+{
+    for (int w = 0; w < s->cfg.workers; w++)
+        if (s->workers[w].busy && s->workers[w].id == id) {
+            fl_time now = fl_sim_now(s->sim);
+            if (now < s->paused_until) /* stopped: it acts on the notice when it resumes */
+                fl_sim_at(s->sim, s->paused_until, s->h_cancel,
+                          ((uint64_t)s->workers[w].token << 32) | (uint64_t)w);
+            else
+                abort_work(s, w);
+            return true;
+        }
+    return false;
 }
 
 void fl_station_release(fl_station *s, int slot)
@@ -208,9 +285,12 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     s->wait = fl_hist_new();
     s->busy_time = fl_hist_new();
     s->h_done = fl_sim_handler(sim, on_done, s);
+    /* Only a station that cancels has the handler: the others' events keep their numbers. */
+    bool cancels = cfg->max_exec > 0 || cfg->cancel_on_giveup;
+    s->h_cancel = cancels ? fl_sim_handler(sim, on_cancel, s) : -1;
     s->factor = 1;
     if (!s->ring || !s->workers || !s->idle || !s->sojourn || !s->wait || !s->busy_time ||
-        s->h_done < 0) {
+        s->h_done < 0 || (cancels && s->h_cancel < 0)) {
         fl_station_free(s);
         return NULL;
     }
@@ -306,16 +386,15 @@ void fl_station_pause(fl_station *s, fl_time until)
         s->paused_until = until;
 }
 
-void fl_station_crash(fl_station *s)
+/* Everything on the node is lost: no reply will ever be sent for it. A crash counts it in
+ * `lost` (count set), a hang does not. */
+static void lose_all(fl_station *s, bool count)
 {
     fl_time now = fl_sim_now(s->sim);
-    s->down = true;
-    s->epoch++;
-    /* Everything on the node is lost: no reply will ever be sent for it. */
     for (int w = 0; w < s->cfg.workers; w++) {
         if (s->workers[w].busy) {
             s->workers[w].busy = false;
-            if (measured(s, s->workers[w].arrive))
+            if (count && measured(s, s->workers[w].arrive))
                 s->lost++;
             add_stay(s, s->workers[w].arrive, now);
             note_left(s, s->workers[w].arrive, now);
@@ -330,7 +409,7 @@ void fl_station_crash(fl_station *s)
         qitem it = s->ring[s->head];
         s->head = (s->head + 1) & (s->cap - 1);
         s->len--;
-        if (measured(s, it.arrive))
+        if (count && measured(s, it.arrive))
             s->lost++;
         add_stay(s, it.arrive, now);
         note_left(s, it.arrive, now);
@@ -338,6 +417,14 @@ void fl_station_crash(fl_station *s)
     }
     levels(s, now);
 }
+
+void fl_station_crash(fl_station *s)
+{
+    s->down = true;
+    lose_all(s, true);
+}
+
+void fl_station_hang(fl_station *s) { lose_all(s, false); }
 
 void fl_station_restart(fl_station *s) { s->down = false; }
 
@@ -438,6 +525,8 @@ void fl_station_report(fl_station *s, fl_time end, cJSON *out)
     cJSON_AddNumberToObject(out, "expired", (double)s->expired);
     cJSON_AddNumberToObject(out, "dropped_past_deadline", (double)s->dropped);
     cJSON_AddNumberToObject(out, "lost_in_crash", (double)s->lost);
+    if (s->cfg.max_exec > 0 || s->cfg.cancel_on_giveup)
+        cJSON_AddNumberToObject(out, "cancelled", (double)s->cancelled);
     double w = s->cfg.workers;
     char tbuf[300];
     const char *tail = tail_why(s, tbuf, sizeof tbuf);

@@ -24,6 +24,8 @@ typedef enum fl_station_end {
     FL_STATION_EXPIRED,  /* waited longer than max_wait; dropped at dequeue */
     FL_STATION_DROPPED,  /* past its own deadline at dequeue (ops->expired said so) */
     FL_STATION_LOST,     /* the node crashed with it queued or in service: no reply */
+    FL_STATION_CANCELLED, /* the server aborted it: it ran past max_exec, or its caller gave
+                             up (fl_station_cancel, ops->abandoned) */
 } fl_station_end;
 
 typedef struct fl_station_ops {
@@ -39,6 +41,12 @@ typedef struct fl_station_ops {
      * worker busy with it (say, waiting on calls to dependencies) until the owner calls
      * fl_station_release(slot); only then is it SERVED. A crash meanwhile makes it LOST. */
     bool (*hold)(void *ctx, uint32_t id, int slot);
+    /* Optional: true when item id's caller has given up and the server knows it. Asked at
+     * dequeue when cfg.cancel_on_giveup: the item leaves CANCELLED without service. */
+    bool (*abandoned)(void *ctx, uint32_t id);
+    /* Optional: the work on worker `slot` is aborted (CANCELLED) before it ended: the owner
+     * forgets what it holds for it (its calls to dependencies). Called before done. */
+    void (*aborted)(void *ctx, uint32_t id, int slot);
 } fl_station_ops;
 
 typedef struct fl_station fl_station;
@@ -52,6 +60,12 @@ typedef struct fl_station_cfg {
                           waiting room (an arrival finding every worker busy is rejected) */
     bool lifo;         /* serve the newest waiting item first (useful under overload) */
     fl_time max_wait;  /* 0 = wait forever; measured on the node's monotonic clock */
+    fl_time max_exec;  /* 0 = no limit; else work (service time and holds) running longer
+                          than this since its worker took it is aborted as CANCELLED, its
+                          worker freed (a statement_timeout); measured in true time */
+    bool cancel_on_giveup; /* the owner cancels work whose caller gave up: queued items are
+                              asked ops->abandoned at dequeue (fl_station_cancel aborts the
+                              running ones) */
     const fl_host *host; /* the node's clock (NULL: true time) */
     fl_time stats_from, stats_to; /* the measured window (warm-up excluded) */
 } fl_station_cfg;
@@ -71,9 +85,17 @@ fl_status fl_station_arrive(fl_station *s, uint32_t id);
  * (stop-the-world) holds every completion due before it ends, then releases them. */
 void fl_station_set_slowdown(fl_station *s, double factor);
 void fl_station_crash(fl_station *s);
+/* A hang: every queued and in-service item is handed back LOST (no reply will come), as
+ * in a crash, but the station stays up (its owner swallows what arrives while it hangs);
+ * not counted as lost_in_crash. */
+void fl_station_hang(fl_station *s);
 void fl_station_restart(fl_station *s);
 bool fl_station_down(const fl_station *s);
 void fl_station_pause(fl_station *s, fl_time until);
+/* The caller of item id gave up: if a worker is on it, its work is aborted now (when the
+ * node is paused: when it resumes) (CANCELLED, the worker freed) and true is returned; a queued item is left for ops->abandoned to drop
+ * at dequeue (false). O(workers): called once per give-up, never per event. */
+bool fl_station_cancel(fl_station *s, uint32_t id);
 /* Items waiting and items in service now. */
 uint64_t fl_station_queued(const fl_station *s);
 int fl_station_busy(const fl_station *s);
@@ -81,7 +103,7 @@ int fl_station_busy(const fl_station *s);
  * reset to the current count), and the workers busy now. */
 void fl_station_sample(fl_station *s, uint64_t *in_system_max, int *busy);
 /* Closes the measured window at `end` and adds the station's figures to out:
- * received, served, rejected, expired, utilisation, in_system_mean, queue_mean,
+ * received, served, rejected, expired, cancelled, utilisation, in_system_mean, queue_mean,
  * sojourn_ms{...}, wait_ms{...}, p_wait, p_rejected, littles_law{...}. */
 void fl_station_report(fl_station *s, fl_time end, cJSON *out);
 

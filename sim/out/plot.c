@@ -22,6 +22,7 @@
 #include <faultline/time.h>
 
 #include "core/alloc.h"
+#include "out/lessons.h"
 #include "out/svg.h"
 
 static char *slurp(const char *path, size_t max)
@@ -318,6 +319,241 @@ static bool have_gnuplot(void)
     return false;
 }
 
+/* ---- lesson charts (lessons.c declares them) ------------------------------------------ */
+
+#define FOOT_LINE_PX 19
+
+/* One lesson chart, for fmt ("png" or "svg"): shades labelled (a trigger says so), markers
+ * numbered with their text in a footer (markers closer than 2% of the run share a number,
+ * and numbers cycle over three heights, so labels never overlap), ticks for frequent
+ * events, then one or two panels. */
+static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char *stamp)
+{
+    int groups[64];
+    double group_t[FL_LESSON_MAX_MARKS];
+    char lines[FL_LESSON_MAX_MARKS][240];
+    int ng = fl_lesson_number(l, groups, group_t, lines, FL_LESSON_MAX_MARKS);
+    /* A grouped line longer than fits is wrapped at its "; " boundaries. */
+    char foot[2 * FL_LESSON_MAX_MARKS + 2][240];
+    int nfoot = 0;
+    if (l->note[0]) /* the sentence the chart proves, first, in red */
+        snprintf(foot[nfoot++], 240, "%s", l->note);
+    for (int g = 0; g < ng; g++) {
+        const char *p = lines[g];
+        bool first = true;
+        while (*p && nfoot < 2 * FL_LESSON_MAX_MARKS) {
+            size_t len = strlen(p), cut = len;
+            if (len > 96) {
+                cut = 0;
+                for (const char *q = strstr(p, "; "); q && q - p <= 96; q = strstr(q + 2, "; "))
+                    cut = (size_t)(q - p);
+                if (!cut)
+                    cut = len;
+            }
+            snprintf(foot[nfoot++], 240, "%s%.*s", first ? "" : "       ", (int)cut, p);
+            first = false;
+            p += cut;
+            if (*p == ';')
+                p += 2;
+        }
+    }
+    if (l->tick_note[0])
+        snprintf(foot[nfoot++], 240, "%s", l->tick_note);
+    bool two = false;
+    for (int i = 0; i < l->ns; i++)
+        two |= l->s[i].panel == 1;
+    /* The layout, in pixels from the top: the title, then per panel its legend (three
+     * in two columns above the panel: never over the data) and the panel, then the x
+     * axis's label and the footer. */
+    int key_px[2] = {0, 0}, key_rows[2] = {0, 0}, panel_px[2] = {two ? 250 : 400, two ? 250 : 0};
+    for (int p = 0; p < 2; p++) {
+        int titled = p == 0 && !isnan(l->hline);
+        for (int i = 0; i < l->ns; i++)
+            titled += l->s[i].panel == p && l->s[i].style != FL_LS_ROLE;
+        key_rows[p] = (titled + 1) / 2; /* two columns, filled top to bottom */
+        key_px[p] = titled ? 16 + 24 * key_rows[p] : 0;
+    }
+    int foot_px = 20 + FOOT_LINE_PX * (nfoot + 1); /* the stamp has the last line */
+    int top_px[2];
+    top_px[0] = 45 + key_px[0];
+    top_px[1] = top_px[0] + panel_px[0] + 45 + key_px[1];
+    int height = (two ? top_px[1] + panel_px[1] : top_px[0] + panel_px[0]) + 55 + foot_px;
+    fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n"
+               "height = %d\nheading = ", fmt, l->name, fmt, height);
+    put_str(f, l->title);
+    fputs("\nstamp = ", f);
+    put_str(f, stamp);
+    fputs("\n", f);
+    put_template(f, template_text("lesson"));
+    fprintf(f, "set xrange [0:%.9g]\nset xlabel 'simulated time (s)'\n", l->t_end);
+    /* Shades: faults red, triggers orange, labelled inside at the top over three heights. */
+    for (int i = 0; i < l->nshades; i++) {
+        const fl_lesson_shade *sh = &l->shades[i];
+        fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
+                   "fs solid 0.3 noborder\n", i + 1, sh->t0, sh->t1 < l->t_end ? sh->t1 : l->t_end,
+                sh->trigger ? "#f5c07a" : sh->finding ? "#c9b3e6" : "#f2b8b8");
+        char text[140];
+        snprintf(text, sizeof text, "%s%.60s", sh->trigger || sh->finding ? "" : "fault: ",
+                 sh->label);
+        fprintf(f, "set label %d ", 200 + i);
+        put_str(f, text);
+        fprintf(f, " at %.9g, graph %.2f left offset 0.5,0 noenhanced font \",10\" tc rgb "
+                   "\"%s\" front\n", sh->t0, 0.96 - 0.06 * (i % 3),
+                sh->trigger ? "#8a4b00" : sh->finding ? "#4b2a80" : "#9a2222");
+    }
+    /* Markers: a dashed line and its number; ticks: a small triangle at the top. */
+    int arrow = 1;
+    for (int g = 0; g < ng; g++) {
+        fprintf(f, "set arrow %d from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb "
+                   "\"#333333\" front\n", arrow++, group_t[g], group_t[g]);
+        fprintf(f, "set label %d '%d' at %.9g, graph %.2f center font \",13\" tc rgb \"#000000\" "
+                   "front boxed\n", 300 + g, g + 1, group_t[g], 0.76 - 0.08 * (g % 3));
+    }
+    for (int i = 0; i < l->nmarks; i++)
+        if (l->marks[i].tick)
+            fprintf(f, "set label %d '' at %.9g, graph 1 point pt 11 ps 1.1 lc rgb \"#444444\" "
+                       "front\n", 400 + i, l->marks[i].t);
+    fputs("set style textbox opaque noborder\nunset title\nset label 98 heading at screen 0.5, "
+          "screen 0.975 center noenhanced font \",15\"\n", f);
+    /* The footer: one line per number (and one for the ticks), under the plot. */
+    for (int g = 0; g < nfoot; g++) {
+        fprintf(f, "set label %d ", 600 + g);
+        put_str(f, foot[g]);
+        fprintf(f, " at screen 0.02, screen %.4f left noenhanced font \",11\" tc rgb \"%s\"\n",
+                (double)(foot_px - 30 - FOOT_LINE_PX * g) / height,
+                g == 0 && l->note[0] ? "#9a2222" : "#000000");
+    }
+    bool any_y2 = false;
+    for (int i = 0; i < l->ns; i++)
+        any_y2 |= l->s[i].axis == 2;
+    fprintf(f, "set lmargin at screen 0.1\nset rmargin at screen %s\n", any_y2 ? "0.9" : "0.96");
+    for (int panel = 0; panel <= (two ? 1 : 0); panel++) {
+        double t = 1.0 - (double)top_px[panel] / height;
+        double b = 1.0 - (double)(top_px[panel] + panel_px[panel]) / height;
+        if (two && panel == 0)
+            fputs("set multiplot\n", f);
+        else if (two)
+            fputs("set xlabel 'simulated time (s)'\n", f);
+        fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", t, b);
+        fprintf(f, "set key at screen 0.5, screen %.4f center top vertical maxrows %d width 1 "
+                   "nobox noenhanced\n", t + (double)(key_px[panel] - 2) / height,
+                key_rows[panel] > 0 ? key_rows[panel] : 1);
+        bool roles = false, y2 = false;
+        for (int i = 0; i < l->ns; i++)
+            if (l->s[i].panel == panel) {
+                roles |= l->s[i].style == FL_LS_ROLE;
+                y2 |= l->s[i].axis == 2;
+            }
+        if (roles) {
+            fprintf(f, "set yrange [0.5:%d.5]\nset ytics (", l->nrows);
+            for (int r = 0; r < l->nrows; r++) {
+                fputs(r ? ", " : "", f);
+                put_str(f, l->rows[r]);
+                fprintf(f, " %d", r + 1);
+            }
+            fputs(")\nunset grid\n", f);
+        } else {
+            fputs("set yrange [0:*]\nset ytics auto\nset grid ytics\n", f);
+        }
+        if (two && panel == 0)
+            fputs("unset xlabel\n", f);
+        bool titled = false;
+        for (int i = 0; i < l->ns; i++)
+            titled |= l->s[i].panel == panel && l->s[i].style != FL_LS_ROLE;
+        if (!(titled || (panel == 0 && !isnan(l->hline))))
+            fputs("unset key\n", f);
+
+        fputs("set ylabel ", f);
+        put_str(f, panel == 1 ? l->ylabel2 : l->ylabel);
+        fputs("\n", f);
+        if (y2) {
+            fputs("set y2range [0:*]\nset y2tics\nset y2label ", f);
+            put_str(f, l->y2label);
+            fputs("\n", f);
+        } else {
+            fputs("unset y2tics\nunset y2label\n", f);
+        }
+        fputs("plot ", f);
+        int n = 0;
+        for (int i = 0; i < l->ns; i++) {
+            const fl_lesson_series *s = &l->s[i];
+            if (s->panel != panel)
+                continue;
+            fputs(n++ ? ", \\\n     " : "", f);
+            fputs("datafile using 't_s':", f);
+            if (s->style == FL_LS_ROLE) {
+                fputs("(val(", f);
+                put_str(f, s->col);
+                fprintf(f, ") > 0 ? %d : NaN) with steps lw 14 lc rgb \"%s\" notitle", s->row,
+                        fl_lesson_palette[s->color % 12]);
+                continue;
+            }
+            fputs("(val(", f);
+            put_str(f, s->col);
+            fprintf(f, ")) %s with steps lw %s dt %d lc rgb \"%s\" title ",
+                    s->axis == 2 ? "axes x1y2" : "", s->style == FL_LS_DASHED ? "1.5" : "2.5",
+                    s->style == FL_LS_DASHED ? 2 : 1 + s->color / 12, fl_lesson_palette[s->color % 12]);
+            put_str(f, s->title);
+        }
+        if (panel == 0 && !isnan(l->hline)) {
+            fprintf(f, "%s%.9g with lines dt 4 lw 2 lc rgb \"#555555\" title ", n++ ? ", \\\n     " : "",
+                    l->hline);
+            put_str(f, l->hline_title);
+        }
+        if (!n)
+            fputs("NaN notitle", f);
+        fputs("\n", f);
+    }
+    if (two)
+        fputs("unset multiplot\n", f);
+    fputs("unset output\n", f);
+}
+
+/* Writes and draws charts/lesson-*.gp for every chart the catalogue gives this run. */
+static fl_status plot_lessons(const char *run_dir, const cJSON *summary, const char *events,
+                              const char *stamp, bool gp, fl_plot_report *rep, fl_error *e)
+{
+    fl_csv *csv = fl_csv_read(run_dir);
+    int n = 0;
+    fl_lesson *ls = fl_lessons_build(summary, events, csv, &n);
+    fl_csv_free(csv);
+    fl_status st = FL_OK;
+    char path[4400];
+    for (int i = 0; i < n && !st; i++) {
+        snprintf(path, sizeof path, "%s/%s.gp", rep->charts_dir, ls[i].name);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
+            break;
+        }
+        fputs("# faultline lesson chart for ", f);
+        put_comment(f, stamp);
+        fputs(". Redraw: cd ", f);
+        put_comment(f, rep->charts_dir);
+        fputs(" && gnuplot ", f);
+        put_comment(f, ls[i].name);
+        fputs(".gp\n", f);
+        put_lesson(f, &ls[i], "png", stamp);
+        put_lesson(f, &ls[i], "svg", stamp);
+        if (fclose(f) != 0) {
+            st = fl_error_set(e, FL_IO, NULL, "cannot write %s", path);
+            break;
+        }
+        rep->scripts++;
+        if (gp) {
+            snprintf(path, sizeof path, "%s.gp", ls[i].name);
+            int rc = run_gnuplot(rep->charts_dir, path);
+            if (rc != 0)
+                st = fl_error_set(e, FL_IO, NULL, "gnuplot failed on %s/%s (exit %d); see %s/gnuplot.log",
+                                  rep->charts_dir, path, rc, rep->charts_dir);
+            else
+                rep->images += 2;
+        }
+    }
+    fl_free(ls);
+    return st;
+}
+
 fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -420,6 +656,8 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
                 rep->images += 2;
         }
     }
+    if (!st)
+        st = plot_lessons(run_dir, summary, events, stamp, gp, rep, e);
     rep->gnuplot = gp;
     cJSON_Delete(summary);
     fl_free(events);

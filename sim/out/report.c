@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "out/files.h"
+#include "out/lessons.h"
 #include "out/svg.h"
 
 #define DASH "\xe2\x80\x94" /* an em dash: "no value" */
@@ -874,6 +875,28 @@ static fl_status put_nodes(FILE *f, const cJSON *nodes)
     return st;
 }
 
+/* One expectation's row: figure, check, actual, held or not; a calibrated one gets a second
+ * row with its reason. */
+static void put_expectation_row(FILE *f, const cJSON *x)
+{
+    const char *fig = str(x, "figure");
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "calibrated"));
+    bool pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass"));
+    fputs("<tr><td><code>", f);
+    esc(f, fig);
+    fputs("</code></td><td><code>", f);
+    esc(f, str(x, "expect"));
+    fputs("</code></td><td class=\"n\">", f);
+    put_value(f, fig ? fig : "", cJSON_GetObjectItemCaseSensitive(x, "actual"));
+    fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
+            pass ? "held" : "FAILED");
+    if (why) {
+        fputs("<tr><td colspan=\"4\"><small>calibrated: ", f);
+        esc(f, why);
+        fputs("</small></td></tr>\n", f);
+    }
+}
+
 static void put_expectations(FILE *f, const cJSON *summary)
 {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(summary, "expectations");
@@ -890,18 +913,19 @@ static void put_expectations(FILE *f, const cJSON *summary)
     if (!cJSON_GetArraySize(ex))
         return;
     fputs("<table>\n<tr><th>figure</th><th>expected</th><th>actual</th><th></th></tr>\n", f);
-    for (const cJSON *x = ex->child; x; x = x->next) {
-        const char *fig = str(x, "figure");
-        bool pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass"));
-        fputs("<tr><td><code>", f);
-        esc(f, fig);
-        fputs("</code></td><td><code>", f);
-        esc(f, str(x, "expect"));
-        fputs("</code></td><td class=\"n\">", f);
-        put_value(f, fig ? fig : "", cJSON_GetObjectItemCaseSensitive(x, "actual"));
-        fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
-                pass ? "held" : "FAILED");
-    }
+    /* Evidence first; the checks that restate a calibration follow under their own
+     * heading: they show the model is set up as intended, not that it predicts the figure. */
+    for (const cJSON *x = ex->child; x; x = x->next)
+        if (!cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+            put_expectation_row(f, x);
+    int ncal = 0;
+    for (const cJSON *x = ex->child; x; x = x->next)
+        if (cJSON_GetObjectItemCaseSensitive(x, "calibrated")) {
+            if (ncal++ == 0)
+                fputs("<tr><th colspan=\"4\">Calibrated: these restate a parameter chosen "
+                      "(not measured) so that the figure appears; not evidence</th></tr>\n", f);
+            put_expectation_row(f, x);
+        }
     fputs("</table>\n", f);
 }
 
@@ -1051,6 +1075,57 @@ out:
     return st;
 }
 
+/* The lesson charts (lessons.c's catalogue) first: what the incident teaches. */
+static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const char *stamp)
+{
+    fl_csv *csv = fl_csv_read(dir);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/events.jsonl", dir);
+    char *events = csv && is_file(path) ? slurp(path, NULL) : NULL;
+    int n = 0;
+    fl_lesson *ls = csv ? fl_lessons_build(r->summary, events, csv, &n) : NULL;
+    fl_status st = FL_OK;
+    if (n)
+        fputs("<h2>What this run shows</h2>\n", f);
+    for (int i = 0; i < n && !st; i++) {
+        const fl_lesson *l = &ls[i];
+        int groups[64];
+        double group_t[FL_LESSON_MAX_MARKS];
+        char lines[FL_LESSON_MAX_MARKS][240];
+        int ng = fl_lesson_number(l, groups, group_t, lines, FL_LESSON_MAX_MARKS);
+        bool two = false;
+        for (int k = 0; k < l->ns; k++)
+            two |= l->s[k].panel == 1;
+        fputs("<figure>\n", f);
+        for (int p = 0; p <= (two ? 1 : 0) && !st; p++)
+            st = fl_lesson_svg(f, l, p, csv, stamp);
+        fputs("<figcaption>", f);
+        if (l->note[0]) {
+            esc(f, l->note);
+            fputs(". ", f);
+        }
+        if (ng) {
+            fputs("Numbered lines:<ol>", f);
+            for (int g = 0; g < ng; g++) {
+                fputs("<li>", f);
+                esc(f, strchr(lines[g], 't') ? strchr(lines[g], 't') : lines[g]);
+                fputs("</li>", f);
+            }
+            fputs("</ol>", f);
+        }
+        if (l->tick_note[0]) {
+            fputs("Grey lines: ", f);
+            esc(f, l->tick_note + strlen("ticks at the top: "));
+            fputs(".", f);
+        }
+        fputs("</figcaption>\n</figure>\n", f);
+    }
+    fl_free(ls);
+    fl_free(events);
+    fl_csv_free(csv);
+    return st;
+}
+
 static fl_status write_run(FILE *f, const char *dir, const scen_info *si, fl_error *e)
 {
     run_data r;
@@ -1096,10 +1171,11 @@ static fl_status write_run(FILE *f, const char *dir, const scen_info *si, fl_err
         fputs(" s of simulated time and no expectation was judged.</p>\n", f);
     }
     const char *one[1] = {var};
+    st = put_lessons(f, dir, &r, stamp);
     put_story(f, si, one, 1);
     put_timeline(f, &r);
     put_expectations(f, s);
-    if (!(st = put_workloads(f, cJSON_GetObjectItemCaseSensitive(s, "workloads"))) &&
+    if (!st && !(st = put_workloads(f, cJSON_GetObjectItemCaseSensitive(s, "workloads"))) &&
         !(st = put_nodes(f, cJSON_GetObjectItemCaseSensitive(s, "nodes")))) {
         put_checks(f, s);
         st = run_charts(f, &r, stamp);

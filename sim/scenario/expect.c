@@ -8,7 +8,15 @@
  * figure's 99.9% confidence interval, read from the sibling figure "<name>_ci999" (batch
  * means over the run); it fails, saying why, when the sibling "<name>_ci_why" marks that
  * interval unreliable (core/stats.h). The wide level keeps false alarms rare (0.1% per check) when the
- * suite runs many seeds; a model error of a few percent still shows on a long run. */
+ * suite runs many seeds; a model error of a few percent still shows on a long run.
+ *
+ * A check that restates a calibration (a parameter chosen so that the model reproduces a
+ * published figure) is written as an object with the reason, so that every output shows
+ * it apart from the evidence:
+ *
+ *   "nodes.east.lost_writes": {"check": "in [800, 1100]",
+ *                              "calibrated": "write rate set from the published 954 writes"}
+ */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +38,21 @@ typedef struct expectation {
 } expectation;
 
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">=", "in", "~"};
+static const char *const calibrated_keys[] = {"check", "calibrated", NULL};
+
+const char *fl__expect_text(const cJSON *x)
+{
+    if (cJSON_IsObject(x))
+        return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "check"));
+    return cJSON_GetStringValue(x);
+}
+
+const char *fl__expect_calibrated(const cJSON *x)
+{
+    return cJSON_IsObject(x)
+               ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+               : NULL;
+}
 
 static int parse_num(const char **p, double *out)
 {
@@ -113,13 +136,37 @@ fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e)
         if ((st = fl_cfg_object(v, p, e)))
             return st;
         for (const cJSON *x = v->child; x; x = x->next) {
-            char xp[600];
+            char xp[600], cp[640];
             fl_cfg_join(xp, sizeof xp, p, x->string);
             expectation xe;
-            if (!cJSON_IsString(x) || parse(x->valuestring, &xe) != 0) {
+            const cJSON *chk = x;
+            const char *cpath = xp; /* where a bad check points */
+            if (cJSON_IsObject(x)) { /* the calibrated form */
+                const char *why;
+                if ((st = fl_cfg_known_keys(x, xp, calibrated_keys, e)))
+                    return st;
+                if (!cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+                    return fl_error_set(e, FL_INVALID, xp, "a check written as an object is a "
+                                                           "calibrated one: add \"calibrated\": "
+                                                           "which parameter was chosen so that "
+                                                           "the figure appears (or write the "
+                                                           "check as a string)");
+                if ((st = fl_cfg_string(x, xp, "calibrated", FL_CFG_REQUIRED, NULL, &why, e)))
+                    return st;
+                if (!why[strspn(why, " ")])
+                    return fl_error_set(e, FL_INVALID, fl_cfg_join(cp, sizeof cp, xp, "calibrated"),
+                                        "expected the reason (which parameter was chosen, and "
+                                        "from what), got an empty string");
+                chk = cJSON_GetObjectItemCaseSensitive(x, "check");
+                cpath = fl_cfg_join(cp, sizeof cp, xp, "check");
+                if (!chk)
+                    return fl_error_set(e, FL_INVALID, cpath, "missing; expected a check such as "
+                                                           "\"in [800, 1100]\"");
+            }
+            if (!cJSON_IsString(chk) || parse(chk->valuestring, &xe) != 0) {
                 char got[64];
-                fl_cfg_describe(x, got, sizeof got);
-                return fl_error_set(e, FL_INVALID, xp,
+                fl_cfg_describe(chk, got, sizeof got);
+                return fl_error_set(e, FL_INVALID, cpath,
                                     "expected a check such as \"> 0\", \"== 0\", \"in [1, 2]\" or "
                                     "\"~ 2.5\", got %s",
                                     got);
@@ -176,14 +223,17 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
     int failed = 0, n = 0;
     for (const cJSON *x = v ? v->child : NULL; x; x = x->next) {
         expectation xe;
-        if (parse(x->valuestring, &xe) != 0)
+        const char *text = fl__expect_text(x), *calibrated = fl__expect_calibrated(x);
+        if (!text || parse(text, &xe) != 0)
             continue; /* validated at load */
         n++;
         const cJSON *fig = lookup(summary, x->string);
         cJSON *r = cJSON_CreateObject();
         cJSON_AddItemToArray(list, r);
         cJSON_AddStringToObject(r, "figure", x->string);
-        cJSON_AddStringToObject(r, "expect", x->valuestring);
+        cJSON_AddStringToObject(r, "expect", text);
+        if (calibrated)
+            cJSON_AddStringToObject(r, "calibrated", calibrated);
         int pass = 0;
         if (!fig || !(cJSON_IsNumber(fig) || cJSON_IsBool(fig))) {
             cJSON_AddStringToObject(r, "error", fig ? "not a number" : NO_FIGURE);

@@ -78,8 +78,11 @@ void fl_scenario_explain(const fl_scenario *sc, FILE *f)
     }
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(d, "workloads");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
-        fprintf(f, "  clients %-9s -> %s at ", str(w, "name"), str(w, "target"));
-        value(f, cJSON_GetObjectItemCaseSensitive(w, "rate"));
+        const cJSON *rate = cJSON_GetObjectItemCaseSensitive(w, "rate");
+        fprintf(f, "  clients %-9s -> %s%s", str(w, "name"), str(w, "target"),
+                rate ? " at " : " (closed population)");
+        if (rate)
+            value(f, rate);
         for (const cJSON *k = w->child; k; k = k->next)
             if (strcmp(k->string, "name") && strcmp(k->string, "target") && strcmp(k->string, "rate")) {
                 fprintf(f, ", %s ", k->string);
@@ -113,8 +116,14 @@ void fl_scenario_explain(const fl_scenario *sc, FILE *f)
     for (const cJSON *v = vs ? vs->child : NULL; v; v = v->next) {
         fprintf(f, "  %s: %s\n", v->string, str(v, "about"));
         const cJSON *rm = cJSON_GetObjectItemCaseSensitive(v, "remove");
-        for (const cJSON *k = rm ? rm->child : NULL; k; k = k->next)
-            fprintf(f, "      remove node %s\n", cJSON_GetStringValue(k));
+        for (const cJSON *k = rm ? rm->child : NULL; k; k = k->next) {
+            bool wl = false; /* a name that is not a node's is a workload's (the loader checked) */
+            for (const cJSON *x = wls ? wls->child : NULL; x && !wl; x = x->next)
+                wl = cJSON_IsString(k) && strcmp(str(x, "name"), k->valuestring) == 0;
+            for (const cJSON *x = nodes ? nodes->child : NULL; x && wl; x = x->next)
+                wl = !(cJSON_IsString(k) && strcmp(str(x, "name"), k->valuestring) == 0);
+            fprintf(f, "      remove %s %s\n", wl ? "workload" : "node", cJSON_GetStringValue(k));
+        }
         const cJSON *add = cJSON_GetObjectItemCaseSensitive(v, "add");
         for (const cJSON *sec = add ? add->child : NULL; sec; sec = sec->next)
             for (const cJSON *k = sec->child; k; k = k->next) {
@@ -132,10 +141,27 @@ void fl_scenario_explain(const fl_scenario *sc, FILE *f)
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(d, "expect");
     if (ex) {
         fprintf(f, "\nwhat each run must show (faultline run ... --check)\n");
+        int ncal = 0;
         for (const cJSON *v = ex->child; v; v = v->next) {
             fprintf(f, "  %s\n", v->string);
-            for (const cJSON *k = v->child; k; k = k->next)
-                fprintf(f, "      %s %s\n", k->string, cJSON_GetStringValue(k));
+            /* Evidence first; then the checks that restate a calibration, with the reason. */
+            for (int pass = 0; pass < 2; pass++)
+                for (const cJSON *k = v->child; k; k = k->next) {
+                    const char *why = fl__expect_calibrated(k);
+                    if ((why != NULL) != pass)
+                        continue;
+                    const char *text = fl__expect_text(k);
+                    fprintf(f, "      %s %s%s", k->string, text ? text : "?",
+                            why ? "   CALIBRATED: " : "\n");
+                    if (why) {
+                        fprintf(f, "%s\n", why);
+                        ncal++;
+                    }
+                }
         }
+        if (ncal)
+            fprintf(f, "\n  CALIBRATED checks restate a parameter that was chosen (not measured) "
+                       "so that the\n  figure appears: they show the model is set up as "
+                       "intended, not that it predicts\n  the figure.\n");
     }
 }

@@ -2,6 +2,7 @@
  * the summary and check the expectations. Nothing here reads the wall clock: the summary
  * is a pure function of the inputs. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,21 @@ int fl_result_expectations(const fl_result *r, int *failed)
 static int event_window(char **buf, size_t *len, double t, double until, const char *event,
                         const char *key, const char *val, const fl_time *local);
 
+/* Appends text and a newline to *buf (grown as needed). */
+static int append_line(char **buf, size_t *len, const char *text)
+{
+    size_t k = strlen(text);
+    char *nb = fl_realloc(*buf, *len + k + 2);
+    if (!nb)
+        return -1;
+    memcpy(nb + *len, text, k);
+    nb[*len + k] = '\n';
+    nb[*len + k + 1] = 0;
+    *buf = nb;
+    *len += k + 1;
+    return 0;
+}
+
 /* Appends one JSON line {"t_s": t, "event": name, ...} to *buf (grown as needed); with
  * until >= 0 the line also carries "until_s" (a window, shaded on charts). */
 static int event_line(char **buf, size_t *len, double t, const char *event, const char *key,
@@ -128,37 +144,86 @@ static int event_window(char **buf, size_t *len, double t, double until, const c
         (until < 0 || cJSON_AddNumberToObject(o, "until_s", until)) &&
         (!key || cJSON_AddStringToObject(o, key, val)) &&
         (!local || cJSON_AddNumberToObject(o, "local_s", fl_time_to_s(*local))) &&
-        (text = cJSON_PrintUnformatted(o))) {
-        size_t k = strlen(text);
-        char *nb = fl_realloc(*buf, *len + k + 2);
-        if (nb) {
-            memcpy(nb + *len, text, k);
-            nb[*len + k] = '\n';
-            nb[*len + k + 1] = 0;
-            *buf = nb;
-            *len += k + 1;
-            rc = 0;
-        }
-    }
+        (text = cJSON_PrintUnformatted(o)))
+        rc = append_line(buf, len, text);
     cJSON_free(text);
     cJSON_Delete(o);
     return rc;
 }
 
-/* events.jsonl: the run's notable moments, in time order. */
-static char *event_lines(const fl_world *w, const char *variant, fl_status st,
-                         const char *why)
+/* One line a kind recorded (fl_world_event): {"t_s", "event", "node", "label"[, "until_s"]}. */
+static int world_line(char **buf, size_t *len, const fl_world_ev *ev)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    int rc = -1;
+    if (o && cJSON_AddNumberToObject(o, "t_s", fl_time_to_s(ev->t)) &&
+        cJSON_AddStringToObject(o, "event", ev->event) &&
+        (ev->until < 0 || cJSON_AddNumberToObject(o, "until_s", fl_time_to_s(ev->until))) &&
+        cJSON_AddStringToObject(o, "node", ev->node) &&
+        cJSON_AddStringToObject(o, "label", ev->label) && (text = cJSON_PrintUnformatted(o)))
+        rc = append_line(buf, len, text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* The moment each workload's goodput came back after the faults (its summary's recovery
+ * figures), or "not recovered" at the end: the instant a student waits for. */
+static void recovery_events(fl_world *w, const cJSON *summary)
+{
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
+    fl_time end = fl_sim_now(w->sim);
+    for (const cJSON *wl = wls ? wls->child : NULL; wl; wl = wl->next) {
+        const cJSON *rec = cJSON_GetObjectItemCaseSensitive(wl, "recovery");
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(rec, "recovered");
+        if (!cJSON_IsBool(ok))
+            continue;
+        double fe = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "faults_end_s"));
+        double rs = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "recovery_s"));
+        if (cJSON_IsTrue(ok))
+            fl_world_event(w, (fl_time)llround((fe + rs) * 1e9), wl->string, "recovered",
+                           "%s recovered: goodput back %.3g s after the faults", wl->string, rs);
+        else
+            fl_world_event(w, end, wl->string, "not-recovered",
+                           "%s not recovered: goodput still low %.3g s after the faults",
+                           wl->string, fl_time_to_s(end) - fe);
+    }
+}
+
+/* Does a fault begin at or before t? (The fault loop below writes those moments.) */
+static bool has_fault_before(const fl_world *w, fl_time t)
+{
+    for (uint32_t i = 0; i < w->nfaults; i++)
+        if (w->faults[i].at <= t)
+            return true;
+    return false;
+}
+
+/* events.jsonl: the run's notable moments, in time order: the faults, what the kinds
+ * recorded (fl_world_event), each workload's recovery; then one "events-capped" line per
+ * (event, node) that had more lines than the file keeps. */
+static char *event_lines(fl_world *w, const char *variant, fl_status st, const char *why,
+                         const cJSON *summary)
 {
     char *buf = NULL;
     size_t len = 0;
     double end = fl_time_to_s(fl_sim_now(w->sim));
-    if (event_line(&buf, &len, 0, "run-start", "variant", variant) ||
-        (w->warmup > 0 && fl_sim_now(w->sim) >= w->warmup &&
-         event_line(&buf, &len, fl_time_to_s(w->warmup), "warmup-end", NULL, NULL))) {
-        fl_free(buf);
-        return NULL;
+    if (st == FL_OK)
+        recovery_events(w, summary);
+    const fl_world_events *es = fl_world_events_sorted(w);
+    uint32_t k = 0, nev = es ? es->n : 0;
+    if (event_line(&buf, &len, 0, "run-start", "variant", variant))
+        goto fail;
+    if (w->warmup > 0 && fl_sim_now(w->sim) >= w->warmup) {
+        for (; k < nev && es->ev[k].t < w->warmup && !has_fault_before(w, es->ev[k].t); k++)
+            if (world_line(&buf, &len, &es->ev[k]))
+                goto fail;
+        if (event_line(&buf, &len, fl_time_to_s(w->warmup), "warmup-end", NULL, NULL))
+            goto fail;
     }
-    /* Faults that began, in time order (they were declared in any order). */
+    /* Faults that began, in time order (they were declared in any order), with the kinds'
+     * moments merged in before each (a fault first when both fall at one instant). */
     for (fl_time t = -1;;) {
         fl_time next = FL_TIME_MAX;
         for (uint32_t i = 0; i < w->nfaults; i++)
@@ -166,32 +231,46 @@ static char *event_lines(const fl_world *w, const char *variant, fl_status st,
                 next = w->faults[i].at;
         if (next == FL_TIME_MAX || next > fl_sim_now(w->sim))
             break;
+        for (; k < nev && es->ev[k].t < next; k++)
+            if (world_line(&buf, &len, &es->ev[k]))
+                goto fail;
         for (uint32_t i = 0; i < w->nfaults; i++) {
             const fl_fault *f = &w->faults[i];
             if (f->at != next)
                 continue;
-            static const char *const kinds[] = {"slow", "crash", "pause", "partition", "flaky",
-                                                "slow_link", "clock", "bad_value"};
             fl_time until = f->until < w->duration ? f->until : w->duration;
             double until_s = f->kind == FL_FAULT_CLOCK && f->until == f->at ? -1 /* a step */
                                                                             : fl_time_to_s(until);
             /* On a node with its own clock, the trace gives its reading too. */
             const fl_clock *clk = f->links ? NULL : w->comps[f->target]->host.clock;
             fl_time local = clk ? fl_clock_wall(clk, f->at) : 0;
-            if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, kinds[f->kind], "label",
-                             f->label, clk ? &local : NULL)) {
-                fl_free(buf);
-                return NULL;
-            }
+            if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, fl_fault_name(f->kind), "label",
+                             f->label, clk ? &local : NULL))
+                goto fail;
         }
         t = next;
     }
-    if (event_line(&buf, &len, end, st == FL_OK ? "run-end" : "stopped",
-                   st == FL_OK ? NULL : "because", why)) {
-        fl_free(buf);
-        return NULL;
+    for (; k < nev && es->ev[k].t <= fl_sim_now(w->sim); k++)
+        if (world_line(&buf, &len, &es->ev[k]))
+            goto fail;
+    for (uint32_t i = 0; es && i < es->ncaps; i++) {
+        const fl_world_cap *c = &es->caps[i];
+        if (!c->dropped)
+            continue;
+        fl_world_ev ev = {.t = fl_sim_now(w->sim), .until = -1, .event = "events-capped"};
+        snprintf(ev.node, sizeof ev.node, "%s", c->node);
+        snprintf(ev.label, sizeof ev.label, "%u more %s lines not written (the file keeps the "
+                 "first %d per event and node)", c->dropped, c->event, FL_WORLD_EVENTS_PER_KIND);
+        if (world_line(&buf, &len, &ev))
+            goto fail;
     }
+    if (event_line(&buf, &len, end, st == FL_OK ? "run-end" : "stopped",
+                   st == FL_OK ? NULL : "because", why))
+        goto fail;
     return buf;
+fail:
+    fl_free(buf);
+    return NULL;
 }
 
 fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **out, fl_error *e)
@@ -294,7 +373,8 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         r->failed = fl__expect_eval(sc, variant, s, &r->stated);
     if (!(r->summary_text = cJSON_Print(s)) ||
         !(r->events = event_lines(w, variant, run_st,
-                                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")))))
+                                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")),
+                                  s)))
         goto nomem;
     /* cJSON's adders fail silently: if any allocation was refused, the summary may lack a
      * figure, and a result with a missing figure is worse than none. */

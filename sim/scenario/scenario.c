@@ -557,9 +557,10 @@ static int named(const cJSON *arr, const char *name)
     return -1;
 }
 
-/* Applies a variant's "remove" (node names) and then its "add" (elements appended to
- * nodes, workloads, faults or zones) to doc, before its "set": a variant states only what
- * it changes. Nodes added by a variant that removes nodes go where the earliest of the
+/* Applies a variant's "remove" (node or workload names) and then its "add" (elements
+ * appended to nodes, workloads, faults or zones) to doc, before its "set": a variant states
+ * only what it changes (a workload is replaced by removing it and adding another of the
+ * same name, an open one by a closed one, say). Nodes added by a variant that removes nodes go where the earliest of the
  * removed nodes stood (a replacement keeps the node order, hence the order of the report);
  * otherwise they go at the end. On error, e->path names the variant's entry and doc is left
  * part-changed (the caller deletes it). */
@@ -569,17 +570,23 @@ static fl_status variant_add_remove(cJSON *doc, const cJSON *v, const char *vari
     const cJSON *rm = cJSON_GetObjectItemCaseSensitive(v, "remove");
     const cJSON *add = cJSON_GetObjectItemCaseSensitive(v, "add");
     cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+    cJSON *wls = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
     int at = -1; /* where added nodes go */
     fl_status st;
     if (rm) {
         snprintf(p, sizeof p, "variants.%s.remove", variant);
         if (!cJSON_IsArray(rm) || !rm->child)
-            return fl_error_set(e, FL_INVALID, p, "expected a non-empty array of node names, "
-                                                  "such as [\"lock-c\"]");
+            return fl_error_set(e, FL_INVALID, p, "expected a non-empty array of node or "
+                                                  "workload names, such as [\"lock-c\"]");
         int i = 0;
         for (const cJSON *it = rm->child; it; it = it->next, i++) {
             fl_cfg_index(q, sizeof q, p, i);
             int k = cJSON_IsString(it) ? named(nodes, it->valuestring) : -1;
+            int kw = k < 0 && cJSON_IsString(it) ? named(wls, it->valuestring) : -1;
+            if (kw >= 0) {
+                cJSON_DeleteItemFromArray(wls, kw);
+                continue;
+            }
             if (k < 0) {
                 const char *names[64];
                 int n = 0;
@@ -592,8 +599,8 @@ static fl_status variant_add_remove(cJSON *doc, const cJSON *v, const char *vari
                 const char *s = cJSON_IsString(it) ? fl_cfg_suggest(it->valuestring, names) : NULL;
                 char got[64];
                 fl_cfg_describe(it, got, sizeof got);
-                return fl_error_set(e, FL_UNKNOWN, q, "expected the name of a node of the "
-                                                      "scenario, got %s%s%s%s", got,
+                return fl_error_set(e, FL_UNKNOWN, q, "expected the name of a node or workload "
+                                                      "of the scenario, got %s%s%s%s", got,
                                     s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
             }
             if (at < 0 || k < at)

@@ -31,6 +31,11 @@ void fl__scenario_locate(const fl_scenario *sc, fl_error *e);
 
 /* Expectations (expect.c). Validates sc->doc's "expect" object against the variants. */
 fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e);
+/* An expectation's check text ("in [1, 2]"), whether written as a string or in the
+ * calibrated form {"check": ..., "calibrated": why}; NULL when it is neither. */
+const char *fl__expect_text(const cJSON *x);
+/* The reason of a calibrated expectation, or NULL for evidence (a plain string). */
+const char *fl__expect_calibrated(const cJSON *x);
 /* Refuses an expectation of `variant` naming a figure that `skeleton` (the summary of the
  * variant's model built but not run: the same code writes every figure) does not have. */
 fl_status fl__expect_check_figures(const fl_scenario *sc, const char *variant,

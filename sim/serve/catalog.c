@@ -1,8 +1,9 @@
 /* The dashboard's scenarios and their tunable parameters: see catalog.h.
  *
- * Parameters are derived from the document: every workload's "rate", every number,
- * duration or rate a node gives for a key its kind's descriptor types so (model/world.h:
- * "workers", "ttl", "queue.capacity", ...), and every one a variant's "set" writes (objects
+ * Parameters are derived from the document: every workload's "rate" (or "clients"), every
+ * number, duration or rate a node gives for a key its kind's descriptor types so
+ * (model/world.h: "workers", "ttl", "queue.capacity", ...), and every one a variant's "set"
+ * writes (objects
  * in a "set" are walked, so "nodes.api.queue": {"capacity": 50} offers
  * nodes.api.queue.capacity). Bounds are wide enough to explore and narrow enough that a
  * run stays a classroom run: a rate from a tenth to four times its value, a count from 1
@@ -208,19 +209,26 @@ static int derive(plist *l, const cJSON *doc)
     int i = 0;
     char name[128], path[256], label[300];
     for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next, i++) {
+        static const struct {
+            const char *key, *label;
+            fl_param_kind kind;
+        } wk[] = {{"rate", "workload %s: arrival rate", FL_PARAM_RATE},
+                  {"clients", "workload %s: clients (closed population)", FL_PARAM_INTEGER}};
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "rate");
         if (cJSON_IsString(nm))
             snprintf(name, sizeof name, "%s", nm->valuestring);
         else
             snprintf(name, sizeof name, "%d", i);
-        double x;
-        if (!v || read_value(v, FL_PARAM_RATE, &x) || !(x > 0))
-            continue;
-        snprintf(path, sizeof path, "workloads.%s.rate", name);
-        snprintf(label, sizeof label, "workload %s: arrival rate", name);
-        if (add(l, doc, path, FL_PARAM_RATE, x, label))
-            return -1;
+        for (size_t j = 0; j < sizeof wk / sizeof wk[0]; j++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, wk[j].key);
+            double x;
+            if (!v || read_value(v, wk[j].kind, &x) || !(x > 0))
+                continue;
+            snprintf(path, sizeof path, "workloads.%s.%s", name, wk[j].key);
+            snprintf(label, sizeof label, wk[j].label, name);
+            if (add(l, doc, path, wk[j].kind, x, label))
+                return -1;
+        }
     }
     /* Every node's numbers, durations and rates that the document gives, as its kind's
      * descriptor types them (nested keys such as queue.capacity included). */

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
+#include "out/lessons.h"
 #include "out/svg.h"
 #include "serve/jobs.h"
 
@@ -160,7 +161,7 @@ static size_t shades_load(const char *dir, fl_svg_shade *sh, char (*labels)[128]
     return n;
 }
 
-static const char *const run_names[FL_JOB_CHARTS] = {"latency", "goodput", "nodes"};
+static const char *const run_names[FL_JOB_CHARTS] = {"latency", "goodput", "nodes", "lesson"};
 
 int fl_serve_chart_index(const char *name, int compare)
 {
@@ -332,11 +333,43 @@ out:
     return st;
 }
 
+/* The run's first lesson chart (sim/out/lessons.c), its top panel: what the incident
+ * teaches, next to goodput. A run the catalogue has no chart for gets a "no data" chart. */
+static fl_status lesson_chart(FILE *f, const char *dir, const char *scn, const char *stamp)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = slurp(path);
+    cJSON *summary = text ? cJSON_Parse(text) : NULL;
+    fl_free(text);
+    snprintf(path, sizeof path, "%s/events.jsonl", dir);
+    char *events = slurp(path);
+    fl_csv *csv = fl_csv_read(dir);
+    int n = 0;
+    fl_lesson *ls = summary && csv ? fl_lessons_build(summary, events, csv, &n) : NULL;
+    fl_status st;
+    if (n) {
+        st = fl_lesson_svg(f, &ls[0], 0, csv, stamp);
+    } else {
+        char title[600];
+        snprintf(title, sizeof title, "%s: no lesson chart for this run", scn);
+        fl_svg_chart c = {.title = title, .xlabel = "time (s)", .ylabel = "", .stamp = stamp};
+        st = fl_svg_write(f, &c);
+    }
+    fl_free(ls);
+    fl_csv_free(csv);
+    fl_free(events);
+    cJSON_Delete(summary);
+    return st;
+}
+
 fl_status fl_serve_chart(FILE *f, const char *dir, int idx, const char *scenario,
                          const char *const *variants, size_t nvariants, int seeds,
                          const char *stamp)
 {
     if (variants)
         return compare_chart(f, dir, idx, scenario, variants, nvariants, seeds, stamp);
+    if (idx == 3)
+        return lesson_chart(f, dir, scenario, stamp);
     return run_chart(f, dir, idx, scenario, stamp);
 }

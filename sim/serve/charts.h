@@ -9,8 +9,9 @@
 
 #include <faultline/status.h>
 
-/* The chart names, indexed 0..FL_JOB_CHARTS-1 ("latency", "goodput", "nodes"); -1 when
- * `name` is none of them (compares have no "nodes"). */
+/* The chart names, indexed 0..FL_JOB_CHARTS-1 ("latency", "goodput", "nodes", "lesson":
+ * the run's first lesson chart); -1 when `name` is none of them (compares have only
+ * "latency" and "goodput"). */
 int fl_serve_chart_index(const char *name, int compare);
 
 /* Writes chart `idx` of a run directory (variants NULL) or of a comparison directory

@@ -24,7 +24,7 @@ typedef enum fl_job_state {
 
 typedef enum fl_job_kind { FL_JOB_RUN, FL_JOB_COMPARE } fl_job_kind;
 
-#define FL_JOB_CHARTS 3
+#define FL_JOB_CHARTS 4
 
 typedef struct fl_job {
     /* Set before the job is queued, then read-only. */

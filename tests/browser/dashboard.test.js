@@ -67,6 +67,8 @@ async function dataPaths(page, selector) {
     await page.selectOption("#scenario", scenario);
     check((await page.textContent("#scn-title")).startsWith(scenario), `scenario ${scenario} shown`);
     check((await page.textContent("#scn-story")).length > 50, "its story is shown");
+    const shown = (await page.textContent("#scn-story")).match(/[.!?](\s|$)/g) || [];
+    check(shown.length <= 3, `the story in view is at most 3 sentences (${shown.length})`);
     // the fix alone: every other fix off
     for (const box of await page.$$("input[name=variant]")) {
       const want = (await box.getAttribute("value")) === fix;
@@ -79,13 +81,16 @@ async function dataPaths(page, selector) {
     // Run from the keyboard: Enter in the seed field submits the form.
     await page.focus("#seed");
     await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#scenario").disabled, null, { timeout: 10000 });
+    check(true, "the scenario selector is disabled while the runs go");
     await page.waitForFunction(() => document.querySelectorAll("#live-goodput path.data").length === 2,
                                null, { timeout: 30000 });
     check(true, "live charts: one line per run (baseline and the fix)");
     await page.waitForSelector("#final figure svg", { timeout: 60000 });
     await page.waitForFunction(() => !document.querySelector("#run").disabled, null, { timeout: 60000 });
+    check(!(await page.$eval("#scenario", (s) => s.disabled)), "the scenario selector is enabled again");
     check((await dataPaths(page, "#live-goodput")) === 2, "live goodput chart has data for both runs");
-    check((await page.$$("#final figure svg")).length === 4, "finished run charts: 2 per run");
+    check((await page.$$("#final figure svg")).length === 6, "finished run charts: 3 per run (lesson, goodput, latency)");
     check((await dataPaths(page, "#final")) >= 4, "finished run charts hold data paths");
     check((await page.$$("#summary tr")).length === 3, "summary table: one row per run");
 

@@ -432,6 +432,35 @@ START_TEST(mutex)
 }
 END_TEST
 
+/* Kleppmann's timeline with one write per hold: client 1 (token 33) holds from 0 and is
+ * paused; client 2 (token 34) holds from 10.5 to 14.5 and writes at 14.5; client 1 wakes,
+ * writes at 16 and releases. No write of client 1 falls inside the overlap, yet its write
+ * overwrote client 2's: a violation. Writing before the newer holder's write, or being
+ * fenced, is not one. */
+START_TEST(mutex_lost_update)
+{
+    const fl_lock_hold holds[] = {
+        {1, 33, 0, 16100}, {2, 34, 10500, 14500},   /* the lost update */
+        {1, 40, 20000, 30000}, {2, 41, 25000, 27000}, /* 1 wrote at 24000, before 2: no */
+        {1, 50, 40000, 50000}, {2, 51, 45000, 47000}, /* 1's late write fenced: no */
+    };
+    const fl_fenced_write writes[] = {
+        {2, 34, 14499, 1}, {1, 33, 16000, 1},
+        {1, 40, 24000, 1}, {2, 41, 26000, 1},
+        {2, 51, 46000, 1}, {1, 50, 48000, 0},
+    };
+    fl_check_result v, f;
+    ck_assert_int_eq(fl_check_mutex(holds, 6, writes, 6, &v, &f), FL_OK);
+    ck_assert_uint_eq(v.count, 1);
+    ck_assert_int_eq(v.examples[0].t0, 14499);
+    ck_assert_int_eq(v.examples[0].t1, 16000);
+    ck_assert_uint_eq(v.examples[0].client, 1);
+    ck_assert_str_eq(v.examples[0].text, "client 2 (token 34) wrote at 0.000014499s; client 1 "
+                                         "(token 33, held first) overwrote it at 0.000016s");
+    ck_assert_uint_eq(f.count, 1);
+}
+END_TEST
+
 /* ---- linearizability ---- */
 
 static fl_lin_verdict lin(const fl_history *h, uint64_t per_key, uint64_t total, fl_lin_result *r)
@@ -735,6 +764,7 @@ int main(void)
     tcase_add_test(tc, split_brain);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, mutex);
+    tcase_add_test(tc, mutex_lost_update);
     tcase_add_test(tc, lin_classic);
     tcase_add_test(tc, lin_info);
     tcase_add_test(tc, lin_keys_and_budget);

@@ -86,7 +86,7 @@ START_TEST(policy_errors)
         {"{\"backoff\": \"exponential(0s, max=1s)\"}", "client.backoff: expected 0 < base <= max, got \"exponential(0s, max=1s)\""},
         {"{\"backoff\": \"linear(1s)\"}", "client.backoff: expected \"none\", \"constant(50ms)\" or \"exponential(10ms, max=1s)\", got \"linear(1s)\""},
         {"{\"jitter\": \"ful\"}", "client.jitter: expected one of \"none\", \"full\", \"equal\", \"decorrelated\", got \"ful\" (did you mean \"full\"?)"},
-        {"{\"attempts\": 0}", "client.attempts: expected an integer from 1 to 100, got 0"},
+        {"{\"attempts\": 0}", "client.attempts: expected an integer from 1 to 10000, got 0"},
         {"{\"retries\": 3}", "client.retries: unknown key \"retries\""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

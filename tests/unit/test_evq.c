@@ -425,6 +425,34 @@ START_TEST(hold_model_stays_compact)
 }
 END_TEST
 
+/* A top of 1.5 * 10^6 records is spread over at most 4096 buckets (about 370 records
+ * each, past K_TOP), which then come down through a second rung: every record pops once,
+ * in (at, seq) order, with many equal times (times drawn from 10^5 values). */
+START_TEST(big_spread_keeps_order)
+{
+    fl_evq *q = fl_evq_new();
+    fl_rng rng;
+    fl_rng_seed(&rng, 8, "evq/big");
+    const size_t n = 1500000;
+    for (size_t i = 0; i < n; i++) {
+        fl_ev ev = {(fl_time)fl_rng_below(&rng, 100000) * 1000, i, i, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+    }
+    fl_ev prev = {-1, 0, 0, 0, 0}, got;
+    size_t pops = 0;
+    while (fl_evq_pop(q, &got)) {
+        EXPECT(got.at > prev.at || (got.at == prev.at && got.seq > prev.seq));
+        EXPECT(got.arg == got.seq);
+        if (pops == 1 || pops == n / 2)
+            EXPECT(fl_evq_valid(q));
+        prev = got;
+        pops++;
+    }
+    EXPECT(pops == n);
+    fl_evq_free(q);
+}
+END_TEST
+
 START_TEST(cancel_storm_is_swept)
 {
     /* 10^6 one-hour timeouts, each cancelled at once, over 1000 live events: cancelled
@@ -538,6 +566,7 @@ int main(void)
     tcase_add_test(tc, pushes_at_the_last_popped_time);
     tcase_add_test(tc, pushes_into_every_region);
     tcase_add_test(tc, hold_model_stays_compact);
+    tcase_add_test(tc, big_spread_keeps_order);
     tcase_add_test(tc, cancel_storm_is_swept);
     tcase_add_test(tc, allocation_failures_keep_order);
     suite_add_tcase(s, tc);

@@ -190,6 +190,55 @@ START_TEST(merge_equals_recording_all)
 }
 END_TEST
 
+/* Buckets are cleared as the touched range widens, not when the histogram is made: counts
+ * left in reused memory (a freed histogram's, here, most likely handed back by malloc) or
+ * before a reset never show. Values far apart leave a wide gap that must read as empty. */
+START_TEST(stale_memory_never_counted)
+{
+    for (int round = 0; round < 4; round++) {
+        fl_hist *dirty = fl_hist_new();
+        ck_assert_ptr_nonnull(dirty);
+        for (int64_t v = 1; v < INT64_MAX / 2; v += v / 300 + 1) /* every bucket, about */
+            fl_hist_record(dirty, v);
+        fl_hist_free(dirty);
+        fl_hist *h = fl_hist_new(); /* likely the same memory, its counts still there */
+        ck_assert_ptr_nonnull(h);
+        fl_hist_record(h, 1000000);     /* the range starts in the middle ... */
+        fl_hist_record(h, 3);           /* ... widens down ... */
+        fl_hist_record(h, 1000000000);  /* ... and up, over dirty buckets */
+        ck_assert_uint_eq(fl_hist_count(h), 3);
+        ck_assert_int_eq(fl_hist_quantile(h, 0.3), 3);
+        /* rank 2 of 3 is 10^6, within its bucket's 1/256 */
+        int64_t med = fl_hist_quantile(h, 0.5);
+        ck_assert_int_ge(med, 1000000 - 1000000 / 256);
+        ck_assert_int_le(med, 1000000 + 1000000 / 256);
+        int64_t top = fl_hist_quantile(h, 0.9); /* rank 3: past the gap above 10^6 */
+        ck_assert_int_ge(top, 1000000000 - 1000000000 / 256);
+        ck_assert_int_le(top, 1000000000);
+        /* after a reset the old range is gone: one value at the far end, then one low */
+        fl_hist_reset(h);
+        fl_hist_record(h, 5000);
+        fl_hist_record(h, 7);
+        ck_assert_uint_eq(fl_hist_count(h), 2);
+        ck_assert_int_eq(fl_hist_quantile(h, 0.5), 7);
+        ck_assert_int_eq(fl_hist_quantile(h, 1.0), 5000);
+        /* merging a range wider on both sides into h zeroes what it takes in */
+        fl_hist *wide = fl_hist_new();
+        fl_hist_record(wide, 1);
+        fl_hist_record(wide, (int64_t)1 << 40);
+        fl_hist_merge(h, wide);
+        ck_assert_uint_eq(fl_hist_count(h), 4);
+        ck_assert_int_eq(fl_hist_quantile(h, 0.25), 1);
+        ck_assert_int_eq(fl_hist_quantile(h, 0.5), 7);
+        int64_t q3 = fl_hist_quantile(h, 0.75);
+        ck_assert_int_ge(q3, 5000 - 5000 / 256);
+        ck_assert_int_le(q3, 5000 + 5000 / 256);
+        fl_hist_free(wide);
+        fl_hist_free(h);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hist");
@@ -200,6 +249,7 @@ int main(void)
     tcase_add_test(tc, full_int64_range);
     tcase_add_test(tc, mean_is_exact);
     tcase_add_test(tc, merge_equals_recording_all);
+    tcase_add_test(tc, stale_memory_never_counted);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -94,6 +94,46 @@ START_TEST(variant_and_set_change_the_model)
 }
 END_TEST
 
+/* A calibrated check is judged like any other, and its result carries the reason, so that
+ * every output can show it apart from the evidence; a failing one still fails the run. */
+START_TEST(calibrated_expectations_carry_their_reason)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"t\", \"duration\": \"20s\",\n"
+        " \"nodes\": [{\"name\": \"api\", \"kind\": \"service\", \"workers\": 2,\n"
+        "             \"service_time\": \"exp(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"users\", \"target\": \"api\", \"rate\": \"500/s\"}],\n"
+        " \"expect\": {\"baseline\": {\"nodes.api.workers\": \"== 2\",\n"
+        "   \"workloads.users.issued\": {\"check\": \"in [9000, 11000]\",\n"
+        "                              \"calibrated\": \"rate set from the 10,000 requests\"}}}}\n";
+    fl_error e;
+    fl_scenario *sc = load(text, &e);
+    ck_assert_msg(sc != NULL, "%s", e.msg);
+    fl_run_config cfg = {0};
+    fl_result *r;
+    int failed;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 2);
+    ck_assert_int_eq(failed, 0);
+    const char *sum = fl_result_summary(r);
+    const char *cal = strstr(sum, "\"calibrated\":\t\"rate set from the 10,000 requests\"");
+    ck_assert_ptr_nonnull(cal);
+    /* on the calibrated check's entry, not the plain one's */
+    ck_assert_ptr_nonnull(strstr(sum, "\"expect\":\t\"in [9000, 11000]\",\n"));
+    ck_assert_int_eq((int)(strstr(sum, "\"calibrated\"") - sum), (int)(cal - sum));
+    ck_assert_ptr_null(strstr(cal + 1, "\"calibrated\""));
+    fl_result_free(r);
+    const char *slow[] = {"workloads.users.rate=100/s"}; /* 2,000 requests: it fails */
+    cfg.sets = slow;
+    cfg.nsets = 1;
+    ck_assert_int_eq(fl_run(sc, &cfg, &r, &e), FL_OK);
+    ck_assert_int_eq(fl_result_expectations(r, &failed), 2);
+    ck_assert_int_eq(failed, 1);
+    fl_result_free(r);
+    fl_scenario_free(sc);
+}
+END_TEST
+
 START_TEST(bad_overrides_name_the_problem)
 {
     fl_error e;
@@ -353,6 +393,7 @@ int main(void)
     tcase_add_test(tc, loads_and_describes);
     tcase_add_test(tc, variant_and_set_change_the_model);
     tcase_add_test(tc, bad_overrides_name_the_problem);
+    tcase_add_test(tc, calibrated_expectations_carry_their_reason);
     tcase_add_test(tc, errors_carry_line_and_column);
     tcase_add_test(tc, same_inputs_same_bytes);
     tcase_add_test(tc, event_limit_marks_incomplete);

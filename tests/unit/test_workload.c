@@ -1,6 +1,7 @@
 /* Workloads: deterministic arrivals issue exactly rate x time requests; latency counts
- * failures at the time the client gave up; SLO attainment over every request issued, with
- * numbers worked out by hand. */
+ * failures at the time the client gave up; SLO attainment over every request issued; a
+ * closed population follows the response-time law and, contending on one record, takes
+ * exactly N rounds; numbers worked out by hand. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,67 @@ START_TEST(slo_given_twice_is_refused)
 }
 END_TEST
 
+/* A closed population (interactive response-time law, X = N / (R + Z)): 10 clients, each
+ * served in exactly S = 10 ms with a worker to spare and thinking exactly Z = 90 ms, cycle
+ * every 100 ms: 10 / 0.1 s = 100 requests/s. Each client thinks before its first request
+ * too, so requests start at 0.09 s + k x 0.1 s and end 10 ms later: those issued after the
+ * 10 s warm-up and ended before 100 s are k = 100..998, 899 per client, 8,990 in 90 s
+ * (99.89/s: one cycle short of the law at the edges). With one worker
+ * and no think time the server is the bottleneck: R = N x S = 100 ms, X = 10 / 0.1 s = 100/s
+ * again, and every request waits for the other nine (mean latency exactly 100 ms). */
+START_TEST(closed_population_throughput_is_n_over_s_plus_z)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"100s\", \"warmup\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 10,\n"
+        "              \"service_time\": \"const(10ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"clients\": 10,\n"
+        "                 \"think\": \"const(90ms)\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"ok\":\t"), 8990);
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"throughput_per_s\":\t"), 8990 / 90.0, 1e-9);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"clients\":\t"), 10);
+    free(s);
+    const char *one[] = {"nodes.s.workers=1", "workloads.w.think=const(0)"};
+    s = fl_test_summary(text, one, 2);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"ok\":\t"), 8990); /* ending 10.1 s .. 99.99 s */
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"throughput_per_s\":\t"), 8990 / 90.0, 1e-9);
+    ck_assert_double_eq_tol(fig(s, "\"latency_ms\"", "\"mean\":\t"), 100, 1e-6);
+    free(s);
+}
+END_TEST
+
+/* Ten closed clients, one request each, all starting together on one record under
+ * optimistic concurrency (each holds it exactly 10 ms), retrying at once on a conflict:
+ * round k has 11 - k contenders and one winner, so 10 + 9 + ... + 1 = 55 calls, 45
+ * conflicts, and the last client is done after 10 rounds, at exactly 0.1 s. */
+START_TEST(closed_clients_contending_take_n_rounds)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"row\", \"kind\": \"occ\", \"hold\": \"const(10ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"row\", \"clients\": 10,\n"
+        "                 \"requests\": 1, \"client\": {\"attempts\": 100}}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"tries\":\t"), 55);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"ok\":\t"), 10);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"clients_done\":\t"), 10);
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"completion_s\":\t"), 0.1, 1e-12);
+    ck_assert_double_eq(fig(s, "\"row\"", "\"commits\":\t"), 10);
+    ck_assert_double_eq(fig(s, "\"row\"", "\"conflicts\":\t"), 45);
+    free(s);
+    /* Two tries each at most: one client wins each of the first two rounds, the 8 that
+     * lost twice give up with "conflict" at 0.02 s; a give-up ends a client's request too. */
+    const char *two[] = {"workloads.w.client.attempts=2"};
+    s = fl_test_summary(text, two, 1);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"ok\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"conflict\":\t"), 8);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"clients_done\":\t"), 10);
+    ck_assert_double_eq_tol(fig(s, "\"w\"", "\"completion_s\":\t"), 0.02, 1e-12);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workload");
@@ -178,6 +240,8 @@ int main(void)
     tcase_add_test(tc, latency_counts_failures_when_the_client_gave_up);
     tcase_add_test(tc, in_flight_at_the_end);
     tcase_add_test(tc, slo_given_twice_is_refused);
+    tcase_add_test(tc, closed_population_throughput_is_n_over_s_plus_z);
+    tcase_add_test(tc, closed_clients_contending_take_n_rounds);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -1,0 +1,108 @@
+/* Lesson charts: the charts that carry what an incident teaches (who is primary, how far a
+ * replica lags, what a key expiry sends to the backend, ...), one catalogue keyed by
+ * component kind (lessons.c). Each entry turns a run's files (summary.json, timeseries.csv,
+ * events.jsonl) into chart specifications; plot.c draws them with gnuplot as
+ * charts/lesson-*.png and report.c draws them as SVG. Like the other charts, they read only
+ * the files a run wrote. */
+#ifndef FL_OUT_LESSONS_H
+#define FL_OUT_LESSONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+#include <faultline/status.h>
+
+/* timeseries.csv in memory: ncols columns (0 is t_s), nrows rows, NaN for an empty cell. */
+typedef struct fl_csv {
+    int ncols;
+    size_t nrows;
+    char **names;
+    double *v; /* v[row * ncols + col] */
+} fl_csv;
+
+/* Reads run_dir/timeseries.csv; NULL when missing or unreadable. */
+fl_csv *fl_csv_read(const char *run_dir);
+void fl_csv_free(fl_csv *c);
+/* The column's index, or -1. */
+int fl_csv_col(const fl_csv *c, const char *name);
+static inline double fl_csv_at(const fl_csv *c, size_t row, int col)
+{
+    return c->v[row * (size_t)c->ncols + (size_t)col];
+}
+
+#define FL_LESSON_MAX_SERIES 24
+#define FL_LESSON_MAX_MARKS 12 /* numbered markers per chart (the rest: ticks, counted) */
+
+typedef enum fl_lesson_style {
+    FL_LS_STEPS,  /* a value per window, as steps */
+    FL_LS_DASHED, /* the same, dashed (a reference: issued load) */
+    FL_LS_ROLE    /* a bar on row `row` while the column is > 0 (primary, holds the lock) */
+} fl_lesson_style;
+
+typedef struct fl_lesson_series {
+    char col[200];   /* the CSV column (checked against the header: name characters only) */
+    char title[120]; /* legend text */
+    int col_index;   /* in the CSV */
+    fl_lesson_style style;
+    int axis;        /* 1 left, 2 right */
+    int panel;       /* 0 top, 1 bottom (a second panel under the first) */
+    int row;         /* FL_LS_ROLE: its row, from 1 at the bottom */
+    int color;       /* palette index (a member keeps its colour in both panels) */
+} fl_lesson_series;
+
+/* A moment drawn on the chart: numbered (the footer says what it was) or a tick. */
+typedef struct fl_lesson_mark {
+    double t;
+    char label[160];
+    bool tick; /* drawn as a small mark at the top, counted in the footer, not numbered */
+} fl_lesson_mark;
+
+typedef struct fl_lesson_shade {
+    double t0, t1;
+    char label[120];
+    bool trigger; /* a workload's rate step or a campaign: the incident's trigger */
+    bool finding; /* what the run found (two lock holders), not a fault */
+} fl_lesson_shade;
+
+typedef struct fl_lesson {
+    char name[160];      /* file name without extension: lesson-<node>-<what> */
+    char title[240];     /* the lesson, in one line */
+    char ylabel[120], y2label[120], ylabel2[120]; /* ylabel2: the bottom panel's */
+    char rows[16][64];   /* FL_LS_ROLE rows, from row 1 */
+    int nrows;
+    fl_lesson_series s[FL_LESSON_MAX_SERIES];
+    int ns;
+    double hline;        /* a horizontal reference on the left axis (capacity), or NaN */
+    char hline_title[120];
+    fl_lesson_mark marks[64];
+    int nmarks;
+    char tick_note[160]; /* the footer's line about the ticks ("14 key expiries") */
+    fl_lesson_shade shades[16];
+    int nshades;
+    double t_end;        /* the run's end (x range) */
+    char note[200];      /* a sentence written inside the last panel, at its top */
+} fl_lesson;
+
+/* The lesson charts of one run (malloc'd array, *n of them; NULL and 0 when none), as the
+ * catalogue declares them per kind of the run's nodes. */
+fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv,
+                            int *n);
+
+/* The footer lines of a chart's numbered markers ("1  t=14 s: n3 promoted"): markers
+ * closer than 2% of the x range share a number. Returns the count; groups[i] is the
+ * number of marker i (from 1), 0 for a tick. */
+int fl_lesson_number(const fl_lesson *l, int *groups, double *group_t, char lines[][240],
+                     int max_lines);
+
+/* Twelve distinguishable colours for the series (past twelve, gnuplot changes the dash). */
+extern const char *const fl_lesson_palette[12];
+
+/* Panel `panel` (0 or 1) of a lesson chart as one <svg> element (sim/out/svg.c): role bars
+ * are thick lines at their row, numbered markers narrow dark bands labelled with their
+ * number (fl_lesson_number's lines say what they are), ticks narrow grey bands. */
+fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *csv,
+                        const char *stamp);
+
+#endif

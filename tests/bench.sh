@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# faultline bench: the quick run prints every figure (positive rates, the short-run row from
+# the given scenario, the M/M/1 mean near theory); --hold N measures one hold model; bad
+# arguments are usage errors with a message.
+# usage: bench.sh FAULTLINE SCENARIO_FILE
+set -euo pipefail
+fl=$1; short=$2
+fail=0
+err() { echo "FAIL: $*"; fail=1; }
+json=$("$fl" bench --quick --json --short "$short")
+python3 - "$json" <<'PY' || fail=1
+import json, sys
+d = json.loads(sys.argv[1])
+for k in ("hold_1e3_events_per_s", "hold_1e6_events_per_s", "mm1_customers_per_s",
+          "short_runs_per_s", "short_ms_per_run"):
+    if not (isinstance(d.get(k), (int, float)) and d[k] > 0):
+        print(f"FAIL: bench --json: {k} = {d.get(k)!r}, expected a positive number"); sys.exit(1)
+# 10^5 customers at rho = 0.9: the mean time in system is 10 ms within a few percent
+if not 8 < d["mm1_mean_sojourn_ms"] < 12:
+    print(f"FAIL: bench: M/M/1 mean {d['mm1_mean_sojourn_ms']} ms, theory 10 ms"); sys.exit(1)
+# runs per second and milliseconds per run are the same measure
+if abs(d["short_runs_per_s"] * d["short_ms_per_run"] / 1e3 - 1) > 0.01:
+    print("FAIL: bench: short_runs_per_s and short_ms_per_run disagree"); sys.exit(1)
+PY
+out=$("$fl" bench --hold 500 --quick --json)
+grep -q '"hold_n": 500,' <<<"$out" || err "bench --hold 500: $out"
+for bad in abc 0 -5 1e3; do
+  if msg=$("$fl" bench --hold "$bad" 2>&1); then err "bench --hold $bad succeeded"; else
+    [ $? = 2 ] || err "bench --hold $bad: exit status not 2"
+    grep -q -- "--hold $bad: expected a count of events from 1 to 10^8" <<<"$msg" ||
+      err "bench --hold $bad: message: $msg"
+  fi
+done
+if msg=$("$fl" bench --quick --short /nonexistent/x.json 2>&1); then err "bench --short missing succeeded"; else
+  grep -q "/nonexistent/x.json: cannot read the file" <<<"$msg" || err "bench --short missing: $msg"
+fi
+[ "$fail" = 0 ] && echo "bench: ok"

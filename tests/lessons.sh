@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Lessons: every bundled incident (the scenarios at the top of SCENARIO_DIR) writes at least
+# one lesson chart (charts/lesson-*.gp, and its PNG when gnuplot is installed), and its
+# events.jsonl holds the moments its lesson turns on (a promotion and a heal for a split
+# brain, key expiries for a stampede, ...). events.jsonl stays small: no (event, node)
+# pair has more than 40 lines, and a capped pair says how many it left out.
+# usage: lessons.sh FAULTLINE SCENARIO_DIR
+set -uo pipefail
+fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); dir=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+# has NAME EVENT [TEXT]: NAME's events.jsonl has an EVENT line (whose label holds TEXT)
+has() {
+  if grep "\"event\":\"$2\"" "$tmp/$1/events.jsonl" | grep -q -- "${3:-}"; then ok; else
+    bad "$1: events.jsonl has no $2 event${3:+ with \"$3\"}"; fi
+}
+for f in "$dir"/*.json; do
+  n=$(basename "$f" .json)
+  var=(); [ "$n" = breaker-degradation ] && var=(--variant breaker)
+  if ! "$fl" run "$f" "${var[@]}" --plot --quiet --out "$tmp/$n" >/dev/null 2>"$tmp/err"; then
+    bad "$n: run --plot failed"; cat "$tmp/err"; continue
+  fi
+  ls "$tmp/$n"/charts/lesson-*.gp >/dev/null 2>&1 && ok || bad "$n: no charts/lesson-*.gp"
+  if command -v gnuplot >/dev/null; then
+    for gp in "$tmp/$n"/charts/lesson-*.gp; do
+      [ -s "${gp%.gp}.png" ] && [ -s "${gp%.gp}.svg" ] && ok || bad "$n: $(basename "$gp") drew no PNG and SVG"
+    done
+  fi
+  # at most 40 lines per (event, node); kinds' lines carry a node and a label
+  over=$(grep '"node":' "$tmp/$n/events.jsonl" | grep -v '"events-capped"' |
+         sed 's/.*"event":"\([^"]*\)".*"node":"\([^"]*\)".*/\1 \2/' | sort | uniq -c | awk '$1 > 40')
+  [ -z "$over" ] && ok || bad "$n: more than 40 lines for: $over"
+done
+has split-brain-redis-sentinel promotion "n3 promoted"
+has split-brain-redis-sentinel heal "2 primaries"
+has split-brain-redis-sentinel reconciliation "643 acknowledged writes discarded"
+has split-brain-github-2018 promotion
+has split-brain-github-2018 heal
+has cache-stampede key-expiry "key 1 expires"
+has cache-stampede recompute
+has poison-pill rebalance-start
+has poison-pill rebalance-end
+has poison-pill poison-pill "p0 offset"
+has breaker-degradation breaker-open
+has breaker-degradation breaker-half-open
+has breaker-degradation breaker-close
+has connection-storm join-wave "trigger: 200000 users join"
+has connection-storm disconnect-wave
+has connection-storm disconnect-wave-end "clients dropped"
+has replica-lag rate-step "trigger: app 1500/s"
+has replica-lag replica-behind
+has lock-gc-pause lease-expiry
+has lock-gc-pause violation "two holders"
+has lock-gc-pause acquisition
+has pool-exhaustion pool-exhausted
+has retry-storm not-recovered
+has breaker-degradation recovered
+# a rate step up is a window (shaded as the trigger), a step down a moment
+grep '"rate-step"' "$tmp/replica-lag/events.jsonl" | head -1 | grep -q '"until_s":100' && ok ||
+  bad "replica-lag: the rate step up has no until_s"
+# key expiries that run past the cap are counted, not written
+has config-cache-feedback-2010 events-capped "more recompute lines not written"
+# lines in time order
+for n in split-brain-redis-sentinel lock-gc-pause cache-stampede; do
+  sed 's/^{"t_s":\([^,]*\),.*/\1/' "$tmp/$n/events.jsonl" | sort -g -c 2>/dev/null && ok ||
+    bad "$n: events.jsonl is not in time order"
+done
+# the split-brain chart names who was primary and says what was lost
+gp="$tmp/split-brain-redis-sentinel/charts/lesson-redis-roles.gp"
+grep -q "^heading = 'redis: two primaries for 76 s; 643 acknowledged writes discarded'" "$gp" && ok ||
+  bad "split-brain: the roles chart's title does not state the lesson"
+grep -q "set ytics ('n5' 1, 'n4' 2, 'n3' 3, 'n2' 4, 'n1' 5)" "$gp" && ok ||
+  bad "split-brain: the roles chart does not name one row per member"
+echo "lessons: $pass passed, $fail failed"
+[ "$fail" = 0 ]
