@@ -58,7 +58,7 @@ if grep -q 'backoff-jitter .*negligible' "$tmp/na.txt" && grep -q 'n/a (absent).
 # Every bundled scenario, shortened: compare prints no NaN.
 for f in $(dirname "$sc")/../*.json $(dirname "$sc")/*.json; do
   out=$("$fl" compare "$f" --seeds 2 --no-files --set duration=120s 2>&1)
-  if echo "$out" | grep -qi 'nan'; then echo "FAIL: nan in compare $f"; echo "$out" | grep -i nan | head -3; fail=$((fail + 1)); fi
+  if grep -i 'nan' <<<"$out" >/dev/null; then echo "FAIL: nan in compare $f"; echo "$out" | grep -i nan | head -3; fail=$((fail + 1)); fi
 done
 pass=$((pass + 1))
 echo "compare: $pass passed, $fail failed"

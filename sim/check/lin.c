@@ -333,7 +333,9 @@ static fl_status search(lin *L, size_t m, uint64_t key, uint64_t limit, uint64_t
         last = e;
     }
     L->next[last] = END;
-    memset(L->bits, 0, ((m + 63) / 64) * sizeof *L->bits);
+    /* Every word, not only this key's: set_bit's scan for the lowest word with a clear bit
+     * may step one word past this key's when all its ops are placed (m a multiple of 64). */
+    memset(L->bits, 0, L->nbits_words * sizeof *L->bits);
     memo_clear(L);
     setview v = {0, 0};
     uint64_t hset = 0;
