@@ -75,5 +75,13 @@ got=$("$fl" run f.json --check --no-files 2>&1 >/dev/null); rc=$?
 want="f.json: expect.baseline.nodes.server.no_such_figure: no such figure in this run's summary (summary.json lists the figures the run reports)"
 [ "$rc" = 2 ] && [ "$got" = "$want" ] && ok || { bad "missing figure: exit $rc"; echo "  want: $want"; echo "  got:  $got"; }
 
+# A censored figure the run did not observe (recovery time of a run that did not recover)
+# is a failed check (exit 1), not a mistake in the file (exit 2).
+sed -e 's/"checks.conservation.ok": "== true"/"workloads.users.recovery.recovery_s": "< 5"/' \
+    -e 's/"variants":/"faults": [{"crash": "server", "at": "1s", "for": "0.5s"}], "variants":/' s.json >c.json
+got=$("$fl" run c.json --check --no-files 2>&1); rc=$?
+if [ "$rc" = 1 ] && grep 'recovery_s < 5: got not observed in this run' <<<"$got" >/dev/null; then ok
+else bad "censored figure not observed: exit $rc"; echo "$got" | tail -5; fi
+
 echo "inputs: $pass passed, $fail failed"
 [ "$fail" = 0 ]
