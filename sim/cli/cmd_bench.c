@@ -20,6 +20,8 @@
 #include <faultline/faultline.h>
 
 #include "cli/cli.h"
+#include "core/alloc.h"
+#include "out/files.h"
 
 static const cli_opt bench_opts[] = {
     {"json", 0, NULL, "print the figures as one JSON object"},
@@ -130,36 +132,6 @@ typedef struct short_result {
     bool found;
 } short_result;
 
-/* Reads a whole file into a NUL-terminated buffer (the caller frees it); NULL if absent. */
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
-        }
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 /* One short run, as a sweep does it: parse, build, run with expectations, no files. */
 static int short_once(const char *text, size_t len, const char *name)
 {
@@ -184,25 +156,25 @@ static int run_short(const char *path, double secs, short_result *out)
 {
     *out = (short_result){0};
     size_t len;
-    char *text = read_text(path, &len);
+    char *text = fl__file_read_all(path, &len);
     if (!text)
         return 0; /* not found: the row is skipped */
     out->found = true;
     if (short_once(text, len, path)) { /* warm-up, and the scenario must run */
-        free(text);
+        fl_free(text);
         return -1;
     }
     double t0 = now_s(), t;
     int n = 0;
     do {
         if (short_once(text, len, path)) {
-            free(text);
+            fl_free(text);
             return -1;
         }
         n++;
         t = now_s() - t0;
     } while (n < 20 || t < secs);
-    free(text);
+    fl_free(text);
     out->runs = n;
     out->runs_per_s = n / t;
     out->ms_per_run = t * 1e3 / n;

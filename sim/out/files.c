@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "out/files.h"
 #include "scenario/result_int.h"
 
@@ -211,4 +212,39 @@ fl_status fl_result_write_files(const fl_result *r, const char *dir, fl_error *e
         (st = atomic_write(dir, "summary.json", write_summary, r, e)))
         return st;
     return FL_OK;
+}
+
+char *fl__file_read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *nb = fl_realloc(buf, cap);
+            if (!nb) {
+                fl_free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        fl_free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
 }

@@ -13,6 +13,11 @@ typedef fl_status (*fl_file_writer)(FILE *f, void *ctx);
  * is reported as "cannot write PATH: reason" in e. */
 fl_status fl_file_write_atomic(const char *path, fl_file_writer fn, void *ctx, fl_error *e);
 
+/* Reads the whole file at path into a NUL-terminated buffer (fl_malloc'd: the caller frees
+ * it with fl_free); *len, when given, gets its length. NULL when the file is absent,
+ * unreadable or memory runs out. */
+char *fl__file_read_all(const char *path, size_t *len);
+
 /* rm -r of a folder faultline wrote (no symbolic link followed); best effort. */
 void fl__remove_tree(const char *path);
 /* Replaces the folder dir with the folder staged (its sibling): the previous dir is moved

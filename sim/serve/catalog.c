@@ -21,6 +21,7 @@
 #include <faultline/time.h>
 
 #include "core/alloc.h"
+#include "out/files.h"
 #include "model/world.h" /* the fault names and the kinds' descriptors */
 
 const char *fl_param_unit(fl_param_kind k)
@@ -288,40 +289,6 @@ static cJSON *fault_windows(const cJSON *doc, double duration_s)
 
 /* ---- loading -------------------------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 16384;
-            char *nb = fl_realloc(buf, cap);
-            if (!nb) {
-                fl_free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        fl_free(buf);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -443,7 +410,7 @@ fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e
     qsort(paths, n, sizeof *paths, cmp_str);
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
-        char *text = slurp(paths[i], &len);
+        char *text = fl__file_read_all(paths[i], &len);
         fl_scenario *sc = NULL;
         fl_error le;
         size_t dl = strlen(dir); /* collect() made each path dir + "/" + ... */

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/alloc.h"
+#include "out/files.h"
 #include "out/lessons.h"
 #include "out/svg.h"
 #include "serve/jobs.h"
@@ -32,41 +33,13 @@ static void table_free(table *t)
     memset(t, 0, sizeof *t);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *nb = fl_realloc(buf, cap);
-            if (!nb) {
-                fl_free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (!got)
-            break;
-    }
-    fclose(f);
-    buf[n] = 0;
-    return buf;
-}
-
 /* Reads dir/timeseries.csv; -1 when missing or malformed. */
 static int table_load(const char *dir, table *t)
 {
     memset(t, 0, sizeof *t);
     char path[4200];
     snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-    char *text = slurp(path);
+    char *text = fl__file_read_all(path, NULL);
     if (!text)
         return -1;
     size_t rows = 0;
@@ -139,7 +112,7 @@ static size_t shades_load(const char *dir, fl_svg_shade *sh, char (*labels)[128]
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/events.jsonl", dir);
-    char *text = slurp(path);
+    char *text = fl__file_read_all(path, NULL);
     if (!text)
         return 0;
     size_t n = 0;
@@ -339,11 +312,11 @@ static fl_status lesson_chart(FILE *f, const char *dir, const char *scn, const c
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *text = slurp(path);
+    char *text = fl__file_read_all(path, NULL);
     cJSON *summary = text ? cJSON_Parse(text) : NULL;
     fl_free(text);
     snprintf(path, sizeof path, "%s/events.jsonl", dir);
-    char *events = slurp(path);
+    char *events = fl__file_read_all(path, NULL);
     fl_csv *csv = fl_csv_read(dir);
     int n = 0;
     fl_lesson *ls = summary && csv ? fl_lessons_build(summary, events, csv, &n) : NULL;
