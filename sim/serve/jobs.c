@@ -420,12 +420,13 @@ static int count_done(const char *dir)
 static int cmp_poll(void *ctx)
 {
     cmp_ctx *c = ctx;
+    /* called from every thread of the comparison: the clock and the count under the lock */
+    pthread_mutex_lock(&c->p->mu);
     bool count = since(&c->last) >= 0.25;
-    int done = 0;
-    if (count) {
+    if (count)
         clock_gettime(CLOCK_MONOTONIC, &c->last);
-        done = count_done(c->j->dir);
-    }
+    pthread_mutex_unlock(&c->p->mu);
+    int done = count ? count_done(c->j->dir) : 0;
     pthread_mutex_lock(&c->p->mu);
     bool stop = c->j->cancel || c->p->stopping;
     if (count && done > c->j->runs_done) {
@@ -434,9 +435,9 @@ static int cmp_poll(void *ctx)
         c->j->progress = total > 0 ? done / total : 0;
         wake_locked(c->p);
     }
-    pthread_mutex_unlock(&c->p->mu);
     if (stop)
         c->why = "interrupted (the server is stopping)";
+    pthread_mutex_unlock(&c->p->mu);
     return stop;
 }
 
