@@ -3,7 +3,7 @@
 // usage: node dashboard.test.js FAULTLINE SCENARIOS_DIR WORK_DIR [SCENARIO:FIX ...]
 // Starts `faultline serve --port 0` with its outputs under WORK_DIR, then drives each
 // incident (default: split-brain-redis-sentinel:quorum cache-stampede:lease
-// connection-storm:jitter) through Run (from the keyboard) and Compare (2 seeds) and
+// connection-storm:admission) through Run (from the keyboard) and Compare (2 seeds) and
 // checks, in the page:
 //   projector mode (the form folds, the charts come into view), the story's summary;
 //   the live lesson chart next to goodput, drawn from the stream, with the lesson's
@@ -28,7 +28,7 @@ if (!work) {
   process.exit(2);
 }
 const incidents = (pairs.length ? pairs : ["split-brain-redis-sentinel:quorum", "cache-stampede:lease",
-                                           "connection-storm:jitter"]).map((p) => p.split(":"));
+                                           "connection-storm:admission"]).map((p) => p.split(":"));
 /* What each incident's lesson must show, from the lesson catalogue (sim/out/lessons.c):
  * the labels on the live chart and the events marked once the runs end. */
 const EXPECT = {
