@@ -142,6 +142,51 @@ for name in ("latency", "goodput", "nodes", "lesson"):
     check(st == 200 and h.get("Content-Type", "").startswith("image/svg+xml")
           and t.count(b"<path") >= 1, "charts/%s.svg" % name)
 check(os.path.isfile(os.path.join(os.environ["FL_OUT"], "r1", "summary.json")), "files under --out/r1")
+check([u.rsplit("/", 1)[1] for u in j.get("files", {}).get("charts", [])][:1] == ["lesson.svg"],
+      "the run's chart list starts with its lesson chart")
+# the finished lesson charts, from the catalogue: a title with the run's figures, the spans
+lc = (j.get("lessons") or {}).get("charts", [])
+check([x.get("name") for x in lc] == ["lesson-clients-tries"] and "->" in lc[0].get("title", "")
+      and any(x.get("trigger") is False and x.get("t1", 0) > x.get("t0", 1) for x in lc[0].get("shades", []))
+      and isinstance(lc[0].get("marks"), list), "GET run: its lesson charts with title, spans, marks")
+
+def stream(path):
+    """Reads an SSE stream to its "done": (data lines, [(event, payload)] of the others)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", path)
+    r = c.getresponse()
+    data, other, etype, payload = [], [], "message", None
+    for line in r:
+        line = line.decode().rstrip("\n")
+        if line.startswith("event: "):
+            etype = line[7:]
+        elif line.startswith("data: "):
+            payload = line[6:]
+        elif line == "":
+            if etype == "message" and payload is not None:
+                data.append(json.loads(payload))
+            elif payload is not None:
+                other.append((etype, json.loads(payload), len(data)))
+            if etype == "done":
+                break
+            etype, payload = "message", None
+    c.close()
+    return data, other
+
+# live lesson charts: what the catalogue declares, before window 0, in columns the windows carry
+for scen, variant, name, style in (("split-brain-redis-sentinel", "baseline", "lesson-redis-roles", "role"),
+                                   ("cache-stampede", "lease", "lesson-cache-backend", "steps"),
+                                   ("lock-gc-pause", "redlock", "lesson-lock-holders", "role"),
+                                   ("retry-storm", "closed-loop-clients", "lesson-clients-tries", "steps")):
+    st, h, t = req("POST", "/api/runs", {"scenario": scen, "variant": variant})
+    data, other = stream("/api/runs/%s/events" % js(t).get("id"))
+    les = [(p, at) for e, p, at in other if e == "lessons"]
+    ch = les[0][0].get("charts", []) if les else []
+    cols = [x["col"] for c in ch for x in c.get("series", [])]
+    check(len(les) == 1 and les[0][1] == 0 and ch and ch[0].get("name") == name
+          and ch[0]["series"][0].get("style") == style and cols and data
+          and all(col in data[0].get("v", {}) for col in cols),
+          "%s/%s: 'lessons' first, %s (%d columns, all in the windows)" % (scen, variant, name, len(cols)))
 
 # the event stream, paced at 100 simulated s per wall second
 st, h, t = req("POST", "/api/runs", {"scenario": "retry-storm"})
@@ -195,6 +240,14 @@ for name in ("latency", "goodput"):
     check(st == 200 and t.count(b"<path") >= 2, "compare charts/%s.svg" % name)
 st, h, t = req("GET", "/api/compares/c1/events")
 check(st == 200 and t.rstrip().endswith(b'event: done\ndata: {"status":"done"}'), "compare events end with done")
+check(b'"runs_done":4,"runs":4}' in t, "an ended comparison's stream still says its runs: 4 of 4")
+# progress while it runs: status events, runs done never going back, the last one all of them
+st, h, t = req("POST", "/api/compares", {"scenario": "retry-storm", "seeds": 3})
+data, other = stream("/api/compares/%s/events" % js(t).get("id"))
+done = [p.get("runs_done") for e, p, _ in other if e == "status" and "runs_done" in p]
+runs = {p.get("runs") for e, p, _ in other if e == "status" and "runs" in p}
+check(done and done == sorted(done) and runs == {24} and done[-1] == 24 and other[-1][0] == "done",
+      "compare progress: status events with runs done %s of 24, then done" % done)
 
 # errors
 def err(method, path, body=None, raw=None, headers=None):

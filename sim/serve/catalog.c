@@ -287,6 +287,73 @@ static cJSON *fault_windows(const cJSON *doc, double duration_s)
     return out;
 }
 
+/* The run's shape, as summary.json will name it ({"nodes": {NAME: {"kind"}}, "workloads":
+ * {NAME: {"target"}}}), per variant (a variant may remove and add nodes and workloads): what
+ * the lesson catalogue needs to say, before a run ends, which series carry its lesson. */
+static void shape_add(cJSON *into, const cJSON *arr, const char *key, const char *field)
+{
+    cJSON *obj = cJSON_GetObjectItemCaseSensitive(into, key);
+    for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it && obj; it = it->next) {
+        const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, field));
+        if (!nm || !v)
+            continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, nm); /* an added one replaces */
+        cJSON *o = cJSON_AddObjectToObject(obj, nm);
+        if (o)
+            cJSON_AddStringToObject(o, field, v);
+    }
+}
+
+static cJSON *shape_of(const cJSON *doc, const cJSON *variant)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddObjectToObject(o, "nodes") || !cJSON_AddObjectToObject(o, "workloads")) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    shape_add(o, cJSON_GetObjectItemCaseSensitive(doc, "nodes"), "nodes", "kind");
+    shape_add(o, cJSON_GetObjectItemCaseSensitive(doc, "workloads"), "workloads", "target");
+    const cJSON *rm = cJSON_GetObjectItemCaseSensitive(variant, "remove");
+    for (const cJSON *r = cJSON_IsArray(rm) ? rm->child : NULL; r; r = r->next)
+        if (cJSON_IsString(r)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "nodes"),
+                                                    r->valuestring);
+            cJSON_DeleteItemFromObjectCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(o, "workloads"), r->valuestring);
+        }
+    const cJSON *add = cJSON_GetObjectItemCaseSensitive(variant, "add");
+    shape_add(o, cJSON_GetObjectItemCaseSensitive(add, "nodes"), "nodes", "kind");
+    shape_add(o, cJSON_GetObjectItemCaseSensitive(add, "workloads"), "workloads", "target");
+    return o;
+}
+
+static cJSON *shapes(const cJSON *doc)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON *b = shape_of(doc, NULL);
+    if (!out || !b || !cJSON_AddItemToObject(out, "baseline", b)) {
+        cJSON_Delete(b);
+        cJSON_Delete(out);
+        return NULL;
+    }
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "variants");
+    for (const cJSON *v = cJSON_IsObject(vs) ? vs->child : NULL; v; v = v->next) {
+        cJSON *x = shape_of(doc, v);
+        if (!x || !cJSON_AddItemToObject(out, v->string, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+const cJSON *fl_catalog_shape(const fl_catalog_entry *ce, const char *variant)
+{
+    return cJSON_GetObjectItemCaseSensitive(ce->shapes, variant ? variant : "baseline");
+}
+
 /* ---- loading -------------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)
@@ -458,6 +525,7 @@ fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e
         if (ce->window <= 0)
             ce->window = dur / 100 >= FL_MS ? dur / 100 / FL_MS * FL_MS : dur;
         ce->faults = fault_windows(doc, fl_time_to_s(dur));
+        ce->shapes = shapes(doc);
         cJSON_Delete(doc);
         ce->params = pl.v;
         ce->nparams = pl.n;
@@ -493,6 +561,7 @@ void fl_catalog_free(fl_catalog *c)
         fl_free(c->v[i].file);
         fl_free(c->v[i].params);
         cJSON_Delete(c->v[i].faults);
+        cJSON_Delete(c->v[i].shapes);
     }
     fl_free(c->v);
     cJSON_free(c->json);

@@ -35,6 +35,7 @@ typedef struct fl_catalog_entry {
     fl_param *params;
     size_t nparams;
     cJSON *faults; /* [{"at_s", "until_s", "label"}]: shaded on the page's live charts */
+    cJSON *shapes; /* per variant: {"nodes": {NAME: {"kind"}}, "workloads": {NAME: {"target"}}} */
 } fl_catalog_entry;
 
 typedef struct fl_catalog {
@@ -48,6 +49,9 @@ typedef struct fl_catalog {
 fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e);
 void fl_catalog_free(fl_catalog *c);
 const fl_catalog_entry *fl_catalog_find(const fl_catalog *c, const char *name);
+/* The nodes' kinds and the workloads' targets of `variant` (NULL: the baseline), named as
+ * summary.json names them; NULL when unknown. */
+const cJSON *fl_catalog_shape(const fl_catalog_entry *ce, const char *variant);
 /* The unit shown for a kind: "", "/s", "ms". */
 const char *fl_param_unit(fl_param_kind k);
 /* Turns a request's "set" object into "path=value" strings (caller frees each and the

@@ -5,10 +5,12 @@
  *   POST /api/runs                        {"scenario", "variant", "seed", "set"} -> {"id"}
  *   POST /api/compares                    {"scenario", "variants", "seeds", "set"} -> {"id"}
  *   GET  /api/runs/ID                     status, progress, the summary once done
- *   GET  /api/runs/ID/events              SSE: one "data:" line per finished window, then
- *                                         "event: done"
- *   GET  /api/runs/ID/timeseries.csv | report.html | charts/{latency,goodput,nodes}.svg
- *   GET  /api/compares/ID[/events | /report.html | /compare.csv | /charts/{latency,goodput}.svg]
+ *   GET  /api/runs/ID/events              SSE: "event: lessons" (the live lesson charts:
+ *                                         which columns, how drawn), one "data:" line per
+ *                                         finished window, then "event: done"
+ *   GET  /api/runs/ID/timeseries.csv | report.html | charts/{lesson,latency,goodput,nodes}.svg
+ *   GET  /api/compares/ID[/events | /report.html | /compare.csv | /charts/NAME.svg]
+ *                                         (its events: "status" with runs_done of runs)
  *
  * Every path a request can make the server read is built here from a job's own folder
  * (OUT/<id>, with ids the server generated) and a fixed file name: no part of a URL is
@@ -77,6 +79,8 @@ typedef struct sse_client {
     struct event *timer;
     size_t next;            /* the next window to send */
     int sent_state;         /* the last state sent (-1 none) */
+    int sent_done;          /* compare: the runs_done last sent */
+    bool sent_lessons;      /* run: the "lessons" event went out */
     bool started;           /* pacing origin set */
     struct timespec t0;     /* when window 0 was sent */
     struct sse_client *prev, *next_c;
@@ -422,8 +426,11 @@ static void get_job(fl_server *s, struct evhttp_request *req, fl_job *j)
         snprintf(url, sizeof url, "%s/%s", base, run ? "timeseries.csv" : "compare.csv");
         cJSON_AddStringToObject(files, run ? "timeseries" : "csv", url);
         cJSON *charts = cJSON_AddArrayToObject(files, "charts");
-        static const char *const names[] = {"latency", "goodput", "nodes"};
-        for (int i = 0; i < (run ? 3 : 2); i++) {
+        /* every chart the server can draw for this kind of job, the lesson first */
+        static const char *const names[] = {"lesson", "goodput", "latency", "nodes"};
+        for (int i = 0; i < 4; i++) {
+            if (fl_serve_chart_index(names[i], !run) < 0)
+                continue;
             snprintf(url, sizeof url, "%s/charts/%s.svg", base, names[i]);
             cJSON_AddItemToArray(charts, cJSON_CreateString(url));
         }
@@ -431,6 +438,10 @@ static void get_job(fl_server *s, struct evhttp_request *req, fl_job *j)
         cJSON *res = cJSON_Parse(j->result);
         if (res)
             cJSON_AddItemToObject(o, run ? "summary" : "compare", res);
+        /* the lesson charts' events and spans, for the page to mark on its own charts */
+        cJSON *les = run && j->lessons_final ? cJSON_Parse(j->lessons_final) : NULL;
+        if (les)
+            cJSON_AddItemToObject(o, "lessons", les);
     } else if (st == FL_JOB_FAILED) {
         pthread_mutex_lock(&s->pool.mu);
         cJSON_AddStringToObject(o, "error", j->error);
@@ -555,6 +566,11 @@ static void sse_pump(sse_client *c)
         c->started = true;
         clock_gettime(CLOCK_MONOTONIC, &c->t0);
     }
+    if (!c->sent_lessons && j->lessons && c->next < avail) {
+        /* before window 0: what the live lesson charts draw from the windows */
+        evbuffer_add_printf(out, "event: lessons\ndata: %s\n\n", j->lessons);
+        c->sent_lessons = true;
+    }
     while (c->next < avail) {
         if (rt > 0) {
             /* window i is due (i * window) / realtime after window 0 was sent */
@@ -568,10 +584,19 @@ static void sse_pump(sse_client *c)
         c->next++;
     }
     bool ended = (st == FL_JOB_DONE || st == FL_JOB_FAILED) && c->next == avail;
-    if ((int)st != c->sent_state && !ended) {
-        evbuffer_add_printf(out, "event: status\ndata: {\"status\":\"%s\",\"progress\":%.3f}\n\n",
-                            state_names[st], j->progress);
+    bool cmp = j->kind == FL_JOB_COMPARE;
+    /* a comparison's count goes out even when it ended (every stream of it ends with its
+     * runs_done of runs); otherwise a state already ended is said by "done" alone */
+    if (((int)st != c->sent_state && !ended) || (cmp && j->runs_done != c->sent_done)) {
+        if (cmp) /* a comparison's progress: its runs done, of how many */
+            evbuffer_add_printf(out, "event: status\ndata: {\"status\":\"%s\",\"progress\":%.3f,"
+                                "\"runs_done\":%d,\"runs\":%d}\n\n", state_names[st], j->progress,
+                                j->runs_done, (int)j->nvariants * j->seeds);
+        else
+            evbuffer_add_printf(out, "event: status\ndata: {\"status\":\"%s\",\"progress\":%.3f}\n\n",
+                                state_names[st], j->progress);
         c->sent_state = (int)st;
+        c->sent_done = j->runs_done;
     }
     char *err = NULL;
     if (ended && st == FL_JOB_FAILED) {

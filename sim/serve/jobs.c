@@ -6,12 +6,15 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "serve/jobs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +22,7 @@
 #include <faultline/run.h>
 
 #include "core/alloc.h"
+#include "out/lessons.h"
 #include "out/report.h"
 
 /* Wakes the loop: one byte, only when none is outstanding. Caller holds p->mu. */
@@ -57,6 +61,8 @@ void fl_job_free(fl_job *j)
     fl_free(j->windows);
     fl_free(j->result);
     fl_free(j->final_json);
+    cJSON_free(j->lessons);
+    cJSON_free(j->lessons_final);
     for (int i = 0; i < FL_JOB_CHARTS; i++)
         fl_free(j->charts[i]);
     fl_free(j);
@@ -90,6 +96,8 @@ static void finish(fl_pool *p, fl_job *j, char *result, const char *error)
         j->result = result;
         j->state = FL_JOB_DONE;
         j->progress = 1;
+        if (j->kind == FL_JOB_COMPARE) /* complete (one cut short fails): every run done */
+            j->runs_done = (int)j->nvariants * j->seeds;
     } else {
         snprintf(j->error, sizeof j->error, "%s", error ? error : "failed");
         j->state = FL_JOB_FAILED;
@@ -152,6 +160,125 @@ static const char *why_stopped(void *ctx)
     return ((run_ctx *)ctx)->why;
 }
 
+/* The live lesson charts of a run, for the page to draw from the windows it streams: what
+ * the lesson catalogue (out/lessons.h) declares for this run's kinds, given the columns of
+ * its series (known from the first window) and the shape of the variant's model (the
+ * catalogue reads summary.json's "nodes" kinds and "workloads" targets; before the run
+ * ends the scenario file says them). No figure is known yet, so no chart title is
+ * taken (the finished titles quote the run's figures): the page titles a live chart by
+ * its axis. {"charts": [{"name", "ylabel", "ylabel2", "rows": [...], "series": [{"col",
+ * "title", "style": "steps"|"dashed"|"role", "panel", "row", "color"}]}]}; NULL when the
+ * run has no lesson chart or memory ran out. */
+static bool add_final(cJSON *c, const fl_lesson *l)
+{
+    int groups[64];
+    double gt[FL_LESSON_MAX_MARKS];
+    char lines[FL_LESSON_MAX_MARKS][240];
+    fl_lesson_number(l, groups, gt, lines, FL_LESSON_MAX_MARKS);
+    cJSON *marks, *shades;
+    if (!cJSON_AddStringToObject(c, "title", l->title) ||
+        !(marks = cJSON_AddArrayToObject(c, "marks")) ||
+        !(shades = cJSON_AddArrayToObject(c, "shades")))
+        return false;
+    if (!isnan(l->hline) && (!cJSON_AddNumberToObject(c, "hline", l->hline) ||
+                             !cJSON_AddStringToObject(c, "hline_title", l->hline_title)))
+        return false;
+    if (l->tick_note[0] && !cJSON_AddStringToObject(c, "tick_note", l->tick_note))
+        return false;
+    for (int i = 0; i < l->nmarks; i++) {
+        cJSON *m = cJSON_CreateObject();
+        if (!m || !cJSON_AddItemToArray(marks, m))
+            return cJSON_Delete(m), false;
+        cJSON_AddNumberToObject(m, "t", l->marks[i].t);
+        cJSON_AddStringToObject(m, "label", l->marks[i].label);
+        cJSON_AddNumberToObject(m, "n", l->marks[i].tick ? 0 : groups[i]);
+    }
+    for (int i = 0; i < l->nshades; i++) {
+        const fl_lesson_shade *x = &l->shades[i];
+        cJSON *m = cJSON_CreateObject();
+        if (!m || !cJSON_AddItemToArray(shades, m))
+            return cJSON_Delete(m), false;
+        cJSON_AddNumberToObject(m, "t0", x->t0);
+        cJSON_AddNumberToObject(m, "t1", x->t1);
+        cJSON_AddStringToObject(m, "label", x->label);
+        cJSON_AddBoolToObject(m, "trigger", x->trigger);
+        cJSON_AddBoolToObject(m, "finding", x->finding);
+    }
+    return true;
+}
+
+static char *lessons_json(const fl_lesson *ls, int n, bool final);
+
+static char *live_lessons(const fl_job *j, const fl_series *s)
+{
+    const cJSON *shape = fl_catalog_shape(j->scen, j->variant);
+    size_t nc = fl_series_columns(s);
+    char **names = fl_calloc(nc + 1, sizeof *names);
+    if (!shape || !names) {
+        fl_free(names);
+        return NULL;
+    }
+    names[0] = (char *)"t_s"; /* as in timeseries.csv; never freed here */
+    for (size_t k = 0; k < nc; k++)
+        names[k + 1] = (char *)fl_series_name(s, (int)k);
+    fl_csv csv = {(int)nc + 1, 0, names, NULL}; /* the header alone: no row yet */
+    int n = 0;
+    fl_lesson *ls = fl_lessons_build(shape, "", &csv, &n);
+    fl_free(names);
+    char *text = lessons_json(ls, n, false);
+    fl_free(ls); /* fl_lessons_build's array comes from the project's allocator */
+    return text;
+}
+
+/* The lesson charts as JSON for the page (see live_lessons); `final` adds what the finished
+ * run says: the title (it quotes the run's figures), the capacity line, the events the
+ * catalogue marks ("marks": {"t", "label", "n": its number, 0 for a tick}, numbered as the
+ * finished charts number them) and the shaded spans ("shades": {"t0", "t1", "label",
+ * "trigger", "finding"}). */
+static char *lessons_json(const fl_lesson *ls, int n, bool final)
+{
+    static const char *const styles[] = {"steps", "dashed", "role"};
+    cJSON *o = cJSON_CreateObject(), *charts = cJSON_AddArrayToObject(o, "charts");
+    for (int i = 0; i < n && charts; i++) {
+        const fl_lesson *l = &ls[i];
+        if (l->ns == 0)
+            continue; /* a node the variant removed: its columns are not there */
+        cJSON *c = cJSON_CreateObject(), *rows, *ser;
+        if (!c || !cJSON_AddItemToArray(charts, c) || !cJSON_AddStringToObject(c, "name", l->name) ||
+            !cJSON_AddStringToObject(c, "ylabel", l->ylabel) ||
+            !cJSON_AddStringToObject(c, "ylabel2", l->ylabel2) ||
+            !(rows = cJSON_AddArrayToObject(c, "rows")) ||
+            !(ser = cJSON_AddArrayToObject(c, "series"))) {
+            charts = NULL;
+            break;
+        }
+        for (int r = 0; r < l->nrows; r++)
+            cJSON_AddItemToArray(rows, cJSON_CreateString(l->rows[r]));
+        if (final && !add_final(c, l)) {
+            charts = NULL;
+            break;
+        }
+        for (int k = 0; k < l->ns; k++) {
+            const fl_lesson_series *x = &l->s[k];
+            cJSON *e = cJSON_CreateObject();
+            if (!e || !cJSON_AddItemToArray(ser, e)) {
+                cJSON_Delete(e);
+                charts = NULL;
+                break;
+            }
+            cJSON_AddStringToObject(e, "col", x->col);
+            cJSON_AddStringToObject(e, "title", x->title);
+            cJSON_AddStringToObject(e, "style", styles[x->style]);
+            cJSON_AddNumberToObject(e, "panel", x->panel);
+            cJSON_AddNumberToObject(e, "row", x->row);
+            cJSON_AddNumberToObject(e, "color", x->color);
+        }
+    }
+    char *text = charts && cJSON_GetArraySize(charts) > 0 ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
 /* One line per finished window: {"w": 12, "t_s": 12, "end_s": 13, "v": {"col": x, ...}}
  * (a window with no sample of a mean is null). */
 static void on_window(void *ctx, const fl_series *s, size_t w)
@@ -171,8 +298,13 @@ static void on_window(void *ctx, const fl_series *s, size_t w)
     cJSON_Delete(o);
     if (!text)
         return; /* out of memory: the stream misses a window, the run goes on */
+    char *lessons = w == 0 ? live_lessons(c->j, s) : NULL;
     pthread_mutex_lock(&c->p->mu);
     fl_job *j = c->j;
+    if (lessons && !j->lessons) {
+        j->lessons = lessons; /* published with window 0, so a stream sends it first */
+        lessons = NULL;
+    }
     if (j->nwindows == j->capwindows) {
         size_t cap = j->capwindows ? 2 * j->capwindows : 128;
         char **nw = fl_realloc(j->windows, cap * sizeof *nw);
@@ -188,11 +320,26 @@ static void on_window(void *ctx, const fl_series *s, size_t w)
     wake_locked(c->p);
     pthread_mutex_unlock(&c->p->mu);
     cJSON_free(text);
+    cJSON_free(lessons);
 }
 
 static char *dup_text(const char *s)
 {
     return s ? fl_strdup(s) : NULL;
+}
+
+/* The finished run's lesson charts, from the files it wrote (as every chart is drawn). */
+static char *final_lessons(const fl_job *j, const fl_result *r)
+{
+    fl_csv *csv = fl_csv_read(j->dir);
+    cJSON *summary = cJSON_Parse(fl_result_summary(r));
+    int n = 0;
+    fl_lesson *ls = csv && summary ? fl_lessons_build(summary, fl_result_events(r), csv, &n) : NULL;
+    char *text = ls ? lessons_json(ls, n, true) : NULL;
+    fl_free(ls);
+    cJSON_Delete(summary);
+    fl_csv_free(csv);
+    return text;
 }
 
 static void do_run(fl_pool *p, fl_job *j)
@@ -223,21 +370,89 @@ static void do_run(fl_pool *p, fl_job *j)
     if (st == FL_OK)
         st = fl_report_write(j->dir, NULL, j->scen->file, &e);
     char *text = st == FL_OK ? dup_text(fl_result_summary(r)) : NULL;
+    char *lessons = st == FL_OK ? final_lessons(j, r) : NULL;
     fl_result_free(r);
     if (st != FL_OK || !text) {
         if (st == FL_OK)
             snprintf(msg, sizeof msg, "out of memory");
         else
             fail_msg(j, &e, msg, sizeof msg);
+        cJSON_free(lessons);
         finish(p, j, NULL, msg);
         return;
     }
+    pthread_mutex_lock(&p->mu);
+    j->lessons_final = lessons; /* before DONE, never changed after: read unlocked once done */
+    pthread_mutex_unlock(&p->mu);
     finish(p, j, text, NULL);
+}
+
+/* A comparison's progress, for its status events: the runs whose summary.json is written
+ * (the last file of a run's folder), counted at most every quarter of a second of wall
+ * time from fl_compare's poll (asked before each run and every 1024 events). The poll also
+ * stops the comparison when the server stops. */
+typedef struct cmp_ctx {
+    fl_pool *p;
+    fl_job *j;
+    struct timespec last;
+    const char *why;
+} cmp_ctx;
+
+static int count_done(const char *dir)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/runs", dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct stat st;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/runs/%s/summary.json", dir, de->d_name);
+        n += stat(path, &st) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static int cmp_poll(void *ctx)
+{
+    cmp_ctx *c = ctx;
+    /* called from every thread of the comparison: the clock and the count under the lock */
+    pthread_mutex_lock(&c->p->mu);
+    bool count = since(&c->last) >= 0.25;
+    if (count)
+        clock_gettime(CLOCK_MONOTONIC, &c->last);
+    pthread_mutex_unlock(&c->p->mu);
+    int done = count ? count_done(c->j->dir) : 0;
+    pthread_mutex_lock(&c->p->mu);
+    bool stop = c->j->cancel || c->p->stopping;
+    if (count && done > c->j->runs_done) {
+        c->j->runs_done = done;
+        double total = (double)c->j->nvariants * c->j->seeds;
+        c->j->progress = total > 0 ? done / total : 0;
+        wake_locked(c->p);
+    }
+    if (stop)
+        c->why = "interrupted (the server is stopping)";
+    pthread_mutex_unlock(&c->p->mu);
+    return stop;
+}
+
+static const char *cmp_why(void *ctx)
+{
+    return ((cmp_ctx *)ctx)->why;
 }
 
 static void do_compare(fl_pool *p, fl_job *j)
 {
+    cmp_ctx cc = {p, j, {0, 0}, NULL};
     fl_compare_config cfg = {0};
+    cfg.poll = cmp_poll;
+    cfg.why_stopped = cmp_why;
+    cfg.poll_ctx = &cc;
     cfg.variants = (const char *const *)j->variants;
     cfg.nvariants = j->nvariants;
     cfg.seeds = j->seeds;
@@ -256,6 +471,8 @@ static void do_compare(fl_pool *p, fl_job *j)
     if (!text) {
         if (st == FL_OK)
             snprintf(msg, sizeof msg, "out of memory");
+        else if (st == FL_INTERRUPTED && cc.why)
+            snprintf(msg, sizeof msg, "%s", cc.why);
         else
             fail_msg(j, &e, msg, sizeof msg);
         finish(p, j, NULL, msg);

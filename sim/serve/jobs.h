@@ -47,6 +47,9 @@ typedef struct fl_job {
     double progress;   /* 0..1 */
     char **windows;    /* run: one JSON object per finished window */
     size_t nwindows, capwindows;
+    char *lessons;     /* run: the live lesson charts (JSON), set with window 0; may stay NULL */
+    char *lessons_final; /* run: the same once done, with title, marks and shades; may be NULL */
+    int runs_done;     /* compare: runs finished (their summary.json written) */
     char *result;      /* summary.json or compare JSON text, once done */
     char error[1400];  /* once failed */
     bool cancel;       /* the server is stopping */

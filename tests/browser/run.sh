@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: starts `faultline serve`, drives the system's headless
-# Chromium with playwright-core (no browser download), runs and compares a scenario, checks
-# the verdict and the charts, and saves a screenshot.
+# Chromium with playwright-core (no browser download) at 1280x800 through three incidents
+# (run, then compare), checks the lesson charts, their events, colours, text sizes and the
+# verdict, and saves screenshots in WORK_DIR/shots (SCREENSHOT_COPY=DIR copies them).
 #
-#   tests/browser/run.sh FAULTLINE SCENARIOS_DIR WORK_DIR [SCENARIO [FIX]]
+#   tests/browser/run.sh FAULTLINE SCENARIOS_DIR WORK_DIR [SCENARIO:FIX ...]
 #
 # Exit 77 (a skip, for meson) with a message when node, chromium or playwright-core
 # (`npm ci` in tests/browser) is missing. CHROMIUM overrides /usr/bin/chromium.
