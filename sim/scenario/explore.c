@@ -61,6 +61,8 @@ typedef struct space {
 static const char *const space_keys[] = {"faults", "targets", "max_faults", "window", "for",
                                          "factor", "loss", "add", "step", NULL};
 
+static void dur_text(fl_time t, char *buf, size_t n);
+
 /* A [lo, hi] pair of durations (signed with `offset`) under key, into *lo and *hi. */
 static fl_status dur_range(const cJSON *o, const char *key, bool offset, fl_time min,
                            fl_time max, fl_time *lo, fl_time *hi, fl_error *e)
@@ -92,8 +94,8 @@ static fl_status dur_range(const cJSON *o, const char *key, bool offset, fl_time
             x[i] = -x[i];
         if (x[i] < min || x[i] > max) {
             char a[32], b[32];
-            fl_format_duration(min, a, sizeof a);
-            fl_format_duration(max, b, sizeof b);
+            dur_text(min, a, sizeof a);
+            dur_text(max, b, sizeof b);
             return fl_error_set(e, FL_INVALID, q, "expected a duration from %s to %s", a, b);
         }
     }
@@ -1464,7 +1466,7 @@ static fl_status write_chart(const fl_frontier_config *fc, const bisect *b, int 
                "set output 'frontier.svg'\n"
                "set title 'stability boundary: stable left of the line (more than half the "
                "seeds recover)'\n"
-               "set xlabel '%s'\nset ylabel '%s'\nset key outside bottom center horizontal\n"
+               "set xlabel '%s'\nset ylabel '%s'\nset key below\nset offsets graph 0.04, graph 0.04, graph 0.06, graph 0.06\n"
                "set grid\n",
             fc->param.path, fc->trigger.path);
     fprintf(f, "$frontier << EOD\n");
@@ -1511,8 +1513,11 @@ static fl_status write_chart(const fl_frontier_config *fc, const bisect *b, int 
                                                      "workloads.NAME.recovery.recovered)",
                                 fc->over_csv, fc->param.path, fc->trigger.path);
         }
-        fprintf(f, "$heat << EOD\n");
-        while (fgets(line, sizeof line, in)) {
+        /* The mean over seeds per grid point (a sweep grid is at most FL_SWEEP_MAX_RUNS). */
+        enum { MAXP = 10000 };
+        double *acc = fl_calloc(MAXP * 4, sizeof *acc);
+        size_t np = 0;
+        while (acc && fgets(line, sizeof line, in)) {
             double v[3] = {NAN, NAN, NAN};
             col = 0;
             for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), col++) {
@@ -1524,9 +1529,25 @@ static fl_status write_chart(const fl_frontier_config *fc, const bisect *b, int 
                 else if (col == cr)
                     v[2] = d;
             }
-            if (isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]))
-                fprintf(f, "%.6g %.6g %.6g\n", v[0], v[1], v[2]);
+            if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]))
+                continue;
+            size_t q = 0;
+            while (q < np && !(acc[4 * q] == v[0] && acc[4 * q + 1] == v[1]))
+                q++;
+            if (q == np && np < MAXP) {
+                acc[4 * q] = v[0];
+                acc[4 * q + 1] = v[1];
+                np++;
+            }
+            if (q < np) {
+                acc[4 * q + 2] += v[2];
+                acc[4 * q + 3] += 1;
+            }
         }
+        fprintf(f, "$heat << EOD\n");
+        for (size_t q = 0; acc && q < np; q++)
+            fprintf(f, "%.6g %.6g %.6g\n", acc[4 * q], acc[4 * q + 1], acc[4 * q + 2] / acc[4 * q + 3]);
+        fl_free(acc);
         fclose(in);
         fprintf(f, "EOD\n");
         heat = true;
@@ -1534,7 +1555,7 @@ static fl_status write_chart(const fl_frontier_config *fc, const bisect *b, int 
     fprintf(f, "set cbrange [0:1]\nset cblabel 'fraction of seeds that recovered (sweep)'\n"
                "set palette defined (0 '#b2182b', 0.5 '#f7f7f7', 1 '#2166ac')\n");
     if (heat)
-        fprintf(f, "plot $heat using 1:2:3 smooth unique with points pt 5 ps 3 palette "
+        fprintf(f, "plot $heat using 1:2:3 with points pt 5 ps 4 palette "
                    "title 'sweep: mean recovered over seeds', \\\n"
                    "     $frontier using 1:2:3:4 with xerrorlines lw 2 lc rgb 'black' pt 7 "
                    "title 'explore: boundary (bar: last stable .. first unstable)'\n");
