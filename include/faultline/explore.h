@@ -38,7 +38,7 @@
 #include <faultline/scenario.h>
 
 #define FL_EXPLORE_MAX_FAULTS 16
-#define FL_EXPLORE_MAX_RUNS 1000000
+#define FL_EXPLORE_MAX_RUNS 100000 /* each keeps its schedule and verdict (about 4 KiB) */
 
 typedef struct fl_explore_config {
     const char *variant;      /* NULL or "baseline" */

@@ -553,7 +553,7 @@ static cJSON *schedule_json(const space *sp, const schedule *s, const cJSON *kep
 
 /* ---- properties ----------------------------------------------------------------------- */
 
-#define MAXV 8
+#define MAXV 6 /* properties kept per run */
 
 typedef struct verdict {
     int n;                      /* properties broken */
