@@ -59,6 +59,10 @@ typedef struct fl_figure_info {
     const char *flag;   /* censored only: sibling true/false "was it observed" */
     const char *origin; /* censored only: sibling time (s) it counts from; NULL: unknown */
     const char *kinds;  /* the node kinds that write it, space-separated; NULL: see above */
+    /* A safety property: a correct design keeps this figure at 0 whatever the faults
+     * (lost acknowledged writes, split-brain time, mutual-exclusion violations, lost
+     * messages). `faultline explore` counts any run where it is above 0 as a violation. */
+    int invariant;
 } fl_figure_info;
 
 /* True when the entry is tagged with node kind `kind`. */

@@ -82,8 +82,11 @@ static void list_kind(const fl_component_ops *k)
     printf("  figures (nodes.NAME...):\n");
     for (size_t i = 0; i < n; i++)
         if (fl_figure_of_kind(&t[i], k->kind))
-            printf("    %-48s %-8s %-8s %s\n", t[i].pattern, *t[i].unit ? t[i].unit : "-",
-                   fl_figure_better_name(t[i].better), t[i].label ? t[i].label : "");
+            printf("    %-48s %-8s %-8s %s%s\n", t[i].pattern, *t[i].unit ? t[i].unit : "-",
+                   fl_figure_better_name(t[i].better), t[i].label ? t[i].label : "",
+                   !t[i].invariant ? ""
+                   : t[i].label    ? " (invariant: must stay 0)"
+                                   : "(invariant: must stay 0)");
     printf("  series (NAME.suffix):\n");
     for (const fl_kind_series *s = k->series; s && s->suffix; s++)
         printf("    %-32s %-12s %s\n", s->suffix, s->unit, s->doc);

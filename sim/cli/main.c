@@ -9,6 +9,7 @@
 #include "fl_config.h"
 
 static const cli_cmd *const commands[] = {&cli_run,      &cli_compare, &cli_sweep,
+                                          &cli_explore,
                                           &cli_plot,     &cli_report,  &cli_explain,
                                           &cli_validate, &cli_list,    &cli_bench,
                                           &cli_serve};
@@ -46,7 +47,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(c, commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (commands: run, compare, sweep, plot, report, explain, "
+    cli_error("unknown command '%s' (commands: run, compare, sweep, explore, plot, report, explain, "
               "validate, list, bench, serve; see 'faultline --help')",
               c);
     return FL_EXIT_USAGE;

@@ -16,6 +16,12 @@
  *
  *   "nodes.east.lost_writes": {"check": "in [800, 1100]",
  *                              "calibrated": "write rate set from the published 954 writes"}
+ *
+ * A check that states a safety property of the design, one that must hold whatever the
+ * faults (not only under the scenario's own), is marked as an invariant; `faultline
+ * explore` checks it on every schedule it tries:
+ *
+ *   "nodes.redis.lost_writes.count": {"check": "== 0", "invariant": true}
  */
 #include <math.h>
 #include <stdbool.h>
@@ -40,7 +46,7 @@ typedef struct expectation {
 } expectation;
 
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">=", "in", "~"};
-static const char *const calibrated_keys[] = {"check", "calibrated", NULL};
+static const char *const calibrated_keys[] = {"check", "calibrated", "invariant", NULL};
 
 const char *fl__expect_text(const cJSON *x)
 {
@@ -49,6 +55,10 @@ const char *fl__expect_text(const cJSON *x)
     return cJSON_GetStringValue(x);
 }
 
+bool fl__expect_invariant(const cJSON *x)
+{
+    return cJSON_IsObject(x) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "invariant"));
+}
 const char *fl__expect_calibrated(const cJSON *x)
 {
     return cJSON_IsObject(x)
@@ -143,22 +153,32 @@ fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e)
             expectation xe;
             const cJSON *chk = x;
             const char *cpath = xp; /* where a bad check points */
-            if (cJSON_IsObject(x)) { /* the calibrated form */
+            if (cJSON_IsObject(x)) { /* the calibrated or invariant form */
                 const char *why;
-                if ((st = fl_cfg_known_keys(x, xp, calibrated_keys, e)))
+                bool inv = false;
+                if ((st = fl_cfg_known_keys(x, xp, calibrated_keys, e)) ||
+                    (st = fl_cfg_bool(x, xp, "invariant", FL_CFG_OPTIONAL, false, &inv, e)))
                     return st;
-                if (!cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+                if (!cJSON_GetObjectItemCaseSensitive(x, "calibrated") && !inv)
                     return fl_error_set(e, FL_INVALID, xp, "a check written as an object is a "
-                                                           "calibrated one: add \"calibrated\": "
-                                                           "which parameter was chosen so that "
-                                                           "the figure appears (or write the "
+                                                           "calibrated one or an invariant: add "
+                                                           "\"calibrated\": which parameter was "
+                                                           "chosen so that the figure appears, or "
+                                                           "\"invariant\": true (or write the "
                                                            "check as a string)");
-                if ((st = fl_cfg_string(x, xp, "calibrated", FL_CFG_REQUIRED, NULL, &why, e)))
-                    return st;
-                if (!why[strspn(why, " ")])
-                    return fl_error_set(e, FL_INVALID, fl_cfg_join(cp, sizeof cp, xp, "calibrated"),
-                                        "expected the reason (which parameter was chosen, and "
-                                        "from what), got an empty string");
+                if (inv && cJSON_GetObjectItemCaseSensitive(x, "calibrated"))
+                    return fl_error_set(e, FL_INVALID, fl_cfg_join(cp, sizeof cp, xp, "invariant"),
+                                        "a calibrated check restates a chosen parameter; it "
+                                        "cannot be an invariant of the design");
+                if (!inv) {
+                    if ((st = fl_cfg_string(x, xp, "calibrated", FL_CFG_REQUIRED, NULL, &why, e)))
+                        return st;
+                    if (!why[strspn(why, " ")])
+                        return fl_error_set(e, FL_INVALID,
+                                            fl_cfg_join(cp, sizeof cp, xp, "calibrated"),
+                                            "expected the reason (which parameter was chosen, "
+                                            "and from what), got an empty string");
+                }
                 chk = cJSON_GetObjectItemCaseSensitive(x, "check");
                 cpath = fl_cfg_join(cp, sizeof cp, xp, "check");
                 if (!chk)
@@ -236,6 +256,8 @@ int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, 
         cJSON_AddStringToObject(r, "expect", text);
         if (calibrated)
             cJSON_AddStringToObject(r, "calibrated", calibrated);
+        if (fl__expect_invariant(x))
+            cJSON_AddBoolToObject(r, "invariant", true);
         int pass = 0;
         const fl_figure_info *fi = fig ? NULL : fl_figure_lookup(x->string);
         if (!fig && fi && fi->type == FL_FIGURE_CENSORED) {

@@ -29,7 +29,7 @@
 static const char *const top_keys[] = {"faultline", "name", "title", "story", "references",
                                        "duration", "window", "warmup", "seed", "zones",
                                        "nodes", "links", "workloads", "faults", "variants", "expect",
-                                       NULL};
+                                       "explore", NULL};
 static const char *const variant_keys[] = {"about", "remove", "add", "set", NULL};
 /* The top-level keys an override may start with: those the model is built from. The rest
  * describe the file (name, title, story, references, faultline), are chosen elsewhere
@@ -1135,7 +1135,7 @@ static fl_status parse(const char *text, size_t len, const char *file, int (*pol
     for (size_t i = 0; i < sc->nvariants; i++)
         if ((st = check_variant(sc, sc->variant_names[i], e)))
             goto located;
-    if ((st = fl__expect_validate(sc, e)))
+    if ((st = fl__expect_validate(sc, e)) || (st = fl__explore_validate(sc, e)))
         goto located;
     sc->poll = NULL; /* only while loading */
     *out = sc;

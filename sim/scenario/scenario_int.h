@@ -2,6 +2,8 @@
 #ifndef FL_SCENARIO_INT_H
 #define FL_SCENARIO_INT_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 #include <faultline/run.h>
 #include <faultline/scenario.h>
@@ -34,6 +36,8 @@ fl_status fl__expect_validate(const fl_scenario *sc, fl_error *e);
 /* An expectation's check text ("in [1, 2]"), whether written as a string or in the
  * calibrated form {"check": ..., "calibrated": why}; NULL when it is neither. */
 const char *fl__expect_text(const cJSON *x);
+/* True for an expectation marked {"check": ..., "invariant": true}: a safety property. */
+bool fl__expect_invariant(const cJSON *x);
 /* The reason of a calibrated expectation, or NULL for evidence (a plain string). */
 const char *fl__expect_calibrated(const cJSON *x);
 /* Refuses an expectation of `variant` naming a figure that `skeleton` (the summary of the
@@ -43,5 +47,9 @@ fl_status fl__expect_check_figures(const fl_scenario *sc, const char *variant,
 /* Evaluates the expectations for `variant` against `summary`, adding "expectations"
  * (a list) and "verdict" to it. Returns the number failed; *stated gets the number stated. */
 int fl__expect_eval(const fl_scenario *sc, const char *variant, cJSON *summary, int *stated);
+
+/* The "explore" section (explore.c): the fault space `faultline explore` draws from,
+ * checked against the scenario's kinds, nodes and zones. FL_OK when there is none. */
+fl_status fl__explore_validate(const fl_scenario *sc, fl_error *e);
 
 #endif
