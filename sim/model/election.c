@@ -26,6 +26,12 @@
  * except with "quorum", where only a leader holding its lease answers, with the newest
  * committed version.
  *
+ * Messages between members (heartbeats, acks, replication, syncs) go through the
+ * network model (world.h, fl_world_peer_send): the node link between the two members
+ * ("redis/0" -> "redis/2") when the scenario names one, else their zones' link, so a
+ * partition of member pairs, partial ones included, cuts exactly those pairs; messages to
+ * observers and to the clients of a zone travel between zones.
+ *
  * Replication is asynchronous: every write the primary takes is shipped to each replica in
  * order, one message per write (a message lost to a cut stalls the stream, which reconnects
  * every 100 ms and resends from the first write not delivered: after the heal the replica
@@ -56,7 +62,8 @@
  *                asks for votes: a member that can reach it grants one per term, only when
  *                it has not heard from a leader for failure_timeout itself and the candidate
  *                is at least as up to date; a majority elects it (the votes are counted at
- *                once, over the links that are up: vote messages take no time). A member
+ *                once, over the member pairs whose links are up both ways: vote messages
+ *                take no time). A member
  *                follows a leader of a higher term only; the old term's stream is dropped.
  *                So two members never accept writes at once and no acknowledged write is lost.
  * cross_region_promotion  false: never promote a member outside the old primary's zone
@@ -220,9 +227,22 @@ static fl_time true_of(const election *s, fl_time l)
     return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
 }
 
-static bool reach(const election *s, int za, int zb)
+static fl_peer peer(const election *s, int mi)
 {
-    return !fl_net_link(s->w->net, za, zb)->cut && !fl_net_link(s->w->net, zb, za)->cut;
+    return (fl_peer){s->c->index, mi};
+}
+
+/* Members a and b reach each other now (their node link when one is named, else their
+ * zones'): a partition between "redis/0" and "redis/1" cuts exactly that pair. */
+static bool reach_mm(const election *s, int a, int b)
+{
+    return fl_world_peer_reach(s->w, peer(s, a), peer(s, b));
+}
+
+/* Zone z (an observer's, or a zone's clients) reaches member mi. */
+static bool reach_zm(const election *s, int z, int mi)
+{
+    return fl_world_zone_reach(s->w, z, s->m[mi].zone);
 }
 
 /* Is (t1, p1) a newer primary than (t2, p2)? Higher term; same term: lower index. */
@@ -340,14 +360,10 @@ static uint32_t msg_new(election *s)
     return s->nmsgs++;
 }
 
-/* Sends a copy of t from zone a to zone b; false when it is lost. fifo (may be NULL): the
- * stream's last delivery time, so that a stream is delivered in order. */
-static bool send(election *s, int za, int zb, const msg *t, fl_time *fifo)
+/* Schedules a copy of t for delivery after d; false when out of memory. */
+static bool post(election *s, const msg *t, fl_time d, fl_time *fifo)
 {
     fl_world *w = s->w;
-    fl_time d = fl_link_send(fl_net_link(w->net, za, zb));
-    if (d < 0)
-        return false;
     uint32_t id = msg_new(s);
     if (id == FL_NONE) {
         s->oom++;
@@ -364,6 +380,36 @@ static bool send(election *s, int za, int zb, const msg *t, fl_time *fifo)
     return true;
 }
 
+/* Sends t (from a member, or a PROMOTE from an observer) to its addressee on the network
+ * model (world services): member to member on their pair's link, the rest between zones.
+ * false when it is lost. fifo (may be NULL): the replication stream's last delivery time,
+ * so that a stream is delivered in order; a stream is never duplicated (its connection
+ * drops the network's copies), the other messages are datagrams the network may copy:
+ * each is handled twice harmlessly (a heartbeat, an ack, a sync or a promotion of a term
+ * already known changes nothing the second time). */
+static bool send(election *s, const msg *t, fl_time *fifo)
+{
+    fl_world *w = s->w;
+    fl_time copy = -1, d;
+    fl_time *cp = fifo ? NULL : &copy;
+    if (t->type != MSG_PROMOTE && t->to_kind == TO_MEMBER) {
+        d = fl_world_peer_send(w, peer(s, t->from), peer(s, t->to), cp);
+    } else {
+        int za = t->type == MSG_PROMOTE ? s->o[t->from].zone : s->m[t->from].zone;
+        int zb = t->to_kind == TO_MEMBER     ? s->m[t->to].zone
+                 : t->to_kind == TO_OBSERVER ? s->o[t->to].zone
+                                             : (int)t->to - 1;
+        d = fl_world_zone_send(w, za, zb, cp);
+    }
+    if (d < 0)
+        return false;
+    if (!post(s, t, d, fifo))
+        return false;
+    if (copy >= 0)
+        post(s, t, copy, NULL);
+    return true;
+}
+
 static void send_heartbeats(election *s, int p, fl_time now)
 {
     member *mp = &s->m[p];
@@ -372,17 +418,17 @@ static void send_heartbeats(election *s, int p, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
             t.to = (uint16_t)r;
-            send(s, mp->zone, s->m[r].zone, &t, NULL);
+            send(s, &t, NULL);
         }
     t.to_kind = TO_OBSERVER;
     for (int o = 0; o < s->no; o++) {
         t.to = (uint16_t)o;
-        send(s, mp->zone, s->o[o].zone, &t, NULL);
+        send(s, &t, NULL);
     }
     t.to_kind = TO_ZONE;
     for (int z = 0; z < s->nz; z++) {
         t.to = (uint16_t)z;
-        send(s, mp->zone, z - 1, &t, NULL);
+        send(s, &t, NULL);
     }
 }
 
@@ -394,7 +440,7 @@ static void send_ack(election *s, int r, fl_time hb)
     msg t = {.type = MSG_ACK, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .hb = hb, .idx = m->arrived,
              .flag = m->synced};
-    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+    send(s, &t, NULL);
 }
 
 static void send_sync_req(election *s, int r)
@@ -402,7 +448,7 @@ static void send_sync_req(election *s, int r)
     member *m = &s->m[r];
     msg t = {.type = MSG_SYNC_REQ, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .gen = m->gen};
-    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+    send(s, &t, NULL);
 }
 
 /* Ships primary p's log to follower r, in order, until a message is lost. */
@@ -417,7 +463,7 @@ static void ship(election *s, int p, int r)
              .term = mp->term, .gen = mr->gen, .hb = local(s, now)};
     while (mr->shipped < mp->nlog) {
         t.idx = mr->shipped;
-        if (!send(s, mp->zone, mr->zone, &t, &mr->last_delivery)) {
+        if (!send(s, &t, &mr->last_delivery)) {
             mr->stalled = true;
             fl_sim_after(w->sim, RETRY_NS, s->h_retry, (mr->gen << 8) | (uint64_t)r);
             return;
@@ -460,11 +506,11 @@ static void avail_update(election *s, fl_time now)
     s->avail_t = now;
     for (int z = 0; z < s->nz; z++) {
         int p = s->zprim[z];
-        s->zdown[z] = p < 0 || !s->m[p].writable || !reach(s, z - 1, s->m[p].zone);
+        s->zdown[z] = p < 0 || !s->m[p].writable || !reach_zm(s, z - 1, p);
         if (!s->zdown[z] && s->failover == FO_QUORUM) { /* it must reach a majority too */
             int n = 0;
             for (int r = 0; r < s->nm; r++)
-                n += !out(s, r) && reach(s, s->m[p].zone, s->m[r].zone);
+                n += !out(s, r) && (r == p || reach_mm(s, p, r));
             s->zdown[z] = n < majority(s);
         }
     }
@@ -790,7 +836,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
                      .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
-            send(s, m->zone, s->m[g.from].zone, &t, NULL);
+            send(s, &t, NULL);
         }
         break;
     case MSG_SYNC_DATA:
@@ -829,7 +875,13 @@ static bool up_to_date(const member *a, const member *b)
  * trip: nobody promotes over it at the very moment a partition heals. */
 static bool answers(const election *s, int zone, int p)
 {
-    return p >= 0 && s->m[p].primary && !out(s, p) && reach(s, zone, s->m[p].zone);
+    return p >= 0 && s->m[p].primary && !out(s, p) && reach_zm(s, zone, p);
+}
+
+/* The same seen from member r. */
+static bool answers_m(const election *s, int r, int p)
+{
+    return p >= 0 && s->m[p].primary && !out(s, p) && (r == p || reach_mm(s, r, p));
 }
 
 static void detect_naive(election *s, fl_time now)
@@ -838,7 +890,7 @@ static void detect_naive(election *s, fl_time now)
     for (int r = 0; r < s->nm; r++) {
         member *m = &s->m[r];
         if (m->primary || out(s, r) || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
-            answers(s, m->zone, m->bprim))
+            answers_m(s, r, m->bprim))
             continue;
         int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;
         become_primary(s, r, t, now, 0, true);
@@ -856,7 +908,7 @@ static void detect_observers(election *s, fl_time now)
         int64_t t = 0;
         for (int j = 0; j < s->no; j++) {
             observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
+            if (l - q->last_hb >= s->ft && fl_world_zone_reach(s->w, o->zone, q->zone)) {
                 n++;
                 if (q->bterm > t)
                     t = q->bterm;
@@ -867,7 +919,7 @@ static void detect_observers(election *s, fl_time now)
         int old = o->bprim, cand = -1;
         for (int r = 0; r < s->nm; r++) {
             member *m = &s->m[r];
-            if (r == old || out(s, r) || !reach(s, o->zone, m->zone) || !eligible(s, r, old))
+            if (r == old || out(s, r) || !reach_zm(s, o->zone, r) || !eligible(s, r, old))
                 continue;
             if (cand < 0 || (up_to_date(m, &s->m[cand]) && !up_to_date(&s->m[cand], m)))
                 cand = r;
@@ -877,7 +929,7 @@ static void detect_observers(election *s, fl_time now)
         t++;
         for (int j = 0; j < s->no; j++) {
             observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
+            if (l - q->last_hb >= s->ft && fl_world_zone_reach(s->w, o->zone, q->zone)) {
                 q->bprim = cand;
                 q->bterm = t;
                 q->last_hb = l;
@@ -885,7 +937,7 @@ static void detect_observers(election *s, fl_time now)
         }
         msg g = {.type = MSG_PROMOTE, .to_kind = TO_MEMBER, .from = (uint16_t)i,
                  .to = (uint16_t)cand, .term = t};
-        send(s, o->zone, s->m[cand].zone, &g, NULL);
+        send(s, &g, NULL);
         return; /* one failover per tick */
     }
 }
@@ -900,7 +952,7 @@ static void detect_quorum(election *s, fl_time now)
         int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone))
+            if (v == c || out(s, v) || !reach_mm(s, c, v))
                 continue;
             if (mv->term > t)
                 t = mv->term;
@@ -913,7 +965,7 @@ static void detect_quorum(election *s, fl_time now)
         int votes = 1;
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone) || t <= mv->voted ||
+            if (v == c || out(s, v) || !reach_mm(s, c, v) || t <= mv->voted ||
                 mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
                 !up_to_date(mc, mv))
                 continue;
@@ -1061,7 +1113,7 @@ static void member_reply(election *s, int mi, uint32_t id, fl_outcome o)
 {
     fl_world *w = s->w;
     int cz = fl_caller_zone(w->callers[fl_req_at(w, id)->caller]);
-    fl_time d = fl_link_send(fl_net_link(w->net, s->m[mi].zone, cz));
+    fl_time d = fl_world_zone_send(w, s->m[mi].zone, cz, NULL); /* the request's own path */
     if (d < 0) {
         fl_req_server_done(w, id); /* the answer is lost: the client times out */
         s->lost_in_net++;
@@ -1182,7 +1234,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, cz, s->m[p].zone));
+    fl_time d = fl_world_zone_send(w, cz, s->m[p].zone, NULL); /* the request's own path */
     if (d < 0) {
         fl_req_server_done(w, id); /* cut: the client times out */
         s->lost_in_net++;
@@ -1200,6 +1252,12 @@ static uint32_t members(const fl_component *c, const char **noun)
     const election *s = c->state;
     *noun = "member";
     return (uint32_t)s->nm;
+}
+
+static int member_zone(const fl_component *c, uint32_t m)
+{
+    const election *s = c->state;
+    return s->m[m].zone;
 }
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
@@ -1763,6 +1821,7 @@ const fl_component_ops fl_election_ops = {
     .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
     .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .members = members,
+    .member_zone = member_zone,
     .fault = fault,
     .destroy = destroy,
 };

@@ -51,6 +51,7 @@ fl_status fl_kind_check(const fl_component_ops *ops, fl_error *e)
                           : !ops->destroy                         ? "destroy"
                           : (ops->faults & ~FL_FAULT_BIT(CLOCK)) && !ops->fault ? "fault"
                           : ops->member_faults && !ops->members   ? "members"
+                          : ops->members && !ops->member_zone     ? "member_zone"
                           : NULL;
     if (missing)
         return fl_error_set(e, FL_INTERNAL, "kinds",

@@ -15,7 +15,8 @@
  * Writes go to the primary: one "write_time" draw on its station, then the write commits
  * (a key keeps the highest version applied to it) and is appended to the replication log.
  * The log is shipped to every replica in commit order over the network (one message per
- * write on the link from the primary's zone to the replica's; a message lost to a partition
+ * write from "db" to "db/r", fl_world_peer_send: their node link when one is named, else
+ * their zones'; a message lost to a partition
  * or loss stalls the stream, which reconnects every 100 ms and resends from the first write
  * not delivered, as a TCP replication stream would). A replica applies the log in commit
  * order on its own station: "apply_workers" writes at a time (1: single-threaded apply;
@@ -264,9 +265,9 @@ static void ship(store *s, replica *r)
     fl_time now = fl_sim_now(w->sim);
     if (r->ship_stalled)
         return;
-    fl_link *l = fl_net_link(w->net, s->c->zone, r->zone);
+    fl_peer from = {s->c->index, FL_PEER_NODE}, to = {s->c->index, r->idx};
     while (r->shipped < s->commits) {
-        fl_time d = fl_link_send(l);
+        fl_time d = fl_world_peer_send(w, from, to, NULL); /* a stream: never copied */
         if (d < 0) { /* the stream broke: reconnect later, resend from here */
             r->ship_stalled = true;
             fl_sim_after(w->sim, RETRY_NS, s->h_ship_retry, (uint64_t)r->idx);
@@ -322,7 +323,8 @@ static void send_ack(store *s, replica *r)
         fl_sim_at(w->sim, r->paused_until, s->h_ack_retry, (uint64_t)r->idx);
         return;
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){s->c->index, r->idx},
+                                   (fl_peer){s->c->index, FL_PEER_NODE}, NULL);
     if (d < 0) {
         r->ack_stalled = true;
         fl_sim_after(w->sim, RETRY_NS, s->h_ack_retry, (uint64_t)r->idx);
@@ -571,7 +573,9 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
             r->stale_acked += q->value < s->acked_ver[row];
         }
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
+    /* the router's hop back: part of the request's path, on the stream's connection */
+    fl_time d = fl_world_peer_send(w, (fl_peer){s->c->index, r->idx},
+                                   (fl_peer){s->c->index, FL_PEER_NODE}, NULL);
     if (d < 0)
         fl_req_server_done(w, id); /* the answer is lost on the way back */
     else if (d == 0)
@@ -654,7 +658,8 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         return;
     }
     replica *r = &s->reps[m - 1];
-    fl_time d = fl_link_send(fl_net_link(w->net, c->zone, r->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){c->index, FL_PEER_NODE},
+                                   (fl_peer){c->index, r->idx}, NULL); /* the router's hop */
     if (d < 0)
         fl_req_server_done(w, id);
     else if (d == 0)
@@ -848,6 +853,13 @@ static uint32_t members(const fl_component *c, const char **noun)
     const store *s = c->state;
     *noun = "member";
     return (uint32_t)s->nrep + 1;
+}
+
+/* Member 0 is the primary: the node itself ("db/0" and "db" are one network endpoint). */
+static int member_zone(const fl_component *c, uint32_t m)
+{
+    const store *s = c->state;
+    return m == 0 ? FL_MEMBER_IS_NODE : s->reps[m - 1].zone;
 }
 
 /* A pause or slowdown of replica r ("db/2"): its station applies and serves nothing until
@@ -1125,6 +1137,7 @@ const fl_component_ops fl_store_ops = {
     .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
     .members = members,
+    .member_zone = member_zone,
     .fault = fault,
     .destroy = destroy,
 };

@@ -22,6 +22,13 @@ static void fault_ok(fl_world *w, fl_component *c, const fl_fault *f, bool begin
     (void)w, (void)c, (void)f, (void)begin;
 }
 
+static uint32_t members_two(const fl_component *c, const char **noun)
+{
+    (void)c;
+    *noun = "member";
+    return 2;
+}
+
 static const fl_kind_param no_params[] = {{NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER}};
 
 START_TEST(every_registered_kind_is_complete)
@@ -62,6 +69,11 @@ START_TEST(a_kind_missing_a_required_callback_is_refused)
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
     ck_assert_str_eq(e.msg,
                      "kind broken lacks its required \"members\" (see docs/writing-a-kind.md)");
+    ops.members = members_two; /* members without their zones: no network endpoints */
+    ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
+    ck_assert_str_eq(e.msg, "kind broken lacks its required \"member_zone\" "
+                            "(see docs/writing-a-kind.md)");
+    ops.members = NULL;
     ops.member_faults = 0;
     ops.params = NULL;
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);

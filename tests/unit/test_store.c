@@ -181,6 +181,36 @@ START_TEST(stale_reads_against_committed_and_acked)
 }
 END_TEST
 
+/* The replication stream is a message on the network model: a partition that cuts only the
+ * primary's link to replica 2 ("db/0" is the primary, the node itself) stalls that replica's
+ * stream and no other, all members being in one zone. 100 writes/s from 0 s; the cut lasts
+ * from 2 s to 7 s. The write of 2.00 s commits at 2.0001 s and its message is lost; the
+ * stream retries every 100 ms (2.1001 s, ...: 50 tries lost) and gets through at 7.0001 s,
+ * then replica 2 applies that write at 7.0011 s: a lag of 5.001 s, 501 writes (those of
+ * 2.00-7.00 s). Replica 1 never lags more than the write in apply. Both hold everything at
+ * the end. */
+START_TEST(node_pair_partition_stalls_one_replica)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"s\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"db\", \"kind\": \"store\", \"write_time\": \"const(100us)\",\n"
+        "   \"read_time\": \"const(1ms)\", \"replicas\": 2, \"apply_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"db\", \"rate\": \"100/s\",\n"
+        "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(50)\"}],\n"
+        " \"faults\": [{\"at\": \"2s\", \"for\": \"5s\",\n"
+        "   \"partition\": {\"links\": [[\"db/0\", \"db/2\"]]}}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_le(fig(s, "\"replica1\"", "\"max_lag_s\":\t"), 0.0011);
+    ck_assert_double_eq_tol(fig(s, "\"replica2\"", "\"max_lag_s\":\t"), 5.001, 1e-9);
+    ck_assert_double_eq(fig(s, "\"replica2\"", "\"max_lag_writes\":\t"), 501);
+    ck_assert_double_eq(fig(s, "\"node_links\"", "\"lost_in_partition\":\t"), 50);
+    ck_assert_double_eq(fig(s, "\"replica2\"", "\"lag_writes\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"replica2\"", "\"applied\":\t"),
+                        fig(s, "\"db\"", "\"writes_committed\":\t"));
+    free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("store");
@@ -191,6 +221,7 @@ static Suite *suite(void)
     tcase_add_test(t, crash_loses_queued_writes);
     tcase_add_test(t, semi_sync_acks_on_receipt_or_after_apply);
     tcase_add_test(t, stale_reads_against_committed_and_acked);
+    tcase_add_test(t, node_pair_partition_stalls_one_replica);
     suite_add_tcase(s, t);
     return s;
 }
