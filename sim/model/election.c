@@ -105,14 +105,14 @@
 #include "core/keymap.h"
 #include "core/cfg.h"
 #include "model/caller.h"
+#include "model/replication.h"
 #include "model/world.h"
 
 #define MAX_MEMBERS 32
 #define MAX_OBSERVERS 32
-#define RETRY_NS (100 * FL_MS) /* a broken replication stream reconnects this often */
 #define NEVER (INT64_MIN / 4)
 
-enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM };
+enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM }; /* failover_names, policies[] */
 enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
 enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
 
@@ -140,15 +140,15 @@ typedef struct member {
     bool down;     /* crashed */
     fl_time paused_until; /* stopped (a GC pause) before this true time: it reads nothing,
                              sends nothing and its timers wait; 0: never paused */
-    bool synced, stalled;
+    bool synced;
     fl_time acc_start;
     int64_t term, voted;
     int bprim;     /* the primary it follows (itself when primary), -1: none */
     int64_t bterm;
     int home;      /* the last primary it knew (the zone rule of cross_region_promotion) */
     fl_time last_hb; /* local time of the last contact from bprim */
-    uint64_t gen, arrived, shipped;
-    fl_time last_delivery;
+    uint64_t gen, arrived;
+    fl_repl_stream stream; /* the primary's log as shipped to it (replication.h) */
     int64_t lterm; /* term of the newest write it holds */
     uint64_t len;  /* writes in its history */
     uint32_t *log, *pend; /* writes it accepted as primary, and the request awaiting commit */
@@ -176,6 +176,7 @@ typedef struct election {
     member *m;
     observer *o;
     int failover, initial;
+    const struct policy *pol; /* policies[failover] */
     bool cross_region;
     long min_replicas;
     fl_time hb, ft, max_lag;
@@ -213,6 +214,31 @@ static const char *const failover_names[] = {"none", "naive", "observers", "quor
 
 static void at_member(election *s, int mi, uint32_t id);
 static void eval_writable(election *s, int p, fl_time now);
+
+/* A failover policy ("failover"): what differs between them, one table each (policies[],
+ * after the code they use). The classic ones (none, naive, observers) differ only in who
+ * promotes; quorum also commits on a majority, holds a lease, reads what is committed and
+ * counts a zone available only when its leader reaches a majority. NULL hooks: nothing. */
+typedef struct policy {
+    /* At every tick, after the heartbeats: elect or promote (NULL: nobody is promoted). */
+    void (*detect)(election *s, fl_time now);
+    /* The local time primary p's lease runs out (NULL: no lease). */
+    fl_time (*lease)(const election *s, int p, fl_time now);
+    /* Write request id was appended to primary p's log: acknowledge it, now or later. */
+    void (*appended)(election *s, int p, uint32_t id);
+    /* An ack reached primary p. */
+    void (*acked)(election *s, int p);
+    /* Follower r applied entry g of its primary's stream. */
+    void (*replicated)(election *s, int r, const msg *g, fl_time now);
+    /* Member mi answers a read of `key`: its value, or false (refused). */
+    bool (*read)(election *s, int mi, uint64_t key, int64_t *value);
+    /* Zone clients whose primary p they reach can write (NULL: yes). */
+    bool (*available)(const election *s, int p);
+    /* p has just become primary. */
+    void (*promoted)(election *s, int p);
+    bool observers;    /* reads "observers" (required) */
+    bool majority;     /* waits for a majority already: min_replicas_to_write is refused */
+} policy;
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -360,54 +386,42 @@ static uint32_t msg_new(election *s)
     return s->nmsgs++;
 }
 
-/* Schedules a copy of t for delivery after d; false when out of memory. */
-static bool post(election *s, const msg *t, fl_time d, fl_time *fifo)
+/* Schedules a copy of t for delivery after d (counted as out of memory when it cannot). */
+static void post(election *s, const msg *t, fl_time d)
 {
     fl_world *w = s->w;
     uint32_t id = msg_new(s);
     if (id == FL_NONE) {
         s->oom++;
-        return false;
+        return;
     }
     s->msgs[id] = *t;
-    fl_time at = fl_sim_now(w->sim) + d;
-    if (fifo) {
-        if (at < *fifo)
-            at = *fifo;
-        *fifo = at;
-    }
-    fl_sim_at(w->sim, at, s->h_msg, id);
-    return true;
+    fl_sim_at(w->sim, fl_sim_now(w->sim) + d, s->h_msg, id);
 }
 
 /* Sends t (from a member, or a PROMOTE from an observer) to its addressee on the network
  * model (world services): member to member on their pair's link, the rest between zones.
- * false when it is lost. fifo (may be NULL): the replication stream's last delivery time,
- * so that a stream is delivered in order; a stream is never duplicated (its connection
- * drops the network's copies), the other messages are datagrams the network may copy:
- * each is handled twice harmlessly (a heartbeat, an ack, a sync or a promotion of a term
- * already known changes nothing the second time). */
-static bool send(election *s, const msg *t, fl_time *fifo)
+ * These are datagrams the network may copy (the replication stream, which it never copies,
+ * goes through ship): each is handled twice harmlessly (a heartbeat, an ack, a sync or a
+ * promotion of a term already known changes nothing the second time). */
+static void send(election *s, const msg *t)
 {
     fl_world *w = s->w;
-    fl_time copy = -1, d;
-    fl_time *cp = fifo ? NULL : &copy;
+    fl_time copy, d;
     if (t->type != MSG_PROMOTE && t->to_kind == TO_MEMBER) {
-        d = fl_world_peer_send(w, peer(s, t->from), peer(s, t->to), cp);
+        d = fl_world_peer_send(w, peer(s, t->from), peer(s, t->to), &copy);
     } else {
         int za = t->type == MSG_PROMOTE ? s->o[t->from].zone : s->m[t->from].zone;
         int zb = t->to_kind == TO_MEMBER     ? s->m[t->to].zone
                  : t->to_kind == TO_OBSERVER ? s->o[t->to].zone
                                              : (int)t->to - 1;
-        d = fl_world_zone_send(w, za, zb, cp);
+        d = fl_world_zone_send(w, za, zb, &copy);
     }
     if (d < 0)
-        return false;
-    if (!post(s, t, d, fifo))
-        return false;
+        return;
+    post(s, t, d);
     if (copy >= 0)
-        post(s, t, copy, NULL);
-    return true;
+        post(s, t, copy);
 }
 
 static void send_heartbeats(election *s, int p, fl_time now)
@@ -418,17 +432,17 @@ static void send_heartbeats(election *s, int p, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
             t.to = (uint16_t)r;
-            send(s, &t, NULL);
+            send(s, &t);
         }
     t.to_kind = TO_OBSERVER;
     for (int o = 0; o < s->no; o++) {
         t.to = (uint16_t)o;
-        send(s, &t, NULL);
+        send(s, &t);
     }
     t.to_kind = TO_ZONE;
     for (int z = 0; z < s->nz; z++) {
         t.to = (uint16_t)z;
-        send(s, &t, NULL);
+        send(s, &t);
     }
 }
 
@@ -440,7 +454,7 @@ static void send_ack(election *s, int r, fl_time hb)
     msg t = {.type = MSG_ACK, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .hb = hb, .idx = m->arrived,
              .flag = m->synced};
-    send(s, &t, NULL);
+    send(s, &t);
 }
 
 static void send_sync_req(election *s, int r)
@@ -448,28 +462,43 @@ static void send_sync_req(election *s, int r)
     member *m = &s->m[r];
     msg t = {.type = MSG_SYNC_REQ, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .gen = m->gen};
-    send(s, &t, NULL);
+    send(s, &t);
 }
 
-/* Ships primary p's log to follower r, in order, until a message is lost. */
+typedef struct repl_ctx {
+    election *s;
+    msg t;
+} repl_ctx;
+
+/* Posts log entry seq of a replication message (replication.h). */
+static bool post_repl(void *ctx, uint64_t seq, fl_time at)
+{
+    repl_ctx *x = ctx;
+    election *s = x->s;
+    uint32_t id = msg_new(s);
+    if (id == FL_NONE) {
+        s->oom++;
+        return false;
+    }
+    s->msgs[id] = x->t;
+    s->msgs[id].idx = seq;
+    fl_sim_at(s->w->sim, at, s->h_msg, id);
+    return true;
+}
+
+/* Ships primary p's log to follower r, in order, until a message is lost: the stream then
+ * reconnects after FL_REPL_RETRY. */
 static void ship(election *s, int p, int r)
 {
     member *mp = &s->m[p], *mr = &s->m[r];
-    if (mr->stalled || mr->down || !mr->synced || mr->bprim != p)
+    if (mr->stream.stalled || mr->down || !mr->synced || mr->bprim != p)
         return;
     fl_world *w = s->w;
-    fl_time now = fl_sim_now(w->sim);
-    msg t = {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p, .to = (uint16_t)r,
-             .term = mp->term, .gen = mr->gen, .hb = local(s, now)};
-    while (mr->shipped < mp->nlog) {
-        t.idx = mr->shipped;
-        if (!send(s, &t, &mr->last_delivery)) {
-            mr->stalled = true;
-            fl_sim_after(w->sim, RETRY_NS, s->h_retry, (mr->gen << 8) | (uint64_t)r);
-            return;
-        }
-        mr->shipped++;
-    }
+    repl_ctx x = {s, {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p,
+                      .to = (uint16_t)r, .term = mp->term, .gen = mr->gen,
+                      .hb = local(s, fl_sim_now(w->sim))}};
+    if (!fl_repl_ship(w, &mr->stream, peer(s, p), peer(s, r), mp->nlog, post_repl, &x))
+        fl_sim_after(w->sim, FL_REPL_RETRY, s->h_retry, (mr->gen << 8) | (uint64_t)r);
 }
 
 static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
@@ -478,13 +507,13 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
     election *s = ctx;
     int r = (int)(arg & 0xff);
     member *m = &s->m[r];
-    if (m->gen != arg >> 8 || !m->stalled)
+    if (m->gen != arg >> 8 || !m->stream.stalled)
         return;
     if (m->bprim >= 0 && fl_sim_now(sim) < s->m[m->bprim].paused_until) {
         fl_sim_at(sim, s->m[m->bprim].paused_until, s->h_retry, arg); /* its primary is stopped */
         return;
     }
-    m->stalled = false;
+    m->stream.stalled = false;
     if (m->bprim >= 0 && m->bprim != r && s->m[m->bprim].primary && !s->m[m->bprim].down)
         ship(s, m->bprim, r);
 }
@@ -507,12 +536,8 @@ static void avail_update(election *s, fl_time now)
     for (int z = 0; z < s->nz; z++) {
         int p = s->zprim[z];
         s->zdown[z] = p < 0 || !s->m[p].writable || !reach_zm(s, z - 1, p);
-        if (!s->zdown[z] && s->failover == FO_QUORUM) { /* it must reach a majority too */
-            int n = 0;
-            for (int r = 0; r < s->nm; r++)
-                n += !out(s, r) && (r == p || reach_mm(s, p, r));
-            s->zdown[z] = n < majority(s);
-        }
+        if (!s->zdown[z] && s->pol->available)
+            s->zdown[z] = !s->pol->available(s, p);
     }
 }
 
@@ -586,7 +611,7 @@ static void follow(election *s, int r, int p, int64_t t, fl_time now)
     if (t > m->term)
         m->term = t;
     m->synced = false;
-    m->stalled = false;
+    m->stream.stalled = false;
     m->gen++;
     m->last_hb = local(s, now);
     send_sync_req(s, r);
@@ -605,7 +630,7 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     m->bterm = t;
     m->home = p;
     m->synced = true;
-    m->stalled = false;
+    m->stream.stalled = false;
     m->gen++;
     m->commit = m->nlog;
     for (int r = 0; r < s->nm; r++) {
@@ -614,9 +639,8 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
         m->ack_hb[r] = c ? l : NEVER;
         m->ack_at[r] = c ? l : NEVER;
     }
-    if (s->failover == FO_QUORUM)
-        for (size_t row = 0; row < s->nrows; row++)
-            s->cver[row] = *ver_at(s, (uint32_t)row, p);
+    if (s->pol->promoted)
+        s->pol->promoted(s, p);
     if (counted) {
         s->failovers++;
         m->promotions++;
@@ -627,7 +651,7 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     send_heartbeats(s, p, now);
 }
 
-/* Quorum: the local time at which p's lease runs out. */
+/* quorum: the local time at which p's lease runs out. */
 static fl_time lease_of(const election *s, int p, fl_time now)
 {
     const member *m = &s->m[p];
@@ -650,8 +674,8 @@ static void eval_writable(election *s, int p, fl_time now)
 {
     member *m = &s->m[p];
     bool on = m->primary && !m->down;
-    if (on && s->failover == FO_QUORUM) {
-        fl_time lease = lease_of(s, p, now);
+    if (on && s->pol->lease) {
+        fl_time lease = s->pol->lease(s, p, now);
         if (local(s, now) >= lease) { /* the lease ran out: step down */
             step_down(s, p, now, true_of(s, lease));
             m->bprim = -1;
@@ -742,10 +766,10 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
         *ver_at(s, (uint32_t)row, r) = *ver_at(s, (uint32_t)row, p);
     mr->lterm = mp->lterm;
     mr->len = mp->len;
-    mr->arrived = mr->shipped = mp->nlog;
+    mr->arrived = mr->stream.shipped = mp->nlog;
     mr->synced = true;
-    mr->stalled = false;
-    mr->last_delivery = now;
+    mr->stream.stalled = false;
+    mr->stream.last_delivery = now;
     if (mp->term > mr->term)
         mr->term = mp->term;
     mr->last_hb = local(s, now);
@@ -817,8 +841,8 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
                 m->ack_hb[g.from] = g.hb;
             if (g.flag && g.idx > m->acked[g.from])
                 m->acked[g.from] = g.idx;
-            if (s->failover == FO_QUORUM)
-                advance_commit(s, r);
+            if (s->pol->acked)
+                s->pol->acked(s, r);
             eval_writable(s, r, now);
         }
         break;
@@ -826,17 +850,15 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         if (m->gen == g.gen && m->synced && m->bprim == g.from && g.idx == m->arrived) {
             apply(s, r, s->m[g.from].log[g.idx]);
             m->arrived++;
-            if (s->failover == FO_QUORUM) { /* as Raft's AppendEntries: contact from the leader */
-                m->last_hb = local(s, now);
-                send_ack(s, r, g.hb);
-            }
+            if (s->pol->replicated)
+                s->pol->replicated(s, r, &g, now);
         }
         break;
     case MSG_SYNC_REQ:
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
                      .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
-            send(s, &t, NULL);
+            send(s, &t);
         }
         break;
     case MSG_SYNC_DATA:
@@ -937,7 +959,7 @@ static void detect_observers(election *s, fl_time now)
         }
         msg g = {.type = MSG_PROMOTE, .to_kind = TO_MEMBER, .from = (uint16_t)i,
                  .to = (uint16_t)cand, .term = t};
-        send(s, &g, NULL);
+        send(s, &g);
         return; /* one failover per tick */
     }
 }
@@ -983,6 +1005,77 @@ static void detect_quorum(election *s, fl_time now)
     }
 }
 
+/* ---- the policies' hooks and tables ------------------------------------------------- */
+
+/* classic (none, naive, observers): a write is acknowledged once the primary applied it;
+ * any member answers reads from what it holds. */
+static void ack_now(election *s, int p, uint32_t id)
+{
+    member *m = &s->m[p];
+    m->commit = m->nlog;
+    count_ack(s, p, id);
+    member_reply(s, p, id, FL_OUT_OK);
+}
+
+static bool read_own(election *s, int mi, uint64_t key, int64_t *value)
+{
+    uint32_t row = key_find(s, key);
+    *value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
+    return true;
+}
+
+/* quorum: a write is answered when a majority has it (advance_commit). */
+static void ack_on_majority(election *s, int p, uint32_t id)
+{
+    member *m = &s->m[p];
+    m->pend[m->nlog - 1] = id;
+    advance_commit(s, p);
+}
+
+/* quorum: as Raft's AppendEntries, a replicated entry is contact from the leader. */
+static void replicated_contact(election *s, int r, const msg *g, fl_time now)
+{
+    s->m[r].last_hb = local(s, now);
+    send_ack(s, r, g->hb);
+}
+
+/* quorum: only a leader holding its lease answers, with the newest committed version. */
+static bool read_committed(election *s, int mi, uint64_t key, int64_t *value)
+{
+    if (!s->m[mi].writable)
+        return false;
+    uint32_t row = key_find(s, key);
+    *value = row == FL_NONE ? FL_VALUE_NONE : s->cver[row];
+    return true;
+}
+
+/* quorum: a zone's clients can write only when their leader reaches a majority. */
+static bool reaches_majority(const election *s, int p)
+{
+    int n = 0;
+    for (int r = 0; r < s->nm; r++)
+        n += !out(s, r) && (r == p || reach_mm(s, p, r));
+    return n >= majority(s);
+}
+
+/* quorum: a new leader's committed versions are what it holds. */
+static void commit_held(election *s, int p)
+{
+    for (size_t row = 0; row < s->nrows; row++)
+        s->cver[row] = *ver_at(s, (uint32_t)row, p);
+}
+
+static const policy policies[] = {
+    [FO_NONE] = {.appended = ack_now, .read = read_own},
+    [FO_NAIVE] = {.detect = detect_naive, .appended = ack_now, .read = read_own},
+    [FO_OBSERVERS] = {.detect = detect_observers, .appended = ack_now, .read = read_own,
+                      .observers = true},
+    [FO_QUORUM] = {.detect = detect_quorum, .lease = lease_of, .appended = ack_on_majority,
+                   .acked = advance_commit, .replicated = replicated_contact,
+                   .read = read_committed, .available = reaches_majority,
+                   .promoted = commit_held, .majority = true},
+};
+
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -1001,19 +1094,8 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         if (!m->primary && !out(s, r) && m->bprim >= 0 && !m->synced)
             send_sync_req(s, r);
     }
-    switch (s->failover) {
-    case FO_NAIVE:
-        detect_naive(s, now);
-        break;
-    case FO_OBSERVERS:
-        detect_observers(s, now);
-        break;
-    case FO_QUORUM:
-        detect_quorum(s, now);
-        break;
-    default:
-        break;
-    }
+    if (s->pol->detect)
+        s->pol->detect(s, now);
     avail_update(s, now);
     fl_time next = fl_host_after(&s->c->host, now, s->hb);
     if (next < s->w->duration)
@@ -1166,14 +1248,7 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p)
             ship(s, p, r);
-    if (s->failover == FO_QUORUM) {
-        m->pend[m->nlog - 1] = id; /* answered when a majority has it */
-        advance_commit(s, p);
-    } else {
-        m->commit = m->nlog;
-        count_ack(s, p, id);
-        member_reply(s, p, id, FL_OUT_OK);
-    }
+    s->pol->appended(s, p, id);
 }
 
 static void at_member(election *s, int mi, uint32_t id)
@@ -1191,20 +1266,13 @@ static void at_member(election *s, int mi, uint32_t id)
         member_reply(s, mi, id, FL_OUT_REFUSED);
         return;
     }
-    if (m->primary && s->failover == FO_QUORUM)
+    if (m->primary && s->pol->lease)
         eval_writable(s, mi, now); /* the lease may have run out since the last tick */
     if (q->verb == FL_VERB_READ) {
-        if (s->failover == FO_QUORUM) {
-            if (!m->writable) {
-                m->refused++;
-                member_reply(s, mi, id, FL_OUT_REFUSED);
-                return;
-            }
-            uint32_t row = key_find(s, q->key);
-            q->value = row == FL_NONE ? FL_VALUE_NONE : s->cver[row];
-        } else {
-            uint32_t row = key_find(s, q->key);
-            q->value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
+        if (!s->pol->read(s, mi, q->key, &q->value)) {
+            m->refused++;
+            member_reply(s, mi, id, FL_OUT_REFUSED);
+            return;
         }
         m->reads++;
         member_reply(s, mi, id, FL_OUT_OK);
@@ -1411,7 +1479,7 @@ static fl_status read_observers(fl_world *w, election *s, const cJSON *cfg, cons
     char p[300], ip[320], kp[340];
     fl_status st;
     fl_cfg_join(p, sizeof p, path, "observers");
-    if (!obs && s->failover != FO_OBSERVERS)
+    if (!obs && !s->pol->observers)
         return FL_OK; /* observers are only used by "observers" (a variant may switch) */
     if (!obs)
         return fl_error_set(e, FL_INVALID, p, "missing; \"failover\": \"observers\" needs "
@@ -1464,6 +1532,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               FL_HOUR, &s->ft, e)) ||
         (st = fl_cfg_enum(cfg, path, "failover", FL_CFG_OPTIONAL, FO_NONE, failover_names,
                           &s->failover, e)) ||
+        !(s->pol = &policies[s->failover]) ||
         (st = fl_cfg_bool(cfg, path, "cross_region_promotion", FL_CFG_OPTIONAL, true,
                           &s->cross_region, e)) ||
         (st = fl_cfg_int(cfg, path, "min_replicas_to_write", FL_CFG_OPTIONAL, 0, 0, s->nm - 1,
@@ -1480,7 +1549,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (!s->min_replicas && cJSON_GetObjectItemCaseSensitive(cfg, "min_replicas_max_lag"))
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_max_lag"),
                             "only \"min_replicas_to_write\" of at least 1 uses a lag bound");
-    if (s->min_replicas && s->failover == FO_QUORUM)
+    if (s->min_replicas && s->pol->majority)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_to_write"),
                             "\"quorum\" already waits for a majority; min_replicas_to_write is "
                             "for asynchronous failover");
@@ -1585,19 +1654,6 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
                       s->m[i].primary && !s->m[i].down ? 1 : 0);
 }
 
-typedef struct kvsort {
-    uint64_t key;
-    int64_t version;
-} kvsort;
-
-static int kvsort_cmp(const void *a, const void *b)
-{
-    const kvsort *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->version < y->version ? -1 : x->version > y->version;
-}
-
 /* The member whose history survives: the newest primary (or the most up-to-date member). */
 static int survivor(const election *s)
 {
@@ -1614,40 +1670,24 @@ static int survivor(const election *s)
     return best;
 }
 
+/* Acknowledged writes against the surviving member's history. */
 static void report_lost(election *s, int surv, cJSON *out)
 {
     const member *m = &s->m[surv];
     size_t n = 0;
     for (size_t i = 0; i < s->words; i++)
         n += popcount64(m->have[i]);
-    kvsort *a = fl_malloc((n + 1) * sizeof *a);
-    fl_key_versions *kv = fl_malloc((n + 1) * sizeof *kv);
-    int64_t *vs = fl_malloc((n + 1) * sizeof *vs);
-    fl_check_result res;
-    if (!a || !kv || !vs) {
+    fl_kv *a = fl_malloc((n + 1) * sizeof *a);
+    if (!a) {
         cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-        goto done;
+        return;
     }
     size_t k = 0;
     for (size_t wid = 0; wid < s->nwr; wid++)
         if ((m->have[wid / 64] >> (wid % 64)) & 1)
-            a[k++] = (kvsort){s->wr[wid].key, s->wr[wid].version};
-    qsort(a, k, sizeof *a, kvsort_cmp);
-    size_t nk = 0;
-    for (size_t i = 0; i < k; i++) {
-        vs[i] = a[i].version;
-        if (i == 0 || a[i].key != a[i - 1].key)
-            kv[nk++] = (fl_key_versions){a[i].key, &vs[i], 0};
-        kv[nk - 1].n++;
-    }
-    if (fl_check_lost_writes(s->w->history, kv, nk, &res) == FL_OK)
-        fl_world_report_check(out, "lost_writes", &res);
-    else
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-done:
+            a[k++] = (fl_kv){s->wr[wid].key, s->wr[wid].version};
+    fl_repl_report_lost(s->w, a, k, out);
     fl_free(a);
-    fl_free(kv);
-    fl_free(vs);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)

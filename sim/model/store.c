@@ -78,13 +78,14 @@
 #include "core/alloc.h"
 #include "core/keymap.h"
 #include "core/cfg.h"
+#include "model/replication.h"
 #include "model/world.h"
 #include "node/station.h"
 
 #define MAX_REPLICAS 32
 #define MAX_APPLY_WORKERS 256
 #define APPLY_BIT 0x80000000u        /* a replica station item that is an apply, not a read */
-#define RETRY_NS (100 * FL_MS)       /* a broken replication stream reconnects this often */
+#define RETRY_NS FL_REPL_RETRY /* a broken stream (log or position reports) reconnects this often */
 
 enum { REPL_ASYNC, REPL_SEMI, REPL_SYNC };
 enum { READ_PRIMARY, READ_ANY, READ_SESSION, READ_BOUNDED };
@@ -107,15 +108,14 @@ typedef struct replica {
     fl_station *st;
     fl_rng rng_apply, rng_read;
     double slow;         /* the slowdown of this replica's faults in force (1: none) */
-    uint64_t shipped;    /* log entries put on the wire (seq < shipped) */
+    fl_repl_stream stream; /* the log shipped to it (stream.shipped: entries on the wire) */
     uint64_t arrived;    /* log entries received */
     uint64_t next_apply; /* the next entry to hand to an apply worker */
     uint64_t applied;    /* entries applied: the replica holds the log's prefix [0, applied) */
     uint64_t acked;      /* the primary's knowledge of `applied` (or of `arrived`, when
                             semi-sync acknowledges on receipt) */
     fl_time paused_until; /* a paused replica reports nothing before this */
-    fl_time last_delivery;
-    bool ship_stalled, ack_stalled;
+    bool ack_stalled;
     uint64_t *slot_seq;  /* apply workers: the entry each one applies */
     uint8_t *slot_busy, *slot_done;
     int busy_slots;
@@ -258,26 +258,21 @@ static bool primary_stopped(store *s, fl_time now)
     return fl_station_down(s->st) || now < s->c->host.paused_until;
 }
 
-/* Ships log entries [shipped, commits) to replica r, in order, until one is lost. */
+static bool post_entry(void *ctx, uint64_t seq, fl_time at)
+{
+    (void)seq; /* delivered in order: the replica counts them */
+    replica *r = ctx;
+    fl_sim_at(r->s->w->sim, at, r->s->h_deliver, (uint64_t)r->idx);
+    return true;
+}
+
+/* Ships log entries [shipped, commits) to replica r, in order, until one is lost
+ * (replication.h); a broken stream reconnects after FL_REPL_RETRY. */
 static void ship(store *s, replica *r)
 {
-    fl_world *w = s->w;
-    fl_time now = fl_sim_now(w->sim);
-    if (r->ship_stalled)
-        return;
     fl_peer from = {s->c->index, FL_PEER_NODE}, to = {s->c->index, r->idx};
-    while (r->shipped < s->commits) {
-        fl_time d = fl_world_peer_send(w, from, to, NULL); /* a stream: never copied */
-        if (d < 0) { /* the stream broke: reconnect later, resend from here */
-            r->ship_stalled = true;
-            fl_sim_after(w->sim, RETRY_NS, s->h_ship_retry, (uint64_t)r->idx);
-            return;
-        }
-        fl_time at = now + d > r->last_delivery ? now + d : r->last_delivery;
-        r->last_delivery = at;
-        r->shipped++;
-        fl_sim_at(w->sim, at, s->h_deliver, (uint64_t)r->idx);
-    }
+    if (!fl_repl_ship(s->w, &r->stream, from, to, s->commits, post_entry, r))
+        fl_sim_after(s->w->sim, FL_REPL_RETRY, s->h_ship_retry, (uint64_t)r->idx);
 }
 
 static void on_ship_retry(fl_sim *sim, void *ctx, uint64_t arg)
@@ -290,7 +285,7 @@ static void on_ship_retry(fl_sim *sim, void *ctx, uint64_t arg)
                   s->h_ship_retry, arg);
         return;
     }
-    r->ship_stalled = false;
+    r->stream.stalled = false;
     ship(s, r);
 }
 
@@ -939,44 +934,10 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
     }
 }
 
-static int kv_cmp(const void *a, const void *b)
-{
-    const fl_kv *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->version < y->version ? -1 : x->version > y->version;
-}
-
 /* Acknowledged writes against every version the primary applied. */
 static void report_lost(store *s, cJSON *out)
 {
-    fl_check_result res;
-    memset(&res, 0, sizeof res);
-    qsort(s->applied_log, s->napplied, sizeof *s->applied_log, kv_cmp);
-    size_t nk = 0;
-    for (size_t i = 0; i < s->napplied; i++)
-        nk += i == 0 || s->applied_log[i].key != s->applied_log[i - 1].key;
-    fl_key_versions *kv = fl_calloc(nk + 1, sizeof *kv);
-    int64_t *vs = fl_malloc((s->napplied + 1) * sizeof *vs);
-    if (!kv || !vs) {
-        fl_free(kv);
-        fl_free(vs);
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < s->napplied; i++) {
-        vs[i] = s->applied_log[i].version;
-        if (i == 0 || s->applied_log[i].key != s->applied_log[i - 1].key)
-            kv[k++] = (fl_key_versions){s->applied_log[i].key, &vs[i], 0};
-        kv[k - 1].n++;
-    }
-    if (fl_check_lost_writes(s->w->history, kv, nk, &res) == FL_OK)
-        fl_world_report_check(out, "lost_writes", &res);
-    else
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-    fl_free(kv);
-    fl_free(vs);
+    fl_repl_report_lost(s->w, s->applied_log, s->napplied, out);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
