@@ -50,10 +50,17 @@
  * knows the lag exactly (as replicas reporting their position would tell it).
  *
  * Faults on the node (crash, restart, pause, slow) apply to the primary only; "db/0" names
- * the primary too. "db/r" names replica r, for pause and slow: a paused replica applies
- * and serves nothing until the pause ends (reads routed to it wait, and its position
+ * the primary too. "db/r" names replica r, for pause, slow and crash: a paused replica
+ * applies and serves nothing until the pause ends (reads routed to it wait, and its position
  * reports with them: semi-sync and sync writes it must acknowledge wait too); a slowed
- * one takes `factor` times as long for each apply and read. A crash loses
+ * one takes `factor` times as long for each apply and read. A crashed replica applies and
+ * reports nothing, the reads it held get no reply and the reads routed to it are refused
+ * (the router keeps routing by its rule); what was in flight to it is lost with the
+ * connection. It restarts when the crash ends (a crash without "for" keeps it down) and
+ * catches up: applied data and received entries are durable, the applies in progress are
+ * redone, and the primary's stream reconnects (every 100 ms) and resends from what it
+ * received. Semi-sync and sync writes it must acknowledge wait meanwhile. A crash of the
+ * primary loses
  * the primary's queued and in-service requests (no reply: clients time out) and the writes
  * it committed but had not yet acknowledged (waiting for replica acks): they stay committed
  * and replicate, but no reply is sent. Committed data is durable. While the primary is down,
@@ -116,6 +123,8 @@ typedef struct replica {
                             semi-sync acknowledges on receipt) */
     fl_time paused_until; /* a paused replica reports nothing before this */
     bool ack_stalled;
+    int crashed;          /* crash faults in force on it ("db/2"): down while > 0 */
+    uint32_t gen;         /* its connection's generation: a crash drops what was in flight */
     uint64_t *slot_seq;  /* apply workers: the entry each one applies */
     uint8_t *slot_busy, *slot_done;
     int busy_slots;
@@ -262,7 +271,7 @@ static bool post_entry(void *ctx, uint64_t seq, fl_time at)
 {
     (void)seq; /* delivered in order: the replica counts them */
     replica *r = ctx;
-    fl_sim_at(r->s->w->sim, at, r->s->h_deliver, (uint64_t)r->idx);
+    fl_sim_at(r->s->w->sim, at, r->s->h_deliver, ((uint64_t)r->gen << 8) | (uint64_t)r->idx);
     return true;
 }
 
@@ -280,7 +289,7 @@ static void on_ship_retry(fl_sim *sim, void *ctx, uint64_t arg)
     store *s = ctx;
     replica *r = &s->reps[arg - 1];
     fl_time now = fl_sim_now(sim);
-    if (primary_stopped(s, now)) { /* a stopped primary sends nothing */
+    if (primary_stopped(s, now) || r->crashed) { /* nothing to send to, or nobody sending */
         fl_sim_at(sim, now < s->c->host.paused_until ? s->c->host.paused_until : now + RETRY_NS,
                   s->h_ship_retry, arg);
         return;
@@ -310,8 +319,8 @@ static void pump(replica *r)
 static void send_ack(store *s, replica *r)
 {
     fl_world *w = s->w;
-    if (r->ack_stalled)
-        return;
+    if (r->ack_stalled || r->crashed)
+        return; /* a crashed replica reports when it has caught up again */
     fl_time now = fl_sim_now(w->sim);
     if (now < r->paused_until) {
         r->ack_stalled = true;
@@ -333,7 +342,9 @@ static void on_deliver(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)sim;
     store *s = ctx;
-    replica *r = &s->reps[arg - 1];
+    replica *r = &s->reps[(arg & 0xff) - 1];
+    if (arg >> 8 != r->gen)
+        return; /* sent on the connection a crash of the replica broke */
     r->arrived++;
     if (s->ack_received)
         send_ack(s, r); /* in the relay log: acknowledged before it is applied */
@@ -547,7 +558,7 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
     if (id & APPLY_BIT) {
         if (how == FL_STATION_SERVED)
             apply_done(r, (int)(id & ~APPLY_BIT));
-        return; /* replicas never crash: an apply always ends SERVED */
+        return; /* LOST in a crash: replica_crash resets the apply workers */
     }
     if (how == FL_STATION_LOST) {
         fl_req_server_done(w, id);
@@ -588,11 +599,23 @@ static void on_back(fl_sim *sim, void *ctx, uint64_t id)
     fl_world_reply(s->w, (uint32_t)id, FL_OUT_OK);
 }
 
+/* A read the router forwarded reaches replica r: refused while it is down. */
+static void replica_arrive(store *s, replica *r, uint32_t id)
+{
+    if (r->crashed) {
+        if (measured(s, fl_sim_now(s->w->sim)))
+            s->refused++;
+        fl_world_reply(s->w, id, FL_OUT_REFUSED);
+        return;
+    }
+    fl_station_arrive(r->st, id);
+}
+
 static void on_fwd(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)sim;
     store *s = ctx;
-    fl_station_arrive(s->reps[(arg >> 32) - 1].st, (uint32_t)arg);
+    replica_arrive(s, &s->reps[(arg >> 32) - 1], (uint32_t)arg);
 }
 
 /* ---- routing ---------------------------------------------------------------------------- */
@@ -658,7 +681,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
     if (d < 0)
         fl_req_server_done(w, id);
     else if (d == 0)
-        fl_station_arrive(r->st, id);
+        replica_arrive(s, r, id);
     else
         fl_sim_after(w->sim, d, s->h_fwd, ((uint64_t)m << 32) | id);
 }
@@ -857,10 +880,53 @@ static int member_zone(const fl_component *c, uint32_t m)
     return m == 0 ? FL_MEMBER_IS_NODE : s->reps[m - 1].zone;
 }
 
-/* A pause or slowdown of replica r ("db/2"): its station applies and serves nothing until
- * the pause ends (its position reports wait too), or takes `slow` times as long. */
+/* Replica r crashes: the reads it holds get no reply, the applies in progress are lost
+ * (redone from its applied position on restart: applied data is durable, and so is its
+ * relay log, the entries it received), and the entries in flight to it are lost with the
+ * connection (the primary reconnects every RETRY_NS and resends from what it received). */
+static void replica_crash(store *s, replica *r)
+{
+    fl_world *w = s->w;
+    fl_station_crash(r->st);
+    for (int k = 0; k < s->apply_workers; k++)
+        r->slot_busy[k] = r->slot_done[k] = 0;
+    r->busy_slots = 0;
+    r->next_apply = r->applied;
+    r->gen++;
+    r->stream.shipped = r->arrived;
+    r->stream.last_delivery = fl_sim_now(w->sim);
+    if (!r->stream.stalled) { /* else a reconnection is already scheduled */
+        r->stream.stalled = true;
+        fl_sim_after(w->sim, RETRY_NS, s->h_ship_retry, (uint64_t)r->idx);
+    }
+    fl_world_event(w, fl_sim_now(w->sim), s->c->name, "replica-crash", "replica %d crashes",
+                   r->idx);
+}
+
+/* It restarts: applies what it holds and catches up from the primary's next reconnection;
+ * it reports its position again as it applies (or receives) entries. */
+static void replica_restart(store *s, replica *r)
+{
+    fl_station_restart(r->st);
+    fl_world_event(s->w, fl_sim_now(s->w->sim), s->c->name, "replica-restart",
+                   "replica %d restarts", r->idx);
+    pump(r);
+    if (s->ack_received)
+        send_ack(s, r);
+}
+
+/* A pause, slowdown or crash of replica r ("db/2"): its station applies and serves nothing
+ * until the pause ends (its position reports wait too), or takes `slow` times as long; a
+ * crash lasts while any crash on it is in force. */
 static void replica_fault(fl_world *w, fl_component *c, replica *r, const fl_fault *f, bool begin)
 {
+    if (f->kind == FL_FAULT_CRASH) {
+        if (begin && r->crashed++ == 0)
+            replica_crash(c->state, r);
+        else if (!begin && --r->crashed == 0)
+            replica_restart(c->state, r);
+        return;
+    }
     if (f->kind == FL_FAULT_SLOW) {
         r->slow = fl_world_slowdown(w, c->index, r->idx);
         fl_station_set_slowdown(r->st, r->slow);
@@ -1096,7 +1162,7 @@ const fl_component_ops fl_store_ops = {
     .report = report,
     .sample = sample,
     .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
-    .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
+    .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CRASH),
     .members = members,
     .member_zone = member_zone,
     .fault = fault,
