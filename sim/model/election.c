@@ -45,7 +45,7 @@
  * (their replication position). A member or observer suspects the primary after
  * failure_timeout without a heartbeat from it, checked at its next heartbeat tick.
  *
- * failover
+ * failover (one policy table each: election_classic.c, election_quorum.c)
  *   "none"       nobody is ever promoted.
  *   "naive"      a replica that suspects its primary promotes itself (term + 1). Two
  *                primaries of one term: the lower member index wins when they hear each other.
@@ -105,108 +105,7 @@
 #include "core/keymap.h"
 #include "core/cfg.h"
 #include "model/caller.h"
-#include "model/replication.h"
-#include "model/world.h"
-
-#define MAX_MEMBERS 32
-#define MAX_OBSERVERS 32
-#define NEVER (INT64_MIN / 4)
-
-enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM }; /* failover_names, policies[] */
-enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
-enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
-
-typedef struct msg {
-    fl_time hb;    /* HB, REPL, SYNC_DATA: sender's local send time; ACK: the one it answers */
-    int64_t term;
-    uint64_t gen;  /* REPL, SYNC_*: the follower's stream generation */
-    uint64_t idx;  /* REPL: log index; ACK: entries of the primary's log applied */
-    uint32_t next; /* free list */
-    uint16_t from, to;
-    uint8_t type, to_kind, flag; /* ACK flag: idx is valid (the member is synced) */
-} msg;
-
-typedef struct wrec { /* one write a member accepted as primary */
-    uint64_t key;
-    int64_t version, term;
-    uint32_t row, member;
-} wrec;
-
-typedef struct member {
-    char *name;
-    int zone;
-    bool primary;  /* believes it is the primary */
-    bool writable; /* accepting writes now */
-    bool down;     /* crashed */
-    fl_time paused_until; /* stopped (a GC pause) before this true time: it reads nothing,
-                             sends nothing and its timers wait; 0: never paused */
-    bool synced;
-    fl_time acc_start;
-    int64_t term, voted;
-    int bprim;     /* the primary it follows (itself when primary), -1: none */
-    int64_t bterm;
-    int home;      /* the last primary it knew (the zone rule of cross_region_promotion) */
-    fl_time last_hb; /* local time of the last contact from bprim */
-    uint64_t gen, arrived;
-    fl_repl_stream stream; /* the primary's log as shipped to it (replication.h) */
-    int64_t lterm; /* term of the newest write it holds */
-    uint64_t len;  /* writes in its history */
-    uint32_t *log, *pend; /* writes it accepted as primary, and the request awaiting commit */
-    size_t nlog, logcap;
-    uint64_t *have; /* bitset over write ids: its history */
-    /* as primary: what it knows of the others */
-    fl_time ack_hb[MAX_MEMBERS], ack_at[MAX_MEMBERS];
-    uint64_t acked[MAX_MEMBERS];
-    uint64_t commit;
-    uint64_t accepted, acks, refused, reads, discarded, promotions;
-    fl_time accepting;
-    int col_primary, col_writes;
-} member;
-
-typedef struct observer {
-    int zone, bprim;
-    int64_t bterm;
-    fl_time last_hb;
-} observer;
-
-typedef struct election {
-    fl_world *w;
-    fl_component *c;
-    int nm, no, nz; /* nz: zones + 1 (index z + 1; 0 is "no zone") */
-    member *m;
-    observer *o;
-    int failover, initial;
-    const struct policy *pol; /* policies[failover] */
-    bool cross_region;
-    long min_replicas;
-    fl_time hb, ft, max_lag;
-    /* clients, per zone index */
-    int *zprim;
-    int64_t *zterm;
-    uint8_t *zseen, *zdown;
-    fl_time *zunavail, any_unavail, avail_t;
-    uint64_t *zacked; /* writes acked to clients in the zone (index z + 1; 0: no zone) */
-    uint64_t *mzacked; /* writes acked by members in the zone */
-    /* messages */
-    msg *msgs;
-    uint32_t nmsgs, msgcap, msgfree;
-    /* writes */
-    wrec *wr;
-    size_t nwr, wrcap, words;
-    /* key table: rows x members, plus the committed version (quorum) */
-    fl_keymap keys; /* key -> row */
-    size_t nrows, rows_cap;
-    int64_t *ver, *cver;
-    /* accepting intervals */
-    fl_leader_interval *iv;
-    size_t niv, ivcap;
-    fl_check_result div;
-    uint64_t heals, primaries_at_heal;
-    int *crashed; /* per fault: the member it took down or paused, -1 */
-    uint32_t ncrashed;
-    int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
-    uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
-} election;
+#include "model/election_int.h"
 
 static const char *const member_keys[] = {"name", "zone", NULL};
 static const char *const observer_keys[] = {"zone", NULL};
@@ -215,84 +114,7 @@ static const char *const failover_names[] = {"none", "naive", "observers", "quor
 static void at_member(election *s, int mi, uint32_t id);
 static void eval_writable(election *s, int p, fl_time now);
 
-/* A failover policy ("failover"): what differs between them, one table each (policies[],
- * after the code they use). The classic ones (none, naive, observers) differ only in who
- * promotes; quorum also commits on a majority, holds a lease, reads what is committed and
- * counts a zone available only when its leader reaches a majority. NULL hooks: nothing. */
-typedef struct policy {
-    /* At every tick, after the heartbeats: elect or promote (NULL: nobody is promoted). */
-    void (*detect)(election *s, fl_time now);
-    /* The local time primary p's lease runs out (NULL: no lease). */
-    fl_time (*lease)(const election *s, int p, fl_time now);
-    /* Write request id was appended to primary p's log: acknowledge it, now or later. */
-    void (*appended)(election *s, int p, uint32_t id);
-    /* An ack reached primary p. */
-    void (*acked)(election *s, int p);
-    /* Follower r applied entry g of its primary's stream. */
-    void (*replicated)(election *s, int r, const msg *g, fl_time now);
-    /* Member mi answers a read of `key`: its value, or false (refused). */
-    bool (*read)(election *s, int mi, uint64_t key, int64_t *value);
-    /* Zone clients whose primary p they reach can write (NULL: yes). */
-    bool (*available)(const election *s, int p);
-    /* p has just become primary. */
-    void (*promoted)(election *s, int p);
-    bool observers;    /* reads "observers" (required) */
-    bool majority;     /* waits for a majority already: min_replicas_to_write is refused */
-} policy;
-
-/* ---- small helpers ------------------------------------------------------------------- */
-
-static fl_time local(const election *s, fl_time now)
-{
-    return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
-}
-
-/* The true time at which the group's clock reads local time l. */
-static fl_time true_of(const election *s, fl_time l)
-{
-    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
-}
-
-static fl_peer peer(const election *s, int mi)
-{
-    return (fl_peer){s->c->index, mi};
-}
-
-/* Members a and b reach each other now (their node link when one is named, else their
- * zones'): a partition between "redis/0" and "redis/1" cuts exactly that pair. */
-static bool reach_mm(const election *s, int a, int b)
-{
-    return fl_world_peer_reach(s->w, peer(s, a), peer(s, b));
-}
-
-/* Zone z (an observer's, or a zone's clients) reaches member mi. */
-static bool reach_zm(const election *s, int z, int mi)
-{
-    return fl_world_zone_reach(s->w, z, s->m[mi].zone);
-}
-
-/* Is (t1, p1) a newer primary than (t2, p2)? Higher term; same term: lower index. */
-static bool better(int64_t t1, int p1, int64_t t2, int p2)
-{
-    if (p2 < 0)
-        return t1 >= t2;
-    return t1 > t2 || (t1 == t2 && p1 < p2);
-}
-
-static int majority(const election *s) { return s->nm / 2 + 1; }
-
-/* Member r is crashed or paused now: it answers nobody and acts on nothing. */
-static bool out(const election *s, int r)
-{
-    return s->m[r].down || fl_sim_now(s->w->sim) < s->m[r].paused_until;
-}
-
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
-
-static inline uint32_t key_find(const election *s, uint64_t key)
-{
-    return fl_keymap_find(&s->keys, key);
-}
 
 static uint32_t key_row(election *s, uint64_t key)
 {
@@ -320,11 +142,6 @@ static uint32_t key_row(election *s, uint64_t key)
         return FL_NONE;
     }
     return r;
-}
-
-static inline int64_t *ver_at(election *s, uint32_t row, int m)
-{
-    return &s->ver[(size_t)row * (size_t)s->nm + (size_t)m];
 }
 
 /* ---- writes and histories ----------------------------------------------------------- */
@@ -404,7 +221,7 @@ static void post(election *s, const msg *t, fl_time d)
  * These are datagrams the network may copy (the replication stream, which it never copies,
  * goes through ship): each is handled twice harmlessly (a heartbeat, an ack, a sync or a
  * promotion of a term already known changes nothing the second time). */
-static void send(election *s, const msg *t)
+void fl__election_send(election *s, const msg *t)
 {
     fl_world *w = s->w;
     fl_time copy, d;
@@ -432,21 +249,21 @@ static void send_heartbeats(election *s, int p, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
             t.to = (uint16_t)r;
-            send(s, &t);
+            fl__election_send(s, &t);
         }
     t.to_kind = TO_OBSERVER;
     for (int o = 0; o < s->no; o++) {
         t.to = (uint16_t)o;
-        send(s, &t);
+        fl__election_send(s, &t);
     }
     t.to_kind = TO_ZONE;
     for (int z = 0; z < s->nz; z++) {
         t.to = (uint16_t)z;
-        send(s, &t);
+        fl__election_send(s, &t);
     }
 }
 
-static void send_ack(election *s, int r, fl_time hb)
+void fl__election_send_ack(election *s, int r, fl_time hb)
 {
     member *m = &s->m[r];
     if (m->bprim < 0 || m->bprim == r)
@@ -454,7 +271,7 @@ static void send_ack(election *s, int r, fl_time hb)
     msg t = {.type = MSG_ACK, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .hb = hb, .idx = m->arrived,
              .flag = m->synced};
-    send(s, &t);
+    fl__election_send(s, &t);
 }
 
 static void send_sync_req(election *s, int r)
@@ -462,7 +279,7 @@ static void send_sync_req(election *s, int r)
     member *m = &s->m[r];
     msg t = {.type = MSG_SYNC_REQ, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .gen = m->gen};
-    send(s, &t);
+    fl__election_send(s, &t);
 }
 
 typedef struct repl_ctx {
@@ -579,7 +396,7 @@ done:
 
 /* ---- roles -------------------------------------------------------------------------- */
 
-static void member_reply(election *s, int mi, uint32_t id, fl_outcome o);
+void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o);
 
 /* p stops being primary; its accepting interval ends at `end`. */
 static void step_down(election *s, int p, fl_time now, fl_time end)
@@ -592,7 +409,7 @@ static void step_down(election *s, int p, fl_time now, fl_time end)
         if (m->pend[i] != FL_NONE) {
             uint32_t id = m->pend[i];
             m->pend[i] = FL_NONE;
-            member_reply(s, p, id, FL_OUT_REFUSED);
+            fl__election_member_reply(s, p, id, FL_OUT_REFUSED);
         }
     m->commit = m->nlog;
     m->gen++;
@@ -602,7 +419,7 @@ static void step_down(election *s, int p, fl_time now, fl_time end)
 }
 
 /* r starts following primary p of term t: a full sync comes first. */
-static void follow(election *s, int r, int p, int64_t t, fl_time now)
+void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now)
 {
     member *m = &s->m[r];
     m->bprim = p;
@@ -619,7 +436,7 @@ static void follow(election *s, int r, int p, int64_t t, fl_time now)
 
 /* p becomes primary of term t. Members in `contact` count as heard from now (quorum
  * votes; every replica at the start). */
-static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
+void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
                            bool counted)
 {
     member *m = &s->m[p];
@@ -651,25 +468,6 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     send_heartbeats(s, p, now);
 }
 
-/* quorum: the local time at which p's lease runs out. */
-static fl_time lease_of(const election *s, int p, fl_time now)
-{
-    const member *m = &s->m[p];
-    fl_time v[MAX_MEMBERS];
-    int n = 0;
-    for (int r = 0; r < s->nm; r++) {
-        fl_time x = r == p ? local(s, now) : m->ack_hb[r];
-        int i = n++;
-        while (i > 0 && v[i - 1] < x) { /* descending */
-            v[i] = v[i - 1];
-            i--;
-        }
-        v[i] = x;
-    }
-    fl_time k = v[majority(s) - 1];
-    return k <= NEVER ? NEVER : k + s->ft;
-}
-
 static void eval_writable(election *s, int p, fl_time now)
 {
     member *m = &s->m[p];
@@ -697,42 +495,12 @@ static void eval_writable(election *s, int p, fl_time now)
 
 /* Member mi acknowledges write request id: counted by the client's zone (the zone whose
  * application was told "written") and by the member's. */
-static void count_ack(election *s, int mi, uint32_t id)
+void fl__election_count_ack(election *s, int mi, uint32_t id)
 {
     fl_world *w = s->w;
     s->m[mi].acks++;
     s->zacked[fl_caller_zone(w->callers[fl_req_at(w, id)->caller]) + 1]++;
     s->mzacked[s->m[mi].zone + 1]++;
-}
-
-/* Quorum: commits what a majority applied, and answers the writes waiting for it. */
-static void advance_commit(election *s, int p)
-{
-    member *m = &s->m[p];
-    uint64_t v[MAX_MEMBERS];
-    int n = 0;
-    for (int r = 0; r < s->nm; r++) {
-        uint64_t x = r == p ? m->nlog : m->acked[r];
-        int i = n++;
-        while (i > 0 && v[i - 1] < x) {
-            v[i] = v[i - 1];
-            i--;
-        }
-        v[i] = x;
-    }
-    uint64_t c = v[majority(s) - 1];
-    while (m->commit < c) {
-        uint64_t i = m->commit++;
-        const wrec *x = &s->wr[m->log[i]];
-        if (x->version > s->cver[x->row])
-            s->cver[x->row] = x->version;
-        if (m->pend[i] != FL_NONE) {
-            uint32_t id = m->pend[i];
-            m->pend[i] = FL_NONE;
-            count_ack(s, p, id);
-            member_reply(s, p, id, FL_OUT_OK);
-        }
-    }
 }
 
 /* ---- the full sync (reconciliation) ------------------------------------------------- */
@@ -773,7 +541,7 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
     if (mp->term > mr->term)
         mr->term = mp->term;
     mr->last_hb = local(s, now);
-    send_ack(s, r, hb);
+    fl__election_send_ack(s, r, hb);
 }
 
 /* ---- message handling --------------------------------------------------------------- */
@@ -784,11 +552,11 @@ static void member_hb(election *s, int r, const msg *g, fl_time now)
     if (better(g->term, g->from, m->bterm, m->bprim) && !(g->from == r)) {
         if (m->primary)
             step_down(s, r, now, now);
-        follow(s, r, g->from, g->term, now);
+        fl__election_follow(s, r, g->from, g->term, now);
     }
     if (m->bprim == g->from && m->bterm == g->term) {
         m->last_hb = local(s, now);
-        send_ack(s, r, g->hb);
+        fl__election_send_ack(s, r, g->hb);
     }
 }
 
@@ -858,7 +626,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
                      .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
-            send(s, &t);
+            fl__election_send(s, &t);
         }
         break;
     case MSG_SYNC_DATA:
@@ -871,7 +639,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
             if (m->primary) { /* already primary: it only learns the new term */
                 m->term = m->bterm = g.term;
             } else {
-                become_primary(s, r, g.term, now, 0, true);
+                fl__election_become_primary(s, r, g.term, now, 0, true);
             }
         }
         break;
@@ -880,201 +648,11 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
     }
 }
 
-/* ---- failure detection and elections ------------------------------------------------ */
+/* ---- the tick ------------------------------------------------------------------------ */
 
-static bool eligible(const election *s, int cand, int old)
-{
-    return s->cross_region || old < 0 || s->m[cand].zone == s->m[old].zone;
-}
-
-/* Is a at least as up to date as b (newest term first, then the longer history)? */
-static bool up_to_date(const member *a, const member *b)
-{
-    return a->lterm > b->lterm || (a->lterm == b->lterm && a->len >= b->len);
-}
-
-/* A suspect primary that is up and reachable again answers the next ping within a round
- * trip: nobody promotes over it at the very moment a partition heals. */
-static bool answers(const election *s, int zone, int p)
-{
-    return p >= 0 && s->m[p].primary && !out(s, p) && reach_zm(s, zone, p);
-}
-
-/* The same seen from member r. */
-static bool answers_m(const election *s, int r, int p)
-{
-    return p >= 0 && s->m[p].primary && !out(s, p) && (r == p || reach_mm(s, r, p));
-}
-
-static void detect_naive(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int r = 0; r < s->nm; r++) {
-        member *m = &s->m[r];
-        if (m->primary || out(s, r) || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
-            answers_m(s, r, m->bprim))
-            continue;
-        int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;
-        become_primary(s, r, t, now, 0, true);
-    }
-}
-
-static void detect_observers(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int i = 0; i < s->no; i++) {
-        observer *o = &s->o[i];
-        if (l - o->last_hb < s->ft || answers(s, o->zone, o->bprim))
-            continue;
-        int n = 0;
-        int64_t t = 0;
-        for (int j = 0; j < s->no; j++) {
-            observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && fl_world_zone_reach(s->w, o->zone, q->zone)) {
-                n++;
-                if (q->bterm > t)
-                    t = q->bterm;
-            }
-        }
-        if (2 * n <= s->no)
-            continue;
-        int old = o->bprim, cand = -1;
-        for (int r = 0; r < s->nm; r++) {
-            member *m = &s->m[r];
-            if (r == old || out(s, r) || !reach_zm(s, o->zone, r) || !eligible(s, r, old))
-                continue;
-            if (cand < 0 || (up_to_date(m, &s->m[cand]) && !up_to_date(&s->m[cand], m)))
-                cand = r;
-        }
-        if (cand < 0)
-            continue; /* nobody to promote: the observers wait */
-        t++;
-        for (int j = 0; j < s->no; j++) {
-            observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && fl_world_zone_reach(s->w, o->zone, q->zone)) {
-                q->bprim = cand;
-                q->bterm = t;
-                q->last_hb = l;
-            }
-        }
-        msg g = {.type = MSG_PROMOTE, .to_kind = TO_MEMBER, .from = (uint16_t)i,
-                 .to = (uint16_t)cand, .term = t};
-        send(s, &g);
-        return; /* one failover per tick */
-    }
-}
-
-static void detect_quorum(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int c = 0; c < s->nm; c++) {
-        member *mc = &s->m[c];
-        if (mc->primary || out(s, c) || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
-            continue;
-        int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
-        for (int v = 0; v < s->nm; v++) {
-            member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach_mm(s, c, v))
-                continue;
-            if (mv->term > t)
-                t = mv->term;
-            if (mv->voted > t)
-                t = mv->voted;
-        }
-        t++;
-        mc->voted = t;
-        uint64_t mask = 1ull << c;
-        int votes = 1;
-        for (int v = 0; v < s->nm; v++) {
-            member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach_mm(s, c, v) || t <= mv->voted ||
-                mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
-                !up_to_date(mc, mv))
-                continue;
-            mv->voted = t;
-            mask |= 1ull << v;
-            votes++;
-        }
-        if (votes < majority(s))
-            continue;
-        become_primary(s, c, t, now, mask, true);
-        for (int v = 0; v < s->nm; v++)
-            if (v != c && ((mask >> v) & 1))
-                follow(s, v, c, t, now);
-        return;
-    }
-}
-
-/* ---- the policies' hooks and tables ------------------------------------------------- */
-
-/* classic (none, naive, observers): a write is acknowledged once the primary applied it;
- * any member answers reads from what it holds. */
-static void ack_now(election *s, int p, uint32_t id)
-{
-    member *m = &s->m[p];
-    m->commit = m->nlog;
-    count_ack(s, p, id);
-    member_reply(s, p, id, FL_OUT_OK);
-}
-
-static bool read_own(election *s, int mi, uint64_t key, int64_t *value)
-{
-    uint32_t row = key_find(s, key);
-    *value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
-    return true;
-}
-
-/* quorum: a write is answered when a majority has it (advance_commit). */
-static void ack_on_majority(election *s, int p, uint32_t id)
-{
-    member *m = &s->m[p];
-    m->pend[m->nlog - 1] = id;
-    advance_commit(s, p);
-}
-
-/* quorum: as Raft's AppendEntries, a replicated entry is contact from the leader. */
-static void replicated_contact(election *s, int r, const msg *g, fl_time now)
-{
-    s->m[r].last_hb = local(s, now);
-    send_ack(s, r, g->hb);
-}
-
-/* quorum: only a leader holding its lease answers, with the newest committed version. */
-static bool read_committed(election *s, int mi, uint64_t key, int64_t *value)
-{
-    if (!s->m[mi].writable)
-        return false;
-    uint32_t row = key_find(s, key);
-    *value = row == FL_NONE ? FL_VALUE_NONE : s->cver[row];
-    return true;
-}
-
-/* quorum: a zone's clients can write only when their leader reaches a majority. */
-static bool reaches_majority(const election *s, int p)
-{
-    int n = 0;
-    for (int r = 0; r < s->nm; r++)
-        n += !out(s, r) && (r == p || reach_mm(s, p, r));
-    return n >= majority(s);
-}
-
-/* quorum: a new leader's committed versions are what it holds. */
-static void commit_held(election *s, int p)
-{
-    for (size_t row = 0; row < s->nrows; row++)
-        s->cver[row] = *ver_at(s, (uint32_t)row, p);
-}
-
-static const policy policies[] = {
-    [FO_NONE] = {.appended = ack_now, .read = read_own},
-    [FO_NAIVE] = {.detect = detect_naive, .appended = ack_now, .read = read_own},
-    [FO_OBSERVERS] = {.detect = detect_observers, .appended = ack_now, .read = read_own,
-                      .observers = true},
-    [FO_QUORUM] = {.detect = detect_quorum, .lease = lease_of, .appended = ack_on_majority,
-                   .acked = advance_commit, .replicated = replicated_contact,
-                   .read = read_committed, .available = reaches_majority,
-                   .promoted = commit_held, .majority = true},
-};
+/* The failover policies, in the order of failover_names. */
+static const policy *const policies[] = {&fl__election_none, &fl__election_naive,
+                                         &fl__election_observers, &fl__election_quorum};
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
 {
@@ -1191,7 +769,7 @@ static void on_reply(fl_sim *sim, void *ctx, uint64_t arg)
 }
 
 /* Member mi answers request id: the answer travels back to the client's zone. */
-static void member_reply(election *s, int mi, uint32_t id, fl_outcome o)
+void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o)
 {
     fl_world *w = s->w;
     int cz = fl_caller_zone(w->callers[fl_req_at(w, id)->caller]);
@@ -1234,7 +812,7 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     }
     if (wid == FL_NONE) { /* out of memory: refuse rather than lie */
         s->oom++;
-        member_reply(s, p, id, FL_OUT_REJECTED);
+        fl__election_member_reply(s, p, id, FL_OUT_REJECTED);
         return;
     }
     q = fl_req_at(w, id);
@@ -1263,7 +841,7 @@ static void at_member(election *s, int mi, uint32_t id)
     }
     if (m->down) {
         m->refused++;
-        member_reply(s, mi, id, FL_OUT_REFUSED);
+        fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
         return;
     }
     if (m->primary && s->pol->lease)
@@ -1271,16 +849,16 @@ static void at_member(election *s, int mi, uint32_t id)
     if (q->verb == FL_VERB_READ) {
         if (!s->pol->read(s, mi, q->key, &q->value)) {
             m->refused++;
-            member_reply(s, mi, id, FL_OUT_REFUSED);
+            fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
             return;
         }
         m->reads++;
-        member_reply(s, mi, id, FL_OUT_OK);
+        fl__election_member_reply(s, mi, id, FL_OUT_OK);
         return;
     }
     if (!m->writable) {
         m->refused++;
-        member_reply(s, mi, id, FL_OUT_REFUSED);
+        fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
         return;
     }
     accept_write(s, mi, id, now);
@@ -1532,7 +1110,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               FL_HOUR, &s->ft, e)) ||
         (st = fl_cfg_enum(cfg, path, "failover", FL_CFG_OPTIONAL, FO_NONE, failover_names,
                           &s->failover, e)) ||
-        !(s->pol = &policies[s->failover]) ||
+        !(s->pol = policies[s->failover]) ||
         (st = fl_cfg_bool(cfg, path, "cross_region_promotion", FL_CFG_OPTIONAL, true,
                           &s->cross_region, e)) ||
         (st = fl_cfg_int(cfg, path, "min_replicas_to_write", FL_CFG_OPTIONAL, 0, 0, s->nm - 1,
