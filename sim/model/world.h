@@ -236,6 +236,11 @@ fl_status fl_kinds_check(fl_error *e);
 /* Refuses a key of a node's object that the kind does not declare (with "did you mean"). */
 fl_status fl_kind_known_keys(const fl_component_ops *ops, const cJSON *cfg, const char *path,
                              fl_error *e);
+/* Refuses a key of the object at nested parameter `key` ("queue", "on_error.retry_topic")
+ * that the descriptor does not declare under it ("queue.capacity", ...), with "did you
+ * mean": a nested object's known keys come from the descriptor, never from a second list. */
+fl_status fl_kind_sub_keys(const fl_component_ops *ops, const char *key, const cJSON *obj,
+                           const char *path, fl_error *e);
 /* Refuses a series column `name` (NODE.suffix) the kind does not declare. */
 fl_status fl_kind_check_column(const fl_component *c, const char *name, fl_error *e);
 

@@ -102,6 +102,28 @@ START_TEST(keys_come_from_the_descriptor)
 }
 END_TEST
 
+/* A nested object's keys come from the descriptor's nested rows ("queue.capacity",
+ * "on_error.retry_topic.delay"), deduplicated, with "did you mean". */
+START_TEST(nested_keys_come_from_the_descriptor)
+{
+    const fl_component_ops *svc = fl_kind_find("service"), *con = fl_kind_find("consumer");
+    fl_error e;
+    cJSON *o = cJSON_Parse("{\"capacity\": 3, \"discipline\": \"lifo\", \"max_wait\": 1, "
+                           "\"drop_expired\": true}");
+    ck_assert_msg(fl_kind_sub_keys(svc, "queue", o, "nodes[0].queue", &e) == FL_OK, "%s", e.msg);
+    cJSON_AddNumberToObject(o, "capcity", 3);
+    ck_assert_int_eq(fl_kind_sub_keys(svc, "queue", o, "nodes[0].queue", &e), FL_UNKNOWN);
+    ck_assert_str_eq(e.path, "nodes[0].queue.capcity");
+    ck_assert_str_eq(e.msg, "unknown key \"capcity\" (did you mean \"capacity\"?)");
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"retries\": 1, \"retry_topic\": {}}"); /* a nested object's head */
+    ck_assert_msg(fl_kind_sub_keys(con, "on_error", o, "p", &e) == FL_OK, "%s", e.msg);
+    ck_assert_int_eq(fl_kind_sub_keys(con, "on_error.retry_topic", o, "p", &e), FL_UNKNOWN);
+    ck_assert_str_eq(e.msg, "unknown key \"retries\"");
+    cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(series_columns_must_be_declared)
 {
     fl_component c = {.ops = fl_kind_find("consumer"), .name = "group"};
@@ -141,6 +163,7 @@ int main(void)
     tcase_add_test(tc, every_registered_kind_is_complete);
     tcase_add_test(tc, a_kind_missing_a_required_callback_is_refused);
     tcase_add_test(tc, keys_come_from_the_descriptor);
+    tcase_add_test(tc, nested_keys_come_from_the_descriptor);
     tcase_add_test(tc, series_columns_must_be_declared);
     tcase_add_test(tc, every_kind_has_tagged_figures);
     suite_add_tcase(s, tc);
