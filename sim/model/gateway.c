@@ -202,7 +202,11 @@ typedef struct gateway {
     uint64_t wave_n;   /* ... and its disconnects so far (0: no wave) */
 } gateway;
 
+static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
 static const char *const join_keys[] = {"count", "within", "at", NULL};
+static const char *const reconnect_keys[] = {"delay",  "jitter",      "connect_timeout",
+                                             "spread", "syn_retries", NULL};
+static const char *const admission_keys[] = {"rate", "burst", "retry_after", NULL};
 static const char *const priorities[] = {"fifo", "established", NULL};
 static const char *const jitters[] = {"none", "full", "equal", NULL};
 
@@ -1013,8 +1017,7 @@ static fl_status read_clients(gateway *g, const cJSON *cfg, const char *path, fl
         return FL_OK;
     long connected;
     fl_status st;
-    if ((st = fl_cfg_object(cl, p, e)) ||
-        (st = fl_kind_sub_keys(&fl_gateway_ops, "clients", cl, p, e)) ||
+    if ((st = fl_cfg_object(cl, p, e)) || (st = fl_cfg_known_keys(cl, p, client_keys, e)) ||
         (st = fl_cfg_int(cl, p, "connected", FL_CFG_OPTIONAL, 0, 0, GW_MAX_CLIENTS, &connected,
                          e)) ||
         (st = fl_cfg_duration(cl, p, "rtt", FL_CFG_OPTIONAL, 50 * FL_MS, 0, FL_MIN, &g->rtt, e)))
@@ -1103,8 +1106,7 @@ static fl_status read_reconnect(gateway *g, const cJSON *cfg, const char *path, 
     long retries = 6;
     g->ct_lo = g->ct_hi = 10 * FL_SEC;
     if (rc &&
-        ((st = fl_cfg_object(rc, p, e)) ||
-         (st = fl_kind_sub_keys(&fl_gateway_ops, "reconnect", rc, p, e)) ||
+        ((st = fl_cfg_object(rc, p, e)) || (st = fl_cfg_known_keys(rc, p, reconnect_keys, e)) ||
          (st = read_delay(rc, p, &g->pol, e)) ||
          (st = fl_cfg_enum(rc, p, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
          (st = read_timeout(g, rc, p, e)) ||
@@ -1133,8 +1135,7 @@ static fl_status read_admission(gateway *g, const cJSON *cfg, const char *path, 
     fl_cfg_join(p, sizeof p, path, "admission");
     fl_status st;
     long burst;
-    if ((st = fl_cfg_object(a, p, e)) ||
-        (st = fl_kind_sub_keys(&fl_gateway_ops, "admission", a, p, e)) ||
+    if ((st = fl_cfg_object(a, p, e)) || (st = fl_cfg_known_keys(a, p, admission_keys, e)) ||
         (st = fl_cfg_rate(a, p, "rate", FL_CFG_REQUIRED, 0, false, &g->adm_rate, e)))
         return st;
     if (g->adm_rate > 1e7)
