@@ -67,7 +67,6 @@ struct fl_broker {
     int col_publish;
 };
 
-static const char *const poison_keys[] = {"partition", "at", NULL};
 static const char *const effects[] = {"crash", "loop", NULL};
 
 fl_broker *fl_broker_of(const fl_component *c)
@@ -132,7 +131,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         fl_cfg_join(pp, sizeof pp, path, "poison");
         long part;
         if ((st = fl_cfg_object(poison, pp, e)) ||
-            (st = fl_cfg_known_keys(poison, pp, poison_keys, e)) ||
+            (st = fl_kind_sub_keys(&fl_broker_ops, "poison", poison, pp, e)) ||
             (st = fl_cfg_int(poison, pp, "partition", FL_CFG_OPTIONAL, 0, 0, 1023, &part, e)) ||
             (st = fl_cfg_duration(poison, pp, "at", FL_CFG_REQUIRED, 0, 0, FL_TIME_MAX,
                                   &b->poison_at, e)))

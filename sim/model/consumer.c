@@ -170,9 +170,6 @@ typedef struct consumer {
     fl_time max_delay;
 } consumer;
 
-static const char *const on_error_keys[] = {"retries", "backoff", "dead_letter", "retry_topic",
-                                            NULL};
-static const char *const retry_topic_keys[] = {"delay", "attempts", NULL};
 static const char *const rebalance_kinds[] = {"eager", "cooperative", NULL};
 
 static uint64_t marg(uint32_t slot, uint32_t gen) { return ((uint64_t)gen << 32) | slot; }
@@ -903,7 +900,8 @@ static fl_status read_on_error(consumer *s, const cJSON *cfg, const char *path, 
     char p[256], rp[300];
     fl_cfg_join(p, sizeof p, path, "on_error");
     fl_status st;
-    if ((st = fl_cfg_object(oe, p, e)) || (st = fl_cfg_known_keys(oe, p, on_error_keys, e)) ||
+    if ((st = fl_cfg_object(oe, p, e)) ||
+        (st = fl_kind_sub_keys(&fl_consumer_ops, "on_error", oe, p, e)) ||
         (st = fl_cfg_int(oe, p, "retries", FL_CFG_OPTIONAL, 0, 0, 1000, &s->retries, e)) ||
         (st = fl_cfg_duration(oe, p, "backoff", FL_CFG_OPTIONAL, 0, 0, FL_HOUR, &s->backoff, e)) ||
         (st = fl_cfg_bool(oe, p, "dead_letter", FL_CFG_OPTIONAL, false, &s->dead_letter, e)))
@@ -913,7 +911,7 @@ static fl_status read_on_error(consumer *s, const cJSON *cfg, const char *path, 
     if (rt) {
         fl_cfg_join(rp, sizeof rp, p, "retry_topic");
         if ((st = fl_cfg_object(rt, rp, e)) ||
-            (st = fl_cfg_known_keys(rt, rp, retry_topic_keys, e)) ||
+            (st = fl_kind_sub_keys(&fl_consumer_ops, "on_error.retry_topic", rt, rp, e)) ||
             (st = fl_cfg_duration(rt, rp, "delay", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS, FL_HOUR * 24,
                                   &s->topic_delay, e)) ||
             (st = fl_cfg_int(rt, rp, "attempts", FL_CFG_OPTIONAL, 3, 1, 1000, &s->topic_attempts,

@@ -26,6 +26,12 @@
  * except with "quorum", where only a leader holding its lease answers, with the newest
  * committed version.
  *
+ * Messages between members (heartbeats, acks, replication, syncs) go through the
+ * network model (world.h, fl_world_peer_send): the node link between the two members
+ * ("redis/0" -> "redis/2") when the scenario names one, else their zones' link, so a
+ * partition of member pairs, partial ones included, cuts exactly those pairs; messages to
+ * observers and to the clients of a zone travel between zones.
+ *
  * Replication is asynchronous: every write the primary takes is shipped to each replica in
  * order, one message per write (a message lost to a cut stalls the stream, which reconnects
  * every 100 ms and resends from the first write not delivered: after the heal the replica
@@ -39,7 +45,7 @@
  * (their replication position). A member or observer suspects the primary after
  * failure_timeout without a heartbeat from it, checked at its next heartbeat tick.
  *
- * failover
+ * failover (one policy table each: election_classic.c, election_quorum.c)
  *   "none"       nobody is ever promoted.
  *   "naive"      a replica that suspects its primary promotes itself (term + 1). Two
  *                primaries of one term: the lower member index wins when they hear each other.
@@ -56,7 +62,8 @@
  *                asks for votes: a member that can reach it grants one per term, only when
  *                it has not heard from a leader for failure_timeout itself and the candidate
  *                is at least as up to date; a majority elects it (the votes are counted at
- *                once, over the links that are up: vote messages take no time). A member
+ *                once, over the member pairs whose links are up both ways: vote messages
+ *                take no time). A member
  *                follows a leader of a higher term only; the old term's stream is dropped.
  *                So two members never accept writes at once and no acknowledged write is lost.
  * cross_region_promotion  false: never promote a member outside the old primary's zone
@@ -98,107 +105,7 @@
 #include "core/keymap.h"
 #include "core/cfg.h"
 #include "model/caller.h"
-#include "model/world.h"
-
-#define MAX_MEMBERS 32
-#define MAX_OBSERVERS 32
-#define RETRY_NS (100 * FL_MS) /* a broken replication stream reconnects this often */
-#define NEVER (INT64_MIN / 4)
-
-enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM };
-enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
-enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
-
-typedef struct msg {
-    fl_time hb;    /* HB, REPL, SYNC_DATA: sender's local send time; ACK: the one it answers */
-    int64_t term;
-    uint64_t gen;  /* REPL, SYNC_*: the follower's stream generation */
-    uint64_t idx;  /* REPL: log index; ACK: entries of the primary's log applied */
-    uint32_t next; /* free list */
-    uint16_t from, to;
-    uint8_t type, to_kind, flag; /* ACK flag: idx is valid (the member is synced) */
-} msg;
-
-typedef struct wrec { /* one write a member accepted as primary */
-    uint64_t key;
-    int64_t version, term;
-    uint32_t row, member;
-} wrec;
-
-typedef struct member {
-    char *name;
-    int zone;
-    bool primary;  /* believes it is the primary */
-    bool writable; /* accepting writes now */
-    bool down;     /* crashed */
-    fl_time paused_until; /* stopped (a GC pause) before this true time: it reads nothing,
-                             sends nothing and its timers wait; 0: never paused */
-    bool synced, stalled;
-    fl_time acc_start;
-    int64_t term, voted;
-    int bprim;     /* the primary it follows (itself when primary), -1: none */
-    int64_t bterm;
-    int home;      /* the last primary it knew (the zone rule of cross_region_promotion) */
-    fl_time last_hb; /* local time of the last contact from bprim */
-    uint64_t gen, arrived, shipped;
-    fl_time last_delivery;
-    int64_t lterm; /* term of the newest write it holds */
-    uint64_t len;  /* writes in its history */
-    uint32_t *log, *pend; /* writes it accepted as primary, and the request awaiting commit */
-    size_t nlog, logcap;
-    uint64_t *have; /* bitset over write ids: its history */
-    /* as primary: what it knows of the others */
-    fl_time ack_hb[MAX_MEMBERS], ack_at[MAX_MEMBERS];
-    uint64_t acked[MAX_MEMBERS];
-    uint64_t commit;
-    uint64_t accepted, acks, refused, reads, discarded, promotions;
-    fl_time accepting;
-    int col_primary, col_writes;
-} member;
-
-typedef struct observer {
-    int zone, bprim;
-    int64_t bterm;
-    fl_time last_hb;
-} observer;
-
-typedef struct election {
-    fl_world *w;
-    fl_component *c;
-    int nm, no, nz; /* nz: zones + 1 (index z + 1; 0 is "no zone") */
-    member *m;
-    observer *o;
-    int failover, initial;
-    bool cross_region;
-    long min_replicas;
-    fl_time hb, ft, max_lag;
-    /* clients, per zone index */
-    int *zprim;
-    int64_t *zterm;
-    uint8_t *zseen, *zdown;
-    fl_time *zunavail, any_unavail, avail_t;
-    uint64_t *zacked; /* writes acked to clients in the zone (index z + 1; 0: no zone) */
-    uint64_t *mzacked; /* writes acked by members in the zone */
-    /* messages */
-    msg *msgs;
-    uint32_t nmsgs, msgcap, msgfree;
-    /* writes */
-    wrec *wr;
-    size_t nwr, wrcap, words;
-    /* key table: rows x members, plus the committed version (quorum) */
-    fl_keymap keys; /* key -> row */
-    size_t nrows, rows_cap;
-    int64_t *ver, *cver;
-    /* accepting intervals */
-    fl_leader_interval *iv;
-    size_t niv, ivcap;
-    fl_check_result div;
-    uint64_t heals, primaries_at_heal;
-    int *crashed; /* per fault: the member it took down or paused, -1 */
-    uint32_t ncrashed;
-    int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
-    uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
-} election;
+#include "model/election_int.h"
 
 static const char *const member_keys[] = {"name", "zone", NULL};
 static const char *const observer_keys[] = {"zone", NULL};
@@ -207,46 +114,7 @@ static const char *const failover_names[] = {"none", "naive", "observers", "quor
 static void at_member(election *s, int mi, uint32_t id);
 static void eval_writable(election *s, int p, fl_time now);
 
-/* ---- small helpers ------------------------------------------------------------------- */
-
-static fl_time local(const election *s, fl_time now)
-{
-    return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
-}
-
-/* The true time at which the group's clock reads local time l. */
-static fl_time true_of(const election *s, fl_time l)
-{
-    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
-}
-
-static bool reach(const election *s, int za, int zb)
-{
-    return !fl_net_link(s->w->net, za, zb)->cut && !fl_net_link(s->w->net, zb, za)->cut;
-}
-
-/* Is (t1, p1) a newer primary than (t2, p2)? Higher term; same term: lower index. */
-static bool better(int64_t t1, int p1, int64_t t2, int p2)
-{
-    if (p2 < 0)
-        return t1 >= t2;
-    return t1 > t2 || (t1 == t2 && p1 < p2);
-}
-
-static int majority(const election *s) { return s->nm / 2 + 1; }
-
-/* Member r is crashed or paused now: it answers nobody and acts on nothing. */
-static bool out(const election *s, int r)
-{
-    return s->m[r].down || fl_sim_now(s->w->sim) < s->m[r].paused_until;
-}
-
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
-
-static inline uint32_t key_find(const election *s, uint64_t key)
-{
-    return fl_keymap_find(&s->keys, key);
-}
 
 static uint32_t key_row(election *s, uint64_t key)
 {
@@ -274,11 +142,6 @@ static uint32_t key_row(election *s, uint64_t key)
         return FL_NONE;
     }
     return r;
-}
-
-static inline int64_t *ver_at(election *s, uint32_t row, int m)
-{
-    return &s->ver[(size_t)row * (size_t)s->nm + (size_t)m];
 }
 
 /* ---- writes and histories ----------------------------------------------------------- */
@@ -340,28 +203,42 @@ static uint32_t msg_new(election *s)
     return s->nmsgs++;
 }
 
-/* Sends a copy of t from zone a to zone b; false when it is lost. fifo (may be NULL): the
- * stream's last delivery time, so that a stream is delivered in order. */
-static bool send(election *s, int za, int zb, const msg *t, fl_time *fifo)
+/* Schedules a copy of t for delivery after d (counted as out of memory when it cannot). */
+static void post(election *s, const msg *t, fl_time d)
 {
     fl_world *w = s->w;
-    fl_time d = fl_link_send(fl_net_link(w->net, za, zb));
-    if (d < 0)
-        return false;
     uint32_t id = msg_new(s);
     if (id == FL_NONE) {
         s->oom++;
-        return false;
+        return;
     }
     s->msgs[id] = *t;
-    fl_time at = fl_sim_now(w->sim) + d;
-    if (fifo) {
-        if (at < *fifo)
-            at = *fifo;
-        *fifo = at;
+    fl_sim_at(w->sim, fl_sim_now(w->sim) + d, s->h_msg, id);
+}
+
+/* Sends t (from a member, or a PROMOTE from an observer) to its addressee on the network
+ * model (world services): member to member on their pair's link, the rest between zones.
+ * These are datagrams the network may copy (the replication stream, which it never copies,
+ * goes through ship): each is handled twice harmlessly (a heartbeat, an ack, a sync or a
+ * promotion of a term already known changes nothing the second time). */
+void fl__election_send(election *s, const msg *t)
+{
+    fl_world *w = s->w;
+    fl_time copy, d;
+    if (t->type != MSG_PROMOTE && t->to_kind == TO_MEMBER) {
+        d = fl_world_peer_send(w, peer(s, t->from), peer(s, t->to), &copy);
+    } else {
+        int za = t->type == MSG_PROMOTE ? s->o[t->from].zone : s->m[t->from].zone;
+        int zb = t->to_kind == TO_MEMBER     ? s->m[t->to].zone
+                 : t->to_kind == TO_OBSERVER ? s->o[t->to].zone
+                                             : (int)t->to - 1;
+        d = fl_world_zone_send(w, za, zb, &copy);
     }
-    fl_sim_at(w->sim, at, s->h_msg, id);
-    return true;
+    if (d < 0)
+        return;
+    post(s, t, d);
+    if (copy >= 0)
+        post(s, t, copy);
 }
 
 static void send_heartbeats(election *s, int p, fl_time now)
@@ -372,21 +249,21 @@ static void send_heartbeats(election *s, int p, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
             t.to = (uint16_t)r;
-            send(s, mp->zone, s->m[r].zone, &t, NULL);
+            fl__election_send(s, &t);
         }
     t.to_kind = TO_OBSERVER;
     for (int o = 0; o < s->no; o++) {
         t.to = (uint16_t)o;
-        send(s, mp->zone, s->o[o].zone, &t, NULL);
+        fl__election_send(s, &t);
     }
     t.to_kind = TO_ZONE;
     for (int z = 0; z < s->nz; z++) {
         t.to = (uint16_t)z;
-        send(s, mp->zone, z - 1, &t, NULL);
+        fl__election_send(s, &t);
     }
 }
 
-static void send_ack(election *s, int r, fl_time hb)
+void fl__election_send_ack(election *s, int r, fl_time hb)
 {
     member *m = &s->m[r];
     if (m->bprim < 0 || m->bprim == r)
@@ -394,7 +271,7 @@ static void send_ack(election *s, int r, fl_time hb)
     msg t = {.type = MSG_ACK, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .hb = hb, .idx = m->arrived,
              .flag = m->synced};
-    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+    fl__election_send(s, &t);
 }
 
 static void send_sync_req(election *s, int r)
@@ -402,28 +279,43 @@ static void send_sync_req(election *s, int r)
     member *m = &s->m[r];
     msg t = {.type = MSG_SYNC_REQ, .to_kind = TO_MEMBER, .from = (uint16_t)r,
              .to = (uint16_t)m->bprim, .term = m->bterm, .gen = m->gen};
-    send(s, m->zone, s->m[m->bprim].zone, &t, NULL);
+    fl__election_send(s, &t);
 }
 
-/* Ships primary p's log to follower r, in order, until a message is lost. */
+typedef struct repl_ctx {
+    election *s;
+    msg t;
+} repl_ctx;
+
+/* Posts log entry seq of a replication message (replication.h). */
+static bool post_repl(void *ctx, uint64_t seq, fl_time at)
+{
+    repl_ctx *x = ctx;
+    election *s = x->s;
+    uint32_t id = msg_new(s);
+    if (id == FL_NONE) {
+        s->oom++;
+        return false;
+    }
+    s->msgs[id] = x->t;
+    s->msgs[id].idx = seq;
+    fl_sim_at(s->w->sim, at, s->h_msg, id);
+    return true;
+}
+
+/* Ships primary p's log to follower r, in order, until a message is lost: the stream then
+ * reconnects after FL_REPL_RETRY. */
 static void ship(election *s, int p, int r)
 {
     member *mp = &s->m[p], *mr = &s->m[r];
-    if (mr->stalled || mr->down || !mr->synced || mr->bprim != p)
+    if (mr->stream.stalled || mr->down || !mr->synced || mr->bprim != p)
         return;
     fl_world *w = s->w;
-    fl_time now = fl_sim_now(w->sim);
-    msg t = {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p, .to = (uint16_t)r,
-             .term = mp->term, .gen = mr->gen, .hb = local(s, now)};
-    while (mr->shipped < mp->nlog) {
-        t.idx = mr->shipped;
-        if (!send(s, mp->zone, mr->zone, &t, &mr->last_delivery)) {
-            mr->stalled = true;
-            fl_sim_after(w->sim, RETRY_NS, s->h_retry, (mr->gen << 8) | (uint64_t)r);
-            return;
-        }
-        mr->shipped++;
-    }
+    repl_ctx x = {s, {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p,
+                      .to = (uint16_t)r, .term = mp->term, .gen = mr->gen,
+                      .hb = local(s, fl_sim_now(w->sim))}};
+    if (!fl_repl_ship(w, &mr->stream, peer(s, p), peer(s, r), mp->nlog, post_repl, &x))
+        fl_sim_after(w->sim, FL_REPL_RETRY, s->h_retry, (mr->gen << 8) | (uint64_t)r);
 }
 
 static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
@@ -432,13 +324,13 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
     election *s = ctx;
     int r = (int)(arg & 0xff);
     member *m = &s->m[r];
-    if (m->gen != arg >> 8 || !m->stalled)
+    if (m->gen != arg >> 8 || !m->stream.stalled)
         return;
     if (m->bprim >= 0 && fl_sim_now(sim) < s->m[m->bprim].paused_until) {
         fl_sim_at(sim, s->m[m->bprim].paused_until, s->h_retry, arg); /* its primary is stopped */
         return;
     }
-    m->stalled = false;
+    m->stream.stalled = false;
     if (m->bprim >= 0 && m->bprim != r && s->m[m->bprim].primary && !s->m[m->bprim].down)
         ship(s, m->bprim, r);
 }
@@ -460,13 +352,9 @@ static void avail_update(election *s, fl_time now)
     s->avail_t = now;
     for (int z = 0; z < s->nz; z++) {
         int p = s->zprim[z];
-        s->zdown[z] = p < 0 || !s->m[p].writable || !reach(s, z - 1, s->m[p].zone);
-        if (!s->zdown[z] && s->failover == FO_QUORUM) { /* it must reach a majority too */
-            int n = 0;
-            for (int r = 0; r < s->nm; r++)
-                n += !out(s, r) && reach(s, s->m[p].zone, s->m[r].zone);
-            s->zdown[z] = n < majority(s);
-        }
+        s->zdown[z] = p < 0 || !s->m[p].writable || !reach_zm(s, z - 1, p);
+        if (!s->zdown[z] && s->pol->available)
+            s->zdown[z] = !s->pol->available(s, p);
     }
 }
 
@@ -508,7 +396,7 @@ done:
 
 /* ---- roles -------------------------------------------------------------------------- */
 
-static void member_reply(election *s, int mi, uint32_t id, fl_outcome o);
+void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o);
 
 /* p stops being primary; its accepting interval ends at `end`. */
 static void step_down(election *s, int p, fl_time now, fl_time end)
@@ -521,7 +409,7 @@ static void step_down(election *s, int p, fl_time now, fl_time end)
         if (m->pend[i] != FL_NONE) {
             uint32_t id = m->pend[i];
             m->pend[i] = FL_NONE;
-            member_reply(s, p, id, FL_OUT_REFUSED);
+            fl__election_member_reply(s, p, id, FL_OUT_REFUSED);
         }
     m->commit = m->nlog;
     m->gen++;
@@ -531,7 +419,7 @@ static void step_down(election *s, int p, fl_time now, fl_time end)
 }
 
 /* r starts following primary p of term t: a full sync comes first. */
-static void follow(election *s, int r, int p, int64_t t, fl_time now)
+void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now)
 {
     member *m = &s->m[r];
     m->bprim = p;
@@ -540,7 +428,7 @@ static void follow(election *s, int r, int p, int64_t t, fl_time now)
     if (t > m->term)
         m->term = t;
     m->synced = false;
-    m->stalled = false;
+    m->stream.stalled = false;
     m->gen++;
     m->last_hb = local(s, now);
     send_sync_req(s, r);
@@ -548,7 +436,7 @@ static void follow(election *s, int r, int p, int64_t t, fl_time now)
 
 /* p becomes primary of term t. Members in `contact` count as heard from now (quorum
  * votes; every replica at the start). */
-static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
+void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
                            bool counted)
 {
     member *m = &s->m[p];
@@ -559,7 +447,7 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     m->bterm = t;
     m->home = p;
     m->synced = true;
-    m->stalled = false;
+    m->stream.stalled = false;
     m->gen++;
     m->commit = m->nlog;
     for (int r = 0; r < s->nm; r++) {
@@ -568,9 +456,8 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
         m->ack_hb[r] = c ? l : NEVER;
         m->ack_at[r] = c ? l : NEVER;
     }
-    if (s->failover == FO_QUORUM)
-        for (size_t row = 0; row < s->nrows; row++)
-            s->cver[row] = *ver_at(s, (uint32_t)row, p);
+    if (s->pol->promoted)
+        s->pol->promoted(s, p);
     if (counted) {
         s->failovers++;
         m->promotions++;
@@ -581,31 +468,12 @@ static void become_primary(election *s, int p, int64_t t, fl_time now, uint64_t 
     send_heartbeats(s, p, now);
 }
 
-/* Quorum: the local time at which p's lease runs out. */
-static fl_time lease_of(const election *s, int p, fl_time now)
-{
-    const member *m = &s->m[p];
-    fl_time v[MAX_MEMBERS];
-    int n = 0;
-    for (int r = 0; r < s->nm; r++) {
-        fl_time x = r == p ? local(s, now) : m->ack_hb[r];
-        int i = n++;
-        while (i > 0 && v[i - 1] < x) { /* descending */
-            v[i] = v[i - 1];
-            i--;
-        }
-        v[i] = x;
-    }
-    fl_time k = v[majority(s) - 1];
-    return k <= NEVER ? NEVER : k + s->ft;
-}
-
 static void eval_writable(election *s, int p, fl_time now)
 {
     member *m = &s->m[p];
     bool on = m->primary && !m->down;
-    if (on && s->failover == FO_QUORUM) {
-        fl_time lease = lease_of(s, p, now);
+    if (on && s->pol->lease) {
+        fl_time lease = s->pol->lease(s, p, now);
         if (local(s, now) >= lease) { /* the lease ran out: step down */
             step_down(s, p, now, true_of(s, lease));
             m->bprim = -1;
@@ -627,42 +495,12 @@ static void eval_writable(election *s, int p, fl_time now)
 
 /* Member mi acknowledges write request id: counted by the client's zone (the zone whose
  * application was told "written") and by the member's. */
-static void count_ack(election *s, int mi, uint32_t id)
+void fl__election_count_ack(election *s, int mi, uint32_t id)
 {
     fl_world *w = s->w;
     s->m[mi].acks++;
     s->zacked[fl_caller_zone(w->callers[fl_req_at(w, id)->caller]) + 1]++;
     s->mzacked[s->m[mi].zone + 1]++;
-}
-
-/* Quorum: commits what a majority applied, and answers the writes waiting for it. */
-static void advance_commit(election *s, int p)
-{
-    member *m = &s->m[p];
-    uint64_t v[MAX_MEMBERS];
-    int n = 0;
-    for (int r = 0; r < s->nm; r++) {
-        uint64_t x = r == p ? m->nlog : m->acked[r];
-        int i = n++;
-        while (i > 0 && v[i - 1] < x) {
-            v[i] = v[i - 1];
-            i--;
-        }
-        v[i] = x;
-    }
-    uint64_t c = v[majority(s) - 1];
-    while (m->commit < c) {
-        uint64_t i = m->commit++;
-        const wrec *x = &s->wr[m->log[i]];
-        if (x->version > s->cver[x->row])
-            s->cver[x->row] = x->version;
-        if (m->pend[i] != FL_NONE) {
-            uint32_t id = m->pend[i];
-            m->pend[i] = FL_NONE;
-            count_ack(s, p, id);
-            member_reply(s, p, id, FL_OUT_OK);
-        }
-    }
 }
 
 /* ---- the full sync (reconciliation) ------------------------------------------------- */
@@ -696,14 +534,14 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
         *ver_at(s, (uint32_t)row, r) = *ver_at(s, (uint32_t)row, p);
     mr->lterm = mp->lterm;
     mr->len = mp->len;
-    mr->arrived = mr->shipped = mp->nlog;
+    mr->arrived = mr->stream.shipped = mp->nlog;
     mr->synced = true;
-    mr->stalled = false;
-    mr->last_delivery = now;
+    mr->stream.stalled = false;
+    mr->stream.last_delivery = now;
     if (mp->term > mr->term)
         mr->term = mp->term;
     mr->last_hb = local(s, now);
-    send_ack(s, r, hb);
+    fl__election_send_ack(s, r, hb);
 }
 
 /* ---- message handling --------------------------------------------------------------- */
@@ -714,11 +552,11 @@ static void member_hb(election *s, int r, const msg *g, fl_time now)
     if (better(g->term, g->from, m->bterm, m->bprim) && !(g->from == r)) {
         if (m->primary)
             step_down(s, r, now, now);
-        follow(s, r, g->from, g->term, now);
+        fl__election_follow(s, r, g->from, g->term, now);
     }
     if (m->bprim == g->from && m->bterm == g->term) {
         m->last_hb = local(s, now);
-        send_ack(s, r, g->hb);
+        fl__election_send_ack(s, r, g->hb);
     }
 }
 
@@ -771,8 +609,8 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
                 m->ack_hb[g.from] = g.hb;
             if (g.flag && g.idx > m->acked[g.from])
                 m->acked[g.from] = g.idx;
-            if (s->failover == FO_QUORUM)
-                advance_commit(s, r);
+            if (s->pol->acked)
+                s->pol->acked(s, r);
             eval_writable(s, r, now);
         }
         break;
@@ -780,17 +618,15 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         if (m->gen == g.gen && m->synced && m->bprim == g.from && g.idx == m->arrived) {
             apply(s, r, s->m[g.from].log[g.idx]);
             m->arrived++;
-            if (s->failover == FO_QUORUM) { /* as Raft's AppendEntries: contact from the leader */
-                m->last_hb = local(s, now);
-                send_ack(s, r, g.hb);
-            }
+            if (s->pol->replicated)
+                s->pol->replicated(s, r, &g, now);
         }
         break;
     case MSG_SYNC_REQ:
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
                      .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
-            send(s, m->zone, s->m[g.from].zone, &t, NULL);
+            fl__election_send(s, &t);
         }
         break;
     case MSG_SYNC_DATA:
@@ -803,7 +639,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
             if (m->primary) { /* already primary: it only learns the new term */
                 m->term = m->bterm = g.term;
             } else {
-                become_primary(s, r, g.term, now, 0, true);
+                fl__election_become_primary(s, r, g.term, now, 0, true);
             }
         }
         break;
@@ -812,124 +648,11 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
     }
 }
 
-/* ---- failure detection and elections ------------------------------------------------ */
+/* ---- the tick ------------------------------------------------------------------------ */
 
-static bool eligible(const election *s, int cand, int old)
-{
-    return s->cross_region || old < 0 || s->m[cand].zone == s->m[old].zone;
-}
-
-/* Is a at least as up to date as b (newest term first, then the longer history)? */
-static bool up_to_date(const member *a, const member *b)
-{
-    return a->lterm > b->lterm || (a->lterm == b->lterm && a->len >= b->len);
-}
-
-/* A suspect primary that is up and reachable again answers the next ping within a round
- * trip: nobody promotes over it at the very moment a partition heals. */
-static bool answers(const election *s, int zone, int p)
-{
-    return p >= 0 && s->m[p].primary && !out(s, p) && reach(s, zone, s->m[p].zone);
-}
-
-static void detect_naive(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int r = 0; r < s->nm; r++) {
-        member *m = &s->m[r];
-        if (m->primary || out(s, r) || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
-            answers(s, m->zone, m->bprim))
-            continue;
-        int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;
-        become_primary(s, r, t, now, 0, true);
-    }
-}
-
-static void detect_observers(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int i = 0; i < s->no; i++) {
-        observer *o = &s->o[i];
-        if (l - o->last_hb < s->ft || answers(s, o->zone, o->bprim))
-            continue;
-        int n = 0;
-        int64_t t = 0;
-        for (int j = 0; j < s->no; j++) {
-            observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
-                n++;
-                if (q->bterm > t)
-                    t = q->bterm;
-            }
-        }
-        if (2 * n <= s->no)
-            continue;
-        int old = o->bprim, cand = -1;
-        for (int r = 0; r < s->nm; r++) {
-            member *m = &s->m[r];
-            if (r == old || out(s, r) || !reach(s, o->zone, m->zone) || !eligible(s, r, old))
-                continue;
-            if (cand < 0 || (up_to_date(m, &s->m[cand]) && !up_to_date(&s->m[cand], m)))
-                cand = r;
-        }
-        if (cand < 0)
-            continue; /* nobody to promote: the observers wait */
-        t++;
-        for (int j = 0; j < s->no; j++) {
-            observer *q = &s->o[j];
-            if (l - q->last_hb >= s->ft && reach(s, o->zone, q->zone)) {
-                q->bprim = cand;
-                q->bterm = t;
-                q->last_hb = l;
-            }
-        }
-        msg g = {.type = MSG_PROMOTE, .to_kind = TO_MEMBER, .from = (uint16_t)i,
-                 .to = (uint16_t)cand, .term = t};
-        send(s, o->zone, s->m[cand].zone, &g, NULL);
-        return; /* one failover per tick */
-    }
-}
-
-static void detect_quorum(election *s, fl_time now)
-{
-    fl_time l = local(s, now);
-    for (int c = 0; c < s->nm; c++) {
-        member *mc = &s->m[c];
-        if (mc->primary || out(s, c) || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
-            continue;
-        int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
-        for (int v = 0; v < s->nm; v++) {
-            member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone))
-                continue;
-            if (mv->term > t)
-                t = mv->term;
-            if (mv->voted > t)
-                t = mv->voted;
-        }
-        t++;
-        mc->voted = t;
-        uint64_t mask = 1ull << c;
-        int votes = 1;
-        for (int v = 0; v < s->nm; v++) {
-            member *mv = &s->m[v];
-            if (v == c || out(s, v) || !reach(s, mc->zone, mv->zone) || t <= mv->voted ||
-                mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
-                !up_to_date(mc, mv))
-                continue;
-            mv->voted = t;
-            mask |= 1ull << v;
-            votes++;
-        }
-        if (votes < majority(s))
-            continue;
-        become_primary(s, c, t, now, mask, true);
-        for (int v = 0; v < s->nm; v++)
-            if (v != c && ((mask >> v) & 1))
-                follow(s, v, c, t, now);
-        return;
-    }
-}
+/* The failover policies, in the order of failover_names. */
+static const policy *const policies[] = {&fl__election_none, &fl__election_naive,
+                                         &fl__election_observers, &fl__election_quorum};
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
 {
@@ -949,19 +672,8 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         if (!m->primary && !out(s, r) && m->bprim >= 0 && !m->synced)
             send_sync_req(s, r);
     }
-    switch (s->failover) {
-    case FO_NAIVE:
-        detect_naive(s, now);
-        break;
-    case FO_OBSERVERS:
-        detect_observers(s, now);
-        break;
-    case FO_QUORUM:
-        detect_quorum(s, now);
-        break;
-    default:
-        break;
-    }
+    if (s->pol->detect)
+        s->pol->detect(s, now);
     avail_update(s, now);
     fl_time next = fl_host_after(&s->c->host, now, s->hb);
     if (next < s->w->duration)
@@ -1057,11 +769,11 @@ static void on_reply(fl_sim *sim, void *ctx, uint64_t arg)
 }
 
 /* Member mi answers request id: the answer travels back to the client's zone. */
-static void member_reply(election *s, int mi, uint32_t id, fl_outcome o)
+void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o)
 {
     fl_world *w = s->w;
     int cz = fl_caller_zone(w->callers[fl_req_at(w, id)->caller]);
-    fl_time d = fl_link_send(fl_net_link(w->net, s->m[mi].zone, cz));
+    fl_time d = fl_world_zone_send(w, s->m[mi].zone, cz, NULL); /* the request's own path */
     if (d < 0) {
         fl_req_server_done(w, id); /* the answer is lost: the client times out */
         s->lost_in_net++;
@@ -1100,7 +812,7 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     }
     if (wid == FL_NONE) { /* out of memory: refuse rather than lie */
         s->oom++;
-        member_reply(s, p, id, FL_OUT_REJECTED);
+        fl__election_member_reply(s, p, id, FL_OUT_REJECTED);
         return;
     }
     q = fl_req_at(w, id);
@@ -1114,14 +826,7 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     for (int r = 0; r < s->nm; r++)
         if (r != p)
             ship(s, p, r);
-    if (s->failover == FO_QUORUM) {
-        m->pend[m->nlog - 1] = id; /* answered when a majority has it */
-        advance_commit(s, p);
-    } else {
-        m->commit = m->nlog;
-        count_ack(s, p, id);
-        member_reply(s, p, id, FL_OUT_OK);
-    }
+    s->pol->appended(s, p, id);
 }
 
 static void at_member(election *s, int mi, uint32_t id)
@@ -1136,31 +841,24 @@ static void at_member(election *s, int mi, uint32_t id)
     }
     if (m->down) {
         m->refused++;
-        member_reply(s, mi, id, FL_OUT_REFUSED);
+        fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
         return;
     }
-    if (m->primary && s->failover == FO_QUORUM)
+    if (m->primary && s->pol->lease)
         eval_writable(s, mi, now); /* the lease may have run out since the last tick */
     if (q->verb == FL_VERB_READ) {
-        if (s->failover == FO_QUORUM) {
-            if (!m->writable) {
-                m->refused++;
-                member_reply(s, mi, id, FL_OUT_REFUSED);
-                return;
-            }
-            uint32_t row = key_find(s, q->key);
-            q->value = row == FL_NONE ? FL_VALUE_NONE : s->cver[row];
-        } else {
-            uint32_t row = key_find(s, q->key);
-            q->value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
+        if (!s->pol->read(s, mi, q->key, &q->value)) {
+            m->refused++;
+            fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
+            return;
         }
         m->reads++;
-        member_reply(s, mi, id, FL_OUT_OK);
+        fl__election_member_reply(s, mi, id, FL_OUT_OK);
         return;
     }
     if (!m->writable) {
         m->refused++;
-        member_reply(s, mi, id, FL_OUT_REFUSED);
+        fl__election_member_reply(s, mi, id, FL_OUT_REFUSED);
         return;
     }
     accept_write(s, mi, id, now);
@@ -1182,7 +880,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, cz, s->m[p].zone));
+    fl_time d = fl_world_zone_send(w, cz, s->m[p].zone, NULL); /* the request's own path */
     if (d < 0) {
         fl_req_server_done(w, id); /* cut: the client times out */
         s->lost_in_net++;
@@ -1200,6 +898,12 @@ static uint32_t members(const fl_component *c, const char **noun)
     const election *s = c->state;
     *noun = "member";
     return (uint32_t)s->nm;
+}
+
+static int member_zone(const fl_component *c, uint32_t m)
+{
+    const election *s = c->state;
+    return s->m[m].zone;
 }
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
@@ -1353,7 +1057,7 @@ static fl_status read_observers(fl_world *w, election *s, const cJSON *cfg, cons
     char p[300], ip[320], kp[340];
     fl_status st;
     fl_cfg_join(p, sizeof p, path, "observers");
-    if (!obs && s->failover != FO_OBSERVERS)
+    if (!obs && !s->pol->observers)
         return FL_OK; /* observers are only used by "observers" (a variant may switch) */
     if (!obs)
         return fl_error_set(e, FL_INVALID, p, "missing; \"failover\": \"observers\" needs "
@@ -1406,6 +1110,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               FL_HOUR, &s->ft, e)) ||
         (st = fl_cfg_enum(cfg, path, "failover", FL_CFG_OPTIONAL, FO_NONE, failover_names,
                           &s->failover, e)) ||
+        !(s->pol = policies[s->failover]) ||
         (st = fl_cfg_bool(cfg, path, "cross_region_promotion", FL_CFG_OPTIONAL, true,
                           &s->cross_region, e)) ||
         (st = fl_cfg_int(cfg, path, "min_replicas_to_write", FL_CFG_OPTIONAL, 0, 0, s->nm - 1,
@@ -1422,7 +1127,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (!s->min_replicas && cJSON_GetObjectItemCaseSensitive(cfg, "min_replicas_max_lag"))
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_max_lag"),
                             "only \"min_replicas_to_write\" of at least 1 uses a lag bound");
-    if (s->min_replicas && s->failover == FO_QUORUM)
+    if (s->min_replicas && s->pol->majority)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "min_replicas_to_write"),
                             "\"quorum\" already waits for a majority; min_replicas_to_write is "
                             "for asynchronous failover");
@@ -1527,19 +1232,6 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
                       s->m[i].primary && !s->m[i].down ? 1 : 0);
 }
 
-typedef struct kvsort {
-    uint64_t key;
-    int64_t version;
-} kvsort;
-
-static int kvsort_cmp(const void *a, const void *b)
-{
-    const kvsort *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->version < y->version ? -1 : x->version > y->version;
-}
-
 /* The member whose history survives: the newest primary (or the most up-to-date member). */
 static int survivor(const election *s)
 {
@@ -1556,40 +1248,24 @@ static int survivor(const election *s)
     return best;
 }
 
+/* Acknowledged writes against the surviving member's history. */
 static void report_lost(election *s, int surv, cJSON *out)
 {
     const member *m = &s->m[surv];
     size_t n = 0;
     for (size_t i = 0; i < s->words; i++)
         n += popcount64(m->have[i]);
-    kvsort *a = fl_malloc((n + 1) * sizeof *a);
-    fl_key_versions *kv = fl_malloc((n + 1) * sizeof *kv);
-    int64_t *vs = fl_malloc((n + 1) * sizeof *vs);
-    fl_check_result res;
-    if (!a || !kv || !vs) {
+    fl_kv *a = fl_malloc((n + 1) * sizeof *a);
+    if (!a) {
         cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-        goto done;
+        return;
     }
     size_t k = 0;
     for (size_t wid = 0; wid < s->nwr; wid++)
         if ((m->have[wid / 64] >> (wid % 64)) & 1)
-            a[k++] = (kvsort){s->wr[wid].key, s->wr[wid].version};
-    qsort(a, k, sizeof *a, kvsort_cmp);
-    size_t nk = 0;
-    for (size_t i = 0; i < k; i++) {
-        vs[i] = a[i].version;
-        if (i == 0 || a[i].key != a[i - 1].key)
-            kv[nk++] = (fl_key_versions){a[i].key, &vs[i], 0};
-        kv[nk - 1].n++;
-    }
-    if (fl_check_lost_writes(s->w->history, kv, nk, &res) == FL_OK)
-        fl_world_report_check(out, "lost_writes", &res);
-    else
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-done:
+            a[k++] = (fl_kv){s->wr[wid].key, s->wr[wid].version};
+    fl_repl_report_lost(s->w, a, k, out);
     fl_free(a);
-    fl_free(kv);
-    fl_free(vs);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
@@ -1763,6 +1439,7 @@ const fl_component_ops fl_election_ops = {
     .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
     .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
     .members = members,
+    .member_zone = member_zone,
     .fault = fault,
     .destroy = destroy,
 };

@@ -44,7 +44,8 @@
  *
  * A partition cuts every link from a zone of one group to a zone of another (listed
  * groups only: a zone in no group keeps its links); a partition by "links" cuts only the
- * named directed pairs of nodes (or workloads), each a node link of its own (net/link.h).
+ * named directed pairs of nodes (or workloads, or members: "redis/1"), each a node link of
+ * its own (net/link.h); kinds' own messages between those endpoints take it too.
  * Messages sent on a cut link are lost; messages already in flight when it is cut arrive.
  * A fault on a zone pair reaches the node links between those zones too.
  *

@@ -114,7 +114,7 @@ static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
         if (counted(s))
             s->grants++;
     }
-    fl_lock_reply(w, client, id, s->c->zone);
+    fl_lock_reply(w, client, id, s->c);
 }
 
 static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,

@@ -132,10 +132,11 @@ fl_lock_msg *fl_lock_msg_at(fl_component *client, uint32_t id)
 
 void fl_lock_msg_drop(fl_component *client, uint32_t id) { msg_free(client->state, id); }
 
-void fl_lock_reply(fl_world *w, fl_component *client, uint32_t id, int from)
+void fl_lock_reply(fl_world *w, fl_component *client, uint32_t id, const fl_component *from)
 {
     lock_client *cl = client->state;
-    fl_time d = fl_link_send(fl_net_link(w->net, from, client->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){from->index, FL_PEER_NODE},
+                                   (fl_peer){client->index, FL_PEER_NODE}, NULL);
     if (d < 0)
         msg_free(cl, id);
     else
@@ -146,7 +147,8 @@ void fl_lock_reply(fl_world *w, fl_component *client, uint32_t id, int from)
 static void send(lock_client *cl, uint32_t to, int h, uint32_t id)
 {
     fl_world *w = cl->w;
-    fl_time d = fl_link_send(fl_net_link(w->net, cl->c->zone, w->comps[to]->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){cl->c->index, FL_PEER_NODE},
+                                   (fl_peer){to, FL_PEER_NODE}, NULL);
     if (d < 0)
         msg_free(cl, id);
     else

@@ -34,8 +34,9 @@ typedef struct fl_lock_msg {
 
 /* lock_client.c: the record `id` of client component `client`. */
 fl_lock_msg *fl_lock_msg_at(fl_component *client, uint32_t id);
-/* Sends record id back from zone `from` to its client (or frees it when the reply is lost). */
-void fl_lock_reply(fl_world *w, fl_component *client, uint32_t id, int from);
+/* Sends record id back from node `from` to its client on their link (fl_world_peer_send;
+ * a connection: never duplicated), or frees it when the reply is lost. */
+void fl_lock_reply(fl_world *w, fl_component *client, uint32_t id, const fl_component *from);
 /* Frees record id: it will never be answered. */
 void fl_lock_msg_drop(fl_component *client, uint32_t id);
 /* The holds client believed it had, up to `now` (a hold still open ends at now). *out is

@@ -96,7 +96,7 @@ static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
         else
             s->unrecorded++; /* out of memory: the checks will say so */
     }
-    fl_lock_reply(w, client, id, s->c->zone);
+    fl_lock_reply(w, client, id, s->c);
 }
 
 /* A workload request held by a pause. */

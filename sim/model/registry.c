@@ -51,6 +51,7 @@ fl_status fl_kind_check(const fl_component_ops *ops, fl_error *e)
                           : !ops->destroy                         ? "destroy"
                           : (ops->faults & ~FL_FAULT_BIT(CLOCK)) && !ops->fault ? "fault"
                           : ops->member_faults && !ops->members   ? "members"
+                          : ops->members && !ops->member_zone     ? "member_zone"
                           : NULL;
     if (missing)
         return fl_error_set(e, FL_INTERNAL, "kinds",
@@ -90,6 +91,31 @@ static bool is_common(const char *key)
 {
     return strcmp(key, "name") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "zone") == 0 ||
            strcmp(key, "clock") == 0;
+}
+
+fl_status fl_kind_sub_keys(const fl_component_ops *ops, const char *key, const cJSON *obj,
+                           const char *path, fl_error *e)
+{
+    enum { MAXKEYS = 64 };
+    char names[MAXKEYS][64];
+    const char *known[MAXKEYS + 1];
+    size_t n = 0, len = strlen(key);
+    for (const fl_kind_param *p = ops->params; p->key && n < MAXKEYS; p++) {
+        if (strncmp(p->key, key, len) != 0 || p->key[len] != '.')
+            continue;
+        const char *sub = p->key + len + 1;
+        size_t k = strcspn(sub, ".[");
+        snprintf(names[n], sizeof names[n], "%.*s", (int)k, sub);
+        bool seen = false;
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = strcmp(known[i], names[n]) == 0;
+        if (!seen) {
+            known[n] = names[n];
+            n++;
+        }
+    }
+    known[n] = NULL;
+    return fl_cfg_known_keys(obj, path, known, e);
 }
 
 fl_status fl_kind_known_keys(const fl_component_ops *ops, const cJSON *cfg, const char *path,

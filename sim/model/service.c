@@ -100,12 +100,9 @@ typedef struct service {
     int nslots;
 } service;
 
-static const char *const restart_keys[] = {"warmup", "factor", NULL};
 static const char *const call_keys[] = {"to", "client", "keys", NULL};
 static const char *const range_keys[] = {"from", "to", NULL};
 static const char *const by_key_keys[] = {"from", "to", "service_time", NULL};
-static const char *const queue_keys[] = {"capacity", "discipline", "max_wait", "drop_expired",
-                                         NULL};
 static const char *const disciplines[] = {"fifo", "lifo", NULL};
 
 static fl_time svc_time(void *ctx, uint32_t id)
@@ -306,7 +303,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         fl_cfg_join(qp, sizeof qp, path, "queue");
         long cap;
         int disc;
-        if ((st = fl_cfg_object(q, qp, e)) || (st = fl_cfg_known_keys(q, qp, queue_keys, e)) ||
+        if ((st = fl_cfg_object(q, qp, e)) ||
+            (st = fl_kind_sub_keys(&fl_service_ops, "queue", q, qp, e)) ||
             (st = fl_cfg_limit(q, qp, "capacity", FL_CFG_OPTIONAL, -1, LONG_MAX, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
             (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
@@ -359,7 +357,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (rs) {
         char rp[256];
         fl_cfg_join(rp, sizeof rp, path, "restart");
-        if ((st = fl_cfg_object(rs, rp, e)) || (st = fl_cfg_known_keys(rs, rp, restart_keys, e)) ||
+        if ((st = fl_cfg_object(rs, rp, e)) ||
+            (st = fl_kind_sub_keys(&fl_service_ops, "restart", rs, rp, e)) ||
             (st = fl_cfg_duration(rs, rp, "warmup", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &s->warmup,
                                   e)) ||
             (st = fl_cfg_number(rs, rp, "factor", FL_CFG_OPTIONAL, 2, 1, 1000, &s->cold_factor, e)))

@@ -15,7 +15,8 @@
  * Writes go to the primary: one "write_time" draw on its station, then the write commits
  * (a key keeps the highest version applied to it) and is appended to the replication log.
  * The log is shipped to every replica in commit order over the network (one message per
- * write on the link from the primary's zone to the replica's; a message lost to a partition
+ * write from "db" to "db/r", fl_world_peer_send: their node link when one is named, else
+ * their zones'; a message lost to a partition
  * or loss stalls the stream, which reconnects every 100 ms and resends from the first write
  * not delivered, as a TCP replication stream would). A replica applies the log in commit
  * order on its own station: "apply_workers" writes at a time (1: single-threaded apply;
@@ -49,10 +50,17 @@
  * knows the lag exactly (as replicas reporting their position would tell it).
  *
  * Faults on the node (crash, restart, pause, slow) apply to the primary only; "db/0" names
- * the primary too. "db/r" names replica r, for pause and slow: a paused replica applies
- * and serves nothing until the pause ends (reads routed to it wait, and its position
+ * the primary too. "db/r" names replica r, for pause, slow and crash: a paused replica
+ * applies and serves nothing until the pause ends (reads routed to it wait, and its position
  * reports with them: semi-sync and sync writes it must acknowledge wait too); a slowed
- * one takes `factor` times as long for each apply and read. A crash loses
+ * one takes `factor` times as long for each apply and read. A crashed replica applies and
+ * reports nothing, the reads it held get no reply and the reads routed to it are refused
+ * (the router keeps routing by its rule); what was in flight to it is lost with the
+ * connection. It restarts when the crash ends (a crash without "for" keeps it down) and
+ * catches up: applied data and received entries are durable, the applies in progress are
+ * redone, and the primary's stream reconnects (every 100 ms) and resends from what it
+ * received. Semi-sync and sync writes it must acknowledge wait meanwhile. A crash of the
+ * primary loses
  * the primary's queued and in-service requests (no reply: clients time out) and the writes
  * it committed but had not yet acknowledged (waiting for replica acks): they stay committed
  * and replicate, but no reply is sent. Committed data is durable. While the primary is down,
@@ -77,13 +85,14 @@
 #include "core/alloc.h"
 #include "core/keymap.h"
 #include "core/cfg.h"
+#include "model/replication.h"
 #include "model/world.h"
 #include "node/station.h"
 
 #define MAX_REPLICAS 32
 #define MAX_APPLY_WORKERS 256
 #define APPLY_BIT 0x80000000u        /* a replica station item that is an apply, not a read */
-#define RETRY_NS (100 * FL_MS)       /* a broken replication stream reconnects this often */
+#define RETRY_NS FL_REPL_RETRY /* a broken stream (log or position reports) reconnects this often */
 
 enum { REPL_ASYNC, REPL_SEMI, REPL_SYNC };
 enum { READ_PRIMARY, READ_ANY, READ_SESSION, READ_BOUNDED };
@@ -106,15 +115,16 @@ typedef struct replica {
     fl_station *st;
     fl_rng rng_apply, rng_read;
     double slow;         /* the slowdown of this replica's faults in force (1: none) */
-    uint64_t shipped;    /* log entries put on the wire (seq < shipped) */
+    fl_repl_stream stream; /* the log shipped to it (stream.shipped: entries on the wire) */
     uint64_t arrived;    /* log entries received */
     uint64_t next_apply; /* the next entry to hand to an apply worker */
     uint64_t applied;    /* entries applied: the replica holds the log's prefix [0, applied) */
     uint64_t acked;      /* the primary's knowledge of `applied` (or of `arrived`, when
                             semi-sync acknowledges on receipt) */
     fl_time paused_until; /* a paused replica reports nothing before this */
-    fl_time last_delivery;
-    bool ship_stalled, ack_stalled;
+    bool ack_stalled;
+    int crashed;          /* crash faults in force on it ("db/2"): down while > 0 */
+    uint32_t gen;         /* its connection's generation: a crash drops what was in flight */
     uint64_t *slot_seq;  /* apply workers: the entry each one applies */
     uint8_t *slot_busy, *slot_done;
     int busy_slots;
@@ -257,26 +267,21 @@ static bool primary_stopped(store *s, fl_time now)
     return fl_station_down(s->st) || now < s->c->host.paused_until;
 }
 
-/* Ships log entries [shipped, commits) to replica r, in order, until one is lost. */
+static bool post_entry(void *ctx, uint64_t seq, fl_time at)
+{
+    (void)seq; /* delivered in order: the replica counts them */
+    replica *r = ctx;
+    fl_sim_at(r->s->w->sim, at, r->s->h_deliver, ((uint64_t)r->gen << 8) | (uint64_t)r->idx);
+    return true;
+}
+
+/* Ships log entries [shipped, commits) to replica r, in order, until one is lost
+ * (replication.h); a broken stream reconnects after FL_REPL_RETRY. */
 static void ship(store *s, replica *r)
 {
-    fl_world *w = s->w;
-    fl_time now = fl_sim_now(w->sim);
-    if (r->ship_stalled)
-        return;
-    fl_link *l = fl_net_link(w->net, s->c->zone, r->zone);
-    while (r->shipped < s->commits) {
-        fl_time d = fl_link_send(l);
-        if (d < 0) { /* the stream broke: reconnect later, resend from here */
-            r->ship_stalled = true;
-            fl_sim_after(w->sim, RETRY_NS, s->h_ship_retry, (uint64_t)r->idx);
-            return;
-        }
-        fl_time at = now + d > r->last_delivery ? now + d : r->last_delivery;
-        r->last_delivery = at;
-        r->shipped++;
-        fl_sim_at(w->sim, at, s->h_deliver, (uint64_t)r->idx);
-    }
+    fl_peer from = {s->c->index, FL_PEER_NODE}, to = {s->c->index, r->idx};
+    if (!fl_repl_ship(s->w, &r->stream, from, to, s->commits, post_entry, r))
+        fl_sim_after(s->w->sim, FL_REPL_RETRY, s->h_ship_retry, (uint64_t)r->idx);
 }
 
 static void on_ship_retry(fl_sim *sim, void *ctx, uint64_t arg)
@@ -284,12 +289,12 @@ static void on_ship_retry(fl_sim *sim, void *ctx, uint64_t arg)
     store *s = ctx;
     replica *r = &s->reps[arg - 1];
     fl_time now = fl_sim_now(sim);
-    if (primary_stopped(s, now)) { /* a stopped primary sends nothing */
+    if (primary_stopped(s, now) || r->crashed) { /* nothing to send to, or nobody sending */
         fl_sim_at(sim, now < s->c->host.paused_until ? s->c->host.paused_until : now + RETRY_NS,
                   s->h_ship_retry, arg);
         return;
     }
-    r->ship_stalled = false;
+    r->stream.stalled = false;
     ship(s, r);
 }
 
@@ -314,15 +319,16 @@ static void pump(replica *r)
 static void send_ack(store *s, replica *r)
 {
     fl_world *w = s->w;
-    if (r->ack_stalled)
-        return;
+    if (r->ack_stalled || r->crashed)
+        return; /* a crashed replica reports when it has caught up again */
     fl_time now = fl_sim_now(w->sim);
     if (now < r->paused_until) {
         r->ack_stalled = true;
         fl_sim_at(w->sim, r->paused_until, s->h_ack_retry, (uint64_t)r->idx);
         return;
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){s->c->index, r->idx},
+                                   (fl_peer){s->c->index, FL_PEER_NODE}, NULL);
     if (d < 0) {
         r->ack_stalled = true;
         fl_sim_after(w->sim, RETRY_NS, s->h_ack_retry, (uint64_t)r->idx);
@@ -336,7 +342,9 @@ static void on_deliver(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)sim;
     store *s = ctx;
-    replica *r = &s->reps[arg - 1];
+    replica *r = &s->reps[(arg & 0xff) - 1];
+    if (arg >> 8 != r->gen)
+        return; /* sent on the connection a crash of the replica broke */
     r->arrived++;
     if (s->ack_received)
         send_ack(s, r); /* in the relay log: acknowledged before it is applied */
@@ -550,7 +558,7 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
     if (id & APPLY_BIT) {
         if (how == FL_STATION_SERVED)
             apply_done(r, (int)(id & ~APPLY_BIT));
-        return; /* replicas never crash: an apply always ends SERVED */
+        return; /* LOST in a crash: replica_crash resets the apply workers */
     }
     if (how == FL_STATION_LOST) {
         fl_req_server_done(w, id);
@@ -571,7 +579,9 @@ static void replica_done(void *ctx, uint32_t id, fl_station_end how, fl_time arr
             r->stale_acked += q->value < s->acked_ver[row];
         }
     }
-    fl_time d = fl_link_send(fl_net_link(w->net, r->zone, s->c->zone));
+    /* the router's hop back: part of the request's path, on the stream's connection */
+    fl_time d = fl_world_peer_send(w, (fl_peer){s->c->index, r->idx},
+                                   (fl_peer){s->c->index, FL_PEER_NODE}, NULL);
     if (d < 0)
         fl_req_server_done(w, id); /* the answer is lost on the way back */
     else if (d == 0)
@@ -589,11 +599,23 @@ static void on_back(fl_sim *sim, void *ctx, uint64_t id)
     fl_world_reply(s->w, (uint32_t)id, FL_OUT_OK);
 }
 
+/* A read the router forwarded reaches replica r: refused while it is down. */
+static void replica_arrive(store *s, replica *r, uint32_t id)
+{
+    if (r->crashed) {
+        if (measured(s, fl_sim_now(s->w->sim)))
+            s->refused++;
+        fl_world_reply(s->w, id, FL_OUT_REFUSED);
+        return;
+    }
+    fl_station_arrive(r->st, id);
+}
+
 static void on_fwd(fl_sim *sim, void *ctx, uint64_t arg)
 {
     (void)sim;
     store *s = ctx;
-    fl_station_arrive(s->reps[(arg >> 32) - 1].st, (uint32_t)arg);
+    replica_arrive(s, &s->reps[(arg >> 32) - 1], (uint32_t)arg);
 }
 
 /* ---- routing ---------------------------------------------------------------------------- */
@@ -654,11 +676,12 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         return;
     }
     replica *r = &s->reps[m - 1];
-    fl_time d = fl_link_send(fl_net_link(w->net, c->zone, r->zone));
+    fl_time d = fl_world_peer_send(w, (fl_peer){c->index, FL_PEER_NODE},
+                                   (fl_peer){c->index, r->idx}, NULL); /* the router's hop */
     if (d < 0)
         fl_req_server_done(w, id);
     else if (d == 0)
-        fl_station_arrive(r->st, id);
+        replica_arrive(s, r, id);
     else
         fl_sim_after(w->sim, d, s->h_fwd, ((uint64_t)m << 32) | id);
 }
@@ -850,10 +873,60 @@ static uint32_t members(const fl_component *c, const char **noun)
     return (uint32_t)s->nrep + 1;
 }
 
-/* A pause or slowdown of replica r ("db/2"): its station applies and serves nothing until
- * the pause ends (its position reports wait too), or takes `slow` times as long. */
+/* Member 0 is the primary: the node itself ("db/0" and "db" are one network endpoint). */
+static int member_zone(const fl_component *c, uint32_t m)
+{
+    const store *s = c->state;
+    return m == 0 ? FL_MEMBER_IS_NODE : s->reps[m - 1].zone;
+}
+
+/* Replica r crashes: the reads it holds get no reply, the applies in progress are lost
+ * (redone from its applied position on restart: applied data is durable, and so is its
+ * relay log, the entries it received), and the entries in flight to it are lost with the
+ * connection (the primary reconnects every RETRY_NS and resends from what it received). */
+static void replica_crash(store *s, replica *r)
+{
+    fl_world *w = s->w;
+    fl_station_crash(r->st);
+    for (int k = 0; k < s->apply_workers; k++)
+        r->slot_busy[k] = r->slot_done[k] = 0;
+    r->busy_slots = 0;
+    r->next_apply = r->applied;
+    r->gen++;
+    r->stream.shipped = r->arrived;
+    r->stream.last_delivery = fl_sim_now(w->sim);
+    if (!r->stream.stalled) { /* else a reconnection is already scheduled */
+        r->stream.stalled = true;
+        fl_sim_after(w->sim, RETRY_NS, s->h_ship_retry, (uint64_t)r->idx);
+    }
+    fl_world_event(w, fl_sim_now(w->sim), s->c->name, "replica-crash", "replica %d crashes",
+                   r->idx);
+}
+
+/* It restarts: applies what it holds and catches up from the primary's next reconnection;
+ * it reports its position again as it applies (or receives) entries. */
+static void replica_restart(store *s, replica *r)
+{
+    fl_station_restart(r->st);
+    fl_world_event(s->w, fl_sim_now(s->w->sim), s->c->name, "replica-restart",
+                   "replica %d restarts", r->idx);
+    pump(r);
+    if (s->ack_received)
+        send_ack(s, r);
+}
+
+/* A pause, slowdown or crash of replica r ("db/2"): its station applies and serves nothing
+ * until the pause ends (its position reports wait too), or takes `slow` times as long; a
+ * crash lasts while any crash on it is in force. */
 static void replica_fault(fl_world *w, fl_component *c, replica *r, const fl_fault *f, bool begin)
 {
+    if (f->kind == FL_FAULT_CRASH) {
+        if (begin && r->crashed++ == 0)
+            replica_crash(c->state, r);
+        else if (!begin && --r->crashed == 0)
+            replica_restart(c->state, r);
+        return;
+    }
     if (f->kind == FL_FAULT_SLOW) {
         r->slow = fl_world_slowdown(w, c->index, r->idx);
         fl_station_set_slowdown(r->st, r->slow);
@@ -927,44 +1000,10 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
     }
 }
 
-static int kv_cmp(const void *a, const void *b)
-{
-    const fl_kv *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->version < y->version ? -1 : x->version > y->version;
-}
-
 /* Acknowledged writes against every version the primary applied. */
 static void report_lost(store *s, cJSON *out)
 {
-    fl_check_result res;
-    memset(&res, 0, sizeof res);
-    qsort(s->applied_log, s->napplied, sizeof *s->applied_log, kv_cmp);
-    size_t nk = 0;
-    for (size_t i = 0; i < s->napplied; i++)
-        nk += i == 0 || s->applied_log[i].key != s->applied_log[i - 1].key;
-    fl_key_versions *kv = fl_calloc(nk + 1, sizeof *kv);
-    int64_t *vs = fl_malloc((s->napplied + 1) * sizeof *vs);
-    if (!kv || !vs) {
-        fl_free(kv);
-        fl_free(vs);
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < s->napplied; i++) {
-        vs[i] = s->applied_log[i].version;
-        if (i == 0 || s->applied_log[i].key != s->applied_log[i - 1].key)
-            kv[k++] = (fl_key_versions){s->applied_log[i].key, &vs[i], 0};
-        kv[k - 1].n++;
-    }
-    if (fl_check_lost_writes(s->w->history, kv, nk, &res) == FL_OK)
-        fl_world_report_check(out, "lost_writes", &res);
-    else
-        cJSON_AddStringToObject(out, "lost_writes_error", "out of memory");
-    fl_free(kv);
-    fl_free(vs);
+    fl_repl_report_lost(s->w, s->applied_log, s->napplied, out);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
@@ -1123,8 +1162,9 @@ const fl_component_ops fl_store_ops = {
     .report = report,
     .sample = sample,
     .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
-    .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
+    .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CRASH),
     .members = members,
+    .member_zone = member_zone,
     .fault = fault,
     .destroy = destroy,
 };

@@ -319,6 +319,10 @@ void fl_world_free(fl_world *w)
         fl_free(w->zones[i]);
     fl_free(w->zones);
     fl_net_free(w->net);
+    for (uint32_t i = 0; i < w->nmember_eps; i++)
+        fl_free(w->member_names[i]);
+    fl_free(w->member_names);
+    fl_free(w->member_base);
     fl_series_free(w->series);
     fl_free(w->reqs);
     fl_history_free(w->history);
@@ -604,8 +608,26 @@ static fl_status build_zones(fl_world *w, const cJSON *zones, fl_error *e)
     return FL_OK;
 }
 
+/* The member endpoint i (counted from the first member endpoint): its node and member. */
+static fl_peer member_endpoint(const fl_world *w, uint32_t i)
+{
+    uint32_t c = 0;
+    while (c + 1 < w->ncomps && w->member_base[c + 1] - w->ncomps - w->nwls <= i)
+        c++;
+    return (fl_peer){c, (int32_t)(i + w->ncomps + w->nwls - w->member_base[c])};
+}
+
+int fl_world_peer_zone(const fl_world *w, fl_peer p)
+{
+    const fl_component *c = w->comps[p.node];
+    if (p.member < 0)
+        return c->zone;
+    int z = c->ops->member_zone(c, (uint32_t)p.member);
+    return z == FL_MEMBER_IS_NODE ? c->zone : z;
+}
+
 /* Endpoint i of the network's node links: nodes, then workloads (a workload's zone is
- * its caller's). zone may be NULL. */
+ * its caller's), then the members of nodes ("db/2"). zone may be NULL. */
 static const char *net_endpoint(void *ctx, uint32_t i, int *zone)
 {
     fl_world *w = ctx;
@@ -614,12 +636,96 @@ static const char *net_endpoint(void *ctx, uint32_t i, int *zone)
             *zone = w->comps[i]->zone;
         return w->comps[i]->name;
     }
+    if (i >= w->ncomps + w->nwls) {
+        uint32_t k = i - w->ncomps - w->nwls;
+        if (zone)
+            *zone = fl_world_peer_zone(w, member_endpoint(w, k));
+        return w->member_names[k];
+    }
     for (uint32_t k = 0; zone && k < w->ncallers; k++)
         if (fl_net_owner(w->net, k) == i) {
             *zone = fl_caller_zone(w->callers[k]);
             break;
         }
     return fl_workload_name(w->wls[i - w->ncomps]);
+}
+
+/* Names the members of every node as network endpoints ("db/2"), after the workloads. */
+static fl_status member_endpoints(fl_world *w)
+{
+    if (!(w->member_base = fl_calloc((size_t)w->ncomps + 1, sizeof *w->member_base)))
+        return FL_NOMEM;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->ncomps; i++) {
+        const fl_component *c = w->comps[i];
+        const char *noun;
+        w->member_base[i] = w->ncomps + w->nwls + n;
+        n += c->ops->members ? c->ops->members(c, &noun) : 0;
+    }
+    if (!n)
+        return FL_OK;
+    if (!(w->member_names = fl_calloc(n, sizeof *w->member_names)))
+        return FL_NOMEM;
+    for (uint32_t k = 0; k < n; k++) {
+        fl_peer p = member_endpoint(w, k);
+        char name[300];
+        snprintf(name, sizeof name, "%s/%d", w->comps[p.node]->name, (int)p.member);
+        if (!(w->member_names[k] = fl_strdup(name)))
+            return FL_NOMEM;
+        w->nmember_eps = k + 1;
+    }
+    return FL_OK;
+}
+
+/* The endpoint index of a peer (a member that is its node: the node's). */
+static uint32_t peer_endpoint(const fl_world *w, fl_peer p)
+{
+    if (p.member < 0)
+        return p.node;
+    const fl_component *c = w->comps[p.node];
+    if (c->ops->member_zone(c, (uint32_t)p.member) == FL_MEMBER_IS_NODE)
+        return p.node;
+    return w->member_base[p.node] + (uint32_t)p.member;
+}
+
+static fl_link *peer_link(const fl_world *w, fl_peer a, fl_peer b)
+{
+    fl_link *l = fl_net_pair(w->net, peer_endpoint(w, a), peer_endpoint(w, b));
+    return l ? l : fl_net_link(w->net, fl_world_peer_zone(w, a), fl_world_peer_zone(w, b));
+}
+
+/* One message on link l: a stream (copy NULL) is never copied; a datagram may be. */
+static fl_time link_send(fl_link *l, fl_time *copy)
+{
+    if (!copy)
+        return fl_link_send(l);
+    *copy = -1;
+    fl_time d = fl_link_send_msg(l, FL_MSG_REQUEST);
+    if (FL_NET_RARELY(d == FL_LINK_TWICE)) {
+        *copy = l->twice[1];
+        return l->twice[0];
+    }
+    return d;
+}
+
+fl_time fl_world_peer_send(fl_world *w, fl_peer a, fl_peer b, fl_time *copy)
+{
+    return link_send(peer_link(w, a, b), copy);
+}
+
+fl_time fl_world_zone_send(fl_world *w, int za, int zb, fl_time *copy)
+{
+    return link_send(fl_net_link(w->net, za, zb), copy);
+}
+
+bool fl_world_peer_reach(const fl_world *w, fl_peer a, fl_peer b)
+{
+    return !peer_link(w, a, b)->cut && !peer_link(w, b, a)->cut;
+}
+
+bool fl_world_zone_reach(const fl_world *w, int za, int zb)
+{
+    return !fl_net_link(w->net, za, zb)->cut && !fl_net_link(w->net, zb, za)->cut;
 }
 
 fl_status fl_world_build(const cJSON *doc, uint64_t seed, fl_world **out, fl_error *e)
@@ -712,9 +818,17 @@ fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(voi
                 goto fail;
             }
     }
-    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls, e)) ||
+    if ((st = member_endpoints(w)))
+        goto fail;
+    if ((st = fl_net_resolve(w->net, w->sim, net_endpoint, w, w->ncomps, w->ncomps + w->nwls,
+                             w->ncomps + w->nwls + w->nmember_eps, e)) ||
         (st = polled(w, e)))
         goto fail;
+    for (uint32_t k = 0; k < w->nmember_eps; k++) { /* "db/0" when member 0 is db itself */
+        fl_peer p = member_endpoint(w, k);
+        if (peer_endpoint(w, p) == p.node)
+            fl_net_alias(w->net, w->ncomps + w->nwls + k, p.node);
+    }
     *out = w;
     return FL_OK;
 fail:

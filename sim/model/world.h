@@ -199,6 +199,10 @@ typedef struct fl_component_ops {
     /* Optional (required when member_faults is not 0): how many members the configured
      * node has, numbered from 0, and what one is called ("replica", "member"). */
     uint32_t (*members)(const fl_component *c, const char **noun);
+    /* Required with members: member m's zone (-1: none), or FL_MEMBER_IS_NODE when member m
+     * is the node itself (a store's primary): "db/m" then names the node's endpoint. Its
+     * messages' links (fl_world_peer_send) follow from it. */
+    int (*member_zone)(const fl_component *c, uint32_t m);
     /* A fault begins or ends on this component (only the faults it declares reach it).
      * Overlapping faults compose: fl_world_slowdown gives the product of the slowdowns in
      * force, and a pause lasts while any pause is in force (the latest end wins). */
@@ -207,6 +211,8 @@ typedef struct fl_component_ops {
     void (*sample)(fl_world *w, fl_component *c, fl_time t);
     void (*destroy)(fl_component *c);
 } fl_component_ops;
+
+#define FL_MEMBER_IS_NODE (-2)
 
 struct fl_component {
     const fl_component_ops *ops;
@@ -230,6 +236,11 @@ fl_status fl_kinds_check(fl_error *e);
 /* Refuses a key of a node's object that the kind does not declare (with "did you mean"). */
 fl_status fl_kind_known_keys(const fl_component_ops *ops, const cJSON *cfg, const char *path,
                              fl_error *e);
+/* Refuses a key of the object at nested parameter `key` ("queue", "on_error.retry_topic")
+ * that the descriptor does not declare under it ("queue.capacity", ...), with "did you
+ * mean": a nested object's known keys come from the descriptor, never from a second list. */
+fl_status fl_kind_sub_keys(const fl_component_ops *ops, const char *key, const cJSON *obj,
+                           const char *path, fl_error *e);
 /* Refuses a series column `name` (NODE.suffix) the kind does not declare. */
 fl_status fl_kind_check_column(const fl_component *c, const char *name, fl_error *e);
 
@@ -255,6 +266,10 @@ struct fl_world {
     struct fl_caller **callers; /* every caller, by index (replies are routed by it) */
     uint32_t ncallers, callers_cap;
     fl_net *net;
+    uint32_t *member_base; /* per node: the network endpoint of its member 0 (members of
+                              nodes come after the nodes and the workloads) */
+    char **member_names;   /* "db/2", per member endpoint (NULL: member is its node) */
+    uint32_t nmember_eps;
 
     fl_req *reqs;
     uint32_t nreqs, reqs_cap, req_free;
@@ -299,6 +314,32 @@ void fl_world_report_check(cJSON *parent, const char *name, const fl_check_resul
 void fl_world_report_time_check(cJSON *parent, const char *name, const fl_check_result *r);
 /* A new version for a write: unique and increasing over the whole run. */
 static inline int64_t fl_world_version(fl_world *w) { return ++w->versions; }
+
+/* ---- Kinds' own messages (world.c) ------------------------------------------------------
+ * A kind's messages between its own members (votes, heartbeats, replication) or between
+ * its node and another node (the lock protocol) travel on the network like requests: on
+ * the node link between the two endpoints when the scenario names one ("links.nodes", or
+ * a partition by "links" naming "db/1"), else on the link between their zones. So zone and
+ * node-pair partitions (partial ones included: A sees B and C, B and C do not see each
+ * other), loss, latency, slow_link, bandwidth and duplication reach them, and no kind
+ * reads a link itself. An endpoint is a node and a member (FL_PEER_NODE: the node). */
+#define FL_PEER_NODE (-1)
+typedef struct fl_peer {
+    uint32_t node;
+    int32_t member;
+} fl_peer;
+/* The zone of an endpoint (-1: none). */
+int fl_world_peer_zone(const fl_world *w, fl_peer p);
+/* Sends one message from a to b now: its delay, or FL_LINK_LOST. copy NULL: a stream
+ * (a connection drops the network's duplicates), never copied. Else a datagram: *copy gets
+ * the delay of a copy the network made (the later delivery), or -1; the kind delivers both. */
+fl_time fl_world_peer_send(fl_world *w, fl_peer a, fl_peer b, fl_time *copy);
+/* The same between zones (a kind's observers, the clients of a zone): */
+fl_time fl_world_zone_send(fl_world *w, int za, int zb, fl_time *copy);
+/* Neither direction between a and b is cut now: for a decision a kind counts at once
+ * (votes, a majority's reach). */
+bool fl_world_peer_reach(const fl_world *w, fl_peer a, fl_peer b);
+bool fl_world_zone_reach(const fl_world *w, int za, int zb);
 
 /* Reads the scenario's "faults" (may be NULL) into w->faults; fl_world_run schedules them. */
 fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e);

@@ -583,14 +583,18 @@ static fl_status unknown_endpoint(fl_net_endpoint_fn endpoint, void *ctx, uint32
         names[i] = endpoint(ctx, i, NULL);
     const char *s = fl_cfg_suggest(name, names);
     fl_status st = fl_error_set(e, FL_UNKNOWN, path,
-                                "no node or workload named \"%s\"%s%s%s", name,
+                                "no %s named \"%s\"%s%s%s",
+                                strchr(name, '/') ? "member of a node (NODE/N, N from 0)"
+                                                  : "node or workload",
+                                name,
                                 s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
     fl_free(names);
     return st;
 }
 
 fl_status fl_net_resolve(fl_net *n, const fl_sim *sim, fl_net_endpoint_fn endpoint, void *ctx,
-                         uint32_t nnodes, uint32_t nendpoints, fl_error *e)
+                         uint32_t nnodes, uint32_t nworkloads_end, uint32_t nendpoints,
+                         fl_error *e)
 {
     int m = (n->core.nzones + 1) * (n->core.nzones + 1);
     for (int i = 0; i < m; i++)
@@ -603,7 +607,8 @@ fl_status fl_net_resolve(fl_net *n, const fl_sim *sim, fl_net_endpoint_fn endpoi
         nl->b = endpoint_index(endpoint, ctx, nendpoints, nl->to, &nl->zb);
         if (nl->b == UINT32_MAX)
             return unknown_endpoint(endpoint, ctx, nendpoints, nl->to, nl->pto, e);
-        if (nl->a >= nnodes && nl->b >= nnodes)
+        if (nl->a >= nnodes && nl->a < nworkloads_end && nl->b >= nnodes &&
+            nl->b < nworkloads_end)
             return fl_error_set(e, FL_INVALID, nl->pto,
                                 "\"%s\" and \"%s\" are both workloads: no message travels "
                                 "between them", nl->from, nl->to);
@@ -633,6 +638,7 @@ fl_status fl_net_resolve(fl_net *n, const fl_sim *sim, fl_net_endpoint_fn endpoi
             return st;
         fl_link_update(l);
     }
+    n->core.npairs = n->nnodes;
     if (!n->nnodes || !n->ncallers)
         return FL_OK;
     n->core.route_req = fl_malloc((size_t)n->ncallers * sizeof *n->core.route_req);
@@ -645,6 +651,24 @@ fl_status fl_net_resolve(fl_net *n, const fl_sim *sim, fl_net_endpoint_fn endpoi
 }
 
 uint32_t fl_net_nodes(const fl_net *n) { return n->nnodes; }
+
+void fl_net_alias(fl_net *n, uint32_t alias, uint32_t to)
+{
+    for (uint32_t i = 0; i < n->nnodes; i++) {
+        if (n->nodes[i].a == alias)
+            n->nodes[i].a = to;
+        if (n->nodes[i].b == alias)
+            n->nodes[i].b = to;
+    }
+}
+
+fl_link *fl_net_pair_find(fl_net *n, uint32_t a, uint32_t b)
+{
+    for (uint32_t i = 0; i < n->nnodes; i++)
+        if (n->nodes[i].a == a && n->nodes[i].b == b)
+            return &n->nodes[i].link;
+    return NULL;
+}
 
 fl_link *fl_net_node(fl_net *n, uint32_t i, int *za, int *zb)
 {

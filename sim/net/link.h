@@ -7,8 +7,10 @@
  * between two named endpoints ("links": {"nodes": [{"from": "api", "to": "db", ...}]}, or a
  * partition that cuts named pairs) is a node link: a copy of its zone link's configuration
  * with its own state and stream, used for the requests and replies between exactly those
- * two endpoints (a workload may be an endpoint). Kinds' own messages (replication, lock
- * protocol) always travel on zone links.
+ * two endpoints (a workload may be an endpoint, and so may a member of a replicated node,
+ * "db/2"). Kinds' own messages (replication, votes, the lock protocol) take the node link
+ * between their two endpoints when there is one, else the zone link (fl_net_pair; the
+ * world's fl_world_peer_send).
  *
  * In-flight rule: a message's fate is decided when it is sent. Sent while its link is cut,
  * it is lost; sent before the cut, it is already on the wire and arrives (a heal likewise
@@ -94,6 +96,7 @@ typedef struct fl_net_core {
     int nzones;
     fl_link *links;      /* (nzones+1)^2: entry (a+1)*(nzones+1)+(b+1) is a->b */
     int32_t *route_req;  /* per caller (NULL: no node links): see fl_net_route */
+    uint32_t npairs;     /* node links, once resolved (0: fl_net_pair is one branch) */
 } fl_net_core;
 
 /* Reads the scenario's "links" object (may be NULL) for the given zones (their names must
@@ -126,9 +129,17 @@ void fl_net_want_detail(fl_net *n);
  * workloads. */
 typedef const char *(*fl_net_endpoint_fn)(void *ctx, uint32_t i, int *zone);
 /* After every node, workload and fault is read: binds the links to the clock, resolves
- * the node links' endpoint names and reads links.nodes. */
+ * the node links' endpoint names and reads links.nodes. Endpoints [0, nnodes) are nodes,
+ * [nnodes, nworkloads_end) workloads, the rest members of nodes (fl_net_alias). */
 fl_status fl_net_resolve(fl_net *n, const fl_sim *sim, fl_net_endpoint_fn endpoint, void *ctx,
-                         uint32_t nnodes, uint32_t nendpoints, fl_error *e);
+                         uint32_t nnodes, uint32_t nworkloads_end, uint32_t nendpoints,
+                         fl_error *e);
+/* After fl_net_resolve: endpoint `alias` is another name of endpoint `to` (a store's member
+ * 0 is the node itself): the node links naming it join `to`. */
+void fl_net_alias(fl_net *n, uint32_t alias, uint32_t to);
+/* The node link from endpoint a to endpoint b, or NULL (then a message takes the zone
+ * link). A scan of the node links: the scenarios that name some have a handful. */
+static inline fl_link *fl_net_pair(fl_net *n, uint32_t a, uint32_t b);
 /* Node links: how many, and link i with its zone pair. */
 uint32_t fl_net_nodes(const fl_net *n);
 fl_link *fl_net_node(fl_net *n, uint32_t i, int *za, int *zb);
@@ -148,6 +159,14 @@ static inline fl_link *fl_net_route(fl_net *n, uint32_t caller, int cz, uint32_t
     return reply ? fl_net_link(n, tz, cz) : fl_net_link(n, cz, tz);
 }
 
+fl_link *fl_net_pair_find(fl_net *n, uint32_t a, uint32_t b);
+static inline fl_link *fl_net_pair(fl_net *n, uint32_t a, uint32_t b)
+{
+    if (FL_NET_RARELY(((const fl_net_core *)(const void *)n)->npairs))
+        return fl_net_pair_find(n, a, b);
+    return NULL;
+}
+
 /* Recomputes l->impaired after a change. */
 void fl_link_update(fl_link *l);
 /* Decides whether a message sent now is lost (cut or loss); false on a healthy link. */
@@ -160,8 +179,8 @@ bool fl_link_lose(fl_link *l);
 /* The slow path of fl_link_send and fl_link_send_msg (may_copy false: never duplicated). */
 fl_time fl_link_send_slow(fl_link *l, fl_msg m, bool may_copy);
 
-/* Sends one message on link l: returns its delay, or -1 when it is lost. For kinds' own
- * messages, which are never duplicated. */
+/* Sends one message on link l: returns its delay, or -1 when it is lost; never
+ * duplicated (a kind's stream, whose connection drops the network's copies). */
 static inline fl_time fl_link_send(fl_link *l)
 {
     l->sent++;

@@ -22,6 +22,7 @@
 #define fig fl_test_fig
 #define M1 "\"m1\":\t{"
 #define M2 "\"m2\":\t{"
+#define M3 "\"m3\":\t{"
 
 /* Two members, m1 in zone a (primary) and m2 in zone b; a client in each zone writes 10
  * times a second; a partition a | b from 10.5 s to 30.5 s. */
@@ -154,6 +155,94 @@ START_TEST(quorum_never_two_leaders)
 }
 END_TEST
 
+/* Three members in one zone: only node-pair partitions ("g/0" is member m1) can separate
+ * them, and the group's own messages (heartbeats, votes, replication) take those pairs'
+ * links. One client in the zone writes 10 times a second. */
+static const char *const trio =
+    "{\"faultline\": 1, \"name\": \"p\", \"duration\": \"40s\", \"window\": \"1s\",\n"
+    " \"zones\": [\"a\"],\n"
+    " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\", \"zones\": [\"a\", \"a\", \"a\"],\n"
+    "   \"heartbeat_interval\": \"1s\", \"failure_timeout\": \"3s\", \"failover\": \"quorum\"}],\n"
+    " \"workloads\": [\n"
+    "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"10/s\",\n"
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n"
+    "   \"client\": {\"timeout\": \"1s\"}}],\n"
+    " \"faults\": [{\"at\": \"10.5s\", \"for\": \"20s\", \"partition\": {\"links\": [\n"
+    "   [\"g/0\", \"g/1\"], [\"g/1\", \"g/0\"], [\"g/0\", \"g/2\"], [\"g/2\", \"g/0\"]%s]}}]}\n";
+
+static char *trio_summary(const char *extra, const char *const *sets, size_t nsets)
+{
+    char text[4096];
+    snprintf(text, sizeof text, trio, extra);
+    return fl_test_summary(text, sets, nsets);
+}
+
+/* m1 (the leader) is cut from m2 and m3, all in one zone. Its lease ends 3 s after the
+ * send time of the last message its majority acked (the write of 10.4 s, replicated before
+ * the cut at 10.5 s): from 13.4 s it refuses writes. m2 and m3 last
+ * heard it at 10 s and suspect it at the 13 s tick; m2 asks first, m3 (which reaches it)
+ * grants its vote: m2 is elected at 13 s, one failover, no two leaders, nothing acknowledged
+ * lost. Cut m2 from m3 as well, and no candidate can reach a majority: the votes are cut
+ * and nobody is elected while the partition lasts. */
+START_TEST(node_pair_partition_cuts_votes)
+{
+    char *s = trio_summary("", NULL, 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, M1, "\"accepting_s\":\t"), 13.4);
+    free(s);
+
+    s = trio_summary(", [\"g/1\", \"g/2\"], [\"g/2\", \"g/1\"]", NULL, 0);
+    ck_assert_double_eq(fig(s, M2, "\"accepting_s\":\t"), 0);
+    ck_assert_double_eq(fig(s, M3, "\"accepting_s\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    /* the one election is after the heal (30.5 s), at the 31 s tick: m1 again. The zone's
+     * clients had no leader reaching a majority from the cut to then: 20.5 s. */
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_eq(fig(s, M1, "\"accepting_s\":\t"), 13.4 + 9);
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"a\":\t"), 20.5);
+    free(s);
+}
+END_TEST
+
+/* A partial partition: m1 (the leader) and m3 do not see each other, m2 sees both. With
+ * "quorum", m3 suspects m1 and asks for votes, but m2 still hears the leader and refuses
+ * (it has heard from one within the failure timeout), and m1 keeps its lease through m2's
+ * acks: no failover, no unavailability. With "naive" failover m3 promotes itself and, never
+ * hearing m1, stays primary until the heal: two primaries from 13 s to 31 s, while m2,
+ * which hears both, follows the newer term. */
+static const char *const partial =
+    "{\"faultline\": 1, \"name\": \"pp\", \"duration\": \"40s\", \"window\": \"1s\",\n"
+    " \"zones\": [\"a\"],\n"
+    " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\", \"zones\": [\"a\", \"a\", \"a\"],\n"
+    "   \"heartbeat_interval\": \"1s\", \"failure_timeout\": \"3s\", \"failover\": \"quorum\"}],\n"
+    " \"workloads\": [\n"
+    "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"10/s\",\n"
+    "   \"arrivals\": \"deterministic\", \"mix\": {\"write\": 1}, \"keys\": \"uniform(1000000)\",\n"
+    "   \"client\": {\"timeout\": \"1s\"}}],\n"
+    " \"faults\": [{\"at\": \"10.5s\", \"for\": \"20s\", \"partition\": {\"links\": [\n"
+    "   [\"g/0\", \"g/2\"], [\"g/2\", \"g/0\"]]}}]}\n";
+
+START_TEST(partial_partition)
+{
+    char *s = fl_test_summary(partial, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"unavailable_s_by_zone\"", "\"a\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, M1, "\"accepting_s\":\t"), 40);
+    free(s);
+
+    const char *naive[] = {"nodes.g.failover=naive"};
+    s = fl_test_summary(partial, naive, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"failovers\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 18);
+    free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("election");
@@ -162,6 +251,8 @@ static Suite *suite(void)
     tcase_add_test(t, naive_two_primaries);
     tcase_add_test(t, min_replicas_stops_isolated_primary);
     tcase_add_test(t, quorum_never_two_leaders);
+    tcase_add_test(t, node_pair_partition_cuts_votes);
+    tcase_add_test(t, partial_partition);
     suite_add_tcase(s, t);
     return s;
 }

@@ -22,6 +22,13 @@ static void fault_ok(fl_world *w, fl_component *c, const fl_fault *f, bool begin
     (void)w, (void)c, (void)f, (void)begin;
 }
 
+static uint32_t members_two(const fl_component *c, const char **noun)
+{
+    (void)c;
+    *noun = "member";
+    return 2;
+}
+
 static const fl_kind_param no_params[] = {{NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER}};
 
 START_TEST(every_registered_kind_is_complete)
@@ -62,6 +69,11 @@ START_TEST(a_kind_missing_a_required_callback_is_refused)
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
     ck_assert_str_eq(e.msg,
                      "kind broken lacks its required \"members\" (see docs/writing-a-kind.md)");
+    ops.members = members_two; /* members without their zones: no network endpoints */
+    ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
+    ck_assert_str_eq(e.msg, "kind broken lacks its required \"member_zone\" "
+                            "(see docs/writing-a-kind.md)");
+    ops.members = NULL;
     ops.member_faults = 0;
     ops.params = NULL;
     ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
@@ -86,6 +98,28 @@ START_TEST(keys_come_from_the_descriptor)
     /* a nested key's part after the dot is not a key of the node */
     o = cJSON_Parse("{\"capacity\": 3}");
     ck_assert_int_eq(fl_kind_known_keys(svc, o, "nodes[0]", &e), FL_UNKNOWN);
+    cJSON_Delete(o);
+}
+END_TEST
+
+/* A nested object's keys come from the descriptor's nested rows ("queue.capacity",
+ * "on_error.retry_topic.delay"), deduplicated, with "did you mean". */
+START_TEST(nested_keys_come_from_the_descriptor)
+{
+    const fl_component_ops *svc = fl_kind_find("service"), *con = fl_kind_find("consumer");
+    fl_error e;
+    cJSON *o = cJSON_Parse("{\"capacity\": 3, \"discipline\": \"lifo\", \"max_wait\": 1, "
+                           "\"drop_expired\": true}");
+    ck_assert_msg(fl_kind_sub_keys(svc, "queue", o, "nodes[0].queue", &e) == FL_OK, "%s", e.msg);
+    cJSON_AddNumberToObject(o, "capcity", 3);
+    ck_assert_int_eq(fl_kind_sub_keys(svc, "queue", o, "nodes[0].queue", &e), FL_UNKNOWN);
+    ck_assert_str_eq(e.path, "nodes[0].queue.capcity");
+    ck_assert_str_eq(e.msg, "unknown key \"capcity\" (did you mean \"capacity\"?)");
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"retries\": 1, \"retry_topic\": {}}"); /* a nested object's head */
+    ck_assert_msg(fl_kind_sub_keys(con, "on_error", o, "p", &e) == FL_OK, "%s", e.msg);
+    ck_assert_int_eq(fl_kind_sub_keys(con, "on_error.retry_topic", o, "p", &e), FL_UNKNOWN);
+    ck_assert_str_eq(e.msg, "unknown key \"retries\"");
     cJSON_Delete(o);
 }
 END_TEST
@@ -129,6 +163,7 @@ int main(void)
     tcase_add_test(tc, every_registered_kind_is_complete);
     tcase_add_test(tc, a_kind_missing_a_required_callback_is_refused);
     tcase_add_test(tc, keys_come_from_the_descriptor);
+    tcase_add_test(tc, nested_keys_come_from_the_descriptor);
     tcase_add_test(tc, series_columns_must_be_declared);
     tcase_add_test(tc, every_kind_has_tagged_figures);
     suite_add_tcase(s, tc);

@@ -107,6 +107,29 @@ START_TEST(lease_expires_on_the_servers_clock)
 }
 END_TEST
 
+/* The lock protocol travels on the network model: a partition that cuts only the pair
+ * client-2 -> lock keeps client-2 from the lease after it ends at 10 s, until the cut ends
+ * at 15 s; its next try (every millisecond, after its 100 ms timeout on the lost ones)
+ * then takes it. */
+START_TEST(node_pair_partition_cuts_lock_protocol)
+{
+    char text[2000];
+    snprintf(text, sizeof text, lease_text, "",
+             ", \"faults\": [{\"at\": \"0s\", \"for\": \"15s\", "
+             "\"partition\": {\"links\": [[\"client-2\", \"lock\"]]}}]");
+    cJSON *s;
+    fl_world *w = run_world(text, &s);
+    int64_t token;
+    ck_assert_int_eq(first_acquire(w, 1, &token), 0);
+    fl_time t2 = first_acquire(w, 2, &token);
+    ck_assert_int_ge(t2, 15 * FL_SEC);
+    ck_assert_int_le(t2, 15 * FL_SEC + 102 * FL_MS);
+    ck_assert_int_eq(token, 2);
+    cJSON_Delete(s);
+    fl_world_free(w);
+}
+END_TEST
+
 /* A step of +5 s at 3 s on the server's wall clock: the lease stamped to end at wall 10 s
  * ends at true 5 s, half its TTL. A step back (-5 s) makes it last 15 s. A step on the
  * client's clock changes nothing: leases are the server's. */
@@ -383,6 +406,7 @@ int main(void)
     TCase *tc = tcase_create("lock");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, lease_expires_on_the_servers_clock);
+    tcase_add_test(tc, node_pair_partition_cuts_lock_protocol);
     tcase_add_test(tc, a_clock_step_moves_the_expiry);
     tcase_add_test(tc, fencing_rejects_exactly_the_stale_writes);
     tcase_add_test(tc, gc_pause_timeline);

@@ -1,0 +1,229 @@
+/* Internal to the election kind: the core (election.c: members, messages, requests, the
+ * report) and its failover policies, one table each (election_classic.c: none, naive,
+ * observers; election_quorum.c: quorum). See election.c for the model. */
+#ifndef FL_MODEL_ELECTION_INT_H
+#define FL_MODEL_ELECTION_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/keymap.h"
+#include "model/replication.h"
+#include "model/world.h"
+
+#define MAX_MEMBERS 32
+#define MAX_OBSERVERS 32
+#define NEVER (INT64_MIN / 4)
+
+enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM }; /* failover_names, policies[] */
+enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
+enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
+
+typedef struct msg {
+    fl_time hb;    /* HB, REPL, SYNC_DATA: sender's local send time; ACK: the one it answers */
+    int64_t term;
+    uint64_t gen;  /* REPL, SYNC_*: the follower's stream generation */
+    uint64_t idx;  /* REPL: log index; ACK: entries of the primary's log applied */
+    uint32_t next; /* free list */
+    uint16_t from, to;
+    uint8_t type, to_kind, flag; /* ACK flag: idx is valid (the member is synced) */
+} msg;
+
+typedef struct wrec { /* one write a member accepted as primary */
+    uint64_t key;
+    int64_t version, term;
+    uint32_t row, member;
+} wrec;
+
+typedef struct member {
+    char *name;
+    int zone;
+    bool primary;  /* believes it is the primary */
+    bool writable; /* accepting writes now */
+    bool down;     /* crashed */
+    fl_time paused_until; /* stopped (a GC pause) before this true time: it reads nothing,
+                             sends nothing and its timers wait; 0: never paused */
+    bool synced;
+    fl_time acc_start;
+    int64_t term, voted;
+    int bprim;     /* the primary it follows (itself when primary), -1: none */
+    int64_t bterm;
+    int home;      /* the last primary it knew (the zone rule of cross_region_promotion) */
+    fl_time last_hb; /* local time of the last contact from bprim */
+    uint64_t gen, arrived;
+    fl_repl_stream stream; /* the primary's log as shipped to it (replication.h) */
+    int64_t lterm; /* term of the newest write it holds */
+    uint64_t len;  /* writes in its history */
+    uint32_t *log, *pend; /* writes it accepted as primary, and the request awaiting commit */
+    size_t nlog, logcap;
+    uint64_t *have; /* bitset over write ids: its history */
+    /* as primary: what it knows of the others */
+    fl_time ack_hb[MAX_MEMBERS], ack_at[MAX_MEMBERS];
+    uint64_t acked[MAX_MEMBERS];
+    uint64_t commit;
+    uint64_t accepted, acks, refused, reads, discarded, promotions;
+    fl_time accepting;
+    int col_primary, col_writes;
+} member;
+
+typedef struct observer {
+    int zone, bprim;
+    int64_t bterm;
+    fl_time last_hb;
+} observer;
+
+typedef struct election election;
+struct policy;
+
+struct election {
+    fl_world *w;
+    fl_component *c;
+    int nm, no, nz; /* nz: zones + 1 (index z + 1; 0 is "no zone") */
+    member *m;
+    observer *o;
+    int failover, initial;
+    const struct policy *pol; /* policies[failover] */
+    bool cross_region;
+    long min_replicas;
+    fl_time hb, ft, max_lag;
+    /* clients, per zone index */
+    int *zprim;
+    int64_t *zterm;
+    uint8_t *zseen, *zdown;
+    fl_time *zunavail, any_unavail, avail_t;
+    uint64_t *zacked; /* writes acked to clients in the zone (index z + 1; 0: no zone) */
+    uint64_t *mzacked; /* writes acked by members in the zone */
+    /* messages */
+    msg *msgs;
+    uint32_t nmsgs, msgcap, msgfree;
+    /* writes */
+    wrec *wr;
+    size_t nwr, wrcap, words;
+    /* key table: rows x members, plus the committed version (quorum) */
+    fl_keymap keys; /* key -> row */
+    size_t nrows, rows_cap;
+    int64_t *ver, *cver;
+    /* accepting intervals */
+    fl_leader_interval *iv;
+    size_t niv, ivcap;
+    fl_check_result div;
+    uint64_t heals, primaries_at_heal;
+    int *crashed; /* per fault: the member it took down or paused, -1 */
+    uint32_t ncrashed;
+    int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
+    uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
+};
+
+/* A failover policy ("failover"): what differs between them, one table each
+ * (election_classic.c, election_quorum.c; election.c's policies[] by failover_names). The classic ones (none, naive, observers) differ only in who
+ * promotes; quorum also commits on a majority, holds a lease, reads what is committed and
+ * counts a zone available only when its leader reaches a majority. NULL hooks: nothing. */
+typedef struct policy {
+    /* At every tick, after the heartbeats: elect or promote (NULL: nobody is promoted). */
+    void (*detect)(election *s, fl_time now);
+    /* The local time primary p's lease runs out (NULL: no lease). */
+    fl_time (*lease)(const election *s, int p, fl_time now);
+    /* Write request id was appended to primary p's log: acknowledge it, now or later. */
+    void (*appended)(election *s, int p, uint32_t id);
+    /* An ack reached primary p. */
+    void (*acked)(election *s, int p);
+    /* Follower r applied entry g of its primary's stream. */
+    void (*replicated)(election *s, int r, const msg *g, fl_time now);
+    /* Member mi answers a read of `key`: its value, or false (refused). */
+    bool (*read)(election *s, int mi, uint64_t key, int64_t *value);
+    /* Zone clients whose primary p they reach can write (NULL: yes). */
+    bool (*available)(const election *s, int p);
+    /* p has just become primary. */
+    void (*promoted)(election *s, int p);
+    bool observers;    /* reads "observers" (required) */
+    bool majority;     /* waits for a majority already: min_replicas_to_write is refused */
+} policy;
+
+extern const policy fl__election_none, fl__election_naive, fl__election_observers,
+    fl__election_quorum;
+
+/* ---- the core's services to the policies (election.c) ------------------------------- */
+
+/* Sends message t to its addressee over the network model (a datagram). */
+void fl__election_send(election *s, const msg *t);
+/* Follower r acknowledges heartbeat (or entry) sent at local time hb to its primary. */
+void fl__election_send_ack(election *s, int r, fl_time hb);
+/* Member mi answers request id with outcome o (the answer travels back to the client). */
+void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o);
+/* Member mi acknowledged write request id: counted by zone. */
+void fl__election_count_ack(election *s, int mi, uint32_t id);
+/* r starts following primary p of term t (a full sync first). */
+void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now);
+/* p becomes primary of term t; members in `contact` count as heard from now. */
+void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
+                                 bool counted);
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static inline fl_time local(const election *s, fl_time now)
+{
+    return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
+}
+
+/* The true time at which the group's clock reads local time l. */
+static inline fl_time true_of(const election *s, fl_time l)
+{
+    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
+}
+
+static inline fl_peer peer(const election *s, int mi)
+{
+    return (fl_peer){s->c->index, mi};
+}
+
+/* Members a and b reach each other now (their node link when one is named, else their
+ * zones'): a partition between "redis/0" and "redis/1" cuts exactly that pair. */
+static inline bool reach_mm(const election *s, int a, int b)
+{
+    return fl_world_peer_reach(s->w, peer(s, a), peer(s, b));
+}
+
+/* Zone z (an observer's, or a zone's clients) reaches member mi. */
+static inline bool reach_zm(const election *s, int z, int mi)
+{
+    return fl_world_zone_reach(s->w, z, s->m[mi].zone);
+}
+
+/* Is (t1, p1) a newer primary than (t2, p2)? Higher term; same term: lower index. */
+static inline bool better(int64_t t1, int p1, int64_t t2, int p2)
+{
+    if (p2 < 0)
+        return t1 >= t2;
+    return t1 > t2 || (t1 == t2 && p1 < p2);
+}
+
+static inline int majority(const election *s) { return s->nm / 2 + 1; }
+
+/* Member r is crashed or paused now: it answers nobody and acts on nothing. */
+static inline bool out(const election *s, int r)
+{
+    return s->m[r].down || fl_sim_now(s->w->sim) < s->m[r].paused_until;
+}
+
+static inline uint32_t key_find(const election *s, uint64_t key)
+{
+    return fl_keymap_find(&s->keys, key);
+}
+
+static inline int64_t *ver_at(election *s, uint32_t row, int m)
+{
+    return &s->ver[(size_t)row * (size_t)s->nm + (size_t)m];
+}
+
+static inline bool eligible(const election *s, int cand, int old)
+{
+    return s->cross_region || old < 0 || s->m[cand].zone == s->m[old].zone;
+}
+
+/* Is a at least as up to date as b (newest term first, then the longer history)? */
+static inline bool up_to_date(const member *a, const member *b)
+{
+    return a->lterm > b->lterm || (a->lterm == b->lterm && a->len >= b->len);
+}
+
+#endif
