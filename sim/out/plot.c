@@ -511,11 +511,12 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
 
 /* Writes and draws charts/lesson-*.gp for every chart the catalogue gives this run. */
 static fl_status plot_lessons(const char *run_dir, const cJSON *summary, const char *events,
-                              const char *stamp, bool gp, fl_plot_report *rep, fl_error *e)
+                              const char *const *order, size_t norder, const char *stamp,
+                              bool gp, fl_plot_report *rep, fl_error *e)
 {
     fl_csv *csv = fl_csv_read(run_dir);
     int n = 0;
-    fl_lesson *ls = fl_lessons_build(summary, events, csv, &n);
+    fl_lesson *ls = fl_lessons_build(summary, events, csv, order, norder, &n);
     fl_csv_free(csv);
     fl_status st = FL_OK;
     char path[4400];
@@ -556,6 +557,13 @@ static fl_status plot_lessons(const char *run_dir, const cJSON *summary, const c
 
 fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
 {
+    return fl_plot_run_dir_for(run_dir, NULL, NULL, 0, rep, e);
+}
+
+fl_status fl_plot_run_dir_for(const char *run_dir, const char *scenario,
+                              const char *const *order, size_t norder, fl_plot_report *rep,
+                              fl_error *e)
+{
     memset(rep, 0, sizeof *rep);
     fl_error_clear(e);
     char path[4200];
@@ -569,7 +577,13 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     snprintf(path, sizeof path, "%s/events.jsonl", run_dir);
     char *events = slurp(path, 16u << 20);
     char *header = csv_header(run_dir);
-    if (check_run_names(summary, header, run_dir, e) != FL_OK) {
+    const char *sname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "scenario"));
+    if (scenario && !(sname && strcmp(sname, scenario) == 0))
+        fl_error_set(e, FL_USAGE, NULL, "--scenario is scenario \"%s\", but %s holds a run of "
+                     "\"%s\": pass that scenario's file", scenario, run_dir, sname ? sname : "?");
+    else
+        check_run_names(summary, header, run_dir, e);
+    if (e->status != FL_OK) {
         cJSON_Delete(summary);
         fl_free(events);
         fl_free(header);
@@ -657,7 +671,7 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
         }
     }
     if (!st)
-        st = plot_lessons(run_dir, summary, events, stamp, gp, rep, e);
+        st = plot_lessons(run_dir, summary, events, order, norder, stamp, gp, rep, e);
     rep->gnuplot = gp;
     cJSON_Delete(summary);
     fl_free(events);
