@@ -863,16 +863,12 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
     for (int i = 0; i < l->nmarks && nsh < sizeof sh / sizeof sh[0]; i++)
         if (!groups[i])
             sh[nsh++] = (fl_svg_shade){l->marks[i].t, l->marks[i].t + w, NULL, "#999999"};
-    char ylab[160];
-    if (roles) { /* the rows by number: the SVG axis has numbers, not names */
-        size_t k = (size_t)snprintf(ylab, sizeof ylab, "row:");
-        for (int r = l->nrows; r >= 1 && k < sizeof ylab; r--)
-            k += (size_t)snprintf(ylab + k, sizeof ylab - k, " %d %s", r, l->rows[r - 1]);
-    } else {
-        snprintf(ylab, sizeof ylab, "%s", panel ? l->ylabel2 : l->ylabel);
-    }
-    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", ylab, stamp, false, true, 0, 0,
-                      ser, ns, sh, nsh};
+    const char *rows[16];
+    for (int r = 0; r < l->nrows && r < 16; r++)
+        rows[r] = l->rows[r];
+    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", panel ? l->ylabel2 : l->ylabel,
+                      stamp, false, true, 0, 0, ser, ns, sh, nsh, roles ? rows : NULL,
+                      roles ? (size_t)l->nrows : 0};
     fl_status st = fl_svg_write(f, &c);
     fl_free(x);
     fl_free(ys);
@@ -1003,14 +999,12 @@ fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *c
                  nmetric > 1 ? "; line style: metric" : "");
     else
         snprintf(title, sizeof title, "%s: no variant has this chart", name);
-    if (roles && ref) {
-        size_t k = (size_t)snprintf(ylab, sizeof ylab, "row:");
-        for (int r = ref->nrows; r >= 1 && k < sizeof ylab; r--)
-            k += (size_t)snprintf(ylab + k, sizeof ylab - k, " %d %s", r, ref->rows[r - 1]);
-    } else {
-        snprintf(ylab, sizeof ylab, "%s", ref ? (panel ? ref->ylabel2 : ref->ylabel) : "");
-    }
-    fl_svg_chart c = {title, "time (s)", ylab, stamp, false, !roles, 0, 0, ser, ns, sh, nsh};
+    snprintf(ylab, sizeof ylab, "%s", ref ? (panel ? ref->ylabel2 : ref->ylabel) : "");
+    const char *rows[16];
+    for (int r = 0; ref && r < ref->nrows && r < 16; r++)
+        rows[r] = ref->rows[r];
+    fl_svg_chart c = {title, "time (s)", ylab, stamp, false, !roles, 0, 0, ser, ns, sh, nsh,
+                      roles && ref ? rows : NULL, roles && ref ? (size_t)ref->nrows : 0};
     st = fl_svg_write(f, &c);
 out:
     for (size_t v = 0; ls && v < nvar; v++)

@@ -1012,7 +1012,7 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
     if (ns) {
         snprintf(title, sizeof title, "%s: latency percentiles over time", scn);
         fl_svg_chart c = {title, "time (s)", "latency (ms, log scale)", stamp, true, false, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, "Latency of the requests that ended in each time window, a "
                               "failure at the time its client gave up (log scale). A gap: no "
                               "request ended in that window.");
@@ -1039,7 +1039,7 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         }
         snprintf(title, sizeof title, "%s: requests per second, workload %s", scn, names[i]);
         fl_svg_chart c = {title, "time (s)", "requests per second", stamp, false, true, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, "Per time window: requests issued by the clients, tries sent "
                               "(retries included), successes, successes within the SLO (goodput) "
                               "and failures.");
@@ -1064,7 +1064,7 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
             continue;
         snprintf(title, sizeof title, "%s: %s", scn, node_charts[k][1]);
         fl_svg_chart c = {title, "time (s)", node_charts[k][2], stamp, false, true, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, node_charts[k][3]);
     }
 out:
@@ -1373,7 +1373,7 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
                                       "seed (band).%s",
                      m == 1 ? " A gap: no request ended in that window in any seed." : "");
             fl_svg_chart c = {title, "time (s)", metrics[m][2], stamp, m == 1, m == 0, 0, 0,
-                              ser, nvar, sh.v, sh.n};
+                              ser, nvar, sh.v, sh.n, NULL, 0};
             st = chart_out(f, &c, cap);
             if (!st && charts_dir) {
                 char path[4400];

@@ -480,7 +480,14 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
         xlo -= 1, xhi += 1;
     double yt[MAX_TICKS], xt[MAX_TICKS], dummy0, dummy1;
     size_t nyt, nxt;
-    if (c->log_y) {
+    bool cats = c->ycats && c->nycats > 0 && !c->log_y;
+    if (cats) { /* rows 1..n, each at its name */
+        fr.y0 = 0.5;
+        fr.y1 = (double)c->nycats + 0.5;
+        nyt = c->nycats < MAX_TICKS ? c->nycats : MAX_TICKS;
+        for (size_t i = 0; i < nyt; i++)
+            yt[i] = (double)(i + 1);
+    } else if (c->log_y) {
         nyt = fl_svg_log_ticks(ylo, yhi, &fr.y0, &fr.y1, yt, MAX_TICKS);
     } else {
         if (c->y_zero)
@@ -542,7 +549,10 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
     for (size_t i = 0; i < nyt; i++) {
         double y = fy(&fr, yt[i]);
         char lab[40];
-        fl_svg_num_grouped(yt[i], lab, sizeof lab);
+        if (cats)
+            snprintf(lab, sizeof lab, "%.10s", c->ycats[i] ? c->ycats[i] : "");
+        else
+            fl_svg_num_grouped(yt[i], lab, sizeof lab);
         put_hline(f, fr.px0, fr.px1, y, "stroke=\"#e3e3e3\" stroke-width=\"1\"");
         put_text(f, fr.px0 - 6, y + 6, "text-anchor=\"end\" fill=\"#333333\"", lab);
     }

@@ -49,6 +49,10 @@ typedef struct fl_svg_chart {
     size_t nseries;
     const fl_svg_shade *shades;
     size_t nshades;
+    /* Optional: names for the rows 1..nycats of a linear y axis (who is primary, who holds
+     * the lock): the axis spans 0.5..nycats+0.5 and shows these names, not numbers. */
+    const char *const *ycats;
+    size_t nycats;
 } fl_svg_chart;
 
 /* Writes one <svg> element. FL_INVALID for a NULL chart or series data, FL_IO on a write

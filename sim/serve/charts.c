@@ -222,7 +222,7 @@ static fl_status compare_chart(FILE *f, const char *dir, int idx, const char *sc
              idx == 0 ? "latency p99" : "goodput", wl[0], seeds);
     fl_svg_chart c = {title, "time (s)", idx == 0 ? "latency p99 (ms, log scale)"
                                                   : "goodput (requests/s within the SLO)",
-                      stamp, idx == 0, idx == 1, 0, 0, ser, nvar, sh, nsh};
+                      stamp, idx == 0, idx == 1, 0, 0, ser, nvar, sh, nsh, NULL, 0};
     st = fl_svg_write(f, &c);
 out:
     if (runs)

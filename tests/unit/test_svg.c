@@ -84,7 +84,7 @@ START_TEST(projector_text)
     fl_svg_shade sh = {10, 20, "api 4x slower", NULL};
     fl_svg_chart c = {"clients -> api: the faults end at 70 s, but tries stay at 2.3x capacity "
                       "and goodput does not come back",
-                      "time (s)", "requests per second", stamp, false, true, 0, 0, &se, 1, &sh, 1};
+                      "time (s)", "requests per second", stamp, false, true, 0, 0, &se, 1, &sh, 1, NULL, 0};
     char *svg = render(&c);
     ck_assert_int_ge(fonts_at_least(svg, 18), 2);
     ck_assert_ptr_nonnull(strstr(svg, "font-size=\"18\""));
@@ -125,7 +125,7 @@ START_TEST(grouped_ticks_and_dashes)
     double x[2] = {0, 1}, y[2] = {0, 19000};
     fl_svg_series se[2] = {{"a", x, y, 2, NULL, NULL, NULL, 0, false, 0},
                            {"b", x, y, 2, NULL, NULL, NULL, 0, false, 2}};
-    fl_svg_chart c = {"t", "x", "y", NULL, false, true, 0, 0, se, 2, NULL, 0};
+    fl_svg_chart c = {"t", "x", "y", NULL, false, true, 0, 0, se, 2, NULL, 0, NULL, 0};
     char *svg = render(&c);
     ck_assert_ptr_nonnull(strstr(svg, ">20,000<"));
     ck_assert_ptr_null(strstr(svg, ">20000<"));
@@ -134,6 +134,25 @@ START_TEST(grouped_ticks_and_dashes)
     ck_assert_uint_eq(count(svg, want), 2);
     ck_assert_str_ne(fl_svg_dash(1), fl_svg_dash(2));
     ck_assert_str_eq(fl_svg_dash(0), "");
+    free(svg);
+}
+END_TEST
+
+START_TEST(category_rows)
+{
+    /* A role chart: rows 1..3 named, a bar at row 2; the axis shows names, not numbers. */
+    double x[3] = {0, 1, 2}, y[3] = {2, 2, NAN};
+    fl_svg_series se = {"n2", x, y, 3, NULL, NULL, NULL, 10, false, 0};
+    const char *rows[3] = {"n3", "n2", "n1"};
+    fl_svg_chart c = {"roles", "time (s)", "primary", NULL, false, true, 0, 0, &se, 1, NULL, 0,
+                      rows, 3};
+    char *svg = render(&c);
+    for (int i = 0; i < 3; i++) {
+        char want[40];
+        snprintf(want, sizeof want, ">%s</text>", rows[i]);
+        ck_assert_ptr_nonnull(strstr(svg, want));
+    }
+    ck_assert_ptr_null(strstr(svg, "text-anchor=\"end\" fill=\"#333333\">2<"));
     free(svg);
 }
 END_TEST
@@ -151,7 +170,7 @@ START_TEST(escaping)
     fl_svg_series se = {"<p99> & \"max\"", x, y, 2, NULL, NULL, NULL, 0, false, 0};
     fl_svg_shade sh = {0, 0.5, "it's <down>", NULL};
     fl_svg_chart c = {"a <b> & 'c'", "time & (s)", "y <ms>", "stamp & <x>", false, true, 0, 0,
-                      &se, 1, &sh, 1};
+                      &se, 1, &sh, 1, NULL, 0};
     char *svg = render(&c);
     ck_assert_ptr_null(strstr(svg, "<b>"));
     ck_assert_ptr_null(strstr(svg, "<p99>"));
@@ -231,7 +250,7 @@ START_TEST(log_axis_skips_zeros)
     double x[6] = {0, 1, 2, 3, 4, 5}, y[6] = {0, 1, 10, 0, 100, -1};
     fl_svg_series se = {"p99", x, y, 6, NULL, NULL, NULL, 0, false, 0};
     fl_svg_chart c = {"log", "time (s)", "latency (ms)", stamp, true, false, 0, 0, &se, 1,
-                      NULL, 0};
+                      NULL, 0, NULL, 0};
     char *svg = render(&c);
     ck_assert_ptr_null(strstr(svg, "nan"));
     ck_assert_ptr_null(strstr(svg, "inf"));
@@ -259,7 +278,7 @@ START_TEST(nan_breaks_the_line)
 {
     double x[7] = {0, 1, 2, 3, 4, 5, 6}, y[7] = {1, 2, NAN, 3, 4, NAN, 5};
     fl_svg_series se = {"ok", x, y, 7, NULL, NULL, NULL, 0, false, 0};
-    fl_svg_chart c = {"gaps", "time (s)", "per second", stamp, false, true, 0, 0, &se, 1, NULL, 0};
+    fl_svg_chart c = {"gaps", "time (s)", "per second", stamp, false, true, 0, 0, &se, 1, NULL, 0, NULL, 0};
     char *svg = render(&c);
     ck_assert_uint_eq(count(svg, "<path"), 1);
     ck_assert_uint_eq(count(svg, "M"), 2); /* two runs of two points */
@@ -287,7 +306,7 @@ START_TEST(degenerate_series)
     /* All zero: a flat line on the axis, 0..1 scale, no division by zero. */
     double x[4] = {0, 1, 2, 3}, z[4] = {0, 0, 0, 0};
     fl_svg_series se = {"errors", x, z, 4, NULL, NULL, NULL, 0, false, 0};
-    fl_svg_chart c = {"zero", "time (s)", "per second", stamp, false, true, 0, 0, &se, 1, NULL, 0};
+    fl_svg_chart c = {"zero", "time (s)", "per second", stamp, false, true, 0, 0, &se, 1, NULL, 0, NULL, 0};
     char *svg = render(&c);
     ck_assert_ptr_null(strstr(svg, "nan"));
     ck_assert_ptr_nonnull(strstr(svg, ">1</text>"));
@@ -329,7 +348,7 @@ START_TEST(degenerate_series)
     FILE *f = fopen("/dev/null", "w");
     ck_assert_int_eq(fl_svg_write(f, NULL), FL_INVALID);
     fl_svg_series bad = {"bad", NULL, NULL, 3, NULL, NULL, NULL, 0, false, 0};
-    fl_svg_chart cb = {"bad", NULL, NULL, NULL, false, false, 0, 0, &bad, 1, NULL, 0};
+    fl_svg_chart cb = {"bad", NULL, NULL, NULL, false, false, 0, 0, &bad, 1, NULL, 0, NULL, 0};
     ck_assert_int_eq(fl_svg_write(f, &cb), FL_INVALID);
     fclose(f);
 }
@@ -346,7 +365,7 @@ START_TEST(shades_and_legend)
                           {60, 70, "api 4x slower", NULL},
                           {290, 400, "past the end", NULL}};
     fl_svg_chart c = {"rps", "time (s)", "requests per second", stamp, false, true, 0, 0, se, 2,
-                      sh, 3};
+                      sh, 3, NULL, 0};
     char *svg = render(&c);
     ck_assert_ptr_nonnull(strstr(svg, ">api 4x slower</text>"));
     ck_assert_ptr_nonnull(strstr(svg, "fill=\"#f2c2c2\""));
@@ -379,7 +398,7 @@ START_TEST(deterministic)
     }
     fl_svg_series se = {"median", x, y, 50, lo, hi, NULL, 0, false, 0};
     fl_svg_shade sh = {1.5, 2.25, "fault", NULL};
-    fl_svg_chart c = {"det", "time (s)", "ms", stamp, true, false, 0, 0, &se, 1, &sh, 1};
+    fl_svg_chart c = {"det", "time (s)", "ms", stamp, true, false, 0, 0, &se, 1, &sh, 1, NULL, 0};
     char *a = render(&c), *b = render(&c);
     ck_assert_str_eq(a, b);
     /* A locale with a decimal comma must not leak into the numbers. */
@@ -409,6 +428,7 @@ int main(void)
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, projector_text);
     tcase_add_test(tc, grouped_ticks_and_dashes);
+    tcase_add_test(tc, category_rows);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
