@@ -34,6 +34,14 @@ if command -v gnuplot >/dev/null; then
 else
   echo "plot: gnuplot is not installed; skipping the drawing checks (apt-get install gnuplot-nox)"
 fi
+# The resource charts come from the kinds' declared series (world.h's fl_kind_series): a
+# store's replication lag is store-lag-s, its lines named by node and replica (no metric
+# path), its axis the series' meaning and unit.
+rl="$tmp/rl"
+PATH="$tmp/nobin" "$fl" run "$dir/replica-lag.json" --plot --quiet --out "$rl" >/dev/null 2>&1
+if grep -q "^titles = 'db/1 db/2'" "$rl/charts/store-lag-s.gp" 2>/dev/null &&
+   grep -q "^ylab = 'replica N''s lag behind the primary (s)'" "$rl/charts/store-lag-s.gp"; then
+  pass=$((pass + 1)); else echo "FAIL replica-lag: no store-lag-s chart from the store's series"; fail=$((fail + 1)); fi
 # Without gnuplot: hide it by running with a PATH that has none.
 mkdir -p "$tmp/bin"
 out="$tmp/nognuplot"

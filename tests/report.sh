@@ -55,6 +55,8 @@ sed -n '/What this run shows/,/<h2>Timeline/p' "$tmp/run/report.html" |
   ko "run report: the lesson chart is not at the top, or does not state the lesson"
 grep -q 'Metastable Failures' "$tmp/run/report.html" && ok || ko "run report: no reference from --scenario"
 grep -q 'api 4x slower' "$tmp/run/report.html" && ok || ko "run report: no fault label"
+grep -q 'clients SLO 200 ms' "$tmp/run/report.html" && ok || ko "run report: no SLO line on the latency chart"
+grep -q 'no request succeeded' "$tmp/run/report.html" && ok || ko "run report: the span with no success is not shaded"
 cp "$tmp/run/report.html" "$tmp/run1.html"
 "$fl" report "$tmp/run" --scenario "$sc" >/dev/null
 cmp -s "$tmp/run/report.html" "$tmp/run1.html" && ok || ko "two reports of one run differ"

@@ -209,8 +209,12 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
             s->finding = !s->trigger && from; /* faults carry no "node" */
             /* a finding's label says what before the colon, the details after */
             const char *colon = s->finding && label ? strchr(label, ':') : NULL;
-            snprintf(s->label, sizeof s->label, "%.*s", colon ? (int)(colon - label) : 119,
-                     label ? label : name);
+            if (!s->trigger && !s->finding) /* a fault is what sets the incident off */
+                snprintf(s->label, sizeof s->label, "trigger: %.80s (%.4g-%.4g s)",
+                         label ? label : name, t, until);
+            else
+                snprintf(s->label, sizeof s->label, "%.*s", colon ? (int)(colon - label) : 119,
+                         label ? label : name);
         } else if (mine && (listed(marks, name) || listed(ticks, name)) && l->nmarks < 64) {
             bool tick = listed(ticks, name), repeat = false;
             /* a numbered event that says again what an earlier one said is a tick: the
@@ -241,6 +245,46 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
                  nticks, nticks ? " " : "", nticks ? tick_noun : "",
                  nticks && nrepeats ? "; " : "", nrepeats,
                  nrepeats ? " repeats of a numbered event (same text)" : "");
+}
+
+int fl_run_dead_spans(const fl_csv *csv, const char *wl, double warm, double *t0, double *t1,
+                      int max)
+{
+    return fl_dead_spans(fl_csv_column(csv, 0), fl_csv_find(csv, wl, ".ok_per_s"),
+                         fl_csv_find(csv, wl, ".issued_per_s"), csv->nrows, warm, t0, t1, max);
+}
+
+int fl_dead_spans(const double *t, const double *ok, const double *is, size_t nrows, double warm,
+                  double *t0, double *t1, int max)
+{
+    int n = 0;
+    if (!t || !ok || !is || nrows < 2)
+        return 0;
+    double w = t[1] - t[0];
+    for (size_t r = 0; r < nrows && n < max;) {
+        if (!(t[r] >= (isnan(warm) ? 0 : warm) && ok[r] == 0 && is[r] > 0)) {
+            r++;
+            continue;
+        }
+        size_t e = r;
+        while (e < nrows && ok[e] == 0)
+            e++;
+        if (e - r >= 2) {
+            t0[n] = t[r];
+            t1[n++] = t[e - 1] + w;
+        }
+        r = e;
+    }
+    return n;
+}
+
+const char *fl_lesson_shade_color(const fl_lesson_shade *s)
+{
+    return s->trigger   ? "#f5c07a"  /* orange: a workload's trigger */
+           : s->finding ? "#c9b3e6"  /* violet: what the run found */
+           : s->dead    ? "#cfcfcf"  /* grey: nothing succeeded */
+           : s->sustain ? "#fff0b0"  /* pale yellow: the overload sustains itself */
+                        : "#f2b8b8"; /* red: a fault */
 }
 
 static fl_lesson *new_chart(fl_lesson **out, int *n, int *cap, const cJSON *summary)
@@ -480,12 +524,17 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     char col[200];
     snprintf(col, sizeof col, "%s.tries_per_s", wl);
     add(l, x->csv, col, "tries/s (with retries)", FL_LS_STEPS, 1, 0);
+    /* Colours keep one meaning on every chart: red is failure, grey the issued load. */
+    fl_lesson_series *ls;
     snprintf(col, sizeof col, "%s.issued_per_s", wl);
-    add(l, x->csv, col, "requests issued/s", FL_LS_DASHED, 1, 0);
+    if ((ls = add(l, x->csv, col, "requests issued/s", FL_LS_DASHED, 1, 0)))
+        ls->color = 7;
     snprintf(col, sizeof col, "%s.goodput_per_s", wl);
-    add(l, x->csv, col, "goodput/s (within SLO)", FL_LS_STEPS, 1, 0);
+    if ((ls = add(l, x->csv, col, "goodput/s (within SLO)", FL_LS_STEPS, 1, 0)))
+        ls->color = 2;
     snprintf(col, sizeof col, "%s.errors_per_s", wl);
-    add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0);
+    if ((ls = add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0)))
+        ls->color = 1;
     /* Capacity: workers over the mean time a request held one (work_s / served). */
     double workers = num(svc, "workers"), served = num(svc, "served"), work = num(svc, "work_s");
     if (workers > 0 && served > 0 && work > 0) {
@@ -526,6 +575,26 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
                  "request)", wl, target, isnan(amp) ? 1 : amp);
     take_events(l, x->events, NULL, "pool-exhausted|recovered|not-recovered|rate-step",
                 "breaker-open", "breaker openings");
+    /* Metastable: the faults are over, the overload is not (the trigger vs the sustaining
+     * effect); then the spans where no request succeeded. */
+    if (cJSON_IsFalse(ok) && !isnan(fe) && fe < l->t_end && l->nshades < 16) {
+        fl_lesson_shade *s = &l->shades[l->nshades++];
+        memset(s, 0, sizeof *s);
+        s->t0 = fe;
+        s->t1 = l->t_end;
+        s->sustain = true;
+        snprintf(s->label, sizeof s->label, "sustaining: not recovered after the trigger");
+    }
+    double d0[8], d1[8];
+    int nd = fl_run_dead_spans(x->csv, wl, num(x->summary, "warmup_s"), d0, d1, 8);
+    for (int i = 0; i < nd && l->nshades < 16; i++) {
+        fl_lesson_shade *s = &l->shades[l->nshades++];
+        memset(s, 0, sizeof *s);
+        s->t0 = d0[i];
+        s->t1 = d1[i];
+        s->dead = true;
+        snprintf(s->label, sizeof s->label, "no request succeeded");
+    }
     /* A capacity far above every line (a service that fails fast) would flatten them. */
     double top = 0;
     for (int i = 0; i < l->ns; i++)
@@ -853,8 +922,7 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
     }
     for (int i = 0; i < l->nshades; i++)
         sh[nsh++] = (fl_svg_shade){l->shades[i].t0, l->shades[i].t1, l->shades[i].label,
-                                   l->shades[i].trigger ? "#f5c07a"
-                                   : l->shades[i].finding ? "#c9b3e6" : NULL};
+                                   fl_lesson_shade_color(&l->shades[i])};
     double w = (l->t_end > 0 ? l->t_end : 1) * 0.003;
     for (int g = 0; g < ng; g++) {
         snprintf(nums[g], sizeof nums[g], "%d", g + 1);
@@ -989,9 +1057,10 @@ fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *c
     fl_svg_shade sh[16];
     size_t nsh = 0;
     for (int i = 0; ref && i < ref->nshades; i++)
-        sh[nsh++] = (fl_svg_shade){ref->shades[i].t0, ref->shades[i].t1, ref->shades[i].label,
-                                   ref->shades[i].trigger ? "#f5c07a"
-                                   : ref->shades[i].finding ? "#c9b3e6" : NULL};
+        if (!ref->shades[i].dead && !ref->shades[i].sustain) /* those are one run's */
+            sh[nsh++] = (fl_svg_shade){ref->shades[i].t0, ref->shades[i].t1,
+                                       ref->shades[i].label,
+                                       fl_lesson_shade_color(&ref->shades[i])};
     char title[400], ylab[200];
     if (ref)
         snprintf(title, sizeof title, "%s per variant (colour: variant%s)",

@@ -72,6 +72,8 @@ typedef struct fl_lesson_shade {
     char label[120];
     bool trigger; /* a workload's rate step or a campaign: the incident's trigger */
     bool finding; /* what the run found (two lock holders), not a fault */
+    bool dead;    /* a span where no request succeeded */
+    bool sustain; /* a metastable run: from the faults' end on, the overload sustains itself */
 } fl_lesson_shade;
 
 typedef struct fl_lesson {
@@ -100,6 +102,17 @@ typedef struct fl_lesson {
  * the catalogue's others follow. */
 fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv,
                             const char *const *order, size_t norder, int *n);
+
+/* Spans of at least two windows, after the warm-up, where workload `wl` issued requests
+ * and none succeeded ("<wl>.ok_per_s" is 0): their starts and ends into t0[], t1[]
+ * (at most max); returns how many. */
+int fl_run_dead_spans(const fl_csv *csv, const char *wl, double warm, double *t0, double *t1,
+                      int max);
+/* The same from the columns (t, ok per second, issued per second; nrows each). */
+int fl_dead_spans(const double *t, const double *ok, const double *issued, size_t nrows,
+                  double warm, double *t0, double *t1, int max);
+/* The colour of a lesson chart's shade, the same in every renderer. */
+const char *fl_lesson_shade_color(const fl_lesson_shade *s);
 
 /* The names of the lesson charts the catalogue gives a scenario document ("nodes" and
  * "workloads" arrays, and what its variants "add"), '\n'-separated into buf: what a

@@ -592,7 +592,7 @@ typedef struct shades {
 static fl_status shades_build(const run_data *r, shades *s)
 {
     s->n = 0;
-    s->v = fl_calloc((size_t)cJSON_GetArraySize(r->events) + 1, sizeof *s->v);
+    s->v = fl_calloc((size_t)cJSON_GetArraySize(r->events) + 1 + 8, sizeof *s->v);
     if (!s->v)
         return FL_NOMEM;
     double warm = num(r->summary, "warmup_s");
@@ -604,6 +604,17 @@ static fl_status shades_build(const run_data *r, shades *s)
             continue;
         const char *label = str(ev, "label");
         s->v[s->n++] = (fl_svg_shade){t0, t1, label ? label : str(ev, "event"), NULL};
+    }
+    /* Spans where no request of the first workload succeeded (lessons.c's rule), grey. */
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(r->summary, "workloads");
+    if (r->have_ts && wls && wls->child) {
+        double t0[8], t1[8];
+        const char *wl = wls->child->string;
+        int n = fl_dead_spans(r->ts.cols[0], table_col(&r->ts, wl, ".ok_per_s"),
+                              table_col(&r->ts, wl, ".issued_per_s"), r->ts.nrows, warm, t0, t1,
+                              8);
+        for (int i = 0; i < n; i++)
+            s->v[s->n++] = (fl_svg_shade){t0[i], t1[i], "no request succeeded", "#cfcfcf"};
     }
     return FL_OK;
 }
@@ -986,6 +997,8 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
     char (*names)[256] = fl_malloc(MAX_GROUP * sizeof *names);
     fl_svg_series *ser = fl_calloc(6 * MAX_GROUP, sizeof *ser);
     char (*lab)[300] = fl_malloc(6 * MAX_GROUP * sizeof *lab);
+    double *slo_y = NULL; /* the SLO lines' points, nslo lines of n */
+    size_t nslo = 0, slo_of[6 * MAX_GROUP];
     if (!names || !ser || !lab) {
         st = FL_NOMEM;
         goto out;
@@ -1003,12 +1016,28 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         snprintf(lab[ns], sizeof lab[ns], "%s p99", names[i]);
         ser[ns] = (fl_svg_series){lab[ns], x, p99, n, NULL, NULL, fl_svg_color(i), 2.5, false, 0};
         ns++;
+        /* the workload's SLO, where it has one: a dotted line in its colour */
+        const cJSON *wj = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(r->summary, "workloads"), names[i]);
+        double slo = num(wj, "slo_ms");
+        if (slo > 0 && (slo_y = fl_realloc(slo_y, (nslo + 1) * n * sizeof *slo_y))) {
+            for (size_t k = 0; k < n; k++)
+                slo_y[nslo * n + k] = slo;
+            snprintf(lab[ns], sizeof lab[ns], "%s SLO %.4g ms", names[i], slo);
+            ser[ns] = (fl_svg_series){lab[ns], x, NULL, n, NULL, NULL, fl_svg_color(i), 1.5, false,
+                                      2};
+            slo_of[ns] = nslo++;
+            ns++;
+        }
         if (p50) {
             snprintf(lab[ns], sizeof lab[ns], "%s p50", names[i]);
             ser[ns] = (fl_svg_series){lab[ns], x, p50, n, NULL, NULL, fl_svg_color(i), 1.2, true, 0};
             ns++;
         }
     }
+    for (size_t k = 0; k < ns; k++) /* the SLO lines' points, now that slo_y stays put */
+        if (!ser[k].y)
+            ser[k].y = slo_y ? slo_y + slo_of[k] * n : x;
     if (ns) {
         snprintf(title, sizeof title, "%s: latency percentiles over time", scn);
         fl_svg_chart c = {title, "time (s)", "latency (ms, log scale)", stamp, true, false, 0, 0,
@@ -1072,6 +1101,7 @@ out:
     fl_free(ser);
     fl_free(lab);
     fl_free(sh.v);
+    fl_free(slo_y);
     return st;
 }
 

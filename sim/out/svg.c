@@ -567,18 +567,28 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
         put_text(f, x, fr.py1 + 24, "text-anchor=\"middle\" fill=\"#333333\"", lab);
     }
 
-    /* Shade labels between the title and the plot, never over the data; alternating rows
-     * keep neighbouring windows readable. */
+    /* Shade labels between the title and the plot, never over each other: each takes the
+     * first of the rows (two above the plot, then two inside it at the top) where it
+     * clears the labels already there. */
+    enum { LROWS = 4 };
+    double row_end[LROWS] = {-1e9, -1e9, -1e9, -1e9}, row_start[LROWS] = {1e9, 1e9, 1e9, 1e9};
     for (size_t i = 0; i < c->nshades; i++) {
         const fl_svg_shade *sh = &c->shades[i];
         if (!sh->label || !sh->label[0] || !isfinite(sh->x0) || !isfinite(sh->x1) ||
             sh->x1 < fr.x0 || sh->x0 > fr.x1)
             continue;
-        double a = fx(&fr, sh->x0);
-        bool right = a > fr.px0 + 0.7 * (fr.px1 - fr.px0); /* near the edge: grow leftwards */
+        double a = fx(&fr, sh->x0), b = fx(&fr, fmin(sh->x1, fr.x1));
+        double w = text_width(sh->label, FONT);
+        bool right = a + w > fr.px1 + MARGIN_RIGHT; /* would run off: grow leftwards */
+        double l0 = right ? b - w : a, l1 = right ? b : a + w;
+        int row = 0;
+        while (row < LROWS - 1 && !(l0 > row_end[row] + 8 || l1 < row_start[row] - 8))
+            row++;
+        row_end[row] = fmax(row_end[row], l1);
+        row_start[row] = fmin(row_start[row], l0);
         const char *attrs = right ? "text-anchor=\"end\" fill=\"#aa3333\"" : "fill=\"#aa3333\"";
-        double b = fx(&fr, sh->x1);
-        put_text(f, right ? b : a, fr.py0 - 5 - 22 * (double)(i % 2 == 0), attrs, sh->label);
+        double y = row < 2 ? fr.py0 - 5 - 22 * (1 - row) : fr.py0 + 20 + 22 * (row - 2);
+        put_text(f, right ? b : a, y, attrs, sh->label);
     }
 
     /* Bands under lines, then lines in order (the first series ends up below). */

@@ -79,10 +79,19 @@ static fl_status run_chart(FILE *f, const char *dir, int idx, const char *scn, c
         return FL_IO;
     }
     const fl_csv *t = rf.csv;
-    fl_svg_shade sh[16];
+    fl_svg_shade sh[24];
     char shl[16][128];
     size_t nsh = shades_load(rf.events, sh, shl, 16);
     char names[MAX_SERIES][256], lab[MAX_SERIES][300], title[600];
+    /* Spans where no request of the first workload succeeded (lessons.c's rule), grey. */
+    if (prefixes(t, ".ok_per_s", names, 1)) {
+        double d0[8], d1[8];
+        double warm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rf.summary, "warmup_s"));
+        int nd = fl_run_dead_spans(t, names[0], warm, d0, d1, 8);
+        for (int i = 0; i < nd; i++)
+            sh[nsh++] = (fl_svg_shade){d0[i], d1[i], "no request succeeded", "#cfcfcf"};
+    }
+    double *slo_y = NULL; /* the SLO lines' points */
     fl_svg_series ser[MAX_SERIES];
     size_t ns = 0, n = t->nrows;
     const double *x = fl_csv_column(t, 0);
@@ -93,12 +102,23 @@ static fl_status run_chart(FILE *f, const char *dir, int idx, const char *scn, c
     c.nshades = nsh;
     c.title = title;
     if (idx == 0) {
-        size_t nw = prefixes(t, ".latency_p99_ms", names, MAX_SERIES / 2);
+        size_t nw = prefixes(t, ".latency_p99_ms", names, (MAX_SERIES - 1) / 2);
         for (size_t i = 0; i < nw; i++) {
             snprintf(lab[ns], sizeof lab[ns], "%s p99", names[i]);
             ser[ns] = (fl_svg_series){lab[ns], x, col(t, names[i], ".latency_p99_ms"), n,
                                         NULL, NULL, fl_svg_color(i), 2.5, false, 0};
             ns++;
+            const cJSON *wj = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(rf.summary, "workloads"), names[i]);
+            double slo = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wj, "slo_ms"));
+            if (slo > 0 && !slo_y && (slo_y = fl_malloc((n ? n : 1) * sizeof *slo_y))) {
+                for (size_t k = 0; k < n; k++) /* the first workload's SLO: one line */
+                    slo_y[k] = slo;
+                snprintf(lab[ns], sizeof lab[ns], "%s SLO %.4g ms", names[i], slo);
+                ser[ns] = (fl_svg_series){lab[ns], x, slo_y, n, NULL, NULL, fl_svg_color(i), 1.5,
+                                          false, 2};
+                ns++;
+            }
             const double *p50 = col(t, names[i], ".latency_p50_ms");
             if (p50) {
                 snprintf(lab[ns], sizeof lab[ns], "%s p50", names[i]);
@@ -147,6 +167,7 @@ static fl_status run_chart(FILE *f, const char *dir, int idx, const char *scn, c
     c.series = ser;
     c.nseries = ns;
     fl_status st = fl_svg_write(f, &c);
+    fl_free(slo_y);
     fl_run_files_free(&rf);
     return st;
 }
