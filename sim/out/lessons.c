@@ -910,9 +910,11 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
             y[r] = s->style == FL_LS_ROLE ? (v > 0 ? s->row : NAN) : v;
         }
         roles |= s->style == FL_LS_ROLE;
+        /* past twelve colours, a dash pattern per round (as gnuplot's dt does) */
         ser[ns++] = (fl_svg_series){s->title, x, y, n, NULL, NULL, fl_lesson_palette[s->color % 12],
                                     s->style == FL_LS_ROLE ? 10 : 2,
-                                    s->style == FL_LS_DASHED, 0};
+                                    s->style == FL_LS_DASHED,
+                                    s->style == FL_LS_STEPS ? s->color / 12 : 0};
     }
     if (panel == 0 && !isnan(l->hline)) {
         double *y = ys + ns * (n + 1);

@@ -43,9 +43,23 @@ static void dash_attr(const fl_svg_series *se, char *buf, size_t n)
         snprintf(buf, n, "%s", se->dashed ? " stroke-dasharray=\"6 4\"" : "");
 }
 
+#define NPAL (sizeof palette / sizeof palette[0])
+
+/* Series s as drawn: past the palette's colours, a series in the palette's own colour
+ * (none given, or fl_svg_color(s)) and no line style of its own gets a dash pattern per
+ * round of the palette, so no two series look alike (colour, style) up to NPAL x 6. */
+static fl_svg_series drawn(const fl_svg_series *se, size_t s)
+{
+    fl_svg_series e = *se;
+    if (s >= NPAL && !e.dash && !e.dashed &&
+        (!e.color || strcmp(e.color, palette[s % NPAL]) == 0))
+        e.dash = (int)(s / NPAL);
+    return e;
+}
+
 const char *fl_svg_color(size_t i)
 {
-    return palette[i % (sizeof palette / sizeof palette[0])];
+    return palette[i % NPAL];
 }
 
 void fl_svg_numg(double v, int prec, char *buf, size_t n)
@@ -417,7 +431,7 @@ static int legend(FILE *f, const fl_svg_chart *c, double left, double right, dou
     double x = left;
     int rows = 0;
     for (size_t s = 0; s < c->nseries; s++) {
-        const fl_svg_series *se = &c->series[s];
+        const fl_svg_series ds = drawn(&c->series[s], s), *se = &ds;
         if (!se->name || !se->name[0])
             continue;
         double w = 30 + text_width(se->name, FONT) + 18;
@@ -598,7 +612,7 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
             put_band(f, &fr, se, se->color ? se->color : fl_svg_color(s));
     }
     for (size_t s = 0; s < c->nseries; s++) {
-        const fl_svg_series *se = &c->series[s];
+        const fl_svg_series ds = drawn(&c->series[s], s), *se = &ds;
         put_line_runs(f, &fr, se, se->color ? se->color : fl_svg_color(s),
                       se->width > 0 ? se->width : 2);
     }

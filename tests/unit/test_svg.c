@@ -157,6 +157,33 @@ START_TEST(category_rows)
 }
 END_TEST
 
+START_TEST(distinct_past_the_palette)
+{
+    /* Twenty series in the palette's colours: no two share colour and line style. */
+    double x[2] = {0, 1}, y[2] = {1, 2};
+    fl_svg_series se[20];
+    char names[20][8];
+    for (int i = 0; i < 20; i++) {
+        snprintf(names[i], sizeof names[i], "s%d", i);
+        se[i] = (fl_svg_series){names[i], x, y, 2, NULL, NULL, NULL, 0, false, 0};
+    }
+    fl_svg_chart c = {"many", "x", "y", NULL, false, true, 0, 0, se, 20, NULL, 0, NULL, 0};
+    char *svg = render(&c);
+    char seen[20][120];
+    int n = 0;
+    for (const char *p = svg; (p = strstr(p, "<path fill=\"none\" stroke=\"")); p++) {
+        const char *d = strstr(p, " d=\"");
+        ck_assert_ptr_nonnull(d);
+        snprintf(seen[n], sizeof seen[n], "%.*s", (int)(d - p < 119 ? d - p : 119), p);
+        for (int k = 0; k < n; k++)
+            ck_assert_msg(strcmp(seen[k], seen[n]) != 0, "two series drawn alike: %s", seen[n]);
+        n++;
+    }
+    ck_assert_int_eq(n, 20);
+    free(svg);
+}
+END_TEST
+
 START_TEST(escaping)
 {
     char *s = escaped("a&b<c>\"d'e\x01\tz");
@@ -429,6 +456,7 @@ int main(void)
     tcase_add_test(tc, projector_text);
     tcase_add_test(tc, grouped_ticks_and_dashes);
     tcase_add_test(tc, category_rows);
+    tcase_add_test(tc, distinct_past_the_palette);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
