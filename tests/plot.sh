@@ -31,6 +31,11 @@ if command -v gnuplot >/dev/null; then
       [ -e "$out/charts/nodes.gp" ] && pass=$((pass + 1)) || { echo "FAIL $f: no nodes chart"; fail=$((fail + 1)); }
     fi
   done
+  # The retry storm's latency chart: the SLO line, and the span where nothing succeeded
+  # shaded grey and labelled (the same marks as the report's SVG).
+  rs="$tmp/retry-storm/charts/latency.gp"
+  grep -q "set label 91 'SLO 200 ms'" "$rs" && grep -q "'no request succeeded'" "$rs" &&
+    pass=$((pass + 1)) || { echo "FAIL retry-storm: latency.gp has no SLO line or no-success span"; fail=$((fail + 1)); }
 else
   echo "plot: gnuplot is not installed; skipping the drawing checks (apt-get install gnuplot-nox)"
 fi

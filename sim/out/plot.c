@@ -297,13 +297,14 @@ static void put_shades(FILE *f, const char *shades)
         char row[160];
         snprintf(row, sizeof row, "%.*s", (int)(len < 159 ? len : 159), line);
         if (sscanf(row, "%lf %lf %n", &t0, &t1, &used) == 2) {
+            bool grey = (i == 0 && strstr(row, "warm-up")) || strstr(row, "no request succeeded");
             fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
                        "fs solid 0.35 noborder\n",
-                    i + 1, t0, t1, i == 0 && strstr(row, "warm-up") ? "#dddddd" : "#f2c2c2");
+                    i + 1, t0, t1, grey ? "#cfcfcf" : "#f2c2c2");
             fprintf(f, "set label %d ", 101 + i);
             put_str(f, row + used);
             fprintf(f, " at %.9g, graph %.2f left noenhanced font \",10\" tc rgb \"#aa3333\"\n",
-                    t0, 0.97 - 0.05 * (i % 2));
+                    t0, 0.97 - 0.05 * (i % 3));
         }
         line += len + (nl != NULL);
     }
@@ -687,6 +688,25 @@ fl_status fl_plot_run_dir_for(const char *run_dir, const char *scenario,
     snprintf(stamp, sizeof stamp, "%s [%s] seed %.0f - faultline %s", scn ? scn : "?",
              var ? var : "?", seed, ver ? ver : "?");
     shade_list(summary, events, shades, sizeof shades);
+    /* Spans where no request of the first workload succeeded (lessons.c's rule), grey, and
+     * that workload's SLO on the latency chart: the same marks as the report's. */
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
+    double slo = NAN;
+    if (wls && wls->child) {
+        fl_csv *csv = fl_csv_read(run_dir);
+        double d0[8], d1[8];
+        int nd = csv ? fl_run_dead_spans(csv, wls->child->string,
+                                         cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+                                             summary, "warmup_s")), d0, d1, 8)
+                     : 0;
+        for (int i = 0; i < nd; i++) {
+            size_t len = strlen(shades);
+            snprintf(shades + len, sizeof shades - len, "%.9g %.9g no request succeeded\n", d0[i],
+                     d1[i]);
+        }
+        fl_csv_free(csv);
+        slo = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wls->child, "slo_ms"));
+    }
     bool gp = have_gnuplot();
     fl_status st = FL_OK;
     int nkc = 0;
@@ -740,6 +760,11 @@ fl_status fl_plot_run_dir_for(const char *run_dir, const char *scenario,
                 fputs("\n", f);
             }
             put_template(f, template_text("common"));
+            if (!k && strcmp(cname, "latency") == 0 && slo > 0)
+                fprintf(f, "set arrow 90 from graph 0, first %.9g to graph 1, first %.9g nohead "
+                           "dt 3 lw 1.5 lc rgb \"#555555\" front\nset label 91 'SLO %.4g ms' at "
+                           "graph 0.01, first %.9g offset 0,0.7 font \",10\" tc rgb \"#555555\" "
+                           "front\n", slo, slo, slo, slo);
             put_template(f, template_text(k ? "columns"
                                           : charts[i].template_name ? charts[i].template_name
                                                                     : charts[i].name));
