@@ -33,6 +33,15 @@ for f in "$dir"/*.json; do
          sed 's/.*"event":"\([^"]*\)".*"node":"\([^"]*\)".*/\1 \2/' | sort | uniq -c | awk '$1 > 40')
   [ -z "$over" ] && ok || bad "$n: more than 40 lines for: $over"
 done
+# The retry storm's lesson chart says which span is the trigger and which the sustaining
+# effect, and where nothing succeeded (the metastable-failure picture).
+for want in 'trigger: api 4x slower (60-70 s)' 'sustaining: not recovered after the trigger' \
+            'no request succeeded'; do
+  grep -qF "$want" "$tmp/retry-storm/charts/lesson-clients-tries.gp" && ok ||
+    bad "retry-storm: lesson-clients-tries.gp has no \"$want\" span"
+done
+grep -qF 'sustaining' "$tmp/split-brain-redis-sentinel/charts/lesson-redis-roles.gp" &&
+  bad "split-brain: a sustaining span on a run that is not about overload" || ok
 has split-brain-redis-sentinel promotion "n3 promoted"
 has split-brain-redis-sentinel heal "2 primaries"
 has split-brain-redis-sentinel reconciliation "643 acknowledged writes discarded"

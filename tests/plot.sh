@@ -31,9 +31,22 @@ if command -v gnuplot >/dev/null; then
       [ -e "$out/charts/nodes.gp" ] && pass=$((pass + 1)) || { echo "FAIL $f: no nodes chart"; fail=$((fail + 1)); }
     fi
   done
+  # The retry storm's latency chart: the SLO line, and the span where nothing succeeded
+  # shaded grey and labelled (the same marks as the report's SVG).
+  rs="$tmp/retry-storm/charts/latency.gp"
+  grep -q "set label 91 'SLO 200 ms'" "$rs" && grep -q "'no request succeeded'" "$rs" &&
+    pass=$((pass + 1)) || { echo "FAIL retry-storm: latency.gp has no SLO line or no-success span"; fail=$((fail + 1)); }
 else
   echo "plot: gnuplot is not installed; skipping the drawing checks (apt-get install gnuplot-nox)"
 fi
+# The resource charts come from the kinds' declared series (world.h's fl_kind_series): a
+# store's replication lag is store-lag-s, its lines named by node and replica (no metric
+# path), its axis the series' meaning and unit.
+rl="$tmp/rl"
+PATH="$tmp/nobin" "$fl" run "$dir/replica-lag.json" --plot --quiet --out "$rl" >/dev/null 2>&1
+if grep -q "^titles = 'db/1 db/2'" "$rl/charts/store-lag-s.gp" 2>/dev/null &&
+   grep -q "^ylab = 'replica N''s lag behind the primary (s)'" "$rl/charts/store-lag-s.gp"; then
+  pass=$((pass + 1)); else echo "FAIL replica-lag: no store-lag-s chart from the store's series"; fail=$((fail + 1)); fi
 # Without gnuplot: hide it by running with a PATH that has none.
 mkdir -p "$tmp/bin"
 out="$tmp/nognuplot"

@@ -55,6 +55,8 @@ sed -n '/What this run shows/,/<h2>Timeline/p' "$tmp/run/report.html" |
   ko "run report: the lesson chart is not at the top, or does not state the lesson"
 grep -q 'Metastable Failures' "$tmp/run/report.html" && ok || ko "run report: no reference from --scenario"
 grep -q 'api 4x slower' "$tmp/run/report.html" && ok || ko "run report: no fault label"
+grep -q 'clients SLO 200 ms' "$tmp/run/report.html" && ok || ko "run report: no SLO line on the latency chart"
+grep -q 'no request succeeded' "$tmp/run/report.html" && ok || ko "run report: the span with no success is not shaded"
 cp "$tmp/run/report.html" "$tmp/run1.html"
 "$fl" report "$tmp/run" --scenario "$sc" >/dev/null
 cmp -s "$tmp/run/report.html" "$tmp/run1.html" && ok || ko "two reports of one run differ"
@@ -64,7 +66,11 @@ cmp -s "$tmp/run/report.html" "$tmp/run1.html" && ok || ko "two reports of one r
 
 # A comparison: goodput and p99 latency for the one workload.
 if "$fl" report "$tmp/cmp" --scenario "$sc" >/dev/null; then ok; else ko "report of a comparison: exit $?"; fi
-check_report "$tmp/cmp/report.html" 2
+# goodput and p99 overlays, and the lesson chart (tries against capacity) overlaid per
+# variant, one colour per variant
+check_report "$tmp/cmp/report.html" 3
+sed -n '/What the variants show/,/<h2>Charts/p' "$tmp/cmp/report.html" |
+  grep -c '<svg' | grep -qx 1 && ok || ko "compare report: no lesson chart overlaid per variant"
 grep -q 'retries limited to 10%' "$tmp/cmp/report.html" && ok || ko "compare report: no variant 'about'"
 grep -q 'class="better"' "$tmp/cmp/report.html" && ok || ko "compare report: no coloured verdict"
 # The lesson line per variant (compare.json's "lessons"), and never a NaN in the table.

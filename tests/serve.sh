@@ -57,7 +57,7 @@ start "$tmp/log" --out "$tmp/out" --workers 1 --queue 8 --realtime 100
 cli_msg=$(cd "$scen" && "$fl" run retry-storm.json --variant retry-budgt --no-files 2>&1 >/dev/null || true)
 
 FL_PORT=$port FL_CLI_MSG=$cli_msg FL_OUT="$tmp/out" python3 - <<'PY'
-import http.client, json, os, threading, time, urllib.request
+import http.client, json, os, re, threading, time, urllib.request
 
 port = int(os.environ["FL_PORT"])
 fails = 0
@@ -238,6 +238,11 @@ check(st == 200 and len(t) > 50, "compare.csv")
 for name in ("latency", "goodput"):
     st, h, t = req("GET", "/api/compares/c1/charts/%s.svg" % name)
     check(st == 200 and t.count(b"<path") >= 2, "compare charts/%s.svg" % name)
+# The lesson chart overlaid per variant: one line colour per variant (retry-storm's tries).
+st, h, t = req("GET", "/api/compares/c1/charts/lesson.svg")
+cols = set(re.findall(rb'<path fill="none" stroke="(#[0-9a-f]+)"', t))
+check(st == 200 and b"clients-tries per variant" in t and len(cols) == 2,
+      "compare charts/lesson.svg: %d line colours for 2 variants" % len(cols))
 st, h, t = req("GET", "/api/compares/c1/events")
 check(st == 200 and t.rstrip().endswith(b'event: done\ndata: {"status":"done"}'), "compare events end with done")
 check(b'"runs_done":4,"runs":4}' in t, "an ended comparison's stream still says its runs: 4 of 4")

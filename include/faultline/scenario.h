@@ -32,6 +32,9 @@ const char *fl_scenario_file(const fl_scenario *sc);
 const char *fl_scenario_name(const fl_scenario *sc);
 const char *fl_scenario_title(const fl_scenario *sc);
 const char *fl_scenario_story(const fl_scenario *sc);
+/* The scenario's "charts" list (lesson chart names, drawn first, in this order); *n gets
+ * the count; NULL and 0 when it has none. */
+const char *const *fl_scenario_charts(const fl_scenario *sc, size_t *n);
 uint64_t fl_scenario_seed(const fl_scenario *sc);
 fl_time fl_scenario_duration(const fl_scenario *sc);
 

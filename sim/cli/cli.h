@@ -95,7 +95,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 /* Draws the charts of the run folder dir; messages name it `shown` (dir may be the
  * folder's temporary name while it is written). */
-int cli_plot_dir(const char *dir, const char *shown, bool quiet);
+struct fl_scenario;
+int cli_plot_dir(const char *dir, const char *shown, bool quiet, const struct fl_scenario *sc);
 
 extern const cli_cmd cli_run, cli_validate, cli_list, cli_bench, cli_plot,
     cli_compare, cli_explain, cli_report, cli_sweep, cli_explore;

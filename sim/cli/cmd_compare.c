@@ -27,7 +27,8 @@ static const cli_opt compare_opts[] = {
                         "out/SCENARIO/compare)"},
     {"no-files", 0, NULL, "write nothing, print the table only"},
     {"plot", 'p', NULL, "also write report.html and overlay charts (charts/overlay-*.svg: each "
-                        "variant's median over seeds, band from lowest to highest seed)"},
+                        "variant's median over seeds, band from lowest to highest seed; "
+                        "overlay-lesson-*.svg: each lesson chart, one colour per variant)"},
     {"min-effect", 0, "PCT", "smallest difference that counts, in % of the reference's mean "
                              "(default 1; the catalogue may set a larger floor): a smaller "
                              "detected difference is \"negligible\""},

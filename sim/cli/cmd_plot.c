@@ -7,6 +7,7 @@
 #include "out/plot.h"
 
 static const cli_opt plot_opts[] = {
+    {"scenario", 's', "FILE", "the run's scenario file: its \"charts\" list orders the lesson charts"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -26,16 +27,18 @@ const cli_cmd cli_plot = {
 };
 
 /* Shared with `run --plot`: draws and reports in one line; returns an exit code. */
-int cli_plot_dir(const char *dir, const char *shown, bool quiet)
+int cli_plot_dir(const char *dir, const char *shown, bool quiet, const fl_scenario *sc)
 {
     fl_plot_report rep;
     fl_error e;
-    if (fl_plot_run_dir(dir, &rep, &e) != FL_OK) {
+    size_t nch = 0;
+    const char *const *ch = sc ? fl_scenario_charts(sc, &nch) : NULL;
+    if (fl_plot_run_dir_for(dir, sc ? fl_scenario_name(sc) : NULL, ch, nch, &rep, &e) != FL_OK) {
         char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
         cli_error("plot: %s", msg);
         /* A folder whose names fail the name rule is bad input, not a failed drawing. */
-        return e.status == FL_INVALID ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
+        return e.status == FL_INVALID || e.status == FL_USAGE ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
     }
     if (!rep.gnuplot)
         fprintf(stderr,
@@ -57,5 +60,18 @@ int cmd_plot(int argc, char **argv)
         cli_error("plot: expected one run directory (see 'faultline plot --help')");
         return FL_EXIT_USAGE;
     }
-    return cli_plot_dir(a.pos[0], a.pos[0], false);
+    const char *file = cli_get(&cli_plot, &a, "scenario");
+    fl_scenario *sc = NULL;
+    if (file) {
+        fl_error e;
+        if (fl_scenario_load(file, &sc, &e) != FL_OK) {
+            char msg[1200];
+            fl_error_format(&e, msg, sizeof msg);
+            cli_error("%s", msg);
+            return FL_EXIT_USAGE;
+        }
+    }
+    int rc = cli_plot_dir(a.pos[0], a.pos[0], false, sc);
+    fl_scenario_free(sc);
+    return rc;
 }

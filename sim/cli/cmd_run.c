@@ -217,7 +217,7 @@ int cmd_run(int argc, char **argv)
             wst = fl_result_write_files(r, out, &we);
         else if ((wst = fl_result_stage(r, out, staged, sizeof staged, &we)) == FL_OK) {
             /* Charts go into the staged folder, so that they are replaced with the run. */
-            if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(staged, out, quiet) != FL_EXIT_OK)
+            if (cli_get(&cli_run, &a, "plot") && cli_plot_dir(staged, out, quiet, sc) != FL_EXIT_OK)
                 rc = FL_EXIT_RUNTIME;
             if (st == FL_OK && cli_limits_poll(&b.lim)) { /* a signal while writing */
                 fl_result_discard(staged);
@@ -237,7 +237,7 @@ int cmd_run(int argc, char **argv)
                 printf("\noutputs: %s/{summary.json,timeseries.csv,events.jsonl%s}\n", out,
                        cfg.history ? ",history.jsonl" : "");
             if (in_place && cli_get(&cli_run, &a, "plot") &&
-                cli_plot_dir(out, out, quiet) != FL_EXIT_OK)
+                cli_plot_dir(out, out, quiet, sc) != FL_EXIT_OK)
                 rc = FL_EXIT_RUNTIME;
         }
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "out/files.h"
 #include "out/svg.h"
 
 const char *const fl_lesson_palette[12] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
@@ -101,7 +102,25 @@ fl_csv *fl_csv_read(const char *run_dir)
         fl_csv_free(c);
         return NULL;
     }
+    /* Read by row, kept by column. */
+    double *t = fl_malloc((c->nrows ? c->nrows : 1) * (size_t)c->ncols * sizeof *t);
+    if (!t) {
+        fl_csv_free(c);
+        return NULL;
+    }
+    for (size_t r = 0; r < c->nrows; r++)
+        for (int k = 0; k < c->ncols; k++)
+            t[(size_t)k * c->nrows + r] = c->v[r * (size_t)c->ncols + (size_t)k];
+    fl_free(c->v);
+    c->v = t;
     return c;
+}
+
+const double *fl_csv_find(const fl_csv *c, const char *prefix, const char *suffix)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s%s", prefix, suffix);
+    return fl_csv_column(c, fl_csv_col(c, name));
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -190,8 +209,12 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
             s->finding = !s->trigger && from; /* faults carry no "node" */
             /* a finding's label says what before the colon, the details after */
             const char *colon = s->finding && label ? strchr(label, ':') : NULL;
-            snprintf(s->label, sizeof s->label, "%.*s", colon ? (int)(colon - label) : 119,
-                     label ? label : name);
+            if (!s->trigger && !s->finding) /* a fault is what sets the incident off */
+                snprintf(s->label, sizeof s->label, "trigger: %.80s (%.4g-%.4g s)",
+                         label ? label : name, t, until);
+            else
+                snprintf(s->label, sizeof s->label, "%.*s", colon ? (int)(colon - label) : 119,
+                         label ? label : name);
         } else if (mine && (listed(marks, name) || listed(ticks, name)) && l->nmarks < 64) {
             bool tick = listed(ticks, name), repeat = false;
             /* a numbered event that says again what an earlier one said is a tick: the
@@ -222,6 +245,46 @@ static void take_events(fl_lesson *l, const char *events, const char *node, cons
                  nticks, nticks ? " " : "", nticks ? tick_noun : "",
                  nticks && nrepeats ? "; " : "", nrepeats,
                  nrepeats ? " repeats of a numbered event (same text)" : "");
+}
+
+int fl_run_dead_spans(const fl_csv *csv, const char *wl, double warm, double *t0, double *t1,
+                      int max)
+{
+    return fl_dead_spans(fl_csv_column(csv, 0), fl_csv_find(csv, wl, ".ok_per_s"),
+                         fl_csv_find(csv, wl, ".issued_per_s"), csv->nrows, warm, t0, t1, max);
+}
+
+int fl_dead_spans(const double *t, const double *ok, const double *is, size_t nrows, double warm,
+                  double *t0, double *t1, int max)
+{
+    int n = 0;
+    if (!t || !ok || !is || nrows < 2)
+        return 0;
+    double w = t[1] - t[0];
+    for (size_t r = 0; r < nrows && n < max;) {
+        if (!(t[r] >= (isnan(warm) ? 0 : warm) && ok[r] == 0 && is[r] > 0)) {
+            r++;
+            continue;
+        }
+        size_t e = r;
+        while (e < nrows && ok[e] == 0)
+            e++;
+        if (e - r >= 2) {
+            t0[n] = t[r];
+            t1[n++] = t[e - 1] + w;
+        }
+        r = e;
+    }
+    return n;
+}
+
+const char *fl_lesson_shade_color(const fl_lesson_shade *s)
+{
+    return s->trigger   ? "#f5c07a"  /* orange: a workload's trigger */
+           : s->finding ? "#c9b3e6"  /* violet: what the run found */
+           : s->dead    ? "#cfcfcf"  /* grey: nothing succeeded */
+           : s->sustain ? "#fff0b0"  /* pale yellow: the overload sustains itself */
+                        : "#f2b8b8"; /* red: a fault */
 }
 
 static fl_lesson *new_chart(fl_lesson **out, int *n, int *cap, const cJSON *summary)
@@ -258,7 +321,6 @@ static void election_roles(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-roles", node);
     char prefix[200];
     snprintf(prefix, sizeof prefix, "%s.primary.", node);
     size_t pl = strlen(prefix);
@@ -312,7 +374,6 @@ static void store_lag(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-lag", node);
     char prefix[200];
     snprintf(prefix, sizeof prefix, "%s.lag_s.", node);
     for (int i = 0; i < x->csv->ncols; i++)
@@ -334,7 +395,6 @@ static void cache_backend(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-backend", node);
     char col[200];
     snprintf(col, sizeof col, "%s.backend_fetches_per_s", node);
     add(l, x->csv, col, "backend queries/s", FL_LS_STEPS, 1, 0);
@@ -353,7 +413,6 @@ static void gateway_conns(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-connections", node);
     char col[200];
     snprintf(col, sizeof col, "%s.connected", node);
     add(l, x->csv, col, "connected users", FL_LS_STEPS, 1, 0);
@@ -373,7 +432,6 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-lag", node);
     int poisoned = -1;
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
     for (const cJSON *b = nodes ? nodes->child : NULL; b; b = b->next) {
@@ -447,7 +505,6 @@ static void lock_holders(ctx *x)
     if (!l)
         return;
     l->nrows = nc < 16 ? nc : 16;
-    snprintf(l->name, sizeof l->name, "lesson-lock-holders");
     if (viol > 0)
         snprintf(l->title, sizeof l->title, "Who holds the lock: two holders at once (%.0f "
                  "violation%s, shaded)", viol, viol == 1 ? "" : "s");
@@ -464,16 +521,20 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-tries", wl);
     char col[200];
     snprintf(col, sizeof col, "%s.tries_per_s", wl);
     add(l, x->csv, col, "tries/s (with retries)", FL_LS_STEPS, 1, 0);
+    /* Colours keep one meaning on every chart: red is failure, grey the issued load. */
+    fl_lesson_series *ls;
     snprintf(col, sizeof col, "%s.issued_per_s", wl);
-    add(l, x->csv, col, "requests issued/s", FL_LS_DASHED, 1, 0);
+    if ((ls = add(l, x->csv, col, "requests issued/s", FL_LS_DASHED, 1, 0)))
+        ls->color = 7;
     snprintf(col, sizeof col, "%s.goodput_per_s", wl);
-    add(l, x->csv, col, "goodput/s (within SLO)", FL_LS_STEPS, 1, 0);
+    if ((ls = add(l, x->csv, col, "goodput/s (within SLO)", FL_LS_STEPS, 1, 0)))
+        ls->color = 2;
     snprintf(col, sizeof col, "%s.errors_per_s", wl);
-    add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0);
+    if ((ls = add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0)))
+        ls->color = 1;
     /* Capacity: workers over the mean time a request held one (work_s / served). */
     double workers = num(svc, "workers"), served = num(svc, "served"), work = num(svc, "work_s");
     if (workers > 0 && served > 0 && work > 0) {
@@ -514,6 +575,26 @@ static void service_retries(ctx *x, const char *wl, const cJSON *w, const cJSON 
                  "request)", wl, target, isnan(amp) ? 1 : amp);
     take_events(l, x->events, NULL, "pool-exhausted|recovered|not-recovered|rate-step",
                 "breaker-open", "breaker openings");
+    /* Metastable: the faults are over, the overload is not (the trigger vs the sustaining
+     * effect); then the spans where no request succeeded. */
+    if (cJSON_IsFalse(ok) && !isnan(fe) && fe < l->t_end && l->nshades < 16) {
+        fl_lesson_shade *s = &l->shades[l->nshades++];
+        memset(s, 0, sizeof *s);
+        s->t0 = fe;
+        s->t1 = l->t_end;
+        s->sustain = true;
+        snprintf(s->label, sizeof s->label, "sustaining: not recovered after the trigger");
+    }
+    double d0[8], d1[8];
+    int nd = fl_run_dead_spans(x->csv, wl, num(x->summary, "warmup_s"), d0, d1, 8);
+    for (int i = 0; i < nd && l->nshades < 16; i++) {
+        fl_lesson_shade *s = &l->shades[l->nshades++];
+        memset(s, 0, sizeof *s);
+        s->t0 = d0[i];
+        s->t1 = d1[i];
+        s->dead = true;
+        snprintf(s->label, sizeof s->label, "no request succeeded");
+    }
     /* A capacity far above every line (a service that fails fast) would flatten them. */
     double top = 0;
     for (int i = 0; i < l->ns; i++)
@@ -557,7 +638,6 @@ static void occ_tries(ctx *x, const char *wl, const cJSON *w, const cJSON *node,
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
-    snprintf(l->name, sizeof l->name, "lesson-%s-conflicts", wl);
     char col[200];
     snprintf(col, sizeof col, "%s.tries_per_s", wl);
     add(l, x->csv, col, "tries/s (with retries)", FL_LS_STEPS, 1, 0);
@@ -577,16 +657,148 @@ static void occ_tries(ctx *x, const char *wl, const cJSON *w, const cJSON *node,
 /* ---- the catalogue ----------------------------------------------------------------------- */
 
 typedef void (*node_chart)(ctx *x, const char *node, const cJSON *o);
+typedef void (*workload_chart)(ctx *x, const char *wl, const cJSON *w, const cJSON *target,
+                               const char *target_name);
+
+/* One chart per node of `kind` (FL_LESSON_NODE), per workload aimed at a node of `kind`
+ * (FL_LESSON_WORKLOAD), or one for all the nodes of `kind` (FL_LESSON_ALL): its file is
+ * lesson-<node or workload>-<what>, or lesson-<what> for FL_LESSON_ALL. */
+enum { FL_LESSON_NODE, FL_LESSON_WORKLOAD, FL_LESSON_ALL };
+
+static void lock_all(ctx *x, const char *node, const cJSON *o)
+{
+    (void)node;
+    (void)o;
+    lock_holders(x);
+}
 
 static const struct {
     const char *kind;
-    node_chart build; /* one chart per node of the kind */
+    int per;
+    const char *what;
+    node_chart build;
+    workload_chart build_wl;
 } catalogue[] = {
-    {"election", election_roles}, {"store", store_lag},     {"cache", cache_backend},
-    {"gateway", gateway_conns},   {"consumer", consumer_lag},
+    {"election", FL_LESSON_NODE, "roles", election_roles, NULL},
+    {"store", FL_LESSON_NODE, "lag", store_lag, NULL},
+    {"cache", FL_LESSON_NODE, "backend", cache_backend, NULL},
+    {"gateway", FL_LESSON_NODE, "connections", gateway_conns, NULL},
+    {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL},
+    {"lock_client", FL_LESSON_ALL, "lock-holders", lock_all, NULL},
+    {"service", FL_LESSON_WORKLOAD, "tries", NULL, service_retries},
+    {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries},
 };
+#define NCAT (sizeof catalogue / sizeof catalogue[0])
 
-fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv, int *n)
+static void chart_name(size_t k, const char *subject, char *buf, size_t n)
+{
+    if (catalogue[k].per == FL_LESSON_ALL)
+        snprintf(buf, n, "lesson-%s", catalogue[k].what);
+    else
+        snprintf(buf, n, "lesson-%s-%s", subject, catalogue[k].what);
+}
+
+/* Calls fn for every chart the catalogue gives a set of nodes and workloads: `kind_of`
+ * answers a node's kind (NULL: none). Nodes and workloads are walked as cJSON objects
+ * (summary.json) or arrays of {"name": ...} (a scenario document). */
+typedef const char *(*kind_lookup)(const cJSON *nodes, const char *name);
+
+static const char *elem_name(const cJSON *it)
+{
+    return it->string ? it->string : str(it, "name");
+}
+
+static const char *kind_in(const cJSON *nodes, const char *name)
+{
+    for (const cJSON *o = nodes ? nodes->child : NULL; name && o; o = o->next) {
+        const char *n = elem_name(o);
+        if (n && strcmp(n, name) == 0)
+            return str(o, "kind");
+    }
+    return NULL;
+}
+
+/* Appends the names of the charts the catalogue gives these nodes and workloads to a
+ * '\n'-separated list (duplicates left out). */
+static void names_of(const cJSON *nodes, const cJSON *wls, char *buf, size_t n, size_t *w)
+{
+    char name[300];
+    for (size_t k = 0; k < NCAT; k++) {
+        bool all_done = false;
+        if (catalogue[k].per == FL_LESSON_WORKLOAD) {
+            for (const cJSON *it = wls ? wls->child : NULL; it; it = it->next) {
+                const char *wn = elem_name(it), *kind = kind_in(nodes, str(it, "target"));
+                if (!wn || !kind || strcmp(kind, catalogue[k].kind) != 0)
+                    continue;
+                chart_name(k, wn, name, sizeof name);
+                if (!fl_lesson_listed(buf, name) && *w + strlen(name) + 2 < n)
+                    *w += (size_t)snprintf(buf + *w, n - *w, "%s\n", name);
+            }
+            continue;
+        }
+        for (const cJSON *o = nodes ? nodes->child : NULL; o && !all_done; o = o->next) {
+            const char *nn = elem_name(o), *kind = str(o, "kind");
+            if (!nn || !kind || strcmp(kind, catalogue[k].kind) != 0)
+                continue;
+            chart_name(k, nn, name, sizeof name);
+            all_done = catalogue[k].per == FL_LESSON_ALL;
+            if (!fl_lesson_listed(buf, name) && *w + strlen(name) + 2 < n)
+                *w += (size_t)snprintf(buf + *w, n - *w, "%s\n", name);
+        }
+    }
+}
+
+bool fl_lesson_listed(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (l == len && strncmp(p, name, len) == 0)
+            return true;
+        p = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
+void fl_lesson_names(const cJSON *doc, char *buf, size_t n)
+{
+    size_t w = 0;
+    if (n)
+        buf[0] = 0;
+    names_of(cJSON_GetObjectItemCaseSensitive(doc, "nodes"),
+             cJSON_GetObjectItemCaseSensitive(doc, "workloads"), buf, n, &w);
+    /* a variant's added nodes and workloads bring their charts too */
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "variants");
+    for (const cJSON *v = vs ? vs->child : NULL; v; v = v->next) {
+        const cJSON *add = cJSON_GetObjectItemCaseSensitive(v, "add");
+        if (!add)
+            continue;
+        /* an added workload may aim at a baseline node, an added node be a baseline
+         * workload's target: look kinds up in both */
+        cJSON *both = cJSON_CreateArray();
+        const cJSON *an = cJSON_GetObjectItemCaseSensitive(add, "nodes");
+        const cJSON *bn = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+        for (int pass = 0; both && pass < 2; pass++)
+            for (const cJSON *o = (pass ? an : bn) ? (pass ? an : bn)->child : NULL; o; o = o->next)
+                cJSON_AddItemReferenceToArray(both, (cJSON *)o);
+        const cJSON *aw = cJSON_GetObjectItemCaseSensitive(add, "workloads");
+        const cJSON *bw = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
+        cJSON *wboth = cJSON_CreateArray();
+        for (int pass = 0; wboth && pass < 2; pass++)
+            for (const cJSON *o = (pass ? aw : bw) ? (pass ? aw : bw)->child : NULL; o; o = o->next)
+                cJSON_AddItemReferenceToArray(wboth, (cJSON *)o);
+        if (both && wboth)
+            names_of(both, wboth, buf, n, &w);
+        cJSON_Delete(both);
+        cJSON_Delete(wboth);
+    }
+    if (w && buf[w - 1] == '\n')
+        buf[w - 1] = 0;
+}
+
+fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv,
+                            const char *const *order, size_t norder, int *n)
 {
     fl_lesson *out = NULL;
     *n = 0;
@@ -594,24 +806,46 @@ fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_c
         return NULL;
     ctx x = {summary, events, csv, &out, n, 0};
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(summary, "nodes");
-    for (size_t k = 0; k < sizeof catalogue / sizeof catalogue[0]; k++)
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
+    for (size_t k = 0; k < NCAT; k++) {
+        if (catalogue[k].per == FL_LESSON_WORKLOAD) {
+            for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
+                const char *target = str(w, "target");
+                const cJSON *node = target ? cJSON_GetObjectItemCaseSensitive(nodes, target) : NULL;
+                const char *kind = str(node, "kind");
+                if (!kind || strcmp(kind, catalogue[k].kind) != 0)
+                    continue;
+                int before = *n;
+                catalogue[k].build_wl(&x, w->string, w, node, target);
+                if (*n > before)
+                    chart_name(k, w->string, out[*n - 1].name, sizeof out[0].name);
+            }
+            continue;
+        }
         for (const cJSON *o = nodes ? nodes->child : NULL; o; o = o->next) {
             const char *kind = str(o, "kind");
-            if (kind && strcmp(kind, catalogue[k].kind) == 0)
-                catalogue[k].build(&x, o->string, o);
+            if (!kind || strcmp(kind, catalogue[k].kind) != 0)
+                continue;
+            int before = *n;
+            catalogue[k].build(&x, o->string, o);
+            if (*n > before)
+                chart_name(k, o->string, out[*n - 1].name, sizeof out[0].name);
+            if (catalogue[k].per == FL_LESSON_ALL)
+                break;
         }
-    lock_holders(&x); /* one chart for every lock client */
-    /* A workload aimed at a service: the retry lesson (tries against capacity). */
-    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
-    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
-        const char *target = str(w, "target");
-        const cJSON *svc = target ? cJSON_GetObjectItemCaseSensitive(nodes, target) : NULL;
-        const char *kind = str(svc, "kind");
-        if (kind && strcmp(kind, "service") == 0)
-            service_retries(&x, w->string, w, svc, target);
-        else if (kind && strcmp(kind, "occ") == 0)
-            occ_tries(&x, w->string, w, svc, target);
     }
+    /* The scenario's "charts" first, in its order (a stable move to the front). */
+    int front = 0;
+    for (size_t i = 0; i < norder; i++)
+        for (int k = front; k < *n; k++)
+            if (strcmp(out[k].name, order[i]) == 0) {
+                fl_lesson tmp = out[k];
+                memmove(&out[front + 1], &out[front], (size_t)(k - front) * sizeof *out);
+                out[front] = tmp;
+                out[front].declared = true;
+                front++;
+                break;
+            }
     return out;
 }
 
@@ -676,20 +910,21 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
             y[r] = s->style == FL_LS_ROLE ? (v > 0 ? s->row : NAN) : v;
         }
         roles |= s->style == FL_LS_ROLE;
+        /* past twelve colours, a dash pattern per round (as gnuplot's dt does) */
         ser[ns++] = (fl_svg_series){s->title, x, y, n, NULL, NULL, fl_lesson_palette[s->color % 12],
                                     s->style == FL_LS_ROLE ? 10 : 2,
-                                    s->style == FL_LS_DASHED};
+                                    s->style == FL_LS_DASHED,
+                                    s->style == FL_LS_STEPS ? s->color / 12 : 0};
     }
     if (panel == 0 && !isnan(l->hline)) {
         double *y = ys + ns * (n + 1);
         for (size_t r = 0; r < n; r++)
             y[r] = l->hline;
-        ser[ns++] = (fl_svg_series){l->hline_title, x, y, n, NULL, NULL, "#555555", 1.5, true};
+        ser[ns++] = (fl_svg_series){l->hline_title, x, y, n, NULL, NULL, "#555555", 1.5, true, 0};
     }
     for (int i = 0; i < l->nshades; i++)
         sh[nsh++] = (fl_svg_shade){l->shades[i].t0, l->shades[i].t1, l->shades[i].label,
-                                   l->shades[i].trigger ? "#f5c07a"
-                                   : l->shades[i].finding ? "#c9b3e6" : NULL};
+                                   fl_lesson_shade_color(&l->shades[i])};
     double w = (l->t_end > 0 ? l->t_end : 1) * 0.003;
     for (int g = 0; g < ng; g++) {
         snprintf(nums[g], sizeof nums[g], "%d", g + 1);
@@ -698,18 +933,160 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
     for (int i = 0; i < l->nmarks && nsh < sizeof sh / sizeof sh[0]; i++)
         if (!groups[i])
             sh[nsh++] = (fl_svg_shade){l->marks[i].t, l->marks[i].t + w, NULL, "#999999"};
-    char ylab[160];
-    if (roles) { /* the rows by number: the SVG axis has numbers, not names */
-        size_t k = (size_t)snprintf(ylab, sizeof ylab, "row:");
-        for (int r = l->nrows; r >= 1 && k < sizeof ylab; r--)
-            k += (size_t)snprintf(ylab + k, sizeof ylab - k, " %d %s", r, l->rows[r - 1]);
-    } else {
-        snprintf(ylab, sizeof ylab, "%s", panel ? l->ylabel2 : l->ylabel);
-    }
-    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", ylab, stamp, false, true, 0, 0,
-                      ser, ns, sh, nsh};
+    const char *rows[16];
+    for (int r = 0; r < l->nrows && r < 16; r++)
+        rows[r] = l->rows[r];
+    fl_svg_chart c = {panel ? l->ylabel2 : l->title, "time (s)", panel ? l->ylabel2 : l->ylabel,
+                      stamp, false, true, 0, 0, ser, ns, sh, nsh, roles ? rows : NULL,
+                      roles ? (size_t)l->nrows : 0};
     fl_status st = fl_svg_write(f, &c);
     fl_free(x);
+    fl_free(ys);
+    return st;
+}
+
+/* ---- a run directory, and overlays across variants -------------------------------------- */
+
+fl_status fl_run_files_read(const char *dir, fl_run_files *r)
+{
+    memset(r, 0, sizeof *r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = fl__file_read_all(path, NULL);
+    r->summary = text ? cJSON_Parse(text) : NULL;
+    fl_free(text);
+    if (!cJSON_IsObject(r->summary))
+        return FL_IO;
+    snprintf(path, sizeof path, "%s/events.jsonl", dir);
+    r->events = fl__file_read_all(path, NULL);
+    r->csv = fl_csv_read(dir);
+    return FL_OK;
+}
+
+void fl_run_files_free(fl_run_files *r)
+{
+    cJSON_Delete(r->summary);
+    fl_free(r->events);
+    fl_csv_free(r->csv);
+    memset(r, 0, sizeof *r);
+}
+
+fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *const *runs,
+                                const char *const *variants, size_t nvar, int panel,
+                                const char *stamp)
+{
+    enum { MAXS = 96 };
+    fl_lesson **ls = fl_calloc(nvar ? nvar : 1, sizeof *ls);
+    const fl_lesson **pick = fl_calloc(nvar ? nvar : 1, sizeof *pick);
+    int *nls = fl_calloc(nvar ? nvar : 1, sizeof *nls);
+    fl_svg_series *ser = fl_calloc(MAXS, sizeof *ser);
+    char (*lab)[200] = fl_calloc(MAXS, sizeof *lab);
+    double **ys = fl_calloc(MAXS, sizeof *ys);
+    fl_status st = FL_NOMEM;
+    if (!ls || !pick || !nls || !ser || !lab || !ys)
+        goto out;
+    const fl_lesson *ref = NULL;
+    for (size_t v = 0; v < nvar; v++) {
+        const fl_run_files *r = runs[v];
+        if (!r || !r->summary || !r->csv)
+            continue;
+        ls[v] = fl_lessons_build(r->summary, r->events, r->csv, NULL, 0, &nls[v]);
+        for (int k = 0; k < nls[v]; k++)
+            if (strcmp(ls[v][k].name, name) == 0)
+                pick[v] = &ls[v][k];
+        if (pick[v] && !ref) {
+            ref = pick[v];
+        }
+    }
+    size_t ns = 0;
+    bool roles = false;
+    int nmetric = 0;
+    for (int i = 0; ref && i < ref->ns; i++)
+        nmetric += ref->s[i].panel == panel && ref->s[i].style != FL_LS_ROLE;
+    for (size_t v = 0; v < nvar; v++) {
+        const fl_lesson *l = pick[v];
+        if (!l)
+            continue;
+        const fl_csv *csv = runs[v]->csv;
+        size_t n = csv->nrows;
+        int metric = 0;
+        for (int i = 0; i <= l->ns && ns + 1 < MAXS; i++) {
+            bool h = i == l->ns; /* the capacity line, after the series */
+            if (h && (panel != 0 || isnan(l->hline)))
+                break;
+            const fl_lesson_series *s = h ? NULL : &l->s[i];
+            if (s && s->panel != panel)
+                continue;
+            double *y = ys[ns] = fl_malloc(2 * (n + 1) * sizeof *y);
+            if (!y)
+                goto out;
+            double *x = y + n + 1;
+            /* A variant's bar sits a little off its row's centre: side by side, not over. */
+            double off = nvar > 1 ? ((double)v - (double)(nvar - 1) / 2) * 0.6 / (double)nvar : 0;
+            for (size_t r = 0; r < n; r++) {
+                x[r] = fl_csv_at(csv, r, 0);
+                double val = h ? l->hline : fl_csv_at(csv, r, s->col_index);
+                y[r] = s && s->style == FL_LS_ROLE ? (val > 0 ? s->row + off : NAN) : val;
+            }
+            bool role = s && s->style == FL_LS_ROLE;
+            roles |= role;
+            /* the legend says colour = variant and style = metric once each, below */
+            ser[ns] = (fl_svg_series){NULL, x, y, n, NULL, NULL, fl_svg_color(v),
+                                      role ? 6 : 2.5, false, role ? 0 : h ? 4 : metric};
+            metric += !role && !h;
+            ns++;
+        }
+    }
+    /* Legend only (no points): a solid line per variant, a grey line per metric style. */
+    static const double none = 0;
+    for (size_t v = 0; v < nvar && ns < MAXS; v++)
+        if (pick[v]) {
+            snprintf(lab[ns], sizeof lab[ns], "%s", variants[v]);
+            ser[ns++] = (fl_svg_series){lab[ns - 1], &none, &none, 0, NULL, NULL,
+                                        fl_svg_color(v), roles ? 6 : 2.5, false, 0};
+        }
+    int m = 0;
+    for (int i = 0; ref && i <= ref->ns && nmetric + (panel == 0) > 1 && ns < MAXS; i++) {
+        bool h = i == ref->ns;
+        if (h && (panel != 0 || isnan(ref->hline)))
+            break;
+        if (!h && (ref->s[i].panel != panel || ref->s[i].style == FL_LS_ROLE))
+            continue;
+        snprintf(lab[ns], sizeof lab[ns], "%s", h ? "capacity" : ref->s[i].title);
+        ser[ns++] = (fl_svg_series){lab[ns - 1], &none, &none, 0, NULL, NULL, "#555555", 2,
+                                    false, h ? 4 : m++};
+    }
+    fl_svg_shade sh[16];
+    size_t nsh = 0;
+    for (int i = 0; ref && i < ref->nshades; i++)
+        if (!ref->shades[i].dead && !ref->shades[i].sustain) /* those are one run's */
+            sh[nsh++] = (fl_svg_shade){ref->shades[i].t0, ref->shades[i].t1,
+                                       ref->shades[i].label,
+                                       fl_lesson_shade_color(&ref->shades[i])};
+    char title[400], ylab[200];
+    if (ref)
+        snprintf(title, sizeof title, "%s per variant (colour: variant%s)",
+                 panel ? ref->ylabel2 : name + (strncmp(name, "lesson-", 7) ? 0 : 7),
+                 nmetric > 1 ? "; line style: metric" : "");
+    else
+        snprintf(title, sizeof title, "%s: no variant has this chart", name);
+    snprintf(ylab, sizeof ylab, "%s", ref ? (panel ? ref->ylabel2 : ref->ylabel) : "");
+    const char *rows[16];
+    for (int r = 0; ref && r < ref->nrows && r < 16; r++)
+        rows[r] = ref->rows[r];
+    fl_svg_chart c = {title, "time (s)", ylab, stamp, false, !roles, 0, 0, ser, ns, sh, nsh,
+                      roles && ref ? rows : NULL, roles && ref ? (size_t)ref->nrows : 0};
+    st = fl_svg_write(f, &c);
+out:
+    for (size_t v = 0; ls && v < nvar; v++)
+        fl_free(ls[v]);
+    for (size_t i = 0; ys && i < MAXS; i++)
+        fl_free(ys[i]);
+    fl_free(ls);
+    fl_free(pick);
+    fl_free(nls);
+    fl_free(ser);
+    fl_free(lab);
     fl_free(ys);
     return st;
 }

@@ -14,12 +14,13 @@
 
 #include <faultline/status.h>
 
-/* timeseries.csv in memory: ncols columns (0 is t_s), nrows rows, NaN for an empty cell. */
+/* timeseries.csv in memory: ncols columns (0 is t_s), nrows rows, NaN for an empty cell.
+ * The one reader of the file for the chart writers (plot.c, report.c, serve/charts.c). */
 typedef struct fl_csv {
     int ncols;
     size_t nrows;
     char **names;
-    double *v; /* v[row * ncols + col] */
+    double *v; /* by column: v[col * nrows + row], so a column is an array to draw */
 } fl_csv;
 
 /* Reads run_dir/timeseries.csv; NULL when missing or unreadable. */
@@ -29,8 +30,15 @@ void fl_csv_free(fl_csv *c);
 int fl_csv_col(const fl_csv *c, const char *name);
 static inline double fl_csv_at(const fl_csv *c, size_t row, int col)
 {
-    return c->v[row * (size_t)c->ncols + (size_t)col];
+    return c->v[(size_t)col * c->nrows + row];
 }
+/* Column col (nrows values), or NULL when col < 0. */
+static inline const double *fl_csv_column(const fl_csv *c, int col)
+{
+    return col < 0 || !c->v ? NULL : c->v + (size_t)col * c->nrows;
+}
+/* Column "<prefix><suffix>", or NULL. */
+const double *fl_csv_find(const fl_csv *c, const char *prefix, const char *suffix);
 
 #define FL_LESSON_MAX_SERIES 24
 #define FL_LESSON_MAX_MARKS 12 /* numbered markers per chart (the rest: ticks, counted) */
@@ -64,6 +72,8 @@ typedef struct fl_lesson_shade {
     char label[120];
     bool trigger; /* a workload's rate step or a campaign: the incident's trigger */
     bool finding; /* what the run found (two lock holders), not a fault */
+    bool dead;    /* a span where no request succeeded */
+    bool sustain; /* a metastable run: from the faults' end on, the overload sustains itself */
 } fl_lesson_shade;
 
 typedef struct fl_lesson {
@@ -83,12 +93,54 @@ typedef struct fl_lesson {
     int nshades;
     double t_end;        /* the run's end (x range) */
     char note[200];      /* a sentence written inside the last panel, at its top */
+    bool declared;       /* named by the scenario's "charts" list */
 } fl_lesson;
 
 /* The lesson charts of one run (malloc'd array, *n of them; NULL and 0 when none), as the
- * catalogue declares them per kind of the run's nodes. */
+ * catalogue declares them per kind of the run's nodes. The charts named in `order` (a
+ * scenario's "charts" list, norder names) come first, in that order, marked declared;
+ * the catalogue's others follow. */
 fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv,
-                            int *n);
+                            const char *const *order, size_t norder, int *n);
+
+/* Spans of at least two windows, after the warm-up, where workload `wl` issued requests
+ * and none succeeded ("<wl>.ok_per_s" is 0): their starts and ends into t0[], t1[]
+ * (at most max); returns how many. */
+int fl_run_dead_spans(const fl_csv *csv, const char *wl, double warm, double *t0, double *t1,
+                      int max);
+/* The same from the columns (t, ok per second, issued per second; nrows each). */
+int fl_dead_spans(const double *t, const double *ok, const double *issued, size_t nrows,
+                  double warm, double *t0, double *t1, int max);
+/* The colour of a lesson chart's shade, the same in every renderer. */
+const char *fl_lesson_shade_color(const fl_lesson_shade *s);
+
+/* The names of the lesson charts the catalogue gives a scenario document ("nodes" and
+ * "workloads" arrays, and what its variants "add"), '\n'-separated into buf: what a
+ * scenario's "charts" list may name. */
+void fl_lesson_names(const cJSON *doc, char *buf, size_t n);
+/* Is name one of the lines of the '\n'-separated list? */
+bool fl_lesson_listed(const char *list, const char *name);
+
+/* A run directory as the chart writers read it: summary.json parsed, events.jsonl as text
+ * (NULL when absent), timeseries.csv (NULL when absent). */
+typedef struct fl_run_files {
+    cJSON *summary;
+    char *events;
+    fl_csv *csv;
+} fl_run_files;
+
+/* Reads dir's files into r; FL_IO when summary.json is missing or not JSON (the other two
+ * may be missing), FL_NOMEM. fl_run_files_free is safe after a failure. */
+fl_status fl_run_files_read(const char *dir, fl_run_files *r);
+void fl_run_files_free(fl_run_files *r);
+
+/* One lesson chart overlaid across a comparison's variants: chart `name` of each variant's
+ * run (runs[v], NULL or a run without that chart: left out), panel `panel`. One colour per
+ * variant, a line style per metric; role bars are drawn per variant a little apart within
+ * their row. Shades and markers are the first run's. */
+fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *const *runs,
+                                const char *const *variants, size_t nvar, int panel,
+                                const char *stamp);
 
 /* The footer lines of a chart's numbered markers ("1  t=14 s: n3 promoted"): markers
  * closer than 2% of the x range share a number. Returns the count; groups[i] is the

@@ -24,6 +24,7 @@
 #include "core/alloc.h"
 #include "out/lessons.h"
 #include "out/svg.h"
+#include "model/world.h"
 
 static char *slurp(const char *path, size_t max)
 {
@@ -80,24 +81,15 @@ typedef struct chart {
     const char *template_name; /* column charts share one template */
 } chart;
 
-/* Resource charts draw whatever columns the kinds in the run wrote: one chart per kind of
- * gauge, one line per column, so a chart appears only when its columns exist. */
+/* The fixed charts; then (kind_charts) one chart per series a kind's descriptor declares
+ * that the run's nodes of that kind wrote: one line per column, so a chart appears only
+ * when its columns exist. */
 static const chart charts[] = {
     {"latency", "latency percentiles over time", "workloads", true, NULL, NULL, NULL},
     {"throughput", "requests per second: issued, succeeded, failed", "workloads", false, NULL,
      NULL, NULL},
     {"nodes", "requests at each node (queue + in service)", "nodes", false, ".in_system_max",
      NULL, NULL},
-    {"replication-lag", "replication lag per replica", NULL, false, ".lag_s.",
-     "replication lag (s, max per window)", "columns"},
-    {"consumer-lag", "consumer lag per partition", NULL, false, ".lag.p",
-     "messages behind (max per window)", "columns"},
-    {"cache", "cache hits, misses and backend queries", NULL, false,
-     ".hits_per_s|.misses_per_s|.backend_fetches_per_s",
-     "per second", "columns"},
-    {"connections", "connections", NULL, false, ".connected", "connections", "columns"},
-    {"locks", "lock holders and leases", NULL, false, ".holding", "holders (1 = holds the lock)",
-     "columns"},
     {"consistency", "consistency anomalies over time (by the read's start)", NULL, false,
      "consistency.", "anomalies per second", "columns"},
 };
@@ -178,6 +170,93 @@ static void series_names(const cJSON *summary, const char *header, const chart *
     }
 }
 
+/* A chart of a kind's declared series (world.h's fl_kind_series). */
+typedef struct kind_chart {
+    char name[96];     /* <kind>-<series>, e.g. store-lag-s */
+    char heading[300];
+    char ylabel[300];
+    char series[4096]; /* space-separated CSV columns */
+    char titles[4096]; /* their legend texts, node or node/part: no metric path */
+} kind_chart;
+
+/* Does column col (NODE.rest) belong to series suffix ("lag_s.*": any part after "lag_s.")?
+ * *part gets what the '*' stood for. */
+static bool series_match(const char *rest, const char *suffix, const char **part)
+{
+    size_t l = strlen(suffix);
+    *part = NULL;
+    if (l >= 1 && suffix[l - 1] == '*') {
+        if (strncmp(rest, suffix, l - 1) != 0 || !rest[l - 1])
+            return false;
+        *part = rest + l - 1;
+        return true;
+    }
+    return strcmp(rest, suffix) == 0;
+}
+
+/* The charts the run's kinds declare; malloc'd array, *n of them. */
+static kind_chart *kind_charts(const cJSON *summary, const char *header, int *n)
+{
+    *n = 0;
+    size_t nk = 0;
+    const fl_component_ops *const *kinds = fl_kinds(&nk);
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(summary, "nodes");
+    kind_chart *out = NULL;
+    int cap = 0;
+    for (size_t k = 0; k < nk; k++)
+        for (const fl_kind_series *ks = kinds[k]->series; ks && ks->suffix; ks++) {
+            if (strcmp(ks->suffix, "in_system_max") == 0)
+                continue; /* the nodes chart */
+            kind_chart kc;
+            memset(&kc, 0, sizeof kc);
+            size_t ws = 0, wt = 0;
+            for (const char *p = header; p && *p;) {
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen(p);
+                char col[256];
+                snprintf(col, sizeof col, "%.*s", (int)(len < 255 ? len : 255), p);
+                p = comma ? comma + 1 : NULL;
+                char *dot = strchr(col, '.');
+                if (!dot)
+                    continue;
+                *dot = 0;
+                const cJSON *nd = cJSON_GetObjectItemCaseSensitive(nodes, col);
+                const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(nd, "kind"));
+                const char *part;
+                if (!kind || strcmp(kind, kinds[k]->kind) != 0 || !series_match(dot + 1, ks->suffix, &part))
+                    continue;
+                *dot = '.';
+                if (ws + len + 2 >= sizeof kc.series || wt + len + 2 >= sizeof kc.titles)
+                    break;
+                ws += (size_t)snprintf(kc.series + ws, sizeof kc.series - ws, "%s%s", ws ? " " : "", col);
+                *dot = 0;
+                wt += (size_t)snprintf(kc.titles + wt, sizeof kc.titles - wt, "%s%s%s%s",
+                                       wt ? " " : "", col, part ? "/" : "", part ? part : "");
+            }
+            if (!ws)
+                continue;
+            size_t w = (size_t)snprintf(kc.name, sizeof kc.name, "%s-", kinds[k]->kind);
+            for (const char *c = ks->suffix; *c && w + 1 < sizeof kc.name; c++)
+                if (*c != '*' && !(*c == '.' && (c[1] == '*' || !c[1])))
+                    kc.name[w++] = *c == '_' || *c == '.' ? '-' : *c;
+            kc.name[w] = 0;
+            for (char *c = kc.name; *c; c++)
+                *c = *c == '_' ? '-' : *c;
+            snprintf(kc.heading, sizeof kc.heading, "%s: %s", kinds[k]->kind, ks->doc);
+            snprintf(kc.ylabel, sizeof kc.ylabel, "%.200s (%s)", ks->doc, ks->unit);
+            if (*n == cap) {
+                int nc = cap ? cap * 2 : 8;
+                kind_chart *g = fl_realloc(out, (size_t)nc * sizeof *g);
+                if (!g)
+                    return out;
+                out = g;
+                cap = nc;
+            }
+            out[(*n)++] = kc;
+        }
+    return out;
+}
+
 /* Shaded windows, one per line "t0 t1 label": the warm-up, and every event with an
  * "until_s" (faults). */
 static void shade_list(const cJSON *summary, const char *events, char *buf, size_t n)
@@ -218,13 +297,14 @@ static void put_shades(FILE *f, const char *shades)
         char row[160];
         snprintf(row, sizeof row, "%.*s", (int)(len < 159 ? len : 159), line);
         if (sscanf(row, "%lf %lf %n", &t0, &t1, &used) == 2) {
+            bool grey = (i == 0 && strstr(row, "warm-up")) || strstr(row, "no request succeeded");
             fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
                        "fs solid 0.35 noborder\n",
-                    i + 1, t0, t1, i == 0 && strstr(row, "warm-up") ? "#dddddd" : "#f2c2c2");
+                    i + 1, t0, t1, grey ? "#cfcfcf" : "#f2c2c2");
             fprintf(f, "set label %d ", 101 + i);
             put_str(f, row + used);
             fprintf(f, " at %.9g, graph %.2f left noenhanced font \",10\" tc rgb \"#aa3333\"\n",
-                    t0, 0.97 - 0.05 * (i % 2));
+                    t0, 0.97 - 0.05 * (i % 3));
         }
         line += len + (nl != NULL);
     }
@@ -391,10 +471,9 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
         const fl_lesson_shade *sh = &l->shades[i];
         fprintf(f, "set object %d rect from %.9g, graph 0 to %.9g, graph 1 back fc rgb \"%s\" "
                    "fs solid 0.3 noborder\n", i + 1, sh->t0, sh->t1 < l->t_end ? sh->t1 : l->t_end,
-                sh->trigger ? "#f5c07a" : sh->finding ? "#c9b3e6" : "#f2b8b8");
+                fl_lesson_shade_color(sh));
         char text[140];
-        snprintf(text, sizeof text, "%s%.60s", sh->trigger || sh->finding ? "" : "fault: ",
-                 sh->label);
+        snprintf(text, sizeof text, "%.100s", sh->label);
         fprintf(f, "set label %d ", 200 + i);
         put_str(f, text);
         fprintf(f, " at %.9g, graph %.2f left offset 0.5,0 noenhanced font \",10\" tc rgb "
@@ -511,11 +590,12 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
 
 /* Writes and draws charts/lesson-*.gp for every chart the catalogue gives this run. */
 static fl_status plot_lessons(const char *run_dir, const cJSON *summary, const char *events,
-                              const char *stamp, bool gp, fl_plot_report *rep, fl_error *e)
+                              const char *const *order, size_t norder, const char *stamp,
+                              bool gp, fl_plot_report *rep, fl_error *e)
 {
     fl_csv *csv = fl_csv_read(run_dir);
     int n = 0;
-    fl_lesson *ls = fl_lessons_build(summary, events, csv, &n);
+    fl_lesson *ls = fl_lessons_build(summary, events, csv, order, norder, &n);
     fl_csv_free(csv);
     fl_status st = FL_OK;
     char path[4400];
@@ -556,6 +636,13 @@ static fl_status plot_lessons(const char *run_dir, const cJSON *summary, const c
 
 fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
 {
+    return fl_plot_run_dir_for(run_dir, NULL, NULL, 0, rep, e);
+}
+
+fl_status fl_plot_run_dir_for(const char *run_dir, const char *scenario,
+                              const char *const *order, size_t norder, fl_plot_report *rep,
+                              fl_error *e)
+{
     memset(rep, 0, sizeof *rep);
     fl_error_clear(e);
     char path[4200];
@@ -569,7 +656,13 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     snprintf(path, sizeof path, "%s/events.jsonl", run_dir);
     char *events = slurp(path, 16u << 20);
     char *header = csv_header(run_dir);
-    if (check_run_names(summary, header, run_dir, e) != FL_OK) {
+    const char *sname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "scenario"));
+    if (scenario && !(sname && strcmp(sname, scenario) == 0))
+        fl_error_set(e, FL_USAGE, NULL, "--scenario is scenario \"%s\", but %s holds a run of "
+                     "\"%s\": pass that scenario's file", scenario, run_dir, sname ? sname : "?");
+    else
+        check_run_names(summary, header, run_dir, e);
+    if (e->status != FL_OK) {
         cJSON_Delete(summary);
         fl_free(events);
         fl_free(header);
@@ -595,10 +688,38 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
     snprintf(stamp, sizeof stamp, "%s [%s] seed %.0f - faultline %s", scn ? scn : "?",
              var ? var : "?", seed, ver ? ver : "?");
     shade_list(summary, events, shades, sizeof shades);
+    /* Spans where no request of the first workload succeeded (lessons.c's rule), grey, and
+     * that workload's SLO on the latency chart: the same marks as the report's. */
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
+    double slo = NAN;
+    if (wls && wls->child) {
+        fl_csv *csv = fl_csv_read(run_dir);
+        double d0[8], d1[8];
+        int nd = csv ? fl_run_dead_spans(csv, wls->child->string,
+                                         cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+                                             summary, "warmup_s")), d0, d1, 8)
+                     : 0;
+        for (int i = 0; i < nd; i++) {
+            size_t len = strlen(shades);
+            snprintf(shades + len, sizeof shades - len, "%.9g %.9g no request succeeded\n", d0[i],
+                     d1[i]);
+        }
+        fl_csv_free(csv);
+        slo = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wls->child, "slo_ms"));
+    }
     bool gp = have_gnuplot();
     fl_status st = FL_OK;
-    for (size_t i = 0; i < sizeof charts / sizeof charts[0] && !st; i++) {
-        if (charts[i].series)
+    int nkc = 0;
+    kind_chart *kc = kind_charts(summary, header, &nkc);
+    size_t nfixed = sizeof charts / sizeof charts[0];
+    for (size_t i = 0; i < nfixed + (size_t)nkc && !st; i++) {
+        const kind_chart *k = i >= nfixed ? &kc[i - nfixed] : NULL;
+        const char *cname = k ? k->name : charts[i].name;
+        const char *ylabel = k ? k->ylabel : charts[i].ylabel;
+        const char *titles = k ? k->titles : NULL;
+        if (k)
+            snprintf(names, sizeof names, "%s", k->series);
+        else if (charts[i].series)
             series_names(summary, header, &charts[i], names, sizeof names);
         else
             column_names(header, charts[i].match, names, sizeof names);
@@ -606,22 +727,22 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             continue;
         /* The short name keeps the title on one line; the full title is in the stamp's
          * scenario name and in the report. */
-        snprintf(heading, sizeof heading, "%s: %s", scn ? scn : "?", charts[i].heading);
-        snprintf(path, sizeof path, "%s/%s.gp", rep->charts_dir, charts[i].name);
+        snprintf(heading, sizeof heading, "%s: %s", scn ? scn : "?", k ? k->heading : charts[i].heading);
+        snprintf(path, sizeof path, "%s/%s.gp", rep->charts_dir, cname);
         FILE *f = fopen(path, "w");
         if (!f) {
             st = fl_error_set(e, FL_IO, NULL, "cannot write %s: %s", path, strerror(errno));
             break;
         }
-        fprintf(f, "# faultline chart \"%s\" for ", charts[i].name);
+        fprintf(f, "# faultline chart \"%s\" for ", cname);
         put_comment(f, stamp);
         /* No directory in the text: a run folder is written under a temporary name and
          * renamed whole (files.c), so the script must not name where it was drawn. */
-        fprintf(f, ". Redraw: cd to this charts/ directory, then gnuplot %s.gp\n", charts[i].name);
+        fprintf(f, ". Redraw: cd to this charts/ directory, then gnuplot %s.gp\n", cname);
         static const char *const fmts[] = {"png", "svg"};
-        for (int k = 0; k < 2; k++) {
+        for (int x = 0; x < 2; x++) {
             fprintf(f, "\nreset\nfmt = \"%s\"\noutfile = \"%s.%s\"\ndatafile = \"../timeseries.csv\"\n",
-                    fmts[k], charts[i].name, fmts[k]);
+                    fmts[x], cname, fmts[x]);
             fputs("heading = ", f);
             put_str(f, heading);
             fputs("\nstamp = ", f);
@@ -630,15 +751,23 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
             put_shades(f, shades);
             fputs("series = ", f);
             put_str(f, names);
+            fputs("\ntitles = ", f);
+            put_str(f, titles ? titles : names);
             fputs("\n", f);
-            if (charts[i].ylabel) {
+            if (ylabel) {
                 fputs("ylab = ", f);
-                put_str(f, charts[i].ylabel);
+                put_str(f, ylabel);
                 fputs("\n", f);
             }
             put_template(f, template_text("common"));
-            put_template(f, template_text(charts[i].template_name ? charts[i].template_name
-                                                                  : charts[i].name));
+            if (!k && strcmp(cname, "latency") == 0 && slo > 0)
+                fprintf(f, "set arrow 90 from graph 0, first %.9g to graph 1, first %.9g nohead "
+                           "dt 3 lw 1.5 lc rgb \"#555555\" front\nset label 91 'SLO %.4g ms' at "
+                           "graph 0.01, first %.9g offset 0,0.7 font \",10\" tc rgb \"#555555\" "
+                           "front\n", slo, slo, slo, slo);
+            put_template(f, template_text(k ? "columns"
+                                          : charts[i].template_name ? charts[i].template_name
+                                                                    : charts[i].name));
             fputs("unset output\n", f);
         }
         if (fclose(f) != 0) {
@@ -647,7 +776,7 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
         }
         rep->scripts++;
         if (gp) {
-            snprintf(path, sizeof path, "%s.gp", charts[i].name);
+            snprintf(path, sizeof path, "%s.gp", cname);
             int rc = run_gnuplot(rep->charts_dir, path);
             if (rc != 0)
                 st = fl_error_set(e, FL_IO, NULL, "gnuplot failed on %s/%s (exit %d); see %s/gnuplot.log",
@@ -656,8 +785,9 @@ fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e)
                 rep->images += 2;
         }
     }
+    fl_free(kc);
     if (!st)
-        st = plot_lessons(run_dir, summary, events, stamp, gp, rep, e);
+        st = plot_lessons(run_dir, summary, events, order, norder, stamp, gp, rep, e);
     rep->gnuplot = gp;
     cJSON_Delete(summary);
     fl_free(events);

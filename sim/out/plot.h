@@ -25,6 +25,11 @@ typedef struct fl_plot_report {
 /* Writes RUN_DIR/charts/<chart>.gp for every chart and, when gnuplot is on the PATH, draws
  * <chart>.png and <chart>.svg. A missing gnuplot is not an error (rep->gnuplot is false). */
 fl_status fl_plot_run_dir(const char *run_dir, fl_plot_report *rep, fl_error *e);
+/* The same; the lesson charts the scenario's "charts" list names (charts, ncharts) are
+ * drawn first, in its order. `scenario` (NULL: not checked) must be the run's scenario. */
+fl_status fl_plot_run_dir_for(const char *run_dir, const char *scenario,
+                              const char *const *charts, size_t ncharts, fl_plot_report *rep,
+                              fl_error *e);
 
 #define FL_PLOT_SWEEP_MAX_VALUES 1000 /* values per parameter that a chart can show */
 

@@ -592,7 +592,7 @@ typedef struct shades {
 static fl_status shades_build(const run_data *r, shades *s)
 {
     s->n = 0;
-    s->v = fl_calloc((size_t)cJSON_GetArraySize(r->events) + 1, sizeof *s->v);
+    s->v = fl_calloc((size_t)cJSON_GetArraySize(r->events) + 1 + 8, sizeof *s->v);
     if (!s->v)
         return FL_NOMEM;
     double warm = num(r->summary, "warmup_s");
@@ -604,6 +604,17 @@ static fl_status shades_build(const run_data *r, shades *s)
             continue;
         const char *label = str(ev, "label");
         s->v[s->n++] = (fl_svg_shade){t0, t1, label ? label : str(ev, "event"), NULL};
+    }
+    /* Spans where no request of the first workload succeeded (lessons.c's rule), grey. */
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(r->summary, "workloads");
+    if (r->have_ts && wls && wls->child) {
+        double t0[8], t1[8];
+        const char *wl = wls->child->string;
+        int n = fl_dead_spans(r->ts.cols[0], table_col(&r->ts, wl, ".ok_per_s"),
+                              table_col(&r->ts, wl, ".issued_per_s"), r->ts.nrows, warm, t0, t1,
+                              8);
+        for (int i = 0; i < n; i++)
+            s->v[s->n++] = (fl_svg_shade){t0[i], t1[i], "no request succeeded", "#cfcfcf"};
     }
     return FL_OK;
 }
@@ -986,6 +997,8 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
     char (*names)[256] = fl_malloc(MAX_GROUP * sizeof *names);
     fl_svg_series *ser = fl_calloc(6 * MAX_GROUP, sizeof *ser);
     char (*lab)[300] = fl_malloc(6 * MAX_GROUP * sizeof *lab);
+    double *slo_y = NULL; /* the SLO lines' points, nslo lines of n */
+    size_t nslo = 0, slo_of[6 * MAX_GROUP];
     if (!names || !ser || !lab) {
         st = FL_NOMEM;
         goto out;
@@ -1001,18 +1014,34 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         if (!any_finite(p99, n))
             continue; /* nothing ended, no latency */
         snprintf(lab[ns], sizeof lab[ns], "%s p99", names[i]);
-        ser[ns] = (fl_svg_series){lab[ns], x, p99, n, NULL, NULL, fl_svg_color(i), 2.5, false};
+        ser[ns] = (fl_svg_series){lab[ns], x, p99, n, NULL, NULL, fl_svg_color(i), 2.5, false, 0};
         ns++;
+        /* the workload's SLO, where it has one: a dotted line in its colour */
+        const cJSON *wj = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(r->summary, "workloads"), names[i]);
+        double slo = num(wj, "slo_ms");
+        if (slo > 0 && (slo_y = fl_realloc(slo_y, (nslo + 1) * n * sizeof *slo_y))) {
+            for (size_t k = 0; k < n; k++)
+                slo_y[nslo * n + k] = slo;
+            snprintf(lab[ns], sizeof lab[ns], "%s SLO %.4g ms", names[i], slo);
+            ser[ns] = (fl_svg_series){lab[ns], x, NULL, n, NULL, NULL, fl_svg_color(i), 1.5, false,
+                                      2};
+            slo_of[ns] = nslo++;
+            ns++;
+        }
         if (p50) {
             snprintf(lab[ns], sizeof lab[ns], "%s p50", names[i]);
-            ser[ns] = (fl_svg_series){lab[ns], x, p50, n, NULL, NULL, fl_svg_color(i), 1.2, true};
+            ser[ns] = (fl_svg_series){lab[ns], x, p50, n, NULL, NULL, fl_svg_color(i), 1.2, true, 0};
             ns++;
         }
     }
+    for (size_t k = 0; k < ns; k++) /* the SLO lines' points, now that slo_y stays put */
+        if (!ser[k].y)
+            ser[k].y = slo_y ? slo_y + slo_of[k] * n : x;
     if (ns) {
         snprintf(title, sizeof title, "%s: latency percentiles over time", scn);
         fl_svg_chart c = {title, "time (s)", "latency (ms, log scale)", stamp, true, false, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, "Latency of the requests that ended in each time window, a "
                               "failure at the time its client gave up (log scale). A gap: no "
                               "request ended in that window.");
@@ -1035,11 +1064,11 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
             const double *y = table_col(t, names[i], cols[k][0]);
             if (y)
                 ser[ns++] = (fl_svg_series){cols[k][1], x, y, n, NULL, NULL, cols[k][2],
-                                            k == 2 || k == 4 ? 1.5 : 2, k == 2 || k == 4};
+                                            k == 2 || k == 4 ? 1.5 : 2, k == 2 || k == 4, 0};
         }
         snprintf(title, sizeof title, "%s: requests per second, workload %s", scn, names[i]);
         fl_svg_chart c = {title, "time (s)", "requests per second", stamp, false, true, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, "Per time window: requests issued by the clients, tries sent "
                               "(retries included), successes, successes within the SLO (goodput) "
                               "and failures.");
@@ -1059,12 +1088,12 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         ns = 0;
         for (size_t i = 0; i < nw; i++)
             ser[ns++] = (fl_svg_series){names[i], x, table_col(t, names[i], node_charts[k][0]), n,
-                                        NULL, NULL, fl_svg_color(i), 2, false};
+                                        NULL, NULL, fl_svg_color(i), 2, false, 0};
         if (!ns)
             continue;
         snprintf(title, sizeof title, "%s: %s", scn, node_charts[k][1]);
         fl_svg_chart c = {title, "time (s)", node_charts[k][2], stamp, false, true, 0, 0,
-                          ser, ns, sh.v, sh.n};
+                          ser, ns, sh.v, sh.n, NULL, 0};
         st = chart_out(f, &c, node_charts[k][3]);
     }
 out:
@@ -1072,18 +1101,38 @@ out:
     fl_free(ser);
     fl_free(lab);
     fl_free(sh.v);
+    fl_free(slo_y);
     return st;
 }
 
-/* The lesson charts (lessons.c's catalogue) first: what the incident teaches. */
-static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const char *stamp)
+/* The scenario file's "charts" list (the loader checked it), as an array of names into
+ * doc; *n of them. */
+static const char **scen_charts(const cJSON *doc, size_t *n)
+{
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(doc, "charts");
+    *n = 0;
+    const char **v = cJSON_IsArray(cs) ? fl_calloc((size_t)cJSON_GetArraySize(cs) + 1, sizeof *v)
+                                       : NULL;
+    for (const cJSON *c = v ? cs->child : NULL; c; c = c->next)
+        if (cJSON_IsString(c))
+            v[(*n)++] = c->valuestring;
+    return v;
+}
+
+/* The lesson charts (lessons.c's catalogue) first: what the incident teaches; the
+ * scenario's "charts" before the others. */
+static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const cJSON *doc,
+                             const char *stamp)
 {
     fl_csv *csv = fl_csv_read(dir);
     char path[4200];
     snprintf(path, sizeof path, "%s/events.jsonl", dir);
     char *events = csv && is_file(path) ? slurp(path, NULL) : NULL;
     int n = 0;
-    fl_lesson *ls = csv ? fl_lessons_build(r->summary, events, csv, &n) : NULL;
+    size_t norder = 0;
+    const char **order = scen_charts(doc, &norder);
+    fl_lesson *ls = csv ? fl_lessons_build(r->summary, events, csv, order, norder, &n) : NULL;
+    fl_free(order);
     fl_status st = FL_OK;
     if (n)
         fputs("<h2>What this run shows</h2>\n", f);
@@ -1171,7 +1220,7 @@ static fl_status write_run(FILE *f, const char *dir, const scen_info *si, fl_err
         fputs(" s of simulated time and no expectation was judged.</p>\n", f);
     }
     const char *one[1] = {var};
-    st = put_lessons(f, dir, &r, stamp);
+    st = put_lessons(f, dir, &r, si->doc, stamp);
     put_story(f, si, one, 1);
     put_timeline(f, &r);
     put_expectations(f, s);
@@ -1345,7 +1394,7 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
                     lo[i] = k ? vals[0] : NAN;
                     hi[i] = k ? vals[k - 1] : NAN;
                 }
-                ser[v] = (fl_svg_series){vr[v].name, x, med, n, lo, hi, fl_svg_color(v), 2, false};
+                ser[v] = (fl_svg_series){vr[v].name, x, med, n, lo, hi, fl_svg_color(v), 2, false, 0};
             }
             char title[600], cap[400];
             snprintf(title, sizeof title, "%s: %s, workload %s", scn, metrics[m][1], names[w]);
@@ -1354,7 +1403,7 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
                                       "seed (band).%s",
                      m == 1 ? " A gap: no request ended in that window in any seed." : "");
             fl_svg_chart c = {title, "time (s)", metrics[m][2], stamp, m == 1, m == 0, 0, 0,
-                              ser, nvar, sh.v, sh.n};
+                              ser, nvar, sh.v, sh.n, NULL, 0};
             st = chart_out(f, &c, cap);
             if (!st && charts_dir) {
                 char path[4400];
@@ -1370,6 +1419,81 @@ out:
     fl_free(buf);
     fl_free(vals);
     fl_free(sh.v);
+    return st;
+}
+
+typedef struct overlay_job {
+    const char *name;
+    const fl_run_files *const *runs;
+    const char *const *variants;
+    size_t nvar;
+    int panel;
+    const char *stamp;
+} overlay_job;
+
+static fl_status put_overlay(FILE *f, void *ctx)
+{
+    const overlay_job *o = ctx;
+    return fl_lesson_compare_svg(f, o->name, o->runs, o->variants, o->nvar, o->panel, o->stamp);
+}
+
+/* The lesson charts overlaid per variant (each variant's seed 1), the scenario's "charts"
+ * first; with charts_dir, each also as overlay-<lesson chart>.svg (and -2 for a second
+ * panel). */
+static fl_status compare_lessons(FILE *f, const char *dir, const cJSON *doc,
+                                 const char *const *vnames, size_t nvar, const char *stamp,
+                                 const char *charts_dir, fl_error *e)
+{
+    fl_run_files *runs = fl_calloc(nvar ? nvar : 1, sizeof *runs);
+    const fl_run_files **rp = fl_calloc(nvar ? nvar : 1, sizeof *rp);
+    size_t norder = 0;
+    const char **order = scen_charts(doc, &norder);
+    fl_status st = FL_NOMEM;
+    fl_lesson *ls = NULL;
+    int n = 0;
+    if (!runs || !rp)
+        goto out;
+    for (size_t v = 0; v < nvar; v++) {
+        char rd[4400];
+        snprintf(rd, sizeof rd, "%s/runs/%s-seed1", dir, vnames[v]);
+        if (fl_run_files_read(rd, &runs[v]) == FL_OK && runs[v].csv) {
+            rp[v] = &runs[v];
+            if (!ls)
+                ls = fl_lessons_build(runs[v].summary, runs[v].events, runs[v].csv, order,
+                                      norder, &n);
+        }
+    }
+    st = FL_OK;
+    if (n)
+        fputs("<h2>What the variants show</h2>\n", f);
+    for (int i = 0; i < n && !st; i++) {
+        bool two = false;
+        for (int k = 0; k < ls[i].ns; k++)
+            two |= ls[i].s[k].panel == 1;
+        fputs("<figure>\n", f);
+        for (int p = 0; p <= (two ? 1 : 0) && !st; p++) {
+            overlay_job o = {ls[i].name, rp, vnames, nvar, p, stamp};
+            st = put_overlay(f, &o);
+            if (!st && charts_dir) {
+                char path[4400];
+                snprintf(path, sizeof path, "%s/overlay-%s%s.svg", charts_dir, ls[i].name,
+                         p ? "-2" : "");
+                st = fl_file_write_atomic(path, put_overlay, &o, e);
+            }
+        }
+        fputs("<figcaption>Lesson chart <code>", f);
+        esc(f, ls[i].name);
+        fputs("</code> of each variant's seed-1 run: one colour per variant (the same as in "
+              "the charts below), a line style per metric; shaded: the first variant's faults "
+              "and triggers.</figcaption>\n</figure>\n", f);
+    }
+out:
+    for (size_t v = 0; runs && v < nvar; v++)
+        fl_run_files_free(&runs[v]);
+    fl_free(runs);
+    fl_free(rp);
+    fl_free(order);
+    fl_free(ls);
     return st;
 }
 
@@ -1468,8 +1592,11 @@ static fl_status write_compare(FILE *f, const char *dir, const char *scenario_fi
                  vnames[i]);
     snprintf(stamp + strlen(stamp), sizeof stamp - strlen(stamp), ", seeds 1-%zu - faultline %s",
              nseeds, ver ? ver : "?");
-    if ((st = compare_charts(f, vr, nvar, nseeds, ref, scn, stamp, charts_dir, e)))
-        fl_error_set(e, st, NULL, "out of memory writing the report");
+    if ((st = compare_lessons(f, dir, si.doc, vnames, nvar, stamp, charts_dir, e)) ||
+        (st = compare_charts(f, vr, nvar, nseeds, ref, scn, stamp, charts_dir, e)))
+        if (st == FL_NOMEM || e->status == FL_OK) /* a chart file's failure says itself */
+            fl_error_set(e, st, NULL, "%s", st == FL_NOMEM ? "out of memory writing the report"
+                                                           : "cannot write the report");
     page_foot(f, ver);
 out:
     for (size_t i = 0; vr && i < nvar; i++) {

@@ -8,22 +8,58 @@
 #include <math.h>
 #include <string.h>
 
+/* Every text is at least FONT px at the chart's own size (its viewBox shown 1:1), so a
+ * chart shown at its width on a 1280x800 projector stays readable from the back row. */
 enum {
-    MARGIN_LEFT = 78,
+    FONT = 18,       /* ticks, labels, legend, shade labels, stamp */
+    TITLE_FONT = 20,
+    TITLE_ROW = 26,  /* a title line; a long title wraps over several */
+    MARGIN_LEFT = 104,
     MARGIN_RIGHT = 24,
-    MARGIN_TOP = 58, /* the title, then two rows of shade labels */
-    MARGIN_BOTTOM = 64, /* x tick labels and x label */
-    LEGEND_ROW = 18,
+    MARGIN_TOP = 82, /* one title line, then two rows of shade labels */
+    MARGIN_BOTTOM = 90, /* x tick labels and x label; the legend's first row */
+    LEGEND_ROW = 26,
     MAX_TICKS = 64,
+    MAX_LINES = 6,
 };
 
 /* Okabe-Ito-like, readable by most colour-blind readers and on a projector. */
 static const char *const palette[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7",
                                       "#e69f00", "#56b4e9", "#7f3c8d", "#555555"};
 
+static const char *const dashes[] = {"8 5", "2 4", "10 4 2 4", "14 6", "4 3 4 9"};
+
+const char *fl_svg_dash(int style)
+{
+    return style <= 0 ? "" : dashes[(style - 1) % (int)(sizeof dashes / sizeof dashes[0])];
+}
+
+/* The stroke-dasharray attribute of a series ("" when solid). */
+static void dash_attr(const fl_svg_series *se, char *buf, size_t n)
+{
+    if (se->dash > 0)
+        snprintf(buf, n, " stroke-dasharray=\"%s\"", fl_svg_dash(se->dash));
+    else
+        snprintf(buf, n, "%s", se->dashed ? " stroke-dasharray=\"6 4\"" : "");
+}
+
+#define NPAL (sizeof palette / sizeof palette[0])
+
+/* Series s as drawn: past the palette's colours, a series in the palette's own colour
+ * (none given, or fl_svg_color(s)) and no line style of its own gets a dash pattern per
+ * round of the palette, so no two series look alike (colour, style) up to NPAL x 6. */
+static fl_svg_series drawn(const fl_svg_series *se, size_t s)
+{
+    fl_svg_series e = *se;
+    if (s >= NPAL && !e.dash && !e.dashed &&
+        (!e.color || strcmp(e.color, palette[s % NPAL]) == 0))
+        e.dash = (int)(s / NPAL);
+    return e;
+}
+
 const char *fl_svg_color(size_t i)
 {
-    return palette[i % (sizeof palette / sizeof palette[0])];
+    return palette[i % NPAL];
 }
 
 void fl_svg_numg(double v, int prec, char *buf, size_t n)
@@ -57,6 +93,31 @@ void fl_svg_numg(double v, int prec, char *buf, size_t n)
 void fl_svg_num(double v, char *buf, size_t n)
 {
     fl_svg_numg(v, 6, buf, n);
+}
+
+void fl_svg_num_grouped(double v, char *buf, size_t n)
+{
+    char tmp[64];
+    if (v == round(v) && fabs(v) < 1e15) /* a whole number: every digit (1,500,000) */
+        snprintf(tmp, sizeof tmp, "%.0f", v == 0 ? 0 : v);
+    else
+        fl_svg_num(v, tmp, sizeof tmp);
+    /* Only a whole number of 4 digits or more is grouped (not 1e+21, not 2.5). */
+    const char *d = tmp + (tmp[0] == '-');
+    size_t digits = strspn(d, "0123456789");
+    if (digits < 4 || d[digits] != 0) {
+        snprintf(buf, n, "%s", tmp);
+        return;
+    }
+    size_t w = 0;
+    if (tmp[0] == '-' && w + 1 < n)
+        buf[w++] = '-';
+    for (size_t i = 0; i < digits && w + 1 < n; i++) {
+        if (i && (digits - i) % 3 == 0 && w + 2 < n)
+            buf[w++] = ',';
+        buf[w++] = d[i];
+    }
+    buf[w] = 0;
 }
 
 int fl_svg_escape(FILE *f, const char *s)
@@ -237,8 +298,9 @@ static void put_line_runs(FILE *f, const frame *fr, const fl_svg_series *se, con
             if (!open) {
                 fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"", color);
                 put_px(f, width);
-                fprintf(f, "\" stroke-linejoin=\"round\"%s d=\"",
-                        se->dashed ? " stroke-dasharray=\"6 4\"" : "");
+                char da[64];
+                dash_attr(se, da, sizeof da);
+                fprintf(f, "\" stroke-linejoin=\"round\"%s d=\"", da);
                 open = true;
             } else {
                 fputc(' ', f);
@@ -334,6 +396,34 @@ static void put_vline(FILE *f, double x, double y0, double y1, const char *attrs
     fprintf(f, "\" %s/>\n", attrs);
 }
 
+/* Splits s at spaces into lines no wider than `width` at font `size` (a longer word
+ * stands alone); returns the number of lines (at most max; the last takes the rest). */
+static int wrap(const char *s, double size, double width, char lines[][400], int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        while (*s == ' ')
+            s++;
+        size_t len = strlen(s), cut = len;
+        if (n < max - 1 && text_width(s, size) > width) {
+            cut = 0;
+            for (size_t i = 1; i < len; i++)
+                if (s[i] == ' ') {
+                    char tmp[400];
+                    snprintf(tmp, sizeof tmp, "%.*s", (int)i, s);
+                    if (text_width(tmp, size) > width && cut)
+                        break;
+                    cut = i;
+                }
+            if (!cut)
+                cut = len;
+        }
+        snprintf(lines[n++], 400, "%.*s", (int)(cut < 399 ? cut : 399), s);
+        s += cut;
+    }
+    return n;
+}
+
 /* Legend items laid out left to right, wrapping; returns the number of rows. With f NULL
  * it only counts. */
 static int legend(FILE *f, const fl_svg_chart *c, double left, double right, double top)
@@ -341,10 +431,10 @@ static int legend(FILE *f, const fl_svg_chart *c, double left, double right, dou
     double x = left;
     int rows = 0;
     for (size_t s = 0; s < c->nseries; s++) {
-        const fl_svg_series *se = &c->series[s];
+        const fl_svg_series ds = drawn(&c->series[s], s), *se = &ds;
         if (!se->name || !se->name[0])
             continue;
-        double w = 30 + text_width(se->name, 12) + 18;
+        double w = 30 + text_width(se->name, FONT) + 18;
         if (rows == 0 || (x + w > right && x > left)) {
             rows++;
             x = left;
@@ -363,9 +453,10 @@ static int legend(FILE *f, const fl_svg_chart *c, double left, double right, dou
             char attrs[160];
             char wb[40];
             fl_svg_num(round((se->width > 0 ? se->width : 2) * 100) / 100, wb, sizeof wb);
-            snprintf(attrs, sizeof attrs, "stroke=\"%s\" stroke-width=\"%s\"%s", color, wb,
-                     se->dashed ? " stroke-dasharray=\"6 4\"" : "");
-            put_hline(f, x, x + 24, y - 4, attrs);
+            char da[64];
+            dash_attr(se, da, sizeof da);
+            snprintf(attrs, sizeof attrs, "stroke=\"%s\" stroke-width=\"%s\"%s", color, wb, da);
+            put_hline(f, x, x + 24, y - 6, attrs);
             put_text(f, x + 30, y, "", se->name);
         }
         x += w;
@@ -381,7 +472,12 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
         if (c->series[s].n && (!c->series[s].x || !c->series[s].y))
             return FL_INVALID;
     double W = c->width > 0 ? c->width : 760, H = c->height > 0 ? c->height : 360;
-    frame fr = {MARGIN_LEFT, W - MARGIN_RIGHT, MARGIN_TOP, H - MARGIN_BOTTOM, 0, 1, 0, 1, c->log_y};
+    char tlines[MAX_LINES][400], slines[MAX_LINES][400];
+    int ntl = c->title ? wrap(c->title, TITLE_FONT, W - 24, tlines, MAX_LINES) : 0;
+    int nsl = c->stamp ? wrap(c->stamp, FONT, W - 16, slines, MAX_LINES) : 0;
+    double extra = ntl > 1 ? (ntl - 1) * TITLE_ROW : 0; /* the title's further lines */
+    frame fr = {MARGIN_LEFT, W - MARGIN_RIGHT, MARGIN_TOP + extra, H + extra - MARGIN_BOTTOM,
+                0, 1, 0, 1, c->log_y};
     if (fr.px1 - fr.px0 < 40 || fr.py1 - fr.py0 < 40)
         return FL_INVALID;
 
@@ -398,7 +494,14 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
         xlo -= 1, xhi += 1;
     double yt[MAX_TICKS], xt[MAX_TICKS], dummy0, dummy1;
     size_t nyt, nxt;
-    if (c->log_y) {
+    bool cats = c->ycats && c->nycats > 0 && !c->log_y;
+    if (cats) { /* rows 1..n, each at its name */
+        fr.y0 = 0.5;
+        fr.y1 = (double)c->nycats + 0.5;
+        nyt = c->nycats < MAX_TICKS ? c->nycats : MAX_TICKS;
+        for (size_t i = 0; i < nyt; i++)
+            yt[i] = (double)(i + 1);
+    } else if (c->log_y) {
         nyt = fl_svg_log_ticks(ylo, yhi, &fr.y0, &fr.y1, yt, MAX_TICKS);
     } else {
         if (c->y_zero)
@@ -417,21 +520,23 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
     nxt = fl_svg_ticks(xlo, xhi, 8, &dummy0, &dummy1, xt, MAX_TICKS);
 
     int rows = legend(NULL, c, fr.px0, fr.px1, 0);
-    double total = H + rows * LEGEND_ROW + (c->stamp && c->stamp[0] ? 8 : 0);
+    double total = H + extra + rows * LEGEND_ROW + (nsl ? nsl * (FONT + 4) + 8 : 0);
 
     char wb[40], hb[40];
     fl_svg_num(W, wb, sizeof wb);
     fl_svg_num(total, hb, sizeof hb);
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%s\" height=\"%s\" "
-               "viewBox=\"0 0 %s %s\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\"",
-            wb, hb, wb, hb);
+               "viewBox=\"0 0 %s %s\" font-family=\"sans-serif\" font-size=\"%d\" role=\"img\"",
+            wb, hb, wb, hb, FONT);
     put_attr_text(f, "aria-label", c->title ? c->title : "chart");
     fputs(">\n<title>", f);
     fl_svg_escape(f, c->title ? c->title : "chart");
     fprintf(f, "</title>\n<rect x=\"0\" y=\"0\" width=\"%s\" height=\"%s\" fill=\"#ffffff\"/>\n",
             wb, hb);
-    if (c->title)
-        put_text(f, 12, 24, "font-size=\"15\" font-weight=\"bold\"", c->title);
+    char tattr[64];
+    snprintf(tattr, sizeof tattr, "font-size=\"%d\" font-weight=\"bold\"", TITLE_FONT);
+    for (int i = 0; i < ntl; i++)
+        put_text(f, 12, 28 + i * TITLE_ROW, tattr, tlines[i]);
 
     /* Shades first, so grid and data draw over them. */
     for (size_t i = 0; i < c->nshades; i++) {
@@ -458,34 +563,46 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
     for (size_t i = 0; i < nyt; i++) {
         double y = fy(&fr, yt[i]);
         char lab[40];
-        fl_svg_num(yt[i], lab, sizeof lab);
+        if (cats)
+            snprintf(lab, sizeof lab, "%.10s", c->ycats[i] ? c->ycats[i] : "");
+        else
+            fl_svg_num_grouped(yt[i], lab, sizeof lab);
         put_hline(f, fr.px0, fr.px1, y, "stroke=\"#e3e3e3\" stroke-width=\"1\"");
-        put_text(f, fr.px0 - 6, y + 4, "text-anchor=\"end\" fill=\"#333333\"", lab);
+        put_text(f, fr.px0 - 6, y + 6, "text-anchor=\"end\" fill=\"#333333\"", lab);
     }
     for (size_t i = 0; i < nxt; i++) {
         if (xt[i] < fr.x0 - 1e-9 * (fr.x1 - fr.x0) || xt[i] > fr.x1 + 1e-9 * (fr.x1 - fr.x0))
             continue; /* x is not widened: only the ticks inside */
         double x = fx(&fr, xt[i]);
         char lab[40];
-        fl_svg_num(xt[i], lab, sizeof lab);
+        fl_svg_num_grouped(xt[i], lab, sizeof lab);
         put_vline(f, x, fr.py0, fr.py1, "stroke=\"#efefef\" stroke-width=\"1\"");
         put_vline(f, x, fr.py1, fr.py1 + 5, "stroke=\"#333333\" stroke-width=\"1\"");
-        put_text(f, x, fr.py1 + 18, "text-anchor=\"middle\" fill=\"#333333\"", lab);
+        put_text(f, x, fr.py1 + 24, "text-anchor=\"middle\" fill=\"#333333\"", lab);
     }
 
-    /* Shade labels between the title and the plot, never over the data; alternating rows
-     * keep neighbouring windows readable. */
+    /* Shade labels between the title and the plot, never over each other: each takes the
+     * first of the rows (two above the plot, then two inside it at the top) where it
+     * clears the labels already there. */
+    enum { LROWS = 4 };
+    double row_end[LROWS] = {-1e9, -1e9, -1e9, -1e9}, row_start[LROWS] = {1e9, 1e9, 1e9, 1e9};
     for (size_t i = 0; i < c->nshades; i++) {
         const fl_svg_shade *sh = &c->shades[i];
         if (!sh->label || !sh->label[0] || !isfinite(sh->x0) || !isfinite(sh->x1) ||
             sh->x1 < fr.x0 || sh->x0 > fr.x1)
             continue;
-        double a = fx(&fr, sh->x0);
-        bool right = a > fr.px0 + 0.7 * (fr.px1 - fr.px0); /* near the edge: grow leftwards */
-        const char *attrs = right ? "text-anchor=\"end\" font-size=\"11\" fill=\"#aa3333\""
-                                  : "font-size=\"11\" fill=\"#aa3333\"";
-        double b = fx(&fr, sh->x1);
-        put_text(f, right ? b : a, fr.py0 - 5 - 13 * (double)(i % 2 == 0), attrs, sh->label);
+        double a = fx(&fr, sh->x0), b = fx(&fr, fmin(sh->x1, fr.x1));
+        double w = text_width(sh->label, FONT);
+        bool right = a + w > fr.px1 + MARGIN_RIGHT; /* would run off: grow leftwards */
+        double l0 = right ? b - w : a, l1 = right ? b : a + w;
+        int row = 0;
+        while (row < LROWS - 1 && !(l0 > row_end[row] + 8 || l1 < row_start[row] - 8))
+            row++;
+        row_end[row] = fmax(row_end[row], l1);
+        row_start[row] = fmin(row_start[row], l0);
+        const char *attrs = right ? "text-anchor=\"end\" fill=\"#aa3333\"" : "fill=\"#aa3333\"";
+        double y = row < 2 ? fr.py0 - 5 - 22 * (1 - row) : fr.py0 + 20 + 22 * (row - 2);
+        put_text(f, right ? b : a, y, attrs, sh->label);
     }
 
     /* Bands under lines, then lines in order (the first series ends up below). */
@@ -495,7 +612,7 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
             put_band(f, &fr, se, se->color ? se->color : fl_svg_color(s));
     }
     for (size_t s = 0; s < c->nseries; s++) {
-        const fl_svg_series *se = &c->series[s];
+        const fl_svg_series ds = drawn(&c->series[s], s), *se = &ds;
         put_line_runs(f, &fr, se, se->color ? se->color : fl_svg_color(s),
                       se->width > 0 ? se->width : 2);
     }
@@ -515,7 +632,7 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
     put_px(f, fr.py1 - fr.py0);
     fputs("\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1\"/>\n", f);
     if (c->xlabel)
-        put_text(f, (fr.px0 + fr.px1) / 2, fr.py1 + 38, "text-anchor=\"middle\"", c->xlabel);
+        put_text(f, (fr.px0 + fr.px1) / 2, fr.py1 + 52, "text-anchor=\"middle\"", c->xlabel);
     if (c->ylabel) {
         double cy = (fr.py0 + fr.py1) / 2;
         char attrs[120], cb[40];
@@ -523,10 +640,10 @@ fl_status fl_svg_write(FILE *f, const fl_svg_chart *c)
         snprintf(attrs, sizeof attrs, "text-anchor=\"middle\" transform=\"rotate(-90 18 %s)\"", cb);
         put_text(f, 18, cy, attrs, c->ylabel);
     }
-    legend(f, c, fr.px0, fr.px1, H - 8);
-    if (c->stamp && c->stamp[0])
-        put_text(f, W - 8, total - 6, "text-anchor=\"end\" font-size=\"10\" fill=\"#888888\"",
-                 c->stamp);
+    legend(f, c, fr.px0, fr.px1, fr.py1 + MARGIN_BOTTOM - 8);
+    for (int i = 0; i < nsl; i++)
+        put_text(f, W - 8, total - 6 - (nsl - 1 - i) * (FONT + 4),
+                 "text-anchor=\"end\" fill=\"#777777\"", slines[i]);
     fputs("</svg>\n", f);
     return ferror(f) ? FL_IO : FL_OK;
 }

@@ -29,6 +29,7 @@ typedef struct fl_svg_series {
     const char *color;     /* "#rrggbb"; NULL: fl_svg_color(series index) */
     double width;          /* stroke width in px; 0: 2 */
     bool dashed;
+    int dash;              /* line style: 0 solid (or dashed), 1..: fl_svg_dash(dash) */
 } fl_svg_series;
 
 typedef struct fl_svg_shade {
@@ -48,6 +49,10 @@ typedef struct fl_svg_chart {
     size_t nseries;
     const fl_svg_shade *shades;
     size_t nshades;
+    /* Optional: names for the rows 1..nycats of a linear y axis (who is primary, who holds
+     * the lock): the axis spans 0.5..nycats+0.5 and shows these names, not numbers. */
+    const char *const *ycats;
+    size_t nycats;
 } fl_svg_chart;
 
 /* Writes one <svg> element. FL_INVALID for a NULL chart or series data, FL_IO on a write
@@ -66,11 +71,17 @@ size_t fl_svg_log_ticks(double lo, double hi, double *lo_out, double *hi_out, do
 
 /* v as "%.6g" with '.' as the decimal point whatever LC_NUMERIC says; -0 as "0". */
 void fl_svg_num(double v, char *buf, size_t n);
+/* The same, a whole number of four digits or more with thousands separators ("12,000"):
+ * the tick labels. */
+void fl_svg_num_grouped(double v, char *buf, size_t n);
 /* The same with "%.*g" of `prec` significant digits (1..17). */
 void fl_svg_numg(double v, int prec, char *buf, size_t n);
 /* Writes s escaped for XML/HTML text and attributes (& < > " '); control characters,
  * which XML 1.0 forbids, become spaces. Returns 0, or -1 on a write error. */
 int fl_svg_escape(FILE *f, const char *s);
+/* A stroke-dasharray per line style 1.. (cycles; style 0 is solid): the metric's style
+ * when the colour says the variant. */
+const char *fl_svg_dash(int style);
 /* The palette: a colour per series index (cycles). */
 const char *fl_svg_color(size_t i);
 

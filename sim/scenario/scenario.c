@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/world.h"
+#include "out/lessons.h"
 
 #define FL_FORMAT_VERSION 1
 #define FL_MAX_FILE (64L << 20)
@@ -29,7 +30,7 @@
 static const char *const top_keys[] = {"faultline", "name", "title", "story", "references",
                                        "duration", "window", "warmup", "seed", "zones",
                                        "nodes", "links", "workloads", "faults", "variants", "expect",
-                                       "explore", NULL};
+                                       "explore", "charts", NULL};
 static const char *const variant_keys[] = {"about", "remove", "add", "set", NULL};
 /* The top-level keys an override may start with: those the model is built from. The rest
  * describe the file (name, title, story, references, faultline), are chosen elsewhere
@@ -798,9 +799,50 @@ void fl_scenario_free(fl_scenario *sc)
     cJSON_Delete(sc->doc);
     fl_free(sc->variant_names);
     fl_free(sc->variant_abouts);
+    fl_free(sc->charts);
     fl_free(sc->text);
     fl_free(sc->file);
     fl_free(sc);
+}
+
+/* "charts": the lesson charts that carry this scenario's lesson, by file name without its
+ * extension ("lesson-db-roles"), each one the catalogue (sim/out/lessons.c) draws for
+ * these nodes and workloads; drawn first, in this order. */
+static fl_status check_charts(fl_scenario *sc, fl_error *e)
+{
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(sc->doc, "charts");
+    if (!cs)
+        return FL_OK;
+    char avail[4096], list[4096];
+    fl_lesson_names(sc->doc, avail, sizeof avail);
+    size_t w = 0;
+    list[0] = 0;
+    for (const char *p = avail; *p && w + 3 < sizeof list; p++)
+        w += (size_t)snprintf(list + w, sizeof list - w, "%s", *p == '\n' ? ", " : (char[]){*p, 0});
+    if (!cJSON_IsArray(cs) || !cs->child)
+        return fl_error_set(e, FL_INVALID, "charts", "expected a non-empty array of lesson chart "
+                            "names (this scenario's: %s)", avail[0] ? list : "none");
+    size_t n = (size_t)cJSON_GetArraySize(cs);
+    if (!(sc->charts = fl_calloc(n + 1, sizeof *sc->charts)))
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    int i = 0;
+    for (const cJSON *c = cs->child; c; c = c->next, i++) {
+        char p[64];
+        fl_cfg_index(p, sizeof p, "charts", i);
+        if (!cJSON_IsString(c))
+            return fl_error_set(e, FL_INVALID, p, "expected a lesson chart name such as \"%.*s\"",
+                                (int)strcspn(avail[0] ? avail : "lesson-NODE-roles", "\n"),
+                                avail[0] ? avail : "lesson-NODE-roles");
+        if (!fl_lesson_listed(avail, c->valuestring))
+            return fl_error_set(e, FL_INVALID, p, "no lesson chart \"%s\" for this scenario's "
+                                "nodes and workloads (it has: %s)", c->valuestring,
+                                avail[0] ? list : "none");
+        for (size_t k = 0; k < sc->ncharts; k++)
+            if (strcmp(sc->charts[k], c->valuestring) == 0)
+                return fl_error_set(e, FL_INVALID, p, "\"%s\" is listed twice", c->valuestring);
+        sc->charts[sc->ncharts++] = c->valuestring;
+    }
+    return FL_OK;
 }
 
 static fl_status check_top(fl_scenario *sc, fl_error *e)
@@ -1135,7 +1177,8 @@ static fl_status parse(const char *text, size_t len, const char *file, int (*pol
     for (size_t i = 0; i < sc->nvariants; i++)
         if ((st = check_variant(sc, sc->variant_names[i], e)))
             goto located;
-    if ((st = fl__expect_validate(sc, e)) || (st = fl__explore_validate(sc, e)))
+    if ((st = fl__expect_validate(sc, e)) || (st = fl__explore_validate(sc, e)) ||
+        (st = check_charts(sc, e)))
         goto located;
     sc->poll = NULL; /* only while loading */
     *out = sc;
@@ -1271,6 +1314,11 @@ const char *fl_scenario_file(const fl_scenario *sc) { return sc->file; }
 const char *fl_scenario_name(const fl_scenario *sc) { return sc->name; }
 const char *fl_scenario_title(const fl_scenario *sc) { return sc->title; }
 const char *fl_scenario_story(const fl_scenario *sc) { return sc->story; }
+const char *const *fl_scenario_charts(const fl_scenario *sc, size_t *n)
+{
+    *n = sc->ncharts;
+    return sc->charts;
+}
 uint64_t fl_scenario_seed(const fl_scenario *sc) { return sc->seed; }
 fl_time fl_scenario_duration(const fl_scenario *sc) { return sc->duration; }
 size_t fl_scenario_variant_count(const fl_scenario *sc) { return sc->nvariants; }

@@ -19,6 +19,8 @@ struct fl_scenario {
     size_t nvariants;
     const char **variant_names; /* point into doc */
     const char **variant_abouts;
+    size_t ncharts;
+    const char **charts; /* the "charts" list (point into doc); NULL when none */
     int (*poll)(void *ctx); /* while loading: a limit or a signal asks to stop (or NULL) */
     void *poll_ctx;
 };

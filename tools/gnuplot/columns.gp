@@ -4,4 +4,4 @@ load gpdir."/common.gp"
 set ylabel ylab
 set yrange [0:*]
 plot for [i = 1:words(series)] datafile using "t_s":(column(word(series, i))) \
-         with steps ls i lw 2 title word(series, i) noenhanced
+         with steps ls i lw 2 title word(titles, i) noenhanced
