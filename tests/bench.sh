@@ -18,6 +18,10 @@ for k in ("hold_1e3_events_per_s", "hold_1e6_events_per_s", "mm1_customers_per_s
 # 10^5 customers at rho = 0.9: the mean time in system is 10 ms within a few percent
 if not 8 < d["mm1_mean_sojourn_ms"] < 12:
     print(f"FAIL: bench: M/M/1 mean {d['mm1_mean_sojourn_ms']} ms, theory 10 ms"); sys.exit(1)
+# the hot path allocates nothing per customer: the run's allocations are its set-up and
+# summary (about 450), far below one per customer (10^5 here)
+if not (isinstance(d.get("mm1_allocations"), int) and 0 < d["mm1_allocations"] < 2000):
+    print(f"FAIL: bench: M/M/1 made {d.get('mm1_allocations')!r} allocations for 10^5 customers"); sys.exit(1)
 # runs per second and milliseconds per run are the same measure
 if abs(d["short_runs_per_s"] * d["short_ms_per_run"] / 1e3 - 1) > 0.01:
     print("FAIL: bench: short_runs_per_s and short_ms_per_run disagree"); sys.exit(1)

@@ -33,6 +33,13 @@ void fl_series_free(fl_series *s);
 int fl_series_column(fl_series *s, const char *name, fl_series_kind kind);
 /* Adds v to column c at time t (t outside [0, duration) is ignored). */
 void fl_series_add(fl_series *s, int c, fl_time t, double v);
+/* Adds a window's worth of samples gathered by the caller into the window holding t, as
+ * that many fl_series_add calls would: n samples of sum `sum`, largest `max`, last `last`
+ * (n == 0: nothing). When the cell is empty the result is exactly that of the calls; in
+ * a cell already holding samples the sums are added once (for a column of ones, still
+ * exactly). For hot paths that count per window and flush when the window ends. */
+void fl_series_add_cell(fl_series *s, int c, fl_time t, double sum, double max, double last,
+                        uint64_t n);
 size_t fl_series_windows(const fl_series *s);
 size_t fl_series_columns(const fl_series *s);
 const char *fl_series_name(const fl_series *s, int c);

@@ -98,7 +98,7 @@ static const char mm1_json[] =
     "             \"service_time\": \"exp(1ms)\"}],\n"
     " \"workloads\": [{\"name\": \"arrivals\", \"target\": \"server\", \"rate\": \"900/s\"}]}\n";
 
-static int run_mm1(uint64_t customers, double *per_s, double *mean_ms)
+static int run_mm1(uint64_t customers, double *per_s, double *mean_ms, long *allocs)
 {
     char text[1024];
     snprintf(text, sizeof text, mm1_json, (double)customers / 900.0);
@@ -109,10 +109,12 @@ static int run_mm1(uint64_t customers, double *per_s, double *mean_ms)
         return -1;
     fl_run_config cfg = {0};
     fl_result *r;
+    long a0 = fl_alloc_made();
     if (fl_run(sc, &cfg, &r, &e) != FL_OK) {
         fl_scenario_free(sc);
         return -1;
     }
+    *allocs = fl_alloc_made() - a0;
     double t = now_s() - t0;
     const char *s = fl_result_summary(r);
     const char *m = strstr(s, "\"served\":");
@@ -230,9 +232,10 @@ int cmd_bench(int argc, char **argv)
     }
     hold_result h3, h6;
     double mm1, mean_ms;
+    long mm1_allocs;
     short_result sr;
     if (run_hold(1000, pops, &h3) || run_hold(big, pops, &h6) ||
-        run_mm1(customers, &mm1, &mean_ms)) {
+        run_mm1(customers, &mm1, &mean_ms, &mm1_allocs)) {
         cli_error("bench: out of memory");
         return FL_EXIT_RUNTIME;
     }
@@ -248,10 +251,11 @@ int cmd_bench(int argc, char **argv)
         printf("{\"faultline_version\": \"%s\", \"quick\": %s, \"hold_1e3_events_per_s\": %.0f, "
                "\"hold_1e6_events_per_s\": %.0f, \"hold_1e6_n\": %llu, "
                "\"bytes_per_pending_event\": %.1f, \"mm1_customers_per_s\": %.0f, "
-               "\"mm1_customers\": %llu, \"mm1_mean_sojourn_ms\": %.4f, ",
+               "\"mm1_customers\": %llu, \"mm1_mean_sojourn_ms\": %.4f, "
+               "\"mm1_allocations\": %ld, ",
                fl_version(), quick ? "true" : "false", h3.events_per_s, h6.events_per_s,
                (unsigned long long)big, h6.bytes_per_pending, mm1, (unsigned long long)customers,
-               mean_ms);
+               mean_ms, mm1_allocs);
         if (sr.found)
             printf("\"short_runs_per_s\": %.1f, \"short_ms_per_run\": %.3f, ", sr.runs_per_s,
                    sr.ms_per_run);
@@ -277,6 +281,8 @@ int cmd_bench(int argc, char **argv)
     printf("\n  bytes per pending event at N = %llu: %.1f\n", (unsigned long long)big,
            h6.bytes_per_pending);
     printf("  M/M/1 mean time in system: %.3f ms (theory 10.000 ms)\n", mean_ms);
+    printf("  M/M/1 allocations (build, run, summary): %ld for %llu customers\n", mm1_allocs,
+           (unsigned long long)customers);
     if (sr.found)
         printf("  short runs: %s, %d runs\n", short_path, sr.runs);
     printf("  peak memory: %.1f MiB\n", peak_mib);

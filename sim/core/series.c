@@ -98,6 +98,23 @@ void fl_series_add(fl_series *s, int c, fl_time t, double v)
     x->n++;
 }
 
+void fl_series_add_cell(fl_series *s, int c, fl_time t, double sum, double max, double last,
+                        uint64_t n)
+{
+    if (!n || t < 0 || t >= s->duration || c < 0 || (size_t)c >= s->ncols)
+        return;
+    cell *x = &s->cols[c].cells[t / s->window];
+    if (x->n == 0) {
+        *x = (cell){sum, max, last, n};
+        return;
+    }
+    if (max > x->max)
+        x->max = max;
+    x->sum += sum;
+    x->last = last;
+    x->n += n;
+}
+
 size_t fl_series_windows(const fl_series *s) { return s->nwin; }
 size_t fl_series_columns(const fl_series *s) { return s->ncols; }
 const char *fl_series_name(const fl_series *s, int c) { return s->cols[c].name; }

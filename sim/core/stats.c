@@ -313,15 +313,36 @@ void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches)
     cut_init(&b->cut, start, end, nbatches);
 }
 
-void fl_batch_add(fl_batch *b, fl_time t, double v)
+int fl_batch_add_at(fl_batch *b, fl_time t, double v)
 {
-    if (t < b->cut.start || t >= b->cut.end)
-        return;
-    int i = cut_index(&b->cut, t);
+    int i;
+    if (t >= b->cur_start && t < b->cur_end)
+        i = b->cur;
+    else {
+        if (t < b->cut.start || t >= b->cut.end)
+            return -1;
+        i = b->cur = cut_index(&b->cut, t);
+        b->cur_start = cut_start(&b->cut, i);
+        b->cur_end = cut_start(&b->cut, i + 1);
+    }
     b->count[i]++;
     b->sum[i] += v;
     b->n++;
     b->total += v;
+    return i;
+}
+
+void fl_batch_add(fl_batch *b, fl_time t, double v) { (void)fl_batch_add_at(b, t, v); }
+
+void fl_batch_from_counts(fl_batch *b, const fl_batch *like, const uint64_t *hits)
+{
+    *b = *like;
+    uint64_t total = 0;
+    for (int i = 0; i < like->cut.nb; i++) {
+        b->sum[i] = (double)hits[i];
+        total += hits[i];
+    }
+    b->total = (double)total;
 }
 
 double fl_batch_mean(const fl_batch *b) { return b->n ? b->total / (double)b->n : 0; }
@@ -375,6 +396,58 @@ static void integrate(fl_level *l, fl_time t)
         }
     }
     l->last = t;
+}
+
+/* integrate() for n levels that share their cut and their last change: one pass over the
+ * batches, the same additions per level as n separate calls would make. */
+static void integrate_n(fl_level *const *ls, int n, fl_time t)
+{
+    fl_level *l = ls[0];
+    if (t > l->stop)
+        t = l->stop;
+    fl_time from = l->last < l->cut.start ? l->cut.start : l->last;
+    if (t <= from) {
+        if (t > l->last)
+            for (int k = 0; k < n; k++)
+                ls[k]->last = t;
+        return;
+    }
+    while (from < t) {
+        while (from >= l->cur_end) {
+            l->cur++;
+            l->cur_end = cut_start(&l->cut, l->cur + 1);
+        }
+        fl_time to = l->cur_end < t ? l->cur_end : t;
+        double d = (double)(to - from);
+        for (int k = 0; k < n; k++)
+            if (ls[k]->level != 0)
+                ls[k]->area[l->cur] += ls[k]->level * d;
+        from = to;
+    }
+    for (int k = 0; k < n; k++) {
+        ls[k]->last = t;
+        ls[k]->cur = l->cur;
+        ls[k]->cur_end = l->cur_end;
+    }
+}
+
+void fl_levels_set(fl_level *const *ls, const double *v, int n, fl_time t)
+{
+    fl_level *l = ls[0];
+    if (t > l->last) {
+        /* Most changes fall in the batch of the last one, inside the window. */
+        if (t < l->cur_end && t <= l->stop && l->last >= l->cut.start) {
+            double d = (double)(t - l->last);
+            for (int k = 0; k < n; k++) {
+                if (ls[k]->level != 0)
+                    ls[k]->area[l->cur] += ls[k]->level * d;
+                ls[k]->last = t;
+            }
+        } else
+            integrate_n(ls, n, t);
+    }
+    for (int k = 0; k < n; k++)
+        ls[k]->level = v[k];
 }
 
 void fl_level_set(fl_level *l, fl_time t, double v)

@@ -53,6 +53,8 @@ typedef struct fl_batch {
     double sum[FL_BATCH_MAX];
     uint64_t n;
     double total;
+    fl_time cur_start, cur_end; /* the batch of the last sample, [cur_start, cur_end): a */
+    int cur;                    /* cache, as samples mostly come in time order */
 } fl_batch;
 
 /* Starts collecting over [start, end) in nbatches batches (clamped to [2, 64], and to the
@@ -60,6 +62,12 @@ typedef struct fl_batch {
 void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches);
 /* Adds a sample observed at time t (ignored outside [start, end)). O(1). */
 void fl_batch_add(fl_batch *b, fl_time t, double v);
+/* fl_batch_add, returning the batch the sample went to (-1: outside the window). */
+int fl_batch_add_at(fl_batch *b, fl_time t, double v);
+/* The batches of a 0/1 figure sampled at the same times as `like`: like's counts, and
+ * hits[i] ones in batch i (the rest zeros). The same values fl_batch_add would give for
+ * those samples in any order, since sums of ones below 2^53 are exact. */
+void fl_batch_from_counts(fl_batch *b, const fl_batch *like, const uint64_t *hits);
 /* The mean of every sample added (0 when none). */
 double fl_batch_mean(const fl_batch *b);
 /* A confidence interval from batch means, with the batching it rests on. */
@@ -96,6 +104,33 @@ void fl_level_init(fl_level *l, fl_time start, fl_time end, int nbatches);
  * clipped to the window, split across batch boundaries. A t earlier than the last change
  * only changes the level. O(1) amortised. */
 void fl_level_set(fl_level *l, fl_time t, double v);
+/* fl_level_set on n levels at once (n <= 4), for levels that were initialised with the same
+ * window and batches and are only ever set together (so they share `last`): one walk over
+ * time instead of n, with the same arithmetic per level, so the same figures. */
+void fl_levels_set(fl_level *const *ls, const double *v, int n, fl_time t);
+
+/* fl_levels_set for three levels, inline: most changes fall in the batch of the last one,
+ * inside the window, and need one multiply-add per level (adding 0 * d to an area leaves
+ * it exactly as it was, so a zero level needs no test). */
+static inline void fl_levels_set3(fl_level *a, fl_level *b, fl_level *c, fl_time t, double va,
+                                  double vb, double vc)
+{
+    if (t > a->last && t < a->cur_end && t <= a->stop && a->last >= a->cut.start) {
+        double d = (double)(t - a->last);
+        int i = a->cur;
+        a->area[i] += a->level * d;
+        b->area[i] += b->level * d;
+        c->area[i] += c->level * d;
+        a->last = b->last = c->last = t;
+        a->level = va;
+        b->level = vb;
+        c->level = vc;
+        return;
+    }
+    fl_level *const ls[3] = {a, b, c};
+    const double v[3] = {va, vb, vc};
+    fl_levels_set(ls, v, 3, t);
+}
 /* Integrates the current level up to `end` and closes the level: a run that stopped
  * before the window's end is averaged over what was simulated. Call once, before reading. */
 void fl_level_finish(fl_level *l, fl_time end);

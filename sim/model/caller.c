@@ -35,6 +35,10 @@ struct fl_caller {
     fl_rng jitter;
     int h_retry, h_acquire, h_hedge;
     int col_tries; /* -1: none */
+    /* Tries in the open window [tries_from, tries_until) not yet added to col_tries (a
+     * column of ones: added as a count, the cell is the same; fl_caller_flush_series). */
+    fl_time tries_from, tries_until;
+    uint64_t tries_pending;
     char name[64]; /* its owner, for events.jsonl */
     /* Connection pool (when pol.pool_size): connections in use and a FIFO of waiting
      * requests (cancelled waiters are skipped when they reach the head). */
@@ -281,7 +285,12 @@ static void send_try(fl_caller *c, uint32_t oid)
     op *x = &c->ops[oid];
     if (measured(w, x->t_start, now))
         c->tries++;
-    fl_series_add(w->series, c->col_tries, now, 1);
+    if (__builtin_expect(now >= c->tries_until, 0)) {
+        fl_caller_flush_series(c, true);
+        c->tries_from = now / w->window * w->window;
+        c->tries_until = c->tries_from + w->window;
+    }
+    c->tries_pending++;
     if (x->nlive == 0)
         x->first = id;
     x->live[x->nlive++] = id;
@@ -575,6 +584,15 @@ uint64_t fl_caller_in_flight_started(const fl_caller *c, fl_time from, fl_time b
 
 int fl_caller_zone(const fl_caller *c) { return c->zone; }
 void fl_caller_series(fl_caller *c, int col) { c->col_tries = col; }
+
+void fl_caller_flush_series(fl_caller *c, bool all)
+{
+    if (!c->tries_pending || (!all && fl_sim_now(c->w->sim) < c->tries_until))
+        return;
+    fl_series_add_cell(c->w->series, c->col_tries, c->tries_from, (double)c->tries_pending, 1,
+                       1, c->tries_pending);
+    c->tries_pending = 0;
+}
 const fl_client_policy *fl_caller_policy(const fl_caller *c) { return &c->pol; }
 
 void fl_caller_report(const fl_caller *c, cJSON *out)

@@ -42,6 +42,9 @@ int fl_caller_zone(const fl_caller *c);
 uint64_t fl_caller_in_flight_started(const fl_caller *c, fl_time from, fl_time before);
 /* Counts every try into column col of the world's series (per second). */
 void fl_caller_series(fl_caller *c, int col);
+/* Adds the tries counted in the open window to the series: all of them, or only once time
+ * has left that window. Call at each sample and at the end of the run. */
+void fl_caller_flush_series(fl_caller *c, bool all);
 const fl_client_policy *fl_caller_policy(const fl_caller *c);
 /* Adds tries, retry_amplification (tries per ended request), try_latency_ms and
  * try_errors_by_cause (measured requests only) to out. */

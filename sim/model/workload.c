@@ -86,8 +86,13 @@ struct fl_workload {
     uint64_t issued_measured; /* issued after the warm-up: the denominator of the figures */
     /* latency: every measured request that ended, a failure at the time the client gave
      * up; success_latency: successes only; window_latency: every request that ended in the
-     * current window (the time series, like latency). */
-    fl_hist *latency, *success_latency, *window_latency;
+     * current window (the time series, like latency). Each ended request is recorded once:
+     * a measured success in window_ok (merged into success_latency and window_latency at
+     * the window's end), a measured failure in fail_latency and window_latency, any other
+     * in window_latency; latency is success_latency merged with fail_latency when the
+     * figures are read. Merges add exact counts and sums, so the figures are those of
+     * recording each sample in every histogram it belongs to. */
+    fl_hist *latency, *success_latency, *window_latency, *window_ok, *fail_latency;
     /* Keys and operations. */
     enum { KEYS_CONST, KEYS_UNIFORM, KEYS_ZIPF } keys;
     uint64_t nkeys;     /* uniform/zipf: keys 0..nkeys-1; const: the key */
@@ -104,7 +109,21 @@ struct fl_workload {
     fl_dist *think;
     fl_rng think_rng;
     int h_client;
+    /* latency_b holds the same samples as success_latency_b until the first measured
+     * failure: until then (latency_split false) it is not updated, and is copied from
+     * success_latency_b when that failure comes, so both see the same additions in the
+     * same order as if each had been added to all along. */
     fl_batch latency_b, success_latency_b;
+    bool latency_split;
+    /* The open window's series samples, added to the series when time leaves the window
+     * (or at a sample, or at the end of the run): a count per request instead of a series
+     * cell update. Columns of ones and this workload's own mean column, so the cells come
+     * out exactly as adding each sample would make them (see fl_series_add_cell). */
+    struct {
+        fl_time from, until; /* the window [from, until); until 0: none open yet */
+        uint64_t issued, ok, good, lat_n;
+        double lat_sum, lat_max, lat_last;
+    } acc;
     int col_issued, col_ok, col_good, col_err, col_tries, col_lat_mean, col_lat_p50, col_lat_p99;
 };
 
@@ -131,6 +150,8 @@ void fl_workload_free(fl_workload *wl)
     fl_hist_free(wl->latency);
     fl_hist_free(wl->success_latency);
     fl_hist_free(wl->window_latency);
+    fl_hist_free(wl->window_ok);
+    fl_hist_free(wl->fail_latency);
     fl_free(wl->zipf_cdf);
     fl_free(wl->client_ended);
     fl_dist_free(wl->think);
@@ -239,6 +260,30 @@ static bool measured(const fl_world *w, fl_time t_issue, fl_time now)
 
 static void client_next(fl_workload *wl, uint32_t client, fl_time now);
 
+static void acc_flush(fl_workload *wl)
+{
+    fl_series *s = wl->w->series;
+    fl_time t = wl->acc.from;
+    fl_series_add_cell(s, wl->col_issued, t, (double)wl->acc.issued, 1, 1, wl->acc.issued);
+    fl_series_add_cell(s, wl->col_ok, t, (double)wl->acc.ok, 1, 1, wl->acc.ok);
+    fl_series_add_cell(s, wl->col_good, t, (double)wl->acc.good, 1, 1, wl->acc.good);
+    fl_series_add_cell(s, wl->col_lat_mean, t, wl->acc.lat_sum, wl->acc.lat_max,
+                       wl->acc.lat_last, wl->acc.lat_n);
+    wl->acc.issued = wl->acc.ok = wl->acc.good = wl->acc.lat_n = 0;
+    wl->acc.lat_sum = 0;
+}
+
+/* Makes the accumulated window the one holding `now` (time only advances). */
+static inline void acc_at(fl_workload *wl, fl_time now)
+{
+    if (__builtin_expect(now >= wl->acc.until, 0)) {
+        acc_flush(wl);
+        fl_time win = wl->w->window;
+        wl->acc.from = now / win * win;
+        wl->acc.until = wl->acc.from + win;
+    }
+}
+
 /* A request ended (the caller's callback): success, or its last try's failure. tag holds
  * its history id + 1 (0: not recorded) and its closed client + 1 (see TAG_HIST_BITS). */
 static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue, int64_t value)
@@ -263,20 +308,34 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue,
     wl->ended++;
     /* Every ended request is a latency sample, a failure at the time the client gave up:
      * counting successes alone would let a storm's failures vanish from the figures. */
-    fl_series_add(w->series, wl->col_lat_mean, now, fl_time_to_ms(lat));
-    fl_hist_record(wl->window_latency, lat);
-    if (m) {
-        fl_hist_record(wl->latency, lat);
-        fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+    acc_at(wl, now);
+    double ms = fl_time_to_ms(lat);
+    if (wl->acc.lat_n == 0 || ms > wl->acc.lat_max)
+        wl->acc.lat_max = ms;
+    wl->acc.lat_sum += ms;
+    wl->acc.lat_last = ms;
+    wl->acc.lat_n++;
+    if (m && o == FL_OUT_OK) {
+        fl_hist_record(wl->window_ok, lat);
+        if (wl->latency_split)
+            fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+    } else {
+        fl_hist_record(wl->window_latency, lat);
+        if (m) {
+            fl_hist_record(wl->fail_latency, lat);
+            if (!wl->latency_split) {
+                wl->latency_b = wl->success_latency_b;
+                wl->latency_split = true;
+            }
+            fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
+        }
     }
     if (o == FL_OUT_OK) {
-        fl_series_add(w->series, wl->col_ok, now, 1);
-        if (good)
-            fl_series_add(w->series, wl->col_good, now, 1);
+        wl->acc.ok++;
+        wl->acc.good += good;
         if (m) {
             wl->ok++;
             wl->good += good;
-            fl_hist_record(wl->success_latency, lat);
             fl_batch_add(&wl->success_latency_b, now, fl_time_to_ms(lat));
         }
     } else {
@@ -384,7 +443,8 @@ static void issue_request(fl_workload *wl, fl_time now, uint32_t client)
     wl->issued++;
     if (measured(wl->w, now, now))
         wl->issued_measured++;
-    fl_series_add(wl->w->series, wl->col_issued, now, 1);
+    acc_at(wl, now);
+    wl->acc.issued++;
     fl_call call = {pick_key(wl), FL_VALUE_NONE, FL_VERB_READ};
     if (wl->write_share > 0 && fl_rng_uniform(&wl->key_rng) < wl->write_share) {
         call.verb = FL_VERB_WRITE;
@@ -625,10 +685,13 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
     wl->latency = fl_hist_new();
     wl->success_latency = fl_hist_new();
     wl->window_latency = fl_hist_new();
+    wl->window_ok = fl_hist_new();
+    wl->fail_latency = fl_hist_new();
     wl->h_arrival = fl_sim_handler(w->sim, on_arrival, wl);
     wl->caller = fl_caller_new(w, wl->name, wl->target, wl->zone, &wl->host, &wl->pol,
                                 request_done, wl);
-    if (!wl->latency || !wl->success_latency || !wl->window_latency || wl->h_arrival < 0 ||
+    if (!wl->latency || !wl->success_latency || !wl->window_latency || !wl->window_ok ||
+        !wl->fail_latency || wl->h_arrival < 0 ||
         !wl->caller)
         return FL_NOMEM;
     fl_batch_init(&wl->latency_b, w->warmup, w->duration, 32);
@@ -684,8 +747,29 @@ fl_status fl_workload_start(fl_world *w, fl_workload *wl)
     return fl_sim_at(w->sim, wl->start, wl->h_arrival, 0);
 }
 
+/* Moves the window's measured successes into success_latency and window_latency. */
+static void merge_window_ok(fl_workload *wl)
+{
+    if (!fl_hist_count(wl->window_ok))
+        return;
+    fl_hist_merge(wl->success_latency, wl->window_ok);
+    fl_hist_merge(wl->window_latency, wl->window_ok);
+    fl_hist_reset(wl->window_ok);
+}
+
+void fl_workload_flush(fl_workload *wl)
+{
+    acc_flush(wl);
+    fl_caller_flush_series(wl->caller, true);
+    merge_window_ok(wl);
+}
+
 void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t)
 {
+    if (fl_sim_now(w->sim) >= wl->acc.until)
+        acc_flush(wl);
+    fl_caller_flush_series(wl->caller, false);
+    merge_window_ok(wl);
     if (fl_hist_count(wl->window_latency)) {
         fl_series_add(w->series, wl->col_lat_p50, t, fl_hist_quantile(wl->window_latency, 0.5) / 1e6);
         fl_series_add(w->series, wl->col_lat_p99, t, fl_hist_quantile(wl->window_latency, 0.99) / 1e6);
@@ -834,7 +918,12 @@ void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out)
         cJSON_AddNumberToObject(out, "slo_attainment", (double)wl->good / (double)decided);
     else
         cJSON_AddNullToObject(out, "slo_attainment");
-    fl_report_latency(out, "latency_ms", wl->latency, &wl->latency_b);
+    merge_window_ok(wl);
+    fl_hist_reset(wl->latency);
+    fl_hist_merge(wl->latency, wl->success_latency);
+    fl_hist_merge(wl->latency, wl->fail_latency);
+    fl_report_latency(out, "latency_ms", wl->latency,
+                      wl->latency_split ? &wl->latency_b : &wl->success_latency_b);
     fl_report_latency(out, "success_latency_ms", wl->success_latency, &wl->success_latency_b);
     fl_caller_report(wl->caller, out);
     report_recovery(w, wl, out);

@@ -854,7 +854,10 @@ fl_status fl_world_run(fl_world *w)
             (st = fl_sim_at(w->sim, w->faults[i].until, w->h_fault, 2 * (uint64_t)i + 1)))
             return st;
     }
-    return fl_sim_run(w->sim, w->duration);
+    fl_status st_run = fl_sim_run(w->sim, w->duration);
+    for (uint32_t i = 0; i < w->nwls; i++) /* the open window's counts, into the series */
+        fl_workload_flush(w->wls[i]);
+    return st_run;
 }
 
 void fl_world_report(fl_world *w, cJSON *summary)

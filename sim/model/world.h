@@ -428,6 +428,9 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
 fl_status fl_workload_start(fl_world *w, fl_workload *wl);
 void fl_workload_report(fl_world *w, fl_workload *wl, cJSON *out);
 void fl_workload_sample(fl_world *w, fl_workload *wl, fl_time t);
+/* Adds what the workload gathered for the open window to the series and histograms (at
+ * the end of a run, however it ended). */
+void fl_workload_flush(fl_workload *wl);
 const char *fl_workload_name(const fl_workload *wl);
 /* Requests issued and still unanswered at the end (conservation check). */
 void fl_workload_counts(const fl_workload *wl, uint64_t *issued, uint64_t *ended,

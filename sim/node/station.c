@@ -40,7 +40,8 @@ struct fl_station {
     /* Measured figures (only over [stats_from, stats_to)). */
     uint64_t received, served, rejected, expired, waited;
     fl_level in_system, busy, queue;
-    fl_batch sojourn_b, wait_b, pwait_b, reject_b;
+    fl_batch sojourn_b, wait_b, reject_b;
+    uint64_t waited_b[FL_BATCH_MAX]; /* per batch of wait_b, the samples that waited: p_wait */
     fl_hist *sojourn, *wait;
     fl_hist *busy_time;  /* how long each measured item held its worker */
     uint64_t window_max; /* most items present since the last sample */
@@ -84,9 +85,7 @@ static void levels(fl_station *s, fl_time now)
     uint64_t n = s->len + (uint64_t)(s->cfg.workers - s->nidle);
     if (n > s->window_max)
         s->window_max = n;
-    fl_level_set(&s->in_system, now, q + b);
-    fl_level_set(&s->queue, now, q);
-    fl_level_set(&s->busy, now, b);
+    fl_levels_set3(&s->in_system, &s->queue, &s->busy, now, q + b, q, b);
 }
 
 static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
@@ -104,8 +103,9 @@ static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time no
     if (measured(s, arrive)) {
         fl_time wait = now - arrive;
         fl_hist_record(s->wait, wait);
-        fl_batch_add(&s->wait_b, now, fl_time_to_ms(wait));
-        fl_batch_add(&s->pwait_b, now, wait > 0 ? 1.0 : 0.0);
+        int i = fl_batch_add_at(&s->wait_b, now, fl_time_to_ms(wait));
+        if (i >= 0)
+            s->waited_b[i] += wait > 0;
         if (wait > 0)
             s->waited++;
     }
@@ -302,7 +302,6 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     fl_level_init(&s->queue, cfg->stats_from, cfg->stats_to, 32);
     fl_batch_init(&s->sojourn_b, cfg->stats_from, cfg->stats_to, 32);
     fl_batch_init(&s->wait_b, cfg->stats_from, cfg->stats_to, 32);
-    fl_batch_init(&s->pwait_b, cfg->stats_from, cfg->stats_to, 32);
     fl_batch_init(&s->reject_b, cfg->stats_from, cfg->stats_to, 32);
     return s;
 }
@@ -538,8 +537,10 @@ void fl_station_report(fl_station *s, fl_time end, cJSON *out)
            fl_level_ci(&s->queue, 0.999), 1, tail);
     report_latency(out, "sojourn_ms", s->sojourn, &s->sojourn_b, tail);
     report_latency(out, "wait_ms", s->wait, &s->wait_b, tail);
-    add_ci(out, "p_wait", fl_batch_mean(&s->pwait_b), fl_batch_ci(&s->pwait_b, 0.95),
-           fl_batch_ci(&s->pwait_b, 0.999), 1, NULL);
+    fl_batch pwait_b; /* 1 for a measured start of service that waited, else 0 */
+    fl_batch_from_counts(&pwait_b, &s->wait_b, s->waited_b);
+    add_ci(out, "p_wait", fl_batch_mean(&pwait_b), fl_batch_ci(&pwait_b, 0.95),
+           fl_batch_ci(&pwait_b, 0.999), 1, NULL);
     /* The fraction of arrivals turned away for want of room (the blocking probability of
      * a loss system), with its interval: a figure theory can be checked against. 0, with
      * no interval, for an unbounded queue. */

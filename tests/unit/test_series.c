@@ -210,6 +210,37 @@ START_TEST(allocation_failures)
 }
 END_TEST
 
+/* A window's samples added as one cell give the cell the samples add one by one: a
+ * column of ones and a mean column, each of its own (the use on hot paths). */
+START_TEST(add_cell_matches_adds)
+{
+    fl_series *a = fl_series_new(10, 35), *b = fl_series_new(10, 35);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(fl_series_column(a, k ? "ones" : "mean", k ? FL_SERIES_RATE : FL_SERIES_MEAN), k);
+        ck_assert_int_eq(fl_series_column(b, k ? "ones" : "mean", k ? FL_SERIES_RATE : FL_SERIES_MEAN), k);
+    }
+    const double v[] = {0.1, 0.7, 0.2, 1e-3, 0.3};
+    double sum = 0, max = 0;
+    for (int i = 0; i < 5; i++) {
+        fl_series_add(a, 0, 12, v[i]);
+        fl_series_add(a, 1, 12, 1);
+        if (i == 0 || v[i] > max)
+            max = v[i];
+        sum += v[i];
+    }
+    fl_series_add_cell(b, 0, 19, sum, max, v[4], 5);
+    fl_series_add_cell(b, 1, 11, 5, 1, 1, 5);
+    fl_series_add_cell(b, 1, 40, 5, 1, 1, 5); /* past the end: ignored */
+    fl_series_add_cell(b, 1, 25, 0, 0, 0, 0); /* none: the window stays empty */
+    char *x = csv(a), *y = csv(b);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    fl_series_free(a);
+    fl_series_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("series");
@@ -220,6 +251,7 @@ int main(void)
     tcase_add_test(tc, window_times_are_exact);
     tcase_add_test(tc, carry_forward_is_linear);
     tcase_add_test(tc, names_are_quoted);
+    tcase_add_test(tc, add_cell_matches_adds);
     tcase_add_test(tc, locale_independent);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, allocation_failures);

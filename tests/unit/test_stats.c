@@ -306,6 +306,68 @@ START_TEST(a_trend_is_unreliable)
 }
 END_TEST
 
+/* The shortcuts on the per-event path give bit for bit what the plain calls give: three
+ * levels set together against three set one by one (before the window, in one batch,
+ * across batches, at equal times, past the end), the 0/1 batches built from counts
+ * against samples added one by one, and batch adds out of time order. */
+START_TEST(shortcuts_match_plain_calls)
+{
+    fl_rng r;
+    fl_rng_seed(&r, 7, "stats/shortcuts");
+    fl_level a, b, c, a1, b1, c1;
+    fl_level_init(&a, 1000, 900000, 32);
+    b = c = a1 = b1 = c1 = a;
+    fl_batch x, like;
+    fl_batch_init(&x, 1000, 900000, 32);
+    like = x;
+    uint64_t hits[FL_BATCH_MAX] = {0};
+    fl_time t = 0;
+    for (int i = 0; i < 20000; i++) {
+        t += (fl_time)(fl_rng_next(&r) % 100); /* equal times too */
+        double q = (double)(fl_rng_next(&r) % 7), w = (double)(fl_rng_next(&r) % 3);
+        fl_level_set(&a, t, q + w);
+        fl_level_set(&b, t, q);
+        fl_level_set(&c, t, w);
+        fl_levels_set3(&a1, &b1, &c1, t, q + w, q, w);
+        bool hit = fl_rng_next(&r) % 3 == 0;
+        fl_batch_add(&x, t, hit ? 1.0 : 0.0);
+        int k = fl_batch_add_at(&like, t, 0.5);
+        if (k >= 0)
+            hits[k] += hit;
+    }
+    fl_level_finish(&a, t);
+    fl_level_finish(&b, t);
+    fl_level_finish(&c, t);
+    fl_level_finish(&a1, t);
+    fl_level_finish(&b1, t);
+    fl_level_finish(&c1, t);
+    ck_assert(t > 900000); /* the run crossed the window's end */
+    for (int i = 0; i < a.cut.nb; i++) {
+        ck_assert(a.area[i] == a1.area[i] && b.area[i] == b1.area[i] && c.area[i] == c1.area[i]);
+        ck_assert(a.area[i] > 0);
+    }
+    fl_batch y;
+    fl_batch_from_counts(&y, &like, hits);
+    ck_assert(y.n == x.n && y.total == x.total);
+    for (int i = 0; i < x.cut.nb; i++)
+        ck_assert(y.count[i] == x.count[i] && y.sum[i] == x.sum[i]);
+    /* Out of time order, the cached batch is not reused for a sample outside it. */
+    fl_batch o, p;
+    fl_batch_init(&o, 0, 3200, 32);
+    fl_batch_init(&p, 0, 3200, 32);
+    const fl_time ts[] = {150, 120, 90, 3100, 5, 150, 3199, 3200, -1, 101, 99, 100};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        fl_batch_add(&o, ts[i], (double)i);
+        p.cur_start = p.cur_end = 0; /* no cache: the index computed every time */
+        fl_batch_add(&p, ts[i], (double)i);
+    }
+    ck_assert(o.n == 10 && o.n == p.n);
+    for (int i = 0; i < 32; i++)
+        ck_assert(o.count[i] == p.count[i] && o.sum[i] == p.sum[i]);
+    ck_assert(o.count[0] == 3 && o.count[1] == 5 && o.count[31] == 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats");
@@ -316,6 +378,7 @@ int main(void)
     tcase_add_test(tc, batches_cut_evenly);
     tcase_add_test(tc, batch_edges);
     tcase_add_test(tc, level_time_average);
+    tcase_add_test(tc, shortcuts_match_plain_calls);
     tcase_add_test(tc, batch_interval_covers_the_mean);
     tcase_add_test(tc, level_interval_covers_the_mean);
     tcase_add_test(tc, independent_batches_stay_as_they_are);
