@@ -494,7 +494,7 @@ static void get_chart(fl_server *s, struct evhttp_request *req, fl_job *j, const
         else
             snprintf(stamp, sizeof stamp, "%s / %zu variants / seeds 1-%d / faultline %s",
                      fl_scenario_name(j->scen->sc), j->nvariants, j->seeds, FL_VERSION);
-        fl_status st = fl_serve_chart(f, j->dir, idx, fl_scenario_name(j->scen->sc),
+        fl_status st = fl_serve_chart_for(f, j->dir, idx, j->scen->sc,
                                       j->kind == FL_JOB_RUN ? NULL
                                                             : (const char *const *)j->variants,
                                       j->nvariants, j->seeds, stamp);
