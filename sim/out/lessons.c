@@ -414,6 +414,90 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
                 "rebalances started");
 }
 
+/* balancer: requests per second to the busiest and the idlest backend in the pool, the
+ * pool's size on the right; joins numbered. Pinned connections after a scale-out: the
+ * idlest stays at zero. */
+static void balancer_spread(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    snprintf(l->name, sizeof l->name, "lesson-%s-spread", node);
+    char col[200];
+    snprintf(col, sizeof col, "%s.busiest_per_s", node);
+    add(l, x->csv, col, "busiest backend (requests/s)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.idlest_per_s", node);
+    add(l, x->csv, col, "idlest backend (requests/s)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.pool", node);
+    add(l, x->csv, col, "backends in the pool", FL_LS_STEPS, 1, 1);
+    const cJSON *aj = cJSON_GetObjectItemCaseSensitive(o, "after_join");
+    double ratio = num(aj, "max_to_mean"), idle = num(aj, "idle_backends");
+    double pool = num(o, "backends");
+    snprintf(l->title, sizeof l->title, "%s (%s): busiest backend %.3gx the mean, %.0f of %.0f "
+             "idle after the last join", node, str(o, "policy") ? str(o, "policy") : "?",
+             isnan(ratio) ? 0 : ratio, isnan(idle) ? 0 : idle, isnan(pool) ? 0 : pool);
+    snprintf(l->ylabel, sizeof l->ylabel, "requests per second to a backend");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "backends in the pool");
+    take_events(l, x->events, node, "backend-join", NULL, NULL);
+}
+
+/* autoscaler: instances in the pool and asked for (in the pool or provisioning), the metric
+ * at each decision below; decisions and arrivals numbered. The gap between the two lines
+ * is the capacity on its way. */
+static void autoscaler_lag(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    snprintf(l->name, sizeof l->name, "lesson-%s-capacity", node);
+    char col[200];
+    snprintf(col, sizeof col, "%s.instances", node);
+    add(l, x->csv, col, "instances in the pool", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.requested", node);
+    add(l, x->csv, col, "asked for (in the pool or provisioning)", FL_LS_DASHED, 1, 0);
+    snprintf(col, sizeof col, "%s.metric", node);
+    add(l, x->csv, col, str(o, "metric") ? str(o, "metric") : "metric", FL_LS_STEPS, 1, 1);
+    double sat = num(o, "saturated_s"), ups = num(o, "scale_ups");
+    snprintf(l->title, sizeof l->title, "%s: %.0f scale-ups on %s; the pool saturated for %.0f s",
+             node, isnan(ups) ? 0 : ups, str(o, "metric") ? str(o, "metric") : "?",
+             isnan(sat) ? 0 : sat);
+    snprintf(l->ylabel, sizeof l->ylabel, "instances");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "metric at each decision");
+    take_events(l, x->events, node, "scale-up|scale-down|instances-ready", NULL, NULL);
+}
+
+/* Services with a memory limit: memory in use per node against the limit; out-of-memory
+ * kills numbered, ejections ticked. One chart for all of them (a cascade is about the set). */
+static void memory_nodes(ctx *x)
+{
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
+    fl_lesson *l = NULL;
+    double limit = NAN, kills = 0;
+    int n = 0;
+    for (const cJSON *o = nodes ? nodes->child : NULL; o; o = o->next) {
+        double lim = num(o, "memory_limit_mb");
+        if (isnan(lim))
+            continue;
+        if (!l && !(l = new_chart(x->out, x->n, &x->cap, x->summary)))
+            return;
+        char col[200];
+        snprintf(col, sizeof col, "%s.memory_mb", o->string);
+        add(l, x->csv, col, o->string, FL_LS_STEPS, 1, 0);
+        limit = isnan(limit) || lim > limit ? lim : limit;
+        kills += isnan(num(o, "oom_kills")) ? 0 : num(o, "oom_kills");
+        n++;
+    }
+    if (!l)
+        return;
+    snprintf(l->name, sizeof l->name, "lesson-memory");
+    l->hline = limit;
+    snprintf(l->hline_title, sizeof l->hline_title, "memory limit");
+    snprintf(l->title, sizeof l->title, "memory per node: %.0f out-of-memory kills over %d nodes",
+             kills, n);
+    snprintf(l->ylabel, sizeof l->ylabel, "memory in use (MB)");
+    take_events(l, x->events, NULL, "oom", "backend-ejected", "backends ejected");
+}
+
 /* lock clients: a bar per client while it holds the lock; two at once is the violation. */
 static void lock_holders(ctx *x)
 {
@@ -584,6 +668,8 @@ static const struct {
 } catalogue[] = {
     {"election", election_roles}, {"store", store_lag},     {"cache", cache_backend},
     {"gateway", gateway_conns},   {"consumer", consumer_lag},
+    {"balancer", balancer_spread},
+    {"autoscaler", autoscaler_lag},
 };
 
 fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv, int *n)
@@ -601,6 +687,7 @@ fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_c
                 catalogue[k].build(&x, o->string, o);
         }
     lock_holders(&x); /* one chart for every lock client */
+    memory_nodes(&x); /* one chart for the services with a memory limit */
     /* A workload aimed at a service: the retry lesson (tries against capacity). */
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(summary, "workloads");
     for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
