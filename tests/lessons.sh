@@ -66,6 +66,12 @@ has lock-gc-pause acquisition
 has pool-exhaustion pool-exhausted
 has retry-storm not-recovered
 has breaker-degradation recovered
+has grpc-lb-pinning backend-join "18 backends join the pool (20 in all): pinned connections stay"
+has autoscale-lag scale-up "utilisation 1 (target 0.6): 10 -> 17 instances"
+has autoscale-lag instances-ready "4 instances join, cold (10 in the pool)"
+has oom-cascade oom "killed (1): out of memory (4096 MB, 7680 requests held)"
+has oom-cascade oom "killed (2): out of memory"
+has oom-cascade backend-ejected "refused or timed out"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

@@ -335,11 +335,52 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.rate_limited", "rate limited", X),
 
 #undef KIND
+#define KIND "balancer"
+    /* balancer.c */
+    NUM("nodes.*.after_join.max_to_mean", "ratio",
+        "busiest backend's requests over the mean, after the last join", L),
+    CNT("nodes.*.after_join.idle_backends", "backends sent under a tenth of the mean", L),
+    CNT("nodes.*.after_join.sent", "sent after the last join", X),
+    NUM("nodes.*.after_join.from_s", "s", "last join", X),
+    CNT("nodes.*.by_backend.*.sent", "sent to the backend", X),
+    CNT("nodes.*.by_backend.*.sent_after_join", "sent to the backend after the last join", X),
+    CNT("nodes.*.by_backend.*.connections", "connections at the end", X),
+    CNT("nodes.*.backends", "backends in the pool", X),
+    CNT("nodes.*.sent", "sent", X),
+    CNT("nodes.*.connections", "connections", X),
+    CNT("nodes.*.reconnects", "reconnects (connection age)", X),
+    CNT("nodes.*.ejections", "backends ejected", X),
+    CNT("nodes.*.by_backend.*.ejections", "ejections", X),
+
+#undef KIND
+#define KIND "autoscaler"
+    /* autoscaler.c */
+    NUM("nodes.*.saturated_s", "s", "seconds the pool's workers were 95% busy or more", L),
+    CNT("nodes.*.scale_ups", "scale-ups", X),
+    CNT("nodes.*.scale_downs", "scale-downs", X),
+    CNT("nodes.*.instances_added", "instances added", X),
+    CNT("nodes.*.instances_start", "instances at the start", X),
+    CNT("nodes.*.instances_max", "instances at most", X),
+    CNT("nodes.*.instances_end", "instances at the end", X),
+    NUM("nodes.*.first_scale_up_s", "s", "first scale-up", X),
+    NUM("nodes.*.last_ready_s", "s", "last instance ready", X),
+    NUM("nodes.*.target", "", "metric target", X),
+
+#undef KIND
+#define KIND "service"
+    /* service.c: a cold restart, and the memory bound */
+    CNT("nodes.*.cold_restarts", "cold restarts", X),
+    CNT("nodes.*.oom_kills", "killed out of memory", L),
+    NUM("nodes.*.memory_peak_mb", "MB", "memory peak", L),
+    NUM("nodes.*.memory_limit_mb", "MB", "memory limit", X),
+    NUM("nodes.*.first_oom_s", "s", "first out-of-memory kill", X),
+
+#undef KIND
 #define KIND "store election consumer"
     /* Shared by several kinds: sizes, reads and writes, checks over histories. */
     CNT("nodes.*.members", "members", X),
 #undef KIND
-#define KIND "service store election gateway broker occ"
+#define KIND "service store election gateway broker occ balancer"
     CNT("nodes.*.refused", "refused", L),
 #undef KIND
 #define KIND "store election"

@@ -52,6 +52,16 @@
  * turn: their replies are ignored, and they hold their connections until they end (the
  * callee cancels them only if it cancels on give-up and their timeouts fire).
  *
+ *   "memory": {"limit_mb": 4096, "base_mb": 1024, "per_request_mb": 0.4, "restart_after": "30s"}
+ *
+ * bounds the node's memory: it holds base_mb plus per_request_mb for every request in it
+ * (queued or in service). An arrival that would take it over limit_mb gets the node killed
+ * (out of memory, an `oom` event): every request it holds is lost with no reply, arrivals
+ * are refused, and it restarts restart_after later, empty and (with "restart") cold. An
+ * arrival a full queue will reject holds no memory. Without a bound on the queue, a node
+ * that receives more than it serves is killed when (limit - base) / per_request requests
+ * have piled up; a bounded queue or shedding keeps it alive.
+ *
  * A "hang" fault makes the node accept requests and never answer them (faults.c): what it
  * holds when the hang begins and whatever arrives while it lasts get no reply, so every
  * caller waits for its own timeout (a crash instead refuses at once). */
@@ -61,6 +71,7 @@
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/balancer.h"
 #include "model/caller.h"
 #include "model/world.h"
 #include "node/station.h"
@@ -98,8 +109,23 @@ typedef struct service {
                                       calls still out */
     bool parallel;                 /* fanout: every call at once */
     int nslots;
+    int nworkers;
+    long qcap; /* queue capacity, -1: unbounded */
+    /* Memory bound: base + per_request x requests in the node; over the limit the node is
+     * killed (OOM) and restarts after restart_after. */
+    double mem_limit, mem_base, mem_per; /* MB; mem_limit 0: no bound */
+    fl_time oom_restart;
+    bool oom_down;
+    bool crashed;          /* a crash fault is in force */
+    int h_oom_restart;
+    int col_memory;
+    uint64_t oom_kills;    /* after the warm-up */
+    uint32_t oom_all;      /* every kill, for the events' labels */
+    double mem_peak;
+    fl_time first_oom;     /* -1: none */
 } service;
 
+static void oom_restart(fl_sim *sim, void *ctx, uint64_t arg);
 static const char *const call_keys[] = {"to", "client", "keys", NULL};
 static const char *const range_keys[] = {"from", "to", NULL};
 static const char *const by_key_keys[] = {"from", "to", "service_time", NULL};
@@ -274,6 +300,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         (st = fl_cfg_dist(cfg, path, "service_time", FL_CFG_REQUIRED, NULL, &s->service_time, e)))
         return st;
     sc.workers = (int)workers;
+    s->nworkers = sc.workers;
+    s->qcap = -1;
     s->cfg = cfg;
     snprintf(s->path, sizeof s->path, "%s", path);
     const cJSON *calls = cJSON_GetObjectItemCaseSensitive(cfg, "calls");
@@ -313,6 +341,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               e)))
             return st;
         sc.bounded = cap >= 0;
+        s->qcap = cap;
         sc.capacity = cap >= 0 ? (uint64_t)cap : 0;
         sc.lifo = disc == 1;
     }
@@ -363,6 +392,31 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                   e)) ||
             (st = fl_cfg_number(rs, rp, "factor", FL_CFG_OPTIONAL, 2, 1, 1000, &s->cold_factor, e)))
             return st;
+    }
+    s->first_oom = -1;
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(cfg, "memory");
+    if (mem) {
+        char mp[256], lp[280];
+        fl_cfg_join(mp, sizeof mp, path, "memory");
+        if ((st = fl_cfg_object(mem, mp, e)) || (st = fl_kind_sub_keys(&fl_service_ops, "memory", mem, mp, e)) ||
+            (st = fl_cfg_number(mem, mp, "limit_mb", FL_CFG_REQUIRED, 0, 1, 1e9, &s->mem_limit, e)) ||
+            (st = fl_cfg_number(mem, mp, "base_mb", FL_CFG_OPTIONAL, 0, 0, 1e9, &s->mem_base, e)) ||
+            (st = fl_cfg_number(mem, mp, "per_request_mb", FL_CFG_REQUIRED, 0, 1e-6, 1e9,
+                                &s->mem_per, e)) ||
+            (st = fl_cfg_duration(mem, mp, "restart_after", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
+                                  86400 * FL_SEC, &s->oom_restart, e)))
+            return st;
+        if (s->mem_base + s->mem_per * sc.workers > s->mem_limit)
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(lp, sizeof lp, mp, "limit_mb"),
+                                "%g MB cannot hold base_mb + per_request_mb x workers = %g MB: the "
+                                "node could not serve even its workers' requests",
+                                s->mem_limit, s->mem_base + s->mem_per * sc.workers);
+        s->h_oom_restart = fl_sim_handler(w->sim, oom_restart, c);
+        char col[200];
+        snprintf(col, sizeof col, "%s.memory_mb", c->name);
+        s->col_memory = fl_series_column(w->series, col, FL_SERIES_MAX);
+        if (s->h_oom_restart < 0 || s->col_memory < 0)
+            return FL_NOMEM;
     }
     sc.stats_from = w->warmup;
     sc.host = &c->host;
@@ -481,6 +535,66 @@ done:
     return st;
 }
 
+static double memory_now(const service *s)
+{
+    return s->mem_base + s->mem_per * (double)(fl_station_queued(s->st) +
+                                               (uint64_t)fl_station_busy(s->st));
+}
+
+static void lose_held(service *s)
+{
+    for (int i = 0; s->slot_gen && i < s->nslots; i++)
+        s->slot_gen[i]++; /* calls in flight for held requests must release nothing */
+}
+
+/* One more request would take the node over its memory limit: the kernel kills it. Every
+ * request it holds is lost (no reply), arrivals are refused until it restarts, cold when it
+ * has a restart warm-up. Returns false when the node was killed. */
+static bool oom_admit(fl_world *w, fl_component *c, service *s)
+{
+    if (s->qcap >= 0 && fl_station_busy(s->st) == s->nworkers &&
+        fl_station_queued(s->st) >= (uint64_t)s->qcap)
+        return true; /* it will be rejected at once: it never holds memory */
+    double m = memory_now(s) + s->mem_per;
+    if (m <= s->mem_limit) {
+        if (m > s->mem_peak)
+            s->mem_peak = m;
+        return true;
+    }
+    fl_time now = fl_sim_now(w->sim);
+    if (now >= w->warmup)
+        s->oom_kills++;
+    if (s->first_oom < 0)
+        s->first_oom = now;
+    s->mem_peak = s->mem_limit;
+    fl_world_event(w, now, c->name, "oom", "%s killed (%u): out of memory (%.0f MB, %llu requests "
+                   "held); restarts in %g s", c->name, ++s->oom_all, s->mem_limit,
+                   (unsigned long long)(fl_station_queued(s->st) + (uint64_t)fl_station_busy(s->st)),
+                   fl_time_to_s(s->oom_restart));
+    fl_sim_hash_mix(w->sim, 0x6f6f6du ^ (uint64_t)c->index);
+    s->oom_down = true;
+    lose_held(s);
+    if (!s->crashed)
+        fl_station_crash(s->st);
+    fl_sim_after(w->sim, s->oom_restart, s->h_oom_restart, 0);
+    return false;
+}
+
+static void oom_restart(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    fl_component *c = ctx;
+    service *s = c->state;
+    s->oom_down = false;
+    if (s->crashed)
+        return; /* a crash fault still holds it down: its end restarts it */
+    fl_station_restart(s->st);
+    if (s->warmup > 0) {
+        s->restarted_at = fl_sim_now(sim);
+        s->restarts++;
+    }
+}
+
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
     service *s = c->state;
@@ -488,6 +602,10 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         if (fl_sim_now(w->sim) >= w->warmup)
             s->refused++;
         fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
+    if (s->mem_limit > 0 && !oom_admit(w, c, s)) { /* killed: this one is lost with the rest */
+        fl_req_server_done(w, id);
         return;
     }
     if (s->hung) { /* taken in, never answered: the caller waits for its timeout */
@@ -515,6 +633,9 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         fl_station_set_slowdown(s->st, fl_world_slowdown(w, c->index, -1));
         break;
     case FL_FAULT_CRASH:
+        s->crashed = begin;
+        if (s->oom_down) /* already down (out of memory): its own restart, or this end, */
+            break;       /* brings it back */
         if (begin) {
             /* Calls in flight for held requests must not release anything when they end. */
             for (int i = 0; s->slot_gen && i < s->nslots; i++)
@@ -556,6 +677,8 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
     fl_station_sample(s->st, &n, &busy);
     fl_series_add(w->series, s->col_in_system, t, (double)n);
     fl_series_add(w->series, s->col_busy, t, busy);
+    if (s->mem_limit > 0)
+        fl_series_add(w->series, s->col_memory, t, memory_now(s));
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
@@ -588,6 +711,13 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddNumberToObject(out, "never_answered", (double)s->swallowed);
     if (s->limited || s->cancel_giveup)
         cJSON_AddNumberToObject(out, "cancelled_work_s", fl_time_to_s(s->cancelled_work));
+    if (s->mem_limit > 0) {
+        cJSON_AddNumberToObject(out, "memory_limit_mb", s->mem_limit);
+        cJSON_AddNumberToObject(out, "memory_peak_mb", s->mem_peak);
+        cJSON_AddNumberToObject(out, "oom_kills", (double)s->oom_kills);
+        if (s->first_oom >= 0)
+            cJSON_AddNumberToObject(out, "first_oom_s", fl_time_to_s(s->first_oom));
+    }
     cJSON_AddNumberToObject(out, "work_s", fl_time_to_s(s->work));
     cJSON_AddNumberToObject(out, "wasted_work_s", fl_time_to_s(s->wasted));
     cJSON_AddNumberToObject(out, "wasted_fraction",
@@ -657,6 +787,18 @@ static const fl_kind_param kind_params[] = {
      "longer and return linearly to normal over `warmup`", FL_KV_DURATION},
     {"restart.factor", "number 1..1000", "", "`2`", "`3`",
      "the service-time multiplier just after a restart", FL_KV_NUMBER},
+    {"memory.limit_mb", "number 1..10^9", "MB", "none (no bound)", "`4096`",
+     "the node's memory limit: an arrival that would take it over is the last: the node is "
+     "killed (out of memory), losing every request it holds, and refuses arrivals until it "
+     "restarts", FL_KV_NUMBER},
+    {"memory.base_mb", "number", "MB", "`0`", "`1024`",
+     "memory in use with no request in the node", FL_KV_NUMBER},
+    {"memory.per_request_mb", "number", "MB", "required with `memory`", "`0.4`",
+     "each request in the node (queued or in service) holds this much; `limit_mb` must hold "
+     "at least `base_mb` + `per_request_mb` x `workers`", FL_KV_NUMBER},
+    {"memory.restart_after", "duration 1ms..24h", "", "`\"30s\"`", "`\"10s\"`",
+     "the restart policy: a killed node restarts this long after (cold, with `restart`)",
+     FL_KV_DURATION},
     {"max_execution", "duration", "", "none", "`\"2s\"`",
      "the server's own limit (a database's `statement_timeout`): work running longer than "
      "this since a worker took it (its service time and the wait on its `calls`) is aborted, "
@@ -673,6 +815,7 @@ static const fl_kind_param kind_params[] = {
 static const fl_kind_series kind_series[] = {
     {"in_system_max", "requests", "the most requests in the node (queued and in service) during the window"},
     {"busy", "workers", "workers busy at the end of the window"},
+    {"memory_mb", "MB", "with `memory`: memory in use at the end of the window"},
     {NULL, NULL, NULL},
 };
 
@@ -692,3 +835,20 @@ const fl_component_ops fl_service_ops = {
     .fault = fault,
     .destroy = destroy,
 };
+
+/* ---- what an autoscaler asks (model/balancer.h) ---- */
+
+void fl__service_cold_start(fl_component *c)
+{
+    service *s = c->state;
+    if (c->ops == &fl_service_ops && s->warmup > 0) /* not a restart: not counted as one */
+        s->restarted_at = fl_sim_now(s->w->sim);
+}
+
+void fl__service_load(const fl_component *c, int *busy, int *workers, uint64_t *queued)
+{
+    const service *s = c->state;
+    *busy = fl_station_busy(s->st);
+    *workers = s->nworkers;
+    *queued = fl_station_queued(s->st);
+}

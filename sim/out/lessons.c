@@ -472,6 +472,87 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
                 "rebalances started");
 }
 
+/* balancer: requests per second to the busiest and the idlest backend in the pool, the
+ * pool's size on the right; joins numbered. Pinned connections after a scale-out: the
+ * idlest stays at zero. */
+static void balancer_spread(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    char col[200];
+    snprintf(col, sizeof col, "%s.busiest_per_s", node);
+    add(l, x->csv, col, "busiest backend (requests/s)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.idlest_per_s", node);
+    add(l, x->csv, col, "idlest backend (requests/s)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.pool", node);
+    add(l, x->csv, col, "backends in the pool", FL_LS_STEPS, 1, 1);
+    const cJSON *aj = cJSON_GetObjectItemCaseSensitive(o, "after_join");
+    double ratio = num(aj, "max_to_mean"), idle = num(aj, "idle_backends");
+    double pool = num(o, "backends");
+    snprintf(l->title, sizeof l->title, "%s (%s): busiest backend %.3gx the mean, %.0f of %.0f "
+             "idle after the last join", node, str(o, "policy") ? str(o, "policy") : "?",
+             isnan(ratio) ? 0 : ratio, isnan(idle) ? 0 : idle, isnan(pool) ? 0 : pool);
+    snprintf(l->ylabel, sizeof l->ylabel, "requests per second to a backend");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "backends in the pool");
+    take_events(l, x->events, node, "backend-join", NULL, NULL);
+}
+
+/* autoscaler: instances in the pool and asked for (in the pool or provisioning), the metric
+ * at each decision below; decisions and arrivals numbered. The gap between the two lines
+ * is the capacity on its way. */
+static void autoscaler_lag(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    char col[200];
+    snprintf(col, sizeof col, "%s.instances", node);
+    add(l, x->csv, col, "instances in the pool", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.requested", node);
+    add(l, x->csv, col, "asked for (in the pool or provisioning)", FL_LS_DASHED, 1, 0);
+    snprintf(col, sizeof col, "%s.metric", node);
+    add(l, x->csv, col, str(o, "metric") ? str(o, "metric") : "metric", FL_LS_STEPS, 1, 1);
+    double sat = num(o, "saturated_s"), ups = num(o, "scale_ups");
+    snprintf(l->title, sizeof l->title, "%s: %.0f scale-ups on %s; the pool saturated for %.0f s",
+             node, isnan(ups) ? 0 : ups, str(o, "metric") ? str(o, "metric") : "?",
+             isnan(sat) ? 0 : sat);
+    snprintf(l->ylabel, sizeof l->ylabel, "instances");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "metric at each decision");
+    take_events(l, x->events, node, "scale-up|scale-down|instances-ready", NULL, NULL);
+}
+
+/* Services with a memory limit: memory in use per node against the limit; out-of-memory
+ * kills numbered, ejections ticked. One chart for all of them (a cascade is about the set). */
+static void memory_nodes(ctx *x)
+{
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
+    fl_lesson *l = NULL;
+    double limit = NAN, kills = 0;
+    int n = 0;
+    for (const cJSON *o = nodes ? nodes->child : NULL; o; o = o->next) {
+        double lim = num(o, "memory_limit_mb");
+        if (isnan(lim))
+            continue;
+        if (!l && !(l = new_chart(x->out, x->n, &x->cap, x->summary)))
+            return;
+        char col[200];
+        snprintf(col, sizeof col, "%s.memory_mb", o->string);
+        add(l, x->csv, col, o->string, FL_LS_STEPS, 1, 0);
+        limit = isnan(limit) || lim > limit ? lim : limit;
+        kills += isnan(num(o, "oom_kills")) ? 0 : num(o, "oom_kills");
+        n++;
+    }
+    if (!l)
+        return;
+    l->hline = limit;
+    snprintf(l->hline_title, sizeof l->hline_title, "memory limit");
+    snprintf(l->title, sizeof l->title, "memory per node: %.0f out-of-memory kills over %d nodes",
+             kills, n);
+    snprintf(l->ylabel, sizeof l->ylabel, "memory in use (MB)");
+    take_events(l, x->events, NULL, "oom", "backend-ejected", "backends ejected");
+}
+
 /* lock clients: a bar per client while it holds the lock; two at once is the violation. */
 static void lock_holders(ctx *x)
 {
@@ -672,21 +753,41 @@ static void lock_all(ctx *x, const char *node, const cJSON *o)
     lock_holders(x);
 }
 
+/* The memory chart is one for every service with a memory bound (a cascade is about the
+ * set): only such a service brings it. */
+static bool has_memory(const cJSON *o)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, "memory") ||
+           cJSON_GetObjectItemCaseSensitive(o, "memory_limit_mb");
+}
+
+static void memory_all(ctx *x, const char *node, const cJSON *o)
+{
+    (void)node;
+    (void)o;
+    memory_nodes(x);
+}
+
 static const struct {
     const char *kind;
     int per;
     const char *what;
     node_chart build;
     workload_chart build_wl;
+    /* NULL, or whether a node (scenario or summary object) gets this chart at all */
+    bool (*applies)(const cJSON *node);
 } catalogue[] = {
-    {"election", FL_LESSON_NODE, "roles", election_roles, NULL},
-    {"store", FL_LESSON_NODE, "lag", store_lag, NULL},
-    {"cache", FL_LESSON_NODE, "backend", cache_backend, NULL},
-    {"gateway", FL_LESSON_NODE, "connections", gateway_conns, NULL},
-    {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL},
-    {"lock_client", FL_LESSON_ALL, "lock-holders", lock_all, NULL},
-    {"service", FL_LESSON_WORKLOAD, "tries", NULL, service_retries},
-    {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries},
+    {"election", FL_LESSON_NODE, "roles", election_roles, NULL, NULL},
+    {"store", FL_LESSON_NODE, "lag", store_lag, NULL, NULL},
+    {"cache", FL_LESSON_NODE, "backend", cache_backend, NULL, NULL},
+    {"gateway", FL_LESSON_NODE, "connections", gateway_conns, NULL, NULL},
+    {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL, NULL},
+    {"lock_client", FL_LESSON_ALL, "lock-holders", lock_all, NULL, NULL},
+    {"service", FL_LESSON_WORKLOAD, "tries", NULL, service_retries, NULL},
+    {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries, NULL},
+    {"balancer", FL_LESSON_NODE, "spread", balancer_spread, NULL, NULL},
+    {"autoscaler", FL_LESSON_NODE, "capacity", autoscaler_lag, NULL, NULL},
+    {"service", FL_LESSON_ALL, "memory", memory_all, NULL, has_memory},
 };
 #define NCAT (sizeof catalogue / sizeof catalogue[0])
 
@@ -738,7 +839,8 @@ static void names_of(const cJSON *nodes, const cJSON *wls, char *buf, size_t n, 
         }
         for (const cJSON *o = nodes ? nodes->child : NULL; o && !all_done; o = o->next) {
             const char *nn = elem_name(o), *kind = str(o, "kind");
-            if (!nn || !kind || strcmp(kind, catalogue[k].kind) != 0)
+            if (!nn || !kind || strcmp(kind, catalogue[k].kind) != 0 ||
+                (catalogue[k].applies && !catalogue[k].applies(o)))
                 continue;
             chart_name(k, nn, name, sizeof name);
             all_done = catalogue[k].per == FL_LESSON_ALL;
@@ -824,7 +926,8 @@ fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_c
         }
         for (const cJSON *o = nodes ? nodes->child : NULL; o; o = o->next) {
             const char *kind = str(o, "kind");
-            if (!kind || strcmp(kind, catalogue[k].kind) != 0)
+            if (!kind || strcmp(kind, catalogue[k].kind) != 0 ||
+                (catalogue[k].applies && !catalogue[k].applies(o)))
                 continue;
             int before = *n;
             catalogue[k].build(&x, o->string, o);

@@ -223,7 +223,9 @@ static char *live_lessons(const fl_job *j, const fl_series *s)
         names[k + 1] = (char *)fl_series_name(s, (int)k);
     fl_csv csv = {(int)nc + 1, 0, names, NULL}; /* the header alone: no row yet */
     int n = 0;
-    fl_lesson *ls = fl_lessons_build(shape, "", &csv, &n);
+    size_t norder = 0;
+    const char *const *order = fl_scenario_charts(j->scen->sc, &norder);
+    fl_lesson *ls = fl_lessons_build(shape, "", &csv, order, norder, &n);
     fl_free(names);
     char *text = lessons_json(ls, n, false);
     fl_free(ls); /* fl_lessons_build's array comes from the project's allocator */
@@ -334,7 +336,11 @@ static char *final_lessons(const fl_job *j, const fl_result *r)
     fl_csv *csv = fl_csv_read(j->dir);
     cJSON *summary = cJSON_Parse(fl_result_summary(r));
     int n = 0;
-    fl_lesson *ls = csv && summary ? fl_lessons_build(summary, fl_result_events(r), csv, &n) : NULL;
+    size_t norder = 0;
+    const char *const *order = fl_scenario_charts(j->scen->sc, &norder);
+    fl_lesson *ls = csv && summary ? fl_lessons_build(summary, fl_result_events(r), csv, order,
+                                                      norder, &n)
+                                   : NULL;
     char *text = ls ? lessons_json(ls, n, true) : NULL;
     fl_free(ls);
     cJSON_Delete(summary);
