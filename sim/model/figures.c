@@ -97,7 +97,7 @@ static const fl_figure_info table[] = {
     NUM("**.hedge.delay_ms_at_end", "ms", "hedge delay", X),
 
 #undef KIND
-#define KIND "service cache store"
+#define KIND "service cache store quorum"
     /* A station (node/station.c): services, members of stores, caches. */
     NUM("**.*_ci95", "", "interval", X),
     NUM("**.*_ci999", "", "interval", X),
@@ -323,6 +323,24 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.rate_limited", "rate limited", X),
 
 #undef KIND
+#define KIND "quorum"
+    /* quorum.c */
+    CNT("nodes.*.read_latency_ms.count", "quorum reads", X),
+    NUM("nodes.*.read_latency_ms.*", "ms", "read latency", L),
+    CNT("nodes.*.write_latency_ms.count", "quorum writes", X),
+    NUM("nodes.*.write_latency_ms.*", "ms", "write latency", L),
+    CNT("nodes.*.r", "read quorum R", X),
+    CNT("nodes.*.w", "write quorum W", X),
+    CNT("nodes.*.quorum_reads", "reads answered", X),
+    CNT("nodes.*.quorum_writes", "writes acknowledged", X),
+    CNT("nodes.*.stale_reads", "stale reads", L),
+    NUM("nodes.*.stale_read_rate", "fraction", "stale-read probability", L),
+    CNT("nodes.*.speculative_retries", "speculative retries", X),
+    CNT("nodes.*.read_repairs", "read repairs", X),
+    CNT("nodes.*.request_timeouts", "coordinator timeouts", L),
+    CNT("nodes.*.members.*.writes_applied", "writes applied", X),
+
+#undef KIND
 #define KIND "store election consumer"
     /* Shared by several kinds: sizes, reads and writes, checks over histories. */
     CNT("nodes.*.members", "members", X),
@@ -330,7 +348,7 @@ static const fl_figure_info table[] = {
 #define KIND "service store election gateway broker occ"
     CNT("nodes.*.refused", "refused", L),
 #undef KIND
-#define KIND "store election"
+#define KIND "store election quorum"
     CNT("**.reads_served", "reads served", X),
 #undef KIND
 #define KIND "cache store election lock_storage"
