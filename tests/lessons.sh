@@ -19,6 +19,7 @@ has() {
 for f in "$dir"/*.json; do
   n=$(basename "$f" .json)
   var=(); [ "$n" = breaker-degradation ] && var=(--variant breaker)
+  [ "$n" = slow-replica-quorum ] && var=(--variant speculative-retry)
   if ! "$fl" run "$f" "${var[@]}" --plot --quiet --out "$tmp/$n" >/dev/null 2>"$tmp/err"; then
     bad "$n: run --plot failed"; cat "$tmp/err"; continue
   fi
@@ -57,6 +58,7 @@ has lock-gc-pause acquisition
 has pool-exhaustion pool-exhausted
 has retry-storm not-recovered
 has breaker-degradation recovered
+has slow-replica-quorum speculating "of requests speculate"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

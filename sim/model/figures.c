@@ -339,6 +339,7 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.read_repairs", "read repairs", X),
     CNT("nodes.*.request_timeouts", "coordinator timeouts", L),
     CNT("nodes.*.members.*.writes_applied", "writes applied", X),
+    CNT("nodes.*.members.*.dropped", "dropped after waiting past the timeout", L),
 
 #undef KIND
 #define KIND "store election consumer"

@@ -40,7 +40,9 @@
  *
  * Faults: slow and pause, on the node (every replica) or on one replica ("kv/2"). A slowed
  * replica takes `factor` times as long for each read and write (a slow disk); a paused one
- * serves nothing until the pause ends (requests queue). A pause of the node stops the
+ * serves nothing until the pause ends (requests queue). A replica drops a read or write that
+ * waited in its queue longer than "timeout" (the coordinator has given up on it by then:
+ * Cassandra's dropped messages); a dropped write leaves that replica without it. A pause of the node stops the
  * coordinator too: requests and replica answers wait for its end. Crash is not modelled
  * (so neither is hinted handoff, which only matters for a replica that is down): it is
  * refused.
@@ -49,7 +51,8 @@
  * (at the coordinator, from a request's arrival to its answer: {count, mean, p50, p90,
  * p99, p999, max}), reads, writes, stale_reads, stale_read_rate, speculative_retries,
  * read_repairs, timeouts, and per replica (members.replicaN) reads and writes served and
- * its station's utilisation and sojourn. Series: NAME.util.N per replica. */
+ * its station's utilisation and sojourn. Series: NAME.util.N per replica, NAME.read_p99_ms and
+ * NAME.write_p99_ms (per window), NAME.speculative_per_s. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +104,9 @@ typedef struct replica {
     fl_rng rng_disk;
     double slow;
     fl_time paused_until;
-    uint64_t reads, writes;
+    uint64_t reads, writes, dropped;
+    uint32_t win_dropped; /* this window's drops (events) */
+    bool dropping;
     int col_util;
 } replica;
 
@@ -128,8 +133,12 @@ struct quorum {
     uint32_t njobs, jobs_cap, job_free;
 
     fl_hist *read_lat, *write_lat;
+    fl_hist *win_read, *win_write; /* this window's latencies (the series' p99) */
+    int col_read_p99, col_write_p99, col_spec;
     fl_batch read_b, write_b;
     uint64_t reads, writes, stale, spec_n, repairs, timeouts;
+    uint32_t win_requests, win_spec; /* this window's (events) */
+    bool speculating;
 };
 
 static const char *const coord_names[] = {"naive", "fastest", NULL};
@@ -288,6 +297,7 @@ static void finish(quorum *q, uint32_t oi, fl_outcome out)
         int64_t v = fl_req_at(w, o->req)->value;
         if (v > q->acked[o->row])
             q->acked[o->row] = v;
+        fl_hist_record(q->win_write, now - o->arrive);
         if (m) {
             q->writes++;
             fl_hist_record(q->write_lat, now - o->arrive);
@@ -295,6 +305,7 @@ static void finish(quorum *q, uint32_t oi, fl_outcome out)
         }
     } else if (out == FL_OUT_OK) {
         fl_req_at(w, o->req)->value = o->best;
+        fl_hist_record(q->win_read, now - o->arrive);
         if (m) {
             q->reads++;
             q->stale += o->best < o->floor;
@@ -357,6 +368,8 @@ static void on_spec(fl_sim *sim, void *ctx, uint64_t arg)
         return;
     o->speculated = 1;
     o->wait |= 1u << rep;
+    fl_series_add(q->w->series, q->col_spec, now, 1);
+    q->win_spec++;
     if (measured(q, o->arrive))
         q->spec_n++;
     if (o->verb == FL_VERB_READ && !(o->sent & (1u << rep)))
@@ -432,7 +445,10 @@ static void rep_done(void *ctx, uint32_t ji, fl_station_end how, fl_time arrive,
     (void)arrive, (void)start;
     replica *r = ctx;
     quorum *q = r->q;
-    if (how != FL_STATION_SERVED) { /* never: the queue is unbounded and nothing crashes */
+    if (how != FL_STATION_SERVED) { /* waited past `timeout` in the queue: dropped */
+        if (measured(q, fl_sim_now(q->w->sim)))
+            r->dropped++;
+        r->win_dropped++;
         job_free(q, ji);
         return;
     }
@@ -493,6 +509,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
     o->tmo = FL_TIMER_NONE;
     o->best = FL_VALUE_NONE;
     o->floor = q->acked[row];
+    q->win_requests++;
     bool write = rq->verb == FL_VERB_WRITE;
     o->need = (uint32_t)(write ? q->wq : q->r);
     uint32_t all = q->n == 32 ? 0xffffffffu : (1u << q->n) - 1;
@@ -607,7 +624,19 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     q->jobs = fl_malloc(q->jobs_cap * sizeof *q->jobs);
     q->read_lat = fl_hist_new();
     q->write_lat = fl_hist_new();
-    if (km != 0 || !q->ver || !q->acked || !q->ops || !q->jobs || !q->read_lat || !q->write_lat)
+    q->win_read = fl_hist_new();
+    q->win_write = fl_hist_new();
+    if (km != 0 || !q->ver || !q->acked || !q->ops || !q->jobs || !q->read_lat || !q->write_lat ||
+        !q->win_read || !q->win_write)
+        return FL_NOMEM;
+    char col[240];
+    snprintf(col, sizeof col, "%s.read_p99_ms", c->name);
+    q->col_read_p99 = fl_series_column(w->series, col, FL_SERIES_LAST);
+    snprintf(col, sizeof col, "%s.write_p99_ms", c->name);
+    q->col_write_p99 = fl_series_column(w->series, col, FL_SERIES_LAST);
+    snprintf(col, sizeof col, "%s.speculative_per_s", c->name);
+    q->col_spec = fl_series_column(w->series, col, FL_SERIES_RATE);
+    if (q->col_read_p99 < 0 || q->col_write_p99 < 0 || q->col_spec < 0)
         return FL_NOMEM;
     fl_batch_init(&q->read_b, w->warmup, w->duration, 32);
     fl_batch_init(&q->write_b, w->warmup, w->duration, 32);
@@ -618,11 +647,13 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     q->h_rearrive = fl_sim_handler(w->sim, on_rearrive, q);
     if (q->h_rearrive < 0)
         return FL_NOMEM;
-    fl_station_cfg sc = {.workers = q->workers, .stats_from = w->warmup,
+    /* A replica drops a message that waited longer than the request timeout: its
+     * coordinator has answered `timeout` already (Cassandra's dropped reads and mutations). */
+    fl_station_cfg sc = {.workers = q->workers, .max_wait = q->timeout, .stats_from = w->warmup,
                          .stats_to = w->duration};
     for (int i = 0; i < q->n; i++) {
         replica *rp = &q->reps[i];
-        char purpose[64], col[240];
+        char purpose[64];
         rp->q = q;
         rp->idx = i;
         rp->slow = 1;
@@ -671,6 +702,42 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         rep_fault(w, c, &q->reps[i], f, begin);
 }
 
+/* The window's p99 of the requests answered in it (nothing when none was). */
+static void sample(fl_world *w, fl_component *c, fl_time t)
+{
+    quorum *q = c->state;
+    if (fl_hist_count(q->win_read))
+        fl_series_add(w->series, q->col_read_p99, t, fl_hist_quantile(q->win_read, 0.99) / 1e6);
+    if (fl_hist_count(q->win_write))
+        fl_series_add(w->series, q->col_write_p99, t,
+                      fl_hist_quantile(q->win_write, 0.99) / 1e6);
+    fl_hist_reset(q->win_read);
+    fl_hist_reset(q->win_write);
+    /* events.jsonl: speculation surging (10% of a window's requests) and calming (2%), a
+     * replica starting and stopping to drop what waited past the timeout */
+    fl_time now = fl_sim_now(w->sim);
+    double share = q->win_requests ? (double)q->win_spec / q->win_requests : 0;
+    if (!q->speculating && share >= 0.1)
+        fl_world_event(w, now, c->name, "speculating",
+                       "%.0f%% of requests speculate: a replica answers later than %.3g ms",
+                       100 * share, fl_time_to_ms(q->spec_after));
+    else if (q->speculating && share < 0.02)
+        fl_world_event(w, now, c->name, "speculation-ends", "speculation back under 2%%");
+    q->speculating = q->speculating ? share >= 0.02 : share >= 0.1;
+    q->win_requests = q->win_spec = 0;
+    for (int i = 0; i < q->n; i++) {
+        replica *r = &q->reps[i];
+        if (!r->dropping && r->win_dropped)
+            fl_world_event(w, now, c->name, "replica-drops",
+                           "replica %d drops what waited past the %.3g s timeout (%u in 1 window)",
+                           i, fl_time_to_s(q->timeout), r->win_dropped);
+        else if (r->dropping && !r->win_dropped)
+            fl_world_event(w, now, c->name, "replica-drops-end", "replica %d stops dropping", i);
+        r->dropping = r->win_dropped > 0;
+        r->win_dropped = 0;
+    }
+}
+
 static void report(fl_world *w, fl_component *c, cJSON *out)
 {
     quorum *q = c->state;
@@ -698,6 +765,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddStringToObject(m, "zone", r->zone >= 0 ? w->zones[r->zone] : "");
         cJSON_AddNumberToObject(m, "reads_served", (double)r->reads);
         cJSON_AddNumberToObject(m, "writes_applied", (double)r->writes);
+        cJSON_AddNumberToObject(m, "dropped", (double)r->dropped);
         cJSON *st = cJSON_AddObjectToObject(m, "station");
         fl_station_report(r->st, now, st);
         cJSON_AddNumberToObject(m, "utilisation",
@@ -723,6 +791,8 @@ static void destroy(fl_component *c)
     fl_free(q->jobs);
     fl_hist_free(q->read_lat);
     fl_hist_free(q->write_lat);
+    fl_hist_free(q->win_read);
+    fl_hist_free(q->win_write);
     fl_free(q);
 }
 
@@ -764,6 +834,9 @@ static const fl_kind_param kind_params[] = {
 
 static const fl_kind_series kind_series[] = {
     {"util.*", "fraction", "utilisation of replica N's workers"},
+    {"read_p99_ms", "ms", "p99 of the reads answered in the window (at the coordinator)"},
+    {"write_p99_ms", "ms", "p99 of the writes acknowledged in the window"},
+    {"speculative_per_s", "/s", "speculative retries started"},
     {NULL, NULL, NULL},
 };
 
@@ -776,6 +849,7 @@ const fl_component_ops fl_quorum_ops = {
     .configure = configure,
     .on_request = on_request,
     .report = report,
+    .sample = sample,
     .faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
     .member_faults = FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(PAUSE),
     .members = members,

@@ -574,6 +574,41 @@ static void occ_tries(ctx *x, const char *wl, const cJSON *w, const cJSON *node,
     snprintf(l->ylabel, sizeof l->ylabel, "per second");
 }
 
+/* quorum: read and write p99 per window at the coordinator (top), each replica's
+ * utilisation (bottom): a slow replica's queue and the tail it sets. */
+static void quorum_tail(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    snprintf(l->name, sizeof l->name, "lesson-%s-tail", node);
+    char col[200];
+    snprintf(col, sizeof col, "%s.read_p99_ms", node);
+    add(l, x->csv, col, "read p99 (ms)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.write_p99_ms", node);
+    add(l, x->csv, col, "write p99 (ms)", FL_LS_STEPS, 1, 0);
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "%s.util.", node);
+    for (int i = 0; i < x->csv->ncols; i++)
+        if (strncmp(x->csv->names[i], prefix, strlen(prefix)) == 0) {
+            char title[120];
+            snprintf(title, sizeof title, "replica %s busy", x->csv->names[i] + strlen(prefix));
+            add(l, x->csv, x->csv->names[i], title, FL_LS_STEPS, 1, 1);
+        }
+    const char *coord = str(o, "coordinator");
+    double p99 = num(cJSON_GetObjectItemCaseSensitive(o, "read_latency_ms"), "p99");
+    double stale = num(o, "stale_read_rate"), spec = num(o, "speculative_retries");
+    snprintf(l->title, sizeof l->title,
+             "%s: N=%.0f R=%.0f W=%.0f, %s coordinator: read p99 %.3g ms, %.0f speculative "
+             "retries, stale reads %.2g%%", node, num(o, "replicas"), num(o, "r"), num(o, "w"),
+             coord ? coord : "?", isnan(p99) ? 0 : p99, isnan(spec) ? 0 : spec,
+             isnan(stale) ? 0 : 100 * stale);
+    snprintf(l->ylabel, sizeof l->ylabel, "p99 per window (ms)");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "replica utilisation");
+    take_events(l, x->events, node, "speculating|speculation-ends|replica-drops|replica-drops-end",
+                NULL, NULL);
+}
+
 /* ---- the catalogue ----------------------------------------------------------------------- */
 
 typedef void (*node_chart)(ctx *x, const char *node, const cJSON *o);
@@ -584,6 +619,7 @@ static const struct {
 } catalogue[] = {
     {"election", election_roles}, {"store", store_lag},     {"cache", cache_backend},
     {"gateway", gateway_conns},   {"consumer", consumer_lag},
+    {"quorum", quorum_tail},
 };
 
 fl_lesson *fl_lessons_build(const cJSON *summary, const char *events, const fl_csv *csv, int *n)
