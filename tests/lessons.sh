@@ -60,6 +60,7 @@ has retry-storm not-recovered
 has breaker-degradation recovered
 has slow-replica-quorum speculating "of requests speculate"
 has quorum-loss promotion "m3 promoted"
+has redelivery-storm redeliveries "visibility timeout"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

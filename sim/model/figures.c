@@ -180,6 +180,17 @@ static const fl_figure_info table[] = {
     NUM("nodes.*.stalled_s_*", "s", "stalled", L),
     NUM("nodes.*.max_delay_s", "s", "longest delay", L),
     NUM("nodes.*.oldest_unprocessed_s", "s", "oldest unprocessed", L),
+    /* consumer_queue.c ("delivery": "queue") */
+    NUM("nodes.*.visibility_timeout_s", "s", "visibility timeout", X),
+    CNT("nodes.*.receives", "receives", X),
+    CNT("nodes.*.redeliveries", "redeliveries", L),
+    CNT("nodes.*.processings", "processings", X),
+    CNT("nodes.*.duplicates", "duplicate processings", L),
+    CNT("nodes.*.duplicates_skipped", "duplicates skipped (idempotent)", X),
+    CNT("nodes.*.deleted", "deleted", H),
+    CNT("nodes.*.stale_deletes", "deletes with an old receipt", L),
+    CNT("nodes.*.extensions", "visibility extensions", X),
+    CNT("nodes.*.backlog_end", "backlog at the end", L),
 
 #undef KIND
 #define KIND "election"

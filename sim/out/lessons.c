@@ -373,6 +373,27 @@ static void consumer_lag(ctx *x, const char *node, const cJSON *o)
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
     if (!l)
         return;
+    const char *delivery = str(o, "delivery");
+    if (delivery && strcmp(delivery, "queue") == 0) { /* consumer_queue.c */
+        char col[200];
+        snprintf(l->name, sizeof l->name, "lesson-%s-backlog", node);
+        snprintf(col, sizeof col, "%s.backlog", node);
+        add(l, x->csv, col, "backlog (not deleted)", FL_LS_STEPS, 1, 0);
+        snprintf(col, sizeof col, "%s.redeliveries_per_s", node);
+        add(l, x->csv, col, "redeliveries/s", FL_LS_STEPS, 1, 1);
+        snprintf(col, sizeof col, "%s.duplicates_per_s", node);
+        add(l, x->csv, col, "duplicate processings/s", FL_LS_DASHED, 1, 1);
+        double dup = num(o, "duplicates"), red = num(o, "redeliveries");
+        double wasted = num(o, "wasted_work_s"), vt = num(o, "visibility_timeout_s");
+        snprintf(l->title, sizeof l->title, "%s: %.0f redeliveries past the %.3g s visibility "
+                 "timeout, %.0f duplicate processings (%.4g s of work wasted)", node,
+                 isnan(red) ? 0 : red, isnan(vt) ? 0 : vt, isnan(dup) ? 0 : dup,
+                 isnan(wasted) ? 0 : wasted);
+        snprintf(l->ylabel, sizeof l->ylabel, "messages");
+        snprintf(l->ylabel2, sizeof l->ylabel2, "per second");
+        take_events(l, x->events, node, "redeliveries|redeliveries-end", NULL, NULL);
+        return;
+    }
     snprintf(l->name, sizeof l->name, "lesson-%s-lag", node);
     int poisoned = -1;
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
