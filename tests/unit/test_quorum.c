@@ -100,6 +100,33 @@ START_TEST(a_paused_replica_holds_what_waits_for_it)
 }
 END_TEST
 
+/* Faults on the node: a slowdown of every replica doubles each disk operation (1 + 2 + 1
+ * ms a request); a pause of the node holds the coordinator and every replica, so a
+ * request arriving at its start waits for its end. */
+START_TEST(node_faults_reach_every_replica_and_the_coordinator)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"3s\",\n"
+        " \"nodes\": [{\"name\": \"kv\", \"kind\": \"quorum\", \"replicas\": 3, \"r\": 2,\n"
+        "   \"w\": 2, \"coordinator\": \"fastest\", \"write_time\": \"const(1ms)\",\n"
+        "   \"read_time\": \"const(1ms)\", \"message_delay\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"app\", \"target\": \"kv\", \"rate\": \"100/s\",\n"
+        "   \"arrivals\": \"deterministic\", \"mix\": {\"read\": 0.5, \"write\": 0.5}}],\n"
+        " \"faults\": [{\"at\": \"0s\", \"for\": \"3s\", \"slow\": {\"node\": \"kv\", "
+        "\"factor\": 2}}]}\n";
+    cJSON *j = run(text, NULL, 0);
+    ck_assert_double_eq_tol(num(j, "nodes.kv.read_latency_ms.p50"), 4, 0.05);
+    ck_assert_double_eq_tol(num(j, "nodes.kv.write_latency_ms.max"), 4, 0.05);
+    cJSON_Delete(j);
+    const char *pause[] = {"faults=[{\"at\": \"1s\", \"for\": \"1s\", \"pause\": \"kv\"}]"};
+    j = run(text, pause, 1);
+    /* the request issued at 1 s waits for the end of the pause (2 s), then takes 3 ms */
+    ck_assert_double_eq_tol(num(j, "workloads.app.latency_ms.max"), 1003, 0.5);
+    ck_assert_double_eq(num(j, "workloads.app.ok"), 300);
+    cJSON_Delete(j);
+}
+END_TEST
+
 /* ---- PBS: an independent Monte Carlo of the WARS model --------------------------------- */
 
 /* Its own generator (splitmix64), so nothing is shared with the simulator. */
@@ -291,6 +318,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_slow_replica_under_each_coordinator);
     tcase_add_test(tc, a_paused_replica_holds_what_waits_for_it);
+    tcase_add_test(tc, node_faults_reach_every_replica_and_the_coordinator);
     tcase_add_test(tc, stale_reads_match_pbs_n3_r1_w1_fastest);
     tcase_add_test(tc, stale_reads_match_pbs_n3_r1_w1_naive);
     tcase_add_test(tc, stale_reads_match_pbs_n5_r1_w2_fastest);
