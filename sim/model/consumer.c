@@ -8,6 +8,10 @@
  *    "on_error": {"retries": 3, "backoff": "0s", "dead_letter": true,
  *                 "retry_topic": {"delay": "30s", "attempts": 3}}}
  *
+ * "delivery": "log" (the default) is this file's; "queue" reads the topic as one queue with
+ * a visibility timeout per message (SQS, Pub/Sub): see consumer_queue.c, which takes only
+ * broker, members, process and its own keys (each delivery refuses the other's keys).
+ *
  * The node's name is the group's. Each of the `members` is one consumer process running
  * the poll loop: poll up to max_poll_records from its partitions (a whole run of one
  * partition, then the next; the next poll starts after the first partition served, and a
