@@ -19,6 +19,7 @@ has() {
 for f in "$dir"/*.json; do
   n=$(basename "$f" .json)
   var=(); [ "$n" = breaker-degradation ] && var=(--variant breaker)
+  [ "$n" = slow-replica-quorum ] && var=(--variant speculative-retry)
   if ! "$fl" run "$f" "${var[@]}" --plot --quiet --out "$tmp/$n" >/dev/null 2>"$tmp/err"; then
     bad "$n: run --plot failed"; cat "$tmp/err"; continue
   fi
@@ -72,6 +73,9 @@ has autoscale-lag instances-ready "4 instances join, cold (10 in the pool)"
 has oom-cascade oom "killed (1): out of memory (4096 MB, 7680 requests held)"
 has oom-cascade oom "killed (2): out of memory"
 has oom-cascade backend-ejected "refused or timed out"
+has slow-replica-quorum speculating "of requests speculate"
+has quorum-loss promotion "m3 promoted"
+has redelivery-storm redeliveries "visibility timeout"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

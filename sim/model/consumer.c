@@ -8,6 +8,10 @@
  *    "on_error": {"retries": 3, "backoff": "0s", "dead_letter": true,
  *                 "retry_topic": {"delay": "30s", "attempts": 3}}}
  *
+ * "delivery": "log" (the default) is this file's; "queue" reads the topic as one queue with
+ * a visibility timeout per message (SQS, Pub/Sub): see consumer_queue.c, which takes only
+ * broker, members, process and its own keys (each delivery refuses the other's keys).
+ *
  * The node's name is the group's. Each of the `members` is one consumer process running
  * the poll loop: poll up to max_poll_records from its partitions (a whole run of one
  * partition, then the next; the next poll starts after the first partition served, and a
@@ -87,6 +91,7 @@
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/broker.h"
+#include "model/consumer_queue.h"
 #include "model/world.h"
 
 enum { M_DOWN, M_IDLE, M_BUSY, M_STOPPED };
@@ -137,6 +142,7 @@ typedef struct retry_entry {
 #define DLQ_BIT 0x80000000u
 
 typedef struct consumer {
+    fl_cqueue *q; /* "delivery": "queue" (consumer_queue.c); NULL: the group reads the log */
     fl_world *w;
     fl_component *c;
     fl_broker *b;
@@ -171,6 +177,13 @@ typedef struct consumer {
 } consumer;
 
 static const char *const rebalance_kinds[] = {"eager", "cooperative", NULL};
+static const char *const delivery_kinds[] = {"log", "queue", NULL};
+/* The keys of one delivery only: the other refuses them. */
+static const char *const log_only_keys[] = {"max_poll_records", "session_timeout",
+    "heartbeat_interval", "max_poll_interval", "rebalance", "rebalance_time",
+    "static_membership", "restart_delay", "auto_commit_interval", "on_error", NULL};
+static const char *const queue_only_keys[] = {"max_messages", "visibility_timeout", "extend",
+    "max_receive_count", "idempotent", NULL};
 
 static uint64_t marg(uint32_t slot, uint32_t gen) { return ((uint64_t)gen << 32) | slot; }
 
@@ -935,7 +948,27 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->slow = 1;
     snprintf(s->path, sizeof s->path, "%s", path);
     long members;
-    int reb;
+    int reb, delivery;
+    char kp[256];
+    if ((st = fl_cfg_enum(cfg, path, "delivery", FL_CFG_OPTIONAL, 0, delivery_kinds, &delivery,
+                          e)))
+        return st;
+    const char *const *other = delivery ? log_only_keys : queue_only_keys;
+    for (int i = 0; other[i]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(cfg, other[i]))
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(kp, sizeof kp, path, other[i]),
+                                "only \"delivery\": \"%s\" uses this key (this consumer's "
+                                "delivery is \"%s\")", delivery ? "log" : "queue",
+                                delivery_kinds[delivery]);
+    if (delivery == 1) {
+        if ((st = fl_cfg_string(cfg, path, "broker", FL_CFG_REQUIRED, NULL, &s->broker_name, e)) ||
+            (st = fl_cfg_int(cfg, path, "members", FL_CFG_OPTIONAL, 1, 1, 1024, &members, e)) ||
+            (st = fl_cfg_dist(cfg, path, "process", FL_CFG_REQUIRED, NULL, &s->process, e)))
+            return st;
+        s->nmembers = (uint32_t)members;
+        st = fl__cqueue_configure(w, c, cfg, path, s->nmembers, s->process, &s->q, e);
+        return s->q ? st : FL_NOMEM;
+    }
     if ((st = fl_cfg_string(cfg, path, "broker", FL_CFG_REQUIRED, NULL, &s->broker_name, e)) ||
         (st = fl_cfg_int(cfg, path, "members", FL_CFG_OPTIONAL, 1, 1, 1024, &members, e)) ||
         (st = fl_cfg_dist(cfg, path, "process", FL_CFG_REQUIRED, NULL, &s->process, e)) ||
@@ -1003,6 +1036,8 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     s->b = fl_broker_of(w->comps[t]);
     s->broker_name = NULL;
     s->nparts = fl_broker_partitions(s->b);
+    if (s->q)
+        return fl__cqueue_connect(s->q, s->b);
     s->p = fl_calloc(s->nparts, sizeof *s->p);
     if (!s->p)
         return FL_NOMEM;
@@ -1034,6 +1069,10 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
     consumer *s = c->state;
     fl_time now = fl_sim_now(w->sim);
+    if (s->q) {
+        fl__cqueue_fault(s->q, f, begin);
+        return;
+    }
     if (f->kind == FL_FAULT_CRASH) {
         if (begin) {
             s->node_down = true;
@@ -1065,6 +1104,10 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 static void sample(fl_world *w, fl_component *c, fl_time t)
 {
     consumer *s = c->state;
+    if (s->q) {
+        fl__cqueue_sample(s->q, t);
+        return;
+    }
     fl_time now = fl_sim_now(w->sim);
     int stalled = 0;
     for (uint32_t i = 0; i < s->nparts; i++) {
@@ -1123,6 +1166,10 @@ static void report_messages(fl_world *w, consumer *s, cJSON *out)
 static void report(fl_world *w, fl_component *c, cJSON *out)
 {
     consumer *s = c->state;
+    if (s->q) {
+        fl__cqueue_report(s->q, out);
+        return;
+    }
     fl_time now = fl_sim_now(w->sim);
     recheck_all(s); /* closes the stalls still open at the end */
     cJSON_AddNumberToObject(out, "members", s->nmembers);
@@ -1191,6 +1238,7 @@ static void destroy(fl_component *c)
     consumer *s = c->state;
     if (!s)
         return;
+    fl__cqueue_free(s->q);
     for (uint32_t i = 0; s->m && i < s->nmembers; i++)
         fl_free(s->m[i].batch);
     for (uint32_t i = 0; s->p && i < s->nparts; i++)
@@ -1245,12 +1293,33 @@ static const fl_kind_param kind_params[] = {
      "partition moves on", FL_KV_DURATION},
     {"on_error.retry_topic.attempts", "integer 1..1000", "", "`3`", "`5`",
      "", FL_KV_INTEGER},
+    {"delivery", "`\"log\"` or `\"queue\"`", "", "`\"log\"`", "`\"queue\"`",
+     "`log`: a group reading partitions with committed offsets (the keys above); `queue`: "
+     "workers receiving messages with a visibility timeout (SQS, Pub/Sub; the keys below)",
+     FL_KV_OTHER},
+    {"max_messages", "integer 1..10", "", "`10`", "`1`",
+     "`queue`: messages a worker receives at once (processed one after the other)",
+     FL_KV_INTEGER},
+    {"visibility_timeout", "duration 1ms..12h", "", "`\"30s\"`", "`\"60s\"`",
+     "`queue`: a received message not deleted within this is visible again (redelivered)",
+     FL_KV_DURATION},
+    {"extend", "duration, shorter than `visibility_timeout`", "", "none", "`\"10s\"`",
+     "`queue`: a worker extends the visibility of the messages it holds this often",
+     FL_KV_DURATION},
+    {"max_receive_count", "integer 1..1000", "", "none", "`5`",
+     "`queue`: a message received this many times goes to the dead-letter queue at the "
+     "next receive", FL_KV_INTEGER},
+    {"idempotent", "boolean", "", "`false`", "`true`",
+     "`queue`: a message processed before is deleted without the work", FL_KV_OTHER},
     {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
 };
 
 static const fl_kind_series kind_series[] = {
     {"lag.p*", "messages", "partition N's lag (published, not yet committed)"},
     {"stalled_partitions", "partitions", "partitions making no progress"},
+    {"backlog", "messages", "`queue`: published, not yet deleted nor dead-lettered"},
+    {"redeliveries_per_s", "/s", "`queue`: receives of a message beyond its first"},
+    {"duplicates_per_s", "/s", "`queue`: processings of a message beyond its first success"},
     {NULL, NULL, NULL},
 };
 

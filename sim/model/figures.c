@@ -100,7 +100,7 @@ static const fl_figure_info table[] = {
     NUM("**.hedge.delay_ms_at_end", "ms", "hedge delay", X),
 
 #undef KIND
-#define KIND "service cache store"
+#define KIND "service cache store quorum"
     /* A station (node/station.c): services, members of stores, caches. */
     NUM("**.*_ci95", "", "interval", X),
     NUM("**.*_ci999", "", "interval", X),
@@ -185,6 +185,17 @@ static const fl_figure_info table[] = {
     NUM("nodes.*.stalled_s_*", "s", "stalled", L),
     NUM("nodes.*.max_delay_s", "s", "longest delay", L),
     NUM("nodes.*.oldest_unprocessed_s", "s", "oldest unprocessed", L),
+    /* consumer_queue.c ("delivery": "queue") */
+    NUM("nodes.*.visibility_timeout_s", "s", "visibility timeout", X),
+    CNT("nodes.*.receives", "receives", X),
+    CNT("nodes.*.redeliveries", "redeliveries", L),
+    CNT("nodes.*.processings", "processings", X),
+    CNT("nodes.*.duplicates", "duplicate processings", L),
+    CNT("nodes.*.duplicates_skipped", "duplicates skipped (idempotent)", X),
+    CNT("nodes.*.deleted", "deleted", H),
+    CNT("nodes.*.stale_deletes", "deletes with an old receipt", L),
+    CNT("nodes.*.extensions", "visibility extensions", X),
+    CNT("nodes.*.backlog_end", "backlog at the end", L),
 
 #undef KIND
 #define KIND "election"
@@ -376,6 +387,25 @@ static const fl_figure_info table[] = {
     NUM("nodes.*.first_oom_s", "s", "first out-of-memory kill", X),
 
 #undef KIND
+#define KIND "quorum"
+    /* quorum.c */
+    CNT("nodes.*.read_latency_ms.count", "quorum reads", X),
+    NUM("nodes.*.read_latency_ms.*", "ms", "read latency", L),
+    CNT("nodes.*.write_latency_ms.count", "quorum writes", X),
+    NUM("nodes.*.write_latency_ms.*", "ms", "write latency", L),
+    CNT("nodes.*.r", "read quorum R", X),
+    CNT("nodes.*.w", "write quorum W", X),
+    CNT("nodes.*.quorum_reads", "reads answered", X),
+    CNT("nodes.*.quorum_writes", "writes acknowledged", X),
+    CNT("nodes.*.stale_reads", "stale reads", L),
+    NUM("nodes.*.stale_read_rate", "fraction", "stale-read probability", L),
+    CNT("nodes.*.speculative_retries", "speculative retries", X),
+    CNT("nodes.*.read_repairs", "read repairs", X),
+    CNT("nodes.*.request_timeouts", "coordinator timeouts", L),
+    CNT("nodes.*.members.*.writes_applied", "writes applied", X),
+    CNT("nodes.*.members.*.dropped", "dropped after waiting past the timeout", L),
+
+#undef KIND
 #define KIND "store election consumer"
     /* Shared by several kinds: sizes, reads and writes, checks over histories. */
     CNT("nodes.*.members", "members", X),
@@ -383,7 +413,7 @@ static const fl_figure_info table[] = {
 #define KIND "service store election gateway broker occ balancer"
     CNT("nodes.*.refused", "refused", L),
 #undef KIND
-#define KIND "store election"
+#define KIND "store election quorum"
     CNT("**.reads_served", "reads served", X),
 #undef KIND
 #define KIND "cache store election lock_storage"

@@ -427,6 +427,42 @@ static void gateway_conns(ctx *x, const char *node, const cJSON *o)
 }
 
 /* consumer: lag per partition (the poisoned one named), stalled partitions on the right. */
+/* A consumer with "delivery": "queue" (consumer_queue.c): the backlog, redeliveries and
+ * duplicate processings per second; the redelivery spells numbered. */
+static bool queue_delivery(const cJSON *o)
+{
+    const char *delivery = str(o, "delivery");
+    return delivery && strcmp(delivery, "queue") == 0;
+}
+
+static bool log_delivery(const cJSON *o)
+{
+    return !queue_delivery(o);
+}
+
+static void consumer_backlog(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    char col[200];
+    snprintf(col, sizeof col, "%s.backlog", node);
+    add(l, x->csv, col, "backlog (not deleted)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.redeliveries_per_s", node);
+    add(l, x->csv, col, "redeliveries/s", FL_LS_STEPS, 1, 1);
+    snprintf(col, sizeof col, "%s.duplicates_per_s", node);
+    add(l, x->csv, col, "duplicate processings/s", FL_LS_DASHED, 1, 1);
+    double dup = num(o, "duplicates"), red = num(o, "redeliveries");
+    double wasted = num(o, "wasted_work_s"), vt = num(o, "visibility_timeout_s");
+    snprintf(l->title, sizeof l->title, "%s: %.0f redeliveries past the %.3g s visibility "
+             "timeout, %.0f duplicate processings (%.4g s of work wasted)", node,
+             isnan(red) ? 0 : red, isnan(vt) ? 0 : vt, isnan(dup) ? 0 : dup,
+             isnan(wasted) ? 0 : wasted);
+    snprintf(l->ylabel, sizeof l->ylabel, "messages");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "per second");
+    take_events(l, x->events, node, "redeliveries|redeliveries-end", NULL, NULL);
+}
+
 static void consumer_lag(ctx *x, const char *node, const cJSON *o)
 {
     fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
@@ -735,6 +771,40 @@ static void occ_tries(ctx *x, const char *wl, const cJSON *w, const cJSON *node,
     snprintf(l->ylabel, sizeof l->ylabel, "per second");
 }
 
+/* quorum: read and write p99 per window at the coordinator (top), each replica's
+ * utilisation (bottom): a slow replica's queue and the tail it sets. */
+static void quorum_tail(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    char col[200];
+    snprintf(col, sizeof col, "%s.read_p99_ms", node);
+    add(l, x->csv, col, "read p99 (ms)", FL_LS_STEPS, 1, 0);
+    snprintf(col, sizeof col, "%s.write_p99_ms", node);
+    add(l, x->csv, col, "write p99 (ms)", FL_LS_STEPS, 1, 0);
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "%s.util.", node);
+    for (int i = 0; i < x->csv->ncols; i++)
+        if (strncmp(x->csv->names[i], prefix, strlen(prefix)) == 0) {
+            char title[120];
+            snprintf(title, sizeof title, "replica %s busy", x->csv->names[i] + strlen(prefix));
+            add(l, x->csv, x->csv->names[i], title, FL_LS_STEPS, 1, 1);
+        }
+    const char *coord = str(o, "coordinator");
+    double p99 = num(cJSON_GetObjectItemCaseSensitive(o, "read_latency_ms"), "p99");
+    double stale = num(o, "stale_read_rate"), spec = num(o, "speculative_retries");
+    snprintf(l->title, sizeof l->title,
+             "%s: N=%.0f R=%.0f W=%.0f, %s coordinator: read p99 %.3g ms, %.0f speculative "
+             "retries, stale reads %.2g%%", node, num(o, "replicas"), num(o, "r"), num(o, "w"),
+             coord ? coord : "?", isnan(p99) ? 0 : p99, isnan(spec) ? 0 : spec,
+             isnan(stale) ? 0 : 100 * stale);
+    snprintf(l->ylabel, sizeof l->ylabel, "p99 per window (ms)");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "replica utilisation");
+    take_events(l, x->events, node, "speculating|speculation-ends|replica-drops|replica-drops-end",
+                NULL, NULL);
+}
+
 /* ---- the catalogue ----------------------------------------------------------------------- */
 
 typedef void (*node_chart)(ctx *x, const char *node, const cJSON *o);
@@ -781,13 +851,15 @@ static const struct {
     {"store", FL_LESSON_NODE, "lag", store_lag, NULL, NULL},
     {"cache", FL_LESSON_NODE, "backend", cache_backend, NULL, NULL},
     {"gateway", FL_LESSON_NODE, "connections", gateway_conns, NULL, NULL},
-    {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL, NULL},
+    {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL, log_delivery},
+    {"consumer", FL_LESSON_NODE, "backlog", consumer_backlog, NULL, queue_delivery},
     {"lock_client", FL_LESSON_ALL, "lock-holders", lock_all, NULL, NULL},
     {"service", FL_LESSON_WORKLOAD, "tries", NULL, service_retries, NULL},
     {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries, NULL},
     {"balancer", FL_LESSON_NODE, "spread", balancer_spread, NULL, NULL},
     {"autoscaler", FL_LESSON_NODE, "capacity", autoscaler_lag, NULL, NULL},
     {"service", FL_LESSON_ALL, "memory", memory_all, NULL, has_memory},
+    {"quorum", FL_LESSON_NODE, "tail", quorum_tail, NULL, NULL},
 };
 #define NCAT (sizeof catalogue / sizeof catalogue[0])
 
