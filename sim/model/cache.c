@@ -712,16 +712,17 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"backend", "node name", "", "required", "`\"db\"`",
-     "the node behind the cache (not the cache itself)", FL_KV_OTHER},
+     "the node behind the cache (not the cache itself)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"ttl", "duration", "", "required", "`\"60s\"`",
-     "an entry is fresh this long after its fill (monotonic clock)", FL_KV_DURATION},
-    {"capacity", "integer 0..10^8", "entries", "`0` (unbounded)", "`100000`",
-     "a new entry evicts the least recently used one that has no fill in flight", FL_KV_INTEGER},
+     "an entry is fresh this long after its fill (monotonic clock)", FL_KV_DURATION, FL_ABOVE(0)},
+    {"capacity", "integer", "entries", "`0` (unbounded)", "`100000`",
+     "a new entry evicts the least recently used one that has no fill in flight",
+     FL_KV_INTEGER, FL_RANGE(0, 1e8)},
     {"workers", "integer", "", "`16`", "`8`",
-     "requests in `hit_time` at once", FL_KV_INTEGER},
+     "requests in `hit_time` at once", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"hit_time", "distribution", "", "`\"const(100us)\"`", "`\"const(200us)\"`",
      "time every request (read or write, hit or miss) occupies a worker before the "
-     "lookup", FL_KV_OTHER},
+     "lookup", FL_KV_OTHER, FL_NO_BOUNDS},
     {"fill", "`\"none\"`, `\"lock\"`, `\"lease\"`, `\"swr\"`, `\"xfetch\"`", "", "`\"none\"`",
      "`\"lease\"`",
      "`none`: every miss reads the backend (a stampede); `lock`: single flight, the "
@@ -729,25 +730,26 @@ static const fl_kind_param kind_params[] = {
      "`lease_interval`, the other misses look again every `lease_retry`; `swr`: an expired entry "
      "younger than `ttl` + `stale_for` is served at once and refreshed in the background, single "
      "flight; `xfetch`: a hit refreshes early with a probability that rises as expiry nears (now "
-     "- delta x beta x ln U >= expiry, delta the key's last fill time)", FL_KV_OTHER},
+     "- delta x beta x ln U >= expiry, delta the key's last fill time)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"stale_for", "duration", "", "`\"10s\"`", "`\"30s\"`",
-     "used by `swr`", FL_KV_DURATION},
+     "used by `swr`", FL_KV_DURATION, FL_AT_LEAST(0)},
     {"lease_interval", "duration", "", "`\"10s\"`", "`\"2s\"`",
-     "used by `lease`", FL_KV_DURATION},
+     "used by `lease`", FL_KV_DURATION, FL_ABOVE(0)},
     {"lease_retry", "duration", "", "`\"10ms\"`", "`\"50ms\"`",
-     "used by `lease` (true time)", FL_KV_DURATION},
-    {"xfetch_beta", "number 0.01..100", "", "`1`", "`2`",
-     "used by `xfetch`: larger refreshes earlier", FL_KV_NUMBER},
+     "used by `lease` (true time)", FL_KV_DURATION, FL_ABOVE(0)},
+    {"xfetch_beta", "number", "", "`1`", "`2`",
+     "used by `xfetch`: larger refreshes earlier", FL_KV_NUMBER, FL_RANGE(0.01, 100)},
     {"delete_on_error", "boolean", "", "`false`", "`true`",
      "a failed backend read also deletes the entry (the client-side \"fix\" of "
-     "Facebook's 23 Sep 2010 outage)", FL_KV_OTHER},
+     "Facebook's 23 Sep 2010 outage)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"invalidation_delay", "duration", "", "`0`", "`\"100ms\"`",
-     "from a successful write to the deletion of its key's entry (true time)", FL_KV_DURATION},
+     "from a successful write to the deletion of its key's entry (true time)",
+     FL_KV_DURATION, FL_AT_LEAST(0)},
     {"backend_client", "client policy", "", "one try, no timeout",
      "`{\"timeout\": \"1s\", \"attempts\": 2}`",
      "the `client.*` keys of a workload but `slo`, for the cache's backend reads "
-     "and writes", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "and writes", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -1390,34 +1390,35 @@ static void destroy(fl_component *c)
 static const fl_kind_param kind_params[] = {
     {"members", "array of `{\"name\": s, \"zone\": z}`", "", "required (or `zones`)",
      "`[{\"name\": \"n1\", \"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}]`",
-     "1 to 32 members; names default to `m1`, `m2`, ...", FL_KV_OTHER},
+     "1 to 32 members; names default to `m1`, `m2`, ...", FL_KV_OTHER, FL_NO_BOUNDS},
     {"zones", "array of zone names", "", "", "`[\"east\", \"east\", \"west\"]`",
-     "instead of `members`: one member per entry, default names", FL_KV_OTHER},
+     "instead of `members`: one member per entry, default names", FL_KV_OTHER, FL_NO_BOUNDS},
     {"primary", "member name", "", "the first member", "`\"n1\"`",
-     "the primary at time 0", FL_KV_OTHER},
-    {"heartbeat_interval", "duration 1ms..1h", "", "`\"1s\"`", "`\"1s\"`",
-     "", FL_KV_DURATION},
-    {"failure_timeout", "duration 1ms..1h", "", "`\"5s\"`", "`\"10s\"`",
+     "the primary at time 0", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"heartbeat_interval", "duration", "", "`\"1s\"`", "`\"1s\"`",
+     "", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"failure_timeout", "duration", "", "`\"5s\"`", "`\"10s\"`",
      "longer than `heartbeat_interval`: a member or observer suspects the "
-     "primary after this long without a heartbeat (checked at its next tick)", FL_KV_DURATION},
+     "primary after this long without a heartbeat (checked at its next tick)",
+     FL_KV_DURATION, FL_RANGE(0.001, 3600)},
     {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`",
      "`\"observers\"`",
      "`naive`: a replica that suspects its primary promotes itself; `observers`: a "
      "majority of observers that suspect it and reach each other elect the most up-to-date "
      "member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged "
      "when a majority applied it, the leader holds a lease of `failure_timeout`, elections by "
-     "votes", FL_KV_OTHER},
+     "votes", FL_KV_OTHER, FL_NO_BOUNDS},
     {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
      "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
-     "1 to 32; used only by `observers`", FL_KV_OTHER},
+     "1 to 32; used only by `observers`", FL_KV_OTHER, FL_NO_BOUNDS},
     {"cross_region_promotion", "boolean", "", "`true`", "`false`",
-     "`false`: never promote a member outside the old primary's zone", FL_KV_OTHER},
+     "`false`: never promote a member outside the old primary's zone", FL_KV_OTHER, FL_NO_BOUNDS},
     {"min_replicas_to_write", "integer 0..members-1", "", "`0`", "`1`",
      "Redis: the primary refuses writes while fewer replicas than this have acked "
-     "within `min_replicas_max_lag`; not with `quorum`", FL_KV_INTEGER},
-    {"min_replicas_max_lag", "duration 1ms..1h", "", "`\"10s\"`", "`\"10s\"`",
-     "only with `min_replicas_to_write` of 1 or more", FL_KV_DURATION},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "within `min_replicas_max_lag`; not with `quorum`", FL_KV_INTEGER, FL_AT_LEAST(0)},
+    {"min_replicas_max_lag", "duration", "", "`\"10s\"`", "`\"10s\"`",
+     "only with `min_replicas_to_write` of 1 or more", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -241,11 +241,11 @@ bool fl_lock_storage_fencing(const fl_component *storage)
 static const fl_kind_param kind_params[] = {
     {"fencing", "boolean", "", "`false`", "`true`",
      "reject a write whose token is lower than the highest seen; not with a client "
-     "of several servers", FL_KV_OTHER},
+     "of several servers", FL_KV_OTHER, FL_NO_BOUNDS},
     {"key", "integer 0..2^31-1", "", "`0`", "`7`",
      "the record's key in the history (for workload reads and the consistency "
-     "checks)", FL_KV_INTEGER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "checks)", FL_KV_INTEGER, FL_RANGE(0, 2147483647)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

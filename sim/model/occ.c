@@ -164,8 +164,8 @@ static void destroy(fl_component *c)
  * no time-series column. */
 static const fl_kind_param kind_params[] = {
     {"hold", "distribution", "", "required", "`\"uniform(5ms, 15ms)\"`",
-     "time between a request's read and its conditional write", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "time between a request's read and its conditional write", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 const fl_component_ops fl_occ_ops = {

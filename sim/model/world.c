@@ -560,6 +560,7 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         size_t cols = fl_series_columns(w->series);
         if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) ||
             (st = fl_kind_known_keys(ops, nd, path, e)) ||
+            (st = fl_kind_check_bounds(ops, nd, path, e)) ||
             (st = ops->configure(w, c, nd, path, e)) ||
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)) ||
             (st = check_columns(w, c, cols, e)))
