@@ -149,14 +149,10 @@ static uint32_t key_row(election *s, uint64_t key)
 /* A new write record; FL_NONE when out of memory. Grows every member's bitset. */
 static uint32_t write_new(election *s)
 {
-    if (s->nwr == s->wrcap) {
-        size_t cap = s->wrcap * 2;
-        wrec *n = fl_realloc(s->wr, cap * sizeof *n);
-        if (!n)
-            return FL_NONE;
-        s->wr = n;
-        s->wrcap = cap;
-    }
+    wrec *n = fl__grow(s->w->sim, s->wr, &s->wrcap, s->nwr + 1, sizeof *n, 1024);
+    if (!n)
+        return FL_NONE;
+    s->wr = n;
     if (s->nwr == s->words * 64) {
         size_t words = s->words * 2;
         for (int i = 0; i < s->nm; i++) {
@@ -187,20 +183,12 @@ static void apply(election *s, int mi, uint32_t wid)
 
 static uint32_t msg_new(election *s)
 {
-    uint32_t id = s->msgfree;
-    if (id != FL_NONE) {
-        s->msgfree = s->msgs[id].next;
-        return id;
-    }
-    if (s->nmsgs == s->msgcap) {
-        uint32_t cap = s->msgcap * 2;
-        msg *n = fl_realloc(s->msgs, (size_t)cap * sizeof *n);
-        if (!n)
-            return FL_NONE;
+    uint32_t id;
+    msg *n = fl__pool_take(s->w->sim, &s->msgs_pool, s->msgs, sizeof *n, offsetof(msg, next),
+                           256, &id);
+    if (n)
         s->msgs = n;
-        s->msgcap = cap;
-    }
-    return s->nmsgs++;
+    return id;
 }
 
 /* Schedules a copy of t for delivery after d (counted as out of memory when it cannot). */
@@ -570,8 +558,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         return;
     }
     msg g = s->msgs[arg];
-    s->msgs[arg].next = s->msgfree;
-    s->msgfree = (uint32_t)arg;
+    fl__pool_put(&s->msgs_pool, s->msgs, sizeof *s->msgs, offsetof(msg, next), (uint32_t)arg);
     if (g.to_kind == TO_ZONE) {
         if (g.type == MSG_HB && better(g.term, g.from, s->zterm[g.to], s->zprim[g.to]) &&
             s->zprim[g.to] != g.from) {
@@ -1155,9 +1142,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->zunavail = fl_calloc((size_t)s->nz, sizeof *s->zunavail);
     s->zacked = fl_calloc((size_t)s->nz, sizeof *s->zacked);
     s->mzacked = fl_calloc((size_t)s->nz, sizeof *s->mzacked);
-    s->msgcap = 256;
-    s->msgs = fl_malloc(s->msgcap * sizeof *s->msgs);
-    s->msgfree = FL_NONE;
+    s->msgs_pool = (fl_pool)FL_POOL_INIT;
+    size_t msgcap = 0;
+    s->msgs = fl__grow(NULL, NULL, &msgcap, 256, sizeof *s->msgs, 256);
+    s->msgs_pool.cap = (uint32_t)msgcap;
     s->wrcap = 1024;
     s->words = 16;
     s->wr = fl_malloc(s->wrcap * sizeof *s->wr);

@@ -83,14 +83,10 @@ static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
         } else {
             s->rejected++;
         }
-        if (s->nwrites == s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 64;
-            fl_fenced_write *nw = fl_realloc(s->writes, cap * sizeof *nw);
-            if (nw) {
-                s->writes = nw;
-                s->cap = cap;
-            }
-        }
+        fl_fenced_write *nw =
+            fl__grow(s->w->sim, s->writes, &s->cap, s->nwrites + 1, sizeof *nw, 64);
+        if (nw)
+            s->writes = nw;
         if (s->nwrites < s->cap)
             s->writes[s->nwrites++] = (fl_fenced_write){ci, m->token, now, m->ok};
         else

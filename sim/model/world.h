@@ -22,6 +22,7 @@
 #include <faultline/series.h>
 #include <faultline/sim.h>
 
+#include "core/pool.h"
 #include "core/stats.h"
 #include "net/link.h"
 #include "node/host.h"
@@ -304,7 +305,7 @@ struct fl_world {
     uint32_t nmember_eps;
 
     fl_req *reqs;
-    uint32_t nreqs, reqs_cap, req_free;
+    fl_pool reqs_pool; /* over reqs, linked by next (core/pool.h) */
     uint64_t reqs_live;
 
     int h_arrive_server; /* request reaches its component */
