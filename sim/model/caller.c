@@ -500,14 +500,12 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
                          const fl_host *host, const fl_client_policy *pol,
                          fl_caller_done_fn done, void *ctx)
 {
-    if (w->ncallers == w->callers_cap) {
-        uint32_t cap = w->callers_cap ? w->callers_cap * 2 : 8;
-        fl_caller **cs = fl_realloc(w->callers, (size_t)cap * sizeof *cs);
-        if (!cs)
-            return NULL;
-        w->callers = cs;
-        w->callers_cap = cap;
-    }
+    size_t cap = w->callers_cap;
+    fl_caller **cs = fl__grow(w->sim, w->callers, &cap, (size_t)w->ncallers + 1, sizeof *cs, 8);
+    if (!cs)
+        return NULL;
+    w->callers = cs;
+    w->callers_cap = (uint32_t)cap; /* fewer callers than a uint32_t counts, doubled */
     fl_caller *c = fl_calloc(1, sizeof *c);
     if (!c)
         return NULL;

@@ -680,12 +680,10 @@ static void enqueue_retry(consumer *s, uint32_t pi, uint64_t off, uint32_t attem
             memmove(s->rq, s->rq + s->rq_head, s->rq_len * sizeof *s->rq);
             s->rq_head = 0;
         } else {
-            size_t cap = s->rq_cap ? s->rq_cap * 2 : 16;
-            retry_entry *q = fl_realloc(s->rq, cap * sizeof *q);
+            retry_entry *q = fl__grow(s->w->sim, s->rq, &s->rq_cap, s->rq_cap + 1, sizeof *q, 16);
             if (!q)
-                return; /* out of memory: the message is dropped (counted as lost) */
+                return; /* out of memory: the run has failed */
             s->rq = q;
-            s->rq_cap = cap;
         }
     }
     s->rq[s->rq_head + s->rq_len++] = (retry_entry){now + s->topic_delay, off, pi, attempts};

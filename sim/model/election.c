@@ -364,16 +364,13 @@ static void set_accepting(election *s, int p, bool on, fl_time t)
         if (t < m->acc_start)
             t = m->acc_start;
         if (t > m->acc_start) {
-            if (s->niv == s->ivcap) {
-                size_t cap = s->ivcap * 2;
-                fl_leader_interval *n = fl_realloc(s->iv, cap * sizeof *n);
-                if (!n) {
-                    s->oom++;
-                    goto done;
-                }
-                s->iv = n;
-                s->ivcap = cap;
+            fl_leader_interval *n =
+                fl__grow(s->w->sim, s->iv, &s->ivcap, s->niv + 1, sizeof *n, 16);
+            if (!n) {
+                s->oom++;
+                goto done;
             }
+            s->iv = n;
             s->iv[s->niv++] = (fl_leader_interval){(uint32_t)p, 0, m->acc_start, t};
             m->accepting += t - m->acc_start;
         }

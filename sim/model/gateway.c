@@ -352,16 +352,12 @@ static int push(gateway *g, gw_queue *q, gw_item it)
 
 static bool due_reserve(gateway *g)
 {
-    if (g->ndue < g->due_cap)
-        return true;
-    size_t cap = g->due_cap ? g->due_cap * 2 : 1024;
-    gw_due *v = fl_realloc(g->due, cap * sizeof *v);
+    gw_due *v = fl__grow(g->w->sim, g->due, &g->due_cap, g->ndue + 1, sizeof *v, 1024);
     if (!v) {
         g->nomem = true;
         return false;
     }
     g->due = v;
-    g->due_cap = cap;
     return true;
 }
 

@@ -472,16 +472,13 @@ static void commit(store *s, uint32_t id)
         s->log = nl;
         s->lcap = cap;
     }
-    if (s->napplied == s->applied_cap) {
-        size_t cap = s->applied_cap * 2;
-        fl_kv *a = fl_realloc(s->applied_log, cap * sizeof *a);
-        if (!a) {
-            fl_world_reply(w, id, FL_OUT_REJECTED);
-            return;
-        }
-        s->applied_log = a;
-        s->applied_cap = cap;
+    fl_kv *a = fl__grow(w->sim, s->applied_log, &s->applied_cap, s->napplied + 1, sizeof *a,
+                        1024);
+    if (!a) {
+        fl_world_reply(w, id, FL_OUT_REJECTED);
+        return;
     }
+    s->applied_log = a;
     int64_t *v = ver_at(s, row, 0);
     if (q->value > *v)
         *v = q->value;
