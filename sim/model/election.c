@@ -121,18 +121,17 @@ static uint32_t key_row(election *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (s->nrows == s->rows_cap) {
-        size_t cap = s->rows_cap * 2;
-        int64_t *v = fl_realloc(s->ver, cap * (size_t)s->nm * sizeof *v);
-        if (!v)
-            return FL_NONE;
-        s->ver = v;
-        int64_t *cv = fl_realloc(s->cver, cap * sizeof *cv);
-        if (!cv)
-            return FL_NONE;
-        s->cver = cv;
-        s->rows_cap = cap;
-    }
+    /* Two arrays of rows_cap rows: the capacity moves once both have grown. */
+    size_t vcap = s->rows_cap, ccap = s->rows_cap;
+    int64_t *v = fl__grow(s->w->sim, s->ver, &vcap, s->nrows + 1, (size_t)s->nm * sizeof *v, 32);
+    if (!v)
+        return FL_NONE;
+    s->ver = v;
+    int64_t *cv = fl__grow(s->w->sim, s->cver, &ccap, s->nrows + 1, sizeof *cv, 32);
+    if (!cv)
+        return FL_NONE;
+    s->cver = cv;
+    s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m < s->nm; m++)
         s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
@@ -782,15 +781,16 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     uint32_t row = key_row(s, q->key);
     uint32_t wid = row == FL_NONE ? FL_NONE : write_new(s);
     if (wid != FL_NONE && m->nlog == m->logcap) {
-        size_t cap = m->logcap * 2;
-        uint32_t *l = fl_realloc(m->log, cap * sizeof *l);
+        /* Two arrays of logcap entries: the capacity moves once both have grown. */
+        size_t lcap = m->logcap, pcap = m->logcap;
+        uint32_t *l = fl__grow(w->sim, m->log, &lcap, m->nlog + 1, sizeof *l, 256);
         if (l)
             m->log = l;
-        uint32_t *pd = l ? fl_realloc(m->pend, cap * sizeof *pd) : NULL;
+        uint32_t *pd = l ? fl__grow(w->sim, m->pend, &pcap, m->nlog + 1, sizeof *pd, 256) : NULL;
         if (pd)
             m->pend = pd;
         if (l && pd)
-            m->logcap = cap;
+            m->logcap = lcap;
         else
             wid = FL_NONE;
     }

@@ -188,18 +188,17 @@ static uint32_t key_row(store *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (s->nrows == s->rows_cap) {
-        size_t cap = s->rows_cap * 2, nm = (size_t)s->nrep + 1;
-        int64_t *v = fl_realloc(s->ver, cap * nm * sizeof *v);
-        if (!v)
-            return FL_NONE;
-        s->ver = v;
-        int64_t *a = fl_realloc(s->acked_ver, cap * sizeof *a);
-        if (!a)
-            return FL_NONE;
-        s->acked_ver = a;
-        s->rows_cap = cap;
-    }
+    /* Two arrays of rows_cap rows: the capacity moves once both have grown. */
+    size_t vcap = s->rows_cap, acap = s->rows_cap, nm = (size_t)s->nrep + 1;
+    int64_t *v = fl__grow(s->w->sim, s->ver, &vcap, s->nrows + 1, nm * sizeof *v, 32);
+    if (!v)
+        return FL_NONE;
+    s->ver = v;
+    int64_t *a = fl__grow(s->w->sim, s->acked_ver, &acap, s->nrows + 1, sizeof *a, 32);
+    if (!a)
+        return FL_NONE;
+    s->acked_ver = a;
+    s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m <= s->nrep; m++)
         s->ver[(size_t)r * (size_t)(s->nrep + 1) + (size_t)m] = FL_VALUE_NONE;
