@@ -698,35 +698,35 @@ static const fl_kind_param kind_params[] = {
      "`backend-join` event); `\"standby\": true` keeps it out until an `autoscaler` sizing "
      "this balancer adds it (refused without one). At least one must be in the pool from "
      "the start",
-     FL_KV_OTHER},
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"policy", "`\"round_robin\"`, `\"random\"`, `\"least_outstanding\"`, `\"p2c\"`, "
                "`\"hash\"` or `\"pinned\"`",
      "", "`\"round_robin\"`", "`\"p2c\"`",
      "how a backend is chosen: per request in turn, at random, the fewest in flight from "
      "this balancer, the better of two random ones, rendezvous hashing of the request's "
-     "key; `pinned`: per connection, when it is opened (below)", FL_KV_OTHER},
+     "key; `pinned`: per connection, when it is opened (below)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"connections", "integer 1..100000", "connections", "required with `pinned`, refused "
      "otherwise", "`40`",
      "long-lived client connections (HTTP/2, gRPC channels), opened at the start each to the "
-     "backend with the fewest; every request travels on one drawn uniformly", FL_KV_INTEGER},
+     "backend with the fewest; every request travels on one drawn uniformly", FL_KV_INTEGER, FL_RANGE(1, MAX_CONNECTIONS)},
     {"max_connection_age", "duration, at least 1 ms", "", "none (connections live for ever)",
      "`\"30s\"`",
      "`pinned` only: a connection is closed after this age x U(0.9, 1.1) and reopened at once "
-     "to the backend with the fewest connections then", FL_KV_DURATION},
+     "to the backend with the fewest connections then", FL_KV_DURATION, FL_AT_LEAST(0.001)},
     {"eject.consecutive_failures", "integer 1..10^6", "calls", "`5` with `eject`", "`5`",
      "passive ejection (outlier detection, as Envoy's `consecutive_gateway_failure`): a "
      "backend whose last this many calls were `refused` (it is down) or timed out leaves the "
      "pool for `eject.for`; refused with `pinned`",
-     FL_KV_INTEGER},
+     FL_KV_INTEGER, FL_RANGE(1, 1000000)},
     {"eject.for", "duration 1ms..24h", "", "`\"30s\"`", "`\"10s\"`",
-     "how long an ejected backend stays out", FL_KV_DURATION},
+     "how long an ejected backend stays out", FL_KV_DURATION, FL_RANGE(0.001, 86400)},
     {"eject.max_ejected_fraction", "number 0..1", "", "`0.1`", "`0.5`",
      "at most this fraction of the backends out at once (at least one, never the last in the "
-     "pool)", FL_KV_NUMBER},
+     "pool)", FL_KV_NUMBER, FL_RANGE(0, 1)},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
      "the `client.*` keys of a workload but `slo`, for the calls to a backend (a retry goes "
-     "to the same backend)", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "to the same backend)", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -279,17 +279,18 @@ static void destroy(fl_component *c)
 /* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
-    {"partitions", "integer 1..1024", "", "`1`", "`6`",
-     "", FL_KV_INTEGER},
+    {"partitions", "integer", "", "`1`", "`6`",
+     "", FL_KV_INTEGER, FL_RANGE(1, 1024)},
     {"poison.partition", "integer", "", "`0`", "`2`",
-     "a partition of the topic", FL_KV_INTEGER},
+     "a partition of the topic", FL_KV_INTEGER, FL_RANGE(0, 1023)},
     {"poison.at", "duration", "", "required with `poison`", "`\"60s\"`",
      "the first message published to that partition at or after it fails every "
-     "processing", FL_KV_DURATION},
+     "processing", FL_KV_DURATION, FL_AT_LEAST(0)},
     {"poison_effect", "`\"crash\"` or `\"loop\"`", "", "`\"crash\"`", "`\"loop\"`",
      "what the failure does to a consumer without `on_error`: the process dies "
-     "(restarts after `restart_delay`), or seeks back and fails again at every poll", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "(restarts after `restart_delay`), or seeks back and fails again at every poll",
+     FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

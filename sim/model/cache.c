@@ -82,14 +82,14 @@ typedef struct cache {
     /* Entries: an open-addressing map of indices into `ents` (linear probing, tombstone
      * free: deletion shifts back), a free list through lru_next, and the LRU list. */
     entry *ents;
-    uint32_t nents, ents_cap, ent_free;
+    fl_pool ents_pool; /* over ents, linked by lru_next (core/pool.h) */
     uint32_t *map;
     uint32_t map_mask;
     uint32_t lru_head, lru_tail; /* head = most recently used */
     uint64_t live;
 
     waiter *ws;
-    uint32_t nws, ws_cap, ws_free;
+    fl_pool ws_pool; /* over ws, linked by next */
 
     /* Figures (measured window, except where noted). */
     uint64_t hits, misses, stale_served, fetches, fetch_errors, early_recomputes;
@@ -182,8 +182,7 @@ static void remove_entry(cache *k, uint32_t e)
     }
     k->map[i] = NIL;
     lru_unlink(k, e);
-    k->ents[e].lru_next = k->ent_free;
-    k->ent_free = e;
+    fl__pool_put(&k->ents_pool, k->ents, sizeof *k->ents, offsetof(entry, lru_next), e);
     k->live--;
 }
 
@@ -209,20 +208,11 @@ static uint32_t get_entry(cache *k, uint64_t key)
     }
     if ((uint64_t)(k->live + 1) * 2 > (uint64_t)k->map_mask + 1 && map_grow(k) != FL_OK)
         return NIL;
-    if (k->ent_free != NIL) {
-        e = k->ent_free;
-        k->ent_free = k->ents[e].lru_next;
-    } else {
-        if (k->nents == k->ents_cap) {
-            uint32_t cap = k->ents_cap ? k->ents_cap * 2 : 1024;
-            entry *n = fl_realloc(k->ents, (size_t)cap * sizeof *n);
-            if (!n)
-                return NIL;
-            k->ents = n;
-            k->ents_cap = cap;
-        }
-        e = k->nents++;
-    }
+    entry *n = fl__pool_take(k->w->sim, &k->ents_pool, k->ents, sizeof *n,
+                             offsetof(entry, lru_next), 1024, &e);
+    if (!n)
+        return NIL;
+    k->ents = n;
     k->ents[e] = (entry){.key = key, .value = FL_VALUE_NONE, .episode = -1, .waiters = NIL,
                          .lru_prev = NIL, .lru_next = NIL};
     uint32_t i = slot_of(k, key);
@@ -238,20 +228,12 @@ static uint32_t get_entry(cache *k, uint64_t key)
 
 static bool add_waiter(cache *k, uint32_t e, uint32_t req)
 {
-    uint32_t i = k->ws_free;
-    if (i != NIL) {
-        k->ws_free = k->ws[i].next;
-    } else {
-        if (k->nws == k->ws_cap) {
-            uint32_t cap = k->ws_cap ? k->ws_cap * 2 : 256;
-            waiter *n = fl_realloc(k->ws, (size_t)cap * sizeof *n);
-            if (!n)
-                return false;
-            k->ws = n;
-            k->ws_cap = cap;
-        }
-        i = k->nws++;
-    }
+    uint32_t i;
+    waiter *n = fl__pool_take(k->w->sim, &k->ws_pool, k->ws, sizeof *n, offsetof(waiter, next),
+                              256, &i);
+    if (!n)
+        return false;
+    k->ws = n;
     k->ws[i] = (waiter){req, k->ents[e].waiters};
     k->ents[e].waiters = i;
     return true;
@@ -264,8 +246,7 @@ static void answer_waiters(cache *k, uint32_t e, bool ok, int64_t value)
     k->ents[e].waiters = NIL;
     while (i != NIL) {
         uint32_t next = k->ws[i].next, req = k->ws[i].req;
-        k->ws[i].next = k->ws_free;
-        k->ws_free = i;
+        fl__pool_put(&k->ws_pool, k->ws, sizeof *k->ws, offsetof(waiter, next), i);
         fl_req_at(k->w, req)->value = value;
         fl_world_reply(k->w, req, ok ? FL_OUT_OK : FL_OUT_DEPENDENCY);
         i = next;
@@ -545,7 +526,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     c->state = k;
     k->w = w;
     k->c = c;
-    k->ent_free = k->ws_free = k->lru_head = k->lru_tail = NIL;
+    k->ents_pool = k->ws_pool = (fl_pool)FL_POOL_INIT;
+    k->lru_head = k->lru_tail = NIL;
     long workers, cap;
     int fill;
     if ((st = fl_cfg_string(cfg, path, "backend", FL_CFG_REQUIRED, NULL, &k->backend_name, e)) ||
@@ -712,16 +694,17 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"backend", "node name", "", "required", "`\"db\"`",
-     "the node behind the cache (not the cache itself)", FL_KV_OTHER},
+     "the node behind the cache (not the cache itself)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"ttl", "duration", "", "required", "`\"60s\"`",
-     "an entry is fresh this long after its fill (monotonic clock)", FL_KV_DURATION},
-    {"capacity", "integer 0..10^8", "entries", "`0` (unbounded)", "`100000`",
-     "a new entry evicts the least recently used one that has no fill in flight", FL_KV_INTEGER},
+     "an entry is fresh this long after its fill (monotonic clock)", FL_KV_DURATION, FL_ABOVE(0)},
+    {"capacity", "integer", "entries", "`0` (unbounded)", "`100000`",
+     "a new entry evicts the least recently used one that has no fill in flight",
+     FL_KV_INTEGER, FL_RANGE(0, 1e8)},
     {"workers", "integer", "", "`16`", "`8`",
-     "requests in `hit_time` at once", FL_KV_INTEGER},
+     "requests in `hit_time` at once", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"hit_time", "distribution", "", "`\"const(100us)\"`", "`\"const(200us)\"`",
      "time every request (read or write, hit or miss) occupies a worker before the "
-     "lookup", FL_KV_OTHER},
+     "lookup", FL_KV_OTHER, FL_NO_BOUNDS},
     {"fill", "`\"none\"`, `\"lock\"`, `\"lease\"`, `\"swr\"`, `\"xfetch\"`", "", "`\"none\"`",
      "`\"lease\"`",
      "`none`: every miss reads the backend (a stampede); `lock`: single flight, the "
@@ -729,25 +712,26 @@ static const fl_kind_param kind_params[] = {
      "`lease_interval`, the other misses look again every `lease_retry`; `swr`: an expired entry "
      "younger than `ttl` + `stale_for` is served at once and refreshed in the background, single "
      "flight; `xfetch`: a hit refreshes early with a probability that rises as expiry nears (now "
-     "- delta x beta x ln U >= expiry, delta the key's last fill time)", FL_KV_OTHER},
+     "- delta x beta x ln U >= expiry, delta the key's last fill time)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"stale_for", "duration", "", "`\"10s\"`", "`\"30s\"`",
-     "used by `swr`", FL_KV_DURATION},
+     "used by `swr`", FL_KV_DURATION, FL_AT_LEAST(0)},
     {"lease_interval", "duration", "", "`\"10s\"`", "`\"2s\"`",
-     "used by `lease`", FL_KV_DURATION},
+     "used by `lease`", FL_KV_DURATION, FL_ABOVE(0)},
     {"lease_retry", "duration", "", "`\"10ms\"`", "`\"50ms\"`",
-     "used by `lease` (true time)", FL_KV_DURATION},
-    {"xfetch_beta", "number 0.01..100", "", "`1`", "`2`",
-     "used by `xfetch`: larger refreshes earlier", FL_KV_NUMBER},
+     "used by `lease` (true time)", FL_KV_DURATION, FL_ABOVE(0)},
+    {"xfetch_beta", "number", "", "`1`", "`2`",
+     "used by `xfetch`: larger refreshes earlier", FL_KV_NUMBER, FL_RANGE(0.01, 100)},
     {"delete_on_error", "boolean", "", "`false`", "`true`",
      "a failed backend read also deletes the entry (the client-side \"fix\" of "
-     "Facebook's 23 Sep 2010 outage)", FL_KV_OTHER},
+     "Facebook's 23 Sep 2010 outage)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"invalidation_delay", "duration", "", "`0`", "`\"100ms\"`",
-     "from a successful write to the deletion of its key's entry (true time)", FL_KV_DURATION},
+     "from a successful write to the deletion of its key's entry (true time)",
+     FL_KV_DURATION, FL_AT_LEAST(0)},
     {"backend_client", "client policy", "", "one try, no timeout",
      "`{\"timeout\": \"1s\", \"attempts\": 2}`",
      "the `client.*` keys of a workload but `slo`, for the cache's backend reads "
-     "and writes", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "and writes", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

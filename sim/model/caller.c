@@ -51,7 +51,7 @@ struct fl_caller {
     void *ctx;
 
     op *ops;
-    uint32_t nops, cap, free_head;
+    fl_pool ops_pool; /* over ops, linked by next (core/pool.h) */
 
     uint64_t ended, tries, try_errors[FL_OUT_COUNT];
     fl_hist *try_latency;
@@ -139,23 +139,13 @@ static bool measured(const fl_world *w, fl_time start, fl_time now)
 
 static uint32_t op_new(fl_caller *c)
 {
-    uint32_t id = c->free_head;
-    if (id != FL_NONE) {
-        c->free_head = c->ops[id].next;
-    } else {
-        if (c->nops == c->cap) {
-            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
-            uint32_t cap = c->cap ? c->cap * 2 : 256;
-            op *o = c->cap >= UINT32_MAX / 2 ? NULL : fl_realloc(c->ops, (size_t)cap * sizeof *o);
-            if (!o) {
-                fl_sim_fail(c->w->sim, FL_NOMEM);
-                return FL_NONE;
-            }
-            c->ops = o;
-            c->cap = cap;
-        }
-        id = c->nops++;
-    }
+    uint32_t id;
+    /* No room for another request fails the run (fl_sim_fail): never a refusal. */
+    op *o = fl__pool_take(c->w->sim, &c->ops_pool, c->ops, sizeof *o, offsetof(op, next), 256,
+                          &id);
+    if (!o)
+        return FL_NONE;
+    c->ops = o;
     memset(&c->ops[id], 0, sizeof c->ops[id]);
     c->ops[id].hedge = FL_TIMER_NONE;
     return id;
@@ -168,8 +158,7 @@ static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
     fl_sim_timer_cancel(c->w->sim, c->ops[oid].hedge);
     c->ops[oid].in_use = 0;
     op x = c->ops[oid];
-    c->ops[oid].next = c->free_head;
-    c->free_head = oid;
+    fl__pool_put(&c->ops_pool, c->ops, sizeof *c->ops, offsetof(op, next), oid);
     if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
         c->ended++;
     /* The outcome and the answer are decided here, not by the events: a breaker's fallback
@@ -520,14 +509,12 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
                          const fl_host *host, const fl_client_policy *pol,
                          fl_caller_done_fn done, void *ctx)
 {
-    if (w->ncallers == w->callers_cap) {
-        uint32_t cap = w->callers_cap ? w->callers_cap * 2 : 8;
-        fl_caller **cs = fl_realloc(w->callers, (size_t)cap * sizeof *cs);
-        if (!cs)
-            return NULL;
-        w->callers = cs;
-        w->callers_cap = cap;
-    }
+    size_t cap = w->callers_cap;
+    fl_caller **cs = fl__grow(w->sim, w->callers, &cap, (size_t)w->ncallers + 1, sizeof *cs, 8);
+    if (!cs)
+        return NULL;
+    w->callers = cs;
+    w->callers_cap = (uint32_t)cap; /* fewer callers than a uint32_t counts, doubled */
     fl_caller *c = fl_calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -538,7 +525,7 @@ fl_caller *fl_caller_new(fl_world *w, const char *owner, uint32_t target, int zo
     c->pol = *pol;
     c->done = done;
     c->ctx = ctx;
-    c->free_head = FL_NONE;
+    c->ops_pool = (fl_pool)FL_POOL_INIT;
     c->col_tries = -1;
     snprintf(c->name, sizeof c->name, "%s", owner);
     fl_budget_init(&c->budget, pol);
@@ -577,7 +564,7 @@ void fl_caller_free(fl_caller *c)
 uint64_t fl_caller_in_flight_started(const fl_caller *c, fl_time from, fl_time before)
 {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < c->nops; i++)
+    for (uint32_t i = 0; i < c->ops_pool.used; i++)
         n += c->ops[i].in_use && c->ops[i].t_start >= from && c->ops[i].t_start < before;
     return n;
 }

@@ -693,12 +693,10 @@ static void enqueue_retry(consumer *s, uint32_t pi, uint64_t off, uint32_t attem
             memmove(s->rq, s->rq + s->rq_head, s->rq_len * sizeof *s->rq);
             s->rq_head = 0;
         } else {
-            size_t cap = s->rq_cap ? s->rq_cap * 2 : 16;
-            retry_entry *q = fl_realloc(s->rq, cap * sizeof *q);
+            retry_entry *q = fl__grow(s->w->sim, s->rq, &s->rq_cap, s->rq_cap + 1, sizeof *q, 16);
             if (!q)
-                return; /* out of memory: the message is dropped (counted as lost) */
+                return; /* out of memory: the run has failed */
             s->rq = q;
-            s->rq_cap = cap;
         }
     }
     s->rq[s->rq_head + s->rq_len++] = (retry_entry){now + s->topic_delay, off, pi, attempts};
@@ -1254,64 +1252,67 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"broker", "`broker` name", "", "required", "`\"kafka\"`",
-     "", FL_KV_OTHER},
-    {"members", "integer 1..1024", "", "`1`", "`3`",
-     "consumer processes in the group", FL_KV_INTEGER},
+     "", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"members", "integer", "", "`1`", "`3`",
+     "consumer processes in the group", FL_KV_INTEGER, FL_RANGE(1, 1024)},
     {"process", "distribution", "", "required", "`\"exp(20ms)\"`",
-     "per message", FL_KV_OTHER},
-    {"max_poll_records", "integer 1..10^6", "", "`500`", "`100`",
-     "", FL_KV_INTEGER},
-    {"session_timeout", "duration 1ms..1h", "", "`\"45s\"`", "`\"10s\"`",
-     "a crashed member is dropped this long after its last heartbeat", FL_KV_DURATION},
-    {"heartbeat_interval", "duration 1ms..1h", "", "`\"3s\"`", "`\"1s\"`",
-     "shorter than `session_timeout`", FL_KV_DURATION},
-    {"max_poll_interval", "duration 1ms..24h", "", "`\"300s\"`", "`\"60s\"`",
+     "per message", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"max_poll_records", "integer", "", "`500`", "`100`",
+     "", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
+    {"session_timeout", "duration", "", "`\"45s\"`", "`\"10s\"`",
+     "a crashed member is dropped this long after its last heartbeat",
+     FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"heartbeat_interval", "duration", "", "`\"3s\"`", "`\"1s\"`",
+     "shorter than `session_timeout`", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"max_poll_interval", "duration", "", "`\"300s\"`", "`\"60s\"`",
      "a member longer on one batch is dropped at once (its commit fails; it "
-     "rejoins)", FL_KV_DURATION},
+     "rejoins)", FL_KV_DURATION, FL_RANGE(0.001, 86400)},
     {"rebalance", "`\"eager\"` or `\"cooperative\"`", "", "`\"eager\"`", "`\"cooperative\"`",
      "`eager`: every partition stops until the rebalance completes; `cooperative`: "
-     "members keep consuming, only moved partitions stop", FL_KV_OTHER},
-    {"rebalance_time", "duration 0..1h", "", "`\"3s\"`", "`\"5s\"`",
-     "from the last join to the completion", FL_KV_DURATION},
+     "members keep consuming, only moved partitions stop", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"rebalance_time", "duration", "", "`\"3s\"`", "`\"5s\"`",
+     "from the last join to the completion", FL_KV_DURATION, FL_RANGE(0, 3600)},
     {"static_membership", "boolean", "", "`false`", "`true`",
      "a member restarting within its session timeout takes its place again without "
-     "a rebalance", FL_KV_OTHER},
-    {"restart_delay", "duration 0..24h", "", "`\"10s\"`", "`\"30s\"`",
+     "a rebalance", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"restart_delay", "duration", "", "`\"10s\"`", "`\"30s\"`",
      "a member crashed by a poison pill restarts after it (a crash fault: when "
-     "the fault ends)", FL_KV_DURATION},
-    {"auto_commit_interval", "duration 0..1h", "", "`0`: commit after every batch", "`\"5s\"`",
-     "commit at the first poll this long after the previous commit", FL_KV_DURATION},
-    {"on_error.retries", "integer 0..1000", "", "`0`", "`3`",
-     "a failed message is retried this many more times in place", FL_KV_INTEGER},
-    {"on_error.backoff", "duration 0..1h", "", "`0`", "`\"1s\"`",
-     "before each of those retries", FL_KV_DURATION},
+     "the fault ends)", FL_KV_DURATION, FL_RANGE(0, 86400)},
+    {"auto_commit_interval", "duration", "", "`0`: commit after every batch", "`\"5s\"`",
+     "commit at the first poll this long after the previous commit",
+     FL_KV_DURATION, FL_RANGE(0, 3600)},
+    {"on_error.retries", "integer", "", "`0`", "`3`",
+     "a failed message is retried this many more times in place", FL_KV_INTEGER, FL_RANGE(0, 1000)},
+    {"on_error.backoff", "duration", "", "`0`", "`\"1s\"`",
+     "before each of those retries", FL_KV_DURATION, FL_RANGE(0, 3600)},
     {"on_error.dead_letter", "boolean", "", "`false`", "`true`",
      "after the retries (and the retry topic), dead-letter the message; otherwise "
-     "skip it (lost)", FL_KV_OTHER},
-    {"on_error.retry_topic.delay", "duration 1ms..24h", "", "`\"30s\"`", "`\"10s\"`",
+     "skip it (lost)", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"on_error.retry_topic.delay", "duration", "", "`\"30s\"`", "`\"10s\"`",
      "with `retry_topic`, the message is retried again after this while the "
-     "partition moves on", FL_KV_DURATION},
-    {"on_error.retry_topic.attempts", "integer 1..1000", "", "`3`", "`5`",
-     "", FL_KV_INTEGER},
+     "partition moves on", FL_KV_DURATION, FL_RANGE(0.001, 86400)},
+    {"on_error.retry_topic.attempts", "integer", "", "`3`", "`5`",
+     "", FL_KV_INTEGER, FL_RANGE(1, 1000)},
     {"delivery", "`\"log\"` or `\"queue\"`", "", "`\"log\"`", "`\"queue\"`",
      "`log`: a group reading partitions with committed offsets (the keys above); `queue`: "
      "workers receiving messages with a visibility timeout (SQS, Pub/Sub; the keys below)",
-     FL_KV_OTHER},
-    {"max_messages", "integer 1..10", "", "`10`", "`1`",
+     FL_KV_OTHER, FL_NO_BOUNDS},
+    {"max_messages", "integer", "", "`10`", "`1`",
      "`queue`: messages a worker receives at once (processed one after the other)",
-     FL_KV_INTEGER},
-    {"visibility_timeout", "duration 1ms..12h", "", "`\"30s\"`", "`\"60s\"`",
+     FL_KV_INTEGER, FL_RANGE(1, 10)},
+    {"visibility_timeout", "duration", "", "`\"30s\"`", "`\"60s\"`",
      "`queue`: a received message not deleted within this is visible again (redelivered)",
-     FL_KV_DURATION},
+     FL_KV_DURATION, FL_RANGE(0.001, 43200)},
     {"extend", "duration, shorter than `visibility_timeout`", "", "none", "`\"10s\"`",
      "`queue`: a worker extends the visibility of the messages it holds this often",
-     FL_KV_DURATION},
-    {"max_receive_count", "integer 1..1000", "", "none", "`5`",
+     FL_KV_DURATION, FL_RANGE(0.001, 43200)},
+    {"max_receive_count", "integer", "", "none", "`5`",
      "`queue`: a message received this many times goes to the dead-letter queue at the "
-     "next receive", FL_KV_INTEGER},
+     "next receive", FL_KV_INTEGER, FL_RANGE(1, 1000)},
     {"idempotent", "boolean", "", "`false`", "`true`",
-     "`queue`: a message processed before is deleted without the work", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "`queue`: a message processed before is deleted without the work", FL_KV_OTHER,
+     FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -121,18 +121,17 @@ static uint32_t key_row(election *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (s->nrows == s->rows_cap) {
-        size_t cap = s->rows_cap * 2;
-        int64_t *v = fl_realloc(s->ver, cap * (size_t)s->nm * sizeof *v);
-        if (!v)
-            return FL_NONE;
-        s->ver = v;
-        int64_t *cv = fl_realloc(s->cver, cap * sizeof *cv);
-        if (!cv)
-            return FL_NONE;
-        s->cver = cv;
-        s->rows_cap = cap;
-    }
+    /* Two arrays of rows_cap rows: the capacity moves once both have grown. */
+    size_t vcap = s->rows_cap, ccap = s->rows_cap;
+    int64_t *v = fl__grow(s->w->sim, s->ver, &vcap, s->nrows + 1, (size_t)s->nm * sizeof *v, 32);
+    if (!v)
+        return FL_NONE;
+    s->ver = v;
+    int64_t *cv = fl__grow(s->w->sim, s->cver, &ccap, s->nrows + 1, sizeof *cv, 32);
+    if (!cv)
+        return FL_NONE;
+    s->cver = cv;
+    s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m < s->nm; m++)
         s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
@@ -149,14 +148,10 @@ static uint32_t key_row(election *s, uint64_t key)
 /* A new write record; FL_NONE when out of memory. Grows every member's bitset. */
 static uint32_t write_new(election *s)
 {
-    if (s->nwr == s->wrcap) {
-        size_t cap = s->wrcap * 2;
-        wrec *n = fl_realloc(s->wr, cap * sizeof *n);
-        if (!n)
-            return FL_NONE;
-        s->wr = n;
-        s->wrcap = cap;
-    }
+    wrec *n = fl__grow(s->w->sim, s->wr, &s->wrcap, s->nwr + 1, sizeof *n, 1024);
+    if (!n)
+        return FL_NONE;
+    s->wr = n;
     if (s->nwr == s->words * 64) {
         size_t words = s->words * 2;
         for (int i = 0; i < s->nm; i++) {
@@ -187,20 +182,12 @@ static void apply(election *s, int mi, uint32_t wid)
 
 static uint32_t msg_new(election *s)
 {
-    uint32_t id = s->msgfree;
-    if (id != FL_NONE) {
-        s->msgfree = s->msgs[id].next;
-        return id;
-    }
-    if (s->nmsgs == s->msgcap) {
-        uint32_t cap = s->msgcap * 2;
-        msg *n = fl_realloc(s->msgs, (size_t)cap * sizeof *n);
-        if (!n)
-            return FL_NONE;
+    uint32_t id;
+    msg *n = fl__pool_take(s->w->sim, &s->msgs_pool, s->msgs, sizeof *n, offsetof(msg, next),
+                           256, &id);
+    if (n)
         s->msgs = n;
-        s->msgcap = cap;
-    }
-    return s->nmsgs++;
+    return id;
 }
 
 /* Schedules a copy of t for delivery after d (counted as out of memory when it cannot). */
@@ -376,16 +363,13 @@ static void set_accepting(election *s, int p, bool on, fl_time t)
         if (t < m->acc_start)
             t = m->acc_start;
         if (t > m->acc_start) {
-            if (s->niv == s->ivcap) {
-                size_t cap = s->ivcap * 2;
-                fl_leader_interval *n = fl_realloc(s->iv, cap * sizeof *n);
-                if (!n) {
-                    s->oom++;
-                    goto done;
-                }
-                s->iv = n;
-                s->ivcap = cap;
+            fl_leader_interval *n =
+                fl__grow(s->w->sim, s->iv, &s->ivcap, s->niv + 1, sizeof *n, 16);
+            if (!n) {
+                s->oom++;
+                goto done;
             }
+            s->iv = n;
             s->iv[s->niv++] = (fl_leader_interval){(uint32_t)p, 0, m->acc_start, t};
             m->accepting += t - m->acc_start;
         }
@@ -570,8 +554,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         return;
     }
     msg g = s->msgs[arg];
-    s->msgs[arg].next = s->msgfree;
-    s->msgfree = (uint32_t)arg;
+    fl__pool_put(&s->msgs_pool, s->msgs, sizeof *s->msgs, offsetof(msg, next), (uint32_t)arg);
     if (g.to_kind == TO_ZONE) {
         if (g.type == MSG_HB && better(g.term, g.from, s->zterm[g.to], s->zprim[g.to]) &&
             s->zprim[g.to] != g.from) {
@@ -798,15 +781,16 @@ static void accept_write(election *s, int p, uint32_t id, fl_time now)
     uint32_t row = key_row(s, q->key);
     uint32_t wid = row == FL_NONE ? FL_NONE : write_new(s);
     if (wid != FL_NONE && m->nlog == m->logcap) {
-        size_t cap = m->logcap * 2;
-        uint32_t *l = fl_realloc(m->log, cap * sizeof *l);
+        /* Two arrays of logcap entries: the capacity moves once both have grown. */
+        size_t lcap = m->logcap, pcap = m->logcap;
+        uint32_t *l = fl__grow(w->sim, m->log, &lcap, m->nlog + 1, sizeof *l, 256);
         if (l)
             m->log = l;
-        uint32_t *pd = l ? fl_realloc(m->pend, cap * sizeof *pd) : NULL;
+        uint32_t *pd = l ? fl__grow(w->sim, m->pend, &pcap, m->nlog + 1, sizeof *pd, 256) : NULL;
         if (pd)
             m->pend = pd;
         if (l && pd)
-            m->logcap = cap;
+            m->logcap = lcap;
         else
             wid = FL_NONE;
     }
@@ -1155,9 +1139,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->zunavail = fl_calloc((size_t)s->nz, sizeof *s->zunavail);
     s->zacked = fl_calloc((size_t)s->nz, sizeof *s->zacked);
     s->mzacked = fl_calloc((size_t)s->nz, sizeof *s->mzacked);
-    s->msgcap = 256;
-    s->msgs = fl_malloc(s->msgcap * sizeof *s->msgs);
-    s->msgfree = FL_NONE;
+    s->msgs_pool = (fl_pool)FL_POOL_INIT;
+    size_t msgcap = 0;
+    s->msgs = fl__grow(NULL, NULL, &msgcap, 256, sizeof *s->msgs, 256);
+    s->msgs_pool.cap = (uint32_t)msgcap;
     s->wrcap = 1024;
     s->words = 16;
     s->wr = fl_malloc(s->wrcap * sizeof *s->wr);
@@ -1390,34 +1375,35 @@ static void destroy(fl_component *c)
 static const fl_kind_param kind_params[] = {
     {"members", "array of `{\"name\": s, \"zone\": z}`", "", "required (or `zones`)",
      "`[{\"name\": \"n1\", \"zone\": \"east\"}, {\"name\": \"n2\", \"zone\": \"west\"}]`",
-     "1 to 32 members; names default to `m1`, `m2`, ...", FL_KV_OTHER},
+     "1 to 32 members; names default to `m1`, `m2`, ...", FL_KV_OTHER, FL_NO_BOUNDS},
     {"zones", "array of zone names", "", "", "`[\"east\", \"east\", \"west\"]`",
-     "instead of `members`: one member per entry, default names", FL_KV_OTHER},
+     "instead of `members`: one member per entry, default names", FL_KV_OTHER, FL_NO_BOUNDS},
     {"primary", "member name", "", "the first member", "`\"n1\"`",
-     "the primary at time 0", FL_KV_OTHER},
-    {"heartbeat_interval", "duration 1ms..1h", "", "`\"1s\"`", "`\"1s\"`",
-     "", FL_KV_DURATION},
-    {"failure_timeout", "duration 1ms..1h", "", "`\"5s\"`", "`\"10s\"`",
+     "the primary at time 0", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"heartbeat_interval", "duration", "", "`\"1s\"`", "`\"1s\"`",
+     "", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"failure_timeout", "duration", "", "`\"5s\"`", "`\"10s\"`",
      "longer than `heartbeat_interval`: a member or observer suspects the "
-     "primary after this long without a heartbeat (checked at its next tick)", FL_KV_DURATION},
+     "primary after this long without a heartbeat (checked at its next tick)",
+     FL_KV_DURATION, FL_RANGE(0.001, 3600)},
     {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`",
      "`\"observers\"`",
      "`naive`: a replica that suspects its primary promotes itself; `observers`: a "
      "majority of observers that suspect it and reach each other elect the most up-to-date "
      "member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged "
      "when a majority applied it, the leader holds a lease of `failure_timeout`, elections by "
-     "votes", FL_KV_OTHER},
+     "votes", FL_KV_OTHER, FL_NO_BOUNDS},
     {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
      "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
-     "1 to 32; used only by `observers`", FL_KV_OTHER},
+     "1 to 32; used only by `observers`", FL_KV_OTHER, FL_NO_BOUNDS},
     {"cross_region_promotion", "boolean", "", "`true`", "`false`",
-     "`false`: never promote a member outside the old primary's zone", FL_KV_OTHER},
+     "`false`: never promote a member outside the old primary's zone", FL_KV_OTHER, FL_NO_BOUNDS},
     {"min_replicas_to_write", "integer 0..members-1", "", "`0`", "`1`",
      "Redis: the primary refuses writes while fewer replicas than this have acked "
-     "within `min_replicas_max_lag`; not with `quorum`", FL_KV_INTEGER},
-    {"min_replicas_max_lag", "duration 1ms..1h", "", "`\"10s\"`", "`\"10s\"`",
-     "only with `min_replicas_to_write` of 1 or more", FL_KV_DURATION},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "within `min_replicas_max_lag`; not with `quorum`", FL_KV_INTEGER, FL_AT_LEAST(0)},
+    {"min_replicas_max_lag", "duration", "", "`\"10s\"`", "`\"10s\"`",
+     "only with `min_replicas_to_write` of 1 or more", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -95,7 +95,7 @@ struct election {
     uint64_t *mzacked; /* writes acked by members in the zone */
     /* messages */
     msg *msgs;
-    uint32_t nmsgs, msgcap, msgfree;
+    fl_pool msgs_pool; /* over msgs, linked by next (core/pool.h) */
     /* writes */
     wrec *wr;
     size_t nwr, wrcap, words;

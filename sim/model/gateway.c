@@ -352,16 +352,12 @@ static int push(gateway *g, gw_queue *q, gw_item it)
 
 static bool due_reserve(gateway *g)
 {
-    if (g->ndue < g->due_cap)
-        return true;
-    size_t cap = g->due_cap ? g->due_cap * 2 : 1024;
-    gw_due *v = fl_realloc(g->due, cap * sizeof *v);
+    gw_due *v = fl__grow(g->w->sim, g->due, &g->due_cap, g->ndue + 1, sizeof *v, 1024);
     if (!v) {
         g->nomem = true;
         return false;
     }
     g->due = v;
-    g->due_cap = cap;
     return true;
 }
 
@@ -1138,9 +1134,6 @@ static fl_status read_admission(gateway *g, const cJSON *cfg, const char *path, 
     if ((st = fl_cfg_object(a, p, e)) || (st = fl_cfg_known_keys(a, p, admission_keys, e)) ||
         (st = fl_cfg_rate(a, p, "rate", FL_CFG_REQUIRED, 0, false, &g->adm_rate, e)))
         return st;
-    if (g->adm_rate > 1e7)
-        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, p, "rate"),
-                            "expected at most 10000000/s");
     long def = (long)ceil(g->adm_rate);
     if ((st = fl_cfg_int(a, p, "burst", FL_CFG_OPTIONAL, def, 1, GW_MAX_CLIENTS, &burst, e)) ||
         (st = fl_cfg_duration(a, p, "retry_after", FL_CFG_OPTIONAL, FL_SEC, 0, FL_HOUR,
@@ -1284,66 +1277,69 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
 /* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
-    {"cpus", "integer 1..100000", "", "`1`", "`4`",
-     "", FL_KV_INTEGER},
-    {"handshake_time", "duration 1ns..1s", "", "`\"290us\"`", "`\"1ms\"`",
-     "CPU per full TLS handshake", FL_KV_DURATION},
-    {"resumed_handshake_time", "duration 1ns..1s", "", "`\"60us\"`", "`\"100us\"`",
-     "CPU per resumed handshake", FL_KV_DURATION},
-    {"heartbeat_interval", "duration 1ms..1h", "", "`\"30s\"`", "`\"10s\"`",
-     "every connection sends one", FL_KV_DURATION},
-    {"heartbeat_time", "duration 1ns..1s", "", "`\"20us\"`", "`\"50us\"`",
-     "CPU per heartbeat", FL_KV_DURATION},
-    {"heartbeat_timeout", "duration 1ns..1h", "", "`\"10s\"`", "`\"5s\"`",
+    {"cpus", "integer", "", "`1`", "`4`",
+     "", FL_KV_INTEGER, FL_RANGE(1, 100000)},
+    {"handshake_time", "duration", "", "`\"290us\"`", "`\"1ms\"`",
+     "CPU per full TLS handshake", FL_KV_DURATION, FL_ABOVE_TO(0, 1)},
+    {"resumed_handshake_time", "duration", "", "`\"60us\"`", "`\"100us\"`",
+     "CPU per resumed handshake", FL_KV_DURATION, FL_ABOVE_TO(0, 1)},
+    {"heartbeat_interval", "duration", "", "`\"30s\"`", "`\"10s\"`",
+     "every connection sends one", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"heartbeat_time", "duration", "", "`\"20us\"`", "`\"50us\"`",
+     "CPU per heartbeat", FL_KV_DURATION, FL_ABOVE_TO(0, 1)},
+    {"heartbeat_timeout", "duration", "", "`\"10s\"`", "`\"5s\"`",
      "a client whose heartbeat is not answered within it drops its connection "
-     "and reconnects", FL_KV_DURATION},
-    {"message_time", "duration 1ns..1s", "", "`heartbeat_time`", "`\"100us\"`",
-     "CPU per workload message", FL_KV_DURATION},
-    {"backlog", "integer 0..10^8", "attempts", "`4096`", "`1024`",
+     "and reconnects", FL_KV_DURATION, FL_ABOVE_TO(0, 3600)},
+    {"message_time", "duration", "", "`heartbeat_time`", "`\"100us\"`",
+     "CPU per workload message", FL_KV_DURATION, FL_ABOVE_TO(0, 1)},
+    {"backlog", "integer", "attempts", "`4096`", "`1024`",
      "the accept queue; a SYN finding it full is dropped (an overflow: the client "
-     "hears nothing, and resends it)", FL_KV_INTEGER},
-    {"max_connections", "integer 1..10^8", "connections", "`100000000`", "`600000`",
-     "attempts beyond it are refused", FL_KV_INTEGER},
+     "hears nothing, and resends it)", FL_KV_INTEGER, FL_RANGE(0, GW_MAX_CLIENTS)},
+    {"max_connections", "integer", "connections", "`100000000`", "`600000`",
+     "attempts beyond it are refused", FL_KV_INTEGER, FL_RANGE(1, GW_MAX_CLIENTS)},
     {"priority", "`\"fifo\"` or `\"established\"`", "", "`\"fifo\"`", "`\"established\"`",
-     "`established`: heartbeats and messages before handshakes", FL_KV_OTHER},
+     "`established`: heartbeats and messages before handshakes", FL_KV_OTHER, FL_NO_BOUNDS},
     {"session_resumption", "boolean", "", "`false`", "`true`",
      "a client whose connection dropped pays `resumed_handshake_time`; newcomers "
-     "and clients of a crashed node pay the full handshake", FL_KV_OTHER},
-    {"admission.rate", "rate, at most 10^7/s", "", "required with `admission`", "`\"2000/s\"`",
-     "a token bucket in front of TLS", FL_KV_RATE},
+     "and clients of a crashed node pay the full handshake", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"admission.rate", "rate", "", "required with `admission`", "`\"2000/s\"`",
+     "a token bucket in front of TLS", FL_KV_RATE, FL_ABOVE_TO(0, 1e7)},
     {"admission.burst", "integer", "attempts", "rate x 1 s, rounded up", "`2000`",
-     "the bucket's size", FL_KV_INTEGER},
-    {"admission.retry_after", "duration 0..1h", "", "`\"1s\"`", "`\"5s\"`",
-     "a rejected client waits this on top of its reconnect delay", FL_KV_DURATION},
+     "the bucket's size", FL_KV_INTEGER, FL_RANGE(1, GW_MAX_CLIENTS)},
+    {"admission.retry_after", "duration", "", "`\"1s\"`", "`\"5s\"`",
+     "a rejected client waits this on top of its reconnect delay",
+     FL_KV_DURATION, FL_RANGE(0, 3600)},
     {"clients.connected", "integer", "connections", "`0`", "`500000`",
-     "connected at time 0 (all clients, connected and joining: at most 10^8)", FL_KV_INTEGER},
+     "connected at time 0 (all clients, connected and joining: at most 10^8)",
+     FL_KV_INTEGER, FL_RANGE(0, GW_MAX_CLIENTS)},
     {"clients.join", "`{\"count\": n, \"within\": d, \"at\": d}` or an array of up to 1000", "", "none",
      "`{\"count\": 200000, \"within\": \"90s\", \"at\": \"10s\"}`",
      "newcomers: `count` (required) first attempts spread evenly over `within` "
-     "(default: one step) from `at` (default 0)", FL_KV_OTHER},
-    {"clients.rtt", "duration 0..1m", "", "`\"50ms\"`", "`\"100ms\"`",
-     "how long a refusal or rejection takes to reach the client", FL_KV_DURATION},
+     "(default: one step) from `at` (default 0)", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"clients.rtt", "duration", "", "`\"50ms\"`", "`\"100ms\"`",
+     "how long a refusal or rejection takes to reach the client", FL_KV_DURATION, FL_RANGE(0, 60)},
     {"reconnect.delay", "`\"immediate\"`, `\"constant(d)\"` or `\"exponential(base, max=cap)\"`", "", "`\"immediate\"`",
      "`\"exponential(1s, max=60s)\"`",
      "the wait before the n-th consecutive attempt, as a client backoff; `max=` is "
-     "required and at most 1h", FL_KV_OTHER},
+     "required and at most 1h", FL_KV_OTHER, FL_NO_BOUNDS},
     {"reconnect.jitter", "`\"none\"`, `\"full\"` or `\"equal\"`", "", "`\"none\"`", "`\"full\"`",
-     "as `client.jitter`", FL_KV_OTHER},
-    {"reconnect.connect_timeout", "duration 1ns..1h, or `\"uniform(lo, hi)\"`", "", "`\"10s\"`",
+     "as `client.jitter`", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"reconnect.connect_timeout", "duration, or `\"uniform(lo, hi)\"`", "", "`\"10s\"`",
      "`\"uniform(8s, 12s)\"`",
      "from an attempt's first SYN: a client whose handshake has not completed "
      "gives up (the gateway still does it when it reaches it: wasted work); `uniform`: each "
-     "attempt draws its own; the range spans at most 100,000 steps", FL_KV_DURATION},
-    {"reconnect.spread", "duration 0..1m", "", "`0`", "`\"200ms\"`",
+     "attempt draws its own; the range spans at most 100,000 steps",
+     FL_KV_DURATION, FL_ABOVE_TO(0, 3600)},
+    {"reconnect.spread", "duration", "", "`0`", "`\"200ms\"`",
      "each client adds its own uniform draw in [0, spread] to every wait before "
-     "a new attempt (the time a device takes to notice and act)", FL_KV_DURATION},
-    {"reconnect.syn_retries", "integer 0..10", "", "`6`", "`3`",
+     "a new attempt (the time a device takes to notice and act)", FL_KV_DURATION, FL_RANGE(0, 60)},
+    {"reconnect.syn_retries", "integer", "", "`6`", "`3`",
      "SYN resends of an attempt whose SYN was dropped, after 1, 2, 4 ... s, while "
      "before the connect timeout; the kernel gives up a doubled wait after the last (with 6: 127 "
-     "s)", FL_KV_INTEGER},
-    {"resolution", "duration 100us..1s", "", "`\"10ms\"`", "`\"1ms\"`",
-     "the model's time step: latencies have this granularity", FL_KV_DURATION},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "s)", FL_KV_INTEGER, FL_RANGE(0, 10)},
+    {"resolution", "duration", "", "`\"10ms\"`", "`\"1ms\"`",
+     "the model's time step: latencies have this granularity", FL_KV_DURATION, FL_RANGE(0.0001, 1)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -194,11 +194,12 @@ int fl_lock_server_inbox(const fl_component *server)
 /* The kind's descriptor (world.h): its keys, as scenarios/README.md shows them, and its
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
-    {"ttl", "duration 1ms..24h", "", "`\"10s\"`", "`\"10s\"`",
-     "a lease ends when the server's wall clock reaches wall(grant) + ttl", FL_KV_DURATION},
-    {"first_token", "integer 1..10^9", "", "`1`", "`33`",
-     "the first fencing token; each grant takes the next", FL_KV_INTEGER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+    {"ttl", "duration", "", "`\"10s\"`", "`\"10s\"`",
+     "a lease ends when the server's wall clock reaches wall(grant) + ttl",
+     FL_KV_DURATION, FL_RANGE(0.001, 86400)},
+    {"first_token", "integer", "", "`1`", "`33`",
+     "the first fencing token; each grant takes the next", FL_KV_INTEGER, FL_RANGE(1, 1e9)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

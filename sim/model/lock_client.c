@@ -83,7 +83,7 @@ typedef struct lock_client {
     bool op_acq_ok, op_write_ok;
     /* message pool */
     fl_lock_msg *msgs;
-    uint32_t nmsgs, msgs_cap, msg_free;
+    fl_pool msgs_pool; /* over msgs, linked by next (core/pool.h) */
     /* holds, for the mutual-exclusion check */
     fl_lock_hold *holds;
     size_t nholds, holds_cap;
@@ -98,22 +98,12 @@ typedef struct lock_client {
 
 static uint32_t msg_new(lock_client *cl)
 {
-    uint32_t id = cl->msg_free;
-    if (id != FL_NONE) {
-        cl->msg_free = cl->msgs[id].next;
-    } else {
-        if (cl->nmsgs == cl->msgs_cap) {
-            uint32_t cap = cl->msgs_cap ? 2 * cl->msgs_cap : 16;
-            if (cl->msgs_cap >= UINT32_MAX / 4)
-                return FL_NONE;
-            fl_lock_msg *m = fl_realloc(cl->msgs, (size_t)cap * sizeof *m);
-            if (!m)
-                return FL_NONE;
-            cl->msgs = m;
-            cl->msgs_cap = cap;
-        }
-        id = cl->nmsgs++;
-    }
+    uint32_t id;
+    fl_lock_msg *m = fl__pool_take(cl->w->sim, &cl->msgs_pool, cl->msgs, sizeof *m,
+                                   offsetof(fl_lock_msg, next), 16, &id);
+    if (!m)
+        return FL_NONE;
+    cl->msgs = m;
     memset(&cl->msgs[id], 0, sizeof cl->msgs[id]);
     cl->msgs[id].next = FL_NONE;
     return id;
@@ -121,8 +111,7 @@ static uint32_t msg_new(lock_client *cl)
 
 static void msg_free(lock_client *cl, uint32_t id)
 {
-    cl->msgs[id].next = cl->msg_free;
-    cl->msg_free = id;
+    fl__pool_put(&cl->msgs_pool, cl->msgs, sizeof *cl->msgs, offsetof(fl_lock_msg, next), id);
 }
 
 fl_lock_msg *fl_lock_msg_at(fl_component *client, uint32_t id)
@@ -443,7 +432,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     cl->w = w;
     cl->c = c;
     cl->cfg = cfg;
-    cl->msg_free = FL_NONE;
+    cl->msgs_pool = (fl_pool)FL_POOL_INIT;
     snprintf(cl->path, sizeof cl->path, "%s", path);
     long writes;
     if ((st = fl_cfg_duration(cfg, path, "start", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &cl->start,
@@ -643,25 +632,25 @@ static const fl_kind_param kind_params[] = {
     {"servers", "array of `lock` names", "", "required", "`[\"lock\"]`",
      "1 to 31; with several (Redlock) a majority must grant, and the lock counts as "
      "valid for ttl - (time the acquisition took) - (ttl x `drift_allowance` + 2 ms), ttl the "
-     "shortest of its servers'. Its writes then carry no fencing token", FL_KV_OTHER},
+     "shortest of its servers'. Its writes then carry no fencing token", FL_KV_OTHER, FL_NO_BOUNDS},
     {"storage", "`lock_storage` name", "", "required", "`\"storage\"`",
-     "where it writes", FL_KV_OTHER},
+     "where it writes", FL_KV_OTHER, FL_NO_BOUNDS},
     {"start", "duration", "", "`0`", "`\"2s\"`",
-     "the first acquisition", FL_KV_DURATION},
+     "the first acquisition", FL_KV_DURATION, FL_AT_LEAST(0)},
     {"work", "distribution", "", "`\"const(1s)\"`", "`\"const(4s)\"`",
-     "before each write", FL_KV_OTHER},
-    {"writes", "integer 1..10^6", "", "`1`", "`2`",
-     "writes per hold", FL_KV_INTEGER},
+     "before each write", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"writes", "integer", "", "`1`", "`2`",
+     "writes per hold", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"idle", "distribution", "", "`\"const(1s)\"`", "`\"exp(1s)\"`",
-     "after a release", FL_KV_OTHER},
+     "after a release", FL_KV_OTHER, FL_NO_BOUNDS},
     {"retry", "distribution", "", "`\"const(200ms)\"`", "`\"const(1s)\"`",
-     "after a failed acquisition", FL_KV_OTHER},
-    {"timeout", "duration 1ns..24h", "", "`\"100ms\"`", "`\"200ms\"`",
-     "for every acquisition and write", FL_KV_DURATION},
+     "after a failed acquisition", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"timeout", "duration", "", "`\"100ms\"`", "`\"200ms\"`",
+     "for every acquisition and write", FL_KV_DURATION, FL_ABOVE_TO(0, 86400)},
     {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)",
      "`\"5000ppm\"`",
-     "Redlock's clock-drift factor", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "Redlock's clock-drift factor", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

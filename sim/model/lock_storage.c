@@ -83,14 +83,10 @@ static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
         } else {
             s->rejected++;
         }
-        if (s->nwrites == s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 64;
-            fl_fenced_write *nw = fl_realloc(s->writes, cap * sizeof *nw);
-            if (nw) {
-                s->writes = nw;
-                s->cap = cap;
-            }
-        }
+        fl_fenced_write *nw =
+            fl__grow(s->w->sim, s->writes, &s->cap, s->nwrites + 1, sizeof *nw, 64);
+        if (nw)
+            s->writes = nw;
         if (s->nwrites < s->cap)
             s->writes[s->nwrites++] = (fl_fenced_write){ci, m->token, now, m->ok};
         else
@@ -241,11 +237,11 @@ bool fl_lock_storage_fencing(const fl_component *storage)
 static const fl_kind_param kind_params[] = {
     {"fencing", "boolean", "", "`false`", "`true`",
      "reject a write whose token is lower than the highest seen; not with a client "
-     "of several servers", FL_KV_OTHER},
+     "of several servers", FL_KV_OTHER, FL_NO_BOUNDS},
     {"key", "integer 0..2^31-1", "", "`0`", "`7`",
      "the record's key in the history (for workload reads and the consistency "
-     "checks)", FL_KV_INTEGER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "checks)", FL_KV_INTEGER, FL_RANGE(0, 2147483647)},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -47,14 +47,10 @@ static uint32_t row_of(occ *s, uint64_t key)
     uint32_t r = fl_keymap_find(&s->keys, key);
     if (r != FL_NONE)
         return r;
-    if (s->nrows == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        int64_t *v = fl_realloc(s->ver, cap * sizeof *v);
-        if (!v)
-            return FL_NONE;
-        s->ver = v;
-        s->cap = cap;
-    }
+    int64_t *v = fl__grow(s->w->sim, s->ver, &s->cap, s->nrows + 1, sizeof *v, 16);
+    if (!v)
+        return FL_NONE;
+    s->ver = v;
     r = (uint32_t)s->nrows;
     if (fl_keymap_put(&s->keys, key, r) != 0)
         return FL_NONE;
@@ -164,8 +160,8 @@ static void destroy(fl_component *c)
  * no time-series column. */
 static const fl_kind_param kind_params[] = {
     {"hold", "distribution", "", "required", "`\"uniform(5ms, 15ms)\"`",
-     "time between a request's read and its conditional write", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "time between a request's read and its conditional write", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 const fl_component_ops fl_occ_ops = {

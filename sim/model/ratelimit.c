@@ -102,9 +102,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if ((st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &r->target_name, e)) ||
         (st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, false, &r->rate, e)))
         return st;
-    if (r->rate > 1e9 || r->rate < 1.0 / 86400)
-        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "rate"),
-                            "expected a rate from 1/day to 10^9/s (one token per nanosecond)");
+    /* rate's bounds (1/day to 10^9/s: one token per nanosecond) are the descriptor's. */
     /* Default burst: one second of tokens (at least one). */
     long def = r->rate < 1 ? 1 : (long)(r->rate + 0.5);
     if ((st = fl_cfg_int(cfg, path, "burst", FL_CFG_OPTIONAL, def, 1, 100000000, &r->burst, e)))
@@ -173,15 +171,18 @@ static void destroy(fl_component *c) { fl_free(c->state); }
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"target", "node name", "", "required", "`\"api\"`",
-     "the node the limiter admits requests to (not the limiter itself)", FL_KV_OTHER},
-    {"rate", "rate, 1/day to 10^9/s", "", "required", "`\"640/s\"`",
-     "tokens added per second: the sustained rate admitted", FL_KV_RATE},
-    {"burst", "integer 1..10^8, at most rate x 10^9 s", "requests",
+     "the node the limiter admits requests to (not the limiter itself)", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"rate", "rate", "", "required", "`\"640/s\"`",
+     "tokens added per second: the sustained rate admitted",
+     FL_KV_RATE, FL_RANGE(1.0 / 86400, 1e9)},
+    {"burst", "integer, at most rate x 10^9 s", "requests",
      "rate x 1 s, rounded (at least 1)", "`64`",
-     "the bucket's size: requests admitted at once after a quiet spell", FL_KV_INTEGER},
+     "the bucket's size: requests admitted at once after a quiet spell",
+     FL_KV_INTEGER, FL_RANGE(1, 1e8)},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
-     "the `client.*` keys of a workload but `slo`, for the calls to `target`", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "the `client.*` keys of a workload but `slo`, for the calls to `target`",
+     FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

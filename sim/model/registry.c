@@ -2,10 +2,14 @@
  * kind: its file in sim/model/, one line in kinds.def, one in meson.build, and a test. */
 #include "model/world.h"
 
+#include <float.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <faultline/figures.h>
+#include <faultline/time.h>
 
 #include "core/cfg.h"
 
@@ -65,6 +69,12 @@ fl_status fl_kind_check(const fl_component_ops *ops, fl_error *e)
             return fl_error_set(e, FL_INTERNAL, "kinds",
                                 "kind %s: parameter \"%s\" lacks its type, unit, default, "
                                 "example or doc",
+                                k, p->key);
+    for (const fl_kind_param *p = ops->params; p->key; p++)
+        if (p->value != FL_KV_OTHER && !(p->bounds.flags & (FL_BOUND_MIN | FL_BOUND_MAX)))
+            return fl_error_set(e, FL_INTERNAL, "kinds",
+                                "kind %s: numeric parameter \"%s\" declares no bounds "
+                                "(FL_RANGE, FL_AT_LEAST, FL_ABOVE, ...)",
                                 k, p->key);
     return FL_OK;
 }
@@ -162,4 +172,187 @@ fl_status fl_kind_check_column(const fl_component *c, const char *name, fl_error
                         "kind %s feeds the series column \"%s\" it does not declare (add it to "
                         "its descriptor's series)",
                         c->ops->kind, name);
+}
+
+/* A bound as people write it: "1000000" as "10^6", a fraction as "%g". */
+static void num_text(double v, char *buf, size_t n)
+{
+    double k = v >= 1e6 ? round(log10(v)) : 0;
+    if (k > 0 && v == pow(10, k))
+        snprintf(buf, n, "10^%.0f", k);
+    else if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%g", v);
+}
+
+static void rate_text(double v, char *buf, size_t n)
+{
+    if (v == 0) {
+        snprintf(buf, n, "0");
+        return;
+    }
+    if (v > 0 && v < 1 && fabs(v * 86400 - round(v * 86400)) < 1e-6) {
+        char d[32];
+        num_text(round(v * 86400), d, sizeof d);
+        snprintf(buf, n, "%s/day", d);
+        return;
+    }
+    char d[32];
+    num_text(v, d, sizeof d);
+    snprintf(buf, n, "%s/s", d);
+}
+
+static fl_time dur_ns(double s) { return s >= 9.2e9 ? FL_TIME_MAX : (fl_time)llround(s * 1e9); }
+
+static void bound_text(const fl_kind_param *p, double v, char *buf, size_t n)
+{
+    if (p->value == FL_KV_DURATION && v == 0)
+        snprintf(buf, n, "0");
+    else if (p->value == FL_KV_DURATION)
+        fl_format_duration(dur_ns(v), buf, n);
+    else if (p->value == FL_KV_RATE)
+        rate_text(v, buf, n);
+    else
+        num_text(v, buf, n);
+}
+
+void fl_kind_bounds_text(const fl_kind_param *p, char *buf, size_t n)
+{
+    const fl_kind_bounds *b = &p->bounds;
+    char lo[32], hi[32];
+    bound_text(p, b->min, lo, sizeof lo);
+    bound_text(p, b->max, hi, sizeof hi);
+    bool mn = b->flags & FL_BOUND_MIN, mx = b->flags & FL_BOUND_MAX;
+    bool mo = b->flags & FL_BOUND_MIN_OPEN, xo = b->flags & FL_BOUND_MAX_OPEN;
+    const char *lim = b->flags & FL_BOUND_LIMIT ? ", or \"unbounded\"" : "";
+    if (mn && mx && !mo && !xo)
+        snprintf(buf, n, "%s to %s%s", lo, hi, lim);
+    else if (mn && mx)
+        snprintf(buf, n, "%s %s and %s %s%s", mo ? "greater than" : "at least", lo,
+                 xo ? "less than" : "at most", hi, lim);
+    else if (mn)
+        snprintf(buf, n, "%s %s%s", mo ? "greater than" : "at least", lo, lim);
+    else if (mx)
+        snprintf(buf, n, "%s %s%s", xo ? "less than" : "at most", hi, lim);
+    else
+        snprintf(buf, n, "%s", "");
+}
+
+/* The value v (of parameter p, at path ap) against p's bounds: FL_OK, or the message. */
+static fl_status out_of_bounds(const fl_kind_param *p, const cJSON *v, double x,
+                               const char *ap, fl_error *e)
+{
+    const fl_kind_bounds *b = &p->bounds;
+    bool low = (b->flags & FL_BOUND_MIN) &&
+               ((b->flags & FL_BOUND_MIN_OPEN) ? !(x > b->min) : !(x >= b->min));
+    bool high = (b->flags & FL_BOUND_MAX) &&
+                ((b->flags & FL_BOUND_MAX_OPEN) ? !(x < b->max) : !(x <= b->max));
+    if (!low && !high)
+        return FL_OK;
+    static const char *const what[] = {
+        [FL_KV_INTEGER] = "an integer", [FL_KV_NUMBER] = "a number",
+        [FL_KV_RATE] = "a rate", [FL_KV_DURATION] = "a duration"};
+    char range[96], got[64];
+    fl_kind_bounds_text(p, range, sizeof range);
+    fl_cfg_describe(v, got, sizeof got);
+    /* "from 1 to 10": the getters' wording for a closed range; "of at least 1ms" else. */
+    bool closed = (b->flags & FL_BOUND_MIN) && (b->flags & FL_BOUND_MAX) &&
+                  !(b->flags & (FL_BOUND_MIN_OPEN | FL_BOUND_MAX_OPEN));
+    return fl_error_set(e, FL_INVALID, ap, "expected %s %s%s, got %s", what[p->value],
+                        closed ? "from " : strncmp(range, "at ", 3) == 0 ? "of " : "", range, got);
+}
+
+static fl_status check_one(const fl_kind_param *p, const cJSON *obj, const char *opath,
+                           const char *leaf, fl_error *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, leaf);
+    if (!v)
+        return FL_OK;
+    char ap[256];
+    fl_cfg_join(ap, sizeof ap, opath, leaf);
+    const fl_kind_bounds *b = &p->bounds;
+    double x;
+    fl_time t;
+    char why[160];
+    switch (p->value) {
+    case FL_KV_INTEGER:
+        if (!cJSON_IsNumber(v))
+            return FL_OK; /* "unbounded", or a type error configure names */
+        if (!(b->flags & FL_BOUND_LIMIT) && (b->flags & FL_BOUND_MIN) &&
+            (b->flags & FL_BOUND_MAX) && !(b->flags & (FL_BOUND_MIN_OPEN | FL_BOUND_MAX_OPEN))) {
+            long out; /* the getter's own message: "expected an integer from 1 to 1000000" */
+            return fl_cfg_int(obj, opath, leaf, FL_CFG_OPTIONAL, 0, (long)b->min, (long)b->max,
+                              &out, e);
+        }
+        if (b->flags & FL_BOUND_LIMIT) {
+            long out;
+            long hi = (b->flags & FL_BOUND_MAX) ? (long)b->max : LONG_MAX;
+            return fl_cfg_limit(obj, opath, leaf, FL_CFG_OPTIONAL, 0, hi, &out, e);
+        }
+        x = v->valuedouble;
+        break;
+    case FL_KV_NUMBER:
+        if (!cJSON_IsNumber(v))
+            return FL_OK;
+        x = v->valuedouble;
+        break;
+    case FL_KV_DURATION:
+        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble >= 0 &&
+            v->valuedouble <= 9.2e9)
+            t = (fl_time)llround(v->valuedouble * 1e9);
+        else if (!cJSON_IsString(v) || fl_parse_duration(v->valuestring, &t, why, sizeof why))
+            return FL_OK;
+        {
+            /* The getter's own wording ("expected a duration of at least 1ms, got "0s""). */
+            fl_time lo = (b->flags & FL_BOUND_MIN) ? dur_ns(b->min) : 0;
+            fl_time hi = (b->flags & FL_BOUND_MAX) ? dur_ns(b->max) : FL_TIME_MAX;
+            if ((b->flags & FL_BOUND_MIN_OPEN) && lo < FL_TIME_MAX)
+                lo++;
+            if ((b->flags & FL_BOUND_MAX_OPEN) && hi > 0)
+                hi--;
+            (void)t;
+            return fl_cfg_duration(obj, opath, leaf, FL_CFG_OPTIONAL, 0, lo, hi, &t, e);
+        }
+    case FL_KV_RATE:
+        if (cJSON_IsNumber(v))
+            x = v->valuedouble;
+        else if (!cJSON_IsString(v) || fl_parse_rate(v->valuestring, &x, why, sizeof why))
+            return FL_OK;
+        if (!isfinite(x) || x <= 0 || x > 1e12)
+            return FL_OK; /* the getter's own refusal */
+        break;
+    default:
+        return FL_OK;
+    }
+    return out_of_bounds(p, v, x, ap, e);
+}
+
+fl_status fl_kind_check_bounds(const fl_component_ops *ops, const cJSON *cfg, const char *path,
+                               fl_error *e)
+{
+    for (const fl_kind_param *p = ops->params; p->key; p++) {
+        if (p->value == FL_KV_OTHER || !p->bounds.flags || strchr(p->key, '['))
+            continue; /* an array's elements are read (and bounded) by their kind */
+        /* Walk "a.b.c" down nested objects; a missing or non-object level is configure's. */
+        const cJSON *obj = cfg;
+        char opath[256], part[64];
+        snprintf(opath, sizeof opath, "%s", path);
+        const char *k = p->key;
+        size_t len;
+        while (obj && cJSON_IsObject(obj) && k[len = strcspn(k, ".")] == '.') {
+            snprintf(part, sizeof part, "%.*s", (int)len, k);
+            char np[256];
+            fl_cfg_join(np, sizeof np, opath, part);
+            snprintf(opath, sizeof opath, "%s", np);
+            obj = cJSON_GetObjectItemCaseSensitive(obj, part);
+            k += len + 1;
+        }
+        if (!obj || !cJSON_IsObject(obj))
+            continue;
+        fl_status st = check_one(p, obj, opath, k, e);
+        if (st)
+            return st;
+    }
+    return FL_OK;
 }

@@ -748,68 +748,71 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"workers", "integer", "", "`1`", "`4`",
-     "requests served at once", FL_KV_INTEGER},
+     "requests served at once", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"service_time", "distribution", "", "required", "`\"exp(1ms)\"`",
-     "time one request occupies a worker", FL_KV_OTHER},
+     "time one request occupies a worker", FL_KV_OTHER, FL_NO_BOUNDS},
     {"queue.capacity", "integer or `\"unbounded\"`", "requests", "`\"unbounded\"`", "`1000`",
      "waiting room (not counting requests in service); an arrival finding it full is "
      "`rejected`. `0` means no waiting room: an arrival that finds every worker busy is "
      "refused at once (a loss system, `scenarios/queueing/erlang-b.json`). Until this release "
-     "`0` meant unbounded: write `\"unbounded\"` or leave the key out", FL_KV_INTEGER},
+     "`0` meant unbounded: write `\"unbounded\"` or leave the key out",
+     FL_KV_INTEGER, FL_LIMIT_OR_UNBOUNDED},
     {"queue.discipline", "`\"fifo\"` or `\"lifo\"`", "", "`\"fifo\"`", "`\"lifo\"`",
-     "which waiting request is served next", FL_KV_OTHER},
+     "which waiting request is served next", FL_KV_OTHER, FL_NO_BOUNDS},
     {"queue.max_wait", "duration", "", "`0` (none)", "`\"2s\"`",
-     "a request that waited longer is dropped at dequeue (`expired`)", FL_KV_DURATION},
+     "a request that waited longer is dropped at dequeue (`expired`)",
+     FL_KV_DURATION, FL_AT_LEAST(0)},
     {"queue.drop_expired", "boolean", "", "`false`", "`true`",
      "a request whose propagated deadline has passed is dropped at dequeue "
-     "(`deadline`), costing no service time", FL_KV_OTHER},
+     "(`deadline`), costing no service time", FL_KV_OTHER, FL_NO_BOUNDS},
     {"calls", "array of `{\"to\": node, \"client\": {...}}`", "", "`[]`",
      "`[{\"to\": \"db\", \"client\": {\"timeout\": \"1s\", \"attempts\": 3}}]`",
      "after its service time, the worker calls each dependency in turn under that "
      "client policy (below; every `client.*` key but `slo`, which only a workload has) and "
      "waits; the request fails (`dependency`) as soon as one call fails after its retries. Calls "
-     "may not form a cycle", FL_KV_OTHER},
+     "may not form a cycle", FL_KV_OTHER, FL_NO_BOUNDS},
     {"calls[i].keys", "`{\"from\": K, \"to\": K}`", "keys", "all keys",
      "`{\"from\": 97, \"to\": 99}`",
      "the call is made only for requests whose key (the workload's `keys`) lies in "
      "[from, to]; integers 0 to 9e15, `to` >= `from`. Two calls to one dependency with their own "
      "`pool`s form a bulkhead. A request no call matches is served without calls. Each call "
-     "forwards the request's key, read or write and version", FL_KV_OTHER},
+     "forwards the request's key, read or write and version", FL_KV_OTHER, FL_NO_BOUNDS},
     {"fanout", "`\"sequential\"` or `\"parallel\"`", "", "`\"sequential\"`", "`\"parallel\"`",
      "`parallel`: the worker calls every matching dependency at once; answered when "
-     "the last succeeds, `dependency` as soon as one fails. At most 32 calls", FL_KV_OTHER},
+     "the last succeeds, `dependency` as soon as one fails. At most 32 calls",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"by_key", "array of `{\"from\": K, \"to\": K, \"service_time\": distribution}`", "", "none",
      "`[{\"from\": 97, \"to\": 99, \"service_time\": \"const(60s)\"}]`",
      "1 to 64 key ranges with their own service time (the first range holding the "
-     "key wins; other keys take `service_time`)", FL_KV_OTHER},
+     "key wins; other keys take `service_time`)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"restart.warmup", "duration", "", "required with `restart`", "`\"60s\"`",
      "after a crash ends, the node is cold: service times start `factor` times "
-     "longer and return linearly to normal over `warmup`", FL_KV_DURATION},
-    {"restart.factor", "number 1..1000", "", "`2`", "`3`",
-     "the service-time multiplier just after a restart", FL_KV_NUMBER},
-    {"memory.limit_mb", "number 1..10^9", "MB", "none (no bound)", "`4096`",
+     "longer and return linearly to normal over `warmup`", FL_KV_DURATION, FL_ABOVE(0)},
+    {"restart.factor", "number", "", "`2`", "`3`",
+     "the service-time multiplier just after a restart", FL_KV_NUMBER, FL_RANGE(1, 1000)},
+    {"memory.limit_mb", "number", "MB", "none (no bound)", "`4096`",
      "the node's memory limit: an arrival that would take it over is the last: the node is "
      "killed (out of memory), losing every request it holds, and refuses arrivals until it "
-     "restarts", FL_KV_NUMBER},
+     "restarts", FL_KV_NUMBER, FL_RANGE(1, 1e9)},
     {"memory.base_mb", "number", "MB", "`0`", "`1024`",
-     "memory in use with no request in the node", FL_KV_NUMBER},
+     "memory in use with no request in the node", FL_KV_NUMBER, FL_RANGE(0, 1e9)},
     {"memory.per_request_mb", "number", "MB", "required with `memory`", "`0.4`",
      "each request in the node (queued or in service) holds this much; `limit_mb` must hold "
-     "at least `base_mb` + `per_request_mb` x `workers`", FL_KV_NUMBER},
-    {"memory.restart_after", "duration 1ms..24h", "", "`\"30s\"`", "`\"10s\"`",
+     "at least `base_mb` + `per_request_mb` x `workers`", FL_KV_NUMBER, FL_RANGE(1e-6, 1e9)},
+    {"memory.restart_after", "duration", "", "`\"30s\"`", "`\"10s\"`",
      "the restart policy: a killed node restarts this long after (cold, with `restart`)",
-     FL_KV_DURATION},
+     FL_KV_DURATION, FL_RANGE(0.001, 86400)},
     {"max_execution", "duration", "", "none", "`\"2s\"`",
      "the server's own limit (a database's `statement_timeout`): work running longer than "
      "this since a worker took it (its service time and the wait on its `calls`) is aborted, "
-     "the worker freed at once, and the request fails `cancelled`", FL_KV_DURATION},
+     "the worker freed at once, and the request fails `cancelled`", FL_KV_DURATION, FL_ABOVE(0)},
     {"cancel_on_client_giveup", "boolean", "", "`false`", "`true`",
      "the server hears when a caller's timeout fires (as HTTP/2 and gRPC carry a "
      "cancellation) and stops: work in service is aborted then, a queued request is dropped "
      "when it reaches the head of the queue (both `cancelled`, counted in "
      "`nodes.N.cancelled`). An aborted request's own calls in flight are not cancelled: their "
-     "replies are ignored when they come", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "replies are ignored when they come", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -188,18 +188,17 @@ static uint32_t key_row(store *s, uint64_t key)
     uint32_t r = key_find(s, key);
     if (r != FL_NONE)
         return r;
-    if (s->nrows == s->rows_cap) {
-        size_t cap = s->rows_cap * 2, nm = (size_t)s->nrep + 1;
-        int64_t *v = fl_realloc(s->ver, cap * nm * sizeof *v);
-        if (!v)
-            return FL_NONE;
-        s->ver = v;
-        int64_t *a = fl_realloc(s->acked_ver, cap * sizeof *a);
-        if (!a)
-            return FL_NONE;
-        s->acked_ver = a;
-        s->rows_cap = cap;
-    }
+    /* Two arrays of rows_cap rows: the capacity moves once both have grown. */
+    size_t vcap = s->rows_cap, acap = s->rows_cap, nm = (size_t)s->nrep + 1;
+    int64_t *v = fl__grow(s->w->sim, s->ver, &vcap, s->nrows + 1, nm * sizeof *v, 32);
+    if (!v)
+        return FL_NONE;
+    s->ver = v;
+    int64_t *a = fl__grow(s->w->sim, s->acked_ver, &acap, s->nrows + 1, sizeof *a, 32);
+    if (!a)
+        return FL_NONE;
+    s->acked_ver = a;
+    s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m <= s->nrep; m++)
         s->ver[(size_t)r * (size_t)(s->nrep + 1) + (size_t)m] = FL_VALUE_NONE;
@@ -472,16 +471,13 @@ static void commit(store *s, uint32_t id)
         s->log = nl;
         s->lcap = cap;
     }
-    if (s->napplied == s->applied_cap) {
-        size_t cap = s->applied_cap * 2;
-        fl_kv *a = fl_realloc(s->applied_log, cap * sizeof *a);
-        if (!a) {
-            fl_world_reply(w, id, FL_OUT_REJECTED);
-            return;
-        }
-        s->applied_log = a;
-        s->applied_cap = cap;
+    fl_kv *a = fl__grow(w->sim, s->applied_log, &s->applied_cap, s->napplied + 1, sizeof *a,
+                        1024);
+    if (!a) {
+        fl_world_reply(w, id, FL_OUT_REJECTED);
+        return;
     }
+    s->applied_log = a;
     int64_t *v = ver_at(s, row, 0);
     if (q->value > *v)
         *v = q->value;
@@ -1104,45 +1100,47 @@ static void destroy(fl_component *c)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"workers", "integer", "", "`1`", "`8`",
-     "the primary's workers", FL_KV_INTEGER},
+     "the primary's workers", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"write_time", "distribution", "", "required", "`\"exp(1ms)\"`",
-     "a write on the primary", FL_KV_OTHER},
+     "a write on the primary", FL_KV_OTHER, FL_NO_BOUNDS},
     {"read_time", "distribution", "", "required", "`\"exp(2ms)\"`",
-     "a read on the member that serves it", FL_KV_OTHER},
-    {"replicas", "integer 0..32", "", "`0`", "`2`",
-     "", FL_KV_INTEGER},
+     "a read on the member that serves it", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"replicas", "integer", "", "`0`", "`2`",
+     "", FL_KV_INTEGER, FL_RANGE(0, MAX_REPLICAS)},
     {"replica_zones", "array of zone names", "", "the node's zone", "`[\"east\", \"west\"]`",
-     "one per replica", FL_KV_OTHER},
+     "one per replica", FL_KV_OTHER, FL_NO_BOUNDS},
     {"replica_workers", "integer", "", "`workers`", "`8`",
-     "each replica's workers (reads and applies)", FL_KV_INTEGER},
+     "each replica's workers (reads and applies)", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
     {"apply_time", "distribution", "", "required with replicas, refused without",
      "`\"const(2ms)\"`",
-     "one write applied on a replica", FL_KV_OTHER},
-    {"apply_workers", "integer 1..256", "", "`1`", "`4`",
-     "writes a replica applies at once (1: single-threaded apply)", FL_KV_INTEGER},
+     "one write applied on a replica", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"apply_workers", "integer", "", "`1`", "`4`",
+     "writes a replica applies at once (1: single-threaded apply)",
+     FL_KV_INTEGER, FL_RANGE(1, MAX_APPLY_WORKERS)},
     {"replication", "`\"async\"`, `\"semi-sync\"`, `\"sync\"`", "", "`\"async\"`",
      "`\"semi-sync\"`",
      "a write is acknowledged once the primary committed it; once `acks` replicas received "
      "it (or applied it, see `ack`); once every replica applied it. `semi-sync` and `sync` "
-     "need replicas", FL_KV_OTHER},
+     "need replicas", FL_KV_OTHER, FL_NO_BOUNDS},
     {"acks", "integer 1..replicas", "", "required with `semi-sync`, refused otherwise", "`1`",
-     "", FL_KV_INTEGER},
+     "", FL_KV_INTEGER, FL_AT_LEAST(1)},
     {"ack", "`\"received\"`, `\"applied\"`", "", "`\"received\"` with `semi-sync`, refused otherwise",
      "`\"applied\"`",
      "when a semi-sync replica acknowledges: on receipt, before applying (MySQL's semi-sync: "
      "the write is in its relay log), or only once applied. On receipt, writes are "
-     "acknowledged while replicas lag, so reads of them stay stale", FL_KV_OTHER},
+     "acknowledged while replicas lag, so reads of them stay stale", FL_KV_OTHER, FL_NO_BOUNDS},
     {"read_from", "`\"primary\"`, `\"any\"`, `\"session\"`, `\"bounded\"`", "", "`\"primary\"`",
      "`\"bounded\"`",
      "`any`: a replica chosen uniformly; `session`: a random replica if it has "
      "applied the key's newest acknowledged version, else the primary (read-your-writes, per "
      "key); `bounded`: a random replica whose lag is below `max_staleness`, else the primary. A "
-     "read for a replica travels from the primary's zone to the replica's and back", FL_KV_OTHER},
+     "read for a replica travels from the primary's zone to the replica's and back",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"max_staleness", "duration", "", "required with `bounded`, refused otherwise", "`\"1s\"`",
-     "", FL_KV_DURATION},
+     "", FL_KV_DURATION, FL_ABOVE(0)},
     {"any_includes_primary", "boolean", "", "`false`", "`true`",
-     "`any` chooses among the primary and the replicas", FL_KV_OTHER},
-    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER},
+     "`any` chooses among the primary and the replicas", FL_KV_OTHER, FL_NO_BOUNDS},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
 };
 
 static const fl_kind_series kind_series[] = {

@@ -122,27 +122,13 @@ void fl_world_stream(const fl_world *w, fl_rng *r, const char *owner, const char
 
 uint32_t fl_req_new(fl_world *w)
 {
-    uint32_t id = w->req_free;
-    if (id != FL_NONE) {
-        w->req_free = w->reqs[id].next;
-    } else {
-        if (w->nreqs == w->reqs_cap) {
-            /* No room for another request fails the run (fl_sim_fail): never a refusal. */
-            if (w->reqs_cap >= UINT32_MAX / 2) {
-                fl_sim_fail(w->sim, FL_NOMEM);
-                return FL_NONE;
-            }
-            uint32_t cap = w->reqs_cap ? w->reqs_cap * 2 : 1024;
-            fl_req *r = fl_realloc(w->reqs, (size_t)cap * sizeof *r);
-            if (!r) {
-                fl_sim_fail(w->sim, FL_NOMEM);
-                return FL_NONE;
-            }
-            w->reqs = r;
-            w->reqs_cap = cap;
-        }
-        id = w->nreqs++;
-    }
+    uint32_t id;
+    /* No room for another request fails the run (fl_sim_fail): never a refusal. */
+    fl_req *r = fl__pool_take(w->sim, &w->reqs_pool, w->reqs, sizeof *r, offsetof(fl_req, next),
+                              1024, &id);
+    if (!r)
+        return FL_NONE;
+    w->reqs = r;
     memset(&w->reqs[id], 0, sizeof w->reqs[id]);
     w->reqs[id].next = FL_NONE;
     w->reqs_live++;
@@ -151,8 +137,7 @@ uint32_t fl_req_new(fl_world *w)
 
 static void req_free(fl_world *w, uint32_t id)
 {
-    w->reqs[id].next = w->req_free;
-    w->req_free = id;
+    fl__pool_put(&w->reqs_pool, w->reqs, sizeof *w->reqs, offsetof(fl_req, next), id);
     w->reqs_live--;
 }
 
@@ -560,6 +545,7 @@ static fl_status build_nodes(fl_world *w, const cJSON *nodes, fl_error *e)
         size_t cols = fl_series_columns(w->series);
         if ((st = polled(w, e)) || (st = node_clock(c, nd, path, e)) ||
             (st = fl_kind_known_keys(ops, nd, path, e)) ||
+            (st = fl_kind_check_bounds(ops, nd, path, e)) ||
             (st = ops->configure(w, c, nd, path, e)) ||
             (st = fl_net_own_callers(w->net, first, w->ncallers, i)) ||
             (st = check_columns(w, c, cols, e)))
@@ -746,7 +732,7 @@ fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(voi
     w->poll = poll;
     w->poll_ctx = ctx;
     w->seed = seed;
-    w->req_free = FL_NONE;
+    w->reqs_pool = (fl_pool)FL_POOL_INIT;
     if ((st = fl_cfg_duration(doc, "", "duration", FL_CFG_REQUIRED, 0, 1, 100 * 365 * 24 * FL_HOUR,
                               &w->duration, e)) ||
         (st = fl_cfg_duration(doc, "", "warmup", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &w->warmup,

@@ -22,6 +22,7 @@
 #include <faultline/series.h>
 #include <faultline/sim.h>
 
+#include "core/pool.h"
 #include "core/stats.h"
 #include "net/link.h"
 #include "node/host.h"
@@ -144,6 +145,28 @@ typedef enum fl_kind_value {
     FL_KV_DURATION,
 } fl_kind_value;
 
+/* A numeric parameter's bounds, as data: the world checks every declared value against
+ * them before the kind's configure runs (fl_kind_check_bounds), with the wording of the
+ * typed getters; `faultline list --kinds` shows them. Durations in seconds. Every INTEGER,
+ * NUMBER, RATE or DURATION parameter declares them (fl_kind_check refuses one that does
+ * not); a bound that depends on another key (acks <= replicas) stays in configure. */
+#define FL_BOUND_MIN 1u      /* min applies */
+#define FL_BOUND_MAX 2u      /* max applies */
+#define FL_BOUND_MIN_OPEN 4u /* value > min (else >=) */
+#define FL_BOUND_MAX_OPEN 8u /* value < max (else <=) */
+#define FL_BOUND_LIMIT 16u   /* "unbounded" is accepted too (fl_cfg_limit) */
+typedef struct fl_kind_bounds {
+    double min, max;
+    unsigned flags; /* FL_BOUND_*; 0: none declared */
+} fl_kind_bounds;
+#define FL_NO_BOUNDS {0, 0, 0}
+#define FL_RANGE(lo, hi) {(lo), (hi), FL_BOUND_MIN | FL_BOUND_MAX} /* [lo, hi] */
+#define FL_AT_LEAST(lo) {(lo), 0, FL_BOUND_MIN}                   /* >= lo */
+#define FL_ABOVE(lo) {(lo), 0, FL_BOUND_MIN | FL_BOUND_MIN_OPEN}  /* > lo */
+#define FL_ABOVE_TO(lo, hi) /* (lo, hi] */                                                   \
+    {(lo), (hi), FL_BOUND_MIN | FL_BOUND_MIN_OPEN | FL_BOUND_MAX}
+#define FL_LIMIT_OR_UNBOUNDED {0, 0, FL_BOUND_MIN | FL_BOUND_LIMIT} /* >= 0, or "unbounded" */
+
 typedef struct fl_kind_param {
     const char *key;
     const char *type;    /* "duration", "integer 0..32": the type with its bounds */
@@ -152,6 +175,8 @@ typedef struct fl_kind_param {
     const char *example;
     const char *doc;
     fl_kind_value value;
+    fl_kind_bounds bounds; /* numeric values: FL_RANGE(1, 1e6), FL_ABOVE(0), ...;
+                              FL_NO_BOUNDS otherwise */
 } fl_kind_param;
 
 /* One column a kind feeds to the time series, "NAME.<suffix>" ("lag.p*": one per
@@ -236,6 +261,14 @@ fl_status fl_kinds_check(fl_error *e);
 /* Refuses a key of a node's object that the kind does not declare (with "did you mean"). */
 fl_status fl_kind_known_keys(const fl_component_ops *ops, const cJSON *cfg, const char *path,
                              fl_error *e);
+/* Checks every value of a node's object (and of its nested objects) whose parameter
+ * declares bounds against them: the one place a parameter's range is enforced. A value of
+ * the wrong type is left to configure's getter (its message names the type). */
+fl_status fl_kind_check_bounds(const fl_component_ops *ops, const cJSON *cfg, const char *path,
+                               fl_error *e);
+/* "1 to 10^6", "at least 1ms", "greater than 0": bounds as `faultline list` shows them
+ * ("" when none). */
+void fl_kind_bounds_text(const fl_kind_param *p, char *buf, size_t n);
 /* Refuses a key of the object at nested parameter `key` ("queue", "on_error.retry_topic")
  * that the descriptor does not declare under it ("queue.capacity", ...), with "did you
  * mean": a nested object's known keys come from the descriptor, never from a second list. */
@@ -272,7 +305,7 @@ struct fl_world {
     uint32_t nmember_eps;
 
     fl_req *reqs;
-    uint32_t nreqs, reqs_cap, req_free;
+    fl_pool reqs_pool; /* over reqs, linked by next (core/pool.h) */
     uint64_t reqs_live;
 
     int h_arrive_server; /* request reaches its component */

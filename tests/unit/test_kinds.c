@@ -29,7 +29,8 @@ static uint32_t members_two(const fl_component *c, const char **noun)
     return 2;
 }
 
-static const fl_kind_param no_params[] = {{NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER}};
+static const fl_kind_param no_params[] = {
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS}};
 
 START_TEST(every_registered_kind_is_complete)
 {
@@ -124,6 +125,102 @@ START_TEST(nested_keys_come_from_the_descriptor)
 }
 END_TEST
 
+/* So a new kind cannot forget: every integer, number, rate or duration parameter of every
+ * kind declares its bounds, and they are a non-empty range. */
+START_TEST(every_numeric_parameter_declares_bounds)
+{
+    size_t n;
+    const fl_component_ops *const *k = fl_kinds(&n);
+    size_t numeric = 0;
+    for (size_t i = 0; i < n; i++)
+        for (const fl_kind_param *p = k[i]->params; p->key; p++) {
+            if (p->value == FL_KV_OTHER) {
+                ck_assert_msg(p->bounds.flags == 0, "%s.%s: bounds on a non-numeric parameter",
+                              k[i]->kind, p->key);
+                continue;
+            }
+            numeric++;
+            unsigned f = p->bounds.flags;
+            ck_assert_msg(f & (FL_BOUND_MIN | FL_BOUND_MAX), "%s.%s declares no bounds",
+                          k[i]->kind, p->key);
+            if ((f & FL_BOUND_MIN) && (f & FL_BOUND_MAX))
+                ck_assert_msg(p->bounds.min < p->bounds.max, "%s.%s: empty range", k[i]->kind,
+                              p->key);
+            char b[96];
+            fl_kind_bounds_text(p, b, sizeof b);
+            ck_assert_msg(*b, "%s.%s: no bounds text", k[i]->kind, p->key);
+        }
+    ck_assert_uint_ge(numeric, 60);
+}
+END_TEST
+
+START_TEST(a_numeric_parameter_without_bounds_is_refused)
+{
+    static const fl_kind_param params[] = {
+        {"workers", "integer", "", "`1`", "`4`", "doc", FL_KV_INTEGER, FL_NO_BOUNDS},
+        {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
+    };
+    fl_component_ops ops = {.kind = "broken", .about = "a test", .params = params,
+                            .configure = cfg_ok, .on_request = req_ok, .report = report_ok,
+                            .destroy = destroy_ok};
+    fl_error e;
+    ck_assert_int_eq(fl_kind_check(&ops, &e), FL_INTERNAL);
+    ck_assert_str_eq(e.msg, "kind broken: numeric parameter \"workers\" declares no bounds "
+                            "(FL_RANGE, FL_AT_LEAST, FL_ABOVE, ...)");
+}
+END_TEST
+
+static const fl_kind_param bounded[] = {
+    {"workers", "integer", "", "`1`", "`4`", "d", FL_KV_INTEGER, FL_RANGE(1, 1e6)},
+    {"n", "integer", "", "`1`", "`4`", "d", FL_KV_INTEGER, FL_AT_LEAST(1)},
+    {"p", "number", "", "`0`", "`0.5`", "d", FL_KV_NUMBER, FL_RANGE(0, 1)},
+    {"factor", "number", "", "`2`", "`3`", "d", FL_KV_NUMBER, FL_ABOVE(0)},
+    {"q.wait", "duration", "", "`1s`", "`1s`", "d", FL_KV_DURATION, FL_RANGE(0.001, 3600)},
+    {"rate", "rate", "", "`1/s`", "`1/s`", "d", FL_KV_RATE, FL_ABOVE_TO(0, 1e7)},
+    {"cap", "integer", "", "`1`", "`1`", "d", FL_KV_INTEGER, FL_LIMIT_OR_UNBOUNDED},
+    {NULL, NULL, NULL, NULL, NULL, NULL, FL_KV_OTHER, FL_NO_BOUNDS},
+};
+static const fl_component_ops bounded_ops = {.kind = "b", .about = "a test", .params = bounded};
+
+static const char *bounds_msg(const char *json)
+{
+    static fl_error e;
+    cJSON *cfg = cJSON_Parse(json);
+    ck_assert_ptr_nonnull(cfg);
+    fl_status st = fl_kind_check_bounds(&bounded_ops, cfg, "nodes[2]", &e);
+    cJSON_Delete(cfg);
+    if (st == FL_OK)
+        return "ok";
+    static char buf[800];
+    snprintf(buf, sizeof buf, "%s: %s", e.path, e.msg);
+    return buf;
+}
+
+START_TEST(bounds_are_enforced_from_the_descriptor)
+{
+    ck_assert_str_eq(bounds_msg("{\"workers\": 1, \"n\": 7, \"p\": 1, \"factor\": 0.01, "
+                                "\"q\": {\"wait\": \"1h\"}, \"rate\": \"1e7/s\", "
+                                "\"cap\": \"unbounded\"}"), "ok");
+    ck_assert_str_eq(bounds_msg("{\"workers\": 0}"),
+                     "nodes[2].workers: expected an integer from 1 to 1000000, got 0");
+    ck_assert_str_eq(bounds_msg("{\"n\": 0}"),
+                     "nodes[2].n: expected an integer of at least 1, got 0");
+    ck_assert_str_eq(bounds_msg("{\"p\": 1.5}"),
+                     "nodes[2].p: expected a number from 0 to 1, got 1.5");
+    ck_assert_str_eq(bounds_msg("{\"factor\": 0}"),
+                     "nodes[2].factor: expected a number greater than 0, got 0");
+    ck_assert_str_eq(bounds_msg("{\"q\": {\"wait\": \"0s\"}}"),
+                     "nodes[2].q.wait: expected a duration of at least 1ms, got \"0s\"");
+    ck_assert_str_eq(bounds_msg("{\"rate\": \"2e7/s\"}"),
+                     "nodes[2].rate: expected a rate greater than 0 and at most 10^7/s, got "
+                     "\"2e7/s\"");
+    ck_assert_str_eq(bounds_msg("{\"cap\": -1}"),
+                     "nodes[2].cap: expected a non-negative integer or \"unbounded\", got -1");
+    /* A value of the wrong type is left to the kind's getter, which names the type. */
+    ck_assert_str_eq(bounds_msg("{\"workers\": \"three\", \"q\": 5, \"rate\": \"fast\"}"), "ok");
+}
+END_TEST
+
 START_TEST(series_columns_must_be_declared)
 {
     fl_component c = {.ops = fl_kind_find("consumer"), .name = "group"};
@@ -166,6 +263,9 @@ int main(void)
     tcase_add_test(tc, nested_keys_come_from_the_descriptor);
     tcase_add_test(tc, series_columns_must_be_declared);
     tcase_add_test(tc, every_kind_has_tagged_figures);
+    tcase_add_test(tc, every_numeric_parameter_declares_bounds);
+    tcase_add_test(tc, a_numeric_parameter_without_bounds_is_refused);
+    tcase_add_test(tc, bounds_are_enforced_from_the_descriptor);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -1,0 +1,59 @@
+/* Index pools and array growth (pool.h). */
+#include "core/pool.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+#define POOL_MAX (UINT32_MAX / 2) /* indexes stay below FL_POOL_NONE, caps below 2^32 */
+
+void *fl__grow(fl_sim *sim, void *arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return arr;
+    size_t c = *cap ? *cap : first;
+    while (c < need && c <= SIZE_MAX / 2)
+        c *= 2;
+    void *n = c >= need && c <= SIZE_MAX / elem ? fl_realloc(arr, c * elem) : NULL;
+    if (!n) {
+        if (sim)
+            fl_sim_fail(sim, FL_NOMEM);
+        return NULL;
+    }
+    *cap = c;
+    return n;
+}
+
+static uint32_t link_of(const void *arr, size_t elem, size_t link_off, uint32_t id)
+{
+    uint32_t v;
+    memcpy(&v, (const char *)arr + (size_t)id * elem + link_off, sizeof v);
+    return v;
+}
+
+void *fl__pool_take(fl_sim *sim, fl_pool *p, void *arr, size_t elem, size_t link_off,
+                    uint32_t first, uint32_t *id)
+{
+    if (p->free != FL_POOL_NONE) {
+        *id = p->free;
+        p->free = link_of(arr, elem, link_off, *id);
+        return arr;
+    }
+    size_t cap = p->cap;
+    void *n = p->used >= POOL_MAX ? NULL : fl__grow(sim, arr, &cap, (size_t)p->used + 1, elem, first);
+    if (!n) {
+        if (sim && p->used >= POOL_MAX)
+            fl_sim_fail(sim, FL_NOMEM);
+        *id = FL_POOL_NONE;
+        return NULL;
+    }
+    p->cap = (uint32_t)cap; /* at most 2 x POOL_MAX: doubling from a cap below it */
+    *id = p->used++;
+    return n;
+}
+
+void fl__pool_put(fl_pool *p, void *arr, size_t elem, size_t link_off, uint32_t id)
+{
+    memcpy((char *)arr + (size_t)id * elem + link_off, &p->free, sizeof p->free);
+    p->free = id;
+}
