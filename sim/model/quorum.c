@@ -241,10 +241,10 @@ static void job_free(quorum *q, uint32_t i)
 /* The one-way delay of a message between the coordinator and replica r, or -1: lost. */
 static fl_time msg_delay(quorum *q, const replica *r, bool to_replica)
 {
-    fl_world *w = q->w;
-    fl_link *l = to_replica ? fl_net_link(w->net, q->c->zone, r->zone)
-                            : fl_net_link(w->net, r->zone, q->c->zone);
-    fl_time d = fl_link_send(l);
+    fl_peer coord = {q->c->index, FL_PEER_NODE}, rep = {q->c->index, r->idx};
+    /* one connection each way: the network's duplicates are dropped (no copy) */
+    fl_time d = to_replica ? fl_world_peer_send(q->w, coord, rep, NULL)
+                           : fl_world_peer_send(q->w, rep, coord, NULL);
     if (d < 0)
         return -1;
     return d + fl_dist_sample(q->delay, &q->rng_net);
