@@ -727,7 +727,7 @@ static const fl_kind_param kind_params[] = {
      "for every acquisition and write", FL_KV_DURATION},
     {"fence_on_acquire", "boolean", "", "`false`", "`true`",
      "once granted, send the storage its token and wait for the answer before the hold "
-     "begins (rejected or unanswered: release); needs a storage with `fencing`",
+     "begins (rejected, or no answer within `timeout`: release); needs a storage with `fencing`",
      FL_KV_OTHER},
     {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)",
      "`\"5000ppm\"`",
