@@ -280,6 +280,8 @@ static const fl_figure_info table[] = {
 #define KIND "lock_client"
     CNT("nodes.*.acquisitions", "acquisitions", X),
     CNT("nodes.*.failed_acquisitions", "failed acquisitions", X),
+    CNT("nodes.*.fences_ok", "fences accepted", X),
+    CNT("nodes.*.fences_failed", "fences rejected or timed out", X),
     CNT("nodes.*.holds", "holds", X),
     CNT("nodes.*.expired_while_held", "leases expired while held", L),
     NUM("nodes.*.max_overrun_s", "s", "overrun", L),

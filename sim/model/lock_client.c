@@ -19,6 +19,14 @@
  *   release  after the last write (or as soon as a write is fenced or times out): release
  *            on every server, wait `idle`, acquire again.
  *
+ * With "fence_on_acquire": true (one server, a fencing storage) the client, once granted,
+ * first sends the storage a fence carrying its token and waits for the answer (or
+ * `timeout`); only then does its hold begin. Accepted, the storage has raised its highest
+ * token, so every later write of an older holder is rejected: the older holder's accepted
+ * writes all land before this hold begins. Rejected (a newer token was seen) or unanswered,
+ * it releases without holding. Without it the storage learns the new token only from the
+ * new holder's first write, and an older holder's write before that is accepted.
+ *
  * Tokens: with one server, the server's fencing token, which the storage may check. With
  * several, Redlock has no monotonic token: the hold is labelled with the highest of its
  * servers' tokens for the report, and its writes carry no fencing token (so it may not
@@ -47,8 +55,8 @@
 #define MAX_SERVERS 31
 #define HISTORY_CLIENT(index) ((1u << 31) | (index))
 
-enum { ST_IDLE, ST_ACQUIRING, ST_HOLDING, ST_WRITING, ST_DOWN };
-enum { T_ATTEMPT, T_ACQ_TIMEOUT, T_WORK, T_WRITE_TIMEOUT };
+enum { ST_IDLE, ST_ACQUIRING, ST_HOLDING, ST_WRITING, ST_DOWN, ST_FENCING };
+enum { T_ATTEMPT, T_ACQ_TIMEOUT, T_WORK, T_WRITE_TIMEOUT }; /* the fence's timeout: the last */
 
 typedef struct lock_client {
     fl_world *w;
@@ -61,6 +69,7 @@ typedef struct lock_client {
     uint32_t storage;
     fl_dist *work, *idle, *retry;
     int writes_per_hold;
+    bool fence_on_acquire;
     fl_time start, timeout, ttl, allowance;
     int64_t drift_ppb;
     uint64_t key;
@@ -90,6 +99,7 @@ typedef struct lock_client {
     uint64_t unrecorded;
     /* figures */
     uint64_t attempts, acquisitions, failed, expired, writes_ok, writes_fenced, writes_unknown;
+    uint64_t fences_ok, fences_failed;
     fl_time max_overrun;
 } lock_client;
 
@@ -267,6 +277,37 @@ static void start_work(lock_client *cl)
     timer(cl, fl_dist_sample(cl->work, &cl->rng), T_WORK);
 }
 
+/* fence_on_acquire: the token goes to the storage before the hold begins. */
+static void send_fence(lock_client *cl)
+{
+    fl_world *w = cl->w;
+    cl->seq++;
+    cl->state = ST_FENCING;
+    uint32_t id = msg_new(cl);
+    if (id != FL_NONE) {
+        fl_lock_msg *m = &cl->msgs[id];
+        m->type = FL_LOCK_FENCE;
+        m->seq = cl->seq;
+        m->token = cl->token;
+        m->fence = 1; /* one server: connect() checked */
+        send(cl, cl->storage, fl_lock_storage_inbox(w->comps[cl->storage]), id);
+    }
+    timer(cl, cl->timeout, T_WRITE_TIMEOUT);
+}
+
+/* The fence was rejected or not answered: release without having held (no hold is
+ * recorded: the client relied on nothing). */
+static void fence_failed(lock_client *cl)
+{
+    if (counted(cl))
+        cl->fences_failed++;
+    release_all(cl);
+    history_add(cl, FL_OP_RELEASE, FL_VALUE_NONE, cl->token, FL_NODE_NONE, FL_OP_OK, NULL, NULL);
+    cl->seq++;
+    cl->state = ST_IDLE;
+    timer(cl, fl_dist_sample(cl->retry, &cl->rng), T_ATTEMPT);
+}
+
 /* Every answer is in, or the timeout fired: held, or not. */
 static void decide(lock_client *cl)
 {
@@ -300,7 +341,10 @@ static void decide(lock_client *cl)
             fl_history_set_token(cl->w->history, cl->op_acq, cl->token);
             history_complete(cl, cl->op_acq, true, FL_OP_OK);
         }
-        start_work(cl);
+        if (cl->fence_on_acquire)
+            send_fence(cl);
+        else
+            start_work(cl);
         return;
     }
     if (counted(cl))
@@ -366,8 +410,10 @@ static void on_step(fl_sim *sim, void *ctx, uint64_t arg)
         if (cl->state == ST_HOLDING)
             send_write(cl);
         break;
-    default: /* T_WRITE_TIMEOUT: the write may or may not have landed */
-        if (cl->state == ST_WRITING) {
+    default: /* T_WRITE_TIMEOUT: the write (or fence) may or may not have landed */
+        if (cl->state == ST_FENCING) {
+            fence_failed(cl);
+        } else if (cl->state == ST_WRITING) {
             history_complete(cl, cl->op_write, cl->op_write_ok, FL_OP_INFO);
             if (counted(cl))
                 cl->writes_unknown++;
@@ -401,6 +447,15 @@ static void on_reply(fl_sim *sim, void *ctx, uint64_t arg)
         }
         if (cl->replies == cl->nservers)
             decide(cl);
+    } else if (m.type == FL_LOCK_FENCE && cl->state == ST_FENCING) {
+        if (!m.ok) { /* a newer holder's token is already there */
+            fence_failed(cl);
+            return;
+        }
+        if (counted(cl))
+            cl->fences_ok++;
+        cl->hold_start = now; /* the hold begins once the storage knows its token */
+        start_work(cl);
     } else if (m.type == FL_LOCK_WRITE && cl->state == ST_WRITING) {
         cl->seq++;
         history_complete(cl, cl->op_write, cl->op_write_ok, m.ok ? FL_OP_OK : FL_OP_FAIL);
@@ -439,6 +494,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               e)) ||
         (st = fl_cfg_dist(cfg, path, "work", FL_CFG_OPTIONAL, "const(1s)", &cl->work, e)) ||
         (st = fl_cfg_int(cfg, path, "writes", FL_CFG_OPTIONAL, 1, 1, 1000000, &writes, e)) ||
+        (st = fl_cfg_bool(cfg, path, "fence_on_acquire", FL_CFG_OPTIONAL, false,
+                          &cl->fence_on_acquire, e)) ||
         (st = fl_cfg_dist(cfg, path, "idle", FL_CFG_OPTIONAL, "const(1s)", &cl->idle, e)) ||
         (st = fl_cfg_dist(cfg, path, "retry", FL_CFG_OPTIONAL, "const(200ms)", &cl->retry, e)) ||
         (st = fl_cfg_duration(cfg, path, "timeout", FL_CFG_OPTIONAL, 100 * FL_MS, 1, 24 * FL_HOUR,
@@ -524,6 +581,14 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
                             "(Redlock) has no monotonic token to give it: use one lock server, "
                             "or \"fencing\": false",
                             storage->valuestring, cl->nservers);
+    if (cl->fence_on_acquire && !fl_lock_storage_fencing(w->comps[cl->storage])) {
+        fl_cfg_join(p, sizeof p, cl->path, "fence_on_acquire");
+        return fl_error_set(e, FL_INVALID, p,
+                            "the storage \"%s\" does not check fencing tokens, so a fence "
+                            "would stop nothing: set its \"fencing\": true, or drop "
+                            "\"fence_on_acquire\"",
+                            storage->valuestring);
+    }
     /* Redlock's allowance: ttl x drift + 2 ms (in microseconds, so it cannot overflow). */
     cl->allowance = (cl->ttl / FL_US) * cl->drift_ppb / 1000000 + 2 * FL_MS;
     cl->cfg = NULL;
@@ -587,6 +652,10 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "writes_ok", (double)cl->writes_ok);
     cJSON_AddNumberToObject(out, "writes_fenced", (double)cl->writes_fenced);
     cJSON_AddNumberToObject(out, "writes_unknown", (double)cl->writes_unknown);
+    if (cl->fence_on_acquire) {
+        cJSON_AddNumberToObject(out, "fences_ok", (double)cl->fences_ok);
+        cJSON_AddNumberToObject(out, "fences_failed", (double)cl->fences_failed);
+    }
 }
 
 static void destroy(fl_component *c)
@@ -647,6 +716,10 @@ static const fl_kind_param kind_params[] = {
      "after a failed acquisition", FL_KV_OTHER, FL_NO_BOUNDS},
     {"timeout", "duration", "", "`\"100ms\"`", "`\"200ms\"`",
      "for every acquisition and write", FL_KV_DURATION, FL_ABOVE_TO(0, 86400)},
+    {"fence_on_acquire", "boolean", "", "`false`", "`true`",
+     "once granted, send the storage its token and wait for the answer before the hold "
+     "begins (rejected, or no answer within `timeout`: release); needs a storage with `fencing`",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"drift_allowance", "ppm, 0 or more", "parts per million", "`\"10000ppm\"` (1%)",
      "`\"5000ppm\"`",
      "Redlock's clock-drift factor", FL_KV_OTHER, FL_NO_BOUNDS},

@@ -16,11 +16,19 @@
 
 #include "model/world.h"
 
-typedef enum fl_lock_msg_type { FL_LOCK_ACQUIRE, FL_LOCK_RELEASE, FL_LOCK_WRITE } fl_lock_msg_type;
+/* FL_LOCK_FENCE: a new holder's token-carrying touch of the storage, before it relies on
+ * the lock ("fence_on_acquire"); it writes nothing. */
+typedef enum fl_lock_msg_type {
+    FL_LOCK_ACQUIRE,
+    FL_LOCK_RELEASE,
+    FL_LOCK_WRITE,
+    FL_LOCK_FENCE
+} fl_lock_msg_type;
 
 typedef struct fl_lock_msg {
     int64_t token;   /* acquire: the token granted; release: the lease's token (or
-                        FL_TOKEN_NONE: whatever lease this owner has); write: the hold's token */
+                        FL_TOKEN_NONE: whatever lease this owner has); write, fence: the hold's
+                        token */
     int64_t version; /* write: the version it writes */
     fl_time expiry;  /* acquire: the true time the lease ends (measurement only) */
     uint32_t owner;  /* acquire/release: the client's attempt number (Redis' random value) */
@@ -28,7 +36,7 @@ typedef struct fl_lock_msg {
     uint32_t next;   /* the pool's free list */
     uint8_t type;    /* fl_lock_msg_type */
     uint8_t slot;    /* acquire/release: the server's place in the client's list */
-    uint8_t ok;      /* the answer: granted / accepted */
+    uint8_t ok;      /* the answer: granted / accepted (a fence: not older than the highest) */
     uint8_t fence;   /* write: token is a fencing token (one lock server) */
 } fl_lock_msg;
 

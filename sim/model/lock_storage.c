@@ -8,7 +8,10 @@
  * true it rejects a write whose token is lower than that (Kleppmann's fencing tokens: the
  * storage, not the lock, is what stops a client that lost its lease without knowing).
  * Fencing needs the monotonic tokens of a single lock server; a client of several servers
- * (Redlock) has none, and may not write to a fencing storage.
+ * (Redlock) has none, and may not write to a fencing storage. A fence (a lock_client's
+ * "fence_on_acquire" touch: a token and no write) is judged like a write and, accepted,
+ * raises the highest token too: from then on the older holder's writes are rejected, even
+ * before the new holder has written anything.
  *
  * Workload requests: a read answers the record's current version (FL_VALUE_NONE for
  * another key or before any write), so readers of the record show up in the consistency
@@ -68,6 +71,12 @@ static void on_inbox(fl_sim *sim, void *ctx, uint64_t arg)
     fl_lock_msg *m = fl_lock_msg_at(client, id);
     bool older = m->fence && s->highest != FL_TOKEN_NONE && m->token < s->highest;
     m->ok = !(older && s->fencing);
+    if (m->type == FL_LOCK_FENCE) { /* establishes the token; no write, nothing recorded */
+        if (m->ok && m->token > s->highest)
+            s->highest = m->token;
+        fl_lock_reply(w, client, id, s->c);
+        return;
+    }
     if (m->ok) {
         s->current = m->version;
         if (m->fence && m->token > s->highest)
@@ -236,8 +245,9 @@ bool fl_lock_storage_fencing(const fl_component *storage)
  * time-series columns. */
 static const fl_kind_param kind_params[] = {
     {"fencing", "boolean", "", "`false`", "`true`",
-     "reject a write whose token is lower than the highest seen; not with a client "
-     "of several servers", FL_KV_OTHER, FL_NO_BOUNDS},
+     "reject a write whose token is lower than the highest seen (raised by writes and by "
+     "`fence_on_acquire` fences); not with a client of several servers", FL_KV_OTHER,
+     FL_NO_BOUNDS},
     {"key", "integer 0..2^31-1", "", "`0`", "`7`",
      "the record's key in the history (for workload reads and the consistency "
      "checks)", FL_KV_INTEGER, FL_RANGE(0, 2147483647)},

@@ -347,6 +347,71 @@ START_TEST(crashes)
 }
 END_TEST
 
+/* Fence on acquire. Client-2's work (8 s) outlasts client-1's pause: client-2 takes token 2
+ * at 10 s and first writes at 18 s; client-1 resumes at 16 s and writes with token 1 at
+ * 16 s and 20 s. A fencing storage that learns tokens only from writes accepts the 16 s
+ * write (it has seen no token 2 yet) and rejects the 20 s one: both clients wrote inside
+ * the overlap [10 s, 20 s], a violation. With "fence_on_acquire" client-2 sends token 2 at
+ * 10 s, before its hold begins: client-1's write at 16 s is rejected and it lets go. */
+static const char *fence_text =
+    "{\"duration\": \"21s\",\n"
+    " \"nodes\": [{\"name\": \"lock\", \"kind\": \"lock\", \"ttl\": \"10s\"},\n"
+    "  {\"name\": \"client-1\", \"kind\": \"lock_client\", \"servers\": [\"lock\"],\n"
+    "   \"storage\": \"storage\", \"work\": \"const(4s)\", \"writes\": 2%s},\n"
+    "  {\"name\": \"client-2\", \"kind\": \"lock_client\", \"servers\": [\"lock\"],\n"
+    "   \"storage\": \"storage\", \"start\": \"0.5s\", \"work\": \"const(8s)\", \"writes\": 2,\n"
+    "   \"retry\": \"const(500ms)\"%s},\n"
+    "  {\"name\": \"storage\", \"kind\": \"lock_storage\", \"fencing\": true}],\n"
+    " \"workloads\": [{\"name\": \"r\", \"target\": \"storage\", \"rate\": \"1/s\"}],\n"
+    " \"faults\": [{\"at\": \"1s\", \"for\": \"15s\", \"pause\": \"client-1\"}%s]}\n";
+
+START_TEST(fence_on_acquire_closes_the_gap)
+{
+    const char *on = ", \"fence_on_acquire\": true";
+    for (int fence = 0; fence <= 1; fence++) {
+        char text[3000];
+        snprintf(text, sizeof text, fence_text, fence ? on : "", fence ? on : "", "");
+        cJSON *s;
+        fl_world *w = run_world(text, &s);
+        ck_assert_int_eq(first_acquire(w, 2, NULL), 10 * FL_SEC);
+        ck_assert_double_eq(fig(s, "storage", "mutual_exclusion_violations", "count"),
+                            fence ? 0 : 1);
+        /* client-1's write at 16 s: accepted unfenced, its 20 s one rejected; fenced, the
+         * 16 s one is rejected and it writes no more */
+        ck_assert_double_eq(fig(s, "client-1", "writes_ok", NULL), fence ? 0 : 1);
+        ck_assert_double_eq(fig(s, "client-1", "writes_fenced", NULL), 1);
+        ck_assert_double_eq(fig(s, "client-2", "writes_ok", NULL), 1); /* 18 s */
+        /* fenced, client-1 retries (every 200 ms from 17 s) and takes token 3 when
+         * client-2's lease runs out at 20 s, and fences with it */
+        ck_assert_double_eq(fig(s, "storage", "highest_token", NULL), fence ? 3 : 2);
+        if (fence) {
+            ck_assert_double_eq(fig(s, "client-1", "fences_ok", NULL), 2); /* 0 s, 20 s */
+            ck_assert_double_eq(fig(s, "client-2", "fences_ok", NULL), 1); /* at 10 s */
+            ck_assert_double_eq(fig(s, "client-2", "fences_failed", NULL), 0);
+        }
+        cJSON_Delete(s);
+        fl_world_free(w);
+    }
+
+    /* The storage is paused from 9 s to 12 s: client-2's fences at 10.0, 10.6, ..., 11.8 s
+     * get no answer within the 100 ms timeout; it releases each time and holds nothing
+     * until a fence after 12 s is answered. The held fences land at 12 s and raise the
+     * highest token: client-1's write at 16 s is rejected all the same. */
+    char text[3000];
+    snprintf(text, sizeof text, fence_text, on, on,
+             ", {\"at\": \"9s\", \"for\": \"3s\", \"pause\": \"storage\"}");
+    cJSON *s;
+    fl_world *w = run_world(text, &s);
+    ck_assert_double_eq(fig(s, "client-2", "fences_failed", NULL), 4);
+    ck_assert_double_eq(fig(s, "client-2", "fences_ok", NULL), 1);
+    ck_assert_double_eq(fig(s, "client-2", "holds", NULL), 1);
+    ck_assert_double_eq(fig(s, "client-1", "writes_ok", NULL), 0);
+    ck_assert_double_eq(fig(s, "storage", "mutual_exclusion_violations", "count"), 0);
+    cJSON_Delete(s);
+    fl_world_free(w);
+}
+END_TEST
+
 START_TEST(bad_configurations)
 {
     const char *base =
@@ -412,6 +477,7 @@ int main(void)
     tcase_add_test(tc, gc_pause_timeline);
     tcase_add_test(tc, redlock_majority_and_clock_jump);
     tcase_add_test(tc, crashes);
+    tcase_add_test(tc, fence_on_acquire_closes_the_gap);
     tcase_add_test(tc, bad_configurations);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
