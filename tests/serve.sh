@@ -120,6 +120,14 @@ cp = {p["path"]: p for p in sc.get("cache-stampede", {}).get("parameters", [])}
 check(cp.get("nodes.cache.ttl", {}).get("kind") == "duration"
       and cp.get("nodes.cache.workers", {}).get("kind") == "integer",
       "a node's tunables follow its kind's descriptor (cache ttl, workers)")
+# ... and never leave the bounds it declares: a redelivery-storm worker receives at most 10
+# messages at once, a restart's slowdown factor is at least 1.
+rp = {p["path"]: p for p in sc.get("redelivery-storm", {}).get("parameters", [])}
+check(rp.get("nodes.workers.max_messages", {}).get("max") == 10,
+      "a slider stops at the kind's declared maximum: %s" % rp.get("nodes.workers.max_messages"))
+op = {p["path"]: p for p in sc.get("oom-cascade", {}).get("parameters", [])}
+check(op.get("nodes.s1.restart.factor", {}).get("min") == 1,
+      "a slider starts at the kind's declared minimum: %s" % op.get("nodes.s1.restart.factor"))
 check(rs.get("story", "").startswith("An API") and rs.get("title"), "story and title")
 
 # a run, end to end

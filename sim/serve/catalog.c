@@ -168,6 +168,40 @@ static int add(plist *l, const cJSON *doc, const char *path, fl_param_kind kind,
     return 0;
 }
 
+/* A node parameter's slider never leaves what its kind declares it accepts (the
+ * descriptor's bounds: seconds for durations, per second for rates), so the page cannot
+ * offer a value the load would refuse. Applied last, after variants widened the ranges. */
+static void declared_bounds(plist *l, const cJSON *doc)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+    for (const cJSON *it = cJSON_IsArray(arr) ? arr->child : NULL; it; it = it->next) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+        const cJSON *kd = cJSON_GetObjectItemCaseSensitive(it, "kind");
+        const fl_component_ops *ops = cJSON_IsString(kd) ? fl_kind_find(kd->valuestring) : NULL;
+        if (!cJSON_IsString(nm) || !ops)
+            continue;
+        for (const fl_kind_param *kp = ops->params; kp->key; kp++) {
+            const fl_kind_bounds *b = &kp->bounds;
+            char path[256];
+            snprintf(path, sizeof path, "nodes.%s.%s", nm->valuestring, kp->key);
+            for (size_t i = 0; i < l->n && b->flags; i++) {
+                fl_param *p = &l->v[i];
+                if (strcmp(p->path, path) != 0)
+                    continue;
+                double scale = p->kind == FL_PARAM_DURATION ? 1000.0 : 1.0; /* page: ms */
+                if ((b->flags & FL_BOUND_MIN) && p->min <= b->min * scale)
+                    p->min = b->min * scale + ((b->flags & FL_BOUND_MIN_OPEN)
+                                                   ? (p->max - b->min * scale) / 1000
+                                                   : 0);
+                if ((b->flags & FL_BOUND_MAX) && p->max > b->max * scale)
+                    p->max = b->max * scale;
+                p->min = fmin(p->min, p->value); /* the scenario's own value stays reachable */
+                p->max = fmax(p->max, p->value);
+            }
+        }
+    }
+}
+
 static int from_set(plist *l, const cJSON *doc, const char *prefix, const cJSON *set,
                     const char *variant, int depth)
 {
@@ -258,6 +292,7 @@ static int derive(plist *l, const cJSON *doc)
     for (const cJSON *v = cJSON_IsObject(vs) ? vs->child : NULL; v; v = v->next)
         if (from_set(l, doc, "", cJSON_GetObjectItemCaseSensitive(v, "set"), v->string, 0))
             return -1;
+    declared_bounds(l, doc);
     return 0;
 }
 
