@@ -45,7 +45,7 @@ grep -qF 'sustaining' "$tmp/split-brain-redis-sentinel/charts/lesson-redis-roles
   bad "split-brain: a sustaining span on a run that is not about overload" || ok
 has split-brain-redis-sentinel promotion "n3 promoted"
 has split-brain-redis-sentinel heal "2 primaries"
-has split-brain-redis-sentinel reconciliation "643 acknowledged writes discarded"
+has split-brain-redis-sentinel reconciliation "643 writes it held discarded"
 has split-brain-github-2018 promotion
 has split-brain-github-2018 heal
 has cache-stampede key-expiry "key 1 expires"
@@ -88,7 +88,7 @@ for n in split-brain-redis-sentinel lock-gc-pause cache-stampede; do
 done
 # the split-brain chart names who was primary and says what was lost
 gp="$tmp/split-brain-redis-sentinel/charts/lesson-redis-roles.gp"
-grep -q "^heading = 'redis: two primaries for 76 s; 643 acknowledged writes discarded'" "$gp" && ok ||
+grep -q "^heading = 'redis: two primaries for 76 s; 643 acknowledged writes lost'" "$gp" && ok ||
   bad "split-brain: the roles chart's title does not state the lesson"
 grep -q "set ytics ('n5' 1, 'n4' 2, 'n3' 3, 'n2' 4, 'n1' 5)" "$gp" && ok ||
   bad "split-brain: the roles chart does not name one row per member"

@@ -510,7 +510,7 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
         s->discarded += lost;
         mr->discarded += lost;
         fl_world_event(s->w, now, s->c->name, "reconciliation",
-                       "%s resyncs from %s: %llu acknowledged writes discarded", mr->name,
+                       "%s resyncs from %s: %llu writes it held discarded", mr->name,
                        mp->name, (unsigned long long)lost);
     }
     memcpy(mr->have, mp->have, s->words * sizeof *mr->have);

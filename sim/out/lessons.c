@@ -353,12 +353,16 @@ static void election_roles(ctx *x, const char *node, const cJSON *o)
             heads += fl_csv_at(x->csv, r, members[k]) > 0;
         two += heads >= 2 ? w : 0;
     }
+    /* Discarded at the heal are the writes a member held that the survivor lacks; only the
+     * checker knows which of them a client was told succeeded (with quorum acks none is). */
     double disc = num(o, "writes_discarded");
+    double lost = num(cJSON_GetObjectItemCaseSensitive(o, "lost_writes"), "count");
     if (two > 0) {
         snprintf(l->title, sizeof l->title, "%s: two primaries for %.3g s; %.0f acknowledged "
-                 "writes discarded", node, two, isnan(disc) ? 0 : disc);
-        snprintf(l->note, sizeof l->note, "%.0f writes the old side acknowledged while split "
-                 "are discarded at the heal", isnan(disc) ? 0 : disc);
+                 "writes lost", node, two, isnan(lost) ? 0 : lost);
+        snprintf(l->note, sizeof l->note, "%.0f writes the old side held while split are "
+                 "discarded at the heal, %.0f of them acknowledged to clients",
+                 isnan(disc) ? 0 : disc, isnan(lost) ? 0 : lost);
     }
     else
         snprintf(l->title, sizeof l->title, "%s: which member accepts writes as primary (never "
