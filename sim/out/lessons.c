@@ -1221,8 +1221,9 @@ fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *c
     for (size_t v = 0; v < nvar && ns < MAXS; v++)
         if (pick[v]) {
             snprintf(lab[ns], sizeof lab[ns], "%s", variants[v]);
-            ser[ns++] = (fl_svg_series){lab[ns - 1], &none, &none, 0, NULL, NULL,
-                                        fl_svg_color(v), roles ? 6 : 2.5, false, 0};
+            ser[ns] = (fl_svg_series){lab[ns], &none, &none, 0, NULL, NULL,
+                                      fl_svg_color(v), roles ? 6 : 2.5, false, 0};
+            ns++;
         }
     int m = 0;
     for (int i = 0; ref && i <= ref->ns && nmetric + (panel == 0) > 1 && ns < MAXS; i++) {
@@ -1232,8 +1233,9 @@ fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *c
         if (!h && (ref->s[i].panel != panel || ref->s[i].style == FL_LS_ROLE))
             continue;
         snprintf(lab[ns], sizeof lab[ns], "%s", h ? "capacity" : ref->s[i].title);
-        ser[ns++] = (fl_svg_series){lab[ns - 1], &none, &none, 0, NULL, NULL, "#555555", 2,
+        ser[ns] = (fl_svg_series){lab[ns], &none, &none, 0, NULL, NULL, "#555555", 2,
                                     false, h ? 4 : m++};
+        ns++;
     }
     fl_svg_shade sh[16];
     size_t nsh = 0;
