@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -1373,15 +1374,27 @@ static void scan_ids(fl_server *s)
     closedir(d);
 }
 
+/* Descriptors open now below `limit` (those the server inherited or opened before it
+ * listens): they count against the open-file limit like connections do. */
+static long open_fds(long limit)
+{
+    long n = 0;
+    for (long fd = 0; fd < limit && fd < 65536; fd++)
+        n += fcntl((int)fd, F_GETFD) != -1;
+    return n;
+}
+
 /* The connection cap: cfg's, or MAX_CONNS with FD_RESERVE descriptors left free under the
- * open-file limit for the workers' files (at least 4). */
+ * open-file limit for the workers' files (at least 4), after those already open. */
 static size_t conn_cap(const fl_serve_config *cfg, FILE *log)
 {
     struct rlimit rl;
     long room = MAX_CONNS;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)MAX_CONNS + FD_RESERVE)
-        room = (long)rl.rlim_cur - FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        long in_use = open_fds((long)rl.rlim_cur);
+        if (rl.rlim_cur < (rlim_t)(MAX_CONNS + FD_RESERVE + in_use))
+            room = (long)rl.rlim_cur - FD_RESERVE - in_use;
+    }
     if (cfg->max_conns > 0) {
         if (cfg->max_conns > room && log)
             fprintf(log, "faultline serve: --max-connections %d is more than the open-file limit "
