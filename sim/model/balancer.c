@@ -442,8 +442,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         return st;
     const cJSON *ej = cJSON_GetObjectItemCaseSensitive(cfg, "eject");
     if (ej) {
-        static const char *const eject_keys[] = {"consecutive_failures", "for",
-                                                 "max_ejected_fraction", NULL};
         char ep[300];
         long n;
         fl_cfg_join(ep, sizeof ep, path, "eject");
@@ -452,7 +450,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 "a pinned connection would keep sending to an ejected backend "
                                 "until it reopens: ejection is modelled for per-request policies "
                                 "only");
-        if ((st = fl_cfg_object(ej, ep, e)) || (st = fl_cfg_known_keys(ej, ep, eject_keys, e)) ||
+        if ((st = fl_cfg_object(ej, ep, e)) ||
+            (st = fl_kind_sub_keys(&fl_balancer_ops, "eject", ej, ep, e)) ||
             (st = fl_cfg_int(ej, ep, "consecutive_failures", FL_CFG_OPTIONAL, 5, 1, 1000000, &n,
                              e)) ||
             (st = fl_cfg_duration(ej, ep, "for", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
