@@ -9,20 +9,27 @@ cd "$dir/.." || exit 1
 base=$(basename "$dir")
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-for f in "$base"/*.json; do
-  exp="${f%.json}.expect"
-  if [ ! -f "$exp" ]; then echo "MISSING $exp"; fail=$((fail + 1)); continue; fi
+# one FILE: prints "ok FILE" or what failed (cases run two at a time, or one per core)
+one() {
+  local f=$1 exp="${1%.json}.expect" got rc want out
+  if [ ! -f "$exp" ]; then echo "MISSING $exp"; return; fi
   got=$("$fl" validate "$f" 2>&1 >/dev/null); rc=$?
   want=$(cat "$exp")
   if [ "$rc" != 2 ] || [ "$got" != "$want" ]; then
-    echo "FAIL $f (exit $rc)"; echo "  want: $want"; echo "  got:  $got"; fail=$((fail + 1)); continue
+    echo "FAIL $f (exit $rc)"; echo "  want: $want"; echo "  got:  $got"; return
   fi
-  "$fl" run "$f" --out "$tmp/out" >/dev/null 2>&1; rc=$?
-  if [ "$rc" != 2 ] || [ -e "$tmp/out" ]; then
-    echo "FAIL $f: run exited $rc or wrote outputs"; fail=$((fail + 1)); continue
+  out="$tmp/$(basename "$f" .json)"
+  "$fl" run "$f" --out "$out" >/dev/null 2>&1; rc=$?
+  if [ "$rc" != 2 ] || [ -e "$out" ]; then
+    echo "FAIL $f: run exited $rc or wrote outputs"; return
   fi
-  pass=$((pass + 1))
-done
+  echo "ok $f"
+}
+export -f one; export fl tmp
+log=$(ls "$base"/*.json | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'one "$@"' _ {})
+grep -v '^ok ' <<<"$log" || true
+pass=$(grep -c '^ok ' <<<"$log" || true)
+fail=$(grep -c '^\(FAIL\|MISSING\) ' <<<"$log" || true)
 # Not a file at all: a directory, and a path that does not exist.
 check_io() {
   got=$("$fl" validate "$1" 2>&1 >/dev/null); rc=$?

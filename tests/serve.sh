@@ -6,11 +6,11 @@
 #
 #   tests/serve.sh FAULTLINE SCENARIOS_DIR [LOAD_SECONDS [LOAD_CLIENTS]]
 #
-# LOAD_SECONDS (default 10) and LOAD_CLIENTS (default 200) size tests/serve_load.py;
+# LOAD_SECONDS (default $FL_SERVE_LOAD_SECONDS, else 10) and LOAD_CLIENTS (default 200) size tests/serve_load.py;
 # 0 seconds skips it.
 set -euo pipefail
 fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") scen=$(cd "$2" && pwd)
-load_s=${3:-10} load_c=${4:-200}
+load_s=${3:-${FL_SERVE_LOAD_SECONDS:-10}} load_c=${4:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 pid=

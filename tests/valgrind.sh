@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every bundled scenario and variant once under valgrind memcheck, cut at 100,000 events
+# Every bundled scenario and variant once under valgrind memcheck, cut at 50,000 events
 # (memcheck is ~50x slower; a cut run still loads, runs, reports and writes everything; the
 # ASan+UBSan build runs every variant whole), which must report no error and no leak.
 # Variants run two at a time (or one per core).
@@ -11,7 +11,7 @@ one() {
   set -- $1
   local log; log=$(mktemp)
   valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --quiet "$fl" run "$1" --variant "$2" --max-events 100000 --out "$log.d" \
+    --quiet "$fl" run "$1" --variant "$2" --max-events 50000 --out "$log.d" \
     --quiet >/dev/null 2>"$log"
   local rc=$?
   rm -rf "$log.d"
