@@ -22,10 +22,23 @@ check_stopped() { # dir rc want_reason
   ok
 }
 
+# settled PID: waits (up to 20 s) until PID catches SIGINT and SIGTERM, then 0.3 s more. A
+# fixed sleep raced a loaded machine: a signal sent before the handlers are installed kills
+# the process the default way, and the test read that as a failure to stop cleanly.
+settled() {
+  local i mask
+  for i in $(seq 200); do
+    mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || break
+    [ -n "$mask" ] && (( (16#$mask & 0x4002) == 0x4002 )) && break
+    sleep 0.1
+  done
+  sleep 0.3
+}
+
 for sig in INT TERM; do
   "$fl" run "$sc" --set duration=1000000s --quiet --out "$tmp/$sig" >/dev/null 2>&1 &
   pid=$!
-  sleep 0.5
+  settled "$pid"
   kill -"$sig" "$pid"
   wait "$pid"; rc=$?
   check_stopped "$tmp/$sig" "$rc" "interrupted (SIG$sig)"
@@ -110,7 +123,7 @@ if [ "$rc" = 3 ] && grep -q "stopped while building the model: wall-clock limit"
 else bad "--max-wall 1 while building: exit $rc after $ms ms: $(cat "$tmp/err")"; fi
 "$fl" run "$big" --quiet --out "$tmp/bigint" >/dev/null 2>"$tmp/err" &
 pid=$!
-sleep 0.5
+settled "$pid"
 kill -INT "$pid"
 start=$(date +%s%N)
 wait "$pid"; rc=$?
@@ -144,7 +157,7 @@ if [ "$rc" = 2 ] && grep -q "nothing to read" "$tmp/err"; then ok; else bad "emp
 # compare and sweep stop on SIGINT with exit 3, keeping what finished, marked incomplete.
 "$fl" compare "$sc" --set duration=20000s --seeds 4 -j 2 --out "$tmp/cmp" >/dev/null 2>"$tmp/err" &
 pid=$!
-sleep 2
+settled "$pid"; sleep 1.5
 kill -INT "$pid"
 wait "$pid"; rc=$?
 if [ "$rc" = 3 ] && grep -q '"complete":	false' "$tmp/cmp/compare.json" &&
@@ -152,7 +165,7 @@ if [ "$rc" = 3 ] && grep -q '"complete":	false' "$tmp/cmp/compare.json" &&
 else bad "compare SIGINT: exit $rc: $(cat "$tmp/err")"; fi
 "$fl" sweep "$sc" --set duration=20000s --param workloads.arrivals.rate=500/s,800/s --seeds 2 -j 2 --quiet --out "$tmp/sw" >/dev/null 2>"$tmp/err" &
 pid=$!
-sleep 2
+settled "$pid"; sleep 1.5
 kill -INT "$pid"
 wait "$pid"; rc=$?
 if [ "$rc" = 3 ] && grep -q '"complete":	false' "$tmp/sw/sweep.json" && [ -s "$tmp/sw/sweep.csv" ]; then ok
