@@ -1,5 +1,6 @@
 /* The `gateway` component: a tier that holds long-lived client connections (WebSockets over
- * TLS), aggregated so that a million connections cost a few events per step, not per client.
+ * TLS), aggregated so that a million connections cost a few events per step, not per client;
+ * or, with "clients": {"model": "individual"}, one record and one timer per client.
  *
  *   {"name": "gw", "kind": "gateway", "cpus": 4, "handshake_time": "290us",
  *    "resumed_handshake_time": "60us", "backlog": 4096, "max_connections": 1000000,
@@ -70,6 +71,23 @@
  * messages) whatever the number of connections; the per-client draws cost a few
  * nanoseconds per client and decision. Within one step, retries attempt before
  * newcomers' first attempts.
+ *
+ * Individual clients ("model": "individual", at most 10^7). Each client is a 32-byte record
+ * (gw_client) with one cancellable timer on the engine's queue: its join, next attempt,
+ * resent SYN, connect timeout or next heartbeat, by its state. The rules above hold client
+ * by client, at exact times instead of steps: a connected client sends a heartbeat every
+ * heartbeat_interval from its own phase (uniform, drawn when it connects), which queues
+ * heartbeat_time of CPU; the CPU still serves in steps of `resolution`, in arrival order;
+ * a heartbeat unanswered after heartbeat_timeout disconnects the client that sent it (if
+ * that connection is still up); a queued handshake whose client's connect timeout fires
+ * first is wasted when the CPU reaches it. Each client draws from a stream of its own
+ * (counter-based: the node's key, its index and its count of draws), so its backoff,
+ * spread, connect timeout and heartbeat phase are independent of every other client's and
+ * of the order in which clients act. Newcomers of a join wave join one by one, the m-th of
+ * n at its own uniform time within the m-th n-th of the wave. Cost: about one event per
+ * heartbeat, attempt and SYN resend, 32 bytes per client plus about 40 for its pending
+ * event (tests/perf/clients-1m.json: 10^6 clients for 300 s, 15.5 M events, 84 MiB). The
+ * summary adds heartbeats.sent and client_record_bytes.
  *
  * Faults: crash (every connection, queued handshake and message is lost; attempts are
  * refused until restart; sessions die with the node), pause (the CPU does nothing; clients

@@ -604,16 +604,18 @@ START_TEST(individual_missed_heartbeats_disconnect)
 }
 END_TEST
 
-/* The same inputs give the same summary; and every allocation can fail cleanly. */
+/* The same inputs give the same summary; and every allocation can fail cleanly. Both
+ * client models (the loop's index _i: 0 aggregate, 1 individual). */
 START_TEST(deterministic_and_clean_on_allocation_failure)
 {
-    char *t = scenario(
-        "5s",
-        "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
-        " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]},"
-        " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
-        "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
-        "");
+    char gw[600];
+    snprintf(gw, sizeof gw,
+             "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
+             " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]%s},"
+             " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
+             "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
+             _i ? ", \"model\": \"individual\"" : "");
+    char *t = scenario("5s", gw, "");
     char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t, NULL, 0);
     ck_assert_str_eq(a, b);
     free(a);
@@ -658,7 +660,7 @@ int main(void)
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
     tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
-    tcase_add_test(tc, deterministic_and_clean_on_allocation_failure);
+    tcase_add_loop_test(tc, deterministic_and_clean_on_allocation_failure, 0, 2);
     tcase_add_test(tc, individual_heartbeats_are_counted_exactly);
     tcase_add_test(tc, individual_handshake_throughput_is_cpus_over_handshake_time);
     tcase_add_test(tc, individual_reconnects_after_a_crash_are_not_phase_locked);
