@@ -76,7 +76,8 @@
  * (gw_client) with one cancellable timer on the engine's queue: its join, next attempt,
  * resent SYN, connect timeout or next heartbeat, by its state. The rules above hold client
  * by client, at exact times instead of steps: a connected client sends a heartbeat every
- * heartbeat_interval from its own phase (uniform, drawn when it connects), which queues
+ * heartbeat_interval from its own phase (uniform, drawn when it connects; stratified for
+ * those connected at time 0), which queues
  * heartbeat_time of CPU; the CPU still serves in steps of `resolution`, in arrival order;
  * a heartbeat unanswered after heartbeat_timeout disconnects the client that sent it (if
  * that connection is still up); a queued handshake whose client's connect timeout fires
@@ -86,7 +87,7 @@
  * of the order in which clients act. Newcomers of a join wave join one by one, the m-th of
  * n at its own uniform time within the m-th n-th of the wave. Cost: about one event per
  * heartbeat, attempt and SYN resend, 32 bytes per client plus about 40 for its pending
- * event (tests/perf/clients-1m.json: 10^6 clients for 300 s, 15.5 M events, 84 MiB). The
+ * event (tests/perf/clients-1m.json: 10^6 clients for 300 s, 15.5 M events, 85 MiB). The
  * summary adds heartbeats.sent and client_record_bytes.
  *
  * Faults: crash (every connection, queued handshake and message is lost; attempts are
