@@ -328,6 +328,8 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.admission_rejected", "admission rejected", X),
     CNT("nodes.*.refused.*", "refused", L),
     CNT("nodes.*.heartbeats.answered", "heartbeats answered", X),
+    CNT("nodes.*.heartbeats.sent", "heartbeats sent", X),
+    NUM("nodes.*.client_record_bytes", "bytes", "bytes per client record", X),
     CNT("nodes.*.heartbeats.*", "heartbeats missed", L),
     CNT("nodes.*.heartbeat_misses", "heartbeats missed", L),
     CNT("nodes.*.disconnects.crash", "disconnected by the crash", X),

@@ -1,5 +1,6 @@
 /* The `gateway` component: a tier that holds long-lived client connections (WebSockets over
- * TLS), aggregated so that a million connections cost a few events per step, not per client.
+ * TLS), aggregated so that a million connections cost a few events per step, not per client;
+ * or, with "clients": {"model": "individual"}, one record and one timer per client.
  *
  *   {"name": "gw", "kind": "gateway", "cpus": 4, "handshake_time": "290us",
  *    "resumed_handshake_time": "60us", "backlog": 4096, "max_connections": 1000000,
@@ -71,6 +72,24 @@
  * nanoseconds per client and decision. Within one step, retries attempt before
  * newcomers' first attempts.
  *
+ * Individual clients ("model": "individual", at most 10^7). Each client is a 32-byte record
+ * (gw_client) with one cancellable timer on the engine's queue: its join, next attempt,
+ * resent SYN, connect timeout or next heartbeat, by its state. The rules above hold client
+ * by client, at exact times instead of steps: a connected client sends a heartbeat every
+ * heartbeat_interval from its own phase (uniform, drawn when it connects; stratified for
+ * those connected at time 0), which queues
+ * heartbeat_time of CPU; the CPU still serves in steps of `resolution`, in arrival order;
+ * a heartbeat unanswered after heartbeat_timeout disconnects the client that sent it (if
+ * that connection is still up); a queued handshake whose client's connect timeout fires
+ * first is wasted when the CPU reaches it. Each client draws from a stream of its own
+ * (counter-based: the node's key, its index and its count of draws), so its backoff,
+ * spread, connect timeout and heartbeat phase are independent of every other client's and
+ * of the order in which clients act. Newcomers of a join wave join one by one, the m-th of
+ * n at its own uniform time within the m-th n-th of the wave. Cost: about one event per
+ * heartbeat, attempt and SYN resend, 32 bytes per client plus about 40 for its pending
+ * event (tests/perf/clients-1m.json: 10^6 clients for 300 s, 15.5 M events, 85 MiB). The
+ * summary adds heartbeats.sent and client_record_bytes.
+ *
  * Faults: crash (every connection, queued handshake and message is lost; attempts are
  * refused until restart; sessions die with the node), pause (the CPU does nothing; clients
  * keep their timers, the kernel keeps queueing), slow (every piece of work costs `factor`
@@ -117,8 +136,29 @@ typedef struct gw_item {
     uint8_t level;    /* handshake: the clients' retry count */
     uint8_t stale;    /* handshake: the clients gave up; heartbeat: missed */
     uint8_t syn;      /* handshake: which SYN of the attempt got in (0: the first) */
+    uint32_t epoch;   /* individual clients: the client's epoch when the work was queued */
     fl_time deadline; /* handshake: when the clients give up (their connect timeout) */
 } gw_item;
+
+/* One client of the individual model ("clients": {"model": "individual"}): 32 bytes, in one
+ * array allocated at configure, with exactly one pending timer while it is joined (its
+ * join, next attempt, resent SYN, connect timeout or next heartbeat, by state). Its random
+ * draws are its own: the n-th comes from (the node's key, its index, n), so no client's
+ * draws depend on what the others did or in which order. Work it queued (a handshake, a
+ * heartbeat) carries its epoch; the epoch advances when the attempt or the connection ends,
+ * which makes such work stale (a handshake done for a client that left is wasted). */
+enum { CL_IDLE, CL_WAIT, CL_SYN, CL_QUEUED, CL_CONNECTED };
+typedef struct gw_client {
+    fl_timer timer;   /* its pending timer; FL_TIMER_NONE while it fires */
+    fl_time deadline; /* the current attempt's connect timeout, absolute */
+    uint32_t epoch;
+    uint32_t draws;   /* random draws made so far */
+    uint8_t state;    /* CL_* */
+    uint8_t cls;      /* CLS_* of its next or current attempt */
+    uint8_t level;    /* consecutive failed attempts (its backoff's retry count) */
+    uint8_t syn;      /* which SYN of the attempt is next or got in */
+} gw_client;
+_Static_assert(sizeof(gw_client) <= 64, "a client's record is at most 64 bytes (issue 16)");
 
 /* A handshake batch's deadline, in a min-heap: batches of retransmitted SYNs or of clients
  * with their own connect timeouts give up out of arrival order. */
@@ -135,7 +175,7 @@ typedef struct gw_queue {
 } gw_queue;
 
 typedef struct join_wave {
-    int64_t at_tick, within_ticks;
+    int64_t at_tick, within_ticks; /* the newcomers join in steps (at_tick, at_tick + within] */
     uint64_t count, done;
 } join_wave;
 
@@ -151,7 +191,7 @@ typedef struct gateway {
     int syn_retries;      /* SYNs resent after 1, 2, 4 ... s (net.ipv4.tcp_syn_retries) */
     int syns;             /* syn_retries + 1: the calendar's SYN dimension */
     uint64_t backlog, max_conn, initial;
-    bool priority, resumption, admission;
+    bool priority, resumption, admission, individual;
     int64_t adm_per_tick, adm_cap, adm_tokens; /* nano-tokens */
     fl_time adm_retry_after;
     double adm_rate;
@@ -200,9 +240,17 @@ typedef struct gateway {
     fl_time crash_at, restored_at;
     fl_time wave_last; /* a disconnect wave (events.jsonl): its last disconnect, ... */
     uint64_t wave_n;   /* ... and its disconnects so far (0: no wave) */
+    /* individual clients (NULL cl: the aggregated model) */
+    gw_client *cl;
+    uint32_t ncl;     /* clients in all: connected at 0, then the newcomers */
+    uint32_t *joined_order; /* the joined clients, in order of joining (a sender's draw) */
+    uint64_t cl_key;  /* the clients' random key, from the node's stream "clients" */
+    int h_client;
+    uint64_t hb_sent;
 } gateway;
 
-static const char *const client_keys[] = {"connected", "join", "rtt", NULL};
+static const char *const client_keys[] = {"connected", "join", "rtt", "model", NULL};
+static const char *const client_models[] = {"aggregate", "individual", NULL};
 static const char *const join_keys[] = {"count", "within", "at", NULL};
 static const char *const reconnect_keys[] = {"delay",  "jitter",      "connect_timeout",
                                              "spread", "syn_retries", NULL};
@@ -215,6 +263,7 @@ static const char *const jitters[] = {"none", "full", "equal", NULL};
 #define GW_EPISODE_GAP FL_SEC /* a second without misses (overflows) ends an episode */
 #define GW_SYN_RTO     FL_SEC /* Linux's initial SYN retransmission timeout (TCP_TIMEOUT_INIT) */
 #define GW_MAX_DL_BINS 100000 /* a connect timeout's spread, in steps */
+#define GW_MAX_INDIVIDUAL 10000000u /* individual clients: 32 bytes + a pending event each */
 
 /* ---- the calendar of waiting clients ------------------------------------------------- */
 
@@ -323,7 +372,7 @@ static int push(gateway *g, gw_queue *q, gw_item it)
 {
     if (q->tail > q->head) {
         gw_item *last = item_at(q, q->tail - 1);
-        if (it.type != IT_MSG && last->type == it.type && last->arrive == it.arrive &&
+        if (!g->cl && it.type != IT_MSG && last->type == it.type && last->arrive == it.arrive &&
             last->cls == it.cls && last->level == it.level && last->syn == it.syn &&
             last->deadline == it.deadline && !last->stale && !last->served &&
             (uint64_t)last->count + it.count <= UINT32_MAX && q->tail - 1 != q->head) {
@@ -537,6 +586,204 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
     }
 }
 
+/* ---- individual clients -------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* Client i's next draw: a stream of its own for one decision. */
+static fl_rng client_rng(gateway *g, uint32_t i)
+{
+    gw_client *c = &g->cl[i];
+    fl_rng r;
+    fl_rng_seed_raw(&r, mix64(g->cl_key ^ mix64(((uint64_t)i << 32) | c->draws++)));
+    return r;
+}
+
+static void client_arm(gateway *g, uint32_t i, fl_time at)
+{
+    /* A failure fails the run (fl_sim_fail): it stops after this event. */
+    fl_sim_timer_at(g->w->sim, at, g->h_client, i, &g->cl[i].timer);
+}
+
+static void client_disarm(gateway *g, gw_client *c)
+{
+    if (c->timer != FL_TIMER_NONE)
+        fl_sim_timer_cancel(g->w->sim, c->timer);
+    c->timer = FL_TIMER_NONE;
+}
+
+/* Client i failed (or lost its connection) now: it waits `after`, its reconnect delay for
+ * retry `level` and its own share of the spread, then starts a new attempt. */
+static void client_wait(gateway *g, uint32_t i, int cls, int level, fl_time after)
+{
+    gw_client *c = &g->cl[i];
+    if (level >= g->levels)
+        level = g->levels - 1;
+    fl_time d = 0, s = 0;
+    if (g->pol.backoff != FL_BACKOFF_NONE || g->spread) {
+        fl_rng r = client_rng(g, i);
+        d = fl_client_backoff(&g->pol, level, 0, &r);
+        s = g->spread ? (fl_time)fl_rng_below(&r, (uint64_t)g->spread + 1) : 0;
+    }
+    c->state = CL_WAIT;
+    c->cls = (uint8_t)cls;
+    c->level = (uint8_t)level;
+    c->syn = 0;
+    c->epoch++;
+    client_arm(g, i, fl_sim_now(g->w->sim) + after + d + s);
+}
+
+/* Client i's SYN was dropped now (a full accept queue): its kernel resends it after the
+ * doubled timeout if that comes before the connect timeout and it has retries left;
+ * otherwise the attempt fails at the connect timeout or when the kernel gives up. */
+static void client_dropped(gateway *g, uint32_t i, fl_time now)
+{
+    gw_client *c = &g->cl[i];
+    fl_time start = now - syn_offset(c->syn), ct = c->deadline - start;
+    fl_time kernel = syn_offset(g->syn_retries + 1); /* ETIMEDOUT */
+    if (c->syn < g->syn_retries && syn_offset(c->syn + 1) < ct) {
+        c->syn++;
+        c->state = CL_SYN;
+        client_arm(g, i, start + syn_offset(c->syn));
+        return;
+    }
+    g->unanswered++;
+    client_wait(g, i, c->cls, c->level + 1, start + (ct < kernel ? ct : kernel) - now);
+}
+
+/* Client i sends SYN number c->syn of an attempt now: attempt() for one client. */
+static void client_attempt(gateway *g, uint32_t i, fl_time now)
+{
+    gw_client *c = &g->cl[i];
+    int cls = c->cls, level = c->level;
+    if (c->syn == 0) {
+        g->attempts++;
+        if (cls != CLS_NEW || level > 0)
+            g->reconnect_attempts++;
+        fl_series_add(g->w->series, g->col_att, now, 1);
+        fl_time ct = g->ct_hi;
+        if (g->ct_lo != g->ct_hi) {
+            fl_rng r = client_rng(g, i);
+            ct = g->ct_lo + (fl_time)fl_rng_below(&r, (uint64_t)(g->ct_hi - g->ct_lo) + 1);
+        }
+        c->deadline = now + ct;
+    } else
+        g->syn_retx++;
+    if (g->down) {
+        g->refused_down++;
+        client_wait(g, i, cls, level + 1, g->rtt);
+        return;
+    }
+    if (g->admission) {
+        if (g->adm_tokens < FL_SEC) {
+            g->adm_rejected++;
+            client_wait(g, i, cls, level + 1, g->rtt + g->adm_retry_after);
+            return;
+        }
+        g->adm_tokens -= FL_SEC;
+    }
+    if (g->connected + g->hs_queued >= g->max_conn) {
+        g->refused_limit++;
+        client_wait(g, i, cls, level + 1, g->rtt);
+        return;
+    }
+    if (g->hs_queued >= g->backlog) { /* dropped at the accept queue: it hears nothing */
+        g->overflows++;
+        fl_series_add(g->w->series, g->col_ovf, now, 1);
+        episode(&g->ovf_episodes, &g->last_ovf, now);
+        client_dropped(g, i, now);
+        return;
+    }
+    gw_item it = {.arrive = now,
+                  .count = 1,
+                  .req = i,
+                  .epoch = c->epoch,
+                  .type = IT_HS,
+                  .cls = (uint8_t)cls,
+                  .level = (uint8_t)level,
+                  .syn = c->syn};
+    note_queue(g, now);
+    if (!push(g, hs_queue(g), it)) {
+        fl_sim_fail(g->w->sim, FL_NOMEM);
+        return;
+    }
+    g->hs_queued++;
+    c->state = CL_QUEUED;
+    client_arm(g, i, c->deadline);
+}
+
+/* Client i's handshake completed now: it is connected, and sends its first heartbeat after
+ * its own uniform draw in (0, heartbeat_interval] (clients are not phase-locked), then one
+ * every heartbeat_interval. */
+static void client_connected(gateway *g, uint32_t i, fl_time now)
+{
+    gw_client *c = &g->cl[i];
+    client_disarm(g, c);
+    c->state = CL_CONNECTED;
+    c->cls = g->resumption ? CLS_RES : CLS_RET;
+    c->level = 0;
+    c->syn = 0;
+    c->epoch++;
+    fl_rng r = client_rng(g, i);
+    client_arm(g, i, now + 1 + (fl_time)fl_rng_below(&r, (uint64_t)g->hb_interval));
+}
+
+/* Client i's heartbeat queued under `epoch` went unanswered for heartbeat_timeout: if that
+ * connection is still up, the client drops it and reconnects. True when it did. */
+static bool client_missed(gateway *g, uint32_t i, uint32_t epoch)
+{
+    gw_client *c = &g->cl[i];
+    if (c->state != CL_CONNECTED || c->epoch != epoch)
+        return false;
+    client_disarm(g, c);
+    client_wait(g, i, g->resumption ? CLS_RES : CLS_RET, 1, 0);
+    return true;
+}
+
+/* Client i's one timer. */
+static void on_client(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    gateway *g = ctx;
+    uint32_t i = (uint32_t)arg;
+    gw_client *c = &g->cl[i];
+    fl_time now = fl_sim_now(sim);
+    c->timer = FL_TIMER_NONE;
+    switch (c->state) {
+    case CL_IDLE: /* it joins: a newcomer's first attempt */
+        if (g->joined_order)
+            g->joined_order[g->wanted] = i;
+        g->joined++;
+        g->wanted++;
+        c->state = CL_WAIT;
+        client_attempt(g, i, now);
+        break;
+    case CL_WAIT:
+    case CL_SYN:
+        client_attempt(g, i, now);
+        break;
+    case CL_QUEUED: /* its connect timeout: it gives up on the queued handshake */
+        g->hs_timed_out++;
+        client_wait(g, i, c->cls, c->level + 1, 0);
+        break;
+    default: { /* connected: a heartbeat */
+        gw_item it = {.arrive = now, .count = 1, .req = i, .epoch = c->epoch, .type = IT_HB};
+        if (!push(g, &g->q[0], it)) {
+            fl_sim_fail(sim, FL_NOMEM);
+            return;
+        }
+        g->hb_sent++;
+        client_arm(g, i, now + g->hb_interval);
+    }
+    }
+}
+
 /* ---- the CPU ------------------------------------------------------------------------- */
 
 static fl_time unit_cost(const gateway *g, const gw_item *it)
@@ -560,7 +807,8 @@ static void finished(gateway *g, const gw_item *it, uint64_t k, fl_time now)
         g->hs_queued -= k;
         g->stays += (double)k * (double)(now - it->arrive);
         g->work_hs += work;
-        if (it->stale) {
+        gw_client *cl = g->cl ? &g->cl[it->req] : NULL;
+        if (it->stale || (cl && (cl->state != CL_QUEUED || cl->epoch != it->epoch))) {
             g->hs_wasted += k;
             g->work_wasted += work;
             return;
@@ -577,6 +825,8 @@ static void finished(gateway *g, const gw_item *it, uint64_t k, fl_time now)
             if (g->admitted == g->join_total && !g->all_admitted_at)
                 g->all_admitted_at = now;
         }
+        if (cl)
+            client_connected(g, it->req, now);
     } else if (it->type == IT_HB) {
         g->work_hb += work;
         g->hb_served += k;
@@ -633,7 +883,7 @@ static void scan(gateway *g, fl_time now)
         schedule(g, u, it->cls, it->level + 1, 0);
     }
     q = &g->q[0];
-    uint64_t missed = 0, i;
+    uint64_t missed = 0, lost = 0, i;
     for (i = q->cur_hb > q->head ? q->cur_hb : q->head; i < q->tail; i++) {
         gw_item *it = item_at(q, i);
         if (it->type != IT_HB || it->stale)
@@ -642,12 +892,18 @@ static void scan(gateway *g, fl_time now)
             break;
         it->stale = 1;
         missed += it->count - it->served;
+        if (g->cl && client_missed(g, it->req, it->epoch))
+            lost++;
     }
     q->cur_hb = i;
     if (!missed)
         return;
     g->hb_missed += missed;
-    uint64_t m = missed < g->connected ? missed : g->connected;
+    if (g->cl && !lost) { /* only heartbeats of connections already gone */
+        episode(&g->miss_episodes, &g->last_miss, now);
+        return;
+    }
+    uint64_t m = g->cl ? lost : missed < g->connected ? missed : g->connected;
     g->connected -= m;
     g->disc_hb += m;
     if (!g->wave_n)
@@ -658,7 +914,8 @@ static void scan(gateway *g, fl_time now)
     note_connected(g);
     fl_series_add(g->w->series, g->col_disc, now - g->tick, (double)m);
     episode(&g->miss_episodes, &g->last_miss, now);
-    schedule(g, m, g->resumption ? CLS_RES : CLS_RET, 1, 0);
+    if (!g->cl) /* individual clients were rescheduled one by one (client_missed) */
+        schedule(g, m, g->resumption ? CLS_RES : CLS_RET, 1, 0);
 }
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
@@ -673,8 +930,8 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
                        "disconnect wave ends: %llu clients dropped", (unsigned long long)g->wave_n);
         g->wave_n = 0;
     }
-    /* Heartbeats of this step. */
-    if (g->connected) {
+    /* Heartbeats of this step (individual clients send their own). */
+    if (g->connected && !g->cl) {
         g->hb_acc += (int64_t)g->connected * g->tick;
         int64_t n = g->hb_acc / g->hb_interval;
         g->hb_acc %= g->hb_interval;
@@ -690,15 +947,16 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         if (g->adm_tokens > g->adm_cap)
             g->adm_tokens = g->adm_cap;
     }
-    /* Clients whose wait ends in this step, then newcomers. */
-    for (int cls = 0; cls < NCLS; cls++)
+    /* Clients whose wait ends in this step, then newcomers (individual clients: their own
+     * timers). */
+    for (int cls = 0; cls < NCLS && !g->cl; cls++)
         for (int l = 0; l < g->levels; l++)
             for (int r = 0; r < g->syns; r++) {
                 uint32_t *p = cell(g, k, cls, l, r), n = *p;
                 *p = 0;
                 attempt(g, n, cls, l, r, now);
             }
-    for (int j = 0; j < g->njoins; j++) {
+    for (int j = 0; j < g->njoins && !g->cl; j++) {
         join_wave *jw = &g->joins[j];
         int64_t el = k - jw->at_tick;
         if (el < 0 || jw->done == jw->count)
@@ -750,7 +1008,14 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         return;
     }
     /* The message comes from a random client: one without a connection cannot send it. */
-    if (!g->wanted || fl_rng_below(&g->rng_msg, g->wanted) >= g->connected) {
+    bool off;
+    if (g->cl) { /* a random one of the clients that have joined */
+        uint64_t k = g->wanted ? fl_rng_below(&g->rng_msg, g->wanted) : 0;
+        off = !g->wanted ||
+              g->cl[g->joined_order ? g->joined_order[k] : k].state != CL_CONNECTED;
+    } else
+        off = !g->wanted || fl_rng_below(&g->rng_msg, g->wanted) >= g->connected;
+    if (off) {
         g->msg_not_connected++;
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
@@ -787,16 +1052,33 @@ static void crash(gateway *g, fl_time now)
             else if (it.type == IT_HS) {
                 g->hs_queued -= u;
                 g->stays += (double)u * (double)(now - it.arrive);
-                if (!it.stale) /* reset: the client hears at once, and tries again */
+                if (!it.stale && !g->cl) /* reset: the client hears at once, and tries again */
                     schedule(g, u, it.cls == CLS_NEW ? CLS_NEW : CLS_RET, it.level + 1, 0);
             }
         }
         q->progress = 0;
     }
     g->ndue = 0; /* every queued handshake is gone */
+    for (uint32_t i = 0; i < (g->cl ? g->ncl : 0); i++) {
+        gw_client *cl = &g->cl[i];
+        switch (cl->state) {
+        case CL_CONNECTED: /* dropped: it reconnects after its own wait */
+            client_disarm(g, cl);
+            client_wait(g, i, CLS_RET, 1, 0);
+            break;
+        case CL_QUEUED: /* reset: it hears at once, and tries again */
+            client_disarm(g, cl);
+            client_wait(g, i, cl->cls == CLS_NEW ? CLS_NEW : CLS_RET, cl->level + 1, 0);
+            break;
+        default: /* waiting: its session died with the node */
+            if (cl->cls == CLS_RES)
+                cl->cls = CLS_RET;
+        }
+    }
     g->disc_crash += g->connected;
     fl_series_add(w->series, g->col_disc, now, (double)g->connected);
-    schedule(g, g->connected, CLS_RET, 1, 0);
+    if (!g->cl)
+        schedule(g, g->connected, CLS_RET, 1, 0);
     g->connected = 0;
     g->hb_acc = 0;
     note_connected(g);
@@ -871,6 +1153,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(o, "answered", (double)(g->hb_served - g->hb_wasted));
     cJSON_AddNumberToObject(o, "missed", (double)g->hb_missed);
     cJSON_AddNumberToObject(o, "miss_episodes", (double)g->miss_episodes);
+    if (g->cl)
+        cJSON_AddNumberToObject(o, "sent", (double)g->hb_sent);
     cJSON_AddNumberToObject(out, "heartbeat_misses", (double)g->hb_missed);
     o = cJSON_AddObjectToObject(out, "disconnects");
     cJSON_AddNumberToObject(o, "total", (double)(g->disc_hb + g->disc_crash));
@@ -903,6 +1187,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "wasted_fraction", work > 0 ? g->work_wasted / work : 0);
     if (g->nomem)
         cJSON_AddBoolToObject(out, "out_of_memory", true);
+    if (g->cl)
+        cJSON_AddNumberToObject(out, "client_record_bytes", (double)sizeof(gw_client));
 
     /* Little's law over the accept queue, in its exact finite-window form: the area under
      * the number waiting equals the sum of every attempt's stay (those still waiting
@@ -938,6 +1224,8 @@ static void destroy(fl_component *c)
     fl_free(g->dl_count);
     fl_free(g->dl_list);
     fl_free(g->joins);
+    fl_free(g->cl);
+    fl_free(g->joined_order);
     fl_free(g);
 }
 
@@ -1012,12 +1300,15 @@ static fl_status read_clients(gateway *g, const cJSON *cfg, const char *path, fl
     if (!cl)
         return FL_OK;
     long connected;
+    int model;
     fl_status st;
     if ((st = fl_cfg_object(cl, p, e)) || (st = fl_cfg_known_keys(cl, p, client_keys, e)) ||
         (st = fl_cfg_int(cl, p, "connected", FL_CFG_OPTIONAL, 0, 0, GW_MAX_CLIENTS, &connected,
                          e)) ||
-        (st = fl_cfg_duration(cl, p, "rtt", FL_CFG_OPTIONAL, 50 * FL_MS, 0, FL_MIN, &g->rtt, e)))
+        (st = fl_cfg_duration(cl, p, "rtt", FL_CFG_OPTIONAL, 50 * FL_MS, 0, FL_MIN, &g->rtt, e)) ||
+        (st = fl_cfg_enum(cl, p, "model", FL_CFG_OPTIONAL, 0, client_models, &model, e)))
         return st;
+    g->individual = model == 1;
     g->initial = (uint64_t)connected;
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(cl, "join");
     if (!j)
@@ -1146,6 +1437,108 @@ static fl_status read_admission(gateway *g, const cJSON *cfg, const char *path, 
     return FL_OK;
 }
 
+/* The tick, the streams and the series, for either model. */
+static fl_status configure_common(gateway *g)
+{
+    fl_world *w = g->w;
+    fl_component *c = g->c;
+    fl_status st;
+    g->conn_min = g->conn_max = g->connected = g->initial;
+    g->wanted = g->initial;
+    fl_world_stream(w, &g->rng_backoff, c->name, "reconnect");
+    fl_world_stream(w, &g->rng_msg, c->name, "sender");
+    fl_world_stream(w, &g->rng_spread, c->name, "reconnect-spread");
+    fl_world_stream(w, &g->rng_ct, c->name, "connect-timeout");
+    g->h_tick = fl_sim_handler(w->sim, on_tick, g);
+    if (g->h_tick < 0)
+        return FL_NOMEM;
+    char col[200];
+    static const struct {
+        const char *suffix;
+        fl_series_kind kind;
+    } cols[] = {{"connected", FL_SERIES_LAST},
+                {"handshakes_per_s", FL_SERIES_RATE},
+                {"cpu", FL_SERIES_MEAN},
+                {"disconnects_per_s", FL_SERIES_RATE},
+                {"attempts_per_s", FL_SERIES_RATE},
+                {"overflows_per_s", FL_SERIES_RATE},
+                {"backlog_max", FL_SERIES_MAX}};
+    int *dst[] = {&g->col_conn, &g->col_hs,  &g->col_cpu,    &g->col_disc,
+                  &g->col_att,  &g->col_ovf, &g->col_backlog};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        snprintf(col, sizeof col, "%s.%s", c->name, cols[i].suffix);
+        if ((*dst[i] = fl_series_column(w->series, col, cols[i].kind)) < 0)
+            return FL_NOMEM;
+    }
+    if (g->tick <= w->duration && (st = fl_sim_at(w->sim, g->tick, g->h_tick, 1)))
+        return st;
+    return FL_OK;
+}
+
+/* Individual clients: one record each, allocated once; the i-th of the n clients connected
+ * at time 0 sends its first heartbeat at its own uniform draw within the i-th n-th of
+ * (0, heartbeat_interval] (uniform phases, evenly spread in the large; and while those phases
+ * last the records are visited in index order, not at random: fewer cache misses); each
+ * newcomer of a join wave joins at its own time, the m-th of n at a uniform draw within
+ * the m-th n-th of the wave (so they join in index order, evenly in the large, and
+ * unsynchronised). */
+static fl_status configure_individual(gateway *g, const cJSON *cfg, const char *path,
+                                      fl_error *e)
+{
+    fl_world *w = g->w;
+    fl_status st;
+    uint64_t total = g->initial + g->join_total;
+    if (total > GW_MAX_INDIVIDUAL) {
+        char p[128], q[160];
+        fl_cfg_join(p, sizeof p, path, "clients");
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "model"),
+                            "expected at most 10000000 individual clients (connected + "
+                            "joining), got %llu; the \"aggregate\" model takes up to 100000000",
+                            (unsigned long long)total);
+    }
+    (void)cfg;
+    if ((st = configure_common(g)))
+        return st;
+    g->ncl = (uint32_t)total;
+    if (!(g->cl = fl_calloc(total ? (size_t)total : 1, sizeof *g->cl)))
+        return FL_NOMEM;
+    if (g->njoins) {
+        if (!(g->joined_order = fl_malloc((size_t)total * sizeof *g->joined_order)))
+            return FL_NOMEM;
+        for (uint32_t i = 0; i < g->initial; i++)
+            g->joined_order[i] = i;
+    }
+    fl_rng kr;
+    fl_world_stream(w, &kr, g->c->name, "clients");
+    g->cl_key = fl_rng_next(&kr);
+    g->h_client = fl_sim_handler(w->sim, on_client, g);
+    if (g->h_client < 0)
+        return FL_NOMEM;
+    for (uint32_t i = 0; i < g->initial; i++) {
+        gw_client *c = &g->cl[i];
+        c->state = CL_CONNECTED;
+        c->cls = g->resumption ? CLS_RES : CLS_RET;
+        fl_rng r = client_rng(g, i);
+        double u = ((double)i + fl_rng_uniform(&r)) / (double)g->initial;
+        client_arm(g, i, 1 + (fl_time)(u * (double)(g->hb_interval - 1)));
+    }
+    uint32_t i = (uint32_t)g->initial;
+    for (int j = 0; j < g->njoins; j++) {
+        const join_wave *jw = &g->joins[j];
+        double at = (double)(jw->at_tick * g->tick), span = (double)(jw->within_ticks * g->tick);
+        for (uint64_t m = 0; m < jw->count; m++, i++) {
+            gw_client *c = &g->cl[i];
+            c->state = CL_IDLE;
+            c->cls = CLS_NEW;
+            fl_rng r = client_rng(g, i);
+            fl_time t = (fl_time)(at + ((double)m + fl_rng_uniform(&r)) * span / (double)jw->count);
+            if (t <= w->duration)
+                client_arm(g, i, t);
+        }
+    }
+    return fl_sim_failed(w->sim);
+}
+
 static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const char *path,
                            fl_error *e)
 {
@@ -1190,6 +1583,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     g->max_conn = (uint64_t)maxc;
     g->priority = prio == 1;
     g->cap_tick = (fl_time)cpus * g->tick;
+    if (g->individual)
+        return configure_individual(g, cfg, path, e);
     /* The calendar reaches as far as the longest wait a client can be given. */
     fl_time horizon =
         g->connect_timeout + g->rtt + g->adm_retry_after + g->pol.cap + g->spread + 3 * g->tick;
@@ -1233,12 +1628,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                             "narrower range or a coarser resolution",
                             (long long)g->dl_bins, res, GW_MAX_DL_BINS);
     }
-    g->conn_min = g->conn_max = g->connected = g->initial;
-    g->wanted = g->initial;
-    fl_world_stream(w, &g->rng_backoff, c->name, "reconnect");
-    fl_world_stream(w, &g->rng_msg, c->name, "sender");
-    fl_world_stream(w, &g->rng_spread, c->name, "reconnect-spread");
-    fl_world_stream(w, &g->rng_ct, c->name, "connect-timeout");
+    if ((st = configure_common(g)))
+        return st;
     if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)) ||
         (g->syn_retries &&
          !(g->scal = fl_calloc((size_t)g->snb * NCLS * (size_t)g->levels * (size_t)g->syn_retries,
@@ -1248,29 +1639,6 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         (!(g->dl_count = fl_calloc((size_t)g->dl_bins, sizeof *g->dl_count)) ||
          !(g->dl_list = fl_calloc((size_t)g->dl_bins, sizeof *g->dl_list))))
         return FL_NOMEM;
-    g->h_tick = fl_sim_handler(w->sim, on_tick, g);
-    if (g->h_tick < 0)
-        return FL_NOMEM;
-    char col[200];
-    static const struct {
-        const char *suffix;
-        fl_series_kind kind;
-    } cols[] = {{"connected", FL_SERIES_LAST},
-                {"handshakes_per_s", FL_SERIES_RATE},
-                {"cpu", FL_SERIES_MEAN},
-                {"disconnects_per_s", FL_SERIES_RATE},
-                {"attempts_per_s", FL_SERIES_RATE},
-                {"overflows_per_s", FL_SERIES_RATE},
-                {"backlog_max", FL_SERIES_MAX}};
-    int *dst[] = {&g->col_conn, &g->col_hs,  &g->col_cpu,    &g->col_disc,
-                  &g->col_att,  &g->col_ovf, &g->col_backlog};
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        snprintf(col, sizeof col, "%s.%s", c->name, cols[i].suffix);
-        if ((*dst[i] = fl_series_column(w->series, col, cols[i].kind)) < 0)
-            return FL_NOMEM;
-    }
-    if (g->tick <= w->duration && (st = fl_sim_at(w->sim, g->tick, g->h_tick, 1)))
-        return st;
     return FL_OK;
 }
 
@@ -1318,6 +1686,11 @@ static const fl_kind_param kind_params[] = {
      "(default: one step) from `at` (default 0)", FL_KV_OTHER, FL_NO_BOUNDS},
     {"clients.rtt", "duration", "", "`\"50ms\"`", "`\"100ms\"`",
      "how long a refusal or rejection takes to reach the client", FL_KV_DURATION, FL_RANGE(0, 60)},
+    {"clients.model", "`\"aggregate\"` or `\"individual\"`", "", "`\"aggregate\"`", "`\"individual\"`",
+     "`aggregate`: clients are counts in steps of `resolution` (a few events per step); "
+     "`individual`: each client is its own 32-byte record with its own timers and random "
+     "draws (exact times, about one event per heartbeat and attempt; at most 10^7 clients)",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"reconnect.delay", "`\"immediate\"`, `\"constant(d)\"` or `\"exponential(base, max=cap)\"`", "", "`\"immediate\"`",
      "`\"exponential(1s, max=60s)\"`",
      "the wait before the n-th consecutive attempt, as a client backoff; `max=` is "

@@ -490,16 +490,132 @@ START_TEST(reconnect_herd_depends_on_the_seed)
 }
 END_TEST
 
-/* The same inputs give the same summary; and every allocation can fail cleanly. */
+/* ---- individual clients ("clients": {"model": "individual"}) ---------------------------- */
+
+/* Every connected client sends one heartbeat every interval from its own phase in
+ * (0, interval]: over a run of duration D each sends exactly D / interval of them (its
+ * first at the phase, its last at phase + D - interval <= D). 1,000 clients, 10 s, 100 s:
+ * 10,000 heartbeats; with CPU to spare all but those of the last step are answered. */
+START_TEST(individual_heartbeats_are_counted_exactly)
+{
+    char *t = scenario("100s",
+                       "\"cpus\": 1, \"heartbeat_interval\": \"10s\","
+                       " \"clients\": {\"connected\": 1000, \"model\": \"individual\"}",
+                       "");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, "heartbeats", "sent"), 10000);
+    double answered = fig(s, "heartbeats", "answered");
+    ck_assert_double_le(answered, 10000);
+    ck_assert_double_ge(answered, 10000 - 10);
+    ck_assert_double_eq(fig(s, "heartbeats", "missed"), 0);
+    ck_assert_double_eq(fig(s, "connected", "now"), 1000);
+    ck_assert_double_eq(fig(s, "disconnects", "total"), 0);
+    ck_assert_double_eq(fig(s, NULL, "client_record_bytes"), 32);
+    /* heartbeat_time of CPU each: 10,000 x 20 us */
+    ck_assert_double_eq_tol(fig(s, "cpu_s", "heartbeats"), answered * 20e-6, 1e-9);
+    free(s);
+    free(t);
+}
+END_TEST
+
+/* Saturated by newcomers' handshakes, individual clients get the same CPU as counted ones:
+ * 2 cpus at 1 ms, 2,000 handshakes/s less what the heartbeats take. */
+START_TEST(individual_handshake_throughput_is_cpus_over_handshake_time)
+{
+    char *t = scenario("10s",
+                       "\"cpus\": 2, \"handshake_time\": \"1ms\", \"backlog\": 1000000,"
+                       " \"clients\": {\"join\": {\"count\": 100000, \"within\": \"1s\"},"
+                       "   \"model\": \"individual\"},"
+                       " \"reconnect\": {\"connect_timeout\": \"1h\"}",
+                       "");
+    char *s = fl_test_summary(t, NULL, 0);
+    double hb = fig(s, "heartbeats", "answered");
+    ck_assert_double_le(hb, 1000); /* 20,000 connections x 10 s / 30 s at most, fewer */
+    double hs = fig(s, "handshakes", "completed");
+    ck_assert_double_le(hs, 20000 - floor(hb * 0.020));
+    ck_assert_double_ge(hs, 20000 - ceil(hb * 0.020) - 1);
+    ck_assert_double_eq(fig(s, NULL, "utilisation"), 1);
+    ck_assert_double_eq(fig(s, "newcomers", "joined"), 100000);
+    ck_assert_double_eq(fig(s, "connected", "now"), hs);
+    free(s);
+    free(t);
+}
+END_TEST
+
+/* A crash drops every connection; each client waits its own backoff before it reconnects.
+ * 1,000 clients, an accept queue of 10 and 10 handshakes per 1 ms step: clients whose
+ * waits are their own (full jitter over 1 s, 2 s ...) arrive about one a step, and the
+ * queue never overflows; clients that share their timers (a constant 1 s, no spread) come
+ * back at one instant, and all but 10 of them are dropped. */
+START_TEST(individual_reconnects_after_a_crash_are_not_phase_locked)
+{
+    const char *gw =
+        "\"cpus\": 1, \"handshake_time\": \"100us\", \"backlog\": 10, \"resolution\": \"1ms\","
+        " \"clients\": {\"connected\": 1000, \"model\": \"individual\"},"
+        " \"reconnect\": {\"delay\": \"exponential(1s, max=10s)\", \"jitter\": \"full\"}";
+    const char *crash = ", \"faults\": [{\"at\": \"10s\", \"for\": \"1500ms\", \"crash\": \"gw\"}]";
+    char *t = scenario("60s", gw, crash);
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, "disconnects", "crash"), 1000);
+    ck_assert_double_eq(fig(s, "connected", "now"), 1000);
+    ck_assert_double_eq(fig(s, "recovery", "connected_before"), 1000);
+    ck_assert_double_ge(fig(s, NULL, "reconnect_attempts"), 1000);
+    ck_assert_double_eq(fig(s, NULL, "accept_queue_overflows"), 0);
+    ck_assert_double_eq(fig(s, "handshakes", "completed"), 1000);
+    free(s);
+    const char *locked[] = {"nodes.gw.reconnect.delay=constant(1s)",
+                            "nodes.gw.reconnect.jitter=none"};
+    s = fl_test_summary(t, locked, 2);
+    ck_assert_double_ge(fig(s, NULL, "accept_queue_overflows"), 990);
+    free(s);
+    /* Two seeds: the clients' own draws differ, so the runs do. */
+    char extra[200];
+    snprintf(extra, sizeof extra, "%s, \"seed\": 2", crash);
+    char *t2 = scenario("60s", gw, extra);
+    char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t2, NULL, 0);
+    ck_assert_str_ne(a, b);
+    free(a);
+    free(b);
+    free(t2);
+    free(t);
+}
+END_TEST
+
+/* Heartbeats the CPU cannot answer within heartbeat_timeout disconnect their clients, one
+ * each, and those clients reconnect: 200 clients every 1 s at 10 ms each need 2 cpus, and
+ * there is 1. */
+START_TEST(individual_missed_heartbeats_disconnect)
+{
+    char *t = scenario("60s",
+                       "\"cpus\": 1, \"heartbeat_interval\": \"1s\", \"heartbeat_time\": \"10ms\","
+                       " \"heartbeat_timeout\": \"2s\", \"handshake_time\": \"1ms\","
+                       " \"clients\": {\"connected\": 200, \"model\": \"individual\"}",
+                       "");
+    char *s = fl_test_summary(t, NULL, 0);
+    double disc = fig(s, "disconnects", "heartbeat");
+    ck_assert_double_gt(disc, 0);
+    ck_assert_double_ge(fig(s, "heartbeats", "missed"), disc);
+    ck_assert_double_ge(fig(s, NULL, "reconnect_attempts"), disc);
+    ck_assert_double_eq(fig(s, "disconnects", "total"), disc);
+    ck_assert_double_gt(fig(s, NULL, "wasted_work_s"), 0); /* answers nobody waited for */
+    ck_assert_double_le(fig(s, "connected", "min"), 200 - 1);
+    free(s);
+    free(t);
+}
+END_TEST
+
+/* The same inputs give the same summary; and every allocation can fail cleanly. Both
+ * client models (the loop's index _i: 0 aggregate, 1 individual). */
 START_TEST(deterministic_and_clean_on_allocation_failure)
 {
-    char *t = scenario(
-        "5s",
-        "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
-        " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]},"
-        " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
-        "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
-        "");
+    char gw[600];
+    snprintf(gw, sizeof gw,
+             "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 500,"
+             " \"clients\": {\"connected\": 2000, \"join\": [{\"count\": 3000, \"within\": \"1s\"}]%s},"
+             " \"reconnect\": {\"delay\": \"exponential(100ms, max=1s)\", \"jitter\": \"full\","
+             "   \"connect_timeout\": \"uniform(500ms, 1s)\", \"spread\": \"50ms\"}",
+             _i ? ", \"model\": \"individual\"" : "");
+    char *t = scenario("5s", gw, "");
     char *a = fl_test_summary(t, NULL, 0), *b = fl_test_summary(t, NULL, 0);
     ck_assert_str_eq(a, b);
     free(a);
@@ -544,7 +660,11 @@ int main(void)
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
     tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
-    tcase_add_test(tc, deterministic_and_clean_on_allocation_failure);
+    tcase_add_loop_test(tc, deterministic_and_clean_on_allocation_failure, 0, 2);
+    tcase_add_test(tc, individual_heartbeats_are_counted_exactly);
+    tcase_add_test(tc, individual_handshake_throughput_is_cpus_over_handshake_time);
+    tcase_add_test(tc, individual_reconnects_after_a_crash_are_not_phase_locked);
+    tcase_add_test(tc, individual_missed_heartbeats_disconnect);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
