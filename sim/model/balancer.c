@@ -42,6 +42,9 @@
  * Faults: crash. While down, arrivals are `refused`; a request forwarded before the crash
  * gets no reply (its client times out). Pinned connections are kept (they are the
  * clients'). No clock, slow or pause: nothing here takes time or reads a clock of its own.
+ * rollout: a new version pushed to the backends in waves, rolled back on the health of the
+ * calls to them (rollout.c); the balancer keeps which backends run it (the series
+ * NAME.new_version) and each one's calls since the rollout last looked.
  *
  * Report (nodes.NAME): policy, backends (in the pool at the end), sent (measured, after
  * the warm-up), and from the last join to the end of the run (`after_join`): sent,
@@ -59,6 +62,7 @@
 #include "model/balancer.h"
 #include "model/caller.h"
 #include "model/client.h"
+#include "model/rollout.h"
 #include "model/world.h"
 
 #define MAX_BACKENDS 256
@@ -86,6 +90,10 @@ typedef struct backend {
     uint32_t conns;       /* pinned connections on it */
     uint64_t sent, sent_after, window_sent;
     uint64_t seed; /* rendezvous hashing: this backend's salt */
+    bool new_version;  /* runs a rollout's new version */
+    uint64_t h_calls, h_fails; /* calls ended since the rollout last looked, failed ones */
+    fl_time h_latency;         /* and their summed latency */
+    fl_time h_since;           /* only calls sent since its version changed count */
     fl_caller *to;
     int col_sent;
 } backend;
@@ -123,6 +131,9 @@ struct balancer {
     fl_time lat_sum; /* calls ended since the autoscaler last asked (their latency) */
     uint64_t lat_n;
     int col_busiest, col_idlest, col_pool;
+    fl_rollout *rollout; /* the rollout to its backends, or NULL */
+    uint32_t nnew;       /* backends on its new version */
+    int col_new;
 };
 
 static bool measured(const balancer *b) { return fl_sim_now(b->w->sim) >= b->w->warmup; }
@@ -248,8 +259,14 @@ static void forwarded(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
     balancer *b = be->b;
     uint32_t req = (uint32_t)tag;
     be->outstanding--;
-    b->lat_sum += fl_sim_now(b->w->sim) - t_start;
+    fl_time lat = fl_sim_now(b->w->sim) - t_start;
+    b->lat_sum += lat;
     b->lat_n++;
+    if (t_start >= be->h_since) { /* sent to the version it runs now */
+        be->h_calls++;
+        be->h_fails += o != FL_OUT_OK;
+        be->h_latency += lat;
+    }
     if (b->eject_after) {
         /* the backend is down or silent (refused, timed out), as a gateway failure is; an
          * answer it gave (rejected by a full queue, a dependency error) is not counted */
@@ -597,6 +614,45 @@ bool fl__balancer_remove(fl_component *lb)
     return false;
 }
 
+fl_status fl__balancer_attach_rollout(fl_component *lb, fl_rollout *r, const char *path,
+                                      fl_error *e)
+{
+    balancer *b = lb->state;
+    if (b->rollout)
+        return fl_error_set(e, FL_INVALID, path, "\"%s\" already takes a rollout: one at a "
+                                                 "time per balancer (give it more waves)",
+                            lb->name);
+    b->rollout = r;
+    char col[300];
+    snprintf(col, sizeof col, "%s.new_version", lb->name);
+    if ((b->col_new = fl_series_column(b->w->series, col, FL_SERIES_LAST)) < 0)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    return FL_OK;
+}
+
+void fl__balancer_set_new(fl_component *lb, uint32_t i, bool on)
+{
+    balancer *b = lb->state;
+    backend *be = &b->be[i];
+    if (be->new_version != on)
+        b->nnew += on ? 1 : (uint32_t)-1;
+    be->new_version = on;
+    be->h_calls = be->h_fails = 0;
+    be->h_latency = 0;
+    be->h_since = fl_sim_now(b->w->sim);
+}
+
+void fl__balancer_take_health(fl_component *lb, uint32_t i, uint64_t *calls, uint64_t *fails,
+                              fl_time *latency)
+{
+    backend *be = &((balancer *)lb->state)->be[i];
+    *calls = be->h_calls;
+    *fails = be->h_fails;
+    *latency = be->h_latency;
+    be->h_calls = be->h_fails = 0;
+    be->h_latency = 0;
+}
+
 double fl__balancer_take_latency(fl_component *lb, uint64_t *n)
 {
     balancer *b = lb->state;
@@ -622,6 +678,8 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
     fl_series_add(w->series, b->col_busiest, t, (double)hi / win);
     fl_series_add(w->series, b->col_idlest, t, b->npool ? (double)lo / win : 0);
     fl_series_add(w->series, b->col_pool, t, b->npool);
+    if (b->rollout)
+        fl_series_add(w->series, b->col_new, t, b->nnew);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
@@ -666,12 +724,19 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
             cJSON_AddNumberToObject(o, "ejections", (double)be->ejections);
         fl_caller_report(be->to, cJSON_AddObjectToObject(o, "calls"));
     }
+    if (b->rollout)
+        fl__rollout_report(b->rollout, cJSON_AddObjectToObject(out, "rollout"));
 }
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
-    (void)w, (void)f; /* only crash reaches here (the descriptor's faults) */
+    (void)w; /* only crash and rollout reach here (the descriptor's faults) */
     balancer *b = c->state;
+    if (f->kind == FL_FAULT_ROLLOUT) {
+        if (begin) /* its end is its rollback, which the rollout decides */
+            fl__rollout_begin(f->rollout);
+        return;
+    }
     b->down = begin;
     if (begin)
         b->gen++;
@@ -733,6 +798,7 @@ static const fl_kind_series kind_series[] = {
     {"busiest_per_s", "/s", "requests sent to the busiest backend in the pool during the window"},
     {"idlest_per_s", "/s", "requests sent to the idlest backend in the pool during the window"},
     {"pool", "backends", "backends in the pool"},
+    {"new_version", "backends", "backends running a rollout's new version (with a rollout)"},
     {NULL, NULL, NULL},
 };
 
@@ -747,7 +813,7 @@ const fl_component_ops fl_balancer_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
-    .faults = FL_FAULT_BIT(CRASH),
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(ROLLOUT),
     .fault = fault,
     .destroy = destroy,
 };

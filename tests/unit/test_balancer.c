@@ -141,6 +141,92 @@ START_TEST(a_crash_refuses_while_it_lasts)
 }
 END_TEST
 
+
+/* Four backends taking 100 requests/s each (round robin over 400/s, evenly spaced), and a
+ * rollout to them at 1.001 s: `ROLLOUT` is the rest of the rollout object. */
+#define ROLLOUT_SCENARIO(ROLLOUT)                                                              \
+    "{\"faultline\": 1, \"name\": \"ro\", \"duration\": \"4s\", \"window\": \"1s\",\n"        \
+    " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"backends\": [\"b1\", \"b2\", "  \
+    "\"b3\", \"b4\"]},\n"                                                                      \
+    "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b3\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b4\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"}],\n"                                                                      \
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"400/s\", "             \
+    "\"arrivals\": \"deterministic\"}],\n"                                                     \
+    " \"faults\": [{\"at\": \"1001ms\", \"rollout\": {\"to\": \"lb\", " ROLLOUT "}}]}\n"
+
+static double svc(const char *s, const char *node, const char *key)
+{
+    char after[64], k[64];
+    snprintf(after, sizeof after, "\"%s\":\t{\n\t\t\t\"kind\":\t\"service\"", node);
+    snprintf(k, sizeof k, "\"%s\":\t", key);
+    return fig(s, after, k);
+}
+
+START_TEST(a_rollout_goes_out_in_waves_until_its_manual_rollback)
+{
+    /* b1 from 1.001 s, b2 from 2.001 s, both back at 3.501 s: every request they get
+     * meanwhile is answered server_error: 250 and 150 of their 100/s. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 0.5], \"wave_interval\": \"1s\", "
+                                               "\"effect\": {\"error_rate\": 1}, "
+                                               "\"rollback\": {\"after\": \"2500ms\"}"),
+                              NULL, 0);
+    ck_assert_double_eq(svc(s, "b1", "server_errors"), 250);
+    ck_assert_double_eq(svc(s, "b2", "server_errors"), 150);
+    ck_assert_ptr_null(strstr(strstr(s, "\"b3\":\t{\n\t\t\t\"kind\":\t\"service\""),
+                              "server_errors")); /* never reached */
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 400);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"waves_begun\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"updated_max\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 3.501);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"manual\""));
+    /* 1 backend x 1 s + 2 x 1.5 s */
+    ck_assert_double_eq_tol(fig(s, "\"rollout\"", "\"exposure_backend_s\":\t"), 4, 1e-9);
+    free(s);
+}
+END_TEST
+
+START_TEST(a_failing_canary_is_rolled_back_before_the_next_wave)
+{
+    /* The canary (b1) fails every call; the first judgement, 1 s later, sees 100 of 100
+     * failed and rolls back: the wave to all four, due at 3.001 s, never begins. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 1], \"wave_interval\": \"2s\", "
+                                               "\"effect\": {\"error_rate\": 1}, "
+                                               "\"rollback\": {\"error_rate\": 0.5, "
+                                               "\"window\": \"1s\"}"),
+                              NULL, 0);
+    ck_assert_double_eq(svc(s, "b1", "server_errors"), 100);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"waves_begun\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"updated_max\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 2.001);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"signal\":\t"), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"error_rate\""));
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 100);
+    free(s);
+}
+END_TEST
+
+START_TEST(a_slow_canary_is_rolled_back_on_latency)
+{
+    /* cpu_factor 10: b1's requests take 10 ms; the mean latency over the first second
+     * (10 ms, above 5 ms) rolls it back. Nothing fails. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 1], \"effect\": "
+                                               "{\"cpu_factor\": 10}, \"rollback\": "
+                                               "{\"latency\": \"5ms\", \"window\": \"1s\"}"),
+                              NULL, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"latency\""));
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 2.001);
+    ck_assert_double_eq_tol(fig(s, "\"rollout\"", "\"signal\":\t"), 0.010, 1e-9);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"errors\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("balancer");
@@ -151,6 +237,9 @@ int main(void)
     tcase_add_test(tc, hash_keeps_a_key_on_one_backend);
     tcase_add_test(tc, least_outstanding_and_p2c_spread_the_load);
     tcase_add_test(tc, a_crash_refuses_while_it_lasts);
+    tcase_add_test(tc, a_rollout_goes_out_in_waves_until_its_manual_rollback);
+    tcase_add_test(tc, a_failing_canary_is_rolled_back_before_the_next_wave);
+    tcase_add_test(tc, a_slow_canary_is_rolled_back_on_latency);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
