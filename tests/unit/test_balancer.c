@@ -227,6 +227,66 @@ START_TEST(a_slow_canary_is_rolled_back_on_latency)
 }
 END_TEST
 
+
+/* Health checks every second (b2's at 0.5 s, 1.5 s, ...), 100 ms timeout: b2 hangs from 2 s
+ * to 7 s, so its checks at 2.5, 3.5 and 4.5 s time out and it leaves the pool at 4.6 s;
+ * those at 5.5 and 6.5 s fail too, those at 7.5 and 8.5 s pass and it is back at 8.501 s.
+ * The requests sent to it between 2 s and 4.6 s (50/s) are never answered. */
+START_TEST(a_hung_backend_fails_its_health_checks_and_leaves_the_pool)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"hc\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"backends\": [\"b1\", \"b2\"],\n"
+        "   \"health_check\": {\"interval\": \"1s\", \"timeout\": \"100ms\", "
+        "\"unhealthy_threshold\": 3, \"healthy_threshold\": 2}},\n"
+        "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"100/s\", "
+        "\"arrivals\": \"deterministic\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"2s\", \"for\": \"5s\", \"hang\": \"b2\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"failed\":\t"), 5);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_events\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_at_end\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"errors\":\t"), 130);
+    /* checks are requests like any other: b2 swallowed 5 of them too */
+    ck_assert_double_eq(fig(s, "\"b2\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"never_answered\":\t"),
+                        135);
+    free(s);
+}
+END_TEST
+
+/* DNS failover: east crashes at 55 s, its checks (every 10 s, from 0 s) fail at 60, 70 and
+ * 80 s: the answer moves to west at 80 s. Each client keeps its cached answer for the ttl
+ * (60 s): with no late client nothing goes to east after 80 + 60 = 140 s; a late tenth,
+ * keeping theirs 600 s longer, still sends there at the end. */
+START_TEST(dns_clients_move_as_their_cached_answers_expire)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"dns\", \"duration\": \"300s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"dns\", \"kind\": \"balancer\", \"policy\": \"failover\",\n"
+        "   \"backends\": [\"east\", \"west\"],\n"
+        "   \"health_check\": {\"interval\": \"10s\", \"timeout\": \"2s\"},\n"
+        "   \"dns\": {\"ttl\": \"60s\", \"clients\": 1000}},\n"
+        "  {\"name\": \"east\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"west\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"u\", \"target\": \"dns\", \"rate\": \"100/s\"}],\n"
+        " \"faults\": [{\"at\": \"55s\", \"crash\": \"east\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"dns\":\t{", "\"failovers\":\t"), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"answer\":\t\"west\""));
+    double last = fig(s, "\"stale_sent\"", "\"last_stale_s\":\t");
+    ck_assert(last > 80 && last <= 140);
+    /* before 55 s every request went to east; from 55 s to 80 s all were refused */
+    ck_assert(fig(s, "\"errors_by_cause\"", "\"dependency\":\t") > 2000);
+    free(s);
+    const char *late[] = {"nodes.dns.dns.late_fraction=0.1", "nodes.dns.dns.late_by=\"const(600s)\""};
+    s = fl_test_summary(text, late, 2);
+    ck_assert(fig(s, "\"stale_sent\"", "\"last_stale_s\":\t") > 290);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("balancer");
@@ -240,6 +300,8 @@ int main(void)
     tcase_add_test(tc, a_rollout_goes_out_in_waves_until_its_manual_rollback);
     tcase_add_test(tc, a_failing_canary_is_rolled_back_before_the_next_wave);
     tcase_add_test(tc, a_slow_canary_is_rolled_back_on_latency);
+    tcase_add_test(tc, a_hung_backend_fails_its_health_checks_and_leaves_the_pool);
+    tcase_add_test(tc, dns_clients_move_as_their_cached_answers_expire);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
