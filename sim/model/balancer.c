@@ -155,6 +155,10 @@ struct balancer {
     /* failover: the answer is the first backend of the pool; with dns, each client keeps
      * the answer it resolved until its cache expires (ttl, plus an overrun for late ones) */
     int32_t answer;        /* the current answer (backend index), -1: none */
+    int32_t old_answer;    /* the answer before the last change (-1: none) */
+    fl_time changed_at;    /* when the answer last changed */
+    double shift_step;     /* dns.shift: the new answer's share grows by this ... */
+    fl_time shift_every;   /* ... every this long after a change (0: all at once) */
     uint64_t answer_changes;
     fl_time dns_ttl;       /* 0: no dns (the balancer routes each request itself) */
     uint32_t dns_clients, dns_late; /* clients 0 .. dns_late-1 overrun their ttl */
@@ -188,6 +192,8 @@ static void rebuild_pool(balancer *b)
     if (was < 0)
         return; /* the first answer, at the start */
     b->answer_changes++;
+    b->old_answer = was;
+    b->changed_at = fl_sim_now(b->w->sim);
     fl_world_event(b->w, fl_sim_now(b->w->sim), b->c->name, "failover",
                    "%s now answers %s (%s %s)%s", b->c->name, b->be[b->answer].name,
                    b->be[was].name, b->be[was].unhealthy ? "failed its health checks" : "left",
@@ -254,13 +260,18 @@ static uint32_t choose(balancer *b, uint64_t key)
         return best;
     }
     case P_FAILOVER: {
-        if (!b->dns_ttl)
-            return b->pool[0];
+        if (!b->dns_ttl) /* none healthy: the last answer (it fails open) */
+            return b->npool ? b->pool[0] : (uint32_t)b->answer;
         /* a client drawn uniformly; it resolves again when its cache has expired */
         uint32_t k = (uint32_t)fl_rng_below(&b->dns_rng, b->dns_clients);
         fl_time now = fl_sim_now(b->w->sim);
         if (now >= b->dns_expiry[k]) {
-            b->dns_cached[k] = b->answer >= 0 ? (uint32_t)b->answer : b->pool[0];
+            b->dns_cached[k] = (uint32_t)b->answer; /* set from the start */
+            if (b->shift_every && b->old_answer >= 0) { /* weights shifted in steps */
+                double share = b->shift_step * (double)(1 + (now - b->changed_at) / b->shift_every);
+                if (share < 1 && fl_rng_uniform(&b->dns_rng) >= share)
+                    b->dns_cached[k] = (uint32_t)b->old_answer;
+            }
             fl_time late = k < b->dns_late ? fl_dist_sample(b->dns_late_by, &b->dns_rng) : 0;
             b->dns_expiry[k] = now + b->dns_ttl + late;
             if (now >= b->w->warmup)
@@ -402,7 +413,9 @@ static void on_hc(fl_sim *sim, void *ctx, uint64_t i)
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
     balancer *b = c->state;
-    if (b->down || b->npool == 0) {
+    /* With no backend in the pool a request is refused, but a failover balancer keeps its
+     * last answer (it fails open, as DNS health checking does when every record fails). */
+    if (b->down || (b->npool == 0 && b->policy != P_FAILOVER)) {
         if (measured(b))
             b->refused++;
         fl_world_reply(w, id, FL_OUT_REFUSED);
@@ -553,7 +566,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (!cJSON_GetObjectItemCaseSensitive(cfg, "backends"))
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "backends"),
                             "required: the nodes the balancer spreads requests over");
-    b->answer = -1;
+    b->answer = b->old_answer = -1;
     b->last_stale = -1;
     if ((st = fl_cfg_enum(cfg, path, "policy", FL_CFG_OPTIONAL, P_ROUND_ROBIN, policies,
                           &b->policy, e)) ||
@@ -652,6 +665,18 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             char q[340];
             return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, dp, "late_by"),
                                 "no client is late: give \"late_fraction\" too");
+        }
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(dns, "shift");
+        if (sh) {
+            char sp[340];
+            fl_cfg_join(sp, sizeof sp, dp, "shift");
+            if ((st = fl_cfg_object(sh, sp, e)) ||
+                (st = fl_kind_sub_keys(&fl_balancer_ops, "dns.shift", sh, sp, e)) ||
+                (st = fl_cfg_number(sh, sp, "step", FL_CFG_REQUIRED, 0, 0.01, 1, &b->shift_step,
+                                    e)) ||
+                (st = fl_cfg_duration(sh, sp, "every", FL_CFG_REQUIRED, 0, FL_SEC,
+                                      86400 * FL_SEC, &b->shift_every, e)))
+                return st;
         }
         b->dns_clients = (uint32_t)nclients;
         b->dns_late = (uint32_t)(late * (double)nclients + 0.5);
@@ -1045,6 +1070,13 @@ static const fl_kind_param kind_params[] = {
     {"dns.clients", "integer 1..10^6", "clients", "`1000`", "`1000`",
      "resolver caches: each request comes from one drawn uniformly", FL_KV_INTEGER,
      FL_RANGE(1, MAX_DNS_CLIENTS)},
+    {"dns.shift.step", "number 0.01..1", "", "required with `dns.shift`", "`0.25`",
+     "staged failover (weighted records shifted in steps): after the answer changes, a "
+     "resolution gets the new answer with probability step x (1 + the steps elapsed), else "
+     "the old one, healthy or not",
+     FL_KV_NUMBER, FL_RANGE(0.01, 1)},
+    {"dns.shift.every", "duration 1s..24h", "", "required with `dns.shift`", "`\"2m\"`",
+     "time between two steps of the shift", FL_KV_DURATION, FL_RANGE(1, 86400)},
     {"dns.late_fraction", "number 0..1", "", "`0`", "`0.05`",
      "this fraction of the clients keep an answer longer than the ttl (resolvers and "
      "runtimes that cache past it)", FL_KV_NUMBER, FL_RANGE(0, 1)},

@@ -287,6 +287,42 @@ START_TEST(dns_clients_move_as_their_cached_answers_expire)
 }
 END_TEST
 
+
+/* A failover balancer whose backends all fail their checks keeps its last answer (it fails
+ * open): b2 (the answer since b1 failed at 3 s) crashes at 5 s and is marked unhealthy at
+ * 7 s, yet requests still go to it (refused by b2, not by the balancer). With the weights
+ * shifted in steps (half, then all, 2 s apart), a resolution after the change still gets
+ * the old answer about half the time in the first step. */
+START_TEST(a_failover_fails_open_and_shifts_in_steps)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"fo\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"policy\": \"failover\",\n"
+        "   \"backends\": [\"b1\", \"b2\"], \"health_check\": {\"interval\": \"1s\", "
+        "\"timeout\": \"100ms\", \"unhealthy_threshold\": 2}},\n"
+        "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"100/s\", "
+        "\"arrivals\": \"deterministic\"}],\n"
+        " \"faults\": [{\"at\": \"1900ms\", \"crash\": \"b1\"}, {\"at\": \"5600ms\", \"crash\": \"b2\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    /* b1's checks at 2 and 3 s fail: b2 answers from 3 s; b2's at 6.5 and 7.5 s fail */
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_at_end\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"lb\"", "\"refused\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"b2\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"refused\":\t"),
+                        440 + 4); /* 100/s from 5.6 s, and its checks at 6.5 ... 9.5 s */
+    free(s);
+    const char *dns[] = {"nodes.lb.dns={\"ttl\": \"1s\", \"clients\": 100, \"shift\": "
+                         "{\"step\": 0.5, \"every\": \"2s\"}}"};
+    s = fl_test_summary(text, dns, 1);
+    /* from 3 s to 5 s half the resolutions still name b1 (crashed): well over the ttl's
+     * worth of stale requests, which alone would be about 50 */
+    double stale = fig(s, "\"stale_sent\"", "\"stale_sent\":\t");
+    ck_assert(stale > 80 && stale < 200);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("balancer");
@@ -302,6 +338,7 @@ int main(void)
     tcase_add_test(tc, a_slow_canary_is_rolled_back_on_latency);
     tcase_add_test(tc, a_hung_backend_fails_its_health_checks_and_leaves_the_pool);
     tcase_add_test(tc, dns_clients_move_as_their_cached_answers_expire);
+    tcase_add_test(tc, a_failover_fails_open_and_shifts_in_steps);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
