@@ -535,7 +535,35 @@ static void balancer_spread(ctx *x, const char *node, const cJSON *o)
              isnan(ratio) ? 0 : ratio, isnan(idle) ? 0 : idle, isnan(pool) ? 0 : pool);
     snprintf(l->ylabel, sizeof l->ylabel, "requests per second to a backend");
     snprintf(l->ylabel2, sizeof l->ylabel2, "backends in the pool");
-    take_events(l, x->events, node, "backend-join", NULL, NULL);
+    const cJSON *dns = cJSON_GetObjectItemCaseSensitive(o, "dns");
+    const char *pol = str(o, "policy");
+    if (pol && strcmp(pol, "failover") == 0) {
+        /* failover: each backend's requests (a region each), the stale answers below */
+        l->ns = 0;
+        const cJSON *bes = cJSON_GetObjectItemCaseSensitive(o, "by_backend");
+        for (const cJSON *be = bes ? bes->child : NULL; be; be = be->next) {
+            snprintf(col, sizeof col, "%s.sent_per_s.%s", node, be->string);
+            char t[120];
+            snprintf(t, sizeof t, "to %s (requests/s)", be->string);
+            add(l, x->csv, col, t, FL_LS_STEPS, 1, 0);
+        }
+        snprintf(col, sizeof col, "%s.stale_per_s", node);
+        if (dns)
+            add(l, x->csv, col, "sent to an answer no longer given (requests/s)", FL_LS_STEPS, 1,
+                1);
+        double fo = num(o, "failovers"), st = num(dns, "stale_sent"), last = num(dns, "last_stale_s");
+        if (dns && st > 0)
+            snprintf(l->title, sizeof l->title, "%s: %.0f failover%s to %s; %.0f requests still "
+                     "sent to a cached old answer, the last at %.0f s", node, isnan(fo) ? 0 : fo,
+                     fo == 1 ? "" : "s", str(o, "answer") ? str(o, "answer") : "?", st, last);
+        else
+            snprintf(l->title, sizeof l->title, "%s: %.0f failover%s; the answer is %s", node,
+                     isnan(fo) ? 0 : fo, fo == 1 ? "" : "s", str(o, "answer") ? str(o, "answer") : "?");
+        snprintf(l->ylabel2, sizeof l->ylabel2, "stale requests per second");
+        take_events(l, x->events, node, "failover|backend-unhealthy|backend-healthy", NULL, NULL);
+        return;
+    }
+    take_events(l, x->events, node, "backend-join|backend-unhealthy|backend-healthy", NULL, NULL);
 }
 
 /* balancer with a rollout: the goodput and failures of the workloads it serves on top, the
