@@ -289,14 +289,12 @@ fl_status fl__rollout_read(fl_world *w, fl_fault *f, const cJSON *ro, const char
                             to, lb->ops->kind);
     r->lb = lb;
     fl__balancer_backend_node(lb, 0, &r->nbe);
-    for (uint32_t i = 0; i < r->nbe; i++) { /* the effect is modelled on services */
-        uint32_t nb, node = fl__balancer_backend_node(lb, i, &nb);
-        if (w->comps[node]->ops != &fl_service_ops)
-            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "to"),
-                                "backend \"%s\" of \"%s\" is a %s: a new version's effect is "
-                                "modelled on services only",
-                                w->comps[node]->name, to, w->comps[node]->ops->kind);
-    }
+    uint32_t bad;
+    if (!fl__rollout_possible(w, lb, &bad)) /* the effect is modelled on services */
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "to"),
+                            "backend \"%s\" of \"%s\" is a %s: a new version's effect is "
+                            "modelled on services only",
+                            w->comps[bad]->name, to, w->comps[bad]->ops->kind);
     const cJSON *wv = cJSON_GetObjectItemCaseSensitive(ro, "waves");
     fl_cfg_join(q, sizeof q, p, "waves");
     if (!wv) {
@@ -357,12 +355,31 @@ fl_status fl__rollout_read(fl_world *w, fl_fault *f, const cJSON *ro, const char
 
 void fl__rollout_free(fl_rollout *r) { fl_free(r); }
 
+bool fl__rollout_possible(const fl_world *w, const fl_component *c, uint32_t *bad)
+{
+    if (!(c->ops->faults & FL_FAULT_BIT(ROLLOUT)))
+        return false;
+    uint32_t n;
+    fl__balancer_backend_node(c, 0, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nb, node = fl__balancer_backend_node(c, i, &nb);
+        if (w->comps[node]->ops != &fl_service_ops) {
+            if (bad)
+                *bad = node;
+            return false;
+        }
+    }
+    return true;
+}
+
 void fl__rollout_report(const fl_rollout *r, cJSON *out)
 {
     fl_world *w = r->w;
-    fl_rollout *m = (fl_rollout *)r; /* the exposure runs to the end of the run */
-    if (r->first >= 0 && r->reverted < 0)
-        account(m);
+    /* a version still out at the end: its exposure runs to the end of the run */
+    double exposure = r->exposure;
+    fl_time now = fl_sim_now(w->sim), since = r->exp_since > w->warmup ? r->exp_since : w->warmup;
+    if (r->first >= 0 && r->reverted < 0 && now > since)
+        exposure += (double)r->updated * fl_time_to_s(now - since);
     cJSON_AddNumberToObject(out, "backends", r->nbe);
     cJSON_AddNumberToObject(out, "waves_begun", r->wave);
     cJSON_AddNumberToObject(out, "updated_max", r->updated_max);
@@ -380,9 +397,9 @@ void fl__rollout_report(const fl_rollout *r, cJSON *out)
     cJSON_AddStringToObject(out, "rollback_cause", r->cause);
     if (r->reverted >= 0 && strcmp(r->cause, "manual") != 0)
         cJSON_AddNumberToObject(out, "signal", r->signal);
-    cJSON_AddNumberToObject(out, "exposure_backend_s", r->exposure);
+    cJSON_AddNumberToObject(out, "exposure_backend_s", exposure);
     fl_time from = r->first > w->warmup ? r->first : w->warmup;
     double span = r->first >= 0 && w->duration > from ? fl_time_to_s(w->duration - from) : 0;
     cJSON_AddNumberToObject(out, "exposure_fraction",
-                            span > 0 ? r->exposure / (span * r->nbe) : 0);
+                            span > 0 ? exposure / (span * r->nbe) : 0);
 }

@@ -22,6 +22,9 @@ typedef struct fl_rollout fl_rollout;
 fl_status fl__rollout_read(fl_world *w, fl_fault *f, const cJSON *ro, const char *p,
                            const char *label, fl_error *e);
 void fl__rollout_free(fl_rollout *r);
+/* Whether a rollout can go to component c: a kind that takes one (a balancer) whose
+ * backends are all services; else false, with the first other backend in *bad (if any). */
+bool fl__rollout_possible(const fl_world *w, const fl_component *c, uint32_t *bad);
 /* The fault begins: the first wave now (the balancer's fault op). */
 void fl__rollout_begin(fl_rollout *r);
 /* The rollout's figures (the balancer's report, as nodes.LB.rollout). */

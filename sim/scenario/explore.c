@@ -28,6 +28,7 @@
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "fl_config.h"
+#include "model/rollout.h"
 #include "model/world.h"
 #include "scenario/explore_int.h"
 #include "scenario/pool.h"
@@ -176,6 +177,8 @@ static fl_status space_build(const cJSON *doc, uint64_t seed, const cJSON *sec,
         xtarget *t = &sp->targets[sp->ntargets++];
         snprintf(t->name, sizeof t->name, "%s", c->name);
         t->bits = c->ops->faults;
+        if (!fl__rollout_possible(w, c, NULL)) /* a balancer over other kinds than services */
+            t->bits &= ~FL_FAULT_BIT(ROLLOUT);
         all |= t->bits;
         const char *noun = "member";
         uint32_t nm = c->ops->member_faults && c->ops->members ? c->ops->members(c, &noun) : 0;
