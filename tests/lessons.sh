@@ -76,6 +76,10 @@ has oom-cascade backend-ejected "refused or timed out"
 has slow-replica-quorum speculating "of requests speculate"
 has quorum-loss promotion "m3 promoted"
 has redelivery-storm redeliveries "visibility timeout"
+has bad-config-push rollout-wave "100 of 100 backends"
+has bad-config-push rollback "manual rollback"
+has lb-failover-herd failover "now answers lb-west"
+has lb-failover-herd backend-unhealthy "lb-east failed 3 health checks"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

@@ -30,8 +30,18 @@
  * The pool: backends named as strings are in it from the start; {"node": N, "joins": T}
  * joins at T (a scheduled capacity change: a scale-out, an instance count step), an event
  * (`backend-join`) on the timeline and in the charts. A backend's own state (a crash, a
- * slowdown) is its kind's. There are no active health checks: a crashed backend keeps its
- * share and answers `refused`, unless `eject` is set:
+ * slowdown) is its kind's. Without health checks a crashed backend keeps its share and
+ * answers `refused`. `health_check` (interval, timeout, thresholds) sends each backend a
+ * request every interval through its own caller, a real message the backend's workers
+ * answer, so a crashed, hung, paused or saturated backend fails it; `unhealthy_threshold`
+ * failures in a row take it out of the pool (`backend-unhealthy`), `healthy_threshold`
+ * passes bring it back (`backend-healthy`); with none healthy, arrivals are refused.
+ * `failover` sends everything to the first healthy backend in list order (a `failover`
+ * event when that changes); with `dns` the balancer is a name: each of `clients` resolver
+ * caches keeps the answer it resolved for `ttl` (a `late_fraction` of them `late_by` more)
+ * and sends there, healthy or not, so clients move to the new answer as their caches
+ * expire (the series NAME.stale_per_s counts the requests still sent to an old answer).
+ * And `eject` is passive ejection:
  * passive ejection (outlier detection) takes a backend whose last `consecutive_failures`
  * calls were refused or timed out out of the pool for `for` (at most `max_ejected_fraction`
  * of the backends at once, at least one, never the last in the pool): `backend-ejected` and
@@ -42,6 +52,9 @@
  * Faults: crash. While down, arrivals are `refused`; a request forwarded before the crash
  * gets no reply (its client times out). Pinned connections are kept (they are the
  * clients'). No clock, slow or pause: nothing here takes time or reads a clock of its own.
+ * rollout: a new version pushed to the backends in waves, rolled back on the health of the
+ * calls to them (rollout.c); the balancer keeps which backends run it (the series
+ * NAME.new_version) and each one's calls since the rollout last looked.
  *
  * Report (nodes.NAME): policy, backends (in the pool at the end), sent (measured, after
  * the warm-up), and from the last join to the end of the run (`after_join`): sent,
@@ -59,14 +72,16 @@
 #include "model/balancer.h"
 #include "model/caller.h"
 #include "model/client.h"
+#include "model/rollout.h"
 #include "model/world.h"
 
 #define MAX_BACKENDS 256
 #define MAX_CONNECTIONS 100000
 
-enum policy { P_ROUND_ROBIN, P_RANDOM, P_LEAST, P_P2C, P_HASH, P_PINNED };
+enum policy { P_ROUND_ROBIN, P_RANDOM, P_LEAST, P_P2C, P_HASH, P_PINNED, P_FAILOVER };
 static const char *const policies[] = {"round_robin", "random", "least_outstanding", "p2c",
-                                       "hash", "pinned", NULL};
+                                       "hash", "pinned", "failover", NULL};
+#define MAX_DNS_CLIENTS 1000000
 
 typedef struct balancer balancer;
 
@@ -86,6 +101,14 @@ typedef struct backend {
     uint32_t conns;       /* pinned connections on it */
     uint64_t sent, sent_after, window_sent;
     uint64_t seed; /* rendezvous hashing: this backend's salt */
+    bool new_version;  /* runs a rollout's new version */
+    uint64_t h_calls, h_fails; /* calls ended since the rollout last looked, failed ones */
+    fl_time h_latency;         /* and their summed latency */
+    fl_time h_since;           /* only calls sent since its version changed count */
+    fl_caller *hc;             /* its health checks, or NULL */
+    uint32_t hc_ok, hc_fail;   /* consecutive passed and failed checks */
+    bool unhealthy;            /* out of the pool for failing its checks */
+    uint64_t hc_sent, hc_failed;
     fl_caller *to;
     int col_sent;
 } backend;
@@ -123,17 +146,58 @@ struct balancer {
     fl_time lat_sum; /* calls ended since the autoscaler last asked (their latency) */
     uint64_t lat_n;
     int col_busiest, col_idlest, col_pool;
+    /* Active health checks: a request to each backend every interval, under timeout. */
+    fl_time hc_interval, hc_timeout; /* 0: none */
+    long hc_down, hc_up;             /* failed (passed) checks in a row that take a backend
+                                        out of (back into) the pool */
+    int h_hc;
+    uint64_t unhealthy_events;
+    /* failover: the answer is the first backend of the pool; with dns, each client keeps
+     * the answer it resolved until its cache expires (ttl, plus an overrun for late ones) */
+    int32_t answer;        /* the current answer (backend index), -1: none */
+    int32_t old_answer;    /* the answer before the last change (-1: none) */
+    fl_time changed_at;    /* when the answer last changed */
+    double shift_step;     /* dns.shift: the new answer's share grows by this ... */
+    fl_time shift_every;   /* ... every this long after a change (0: all at once) */
+    uint64_t answer_changes;
+    fl_time dns_ttl;       /* 0: no dns (the balancer routes each request itself) */
+    uint32_t dns_clients, dns_late; /* clients 0 .. dns_late-1 overrun their ttl */
+    fl_dist *dns_late_by;
+    uint32_t *dns_cached;  /* per client: the backend it resolved */
+    fl_time *dns_expiry;   /* per client: when its cache expires */
+    fl_rng dns_rng;
+    uint64_t resolutions, stale_sent;
+    fl_time last_stale;    /* -1: none */
+    int col_stale;
+    fl_rollout *rollout; /* the rollout to its backends, or NULL */
+    uint32_t nnew;       /* backends on its new version */
+    int col_new;
 };
 
 static bool measured(const balancer *b) { return fl_sim_now(b->w->sim) >= b->w->warmup; }
 
-/* The pool in backends order (so the choice never depends on the order of joins). */
+/* The pool in backends order (so the choice never depends on the order of joins), without
+ * the backends failing their health checks. With failover, the first is the answer: a
+ * change is an event (`failover`). */
 static void rebuild_pool(balancer *b)
 {
     b->npool = 0;
     for (uint32_t i = 0; i < b->nbe; i++)
-        if (b->be[i].in_pool)
+        if (b->be[i].in_pool && !b->be[i].unhealthy)
             b->pool[b->npool++] = i;
+    if (b->policy != P_FAILOVER || !b->npool || (int32_t)b->pool[0] == b->answer)
+        return;
+    int32_t was = b->answer;
+    b->answer = (int32_t)b->pool[0];
+    if (was < 0)
+        return; /* the first answer, at the start */
+    b->answer_changes++;
+    b->old_answer = was;
+    b->changed_at = fl_sim_now(b->w->sim);
+    fl_world_event(b->w, fl_sim_now(b->w->sim), b->c->name, "failover",
+                   "%s now answers %s (%s %s)%s", b->c->name, b->be[b->answer].name,
+                   b->be[was].name, b->be[was].unhealthy ? "failed its health checks" : "left",
+                   b->dns_ttl ? ": clients move as their cached answers expire" : "");
 }
 
 static uint64_t mix64(uint64_t x)
@@ -195,6 +259,34 @@ static uint32_t choose(balancer *b, uint64_t key)
         }
         return best;
     }
+    case P_FAILOVER: {
+        if (!b->dns_ttl) /* none healthy: the last answer (it fails open) */
+            return b->npool ? b->pool[0] : (uint32_t)b->answer;
+        /* a client drawn uniformly; it resolves again when its cache has expired */
+        uint32_t k = (uint32_t)fl_rng_below(&b->dns_rng, b->dns_clients);
+        fl_time now = fl_sim_now(b->w->sim);
+        if (now >= b->dns_expiry[k]) {
+            b->dns_cached[k] = (uint32_t)b->answer; /* set from the start */
+            if (b->shift_every && b->old_answer >= 0) { /* weights shifted in steps */
+                double share = b->shift_step * (double)(1 + (now - b->changed_at) / b->shift_every);
+                if (share < 1 && fl_rng_uniform(&b->dns_rng) >= share)
+                    b->dns_cached[k] = (uint32_t)b->old_answer;
+            }
+            fl_time late = k < b->dns_late ? fl_dist_sample(b->dns_late_by, &b->dns_rng) : 0;
+            b->dns_expiry[k] = now + b->dns_ttl + late;
+            if (now >= b->w->warmup)
+                b->resolutions++;
+        }
+        uint32_t i = b->dns_cached[k];
+        if ((int32_t)i != b->answer) { /* a stale answer, still cached */
+            fl_series_add(b->w->series, b->col_stale, now, 1);
+            if (now >= b->w->warmup) {
+                b->stale_sent++;
+                b->last_stale = now;
+            }
+        }
+        return i;
+    }
     default: /* P_PINNED */
         return b->conns[fl_rng_below(&b->rng, b->nconns)].be;
     }
@@ -248,8 +340,14 @@ static void forwarded(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
     balancer *b = be->b;
     uint32_t req = (uint32_t)tag;
     be->outstanding--;
-    b->lat_sum += fl_sim_now(b->w->sim) - t_start;
+    fl_time lat = fl_sim_now(b->w->sim) - t_start;
+    b->lat_sum += lat;
     b->lat_n++;
+    if (t_start >= be->h_since) { /* sent to the version it runs now */
+        be->h_calls++;
+        be->h_fails += o != FL_OUT_OK;
+        be->h_latency += lat;
+    }
     if (b->eject_after) {
         /* the backend is down or silent (refused, timed out), as a gateway failure is; an
          * answer it gave (rejected by a full queue, a dependency error) is not counted */
@@ -267,10 +365,57 @@ static void forwarded(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
     fl_world_reply(b->w, req, o == FL_OUT_OK ? FL_OUT_OK : FL_OUT_DEPENDENCY);
 }
 
+/* A health check ended: passed (answered ok) or failed (an error, a timeout, refused). */
+static void hc_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, int64_t value)
+{
+    (void)tag, (void)t_start, (void)value;
+    backend *be = ctx;
+    balancer *b = be->b;
+    fl_time now = fl_sim_now(b->w->sim);
+    if (o == FL_OUT_OK) {
+        be->hc_fail = 0;
+        if (++be->hc_ok >= (uint32_t)b->hc_up && be->unhealthy) {
+            be->unhealthy = false;
+            fl_world_event(b->w, now, b->c->name, "backend-healthy",
+                           "%s passed %u health checks in a row: back in the pool (%u)",
+                           be->name, be->hc_ok, b->npool + be->in_pool);
+            rebuild_pool(b);
+        }
+        return;
+    }
+    if (now >= b->w->warmup)
+        be->hc_failed++;
+    be->hc_ok = 0;
+    if (++be->hc_fail >= (uint32_t)b->hc_down && !be->unhealthy) {
+        be->unhealthy = true;
+        if (now >= b->w->warmup)
+            b->unhealthy_events++;
+        fl_sim_hash_mix(b->w->sim, 0x4ea17ull << 16 | be->idx);
+        fl_world_event(b->w, now, b->c->name, "backend-unhealthy",
+                       "%s failed %u health checks in a row (%s): out of the pool (%u left)",
+                       be->name, be->hc_fail, fl_outcome_name(o), b->npool - be->in_pool);
+        rebuild_pool(b);
+    }
+}
+
+/* Backend i's next health check: a request like any other, which its workers answer. */
+static void on_hc(fl_sim *sim, void *ctx, uint64_t i)
+{
+    balancer *b = ctx;
+    backend *be = &b->be[i];
+    if (fl_sim_now(sim) >= b->w->warmup)
+        be->hc_sent++;
+    fl_call call = {0, 0, FL_VERB_READ};
+    fl_caller_call(be->hc, 0, FL_TIME_MAX, &call);
+    fl_sim_after(sim, b->hc_interval, b->h_hc, i);
+}
+
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
     balancer *b = c->state;
-    if (b->down || b->npool == 0) {
+    /* With no backend in the pool a request is refused, but a failover balancer keeps its
+     * last answer (it fails open, as DNS health checking does when every record fails). */
+    if (b->down || (b->npool == 0 && b->policy != P_FAILOVER)) {
         if (measured(b))
             b->refused++;
         fl_world_reply(w, id, FL_OUT_REFUSED);
@@ -421,6 +566,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (!cJSON_GetObjectItemCaseSensitive(cfg, "backends"))
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "backends"),
                             "required: the nodes the balancer spreads requests over");
+    b->answer = b->old_answer = -1;
+    b->last_stale = -1;
     if ((st = fl_cfg_enum(cfg, path, "policy", FL_CFG_OPTIONAL, P_ROUND_ROBIN, policies,
                           &b->policy, e)) ||
         (st = read_backends(b, cJSON_GetObjectItemCaseSensitive(cfg, "backends"), path, e)))
@@ -460,6 +607,93 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 &b->eject_max, e)))
             return st;
         b->eject_after = (uint32_t)n;
+    }
+    const cJSON *hc = cJSON_GetObjectItemCaseSensitive(cfg, "health_check");
+    if (hc) {
+        char hp[300], q[340];
+        fl_cfg_join(hp, sizeof hp, path, "health_check");
+        if (pinned)
+            return fl_error_set(e, FL_INVALID, hp,
+                                "a pinned connection would keep sending to an unhealthy backend "
+                                "until it reopens: health checks are modelled for per-request "
+                                "policies only");
+        if ((st = fl_cfg_object(hc, hp, e)) ||
+            (st = fl_kind_sub_keys(&fl_balancer_ops, "health_check", hc, hp, e)) ||
+            (st = fl_cfg_duration(hc, hp, "interval", FL_CFG_OPTIONAL, 5 * FL_SEC, 10 * FL_MS,
+                                  3600 * FL_SEC, &b->hc_interval, e)) ||
+            (st = fl_cfg_duration(hc, hp, "timeout", FL_CFG_OPTIONAL, FL_SEC, FL_MS,
+                                  3600 * FL_SEC, &b->hc_timeout, e)) ||
+            (st = fl_cfg_int(hc, hp, "unhealthy_threshold", FL_CFG_OPTIONAL, 3, 1, 100,
+                             &b->hc_down, e)) ||
+            (st = fl_cfg_int(hc, hp, "healthy_threshold", FL_CFG_OPTIONAL, 2, 1, 100, &b->hc_up,
+                             e)))
+            return st;
+        if (b->hc_timeout > b->hc_interval)
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, hp, "timeout"),
+                                "a check's timeout (%g s) is longer than the interval between "
+                                "checks (%g s): checks would overlap",
+                                fl_time_to_s(b->hc_timeout), fl_time_to_s(b->hc_interval));
+        b->h_hc = fl_sim_handler(w->sim, on_hc, b);
+        if (b->h_hc < 0)
+            return FL_NOMEM;
+    }
+    const cJSON *dns = cJSON_GetObjectItemCaseSensitive(cfg, "dns");
+    if (b->policy == P_FAILOVER && !hc)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "health_check"),
+                            "required with \"failover\": the answer moves when the health "
+                            "checks fail its backend");
+    if (dns) {
+        char dp[300];
+        long nclients;
+        double late;
+        fl_cfg_join(dp, sizeof dp, path, "dns");
+        if (b->policy != P_FAILOVER)
+            return fl_error_set(e, FL_INVALID, dp, "only a \"failover\" balancer answers like "
+                                                   "DNS (policy is \"%s\")",
+                                policies[b->policy]);
+        if ((st = fl_cfg_object(dns, dp, e)) ||
+            (st = fl_kind_sub_keys(&fl_balancer_ops, "dns", dns, dp, e)) ||
+            (st = fl_cfg_duration(dns, dp, "ttl", FL_CFG_REQUIRED, 0, FL_SEC, 86400 * FL_SEC,
+                                  &b->dns_ttl, e)) ||
+            (st = fl_cfg_int(dns, dp, "clients", FL_CFG_OPTIONAL, 1000, 1, MAX_DNS_CLIENTS,
+                             &nclients, e)) ||
+            (st = fl_cfg_number(dns, dp, "late_fraction", FL_CFG_OPTIONAL, 0, 0, 1, &late, e)) ||
+            (st = fl_cfg_dist(dns, dp, "late_by", late > 0 ? FL_CFG_REQUIRED : FL_CFG_OPTIONAL,
+                              NULL, &b->dns_late_by, e)))
+            return st;
+        if (late == 0 && b->dns_late_by) {
+            char q[340];
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, dp, "late_by"),
+                                "no client is late: give \"late_fraction\" too");
+        }
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(dns, "shift");
+        if (sh) {
+            char sp[340];
+            fl_cfg_join(sp, sizeof sp, dp, "shift");
+            if ((st = fl_cfg_object(sh, sp, e)) ||
+                (st = fl_kind_sub_keys(&fl_balancer_ops, "dns.shift", sh, sp, e)) ||
+                (st = fl_cfg_number(sh, sp, "step", FL_CFG_REQUIRED, 0, 0.01, 1, &b->shift_step,
+                                    e)) ||
+                (st = fl_cfg_duration(sh, sp, "every", FL_CFG_REQUIRED, 0, FL_SEC,
+                                      86400 * FL_SEC, &b->shift_every, e)))
+                return st;
+        }
+        b->dns_clients = (uint32_t)nclients;
+        b->dns_late = (uint32_t)(late * (double)nclients + 0.5);
+        b->dns_cached = fl_calloc(b->dns_clients, sizeof *b->dns_cached);
+        b->dns_expiry = fl_calloc(b->dns_clients, sizeof *b->dns_expiry);
+        if (!b->dns_cached || !b->dns_expiry)
+            return FL_NOMEM;
+        fl_world_stream(w, &b->dns_rng, c->name, "dns");
+        /* Caches filled before the run, at random times: they expire spread over one ttl. */
+        for (uint32_t k = 0; k < b->dns_clients; k++) {
+            b->dns_cached[k] = (uint32_t)b->answer;
+            b->dns_expiry[k] = (fl_time)(fl_rng_uniform(&b->dns_rng) * (double)b->dns_ttl);
+        }
+        char col[300];
+        snprintf(col, sizeof col, "%s.stale_per_s", c->name);
+        if ((b->col_stale = fl_series_column(w->series, col, FL_SERIES_RATE)) < 0)
+            return FL_NOMEM;
     }
     if (pinned) {
         b->nconns = (uint32_t)nconns;
@@ -517,6 +751,17 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
         snprintf(owner, sizeof owner, "%s->%s", c->name, be->name);
         if (!(be->to = fl_caller_new(w, owner, be->node, c->zone, &c->host, &pol, forwarded, be)))
             return FL_NOMEM;
+        if (b->hc_interval) { /* one try under the check's timeout; the first checks spread
+                                 over one interval */
+            fl_client_policy hp;
+            if ((st = fl_client_policy_read(NULL, ip, false, &hp, e)))
+                return st;
+            hp.timeout = b->hc_timeout;
+            snprintf(owner, sizeof owner, "%s~health->%s", c->name, be->name);
+            if (!(be->hc = fl_caller_new(w, owner, be->node, c->zone, &c->host, &hp, hc_done, be)) ||
+                fl_sim_at(w->sim, (fl_time)((double)b->hc_interval * i / b->nbe), b->h_hc, i))
+                return FL_NOMEM;
+        }
     }
     b->cfg = NULL;
     /* A standby backend joins only when an autoscaler adds it: one must size this pool. */
@@ -597,6 +842,45 @@ bool fl__balancer_remove(fl_component *lb)
     return false;
 }
 
+fl_status fl__balancer_attach_rollout(fl_component *lb, fl_rollout *r, const char *path,
+                                      fl_error *e)
+{
+    balancer *b = lb->state;
+    if (b->rollout)
+        return fl_error_set(e, FL_INVALID, path, "\"%s\" already takes a rollout: one at a "
+                                                 "time per balancer (give it more waves)",
+                            lb->name);
+    b->rollout = r;
+    char col[300];
+    snprintf(col, sizeof col, "%s.new_version", lb->name);
+    if ((b->col_new = fl_series_column(b->w->series, col, FL_SERIES_LAST)) < 0)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    return FL_OK;
+}
+
+void fl__balancer_set_new(fl_component *lb, uint32_t i, bool on)
+{
+    balancer *b = lb->state;
+    backend *be = &b->be[i];
+    if (be->new_version != on)
+        b->nnew += on ? 1 : (uint32_t)-1;
+    be->new_version = on;
+    be->h_calls = be->h_fails = 0;
+    be->h_latency = 0;
+    be->h_since = fl_sim_now(b->w->sim);
+}
+
+void fl__balancer_take_health(fl_component *lb, uint32_t i, uint64_t *calls, uint64_t *fails,
+                              fl_time *latency)
+{
+    backend *be = &((balancer *)lb->state)->be[i];
+    *calls = be->h_calls;
+    *fails = be->h_fails;
+    *latency = be->h_latency;
+    be->h_calls = be->h_fails = 0;
+    be->h_latency = 0;
+}
+
 double fl__balancer_take_latency(fl_component *lb, uint64_t *n)
 {
     balancer *b = lb->state;
@@ -622,6 +906,8 @@ static void sample(fl_world *w, fl_component *c, fl_time t)
     fl_series_add(w->series, b->col_busiest, t, (double)hi / win);
     fl_series_add(w->series, b->col_idlest, t, b->npool ? (double)lo / win : 0);
     fl_series_add(w->series, b->col_pool, t, b->npool);
+    if (b->rollout)
+        fl_series_add(w->series, b->col_new, t, b->nnew);
 }
 
 static void report(fl_world *w, fl_component *c, cJSON *out)
@@ -638,6 +924,32 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     }
     if (b->eject_after)
         cJSON_AddNumberToObject(out, "ejections", (double)b->ejections);
+    if (b->hc_interval) {
+        uint64_t sent = 0, failed = 0;
+        for (uint32_t i = 0; i < b->nbe; i++)
+            sent += b->be[i].hc_sent, failed += b->be[i].hc_failed;
+        cJSON *h = cJSON_AddObjectToObject(out, "health_checks");
+        cJSON_AddNumberToObject(h, "sent", (double)sent);
+        cJSON_AddNumberToObject(h, "failed", (double)failed);
+        cJSON_AddNumberToObject(h, "unhealthy_events", (double)b->unhealthy_events);
+        uint32_t bad = 0;
+        for (uint32_t i = 0; i < b->nbe; i++)
+            bad += b->be[i].unhealthy;
+        cJSON_AddNumberToObject(h, "unhealthy_at_end", bad);
+    }
+    if (b->policy == P_FAILOVER) {
+        cJSON_AddStringToObject(out, "answer", b->answer >= 0 ? b->be[b->answer].name : "");
+        cJSON_AddNumberToObject(out, "failovers", (double)b->answer_changes);
+    }
+    if (b->dns_ttl) {
+        cJSON *d = cJSON_AddObjectToObject(out, "dns");
+        cJSON_AddNumberToObject(d, "resolutions", (double)b->resolutions);
+        cJSON_AddNumberToObject(d, "stale_sent", (double)b->stale_sent);
+        if (b->last_stale >= 0)
+            cJSON_AddNumberToObject(d, "last_stale_s", fl_time_to_s(b->last_stale));
+        else
+            cJSON_AddNullToObject(d, "last_stale_s");
+    }
     uint64_t total = 0, hi = 0;
     for (uint32_t k = 0; k < b->npool; k++) {
         uint64_t s = b->be[b->pool[k]].sent_after;
@@ -666,12 +978,19 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
             cJSON_AddNumberToObject(o, "ejections", (double)be->ejections);
         fl_caller_report(be->to, cJSON_AddObjectToObject(o, "calls"));
     }
+    if (b->rollout)
+        fl__rollout_report(b->rollout, cJSON_AddObjectToObject(out, "rollout"));
 }
 
 static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 {
-    (void)w, (void)f; /* only crash reaches here (the descriptor's faults) */
+    (void)w; /* only crash and rollout reach here (the descriptor's faults) */
     balancer *b = c->state;
+    if (f->kind == FL_FAULT_ROLLOUT) {
+        if (begin) /* its end is its rollback, which the rollout decides */
+            fl__rollout_begin(f->rollout);
+        return;
+    }
     b->down = begin;
     if (begin)
         b->gen++;
@@ -685,6 +1004,9 @@ static void destroy(fl_component *c)
     fl_free(b->be); /* the callers belong to the world */
     fl_free(b->pool);
     fl_free(b->conns);
+    fl_free(b->dns_cached);
+    fl_free(b->dns_expiry);
+    fl_dist_free(b->dns_late_by);
     fl_free(b);
 }
 
@@ -699,11 +1021,13 @@ static const fl_kind_param kind_params[] = {
      "the start",
      FL_KV_OTHER, FL_NO_BOUNDS},
     {"policy", "`\"round_robin\"`, `\"random\"`, `\"least_outstanding\"`, `\"p2c\"`, "
-               "`\"hash\"` or `\"pinned\"`",
+               "`\"hash\"`, `\"pinned\"` or `\"failover\"`",
      "", "`\"round_robin\"`", "`\"p2c\"`",
      "how a backend is chosen: per request in turn, at random, the fewest in flight from "
      "this balancer, the better of two random ones, rendezvous hashing of the request's "
-     "key; `pinned`: per connection, when it is opened (below)", FL_KV_OTHER, FL_NO_BOUNDS},
+     "key; `pinned`: per connection, when it is opened (below); `failover`: the first "
+     "healthy backend in list order (active-passive, or DNS with `dns`)", FL_KV_OTHER,
+     FL_NO_BOUNDS},
     {"connections", "integer 1..100000", "connections", "required with `pinned`, refused "
      "otherwise", "`40`",
      "long-lived client connections (HTTP/2, gRPC channels), opened at the start each to the "
@@ -722,6 +1046,43 @@ static const fl_kind_param kind_params[] = {
     {"eject.max_ejected_fraction", "number 0..1", "", "`0.1`", "`0.5`",
      "at most this fraction of the backends out at once (at least one, never the last in the "
      "pool)", FL_KV_NUMBER, FL_RANGE(0, 1)},
+    {"health_check.interval", "duration 10ms..1h", "", "`\"5s\"` with `health_check`",
+     "`\"10s\"`",
+     "active health checks: every interval each backend is sent a request (a real one, which "
+     "its workers answer, so a saturated, paused or hung backend fails it too); refused with "
+     "`pinned`",
+     FL_KV_DURATION, FL_RANGE(0.01, 3600)},
+    {"health_check.timeout", "duration 1ms..1h", "", "`\"1s\"`", "`\"2s\"`",
+     "a check not answered ok within this fails (at most the interval)", FL_KV_DURATION,
+     FL_RANGE(0.001, 3600)},
+    {"health_check.unhealthy_threshold", "integer 1..100", "checks", "`3`", "`3`",
+     "failed checks in a row that take a backend out of the pool (`backend-unhealthy`)",
+     FL_KV_INTEGER, FL_RANGE(1, 100)},
+    {"health_check.healthy_threshold", "integer 1..100", "checks", "`2`", "`2`",
+     "passed checks in a row that bring it back (`backend-healthy`)", FL_KV_INTEGER,
+     FL_RANGE(1, 100)},
+    {"dns.ttl", "duration 1s..24h", "", "required with `dns`", "`\"60s\"`",
+     "`failover` only: the balancer is a name that resolves to its answer (the first healthy "
+     "backend); each client caches the answer it resolved for this long, and keeps sending "
+     "there, healthy or not, until its cache expires (caches filled before the run expire "
+     "spread over one ttl)",
+     FL_KV_DURATION, FL_RANGE(1, 86400)},
+    {"dns.clients", "integer 1..10^6", "clients", "`1000`", "`1000`",
+     "resolver caches: each request comes from one drawn uniformly", FL_KV_INTEGER,
+     FL_RANGE(1, MAX_DNS_CLIENTS)},
+    {"dns.shift.step", "number 0.01..1", "", "required with `dns.shift`", "`0.25`",
+     "staged failover (weighted records shifted in steps): after the answer changes, a "
+     "resolution gets the new answer with probability step x (1 + the steps elapsed), else "
+     "the old one, healthy or not",
+     FL_KV_NUMBER, FL_RANGE(0.01, 1)},
+    {"dns.shift.every", "duration 1s..24h", "", "required with `dns.shift`", "`\"2m\"`",
+     "time between two steps of the shift", FL_KV_DURATION, FL_RANGE(1, 86400)},
+    {"dns.late_fraction", "number 0..1", "", "`0`", "`0.05`",
+     "this fraction of the clients keep an answer longer than the ttl (resolvers and "
+     "runtimes that cache past it)", FL_KV_NUMBER, FL_RANGE(0, 1)},
+    {"dns.late_by", "distribution", "", "required with `late_fraction`", "`\"exp(10m)\"`",
+     "how much longer a late client keeps each answer, drawn at each resolution",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
      "the `client.*` keys of a workload but `slo`, for the calls to a backend (a retry goes "
      "to the same backend)", FL_KV_OTHER, FL_NO_BOUNDS},
@@ -733,6 +1094,9 @@ static const fl_kind_series kind_series[] = {
     {"busiest_per_s", "/s", "requests sent to the busiest backend in the pool during the window"},
     {"idlest_per_s", "/s", "requests sent to the idlest backend in the pool during the window"},
     {"pool", "backends", "backends in the pool"},
+    {"new_version", "backends", "backends running a rollout's new version (with a rollout)"},
+    {"stale_per_s", "/s", "requests sent to a cached answer that is no longer the answer (with "
+                          "`dns`)"},
     {NULL, NULL, NULL},
 };
 
@@ -747,7 +1111,7 @@ const fl_component_ops fl_balancer_ops = {
     .on_request = on_request,
     .report = report,
     .sample = sample,
-    .faults = FL_FAULT_BIT(CRASH),
+    .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(ROLLOUT),
     .fault = fault,
     .destroy = destroy,
 };

@@ -49,6 +49,12 @@
  * Messages sent on a cut link are lost; messages already in flight when it is cut arrive.
  * A fault on a zone pair reaches the node links between those zones too.
  *
+ * and a staged rollout of a bad version to a balancer's backends (rollout.c), which ends
+ * when it is rolled back:
+ *
+ *   {"at": "300s", "rollout": {"to": "edge", "waves": [0.01, 0.1, 1], "wave_interval": "5m",
+ *     "effect": {"cpu_factor": 100}, "rollback": {"error_rate": 0.05, "after": "27m"}}}
+ *
  * Each fault is an event pair on the engine's queue, so it interleaves deterministically
  * with the traffic; faults cost nothing per event while they are not changing state. */
 #include <stdio.h>
@@ -57,6 +63,7 @@
 
 #include "core/alloc.h"
 #include "core/cfg.h"
+#include "model/rollout.h"
 #include "model/world.h"
 
 static const char *const fault_keys[] = {"at", "for",
@@ -523,13 +530,28 @@ fl_status fl_faults_configure(fl_world *w, const cJSON *faults, fl_error *e)
                     (cJSON_GetObjectItemCaseSensitive(fc, "flaky") != NULL) +
                     (cJSON_GetObjectItemCaseSensitive(fc, "slow_link") != NULL);
         const cJSON *clk = cJSON_GetObjectItemCaseSensitive(fc, "clock");
+        const cJSON *ro = cJSON_GetObjectItemCaseSensitive(fc, "rollout");
         if ((slow != NULL) + (crash != NULL) + (pause != NULL) + (hang != NULL) + (clk != NULL) +
-                (bad != NULL) + nlink != 1)
+                (bad != NULL) + (ro != NULL) + nlink != 1)
             return fl_error_set(e, FL_INVALID, path, "expected exactly one of \"slow\", "
                                                      "\"crash\", \"pause\", \"hang\", "
-                                                     "\"clock\", \"bad_value\", \"partition\", "
-                                                     "\"flaky\" or \"slow_link\"");
+                                                     "\"clock\", \"bad_value\", \"rollout\", "
+                                                     "\"partition\", \"flaky\" or "
+                                                     "\"slow_link\"");
         const char *node = NULL;
+        if (ro) {
+            if (dur)
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "for"),
+                                    "a rollout takes no \"for\": it lasts until it is rolled "
+                                    "back (\"rollback\": a health signal, or \"after\" for a "
+                                    "manual rollback)");
+            if ((st = fl__rollout_read(w, f, ro, fl_cfg_join(p, sizeof p, path, "rollout"), label,
+                                       e)))
+                return st;
+            /* It lasts to the end unless rolled back: revert() moves faults_end back. */
+            w->faults_end = w->duration;
+            continue;
+        }
         if (clk) {
             if ((st = clock_fault(w, f, clk, path, dur, label, e)))
                 return st;

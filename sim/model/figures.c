@@ -366,6 +366,27 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.reconnects", "reconnects (connection age)", X),
     CNT("nodes.*.ejections", "backends ejected", X),
     CNT("nodes.*.by_backend.*.ejections", "ejections", X),
+    CNT("nodes.*.health_checks.sent", "health checks sent", X),
+    CNT("nodes.*.health_checks.failed", "health checks failed", L),
+    CNT("nodes.*.health_checks.unhealthy_events", "backends found unhealthy", X),
+    CNT("nodes.*.health_checks.unhealthy_at_end", "backends unhealthy at the end", L),
+    CNT("nodes.*.failovers", "answer changes (failover)", X),
+    CNT("nodes.*.dns.resolutions", "DNS resolutions", X),
+    CNT("nodes.*.dns.stale_sent", "requests sent to a stale cached answer", L),
+    NUM("nodes.*.dns.last_stale_s", "s", "last request to a stale answer", L),
+    /* rollout.c, in the balancer's report */
+    CNT("nodes.*.rollout.backends", "backends a rollout may reach", X),
+    CNT("nodes.*.rollout.waves_begun", "rollout waves begun", X),
+    CNT("nodes.*.rollout.updated_max", "backends at most on the new version", L),
+    NUM("nodes.*.rollout.updated_fraction_max", "fraction",
+        "largest share of the backends on the new version", L),
+    NUM("nodes.*.rollout.first_wave_s", "s", "first rollout wave", X),
+    FLAG("nodes.*.rollout.rolled_back", "rolled back", X),
+    NUM("nodes.*.rollout.rollback_s", "s", "rollback", L),
+    NUM("nodes.*.rollout.signal", "", "health signal that rolled back", X),
+    NUM("nodes.*.rollout.exposure_backend_s", "s", "backend-seconds on the new version", L),
+    NUM("nodes.*.rollout.exposure_fraction", "fraction",
+        "share of the fleet's time on the new version", L),
 
 #undef KIND
 #define KIND "autoscaler"
@@ -389,6 +410,7 @@ static const fl_figure_info table[] = {
     NUM("nodes.*.memory_peak_mb", "MB", "memory peak", L),
     NUM("nodes.*.memory_limit_mb", "MB", "memory limit", X),
     NUM("nodes.*.first_oom_s", "s", "first out-of-memory kill", X),
+    CNT("nodes.*.server_errors", "answered server_error (a rollout's bad version)", L),
 
 #undef KIND
 #define KIND "quorum"

@@ -64,7 +64,13 @@
  *
  * A "hang" fault makes the node accept requests and never answer them (faults.c): what it
  * holds when the hang begins and whatever arrives while it lasts get no reply, so every
- * caller waits for its own timeout (a crash instead refuses at once). */
+ * caller waits for its own timeout (a crash instead refuses at once).
+ *
+ * A staged rollout (rollout.c) may run a bad version on the node: its service times
+ * multiplied by the effect's cpu_factor (composed with slow faults), error_rate of its
+ * arrivals answered `server_error` at once (drawn from the node's own stream), or the node
+ * down while it runs the version (crash: arrivals refused, what it held lost, a cold
+ * restart when the old version is back). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +79,7 @@
 #include "core/cfg.h"
 #include "model/balancer.h"
 #include "model/caller.h"
+#include "model/rollout.h"
 #include "model/world.h"
 #include "node/station.h"
 
@@ -123,6 +130,13 @@ typedef struct service {
     uint32_t oom_all;      /* every kill, for the events' labels */
     double mem_peak;
     fl_time first_oom;     /* -1: none */
+    /* A rollout's bad version (rollout.c): its effect while it runs here. */
+    double version_factor;  /* service-time multiplier, 1 when none */
+    double version_errors;  /* fraction answered server_error, 0 when none */
+    bool version_down;      /* the version crashes the node */
+    bool versioned;         /* a rollout reached this node: report server_errors */
+    fl_rng version_rng;
+    uint64_t server_errors; /* after the warm-up */
 } service;
 
 static void oom_restart(fl_sim *sim, void *ctx, uint64_t arg);
@@ -394,6 +408,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             return st;
     }
     s->first_oom = -1;
+    s->version_factor = 1;
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(cfg, "memory");
     if (mem) {
         char mp[256], lp[280];
@@ -586,8 +601,8 @@ static void oom_restart(fl_sim *sim, void *ctx, uint64_t arg)
     fl_component *c = ctx;
     service *s = c->state;
     s->oom_down = false;
-    if (s->crashed)
-        return; /* a crash fault still holds it down: its end restarts it */
+    if (s->crashed || s->version_down)
+        return; /* a crash fault or a crashing version still holds it down */
     fl_station_restart(s->st);
     if (s->warmup > 0) {
         s->restarted_at = fl_sim_now(sim);
@@ -602,6 +617,12 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         if (fl_sim_now(w->sim) >= w->warmup)
             s->refused++;
         fl_world_reply(w, id, FL_OUT_REFUSED);
+        return;
+    }
+    if (s->version_errors > 0 && fl_rng_uniform(&s->version_rng) < s->version_errors) {
+        if (fl_sim_now(w->sim) >= w->warmup)
+            s->server_errors++;
+        fl_world_reply(w, id, FL_OUT_SERVER_ERROR);
         return;
     }
     if (s->mem_limit > 0 && !oom_admit(w, c, s)) { /* killed: this one is lost with the rest */
@@ -630,12 +651,12 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
     service *s = c->state;
     switch (f->kind) {
     case FL_FAULT_SLOW:
-        fl_station_set_slowdown(s->st, fl_world_slowdown(w, c->index, -1));
+        fl_station_set_slowdown(s->st, fl_world_slowdown(w, c->index, -1) * s->version_factor);
         break;
     case FL_FAULT_CRASH:
         s->crashed = begin;
-        if (s->oom_down) /* already down (out of memory): its own restart, or this end, */
-            break;       /* brings it back */
+        if (s->oom_down || s->version_down) /* already down (out of memory, a crashing */
+            break; /* version): its own restart, or this end, brings it back */
         if (begin) {
             /* Calls in flight for held requests must not release anything when they end. */
             for (int i = 0; s->slot_gen && i < s->nslots; i++)
@@ -709,6 +730,8 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         hangs = w->faults[i].kind == FL_FAULT_HANG && w->faults[i].target == c->index;
     if (hangs)
         cJSON_AddNumberToObject(out, "never_answered", (double)s->swallowed);
+    if (s->versioned)
+        cJSON_AddNumberToObject(out, "server_errors", (double)s->server_errors);
     if (s->limited || s->cancel_giveup)
         cJSON_AddNumberToObject(out, "cancelled_work_s", fl_time_to_s(s->cancelled_work));
     if (s->mem_limit > 0) {
@@ -838,6 +861,35 @@ const fl_component_ops fl_service_ops = {
     .fault = fault,
     .destroy = destroy,
 };
+
+/* ---- a rollout's new version (model/rollout.h) ---- */
+
+void fl__service_version(fl_world *w, fl_component *c, const fl_rollout_effect *x, bool on)
+{
+    service *s = c->state;
+    if (!s->versioned) {
+        s->versioned = true;
+        fl_world_stream(w, &s->version_rng, c->name, "version_errors");
+    }
+    s->version_factor = on ? x->cpu_factor : 1;
+    s->version_errors = on ? x->error_rate : 0;
+    fl_station_set_slowdown(s->st, fl_world_slowdown(w, c->index, -1) * s->version_factor);
+    if (!x->crash || s->version_down == on)
+        return;
+    s->version_down = on;
+    if (s->crashed || s->oom_down)
+        return; /* down already: whatever holds it down brings it back */
+    if (on) {
+        lose_held(s);
+        fl_station_crash(s->st);
+    } else {
+        fl_station_restart(s->st);
+        if (s->warmup > 0) {
+            s->restarted_at = fl_sim_now(w->sim);
+            s->restarts++;
+        }
+    }
+}
 
 /* ---- what an autoscaler asks (model/balancer.h) ---- */
 

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "model/caller.h"
+#include "model/rollout.h"
 
 static const char *const outcome_names[] = {
 #define FL__OUTN(n, s) s,
@@ -291,8 +292,10 @@ void fl_world_free(fl_world *w)
         fl_free(c);
     }
     fl_free(w->comps);
-    for (uint32_t i = 0; i < w->nfaults; i++)
+    for (uint32_t i = 0; i < w->nfaults; i++) {
         fl_free(w->faults[i].links);
+        fl__rollout_free(w->faults[i].rollout);
+    }
     fl_free(w->faults);
     for (uint32_t i = 0; i < w->ncallers; i++)
         fl_caller_free(w->callers[i]);

@@ -49,7 +49,9 @@ typedef struct fl_workload fl_workload;
     X(CONFLICT, "conflict")     /* an optimistic write lost to a concurrent commit (occ) */ \
     X(CANCELLED, "cancelled")   /* the server aborted it: past its max_execution, or its \
                                    caller gave up */                                    \
-    X(RATE_LIMITED, "rate_limited") /* a rate limiter had no token (a kind's own) */
+    X(RATE_LIMITED, "rate_limited") /* a rate limiter had no token (a kind's own) */ \
+    X(SERVER_ERROR, "server_error") /* a bad version answered with an error (a staged \
+                                       rollout's error_rate, rollout.c) */
 
 typedef enum fl_outcome {
 #define FL__OUT(n, s) FL_OUT_##n,
@@ -103,7 +105,8 @@ typedef struct fl_req {
     X(SLOW_LINK, "slow_link")                                                             \
     X(CLOCK, "clock") /* a step or slew of a node's clock (already in its fl_clock) */    \
     X(BAD_VALUE, "bad_value") /* a cache: values its backend returns are rejected */     \
-    X(HANG, "hang") /* accepts requests and never answers (a deadlock, a blackhole) */
+    X(HANG, "hang") /* accepts requests and never answers (a deadlock, a blackhole) */    \
+    X(ROLLOUT, "rollout") /* a bad version pushed to a balancer's backends in waves */
 
 typedef enum fl_fault_kind {
 #define FL__FAULT(n, s) FL_FAULT_##n,
@@ -128,6 +131,7 @@ typedef struct fl_fault {
     uint32_t *pairs; /* partition by links: node links cut (fl_net_node), inside the links
                         allocation (freed with it) */
     uint32_t npairs;
+    struct fl_rollout *rollout; /* rollout: its plan and state (rollout.c), owned */
     char label[96];
 } fl_fault;
 

@@ -535,7 +535,79 @@ static void balancer_spread(ctx *x, const char *node, const cJSON *o)
              isnan(ratio) ? 0 : ratio, isnan(idle) ? 0 : idle, isnan(pool) ? 0 : pool);
     snprintf(l->ylabel, sizeof l->ylabel, "requests per second to a backend");
     snprintf(l->ylabel2, sizeof l->ylabel2, "backends in the pool");
-    take_events(l, x->events, node, "backend-join", NULL, NULL);
+    const cJSON *dns = cJSON_GetObjectItemCaseSensitive(o, "dns");
+    const char *pol = str(o, "policy");
+    if (pol && strcmp(pol, "failover") == 0) {
+        /* failover: each backend's requests (a region each), the stale answers below */
+        l->ns = 0;
+        const cJSON *bes = cJSON_GetObjectItemCaseSensitive(o, "by_backend");
+        for (const cJSON *be = bes ? bes->child : NULL; be; be = be->next) {
+            snprintf(col, sizeof col, "%s.sent_per_s.%s", node, be->string);
+            char t[120];
+            snprintf(t, sizeof t, "to %s (requests/s)", be->string);
+            add(l, x->csv, col, t, FL_LS_STEPS, 1, 0);
+        }
+        snprintf(col, sizeof col, "%s.stale_per_s", node);
+        if (dns)
+            add(l, x->csv, col, "sent to an answer no longer given (requests/s)", FL_LS_STEPS, 1,
+                1);
+        double fo = num(o, "failovers"), st = num(dns, "stale_sent"), last = num(dns, "last_stale_s");
+        if (dns && st > 0)
+            snprintf(l->title, sizeof l->title, "%s: %.0f failover%s to %s; %.0f requests still "
+                     "sent to a cached old answer, the last at %.0f s", node, isnan(fo) ? 0 : fo,
+                     fo == 1 ? "" : "s", str(o, "answer") ? str(o, "answer") : "?", st, last);
+        else
+            snprintf(l->title, sizeof l->title, "%s: %.0f failover%s; the answer is %s", node,
+                     isnan(fo) ? 0 : fo, fo == 1 ? "" : "s", str(o, "answer") ? str(o, "answer") : "?");
+        snprintf(l->ylabel2, sizeof l->ylabel2, "stale requests per second");
+        take_events(l, x->events, node, "failover|backend-unhealthy|backend-healthy", NULL, NULL);
+        return;
+    }
+    take_events(l, x->events, node, "backend-join|backend-unhealthy|backend-healthy", NULL, NULL);
+}
+
+/* balancer with a rollout: the goodput and failures of the workloads it serves on top, the
+ * backends on the new version below; waves and the rollback numbered. A canary rolled back
+ * on its own signal is a short step to one backend; a global push, a step to all of them. */
+static void balancer_rollout(ctx *x, const char *node, const cJSON *o)
+{
+    const cJSON *ro = cJSON_GetObjectItemCaseSensitive(o, "rollout");
+    if (!ro)
+        return; /* no rollout reached this balancer: no chart */
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    char col[200];
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(x->summary, "workloads");
+    fl_lesson_series *ls;
+    for (const cJSON *w = wls ? wls->child : NULL; w; w = w->next) {
+        const char *t = str(w, "target");
+        if (!t || strcmp(t, node) != 0)
+            continue;
+        snprintf(col, sizeof col, "%s.goodput_per_s", w->string);
+        if ((ls = add(l, x->csv, col, "goodput/s", FL_LS_STEPS, 1, 0)))
+            ls->color = 2;
+        snprintf(col, sizeof col, "%s.errors_per_s", w->string);
+        if ((ls = add(l, x->csv, col, "failed/s", FL_LS_STEPS, 1, 0)))
+            ls->color = 1;
+        break;
+    }
+    snprintf(col, sizeof col, "%s.new_version", node);
+    add(l, x->csv, col, "backends on the new version", FL_LS_STEPS, 1, 1);
+    double most = num(ro, "updated_max"), n = num(ro, "backends"), at = num(ro, "rollback_s");
+    double first = num(ro, "first_wave_s");
+    const char *cause = str(ro, "rollback_cause") ? str(ro, "rollback_cause") : "none";
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ro, "rolled_back")))
+        snprintf(l->title, sizeof l->title, "%s: the new version reached %.0f of %.0f backends; "
+                 "%s rollback %.4g s after the first wave", node, isnan(most) ? 0 : most,
+                 isnan(n) ? 0 : n, strcmp(cause, "manual") == 0 ? "manual" : "automatic",
+                 at - first);
+    else
+        snprintf(l->title, sizeof l->title, "%s: the new version reached %.0f of %.0f backends "
+                 "and was never rolled back", node, isnan(most) ? 0 : most, isnan(n) ? 0 : n);
+    snprintf(l->ylabel, sizeof l->ylabel, "requests per second");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "backends on the new version");
+    take_events(l, x->events, node, "rollout-wave|rollback", NULL, NULL);
 }
 
 /* autoscaler: instances in the pool and asked for (in the pool or provisioning), the metric
@@ -842,6 +914,14 @@ static void memory_all(ctx *x, const char *node, const cJSON *o)
     memory_nodes(x);
 }
 
+/* The rollout chart: a balancer a rollout reached (its summary has "rollout"); in a
+ * scenario document (whose "backends" is the list) any balancer may take one. */
+static bool has_rollout(const cJSON *o)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, "rollout") ||
+           cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "backends"));
+}
+
 static const struct {
     const char *kind;
     int per;
@@ -861,6 +941,7 @@ static const struct {
     {"service", FL_LESSON_WORKLOAD, "tries", NULL, service_retries, NULL},
     {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries, NULL},
     {"balancer", FL_LESSON_NODE, "spread", balancer_spread, NULL, NULL},
+    {"balancer", FL_LESSON_NODE, "rollout", balancer_rollout, NULL, has_rollout},
     {"autoscaler", FL_LESSON_NODE, "capacity", autoscaler_lag, NULL, NULL},
     {"service", FL_LESSON_ALL, "memory", memory_all, NULL, has_memory},
     {"quorum", FL_LESSON_NODE, "tail", quorum_tail, NULL, NULL},

@@ -28,6 +28,7 @@
 #include "core/alloc.h"
 #include "core/cfg.h"
 #include "fl_config.h"
+#include "model/rollout.h"
 #include "model/world.h"
 #include "scenario/explore_int.h"
 #include "scenario/pool.h"
@@ -176,6 +177,8 @@ static fl_status space_build(const cJSON *doc, uint64_t seed, const cJSON *sec,
         xtarget *t = &sp->targets[sp->ntargets++];
         snprintf(t->name, sizeof t->name, "%s", c->name);
         t->bits = c->ops->faults;
+        if (!fl__rollout_possible(w, c, NULL)) /* a balancer over other kinds than services */
+            t->bits &= ~FL_FAULT_BIT(ROLLOUT);
         all |= t->bits;
         const char *noun = "member";
         uint32_t nm = c->ops->member_faults && c->ops->members ? c->ops->members(c, &noun) : 0;
@@ -409,11 +412,22 @@ static void draw_schedule(const space *sp, uint64_t seed, size_t i, schedule *s)
                     break;
                 }
         }
-        f->mag = f->kind == FL_FAULT_SLOW
+        /* A balancer takes one rollout: a second one drawn for it ends the schedule. */
+        bool again = false;
+        for (int k = 0; k < j && f->kind == FL_FAULT_ROLLOUT; k++)
+            again |= s->f[k].kind == FL_FAULT_ROLLOUT && s->f[k].target == f->target;
+        if (again) {
+            s->n = j;
+            break;
+        }
+        bool factor = f->kind == FL_FAULT_SLOW || f->kind == FL_FAULT_ROLLOUT;
+        f->mag = factor
                      ? round_to(sp->factor_lo + fl_rng_uniform(&r) * (sp->factor_hi - sp->factor_lo), 0.01)
                      : round_to(sp->loss_lo + fl_rng_uniform(&r) * (sp->loss_hi - sp->loss_lo), 0.001);
-        if (f->kind == FL_FAULT_SLOW && f->mag < sp->factor_lo)
+        if (factor && f->mag < sp->factor_lo)
             f->mag = sp->factor_lo;
+        if (f->kind == FL_FAULT_ROLLOUT && f->mag <= 1) /* a version must cost more */
+            f->mag = 1.5;
         f->amount = f->kind == FL_FAULT_CLOCK ? draw_time(&r, sp->step_lo, sp->step_hi)
                                               : draw_time(&r, sp->add_lo, sp->add_hi);
         if (f->kind == FL_FAULT_CLOCK && f->amount == 0)
@@ -458,6 +472,7 @@ static void fault_label(const space *sp, const xfault *f, char *buf, size_t n)
     case FL_FAULT_PAUSE: snprintf(buf, n, "%s paused", t); break;
     case FL_FAULT_HANG: snprintf(buf, n, "%s hangs", t); break;
     case FL_FAULT_BAD_VALUE: snprintf(buf, n, "%s gets invalid values", t); break;
+    case FL_FAULT_ROLLOUT: snprintf(buf, n, "%s: a new version, %gx CPU, everywhere", t, f->mag); break;
     case FL_FAULT_CLOCK:
         dur_text(f->amount, a, sizeof a);
         snprintf(buf, n, "%s clock steps %s%s", t, f->amount >= 0 ? "+" : "", a);
@@ -486,7 +501,7 @@ static cJSON *fault_json(const space *sp, const xfault *f)
         return NULL;
     dur_text(f->at, a, sizeof a);
     cJSON_AddStringToObject(o, "at", a);
-    if (f->kind != FL_FAULT_CLOCK) {
+    if (f->kind != FL_FAULT_CLOCK && f->kind != FL_FAULT_ROLLOUT) {
         dur_text(f->dur, a, sizeof a);
         cJSON_AddStringToObject(o, "for", a);
     }
@@ -499,6 +514,14 @@ static cJSON *fault_json(const space *sp, const xfault *f)
         cJSON_AddStringToObject(x, "node", t);
         cJSON_AddNumberToObject(x, "factor", f->mag);
         break;
+    case FL_FAULT_ROLLOUT: { /* a global push, rolled back by hand `dur` later */
+        x = cJSON_AddObjectToObject(o, name);
+        cJSON_AddStringToObject(x, "to", t);
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(x, "effect"), "cpu_factor", f->mag);
+        dur_text(f->dur, a, sizeof a);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(x, "rollback"), "after", a);
+        break;
+    }
     case FL_FAULT_CLOCK:
         x = cJSON_AddObjectToObject(o, name);
         cJSON_AddStringToObject(x, "node", t);
@@ -891,8 +914,10 @@ static int shrink(explorer *x, schedule *s, const char *fig, verdict *v)
         xfault *f = &s->f[j];
         if (f->kind != FL_FAULT_CLOCK)
             shrink_time(x, s, j, &f->dur, sp->for_lo, fig, &runs, v);
-        if (f->kind == FL_FAULT_SLOW)
-            shrink_mag(x, s, &f->mag, sp->factor_lo, 0.01, fig, &runs, v);
+        if (f->kind == FL_FAULT_SLOW || f->kind == FL_FAULT_ROLLOUT)
+            shrink_mag(x, s, &f->mag, f->kind == FL_FAULT_ROLLOUT && sp->factor_lo <= 1 ? 1.01
+                                                                                        : sp->factor_lo,
+                       0.01, fig, &runs, v);
         else if (f->kind == FL_FAULT_FLAKY)
             shrink_mag(x, s, &f->mag, sp->loss_lo, 0.001, fig, &runs, v);
         else if (f->kind == FL_FAULT_SLOW_LINK)
@@ -1086,7 +1111,7 @@ static cJSON *space_json(const space *sp)
     if (sp->types & FL_FAULT_BIT(CLOCK))
         RANGE("step", sp->step_lo, sp->step_hi);
 #undef RANGE
-    if (sp->types & FL_FAULT_BIT(SLOW)) {
+    if (sp->types & (FL_FAULT_BIT(SLOW) | FL_FAULT_BIT(ROLLOUT))) {
         snprintf(l, sizeof l, "%g..%g", sp->factor_lo, sp->factor_hi);
         cJSON_AddStringToObject(o, "factor", l);
     }

@@ -141,6 +141,188 @@ START_TEST(a_crash_refuses_while_it_lasts)
 }
 END_TEST
 
+
+/* Four backends taking 100 requests/s each (round robin over 400/s, evenly spaced), and a
+ * rollout to them at 1.001 s: `ROLLOUT` is the rest of the rollout object. */
+#define ROLLOUT_SCENARIO(ROLLOUT)                                                              \
+    "{\"faultline\": 1, \"name\": \"ro\", \"duration\": \"4s\", \"window\": \"1s\",\n"        \
+    " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"backends\": [\"b1\", \"b2\", "  \
+    "\"b3\", \"b4\"]},\n"                                                                      \
+    "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b3\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"},\n"                                                                       \
+    "  {\"name\": \"b4\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "         \
+    "\"const(1ms)\"}],\n"                                                                      \
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"400/s\", "             \
+    "\"arrivals\": \"deterministic\"}],\n"                                                     \
+    " \"faults\": [{\"at\": \"1001ms\", \"rollout\": {\"to\": \"lb\", " ROLLOUT "}}]}\n"
+
+static double svc(const char *s, const char *node, const char *key)
+{
+    char after[64], k[64];
+    snprintf(after, sizeof after, "\"%s\":\t{\n\t\t\t\"kind\":\t\"service\"", node);
+    snprintf(k, sizeof k, "\"%s\":\t", key);
+    return fig(s, after, k);
+}
+
+START_TEST(a_rollout_goes_out_in_waves_until_its_manual_rollback)
+{
+    /* b1 from 1.001 s, b2 from 2.001 s, both back at 3.501 s: every request they get
+     * meanwhile is answered server_error: 250 and 150 of their 100/s. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 0.5], \"wave_interval\": \"1s\", "
+                                               "\"effect\": {\"error_rate\": 1}, "
+                                               "\"rollback\": {\"after\": \"2500ms\"}"),
+                              NULL, 0);
+    ck_assert_double_eq(svc(s, "b1", "server_errors"), 250);
+    ck_assert_double_eq(svc(s, "b2", "server_errors"), 150);
+    ck_assert_ptr_null(strstr(strstr(s, "\"b3\":\t{\n\t\t\t\"kind\":\t\"service\""),
+                              "server_errors")); /* never reached */
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 400);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"waves_begun\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"updated_max\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 3.501);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"manual\""));
+    /* 1 backend x 1 s + 2 x 1.5 s */
+    ck_assert_double_eq_tol(fig(s, "\"rollout\"", "\"exposure_backend_s\":\t"), 4, 1e-9);
+    free(s);
+}
+END_TEST
+
+START_TEST(a_failing_canary_is_rolled_back_before_the_next_wave)
+{
+    /* The canary (b1) fails every call; the first judgement, 1 s later, sees 100 of 100
+     * failed and rolls back: the wave to all four, due at 3.001 s, never begins. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 1], \"wave_interval\": \"2s\", "
+                                               "\"effect\": {\"error_rate\": 1}, "
+                                               "\"rollback\": {\"error_rate\": 0.5, "
+                                               "\"window\": \"1s\"}"),
+                              NULL, 0);
+    ck_assert_double_eq(svc(s, "b1", "server_errors"), 100);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"waves_begun\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"updated_max\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 2.001);
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"signal\":\t"), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"error_rate\""));
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 100);
+    free(s);
+}
+END_TEST
+
+START_TEST(a_slow_canary_is_rolled_back_on_latency)
+{
+    /* cpu_factor 10: b1's requests take 10 ms; the mean latency over the first second
+     * (10 ms, above 5 ms) rolls it back. Nothing fails. */
+    char *s = fl_test_summary(ROLLOUT_SCENARIO("\"waves\": [0.25, 1], \"effect\": "
+                                               "{\"cpu_factor\": 10}, \"rollback\": "
+                                               "{\"latency\": \"5ms\", \"window\": \"1s\"}"),
+                              NULL, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"rollback_cause\":\t\"latency\""));
+    ck_assert_double_eq(fig(s, "\"rollout\"", "\"rollback_s\":\t"), 2.001);
+    ck_assert_double_eq_tol(fig(s, "\"rollout\"", "\"signal\":\t"), 0.010, 1e-9);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"errors\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+
+/* Health checks every second (b2's at 0.5 s, 1.5 s, ...), 100 ms timeout: b2 hangs from 2 s
+ * to 7 s, so its checks at 2.5, 3.5 and 4.5 s time out and it leaves the pool at 4.6 s;
+ * those at 5.5 and 6.5 s fail too, those at 7.5 and 8.5 s pass and it is back at 8.501 s.
+ * The requests sent to it between 2 s and 4.6 s (50/s) are never answered. */
+START_TEST(a_hung_backend_fails_its_health_checks_and_leaves_the_pool)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"hc\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"backends\": [\"b1\", \"b2\"],\n"
+        "   \"health_check\": {\"interval\": \"1s\", \"timeout\": \"100ms\", "
+        "\"unhealthy_threshold\": 3, \"healthy_threshold\": 2}},\n"
+        "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"100/s\", "
+        "\"arrivals\": \"deterministic\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"2s\", \"for\": \"5s\", \"hang\": \"b2\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"failed\":\t"), 5);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_events\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_at_end\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"w\"", "\"errors\":\t"), 130);
+    /* checks are requests like any other: b2 swallowed 5 of them too */
+    ck_assert_double_eq(fig(s, "\"b2\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"never_answered\":\t"),
+                        135);
+    free(s);
+}
+END_TEST
+
+/* DNS failover: east crashes at 55 s, its checks (every 10 s, from 0 s) fail at 60, 70 and
+ * 80 s: the answer moves to west at 80 s. Each client keeps its cached answer for the ttl
+ * (60 s): with no late client nothing goes to east after 80 + 60 = 140 s; a late tenth,
+ * keeping theirs 600 s longer, still sends there at the end. */
+START_TEST(dns_clients_move_as_their_cached_answers_expire)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"dns\", \"duration\": \"300s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"dns\", \"kind\": \"balancer\", \"policy\": \"failover\",\n"
+        "   \"backends\": [\"east\", \"west\"],\n"
+        "   \"health_check\": {\"interval\": \"10s\", \"timeout\": \"2s\"},\n"
+        "   \"dns\": {\"ttl\": \"60s\", \"clients\": 1000}},\n"
+        "  {\"name\": \"east\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"west\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"u\", \"target\": \"dns\", \"rate\": \"100/s\"}],\n"
+        " \"faults\": [{\"at\": \"55s\", \"crash\": \"east\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"dns\":\t{", "\"failovers\":\t"), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"answer\":\t\"west\""));
+    double last = fig(s, "\"stale_sent\"", "\"last_stale_s\":\t");
+    ck_assert(last > 80 && last <= 140);
+    /* before 55 s every request went to east; from 55 s to 80 s all were refused */
+    ck_assert(fig(s, "\"errors_by_cause\"", "\"dependency\":\t") > 2000);
+    free(s);
+    const char *late[] = {"nodes.dns.dns.late_fraction=0.1", "nodes.dns.dns.late_by=\"const(600s)\""};
+    s = fl_test_summary(text, late, 2);
+    ck_assert(fig(s, "\"stale_sent\"", "\"last_stale_s\":\t") > 290);
+    free(s);
+}
+END_TEST
+
+
+/* A failover balancer whose backends all fail their checks keeps its last answer (it fails
+ * open): b2 (the answer since b1 failed at 3 s) crashes at 5 s and is marked unhealthy at
+ * 7 s, yet requests still go to it (refused by b2, not by the balancer). With the weights
+ * shifted in steps (half, then all, 2 s apart), a resolution after the change still gets
+ * the old answer about half the time in the first step. */
+START_TEST(a_failover_fails_open_and_shifts_in_steps)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"fo\", \"duration\": \"10s\", \"window\": \"1s\",\n"
+        " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"policy\": \"failover\",\n"
+        "   \"backends\": [\"b1\", \"b2\"], \"health_check\": {\"interval\": \"1s\", "
+        "\"timeout\": \"100ms\", \"unhealthy_threshold\": 2}},\n"
+        "  {\"name\": \"b1\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"},\n"
+        "  {\"name\": \"b2\", \"kind\": \"service\", \"workers\": 100, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"100/s\", "
+        "\"arrivals\": \"deterministic\"}],\n"
+        " \"faults\": [{\"at\": \"1900ms\", \"crash\": \"b1\"}, {\"at\": \"5600ms\", \"crash\": \"b2\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    /* b1's checks at 2 and 3 s fail: b2 answers from 3 s; b2's at 6.5 and 7.5 s fail */
+    ck_assert_double_eq(fig(s, "\"health_checks\"", "\"unhealthy_at_end\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"lb\"", "\"refused\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"b2\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"refused\":\t"),
+                        440 + 4); /* 100/s from 5.6 s, and its checks at 6.5 ... 9.5 s */
+    free(s);
+    const char *dns[] = {"nodes.lb.dns={\"ttl\": \"1s\", \"clients\": 100, \"shift\": "
+                         "{\"step\": 0.5, \"every\": \"2s\"}}"};
+    s = fl_test_summary(text, dns, 1);
+    /* from 3 s to 5 s half the resolutions still name b1 (crashed): well over the ttl's
+     * worth of stale requests, which alone would be about 50 */
+    double stale = fig(s, "\"stale_sent\"", "\"stale_sent\":\t");
+    ck_assert(stale > 80 && stale < 200);
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("balancer");
@@ -151,6 +333,12 @@ int main(void)
     tcase_add_test(tc, hash_keeps_a_key_on_one_backend);
     tcase_add_test(tc, least_outstanding_and_p2c_spread_the_load);
     tcase_add_test(tc, a_crash_refuses_while_it_lasts);
+    tcase_add_test(tc, a_rollout_goes_out_in_waves_until_its_manual_rollback);
+    tcase_add_test(tc, a_failing_canary_is_rolled_back_before_the_next_wave);
+    tcase_add_test(tc, a_slow_canary_is_rolled_back_on_latency);
+    tcase_add_test(tc, a_hung_backend_fails_its_health_checks_and_leaves_the_pool);
+    tcase_add_test(tc, dns_clients_move_as_their_cached_answers_expire);
+    tcase_add_test(tc, a_failover_fails_open_and_shifts_in_steps);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }

@@ -274,6 +274,41 @@ START_TEST(overlapping_losses_compose_as_independent)
 }
 END_TEST
 
+
+/* A rollout whose version crashes the node, and one that composes with a slow fault: the
+ * crashing version refuses every request while it runs (100/s for 1 s), then the node
+ * serves again; cpu_factor multiplies with a slow fault in force (2 x 5 = 10 ms). */
+START_TEST(a_crashing_version_refuses_until_rolled_back)
+{
+#define TWO_BEHIND_LB(EFFECT, MORE)                                                             \
+    "{\"faultline\": 1, \"name\": \"c\", \"duration\": \"4s\", \"window\": \"1s\",\n"          \
+    " \"nodes\": [{\"name\": \"lb\", \"kind\": \"balancer\", \"backends\": [\"a\", \"b\"]},\n"  \
+    "  {\"name\": \"a\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "           \
+    "\"const(1ms)\"},\n"                                                                        \
+    "  {\"name\": \"b\", \"kind\": \"service\", \"workers\": 100, \"service_time\": "           \
+    "\"const(1ms)\"}],\n"                                                                       \
+    " \"workloads\": [{\"name\": \"w\", \"target\": \"lb\", \"rate\": \"200/s\",\n"             \
+    "   \"arrivals\": \"deterministic\"}],\n"                                                   \
+    " \"faults\": [{\"at\": \"1001ms\", \"rollout\": {\"to\": \"lb\", \"waves\": [0.5, 1],\n"   \
+    "   \"wave_interval\": \"10s\", \"effect\": " EFFECT ", \"rollback\": {\"after\": \"1s\"}}}" \
+    MORE "]}\n"
+    char *s = fl_test_summary(TWO_BEHIND_LB("{\"crash\": true}", ""), NULL, 0);
+    ck_assert_double_eq(fig(s, "\"a\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"refused\":\t"), 100);
+    ck_assert_double_eq(fig(s, "\"b\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"refused\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"errors_by_cause\"", "\"dependency\":\t"), 100);
+    free(s);
+    s = fl_test_summary(TWO_BEHIND_LB("{\"cpu_factor\": 5}", ",\n {\"at\": \"5ms\", \"for\": \"3995ms\", "
+                                      "\"slow\": {\"node\": \"a\", \"factor\": 2}}"),
+                        NULL, 0);
+    /* a serves 100/s: its first request (at 0 s) at 1 ms, before the slow fault; 299 at
+     * 2 ms outside the rollout, 100 at 2 x 5 = 10 ms within */
+    ck_assert_double_eq_tol(fig(s, "\"a\":\t{\n\t\t\t\"kind\":\t\"service\"", "\"work_s\":\t"),
+                            0.001 + 0.598 + 1.0, 1e-6);
+    free(s);
+#undef TWO_BEHIND_LB
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -287,6 +322,7 @@ int main(void)
     tcase_add_test(t, slow_disk_on_one_replica);
     tcase_add_test(t, paused_primary_wakes_up_and_loses_writes);
     tcase_add_test(t, overlapping_losses_compose_as_independent);
+    tcase_add_test(t, a_crashing_version_refuses_until_rolled_back);
     suite_add_tcase(s, t);
     return fl_test_run(s);
 }
