@@ -21,26 +21,10 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hist_int.h"
 
-#define SUB (1 << FL_HIST_SUB_BITS)
-#define NBUCKETS ((64 - FL_HIST_SUB_BITS + 1) * SUB)
-
-struct fl_hist {
-    uint64_t count;
-    int64_t min, max;
-    uint64_t sum_lo, sum_hi; /* the exact sum: sum_hi * 2^64 + sum_lo */
-    int lo, hi; /* the touched bucket range, so reset and quantiles skip empty space */
-    uint64_t b[NBUCKETS];
-};
-
-static inline int bucket_of(uint64_t v)
-{
-    if (v < SUB)
-        return (int)v;
-    int e = 63 - __builtin_clzll(v);
-    int shift = e - FL_HIST_SUB_BITS;
-    return (shift + 1) * SUB + (int)((v >> shift) & (SUB - 1));
-}
+#define SUB FL__HIST_SUB
+#define NBUCKETS FL__HIST_NBUCKETS
 
 /* Lowest value of bucket i and its width. */
 static inline void bucket_range(int i, uint64_t *lo, uint64_t *width)
@@ -78,7 +62,7 @@ void fl_hist_reset(fl_hist *h)
 
 /* Widens the touched range to include i, zeroing the buckets it takes in. Rare (at most
  * once per bucket between resets), so kept out of line: the record path stays a leaf. */
-__attribute__((noinline, cold)) static void widen(fl_hist *h, int i)
+__attribute__((noinline, cold)) void fl__hist_widen(fl_hist *h, int i)
 {
     if (h->lo > h->hi) {
         h->b[i] = 0;
@@ -92,30 +76,15 @@ __attribute__((noinline, cold)) static void widen(fl_hist *h, int i)
     }
 }
 
-void fl_hist_record(fl_hist *h, int64_t v)
-{
-    if (v < 0)
-        v = 0;
-    int i = bucket_of((uint64_t)v);
-    if (__builtin_expect(i < h->lo || i > h->hi, 0))
-        widen(h, i);
-    h->b[i]++;
-    h->count++;
-    h->sum_lo += (uint64_t)v;
-    h->sum_hi += h->sum_lo < (uint64_t)v; /* the carry */
-    if (v < h->min)
-        h->min = v;
-    if (v > h->max)
-        h->max = v;
-}
+void fl_hist_record(fl_hist *h, int64_t v) { fl__hist_record(h, v); }
 
 void fl_hist_merge(fl_hist *dst, const fl_hist *src)
 {
     if (!src->count)
         return;
     if (dst != src) {
-        widen(dst, src->lo);
-        widen(dst, src->hi);
+        fl__hist_widen(dst, src->lo);
+        fl__hist_widen(dst, src->hi);
     }
     for (int i = src->lo; i <= src->hi; i++)
         dst->b[i] += src->b[i];

@@ -313,26 +313,19 @@ void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches)
     cut_init(&b->cut, start, end, nbatches);
 }
 
-int fl_batch_add_at(fl_batch *b, fl_time t, double v)
+int fl__batch_add_slow(fl_batch *b, fl_time t, double v)
 {
-    int i;
-    if (t >= b->cur_start && t < b->cur_end)
-        i = b->cur;
-    else {
-        if (t < b->cut.start || t >= b->cut.end)
-            return -1;
-        i = b->cur = cut_index(&b->cut, t);
-        b->cur_start = cut_start(&b->cut, i);
-        b->cur_end = cut_start(&b->cut, i + 1);
-    }
+    if (t < b->cut.start || t >= b->cut.end)
+        return -1;
+    int i = b->cur = cut_index(&b->cut, t);
+    b->cur_start = cut_start(&b->cut, i);
+    b->cur_end = cut_start(&b->cut, i + 1);
     b->count[i]++;
     b->sum[i] += v;
     b->n++;
     b->total += v;
     return i;
 }
-
-void fl_batch_add(fl_batch *b, fl_time t, double v) { (void)fl_batch_add_at(b, t, v); }
 
 void fl_batch_from_counts(fl_batch *b, const fl_batch *like, const uint64_t *hits)
 {

@@ -60,10 +60,23 @@ typedef struct fl_batch {
 /* Starts collecting over [start, end) in nbatches batches (clamped to [2, 64], and to the
  * window's length in ns). An empty window (end <= start) is treated as [start, start + 1). */
 void fl_batch_init(fl_batch *b, fl_time start, fl_time end, int nbatches);
+/* fl_batch_add_at for a sample outside the cached batch (stats.c). */
+int fl__batch_add_slow(fl_batch *b, fl_time t, double v);
+/* fl_batch_add, returning the batch the sample went to (-1: outside the window). Inline:
+ * it runs a few times per request, and most samples fall in the batch of the last one. */
+static inline int fl_batch_add_at(fl_batch *b, fl_time t, double v)
+{
+    if (__builtin_expect(t < b->cur_start || t >= b->cur_end, 0))
+        return fl__batch_add_slow(b, t, v);
+    int i = b->cur;
+    b->count[i]++;
+    b->sum[i] += v;
+    b->n++;
+    b->total += v;
+    return i;
+}
 /* Adds a sample observed at time t (ignored outside [start, end)). O(1). */
-void fl_batch_add(fl_batch *b, fl_time t, double v);
-/* fl_batch_add, returning the batch the sample went to (-1: outside the window). */
-int fl_batch_add_at(fl_batch *b, fl_time t, double v);
+static inline void fl_batch_add(fl_batch *b, fl_time t, double v) { (void)fl_batch_add_at(b, t, v); }
 /* The batches of a 0/1 figure sampled at the same times as `like`: like's counts, and
  * hits[i] ones in batch i (the rest zeros). The same values fl_batch_add would give for
  * those samples in any order, since sums of ones below 2^53 are exact. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hist_int.h"
 #include "node/station.h"
 
 typedef struct op {
@@ -155,17 +156,22 @@ static uint32_t op_new(fl_caller *c)
  * callback may start new requests. */
 static void finish(fl_caller *c, uint32_t oid, fl_outcome o)
 {
-    fl_sim_timer_cancel(c->w->sim, c->ops[oid].hedge);
-    c->ops[oid].in_use = 0;
-    op x = c->ops[oid];
+    op *x = &c->ops[oid];
+    if (x->hedge != FL_TIMER_NONE)
+        fl_sim_timer_cancel(c->w->sim, x->hedge);
+    x->in_use = 0;
+    /* Only what the callback needs, read before the record goes back to the pool. */
+    fl_time t_start = x->t_start;
+    uint64_t tag = x->tag;
+    int64_t result = x->result;
     fl__pool_put(&c->ops_pool, c->ops, sizeof *c->ops, offsetof(op, next), oid);
-    if (measured(c->w, x.t_start, fl_sim_now(c->w->sim)))
+    if (measured(c->w, t_start, fl_sim_now(c->w->sim)))
         c->ended++;
     /* The outcome and the answer are decided here, not by the events: a breaker's fallback
      * and its refusal, or a stale and a fresh read, can dispatch the same events. */
     fl_sim_hash_mix(c->w->sim, (uint64_t)o);
-    fl_sim_hash_mix(c->w->sim, (uint64_t)x.result);
-    c->done(c->ctx, x.tag, o, x.t_start, o == FL_OUT_OK ? x.result : FL_VALUE_NONE);
+    fl_sim_hash_mix(c->w->sim, (uint64_t)result);
+    c->done(c->ctx, tag, o, t_start, o == FL_OUT_OK ? result : FL_VALUE_NONE);
 }
 
 static void send_try(fl_caller *c, uint32_t oid);
@@ -406,7 +412,7 @@ static void try_done(fl_caller *c, uint32_t id, fl_outcome o)
     fl_time latency = now - r->t_issue;
     int64_t answer = r->value; /* read now: r may be freed and reused below */
     if (measured(w, c->ops[oid].t_start, now)) {
-        fl_hist_record(c->try_latency, latency);
+        fl__hist_record(c->try_latency, latency);
         if (o != FL_OUT_OK)
             c->try_errors[o]++;
     }

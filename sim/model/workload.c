@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hist_int.h"
 #include "core/cfg.h"
 #include "model/caller.h"
 #include "model/client.h"
@@ -316,13 +317,13 @@ static void request_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_issue,
     wl->acc.lat_last = ms;
     wl->acc.lat_n++;
     if (m && o == FL_OUT_OK) {
-        fl_hist_record(wl->window_ok, lat);
+        fl__hist_record(wl->window_ok, lat);
         if (wl->latency_split)
             fl_batch_add(&wl->latency_b, now, fl_time_to_ms(lat));
     } else {
-        fl_hist_record(wl->window_latency, lat);
+        fl__hist_record(wl->window_latency, lat);
         if (m) {
-            fl_hist_record(wl->fail_latency, lat);
+            fl__hist_record(wl->fail_latency, lat);
             if (!wl->latency_split) {
                 wl->latency_b = wl->success_latency_b;
                 wl->latency_split = true;

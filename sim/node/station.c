@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hist_int.h"
 
 typedef struct qitem {
     uint32_t id;
@@ -102,7 +103,7 @@ static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time no
         fl_sim_after(s->sim, d, s->h_done, arg);
     if (measured(s, arrive)) {
         fl_time wait = now - arrive;
-        fl_hist_record(s->wait, wait);
+        fl__hist_record(s->wait, wait);
         int i = fl_batch_add_at(&s->wait_b, now, fl_time_to_ms(wait));
         if (i >= 0)
             s->waited_b[i] += wait > 0;
@@ -258,8 +259,8 @@ void fl_station_release(fl_station *s, int slot)
     if (measured(s, wk.arrive)) {
         s->served++;
         fl_time soj = now - wk.arrive;
-        fl_hist_record(s->sojourn, soj);
-        fl_hist_record(s->busy_time, now - wk.start);
+        fl__hist_record(s->sojourn, soj);
+        fl__hist_record(s->busy_time, now - wk.start);
         fl_batch_add(&s->sojourn_b, now, fl_time_to_ms(soj));
     }
     s->ops->done(s->ctx, wk.id, FL_STATION_SERVED, wk.arrive, wk.start);
