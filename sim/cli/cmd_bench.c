@@ -337,8 +337,9 @@ int cmd_bench(int argc, char **argv)
     printf("  M/M/1 allocations (build, run, summary): %ld for %llu customers\n", mm1_allocs,
            (unsigned long long)customers);
     if (sr.found)
-        printf("  short runs: %s, %d runs after the first; per run %.0f allocations of %.0f KiB, "
-               "%.1f page faults (the first run: %.0f KiB, %ld faults)\n",
+        printf("  short runs: %s, %d runs after the first; per run %.0f allocations asking for "
+               "%.0f KiB (16 MiB of it the run's out-of-memory reserve, never touched), %.1f "
+               "page faults (the first run: %.0f KiB, %ld faults)\n",
                short_path, sr.runs, sr.allocs_per_run, sr.bytes_per_run / 1024, sr.faults_per_run,
                sr.first_bytes / 1024, sr.first_faults);
     printf("  peak memory: %.1f MiB\n", peak_mib);
