@@ -18,6 +18,11 @@ typedef struct fl_run_config {
     size_t nsets;
     uint64_t max_events;     /* 0 = no limit */
     bool history;            /* record every client operation (history.jsonl) */
+    /* The figures only, for a caller that reads them and writes no files (compare, sweep,
+     * explore without an output folder): the result has its summary's figures and its
+     * expectations, but no summary text (fl_result_summary gives NULL) and no trace, and
+     * cannot be written (fl_result_write: FL_USAGE). The figures are the same. */
+    bool figures_only;
     /* Called every 1024 events with the fraction of simulated time done, and with 0
      * between the nodes of the model while it is built and once after the checkers ran;
      * so it must be cheap. Non-zero stops the run (a stop while building gives
@@ -47,9 +52,10 @@ typedef struct fl_result fl_result;
 fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **out, fl_error *e);
 void fl_result_free(fl_result *r);
 
-/* The summary as canonical JSON text (owned by the result). */
+/* The summary as canonical JSON text (owned by the result); NULL for a figures-only run. */
 const char *fl_result_summary(const fl_result *r);
-/* The trace (events.jsonl: one JSON object per line, in time order; owned by the result). */
+/* The trace (events.jsonl: one JSON object per line, in time order; owned by the result);
+ * NULL for a figures-only run. */
 const char *fl_result_events(const fl_result *r);
 /* Expectations for this variant: how many were stated and how many failed. */
 int fl_result_expectations(const fl_result *r, int *failed);

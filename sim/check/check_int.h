@@ -2,6 +2,7 @@
 #ifndef FL_CHECK_INT_H
 #define FL_CHECK_INT_H
 
+#include <stdbool.h>
 #include <faultline/check.h>
 
 /* t in seconds, exactly from the integer nanoseconds ("1.5", "-0.000001", "3"). */
@@ -17,6 +18,10 @@ void fl_check_example_add(fl_check_result *r, fl_time t0, fl_time t1, uint64_t k
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
+/* Whether fl_check_example_add(r, t0, _, key, client, ...) would keep the example: a
+ * checker that finds thousands of anomalies formats only those kept. */
+bool fl_check_example_wanted(const fl_check_result *r, fl_time t0, uint64_t key,
+                             uint32_t client);
 /* Sets rate = count / relevant. */
 void fl_check_finish(fl_check_result *r);
 

@@ -74,7 +74,11 @@ static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *ou
         if (mode == MONO ? is_read : (is_write(o) && o->value != FL_VALUE_NONE))
             ev[ne++] = (sev){grp, o->key, o->complete, 1, i};
     }
-    qsort(ev, ne, sizeof *ev, sev_cmp);
+    /* Every anomaly here is a read: with none, nothing to sort (write-only workloads). */
+    if (out->relevant)
+        qsort(ev, ne, sizeof *ev, sev_cmp);
+    else
+        ne = 0;
     const fl_op *best = NULL; /* the newest source so far in this (grp, key) */
     for (size_t i = 0; i < ne; i++) {
         if (i && (ev[i].grp != ev[i - 1].grp || ev[i].key != ev[i - 1].key))
@@ -90,6 +94,8 @@ static fl_status sweep(const fl_history *h, sweep_mode mode, fl_check_result *ou
         out->count++;
         if (each)
             each(ctx, (int)mode, o->invoke);
+        if (!fl_check_example_wanted(out, o->invoke, o->key, o->client))
+            continue; /* counted; its text would not be kept */
         char a[32], b[32], ts[40];
         vstr(a, sizeof a, o->value);
         vstr(b, sizeof b, best->value);
@@ -186,6 +192,8 @@ fl_status fl_check_lost_writes(const fl_history *h, const fl_key_versions *final
         if (bsearch(&want, applied, na, sizeof *applied, kv2_cmp))
             continue;
         out->count++;
+        if (!fl_check_example_wanted(out, o->invoke, o->key, o->client))
+            continue; /* counted; its text would not be kept */
         char ts[40];
         fl_check_fmt_s(ts, sizeof ts, o->complete);
         fl_check_example_add(out, o->invoke, o->complete, o->key, o->client,
@@ -258,9 +266,10 @@ fl_status fl_check_divergence(const fl_replica_state *replicas, size_t nreplicas
                     break;
             }
             char a[32], b[32];
-            fl_check_example_add(out, 0, 0, all[i].key, (uint32_t)r,
-                                 "replica 0 has %s, replica %zu has %s",
-                                 vstr(a, sizeof a, v0), r, vstr(b, sizeof b, vr));
+            if (fl_check_example_wanted(out, 0, all[i].key, (uint32_t)r))
+                fl_check_example_add(out, 0, 0, all[i].key, (uint32_t)r,
+                                     "replica 0 has %s, replica %zu has %s",
+                                     vstr(a, sizeof a, v0), r, vstr(b, sizeof b, vr));
         }
         i = j;
     }

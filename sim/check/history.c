@@ -175,6 +175,13 @@ static int ex_before(fl_time t0, uint64_t key, uint32_t client, const fl_check_e
     return client < b->client;
 }
 
+bool fl_check_example_wanted(const fl_check_result *r, fl_time t0, uint64_t key,
+                             uint32_t client)
+{
+    return r->nexamples < FL_CHECK_EXAMPLES ||
+           ex_before(t0, key, client, &r->examples[FL_CHECK_EXAMPLES - 1]);
+}
+
 void fl_check_example_add(fl_check_result *r, fl_time t0, fl_time t1, uint64_t key,
                           uint32_t client, const char *fmt, ...)
 {

@@ -121,6 +121,10 @@ static fl_status lin_reserve(lin *L, size_t m)
     return FL_OK;
 }
 
+/* Up to this many elements an insertion sort beats qsort (which allocates and calls
+ * through a pointer); both give the one order of a total comparison. */
+#define SMALL_SORT 16
+
 static int i64_cmp(const void *pa, const void *pb)
 {
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
@@ -138,7 +142,15 @@ static size_t drop_unobserved(lin *L, size_t m)
         else if (L->ops[i].kind == FL_OP_CAS)
             L->vals[nv++] = L->ops[i].expect;
     }
-    qsort(L->vals, nv, sizeof *L->vals, i64_cmp);
+    if (nv > SMALL_SORT)
+        qsort(L->vals, nv, sizeof *L->vals, i64_cmp);
+    else /* most keys have a handful of ops: qsort's set-up would cost more than the sort */
+        for (size_t i = 1; i < nv; i++)
+            for (size_t j = i; j > 0 && L->vals[j - 1] > L->vals[j]; j--) {
+                int64_t t = L->vals[j];
+                L->vals[j] = L->vals[j - 1];
+                L->vals[j - 1] = t;
+            }
     size_t k = 0;
     for (size_t i = 0; i < m; i++) {
         const lop *o = &L->ops[i];
@@ -321,7 +333,15 @@ static fl_status search(lin *L, size_t m, uint64_t key, uint64_t limit, uint64_t
         L->ents[2 * i] = (ent){L->ops[i].inv, i, 0};
         L->ents[2 * i + 1] = (ent){L->ops[i].ret, i, 1};
     }
-    qsort(L->ents, 2 * m, sizeof *L->ents, ent_cmp);
+    if (2 * m > SMALL_SORT)
+        qsort(L->ents, 2 * m, sizeof *L->ents, ent_cmp);
+    else /* the same order (ent_cmp is total: op numbers differ), without qsort's set-up */
+        for (size_t i = 1; i < 2 * m; i++)
+            for (size_t j = i; j > 0 && ent_cmp(&L->ents[j - 1], &L->ents[j]) > 0; j--) {
+                ent t = L->ents[j];
+                L->ents[j] = L->ents[j - 1];
+                L->ents[j - 1] = t;
+            }
     uint32_t last = head;
     for (uint32_t e = 0; e < 2 * m; e++) {
         if (L->ents[e].is_ret)

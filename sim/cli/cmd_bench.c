@@ -3,8 +3,8 @@
  *   hold N      N events pending; each dispatched event schedules one at now + Exp(1 s)
  *   mm1         M/M/1 (rho = 0.9) through the whole scenario path: loader, service
  *               model, histograms, time series, summary; 10^6 customers
- *   short       many short runs of one scenario in this process (parse, build, run,
- *               expectations; no files): what explore and sweep pay per run
+ *   short       many short runs of one scenario parsed once, in this process (build, run,
+ *               checks, expectations; no files): what compare, explore and sweep pay per run
  *
  * The hold model first dispatches a warm-up (2N events, at least 10^6) so the queue is in
  * steady state, then times the rest: the figure is the steady per-event cost.
@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "out/files.h"
+#include "scenario/pool.h"
 
 static const cli_opt bench_opts[] = {
     {"json", 0, NULL, "print the figures as one JSON object"},
@@ -36,9 +37,11 @@ const cli_cmd cli_bench = {
     "[--json] [--quick] [--hold N] [--short FILE]",
     "Measure the engine: hold model (N = 10^3, 10^6), M/M/1 with 10^6 customers, short runs.",
     "The hold model keeps N events pending; each dispatched event schedules one at\n"
-    "now + Exp(mean 1 s). The short-run row parses, builds and runs a small scenario\n"
-    "(with its expectations, writing no files) again and again in this process: the\n"
-    "cost of one run of a sweep or an exploration, set-up included. It is skipped when\n"
+    "now + Exp(mean 1 s). The short-run row parses a small scenario once, then builds\n"
+    "and runs it (checkers and expectations included, writing no files) again and again\n"
+    "in this process: the cost of one run of a compare, a sweep or an exploration,\n"
+    "set-up included; it also gives the allocations and page faults per run after the\n"
+    "first (tables sized by earlier runs are reused). It is skipped when\n"
     "the scenario file is not found (run from the source tree, or pass --short FILE).\n"
     "tools/bench-peers runs the same models in SimPy, SimGrid and\n"
     "ns-3 where installed and prints the ratios.\n",
@@ -130,22 +133,31 @@ static int run_mm1(uint64_t customers, double *per_s, double *mean_ms, long *all
 
 typedef struct short_result {
     double runs_per_s, ms_per_run;
+    double allocs_per_run;  /* allocations per run after the first */
+    double faults_per_run;  /* minor page faults per run after the first */
+    double bytes_per_run;   /* bytes allocated per run after the first */
+    long first_faults;      /* the first run's (sizes every table from scratch) */
+    double first_bytes;
     int runs;
     bool found;
 } short_result;
 
-/* One short run, as a sweep does it: parse, build, run with expectations, no files. */
-static int short_once(const char *text, size_t len, const char *name)
+static long minor_faults(void)
 {
-    fl_scenario *sc;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+/* One short run, as a sweep, compare or explore does it with a scenario parsed once: build,
+ * run, checks and expectations, figures only (no files, no summary text). */
+static int short_once(const fl_scenario *sc)
+{
     fl_error e;
-    if (fl_scenario_parse(text, len, name, &sc, &e) != FL_OK)
-        return -1;
     fl_run_config cfg = {0};
+    cfg.figures_only = true;
     fl_result *r;
-    fl_status st = fl_run(sc, &cfg, &r, &e);
-    fl_scenario_free(sc);
-    if (st != FL_OK)
+    if (fl_run(sc, &cfg, &r, &e) != FL_OK)
         return -1;
     int failed;
     fl_result_expectations(r, &failed);
@@ -153,7 +165,8 @@ static int short_once(const char *text, size_t len, const char *name)
     return 0;
 }
 
-/* Runs for at least `secs` seconds and 20 runs; the rate is runs over the time taken. */
+/* Parses the scenario once (as the commands that run many simulations do), then runs it
+ * for at least `secs` seconds and 20 runs; the rate is runs over the time taken. */
 static int run_short(const char *path, double secs, short_result *out)
 {
     *out = (short_result){0};
@@ -162,25 +175,54 @@ static int run_short(const char *path, double secs, short_result *out)
     if (!text)
         return 0; /* not found: the row is skipped */
     out->found = true;
-    if (short_once(text, len, path)) { /* warm-up, and the scenario must run */
-        fl_free(text);
+    fl_scenario *sc;
+    fl_error e;
+    fl_status st = fl_scenario_parse(text, len, path, &sc, &e);
+    fl_free(text);
+    if (st != FL_OK)
+        return -1;
+    long f0 = minor_faults();
+    unsigned long long b0 = fl_alloc_bytes();
+    if (short_once(sc)) { /* the first run, and the scenario must run */
+        fl_scenario_free(sc);
         return -1;
     }
+    long f1 = minor_faults(), a1 = fl_alloc_made();
+    unsigned long long b1 = fl_alloc_bytes();
+    out->first_faults = f1 - f0;
+    out->first_bytes = (double)(b1 - b0);
     double t0 = now_s(), t;
     int n = 0;
     do {
-        if (short_once(text, len, path)) {
-            fl_free(text);
+        if (short_once(sc)) {
+            fl_scenario_free(sc);
             return -1;
         }
         n++;
         t = now_s() - t0;
     } while (n < 20 || t < secs);
-    fl_free(text);
+    out->allocs_per_run = (double)(fl_alloc_made() - a1) / n;
+    out->faults_per_run = (double)(minor_faults() - f1) / n;
+    out->bytes_per_run = (double)(fl_alloc_bytes() - b1) / n;
+    fl_scenario_free(sc);
     out->runs = n;
     out->runs_per_s = n / t;
     out->ms_per_run = t * 1e3 / n;
     return 0;
+}
+
+typedef struct short_job {
+    const char *path;
+    double secs;
+    short_result *out;
+    int rc;
+} short_job;
+
+static void short_job_run(void *ctx, size_t i)
+{
+    (void)i;
+    short_job *j = ctx;
+    j->rc = run_short(j->path, j->secs, j->out);
 }
 
 int cmd_bench(int argc, char **argv)
@@ -239,7 +281,11 @@ int cmd_bench(int argc, char **argv)
         cli_error("bench: out of memory");
         return FL_EXIT_RUNTIME;
     }
-    if (run_short(short_path, quick ? 0.2 : 2.0, &sr)) {
+    /* On a worker thread, as compare, sweep and explore run theirs (its allocations come
+     * from that thread's arena, as theirs do). */
+    short_job sj = {short_path, quick ? 0.2 : 2.0, &sr, 0};
+    fl__pool_run(1, 1, short_job_run, &sj);
+    if (sj.rc) {
         cli_error("bench: %s: the short-run scenario does not run (faultline run %s says why)",
                   short_path, short_path);
         return FL_EXIT_RUNTIME;
@@ -257,10 +303,17 @@ int cmd_bench(int argc, char **argv)
                (unsigned long long)big, h6.bytes_per_pending, mm1, (unsigned long long)customers,
                mean_ms, mm1_allocs);
         if (sr.found)
-            printf("\"short_runs_per_s\": %.1f, \"short_ms_per_run\": %.3f, ", sr.runs_per_s,
-                   sr.ms_per_run);
+            printf("\"short_runs_per_s\": %.1f, \"short_ms_per_run\": %.3f, "
+                   "\"short_allocations_per_run\": %.1f, \"short_page_faults_per_run\": %.2f, "
+                   "\"short_first_run_page_faults\": %ld, \"short_bytes_per_run\": %.0f, "
+                   "\"short_first_run_bytes\": %.0f, ",
+                   sr.runs_per_s, sr.ms_per_run, sr.allocs_per_run, sr.faults_per_run,
+                   sr.first_faults, sr.bytes_per_run, sr.first_bytes);
         else
-            printf("\"short_runs_per_s\": null, \"short_ms_per_run\": null, ");
+            printf("\"short_runs_per_s\": null, \"short_ms_per_run\": null, "
+                   "\"short_allocations_per_run\": null, \"short_page_faults_per_run\": null, "
+                   "\"short_first_run_page_faults\": null, \"short_bytes_per_run\": null, "
+                   "\"short_first_run_bytes\": null, ");
         printf("\"peak_rss_mib\": %.1f}\n", peak_mib);
         return FL_EXIT_OK;
     }
@@ -274,7 +327,7 @@ int cmd_bench(int argc, char **argv)
     snprintf(label, sizeof label, "M/M/1, %llu customers (customers)", (unsigned long long)customers);
     printf("  %-34s %10.2f M/s %10.1f\n", label, mm1 / 1e6, 1e9 / mm1);
     if (sr.found)
-        printf("  %-34s %8.1f runs/s %8.3f ms/run\n", "short runs (parse, build, run, check)",
+        printf("  %-34s %8.1f runs/s %8.3f ms/run\n", "short runs (build, run, checks)",
                sr.runs_per_s, sr.ms_per_run);
     else
         printf("  short runs: skipped (%s not found; pass --short FILE)\n", short_path);
@@ -284,7 +337,11 @@ int cmd_bench(int argc, char **argv)
     printf("  M/M/1 allocations (build, run, summary): %ld for %llu customers\n", mm1_allocs,
            (unsigned long long)customers);
     if (sr.found)
-        printf("  short runs: %s, %d runs\n", short_path, sr.runs);
+        printf("  short runs: %s, %d runs after the first; per run %.0f allocations asking for "
+               "%.0f KiB (16 MiB of it the run's out-of-memory reserve, never touched), %.1f "
+               "page faults (the first run: %.0f KiB, %ld faults)\n",
+               short_path, sr.runs, sr.allocs_per_run, sr.bytes_per_run / 1024, sr.faults_per_run,
+               sr.first_bytes / 1024, sr.first_faults);
     printf("  peak memory: %.1f MiB\n", peak_mib);
     return FL_EXIT_OK;
 }

@@ -17,6 +17,8 @@ static long counter;
 static _Thread_local long failures;
 /* Allocations made on this thread (bench: none per event on the hot paths). */
 static _Thread_local long made;
+/* Bytes those allocations asked for (a realloc counts its new size). */
+static _Thread_local unsigned long long bytes_made;
 
 /* Called on this thread when an allocation fails (fl_alloc_on_failure); NULL: nobody. */
 static _Thread_local void (*on_failure)(void *ctx);
@@ -36,6 +38,7 @@ static int should_fail(void)
 
 long fl_alloc_failures(void) { return failures; }
 long fl_alloc_made(void) { return made; }
+unsigned long long fl_alloc_bytes(void) { return bytes_made; }
 
 void fl_alloc_fail_after(long n)
 {
@@ -62,15 +65,21 @@ static void *counted(void *p)
     return p;
 }
 
-void *fl_malloc(size_t n) { return should_fail() ? NULL : counted(malloc(n ? n : 1)); }
+void *fl_malloc(size_t n)
+{
+    bytes_made += n;
+    return should_fail() ? NULL : counted(malloc(n ? n : 1));
+}
 
 void *fl_calloc(size_t count, size_t size)
 {
+    bytes_made += (unsigned long long)count * size;
     return should_fail() ? NULL : counted(calloc(count ? count : 1, size ? size : 1));
 }
 
 void *fl_realloc(void *p, size_t n)
 {
+    bytes_made += n;
     return should_fail() ? NULL : counted(realloc(p, n ? n : 1));
 }
 

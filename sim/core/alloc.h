@@ -25,6 +25,9 @@ long fl_alloc_failures(void);
 /* Allocations attempted on the calling thread so far (fl_malloc, fl_calloc, fl_realloc,
  * fl_strdup, cJSON's): what a hot path must not add to per event. */
 long fl_alloc_made(void);
+/* Bytes those allocations asked for (a realloc counts its new size): what reusing tables
+ * across runs saves (bench). */
+unsigned long long fl_alloc_bytes(void);
 /* Makes every allocation that fails on the calling thread (by the system or the test
  * hook) call fn(ctx) at once, until replaced (fn NULL: nobody). A run points it at its
  * simulation (fl_sim_fail), so that a failure stops the run after the current event even

@@ -1,6 +1,7 @@
 /* Index pools and array growth (pool.h). */
 #include "core/pool.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -56,4 +57,55 @@ void fl__pool_put(fl_pool *p, void *arr, size_t elem, size_t link_off, uint32_t 
 {
     memcpy((char *)arr + (size_t)id * elem + link_off, &p->free, sizeof p->free);
     p->free = id;
+}
+
+/* The spares: a few arrays per kind, shared by the threads of the process (a take or a
+ * give is once per table per run, so one lock costs nothing measurable). */
+static struct {
+    void *arr;
+    size_t bytes;
+} spares[FL_SPARE_KINDS][FL_SPARE_KEEP];
+static pthread_mutex_t spares_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void *fl__spare_take(fl_spare_kind kind, size_t *bytes)
+{
+    void *arr = NULL;
+    *bytes = 0;
+    pthread_mutex_lock(&spares_lock);
+    int best = -1;
+    for (int i = 0; i < FL_SPARE_KEEP; i++)
+        if (spares[kind][i].arr && (best < 0 || spares[kind][i].bytes > spares[kind][best].bytes))
+            best = i;
+    if (best >= 0) {
+        arr = spares[kind][best].arr;
+        *bytes = spares[kind][best].bytes;
+        spares[kind][best].arr = NULL;
+        spares[kind][best].bytes = 0;
+    }
+    pthread_mutex_unlock(&spares_lock);
+    return arr;
+}
+
+void fl__spare_give(fl_spare_kind kind, void *arr, size_t bytes)
+{
+    if (!arr)
+        return;
+    pthread_mutex_lock(&spares_lock);
+    int small = 0; /* an empty slot, else the smallest kept */
+    for (int i = 0; i < FL_SPARE_KEEP; i++) {
+        if (!spares[kind][i].arr) {
+            small = i;
+            break;
+        }
+        if (spares[kind][i].bytes < spares[kind][small].bytes)
+            small = i;
+    }
+    void *drop = arr;
+    if (!spares[kind][small].arr || spares[kind][small].bytes < bytes) {
+        drop = spares[kind][small].arr;
+        spares[kind][small].arr = arr;
+        spares[kind][small].bytes = bytes;
+    }
+    pthread_mutex_unlock(&spares_lock);
+    fl_free(drop);
 }

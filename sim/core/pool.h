@@ -40,4 +40,24 @@ void *fl__pool_take(fl_sim *sim, fl_pool *p, void *arr, size_t elem, size_t link
 /* Gives slot id back (it goes first in line). */
 void fl__pool_put(fl_pool *p, void *arr, size_t elem, size_t link_off, uint32_t id);
 
+/* Spare tables, handed from a run that ended to the next run of this process (any thread):
+ * a compare, sweep or explore runs the same scenario again and again, and its tables grow
+ * to about the same size each time. A table given back keeps its storage (its contents
+ * are garbage: a pool or ring hands out only slots it has set), so the next run neither
+ * regrows it nor touches fresh pages (page faults). What a run computes never depends on
+ * a table's capacity, only on the slots it uses: results are the same whether a table
+ * came from the system or from an earlier run. */
+typedef enum fl_spare_kind {
+    FL_SPARE_REQS, /* the world's request table (fl_req) */
+    FL_SPARE_RING, /* a station's queue ring */
+    FL_SPARE_KINDS
+} fl_spare_kind;
+/* The largest spare of that kind (ownership passes to the caller) and its size in bytes
+ * in *bytes; NULL and 0 when there is none. */
+void *fl__spare_take(fl_spare_kind kind, size_t *bytes);
+/* Keeps arr (bytes long, owned by the caller until now) for a later take, or frees it
+ * (the smallest goes when FL_SPARE_KEEP of a kind are kept). NULL is a no-op. */
+void fl__spare_give(fl_spare_kind kind, void *arr, size_t bytes);
+#define FL_SPARE_KEEP 8 /* per kind: one per table of a run, for a few runs at once */
+
 #endif

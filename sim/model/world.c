@@ -312,7 +312,7 @@ void fl_world_free(fl_world *w)
     fl_free(w->member_names);
     fl_free(w->member_base);
     fl_series_free(w->series);
-    fl_free(w->reqs);
+    fl__spare_give(FL_SPARE_REQS, w->reqs, (size_t)w->reqs_pool.cap * sizeof *w->reqs);
     fl_history_free(w->history);
     if (w->events) {
         fl_free(w->events->ev);
@@ -736,6 +736,11 @@ fl_status fl_world_build_polled(const cJSON *doc, uint64_t seed, int (*poll)(voi
     w->poll_ctx = ctx;
     w->seed = seed;
     w->reqs_pool = (fl_pool)FL_POOL_INIT;
+    /* The request table of an earlier run of this process, when there is one (pool.h:
+     * spares): already grown and touched; only the slots taken are ever read. */
+    size_t reqs_bytes;
+    w->reqs = fl__spare_take(FL_SPARE_REQS, &reqs_bytes);
+    w->reqs_pool.cap = (uint32_t)(reqs_bytes / sizeof *w->reqs);
     if ((st = fl_cfg_duration(doc, "", "duration", FL_CFG_REQUIRED, 0, 1, 100 * 365 * 24 * FL_HOUR,
                               &w->duration, e)) ||
         (st = fl_cfg_duration(doc, "", "warmup", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &w->warmup,

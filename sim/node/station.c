@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/hist_int.h"
+#include "core/pool.h"
 
 typedef struct qitem {
     uint32_t id;
@@ -278,8 +279,15 @@ fl_station *fl_station_new(fl_sim *sim, const fl_station_cfg *cfg, const fl_stat
     s->cfg = *cfg;
     s->ops = ops;
     s->ctx = ctx;
-    s->cap = 16;
-    s->ring = fl_malloc(s->cap * sizeof *s->ring);
+    /* An earlier run's ring when there is one (pool.h: spares; capacities are powers of
+     * two from 16 up, and only the slots in use are ever read). */
+    size_t bytes;
+    s->ring = fl__spare_take(FL_SPARE_RING, &bytes);
+    s->cap = bytes / sizeof *s->ring;
+    if (!s->ring) {
+        s->cap = 16;
+        s->ring = fl_malloc(s->cap * sizeof *s->ring);
+    }
     s->workers = fl_calloc((size_t)cfg->workers, sizeof *s->workers);
     s->idle = fl_malloc((size_t)cfg->workers * sizeof *s->idle);
     s->sojourn = fl_hist_new();
@@ -311,7 +319,7 @@ void fl_station_free(fl_station *s)
 {
     if (!s)
         return;
-    fl_free(s->ring);
+    fl__spare_give(FL_SPARE_RING, s->ring, s->cap * sizeof *s->ring);
     fl_free(s->workers);
     fl_free(s->idle);
     fl_hist_free(s->sojourn);

@@ -200,6 +200,10 @@ fl_status fl_result_write(const fl_result *r, const char *dir, fl_error *e)
 fl_status fl_result_write_files(const fl_result *r, const char *dir, fl_error *e)
 {
     fl_error_clear(e);
+    if (!r->summary_text || !r->events) /* a figures-only run: nothing to write (a bug) */
+        return fl_error_set(e, FL_USAGE, NULL,
+                            "a figures-only run has no files to write (run it without "
+                            "figures_only)");
     if (make_dirs(dir) != 0) {
         fl_error_set(e, FL_IO, NULL, "cannot create the output directory %s: %s", dir,
                      strerror(errno));

@@ -40,6 +40,7 @@
 #include "core/alloc.h"
 #include "out/files.h"
 #include "scenario/pool.h"
+#include "scenario/result_int.h"
 #include "scenario/scenario_int.h"
 #include "scenario/verdict.h"
 
@@ -103,6 +104,7 @@ static void run_job(void *ctx, size_t i)
     rc.sets = p->cfg->sets;
     rc.nsets = p->cfg->nsets;
     rc.max_events = p->cfg->max_events ? p->cfg->max_events : 100000000000ULL;
+    rc.figures_only = !p->cfg->out_dir; /* no folder: the figures are all it reads */
     fl_result *r = NULL;
     j->st = fl_run(p->sc, &rc, &r, &j->err);
     if (j->st != FL_OK && !(cut(j->st) && r)) {
@@ -110,10 +112,10 @@ static void run_job(void *ctx, size_t i)
         return;
     }
     if (j->st == FL_OK) {
-        cJSON *s = cJSON_Parse(fl_result_summary(r));
+        /* as summary.json gives them, without printing and parsing the whole summary */
         for (size_t m = 0; m < p->nmetrics; m++)
-            j->states[m] = (unsigned char)fl__figure_read(s, p->metrics[m], &j->values[m]);
-        cJSON_Delete(s);
+            j->states[m] = (unsigned char)fl__figure_read_printed(r->summary, p->metrics[m],
+                                                                  &j->values[m]);
     }
     if (p->cfg->out_dir) { /* a run cut short keeps its folder, marked incomplete */
         char dir[4096];

@@ -32,6 +32,7 @@
 #include "model/world.h"
 #include "scenario/explore_int.h"
 #include "scenario/pool.h"
+#include "scenario/result_int.h"
 #include "scenario/scenario_int.h"
 
 #define MAXF FL_EXPLORE_MAX_FAULTS
@@ -603,7 +604,7 @@ static void add_violation(verdict *v, bool safety, const char *fig, double value
     v->nex[i] = 0;
     for (const cJSON *x = cJSON_IsArray(ex) ? ex->child : NULL; x && v->nex[i] < 3; x = x->next) {
         const char *w = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "what"));
-        double t = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "t_s"));
+        double t = fl__summary_number(cJSON_GetObjectItemCaseSensitive(x, "t_s"));
         if (w)
             snprintf(v->example[i][v->nex[i]++], sizeof v->example[i][0], "at %.6gs: %s", t, w);
     }
@@ -641,10 +642,11 @@ static void walk(const cJSON *o, char *path, size_t len, size_t cap, bool livene
             continue;
         if (cJSON_IsObject(it))
             walk(it, path, len + k, cap, liveness, v);
-        else if (cJSON_IsNumber(it)) {
+        else if (cJSON_IsNumber(it)) { /* as summary.json has it (pool.h) */
             const fl_figure_info *fi = fl_figure_lookup(path);
-            if (fi && fi->invariant && it->valuedouble > 0)
-                add_violation(v, true, path, it->valuedouble, "== 0", o);
+            double x = fl__summary_number(it);
+            if (fi && fi->invariant && x > 0)
+                add_violation(v, true, path, x, "== 0", o);
         } else if (liveness && cJSON_IsFalse(it) && liveness_flag(path))
             add_violation(v, false, path, 0, "== true", o);
         path[len] = 0;
@@ -664,7 +666,7 @@ static void judge(const cJSON *s, bool liveness, verdict *v)
             const char *fig = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "figure"));
             const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "expect"));
             add_violation(v, true, fig ? fig : "?",
-                          cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "actual")),
+                          fl__summary_number(cJSON_GetObjectItemCaseSensitive(x, "actual")),
                           ex ? ex : "", NULL);
         }
     if (liveness) {
@@ -736,16 +738,11 @@ static fl_status try_schedule(explorer *x, const schedule *s, verdict *v, fl_err
         rc.why_stopped = run_why;
         rc.progress_ctx = x;
     }
+    rc.figures_only = true; /* it judges the summary's figures and writes nothing */
     fl_result *r = NULL;
     fl_status st = fl_run(x->sc, &rc, &r, e);
-    if (st == FL_OK) {
-        cJSON *sum = cJSON_Parse(fl_result_summary(r));
-        if (sum)
-            judge(sum, !x->cfg->safety_only, v);
-        else
-            st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
-        cJSON_Delete(sum);
-    }
+    if (st == FL_OK)
+        judge(r->summary, !x->cfg->safety_only, v);
     fl_result_free(r);
     fl_free(sets);
     fl_free(faults);

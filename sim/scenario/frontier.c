@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "scenario/explore_int.h"
 #include "scenario/pool.h"
+#include "scenario/result_int.h"
 #include "scenario/verdict.h"
 
 static double round_to(double x, double q) { return round(x / q) * q; }
@@ -132,6 +133,7 @@ static void probe_one(void *ctx, size_t i)
         rc.sets = sets;
         rc.nsets = fc->nsets + 2;
         rc.max_events = fc->max_events ? fc->max_events : 100000000000ULL;
+        rc.figures_only = true; /* it reads the summary's figures, writes nothing */
         if (fc->poll) {
             rc.progress = run_poll;
             rc.why_stopped = run_why;
@@ -141,9 +143,7 @@ static void probe_one(void *ctx, size_t i)
     } else
         fl_error_set(&e, FL_NOMEM, NULL, "out of memory");
     if (st == FL_OK) {
-        cJSON *s = cJSON_Parse(fl_result_summary(r));
-        j->recovered = s ? fl__explore_recovered(s) : -1;
-        cJSON_Delete(s);
+        j->recovered = fl__explore_recovered(r->summary);
     }
     fl_result_free(r);
     fl_free(sets);

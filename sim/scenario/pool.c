@@ -2,6 +2,9 @@
 #include "scenario/pool.h"
 
 #include <errno.h>
+#include <float.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -83,7 +86,27 @@ static void sibling(const char *path, const char *key, char *out, size_t n)
     snprintf(out, n, "%.*s%s", len, path, key);
 }
 
-fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *value)
+double fl__summary_number(const cJSON *item)
+{
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return NAN;
+    /* What cJSON's printer writes (integers exactly; else %1.15g when it reads back within
+     * max(|a|, |b|) * DBL_EPSILON, else %1.17g, which is exact) and strtod reads back. */
+    double d = item->valuedouble;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%1.15g", d);
+    double t = strtod(buf, NULL);
+    return fabs(t - d) <= fmax(fabs(t), fabs(d)) * DBL_EPSILON ? t : d;
+}
+
+/* A number of the summary: as stored, or as printed and read back. */
+static double num_of(const cJSON *v, bool printed)
+{
+    return printed ? fl__summary_number(v) : v->valuedouble;
+}
+
+static fl__fig_state figure_read(const cJSON *summary, const char *path, double *value,
+                                 bool printed)
 {
     *value = NAN;
     const cJSON *v = fl__figure(summary, path);
@@ -100,14 +123,14 @@ fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *va
                 from = fl__figure(summary, p);
             }
             if (cJSON_IsNumber(end) && cJSON_IsNumber(from))
-                *value = end->valuedouble - from->valuedouble;
+                *value = num_of(end, printed) - num_of(from, printed);
             return FL__FIG_CENSORED;
         }
         if (!cJSON_IsTrue(flag))
             return FL__FIG_ABSENT; /* not measured at all (the run says why in a note) */
     }
-    if (cJSON_IsNumber(v)) {
-        *value = v->valuedouble;
+    if (cJSON_IsNumber(v) && !(printed && !isfinite(v->valuedouble))) { /* printed: null */
+        *value = num_of(v, printed);
         return FL__FIG_VALUE;
     }
     if (cJSON_IsBool(v)) {
@@ -115,6 +138,16 @@ fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *va
         return FL__FIG_VALUE;
     }
     return FL__FIG_ABSENT;
+}
+
+fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *value)
+{
+    return figure_read(summary, path, value, false);
+}
+
+fl__fig_state fl__figure_read_printed(const cJSON *summary, const char *path, double *value)
+{
+    return figure_read(summary, path, value, true);
 }
 
 void fl__mean_ci95(const double *x, size_t n, double *mean, double *hw, size_t *k_out)

@@ -30,6 +30,15 @@ typedef enum fl__fig_state {
  * whose flag is false is FL__FIG_CENSORED (never a silent NaN). *value is NaN when absent. */
 fl__fig_state fl__figure_read(const cJSON *summary, const char *path, double *value);
 
+/* A number of a summary as it reads back from the summary's text (cJSON_Print, then
+ * parse): NaN when item is not a number or not finite (printed as null), else the value
+ * of its shortest printed form (15 significant digits when they give it back within an
+ * epsilon, else 17). Reading the summary object through this gives exactly what a run's
+ * summary.json gives, without printing and parsing the whole summary. */
+double fl__summary_number(const cJSON *item);
+/* fl__figure_read on the figures as read back from the summary's text (as above). */
+fl__fig_state fl__figure_read_printed(const cJSON *summary, const char *path, double *value);
+
 /* Mean and 95% half-width (t(0.975, k-1) * sd / sqrt(k)) over the k non-NaN values of x.
  * Mean NaN when k = 0; half-width NaN when k < 2. *k_out (if not NULL) gets k. */
 void fl__mean_ci95(const double *x, size_t n, double *mean, double *hw, size_t *k_out);

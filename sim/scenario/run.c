@@ -371,10 +371,12 @@ fl_status fl_run(const fl_scenario *sc, const fl_run_config *cfg, fl_result **ou
         cJSON_AddStringToObject(s, "verdict", "incomplete");
     } else
         r->failed = fl__expect_eval(sc, variant, s, &r->stated);
-    if (!(r->summary_text = cJSON_Print(s)) ||
-        !(r->events = event_lines(w, variant, run_st,
-                                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")),
-                                  s)))
+    /* The texts only for a caller that will show or write them. */
+    if (!cfg->figures_only &&
+        (!(r->summary_text = cJSON_Print(s)) ||
+         !(r->events = event_lines(w, variant, run_st,
+                                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stopped_because")),
+                                   s))))
         goto nomem;
     /* cJSON's adders fail silently: if any allocation was refused, the summary may lack a
      * figure, and a result with a missing figure is worse than none. */

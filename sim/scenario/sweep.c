@@ -189,6 +189,7 @@ static fl_status run_with(const sweep *s, size_t g, size_t only, size_t v, uint6
     rc.sets = sets;
     rc.nsets = n;
     rc.max_events = max_events;
+    rc.figures_only = true; /* it reads the summary's figures and writes no run files */
     if (cfg->poll) {
         rc.progress = run_poll;
         rc.why_stopped = run_why;
