@@ -26,6 +26,12 @@ fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void
 /* The same from memory; `file` only names the text in messages. */
 fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
                             fl_error *e);
+/* The same for a server: files the scenario names (a workload's "rate": {"csv": ...}) are
+ * read relative to dir while it loads, and a run-time override naming any other file is
+ * refused. fl_scenario_parse reads them relative to `file`'s folder, like
+ * fl_scenario_load, at run time too. */
+fl_status fl_scenario_parse_in(const char *text, size_t len, const char *file, const char *dir,
+                               fl_scenario **out, fl_error *e);
 void fl_scenario_free(fl_scenario *sc);
 
 const char *fl_scenario_file(const fl_scenario *sc);

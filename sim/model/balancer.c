@@ -49,6 +49,20 @@
  * `"standby": true` backend is outside the pool until an `autoscaler` sizing this balancer
  * adds it (model/balancer.h).
  *
+ * Hot keys (`hash` only): with "hot_keys": {"keys": H, ...} the keys below H (a zipf
+ * workload ranks its keys from 0, the most popular first) are handled apart, one of:
+ *
+ *   split: k      key splitting: a request for a hot key goes to one of k sub-keys drawn
+ *                 uniformly, each hashed on its own (write sharding: a write lands on one
+ *                 sub-key, a read reads one; the application merges or samples them, as
+ *                 a sharded counter or a time-bucketed timeline does). Two sub-keys may
+ *                 hash to the same backend: k sub-keys reach n (1 - (1 - 1/n)^k) of n
+ *                 backends on average.
+ *   replicas: r   hot-key replication: the key is held by the first r backends of its
+ *                 rendezvous order; a read goes to one of them drawn uniformly, a write to
+ *                 all r (the first answers the request; the copies' outcomes are only
+ *                 counted), so writes cost r times the work.
+ *
  * Faults: crash. While down, arrivals are `refused`; a request forwarded before the crash
  * gets no reply (its client times out). Pinned connections are kept (they are the
  * clients'). No clock, slow or pause: nothing here takes time or reads a clock of its own.
@@ -172,7 +186,15 @@ struct balancer {
     fl_rollout *rollout; /* the rollout to its backends, or NULL */
     uint32_t nnew;       /* backends on its new version */
     int col_new;
+    uint64_t hot_below; /* keys below this are hot (0: none) */
+    uint32_t split, replicas; /* one of them > 1 when hot keys are set */
+    fl_rng hot_rng;
+    uint64_t hot_sent, copies; /* measured: requests for hot keys; replica write copies */
+    uint32_t *top; /* replicas: the top-r backends of a key (scratch, r entries) */
 };
+
+/* A forwarded copy of a replicated write: counted, never answered (tag bit 63). */
+#define COPY_BIT (1ull << 63)
 
 static bool measured(const balancer *b) { return fl_sim_now(b->w->sim) >= b->w->warmup; }
 
@@ -249,6 +271,8 @@ static uint32_t choose(balancer *b, uint64_t key)
         return b->be[j].outstanding < b->be[i].outstanding ? j : i;
     }
     case P_HASH: {
+        if (key < b->hot_below && b->split > 1) /* sub-key j: its own hash */
+            key = mix64(key ^ mix64(0x5b117ull + fl_rng_below(&b->hot_rng, b->split)));
         uint32_t best = b->pool[0];
         uint64_t top = mix64(key ^ b->be[best].seed);
         for (uint32_t k = 1; k < b->npool; k++) {
@@ -290,6 +314,33 @@ static uint32_t choose(balancer *b, uint64_t key)
     default: /* P_PINNED */
         return b->conns[fl_rng_below(&b->rng, b->nconns)].be;
     }
+}
+
+/* The r backends of the pool with the highest rendezvous weights for key, best first, into
+ * b->top; returns how many (fewer when the pool is smaller). O(n r), r small. */
+static uint32_t top_backends(balancer *b, uint64_t key, uint32_t r)
+{
+    uint32_t m = 0;
+    uint64_t w[64];
+    if (r > b->npool)
+        r = b->npool;
+    for (uint32_t k = 0; k < b->npool; k++) {
+        uint32_t i = b->pool[k];
+        uint64_t h = mix64(key ^ b->be[i].seed);
+        uint32_t j = m < r ? m++ : r;
+        if (j == r && h <= w[r - 1])
+            continue;
+        if (j == r)
+            j = r - 1;
+        while (j > 0 && w[j - 1] < h) {
+            w[j] = w[j - 1];
+            b->top[j] = b->top[j - 1];
+            j--;
+        }
+        w[j] = h;
+        b->top[j] = i;
+    }
+    return m;
 }
 
 static void on_uneject(fl_sim *sim, void *ctx, uint64_t i)
@@ -340,6 +391,8 @@ static void forwarded(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
     balancer *b = be->b;
     uint32_t req = (uint32_t)tag;
     be->outstanding--;
+    if (tag & COPY_BIT)
+        return; /* a replicated write's copy: its outcome is the backend's own figures */
     fl_time lat = fl_sim_now(b->w->sim) - t_start;
     b->lat_sum += lat;
     b->lat_n++;
@@ -422,8 +475,36 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         return;
     }
     const fl_req *q = fl_req_at(w, id);
-    backend *be = &b->be[choose(b, q->key)];
     fl_time now = fl_sim_now(w->sim);
+    uint32_t pick;
+    if (q->key < b->hot_below && measured(b))
+        b->hot_sent++;
+    if (q->key < b->hot_below && b->replicas > 1) {
+        uint32_t m = top_backends(b, q->key, b->replicas);
+        if (q->verb == FL_VERB_WRITE) { /* every replica takes the write; the first answers */
+            pick = b->top[0];
+            for (uint32_t k = 1; k < m; k++) {
+                backend *cp = &b->be[b->top[k]];
+                cp->outstanding++;
+                cp->window_sent++;
+                if (measured(b)) {
+                    b->copies++;
+                    cp->sent++;
+                    if (now >= b->last_join)
+                        cp->sent_after++;
+                }
+                fl_series_add(w->series, cp->col_sent, now, 1);
+                fl_call copy = {q->key, q->value, q->verb};
+                fl_caller_call(cp->to, COPY_BIT | (uint64_t)b->gen << 32 | id, q->deadline,
+                               &copy);
+            }
+        } else {
+            pick = b->top[fl_rng_below(&b->hot_rng, m)];
+        }
+    } else {
+        pick = choose(b, q->key);
+    }
+    backend *be = &b->be[pick];
     be->outstanding++;
     be->window_sent++;
     if (measured(b)) {
@@ -695,6 +776,37 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         if ((b->col_stale = fl_series_column(w->series, col, FL_SERIES_RATE)) < 0)
             return FL_NOMEM;
     }
+    const cJSON *hk = cJSON_GetObjectItemCaseSensitive(cfg, "hot_keys");
+    if (hk) {
+        char hp[300];
+        long keys, split, replicas;
+        fl_cfg_join(hp, sizeof hp, path, "hot_keys");
+        if (b->policy != P_HASH)
+            return fl_error_set(e, FL_INVALID, hp,
+                                "hot keys are a hashing balancer's (policy \"hash\"); policy "
+                                "\"%s\" does not route by key", policies[b->policy]);
+        if ((st = fl_cfg_object(hk, hp, e)) ||
+            (st = fl_kind_sub_keys(&fl_balancer_ops, "hot_keys", hk, hp, e)) ||
+            (st = fl_cfg_int(hk, hp, "keys", FL_CFG_REQUIRED, 0, 1, 10000000, &keys, e)) ||
+            (st = fl_cfg_int(hk, hp, "split", FL_CFG_OPTIONAL, 0, 2, 1024, &split, e)) ||
+            (st = fl_cfg_int(hk, hp, "replicas", FL_CFG_OPTIONAL, 0, 2, 64, &replicas, e)))
+            return st;
+        if ((split > 0) == (replicas > 0))
+            return fl_error_set(e, FL_INVALID, hp,
+                                "give one mitigation: \"split\" (key splitting over sub-keys) "
+                                "or \"replicas\" (hot-key replication)");
+        if (replicas > (long)b->nbe) {
+            char rp[320];
+            return fl_error_set(e, FL_INVALID, fl_cfg_join(rp, sizeof rp, hp, "replicas"),
+                                "%ld replicas on %u backends: at most one per backend",
+                                replicas, b->nbe);
+        }
+        b->hot_below = (uint64_t)keys;
+        b->split = (uint32_t)split;
+        b->replicas = (uint32_t)replicas;
+        if (replicas && !(b->top = fl_calloc((size_t)replicas, sizeof *b->top)))
+            return FL_NOMEM;
+    }
     if (pinned) {
         b->nconns = (uint32_t)nconns;
         if (!(b->conns = fl_calloc(b->nconns, sizeof *b->conns)))
@@ -702,6 +814,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     }
     fl_world_stream(w, &b->rng, c->name, "choice");
     fl_world_stream(w, &b->age_rng, c->name, "connection_age");
+    fl_world_stream(w, &b->hot_rng, c->name, "hot_keys");
     b->h_join = fl_sim_handler(w->sim, on_join, b);
     b->h_expire = fl_sim_handler(w->sim, on_expire, b);
     b->h_uneject = fl_sim_handler(w->sim, on_uneject, b);
@@ -950,6 +1063,16 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         else
             cJSON_AddNullToObject(d, "last_stale_s");
     }
+    if (b->hot_below) {
+        cJSON *h = cJSON_AddObjectToObject(out, "hot_keys");
+        cJSON_AddNumberToObject(h, "keys", (double)b->hot_below);
+        cJSON_AddStringToObject(h, "mitigation", b->split ? "split" : "replicas");
+        cJSON_AddNumberToObject(h, "ways", b->split ? b->split : b->replicas);
+        cJSON_AddNumberToObject(h, "sent", (double)b->hot_sent);
+        cJSON_AddNumberToObject(h, "share", b->sent ? (double)b->hot_sent / (double)b->sent : 0);
+        if (b->replicas)
+            cJSON_AddNumberToObject(h, "write_copies", (double)b->copies);
+    }
     uint64_t total = 0, hi = 0;
     for (uint32_t k = 0; k < b->npool; k++) {
         uint64_t s = b->be[b->pool[k]].sent_after;
@@ -1007,6 +1130,7 @@ static void destroy(fl_component *c)
     fl_free(b->dns_cached);
     fl_free(b->dns_expiry);
     fl_dist_free(b->dns_late_by);
+    fl_free(b->top);
     fl_free(b);
 }
 
@@ -1083,6 +1207,18 @@ static const fl_kind_param kind_params[] = {
     {"dns.late_by", "distribution", "", "required with `late_fraction`", "`\"exp(10m)\"`",
      "how much longer a late client keeps each answer, drawn at each resolution",
      FL_KV_OTHER, FL_NO_BOUNDS},
+    {"hot_keys.keys", "integer 1..10^7", "keys", "required with `hot_keys`", "`1`",
+     "`hash` only: the keys below this are hot (a zipf workload ranks its keys from 0, the "
+     "most popular first) and take the mitigation below", FL_KV_INTEGER, FL_RANGE(1, 10000000)},
+    {"hot_keys.split", "integer 2..1024", "sub-keys", "none", "`8`",
+     "key splitting: a hot key's request goes to one of this many sub-keys drawn uniformly, "
+     "each hashed on its own (a write lands on one sub-key, a read reads one: the "
+     "application merges them); one of `split` and `replicas`", FL_KV_INTEGER,
+     FL_RANGE(2, 1024)},
+    {"hot_keys.replicas", "integer 2..64", "backends", "none", "`3`",
+     "hot-key replication: a hot key is held by the first this many backends of its "
+     "rendezvous order; a read goes to one drawn uniformly, a write to all of them (the "
+     "first answers); at most the number of backends", FL_KV_INTEGER, FL_RANGE(2, 64)},
     {"client", "client policy", "", "one try, no timeout", "`{\"timeout\": \"1s\"}`",
      "the `client.*` keys of a workload but `slo`, for the calls to a backend (a retry goes "
      "to the same backend)", FL_KV_OTHER, FL_NO_BOUNDS},

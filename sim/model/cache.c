@@ -25,6 +25,11 @@
  * backend into more misses and keeps it overloaded). TTLs run on the cache node's clock.
  * Capacity evicts the least recently used entry. A crash empties the cache.
  *
+ * Warm tier (Facebook memcache's cold cluster warm-up, NSDI 2013 section 4.3): with
+ * "warm_tier": "warm" the cache's fills read that node (another cache, already warm, in
+ * front of the same data) instead of the backend, for "warm_for" after the cache starts
+ * and after each restart (default: always); a miss there is the warm tier's to fill.
+ *
  * Invariants: an entry is in the map iff it is on the LRU list; a key has at most one fill
  * in flight under lock/lease/swr; every request taken in is answered exactly once (or lost
  * in a crash); waiters of a fill are answered when the fill ends. */
@@ -77,6 +82,10 @@ typedef struct cache {
     const cJSON *backend_client;
     char path[64];
     fl_caller *backend, *writer; /* reads (fills) and writes to the backend */
+    const char *warm_name;       /* fills read this node while warming (or NULL) */
+    fl_caller *warm;
+    fl_time warm_for, warm_until; /* warm_for 0: always */
+    uint64_t warm_fetches;
     int h_retry, h_invalidate;
 
     /* Entries: an open-addressing map of indices into `ents` (linear probing, tombstone
@@ -263,10 +272,17 @@ static void answer_waiters(cache *k, uint32_t e, bool ok, int64_t value)
 static void start_fetch(cache *k, uint32_t e, uint32_t req, bool flight)
 {
     entry *x = &k->ents[e];
-    fl_series_add(k->w->series, k->col_fetches, fl_sim_now(k->w->sim), 1);
+    fl_time now = fl_sim_now(k->w->sim);
+    bool warm = k->warm && now < k->warm_until;
+    if (!warm)
+        fl_series_add(k->w->series, k->col_fetches, now, 1);
     if (measured(k)) {
-        k->fetches++;
-        k->cur_fetch_window++;
+        if (warm) {
+            k->warm_fetches++;
+        } else {
+            k->fetches++;
+            k->cur_fetch_window++;
+        }
         if (x->episode >= 0)
             k->episode_fetches++;
     }
@@ -274,7 +290,7 @@ static void start_fetch(cache *k, uint32_t e, uint32_t req, bool flight)
     if (flight)
         x->filling = 1;
     fl_call call = {x->key, FL_VALUE_NONE, FL_VERB_READ};
-    fl_caller_call(k->backend, TAG(e, req, flight), FL_TIME_MAX, &call);
+    fl_caller_call(warm ? k->warm : k->backend, TAG(e, req, flight), FL_TIME_MAX, &call);
 }
 
 /* A miss episode of entry e begins (its value is missing or stale and someone wants it). */
@@ -546,8 +562,17 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         (st = fl_cfg_bool(cfg, path, "delete_on_error", FL_CFG_OPTIONAL, false, &k->delete_on_error,
                           e)) ||
         (st = fl_cfg_duration(cfg, path, "invalidation_delay", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
-                              &k->invalidation_delay, e)))
+                              &k->invalidation_delay, e)) ||
+        (st = fl_cfg_string(cfg, path, "warm_tier", FL_CFG_OPTIONAL, NULL, &k->warm_name, e)) ||
+        (st = fl_cfg_duration(cfg, path, "warm_for", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
+                              &k->warm_for, e)))
         return st;
+    if (k->warm_for && !k->warm_name) {
+        char wp[300];
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(wp, sizeof wp, path, "warm_for"),
+                            "a warm-up period needs a \"warm_tier\" to read from");
+    }
+    k->warm_until = k->warm_for ? k->warm_for : FL_TIME_MAX;
     k->fill = (enum fill)fill;
     k->capacity = (uint64_t)cap;
     k->backend_client = cJSON_GetObjectItemCaseSensitive(cfg, "backend_client");
@@ -602,6 +627,19 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
     k->writer = fl_caller_new(w, owner, t, c->zone, &c->host, &pol, write_done, k);
     if (!k->backend || !k->writer)
         return FL_NOMEM;
+    if (k->warm_name) {
+        uint32_t wt;
+        fl_cfg_join(p, sizeof p, k->path, "warm_tier");
+        if ((st = fl_world_find_node(w, k->warm_name, c, NULL, p, &wt, e)))
+            return st;
+        if (wt == t)
+            return fl_error_set(e, FL_INVALID, p,
+                                "the warm tier is the backend (\"%s\"): name another cache in "
+                                "front of it", k->warm_name);
+        snprintf(owner, sizeof owner, "%s->%s/warm", c->name, k->warm_name);
+        if (!(k->warm = fl_caller_new(w, owner, wt, c->zone, &c->host, &pol, fill_done, k)))
+            return FL_NOMEM;
+    }
     k->backend_client = NULL;
     return FL_OK;
 }
@@ -631,6 +669,8 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                 k->ents[e].present = 0;
         } else {
             fl_station_restart(k->st);
+            if (k->warm_for) /* back empty: warm from the warm tier again */
+                k->warm_until = fl_sim_now(w->sim) + k->warm_for;
         }
         break;
     case FL_FAULT_PAUSE:
@@ -674,6 +714,12 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "evictions", (double)k->evictions);
     cJSON_AddNumberToObject(out, "entries_at_end", (double)k->live);
     fl_caller_report(k->backend, cJSON_AddObjectToObject(out, "backend"));
+    if (k->warm) {
+        cJSON *wt = cJSON_AddObjectToObject(out, "warm_tier");
+        cJSON_AddStringToObject(wt, "node", k->warm_name);
+        cJSON_AddNumberToObject(wt, "fetches", (double)k->warm_fetches);
+        fl_caller_report(k->warm, cJSON_AddObjectToObject(wt, "calls"));
+    }
     fl_station_report(k->st, fl_sim_now(w->sim), out);
 }
 
@@ -727,6 +773,13 @@ static const fl_kind_param kind_params[] = {
     {"invalidation_delay", "duration", "", "`0`", "`\"100ms\"`",
      "from a successful write to the deletion of its key's entry (true time)",
      FL_KV_DURATION, FL_AT_LEAST(0)},
+    {"warm_tier", "node name", "", "none", "`\"warm\"`",
+     "fills read this node (another cache, already warm, in front of the same data) instead "
+     "of the backend, for `warm_for` after the cache starts and after each restart: "
+     "Facebook memcache's cold cluster warm-up", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"warm_for", "duration", "", "the whole run", "`\"10m\"`",
+     "with `warm_tier` only: how long after the start and after each restart fills read the "
+     "warm tier", FL_KV_DURATION, FL_ABOVE(0)},
     {"backend_client", "client policy", "", "one try, no timeout",
      "`{\"timeout\": \"1s\", \"attempts\": 2}`",
      "the `client.*` keys of a workload but `slo`, for the cache's backend reads "

@@ -73,6 +73,7 @@ struct fl_workload {
     uint64_t gap_q, gap_r, gap_d, det_rem;
     phase *phases;
     int nphases, cur;
+    bool from_csv; /* phases from a CSV file: its steps are the data, not triggers */
     fl_time start, stop;
     fl_client_policy pol;
     fl_time slo;            /* 0: none (see read_slo) */
@@ -162,7 +163,7 @@ void fl_workload_free(fl_workload *wl)
 /* Index of the phase in force at time t (phases sorted by `at`, phases[0].at == 0). */
 static int phase_at(const fl_workload *wl, fl_time t)
 {
-    int i = 0;
+    int i = wl->cur; /* time only advances: the phase in force is never an earlier one */
     while (i + 1 < wl->nphases && wl->phases[i + 1].at <= t)
         i++;
     return i;
@@ -574,6 +575,41 @@ static fl_status read_clients(fl_workload *wl, const cJSON *cfg, const char *pat
     return wl->client_ended ? FL_OK : FL_NOMEM;
 }
 
+/* "rate": {"csv": ...}: the scenario loader read the file (sim/scenario/traffic.c) and
+ * left the rows in "series" ([[at_ns, per_s], ...], the first at 0, times increasing) and
+ * the end of the last row in "series_end_ns"; the workload must stop by then. */
+static fl_status read_series(fl_workload *wl, const cJSON *rate, const char *path, fl_error *e)
+{
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(rate, "series");
+    const cJSON *end = cJSON_GetObjectItemCaseSensitive(rate, "series_end_ns");
+    int n = cJSON_GetArraySize(series);
+    if (!cJSON_IsArray(series) || n < 1 || !cJSON_IsNumber(end))
+        return fl_error_set(e, FL_INVALID, path,
+                            "expected a rate such as \"900/s\", or {\"csv\": \"traffic.csv\", "
+                            "\"column\": \"rps\"} in a scenario file");
+    wl->phases = fl_calloc((size_t)n, sizeof *wl->phases);
+    if (!wl->phases)
+        return FL_NOMEM;
+    for (const cJSON *p = series->child; p; p = p->next) {
+        const cJSON *at = cJSON_GetArrayItem(p, 0), *r = cJSON_GetArrayItem(p, 1);
+        if (!cJSON_IsNumber(at) || !cJSON_IsNumber(r)) /* only the loader writes these */
+            return fl_error_set(e, FL_INTERNAL, path, "a malformed series");
+        wl->phases[wl->nphases++] = (phase){(fl_time)at->valuedouble, r->valuedouble};
+    }
+    wl->from_csv = true;
+    fl_time until = (fl_time)end->valuedouble;
+    fl_time runs = wl->stop < wl->w->duration ? wl->stop : wl->w->duration;
+    if (runs > until) {
+        char have[32], want[32], sp[256];
+        fl_format_duration(until, have, sizeof have);
+        fl_format_duration(runs, want, sizeof want);
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(sp, sizeof sp, path, "csv"),
+                            "the file's rows cover %s, the workload runs until %s: add rows, "
+                            "start from an earlier row, or stop the workload sooner", have, want);
+    }
+    return FL_OK;
+}
+
 static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path, fl_error *e)
 {
     fl_status st;
@@ -584,6 +620,11 @@ static fl_status read_phases(fl_workload *wl, const cJSON *cfg, const char *path
             return FL_NOMEM;
         wl->nphases = 1;
         return FL_OK;
+    }
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(cfg, "rate");
+    if (cJSON_IsObject(rv)) {
+        char rp[256];
+        return read_series(wl, rv, fl_cfg_join(rp, sizeof rp, path, "rate"), e);
     }
     if ((st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, true, &rate, e)))
         return st;
@@ -642,10 +683,10 @@ fl_status fl_workload_configure(fl_world *w, uint32_t index, fl_workload **out,
         (st = fl_cfg_string(cfg, path, "zone", FL_CFG_OPTIONAL, NULL, &zone, e)) ||
         (st = fl_cfg_enum(cfg, path, "arrivals", FL_CFG_OPTIONAL, 0, arrival_kinds, &arrivals, e)) ||
         (st = read_clients(wl, cfg, path, e)) ||
-        (st = read_phases(wl, cfg, path, e)) ||
         (st = fl_cfg_duration(cfg, path, "start", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &wl->start, e)) ||
         (st = fl_cfg_duration(cfg, path, "stop", FL_CFG_OPTIONAL, w->duration, 0, FL_TIME_MAX,
-                              &wl->stop, e)))
+                              &wl->stop, e)) ||
+        (st = read_phases(wl, cfg, path, e)))
         return st;
     wl->deterministic = arrivals == 1;
     wl->name = fl_strdup(name);
@@ -725,7 +766,7 @@ fl_status fl_workload_start(fl_world *w, fl_workload *wl)
         return FL_OK;
     /* Each rate step is the incident's trigger when the rate goes up: a window (shaded on
      * charts) until the next step; a step down is a moment. */
-    for (int i = 1; i < wl->nphases && wl->phases[i].at < wl->stop; i++) {
+    for (int i = 1; !wl->from_csv && i < wl->nphases && wl->phases[i].at < wl->stop; i++) {
         fl_time until = i + 1 < wl->nphases && wl->phases[i + 1].at < wl->stop
                             ? wl->phases[i + 1].at : wl->stop;
         double was = wl->phases[i - 1].rate, now = wl->phases[i].rate;

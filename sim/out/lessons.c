@@ -610,6 +610,39 @@ static void balancer_rollout(ctx *x, const char *node, const cJSON *o)
     take_events(l, x->events, node, "rollout-wave|rollback", NULL, NULL);
 }
 
+/* A hashing balancer (shards): every backend's requests per second, one line each (the
+ * first 24), so one hot shard stands far above a band of the others. */
+static void balancer_shards(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    const cJSON *bes = cJSON_GetObjectItemCaseSensitive(o, "by_backend");
+    char col[200], title[120];
+    for (const cJSON *b = bes ? bes->child : NULL; b; b = b->next) {
+        snprintf(col, sizeof col, "%s.sent_per_s.%s", node, b->string);
+        snprintf(title, sizeof title, "%s", b->string);
+        add(l, x->csv, col, title, FL_LS_STEPS, 1, 0);
+    }
+    const cJSON *aj = cJSON_GetObjectItemCaseSensitive(o, "after_join");
+    const cJSON *hk = cJSON_GetObjectItemCaseSensitive(o, "hot_keys");
+    double ratio = num(aj, "max_to_mean"), pool = num(o, "backends");
+    char hot[80] = "no hot-key mitigation";
+    if (hk)
+        snprintf(hot, sizeof hot, "hot keys %s %.0f ways", str(hk, "mitigation") ? str(hk, "mitigation") : "?",
+                 num(hk, "ways"));
+    snprintf(l->title, sizeof l->title, "%s: the busiest of %.0f shards gets %.3gx the mean (%s)",
+             node, isnan(pool) ? 0 : pool, isnan(ratio) ? 0 : ratio, hot);
+    snprintf(l->ylabel, sizeof l->ylabel, "requests per second to each shard");
+    take_events(l, x->events, node, "backend-join", NULL, NULL);
+}
+
+static bool hashes(const cJSON *o)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "policy");
+    return cJSON_IsString(p) && strcmp(p->valuestring, "hash") == 0;
+}
+
 /* autoscaler: instances in the pool and asked for (in the pool or provisioning), the metric
  * at each decision below; decisions and arrivals numbered. The gap between the two lines
  * is the capacity on its way. */
@@ -942,6 +975,7 @@ static const struct {
     {"occ", FL_LESSON_WORKLOAD, "conflicts", NULL, occ_tries, NULL},
     {"balancer", FL_LESSON_NODE, "spread", balancer_spread, NULL, NULL},
     {"balancer", FL_LESSON_NODE, "rollout", balancer_rollout, NULL, has_rollout},
+    {"balancer", FL_LESSON_NODE, "shards", balancer_shards, NULL, hashes},
     {"autoscaler", FL_LESSON_NODE, "capacity", autoscaler_lag, NULL, NULL},
     {"service", FL_LESSON_ALL, "memory", memory_all, NULL, has_memory},
     {"quorum", FL_LESSON_NODE, "tail", quorum_tail, NULL, NULL},

@@ -786,6 +786,11 @@ fl_status fl__scenario_instance(const fl_scenario *sc, const char *variant,
         cJSON_Delete(doc);
         return st;
     }
+    /* After the overrides: a variant or --set may change a CSV rate's file or scale. */
+    if ((st = fl__traffic_resolve(sc, doc, e))) {
+        cJSON_Delete(doc);
+        return st;
+    }
     *out = doc;
     return FL_OK;
 }
@@ -802,6 +807,8 @@ void fl_scenario_free(fl_scenario *sc)
     fl_free(sc->charts);
     fl_free(sc->text);
     fl_free(sc->file);
+    fl_free(sc->dir);
+    fl__file_cache_free(sc->files);
     fl_free(sc);
 }
 
@@ -1072,17 +1079,38 @@ static const char *check_text(const char *t, size_t len, fl_status *st, fl_error
     return NULL;
 }
 
-static fl_status parse(const char *text, size_t len, const char *file, int (*poll)(void *),
-                       void *poll_ctx, fl_scenario **out, fl_error *e);
+static fl_status parse(const char *text, size_t len, const char *file, const char *dir,
+                       bool read_at_run, int (*poll)(void *), void *poll_ctx, fl_scenario **out,
+                       fl_error *e);
+
+/* The folder part of a file name, without its last '/' ("" when it has none; "/" for a
+ * file at the root). */
+static char *folder_of(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    if (!slash)
+        return fl_strdup("");
+    char *d = fl_strdup(file);
+    if (d)
+        d[slash == file ? 1 : slash - file] = 0;
+    return d;
+}
 
 fl_status fl_scenario_parse(const char *text, size_t len, const char *file, fl_scenario **out,
                             fl_error *e)
 {
-    return parse(text, len, file, NULL, NULL, out, e);
+    return parse(text, len, file, NULL, true, NULL, NULL, out, e);
 }
 
-static fl_status parse(const char *text, size_t len, const char *file, int (*poll)(void *),
-                       void *poll_ctx, fl_scenario **out, fl_error *e)
+fl_status fl_scenario_parse_in(const char *text, size_t len, const char *file, const char *dir,
+                               fl_scenario **out, fl_error *e)
+{
+    return parse(text, len, file, dir ? dir : "", false, NULL, NULL, out, e);
+}
+
+static fl_status parse(const char *text, size_t len, const char *file, const char *dir,
+                       bool read_at_run, int (*poll)(void *), void *poll_ctx, fl_scenario **out,
+                       fl_error *e)
 {
     *out = NULL;
     fl_error_clear(e);
@@ -1090,8 +1118,12 @@ static fl_status parse(const char *text, size_t len, const char *file, int (*pol
     if (sc) {
         sc->poll = poll;
         sc->poll_ctx = poll_ctx;
+        sc->loading = true;
+        sc->read_at_run = read_at_run;
     }
-    if (!sc || !(sc->file = fl_strdup(file)) || !(sc->text = fl_malloc(len + 1))) {
+    if (!sc || !(sc->file = fl_strdup(file)) || !(sc->text = fl_malloc(len + 1)) ||
+        !(sc->dir = dir ? fl_strdup(dir) : folder_of(file)) ||
+        !(sc->files = fl_calloc(1, sizeof *sc->files))) {
         fl_scenario_free(sc);
         fl_error_set(e, FL_NOMEM, NULL, "out of memory");
         snprintf(e->file, sizeof e->file, "%s", file);
@@ -1181,6 +1213,7 @@ static fl_status parse(const char *text, size_t len, const char *file, int (*pol
         (st = check_charts(sc, e)))
         goto located;
     sc->poll = NULL; /* only while loading */
+    sc->loading = false; /* from here on `files` is read-only: runs may share it */
     *out = sc;
     return FL_OK;
 located:
@@ -1300,7 +1333,7 @@ fl_status fl_scenario_load_polled(const char *file, int (*poll)(void *ctx), void
                      "nothing to read (an empty pipe or input); expected a JSON object");
         goto io;
     }
-    fl_status st = parse(buf, len, name, poll, ctx, out, e);
+    fl_status st = parse(buf, len, name, std_in ? "" : NULL, true, poll, ctx, out, e);
     fl_free(buf);
     return st;
 io:

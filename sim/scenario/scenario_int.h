@@ -23,7 +23,30 @@ struct fl_scenario {
     const char **charts; /* the "charts" list (point into doc); NULL when none */
     int (*poll)(void *ctx); /* while loading: a limit or a signal asks to stop (or NULL) */
     void *poll_ctx;
+    /* Files the scenario names (a workload's CSV rate, traffic.c): read relative to dir
+     * (the scenario file's folder, "" for the working directory; NULL: none may be read),
+     * kept in `files` while loading so that runs read no file; a run-time override naming
+     * another one is read at the run's start when read_at_run, else refused. */
+    char *dir;
+    bool loading, read_at_run;
+    struct fl__file_cache *files;
 };
+
+struct fl__file_cache {
+    struct {
+        char *path, *text;
+        size_t len;
+    } *v;
+    size_t n, cap;
+};
+void fl__file_cache_free(struct fl__file_cache *c);
+/* Reads the CSV rates of doc's workloads (traffic.c): each "rate": {"csv": ...} object
+ * gets its "series" and "series_end_ns". Errors name the CSV cell, or the JSON path. */
+fl_status fl__traffic_resolve(const fl_scenario *sc, cJSON *doc, fl_error *e);
+/* Parses CSV text (named `shown` in messages) under the rate object at `path` into
+ * *series ([[at_ns, per_s], ...], from the "from" row) and *end (when its last row ends). */
+fl_status fl__traffic_parse(const char *text, size_t len, const char *shown, const cJSON *rate,
+                            const char *path, cJSON **series, fl_time *end, fl_error *e);
 
 /* A copy of the document with the variant's `set` and then each "path=value" override
  * applied. On error, e names the variant or the override. Caller owns *out (cJSON_Delete). */

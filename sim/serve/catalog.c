@@ -517,7 +517,11 @@ fl_status fl_catalog_load(fl_catalog *c, const char *dir, FILE *log, fl_error *e
         fl_error le;
         size_t dl = strlen(dir); /* collect() made each path dir + "/" + ... */
         const char *rel = strlen(paths[i]) > dl + 1 ? paths[i] + dl + 1 : paths[i];
-        if (!text || fl_scenario_parse(text, len, rel, &sc, &le) != FL_OK) {
+        /* Files the scenario names (CSV rates) beside it; none at run time from a request */
+        char folder[4096];
+        const char *slash = strrchr(paths[i], '/');
+        snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - paths[i]) : 0, paths[i]);
+        if (!text || fl_scenario_parse_in(text, len, rel, folder, &sc, &le) != FL_OK) {
             if (log) {
                 char msg[1200];
                 if (text)

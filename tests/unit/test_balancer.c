@@ -102,6 +102,42 @@ START_TEST(hash_keeps_a_key_on_one_backend)
 }
 END_TEST
 
+/* Hot keys. One key (7, below hot_keys.keys = 8): split over 4 sub-keys it reaches more
+ * than one backend (all four sub-keys on one backend would leave 3 idle); replicated on
+ * 2 backends, reads go to one of the two drawn at random (the other two backends idle, each
+ * of the two near half), and writes go to both: each of the two gets every write, exactly
+ * 2 x the mean, and every write has one copy. */
+START_TEST(hot_keys_split_and_replicate)
+{
+    const char *split[] = {"nodes.lb.policy=\"hash\"", "workloads.w.keys=\"const(7)\"",
+                           "nodes.lb.hot_keys={\"keys\": 8, \"split\": 4}"};
+    char *s = fl_test_summary(four, split, 3);
+    ck_assert_double_lt(fig(s, "\"after_join\"", "\"idle_backends\":\t"), 3);
+    ck_assert_double_eq(fig(s, "\"hot_keys\"", "\"share\":\t"), 1);
+    free(s);
+    const char *repl[] = {"nodes.lb.policy=\"hash\"", "workloads.w.keys=\"const(7)\"",
+                          "nodes.lb.hot_keys={\"keys\": 8, \"replicas\": 2}"};
+    s = fl_test_summary(four, repl, 3);
+    ck_assert_double_eq(fig(s, "\"after_join\"", "\"idle_backends\":\t"), 2);
+    ck_assert_double_eq_tol(fig(s, "\"after_join\"", "\"max_to_mean\":\t"), 2, 0.15);
+    free(s);
+    const char *writes[] = {"nodes.lb.policy=\"hash\"", "workloads.w.keys=\"const(7)\"",
+                            "nodes.lb.hot_keys={\"keys\": 8, \"replicas\": 2}",
+                            "workloads.w.mix={\"write\": 1}"};
+    s = fl_test_summary(four, writes, 4);
+    ck_assert_double_eq(fig(s, "\"after_join\"", "\"max_to_mean\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"hot_keys\"", "\"write_copies\":\t"),
+                        fig(s, "\"hot_keys\"", "\"sent\":\t"));
+    free(s);
+    /* A key above the hot set hashes as before: one backend. */
+    const char *cold[] = {"nodes.lb.policy=\"hash\"", "workloads.w.keys=\"const(9)\"",
+                          "nodes.lb.hot_keys={\"keys\": 8, \"split\": 4}"};
+    s = fl_test_summary(four, cold, 3);
+    ck_assert_double_eq(fig(s, "\"after_join\"", "\"idle_backends\":\t"), 3);
+    free(s);
+}
+END_TEST
+
 START_TEST(least_outstanding_and_p2c_spread_the_load)
 {
     const char *sets[] = {"nodes.lb.policy=\"least_outstanding\""};
@@ -331,6 +367,7 @@ int main(void)
     tcase_add_test(tc, pinned_connections_keep_their_backend_after_a_join);
     tcase_add_test(tc, a_connection_age_rebalances_the_connections);
     tcase_add_test(tc, hash_keeps_a_key_on_one_backend);
+    tcase_add_test(tc, hot_keys_split_and_replicate);
     tcase_add_test(tc, least_outstanding_and_p2c_spread_the_load);
     tcase_add_test(tc, a_crash_refuses_while_it_lasts);
     tcase_add_test(tc, a_rollout_goes_out_in_waves_until_its_manual_rollback);

@@ -21,6 +21,36 @@ static const char *const herd =
     " \"workloads\": [{\"name\": \"r\", \"target\": \"cache\", \"rate\": \"100/s\", "
     "\"arrivals\": \"deterministic\", \"keys\": \"const(3)\"}]}\n";
 
+/* A warm tier: the cache "cold" fills from the cache "warm" instead of the database. One
+ * key, read 100/s evenly for 10 s, a TTL of 1 s: the key misses at 0 and then once a
+ * second, 10 fills. With the warm tier always on every fill reads "warm" and none the
+ * database; "warm" (TTL 60 s) misses once, so the database serves 1 read. With warm_for
+ * 3.5 s the fills at 0, 1, 2 and 3 s read "warm" (4) and the 6 later ones the database
+ * (6), plus warm's own 1. */
+START_TEST(warm_tier_takes_the_fills_while_warming)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"w\", \"duration\": \"10s\",\n"
+        " \"nodes\": [{\"name\": \"cold\", \"kind\": \"cache\", \"backend\": \"db\", \"ttl\": \"1s\",\n"
+        "              \"warm_tier\": \"warm\"},\n"
+        "  {\"name\": \"warm\", \"kind\": \"cache\", \"backend\": \"db\", \"ttl\": \"60s\"},\n"
+        "  {\"name\": \"db\", \"kind\": \"service\", \"workers\": 4, \"service_time\": \"const(1ms)\"}],\n"
+        " \"workloads\": [{\"name\": \"r\", \"target\": \"cold\", \"rate\": \"100/s\",\n"
+        "                  \"arrivals\": \"deterministic\", \"keys\": \"const(1)\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"cold\"", "\"backend_fetches\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"warm_tier\"", "\"fetches\":\t"), 10);
+    ck_assert_double_eq(fig(s, "\"db\"", "\"served\":\t"), 1);
+    free(s);
+    const char *sets[] = {"nodes.cold.warm_for=\"3.5s\""};
+    s = fl_test_summary(text, sets, 1);
+    ck_assert_double_eq(fig(s, "\"cold\"", "\"backend_fetches\":\t"), 6);
+    ck_assert_double_eq(fig(s, "\"warm_tier\"", "\"fetches\":\t"), 4);
+    ck_assert_double_eq(fig(s, "\"db\"", "\"served\":\t"), 7);
+    free(s);
+}
+END_TEST
+
 START_TEST(stampede_counts_follow_rate_times_recompute)
 {
     char *s = fl_test_summary(herd, NULL, 0);
@@ -119,6 +149,7 @@ int main(void)
     TCase *tc = tcase_create("cache");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, stampede_counts_follow_rate_times_recompute);
+    tcase_add_test(tc, warm_tier_takes_the_fills_while_warming);
     tcase_add_test(tc, leases_bound_queries_when_fills_fail);
     tcase_add_test(tc, lru_and_invalidation);
     tcase_add_test(tc, ttl_runs_on_the_local_clock);

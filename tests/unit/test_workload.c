@@ -3,6 +3,8 @@
  * closed population follows the response-time law and, contending on one record, takes
  * exactly N rounds; numbers worked out by hand. */
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +232,118 @@ START_TEST(closed_clients_contending_take_n_rounds)
 }
 END_TEST
 
+/* A rate from a CSV file (traffic from the user's own data). Writes the file and a
+ * scenario naming it into a fresh folder; returns the scenario's path (static). */
+static const char *csv_scenario(const char *csv, const char *rate, const char *duration)
+{
+    static char dir[] = "/tmp/fl-test-traffic-XXXXXX", path[128];
+    static bool made;
+    if (!made)
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+    made = true;
+    char p[128];
+    snprintf(p, sizeof p, "%s/traffic.csv", dir);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(csv, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "{\"faultline\": 1, \"name\": \"a\", \"duration\": \"%s\",\n"
+            " \"nodes\": [{\"name\": \"s\", \"kind\": \"service\", \"workers\": 10,\n"
+            "              \"service_time\": \"const(1ms)\"}],\n"
+            " \"workloads\": [{\"name\": \"w\", \"target\": \"s\", \"arrivals\": "
+            "\"deterministic\",\n   \"rate\": %s}]}\n",
+            duration, rate);
+    fclose(f);
+    return path;
+}
+
+static char *csv_run(const char *file, const char *const *sets, size_t nsets)
+{
+    fl_scenario *sc = NULL;
+    fl_error e;
+    char msg[1200];
+    if (fl_scenario_load(file, &sc, &e) != FL_OK) {
+        fl_error_format(&e, msg, sizeof msg);
+        ck_abort_msg("%s", msg);
+    }
+    fl_run_config cfg = {.sets = sets, .nsets = nsets};
+    fl_result *r = NULL;
+    ck_assert_msg(fl_run(sc, &cfg, &r, &e) == FL_OK, "%s", e.msg);
+    char *s = strdup(fl_result_summary(r));
+    fl_result_free(r);
+    fl_scenario_free(sc);
+    return s;
+}
+
+/* The message a scenario naming this CSV is refused with, after the folder. */
+static void csv_refused(const char *csv, const char *rate, const char *want)
+{
+    const char *file = csv_scenario(csv, rate, "3s");
+    fl_scenario *sc = NULL;
+    fl_error e;
+    ck_assert_int_eq(fl_scenario_load(file, &sc, &e), FL_INVALID);
+    char msg[1200];
+    fl_error_format(&e, msg, sizeof msg);
+    const char *slash = strrchr(file, '/');
+    ck_assert_msg(strncmp(msg, file, (size_t)(slash - file)) == 0, "%s", msg);
+    ck_assert_str_eq(msg + (slash - file) + 1, want);
+}
+
+/* Rows of 10, 20, 0 and 30 per second, one a second: with evenly spaced arrivals the run
+ * issues exactly the sum of rate x 1 s over the rows it covers. From the second row:
+ * 20 + 0 + 30 = 50 in 3 s; scaled by 0.5, 25 (10 + 0 + 15); in clock notation a minute
+ * apart, 60 x (20 + 0 + 30) = 3000 in 3 minutes. The same run twice gives the same
+ * figures (the file is read once, at load). */
+START_TEST(rate_follows_a_csv_series)
+{
+    const char *rows = "time,rps,other\n0,10,x\n1,20,x\n2,0,x\n3,30,x\n";
+    const char *f = csv_scenario(rows, "{\"csv\": \"traffic.csv\", \"column\": \"rps\", "
+                                       "\"from\": 1}", "3s");
+    char *s = csv_run(f, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 50);
+    free(s);
+    const char *half[] = {"workloads.w.rate.scale=0.5"};
+    s = csv_run(f, half, 1);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 25);
+    free(s);
+    /* No time column: "interval" places the rows; "from" is an offset. */
+    f = csv_scenario("rps\n10\n20\n0\n30\n", "{\"csv\": \"traffic.csv\", \"column\": \"rps\", "
+                                            "\"interval\": \"1s\", \"from\": \"1s\"}", "3s");
+    s = csv_run(f, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 50);
+    free(s);
+    f = csv_scenario("\"Time\",\"rps\"\n14:00,10\n14:01,20\n14:02,0\n14:03,30\n",
+                     "{\"csv\": \"traffic.csv\", \"column\": \"rps\", \"from\": \"14:01\"}", "3m");
+    s = csv_run(f, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"workloads\"", "\"issued\":\t"), 3000);
+    free(s);
+}
+END_TEST
+
+/* Every refusal names the file, the line and the column of the cell, or the JSON path. */
+START_TEST(csv_rate_errors_name_the_cell)
+{
+    const char *rate = "{\"csv\": \"traffic.csv\", \"column\": \"rps\"}";
+    csv_refused("time,rps\n0,10\n1,abc\n2,3\n", rate,
+                "traffic.csv:3:3: column \"rps\": \"abc\" is not a number");
+    csv_refused("time,rps\n0,10\n1,-4\n2,3\n", rate,
+                "traffic.csv:3:3: column \"rps\": -4 is negative; a rate is at least 0");
+    csv_refused("time,rps\n0,10\n2,1\n1,3\n", rate,
+                "traffic.csv:4:1: column \"time\": 1 is not after the previous row's 2 (rows "
+                "go in increasing time, within one day for clock times)");
+    csv_refused("time,req\n0,10\n", rate,
+                "traffic.csv:1:1: column \"rps\": no such column in the header (it has: time, req)");
+    /* The series must cover the run: 4 rows of 1 s from 0 end at 4 s. */
+    csv_refused("time,rps\n0,1\n1,1\n", rate,
+                "s.json:5:13: workloads[0].rate.csv: the file's rows cover 2s, the workload "
+                "runs until 3s: add rows, start from an earlier row, or stop the workload sooner");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workload");
@@ -242,6 +356,8 @@ int main(void)
     tcase_add_test(tc, slo_given_twice_is_refused);
     tcase_add_test(tc, closed_population_throughput_is_n_over_s_plus_z);
     tcase_add_test(tc, closed_clients_contending_take_n_rounds);
+    tcase_add_test(tc, rate_follows_a_csv_series);
+    tcase_add_test(tc, csv_rate_errors_name_the_cell);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
