@@ -483,6 +483,148 @@ START_TEST(cancel_storm_is_swept)
 }
 END_TEST
 
+/* Ties at power-of-two boundaries (where bucket edges fall): 12 times, each k * 2^20 ns
+ * or one less, 400 records each (more than go straight to the heap), pushed in random
+ * order among hold-like records, some from inside handlers at the time being popped. Each
+ * bucket's key range (kept as records arrive, never recomputed) must cover its records,
+ * and every tie must come out in scheduling order. */
+START_TEST(equal_times_across_bucket_boundaries)
+{
+    fl_evq *q = fl_evq_new();
+    fl_rng rng;
+    fl_rng_seed(&rng, 9, "evq/edges");
+    uint64_t seq = 0;
+    size_t pushed = 0;
+    for (int i = 0; i < 12 * 400; i++) {
+        int k = (int)fl_rng_below(&rng, 12);
+        fl_ev ev = {(fl_time)((k / 2 + 1) << 20) - (k & 1), seq++, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+        fl_ev far = {(fl_time)fl_rng_below(&rng, 1u << 24), seq++, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &far) == 0);
+        pushed += 2;
+    }
+    EXPECT(fl_evq_valid(q));
+    fl_ev prev = {-1, 0, 0, 0, 0}, got;
+    size_t pops = 0;
+    while (fl_evq_pop_deferred(q, &got)) {
+        EXPECT(got.at > prev.at || (got.at == prev.at && got.seq > prev.seq));
+        prev = got;
+        pops++;
+        if (pops % 3 == 0 && pushed < 30000) { /* a tie with the record just popped */
+            fl_ev ev = {got.at, seq++, 0, 0, 0};
+            EXPECT(fl_evq_push(q, &ev) == 0);
+            pushed++;
+        }
+        if (pops % 997 == 0) {
+            fl_evq_peek(q);
+            EXPECT(fl_evq_valid(q));
+        }
+    }
+    EXPECT(pops == pushed);
+    fl_evq_free(q);
+}
+END_TEST
+
+/* Timers far ahead (1-100 s, in rung 0 and the top) under a near hold model: half are
+ * cancelled while their buckets are still far, some after a bucket was spread into a finer
+ * rung. No cancelled timer pops, every other one does, in order. */
+START_TEST(cancel_in_far_buckets)
+{
+    enum { NT = 200000 / FL_TEST_SCALE, NH = 2000 };
+    fl_evq *q = fl_evq_new();
+    fl_rng rng;
+    fl_rng_seed(&rng, 10, "evq/farcancel");
+    uint32_t *tid = malloc(NT * sizeof *tid), *gen = malloc(NT * sizeof *gen);
+    bool *gone = calloc(NT, sizeof *gone);
+    ck_assert(tid && gen && gone);
+    uint64_t seq = 0;
+    for (int i = 0; i < NH; i++) {
+        fl_ev ev = {(fl_time)fl_rng_below(&rng, FL_MS), seq++, NT, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+    }
+    for (uint32_t i = 0; i < NT; i++) {
+        fl_ev ev = {FL_SEC + (fl_time)fl_rng_below(&rng, 99 * (uint64_t)FL_SEC), seq++, i, 0, 0};
+        ev.tid = tid[i] = fl_evq_timer_reserve(q, &gen[i]);
+        EXPECT(ev.tid != 0 && fl_evq_push(q, &ev) == 0);
+    }
+    size_t cancelled = 0, fired = 0;
+    uint32_t next_cancel = 0;
+    fl_ev prev = {-1, 0, 0, 0, 0}, got;
+    while (fl_evq_pop(q, &got)) {
+        EXPECT(got.at > prev.at || (got.at == prev.at && got.seq > prev.seq));
+        prev = got;
+        if (got.arg < NT) { /* a timer fired */
+            EXPECT(!gone[got.arg]);
+            gone[got.arg] = true;
+            fired++;
+            continue;
+        }
+        /* a hold event: cancels two random timers (those already gone refuse), then
+         * schedules the next hold event while the far ones remain */
+        for (int j = 0; j < 2 && next_cancel < NT; j++, next_cancel++) {
+            uint32_t v = (uint32_t)fl_rng_below(&rng, NT);
+            bool ok = fl_evq_timer_cancel(q, tid[v], gen[v]);
+            EXPECT(ok == !gone[v]);
+            if (ok) {
+                gone[v] = true;
+                cancelled++;
+            }
+        }
+        if (next_cancel < NT) {
+            fl_ev ev = {got.at + (fl_time)fl_rng_below(&rng, 200 * (uint64_t)FL_MS), seq++, NT,
+                        0, 0};
+            EXPECT(fl_evq_push(q, &ev) == 0);
+        }
+        if (fired % 5000 == 1) {
+            fl_evq_peek(q);
+            EXPECT(fl_evq_valid(q));
+        }
+    }
+    EXPECT(cancelled + fired == NT);
+    EXPECT(cancelled > NT / 4 && fired > NT / 4);
+    EXPECT(fl_evq_size(q) == 0);
+    free(tid);
+    free(gen);
+    free(gone);
+    fl_evq_free(q);
+}
+END_TEST
+
+/* The hold model grown past the slabs allocated one by one into huge-page blocks and past
+ * the top's spread cap (a unit-sized stand-in for 10^7: 2^21 records, 64 MiB), then turned
+ * over twice: order, size, invariants, and at most 40 bytes per pending record. */
+START_TEST(hold_model_grows_into_blocks)
+{
+    const size_t n = ((size_t)1 << 21) / FL_TEST_SCALE;
+    fl_evq *q = fl_evq_new();
+    fl_rng rng;
+    fl_rng_seed(&rng, 11, "evq/grow");
+    uint64_t seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        fl_ev ev = {(fl_time)(-log(fl_rng_uniform_pos(&rng)) * 1e9), seq++, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+    }
+    EXPECT(fl_evq_valid(q));
+    fl_ev prev = {-1, 0, 0, 0, 0}, got;
+    for (size_t i = 0; i < 2 * n; i++) {
+        EXPECT(fl_evq_pop_deferred(q, &got));
+        EXPECT(got.at > prev.at || (got.at == prev.at && got.seq > prev.seq));
+        prev = got;
+        fl_ev ev = {got.at + (fl_time)(-log(fl_rng_uniform_pos(&rng)) * 1e9), seq++, 0, 0, 0};
+        EXPECT(fl_evq_push(q, &ev) == 0);
+        if (i == n / 3) {
+            fl_evq_peek(q);
+            EXPECT(fl_evq_valid(q));
+        }
+    }
+    EXPECT(fl_evq_size(q) == n);
+    EXPECT(fl_evq_bytes(q) <= 40 * n);
+    fl_evq_peek(q);
+    EXPECT(fl_evq_valid(q));
+    fl_evq_free(q);
+}
+END_TEST
+
 /* ---- allocation failure ---- */
 
 START_TEST(allocation_failures_keep_order)
@@ -569,6 +711,9 @@ int main(void)
     tcase_add_test(tc, big_spread_keeps_order);
     tcase_add_test(tc, cancel_storm_is_swept);
     tcase_add_test(tc, allocation_failures_keep_order);
+    tcase_add_test(tc, equal_times_across_bucket_boundaries);
+    tcase_add_test(tc, cancel_in_far_buckets);
+    tcase_add_test(tc, hold_model_grows_into_blocks);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
