@@ -390,7 +390,29 @@ static int frontier_main(const cli_args *a, fl_scenario *sc, cli_limits *lim, in
     return rc;
 }
 
+static int explore_main(int argc, char **argv, const fl_sweep_dist *dist);
+
 int cmd_explore(int argc, char **argv)
+{
+    fl_sweep_dist dist;
+    fl_error e;
+    if (fl_sweep_dist_begin(&dist, &e) != FL_OK) {
+        char msg[1200];
+        fl_error_format(&e, msg, sizeof msg);
+        cli_error("%s", msg);
+        return FL_EXIT_RUNTIME;
+    }
+    /* Only process 0 speaks and writes; the others would repeat it word for word. */
+    if (dist.rank != 0) {
+        FILE *o = freopen("/dev/null", "w", stdout), *r = freopen("/dev/null", "w", stderr);
+        (void)o, (void)r; /* if /dev/null cannot be had, they speak: no worse than that */
+    }
+    int rc = explore_main(argc, argv, &dist);
+    fl_sweep_dist_end(&dist);
+    return rc;
+}
+
+static int explore_main(int argc, char **argv, const fl_sweep_dist *dist)
 {
     static cli_limits lim;
     cli_limits_start(&lim);
@@ -456,7 +478,8 @@ int cmd_explore(int argc, char **argv)
     }
     if (frontier) {
         cJSON_free(space_text);
-        rc = frontier_main(&a, sc, &lim, jobs, max_events);
+        /* The frontier's probes depend on the previous step's answers: process 0 alone. */
+        rc = dist->rank == 0 ? frontier_main(&a, sc, &lim, jobs, max_events) : FL_EXIT_OK;
         fl_scenario_free(sc);
         return rc;
     }
@@ -464,6 +487,7 @@ int cmd_explore(int argc, char **argv)
     command_text(&a, command, sizeof command);
     cfg.variant = cli_get(&cli_explore, &a, "variant");
     cfg.jobs = jobs;
+    cfg.dist = dist;
     cfg.keep_faults = cli_get(&cli_explore, &a, "keep-faults") != NULL;
     cfg.safety_only = cli_get(&cli_explore, &a, "safety-only") != NULL;
     cfg.no_shrink = cli_get(&cli_explore, &a, "no-shrink") != NULL;
@@ -487,6 +511,10 @@ int cmd_explore(int argc, char **argv)
     fl_error e;
     fl_status st = fl_explore(sc, &cfg, &json, &nviol, &e);
     cJSON_free(space_text);
+    if (!json && st == FL_OK) { /* an MPI process other than 0: process 0 reports */
+        fl_scenario_free(sc);
+        return FL_EXIT_OK;
+    }
     if (!json) {
         fl_scenario_free(sc);
         return report_error(st, &e, from_flags);
