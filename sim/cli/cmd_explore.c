@@ -72,13 +72,18 @@ const cli_cmd cli_explore = {
     "Liveness: every workload recovers after the last fault.\n"
     "\n"
     "Each distinct violation (by the first property broken) is shrunk: faults removed while it\n"
-    "still breaks, then each fault made shorter, smaller and earlier; the result is written to\n"
-    "found/SCENARIO-K.json, a complete scenario whose `faultline run --check` fails with it.\n"
+    "still breaks, then each fault made shorter, smaller and earlier, then each constant-rate\n"
+    "workload's rate lowered (down to a tenth); the result is written to found/SCENARIO-K.json,\n"
+    "a complete scenario whose `faultline run --check` fails with it.\n"
     "\n"
     "--frontier P=LO..HI --trigger Q=LO..HI: for each of --triggers sizes of Q, bisects P for\n"
     "the value where more than half the seeds stop recovering (--seeds at every probe, with\n"
     "Wilson intervals), writing frontier.csv and a chart (over --over sweep.csv's heat map).\n"
     "LO and HI carry the same unit (300/s..700/s); paths are --set paths (faults.0.slow.factor).\n"
+    "\n"
+    "MPI: a build made with -Dmpi=enabled and started by mpirun spreads the search's runs\n"
+    "over the processes (-j threads each); process 0 gathers them, shrinks, writes and\n"
+    "reports, with the same bytes as one process. Shrinking and --frontier run on process 0.\n"
     "\n"
     "exit status: 0 nothing broken, 1 a violation found, 2 bad input, 3 stopped (a limit,\n"
     "Ctrl-C: what finished is reported, marked incomplete).\n"
@@ -261,6 +266,9 @@ static void print_report(const cJSON *x)
                "%.0f fault%s:\n", nget(f, "shrunk_from_run"), nget(s, "runs"), nget(s, "faults"),
                nget(s, "faults") == 1 ? "" : "s");
         print_list("      ", cJSON_GetObjectItemCaseSensitive(s, "schedule"));
+        const cJSON *rates = cJSON_GetObjectItemCaseSensitive(s, "rates");
+        for (const cJSON *r = rates ? rates->child : NULL; r; r = r->next)
+            printf("      workload %s at %s\n", r->string, cJSON_GetStringValue(r));
         print_broke(cJSON_GetObjectItemCaseSensitive(s, "broke"));
         if (sget(s, "file")[0])
             printf("   replay: faultline run %s --check  (%s)\n", sget(s, "file"),

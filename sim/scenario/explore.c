@@ -932,7 +932,8 @@ static void shrink_mag(explorer *x, schedule *s, double *field, double goal, dou
 /* Delta debugging over the faults (for a handful, one removal at a time is ddmin's last
  * level, and the candidates of a round run in parallel: the first that still breaks the
  * property wins, whatever the number of threads), then each fault made shorter, smaller
- * and earlier. s ends as a schedule that still breaks fig; v as its verdict. */
+ * and earlier, then each constant-rate workload slower. s ends as a schedule that still
+ * breaks fig; v as its verdict. */
 static int shrink(explorer *x, schedule *s, const char *fig, verdict *v)
 {
     int runs = 0;
