@@ -5,7 +5,7 @@
 # builds nothing itself.
 # usage: mpi.sh FAULTLINE SCENARIO
 set -uo pipefail
-fl=$1; sc=$2
+fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); sc=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 command -v mpirun >/dev/null 2>&1 || { echo "FAIL: mpirun not found (apt-get install openmpi-bin)"; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

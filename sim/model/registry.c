@@ -397,7 +397,7 @@ static fl_status recheck(const fl_kind_param *p, const cJSON *obj, const char *p
 static fl_status int_read(const fl_component *c, const char *key, const cJSON *obj,
                           const char *path, int req, long def, long cap, long *out, fl_error *e)
 {
-    const fl_kind_param *p;
+    const fl_kind_param *p = NULL;
     fl_status st = declared(c, key, FL_KV_INTEGER, &p, e);
     if (st)
         return st;
@@ -431,7 +431,7 @@ fl_status fl_kind_int_max(const fl_component *c, const char *key, const cJSON *o
 fl_status fl_kind_limit(const fl_component *c, const char *key, const cJSON *obj, const char *path,
                         int req, long def, long *out, fl_error *e)
 {
-    const fl_kind_param *p;
+    const fl_kind_param *p = NULL;
     fl_status st = declared(c, key, FL_KV_INTEGER, &p, e);
     if (st)
         return st;
@@ -447,7 +447,7 @@ static fl_status number_read(const fl_component *c, const char *key, const cJSON
                              const char *path, int req, double def, double cap, double *out,
                              fl_error *e)
 {
-    const fl_kind_param *p;
+    const fl_kind_param *p = NULL;
     fl_status st = declared(c, key, FL_KV_NUMBER, &p, e);
     if (st)
         return st;
@@ -479,7 +479,7 @@ fl_status fl_kind_number_max(const fl_component *c, const char *key, const cJSON
 fl_status fl_kind_duration(const fl_component *c, const char *key, const cJSON *obj,
                            const char *path, int req, fl_time def, fl_time *out, fl_error *e)
 {
-    const fl_kind_param *p;
+    const fl_kind_param *p = NULL;
     fl_status st = declared(c, key, FL_KV_DURATION, &p, e);
     if (st)
         return st;
@@ -497,7 +497,7 @@ fl_status fl_kind_duration(const fl_component *c, const char *key, const cJSON *
 fl_status fl_kind_rate(const fl_component *c, const char *key, const cJSON *obj, const char *path,
                        int req, double def, double *out, fl_error *e)
 {
-    const fl_kind_param *p;
+    const fl_kind_param *p = NULL;
     fl_status st = declared(c, key, FL_KV_RATE, &p, e);
     if (st)
         return st;
