@@ -35,6 +35,11 @@ if [ -n "$f" ]; then
   if [ "$rc" = 1 ] && grep -q 'FAIL  nodes.redis.lost_writes.count == 0' run.txt; then ok; else
     bad "run --check $f: exit $rc, expected 1 with lost_writes.count"; cat run.txt; fi
   "$fl" validate "$f" >/dev/null 2>&1 && ok || bad "$f does not validate"
+  # Shrinking lowers the load too: fewer writes still lose some, so the found scenario's
+  # clients run at a tenth of the 4/s they were written with, and its story says so.
+  r=$(python3 -c "import json,sys; print(sorted({w.get('rate') for w in json.load(open(sys.argv[1]))['workloads']}))" "$f")
+  [ "$r" = "['0.4/s']" ] && grep -q "rate lowered to 0.4/s (from 4/s)" "$f" && ok ||
+    bad "$f: workload rates $r, expected lowered to ['0.4/s'] with the story saying so"
   grep -Eq '"story":[[:space:]]*"faultline explore drew 40 random fault schedules' "$f" && ok ||
     bad "$f has no generated story"
 fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# MPI sweeps: `mpirun -n 2` gives the same bytes as the threaded sweep (registered only in
-# a build made with -Dmpi=enabled; builds nothing itself).
+# MPI sweeps and explore: `mpirun -n 2` and `-n 3` give the same bytes as the threaded
+# sweep, and as the threaded explore (report, found/*.json, explore.json; the frontier, which
+# process 0 computes alone, too). Registered only in a build made with -Dmpi=enabled;
+# builds nothing itself.
 # usage: mpi.sh FAULTLINE SCENARIO
 set -uo pipefail
-fl=$1; sc=$2
+fl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); sc=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 command -v mpirun >/dev/null 2>&1 || { echo "FAIL: mpirun not found (apt-get install openmpi-bin)"; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -20,6 +22,34 @@ for n in 2 3; do
     cmp -s "$tmp/threads/$f" "$tmp/mpi$n/$f" || { same=0; echo "FAIL: mpirun -n $n: $f differs from the threaded sweep"; }
   done
   [ "$same" = 1 ] && pass=$((pass + 1)) || fail=$((fail + 1))
+done
+# explore: 40 schedules of split-brain-redis-sentinel (a 60 s scenario), spread over the
+# processes; process 0 gathers them and shrinks what broke. The same violations, the same
+# shrunk files, byte for byte, and the same exit status (1: a violation found).
+sentinel=$(dirname "$sc")/split-brain-redis-sentinel.json
+xp=(explore "$sentinel" --runs 40 --safety-only --max-found 2)
+(mkdir -p "$tmp/x-threads" && cd "$tmp/x-threads" && "$fl" "${xp[@]}" -j 2 >out.txt 2>/dev/null; echo $? >rc)
+for n in 2 3; do
+  mkdir -p "$tmp/x-mpi$n"
+  (cd "$tmp/x-mpi$n" && mpirun -n "$n" --oversubscribe --allow-run-as-root "$fl" "${xp[@]}" -j 1 \
+     >out.txt 2>err.txt; echo $? >rc)
+  same=1
+  [ -n "$(ls "$tmp/x-threads/found" 2>/dev/null)" ] || { same=0; echo "FAIL: the threaded explore found nothing to compare"; }
+  for f in rc out.txt out/split-brain-redis-sentinel/explore/explore.json $(cd "$tmp/x-threads" && ls found/*.json 2>/dev/null); do
+    cmp -s "$tmp/x-threads/$f" "$tmp/x-mpi$n/$f" || { same=0; echo "FAIL: explore under mpirun -n $n: $f differs from the threaded explore"; }
+  done
+  [ "$(ls "$tmp/x-mpi$n/found" 2>/dev/null | wc -l)" = "$(ls "$tmp/x-threads/found" | wc -l)" ] ||
+    { same=0; echo "FAIL: explore under mpirun -n $n wrote other found files"; }
+  [ "$same" = 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); cat "$tmp/x-mpi$n/err.txt"; }
+done
+fr=(explore "$sc" --frontier workloads.clients.rate=300/s..700/s --trigger faults.0.slow.factor=1.5..4
+    --triggers 2 --steps 2 --seeds 2 --set duration=120s)
+"$fl" "${fr[@]}" -j 2 --out "$tmp/fr-threads" >/dev/null 2>&1
+for n in 2 3; do
+  mpirun -n "$n" --oversubscribe --allow-run-as-root "$fl" "${fr[@]}" -j 1 --out "$tmp/fr-mpi$n" >/dev/null 2>&1
+  cmp -s "$tmp/fr-threads/frontier.csv" "$tmp/fr-mpi$n/frontier.csv" &&
+    cmp -s "$tmp/fr-threads/frontier.json" "$tmp/fr-mpi$n/frontier.json" && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL: frontier under mpirun -n $n differs from the threaded one"; }
 done
 # An error is reported once (by process 0), with the same exit status.
 out=$(mpirun -n 2 --oversubscribe --allow-run-as-root "$fl" sweep "$sc" "${grid[@]}" --variant nope 2>&1); rc=$?

@@ -88,6 +88,16 @@ msg=$("$fl" report "$tmp/empty" 2>&1 >/dev/null); rc=$?
   ko "dir of neither kind: exit $rc, message: $msg"
 msg=$("$fl" report "$tmp/run" --scenario "$(dirname "$sc")/queueing/mm1.json" 2>&1 >/dev/null); rc=$?
 [ "$rc" = 2 ] && ok || ko "another scenario's file: exit $rc, message: $msg"
+# A malformed timeseries.csv (a field that is not a number, a row cut short): exit 2, the
+# file and line named, no report written.
+for how in 'field:5s/,[^,]*,/,x1,/' 'short:7s/,[^,]*$//'; do
+  name=${how%%:*}; cp -r "$tmp/run" "$tmp/csv-$name"; rm -f "$tmp/csv-$name/report.html"
+  sed -i "${how#*:}" "$tmp/csv-$name/timeseries.csv"
+  line=$(sed 's/^\([0-9]*\).*/\1/' <<<"${how#*:}")
+  msg=$("$fl" report "$tmp/csv-$name" 2>&1 >/dev/null); rc=$?
+  [ "$rc" = 2 ] && grep -q "$tmp/csv-$name/timeseries.csv:$line: .*run the scenario again" <<<"$msg" &&
+    [ ! -e "$tmp/csv-$name/report.html" ] && ok || ko "malformed csv ($name): exit $rc, message: $msg"
+done
 "$fl" report >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && ok || ko "no directory: exit $rc"
 

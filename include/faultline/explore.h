@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include <faultline/scenario.h>
+#include <faultline/sweep.h>
 
 #define FL_EXPLORE_MAX_FAULTS 16
 #define FL_EXPLORE_MAX_RUNS 100000 /* each keeps its schedule and verdict (about 4 KiB) */
@@ -45,6 +46,10 @@ typedef struct fl_explore_config {
     int runs;                 /* schedules to try; >= 1 */
     uint64_t seed;            /* the exploration's seed (schedules and workload seeds) */
     int jobs;                 /* threads; <= 0: the number of processors */
+    /* NULL, or where this process stands among MPI processes (fl_sweep_dist_begin): the
+     * search's runs are spread over them; process 0 gathers them, shrinks and writes, and
+     * fl_explore returns FL_OK with *json NULL on the others. */
+    const fl_sweep_dist *dist;
     bool keep_faults;         /* add the schedule to the scenario's faults, not replace them */
     bool safety_only;         /* check safety only (no liveness) */
     bool no_shrink;

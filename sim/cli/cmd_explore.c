@@ -72,13 +72,18 @@ const cli_cmd cli_explore = {
     "Liveness: every workload recovers after the last fault.\n"
     "\n"
     "Each distinct violation (by the first property broken) is shrunk: faults removed while it\n"
-    "still breaks, then each fault made shorter, smaller and earlier; the result is written to\n"
-    "found/SCENARIO-K.json, a complete scenario whose `faultline run --check` fails with it.\n"
+    "still breaks, then each fault made shorter, smaller and earlier, then each constant-rate\n"
+    "workload's rate lowered (down to a tenth); the result is written to found/SCENARIO-K.json,\n"
+    "a complete scenario whose `faultline run --check` fails with it.\n"
     "\n"
     "--frontier P=LO..HI --trigger Q=LO..HI: for each of --triggers sizes of Q, bisects P for\n"
     "the value where more than half the seeds stop recovering (--seeds at every probe, with\n"
     "Wilson intervals), writing frontier.csv and a chart (over --over sweep.csv's heat map).\n"
     "LO and HI carry the same unit (300/s..700/s); paths are --set paths (faults.0.slow.factor).\n"
+    "\n"
+    "MPI: a build made with -Dmpi=enabled and started by mpirun spreads the search's runs\n"
+    "over the processes (-j threads each); process 0 gathers them, shrinks, writes and\n"
+    "reports, with the same bytes as one process. Shrinking and --frontier run on process 0.\n"
     "\n"
     "exit status: 0 nothing broken, 1 a violation found, 2 bad input, 3 stopped (a limit,\n"
     "Ctrl-C: what finished is reported, marked incomplete).\n"
@@ -261,6 +266,9 @@ static void print_report(const cJSON *x)
                "%.0f fault%s:\n", nget(f, "shrunk_from_run"), nget(s, "runs"), nget(s, "faults"),
                nget(s, "faults") == 1 ? "" : "s");
         print_list("      ", cJSON_GetObjectItemCaseSensitive(s, "schedule"));
+        const cJSON *rates = cJSON_GetObjectItemCaseSensitive(s, "rates");
+        for (const cJSON *r = rates ? rates->child : NULL; r; r = r->next)
+            printf("      workload %s at %s\n", r->string, cJSON_GetStringValue(r));
         print_broke(cJSON_GetObjectItemCaseSensitive(s, "broke"));
         if (sget(s, "file")[0])
             printf("   replay: faultline run %s --check  (%s)\n", sget(s, "file"),
@@ -390,7 +398,29 @@ static int frontier_main(const cli_args *a, fl_scenario *sc, cli_limits *lim, in
     return rc;
 }
 
+static int explore_main(int argc, char **argv, const fl_sweep_dist *dist);
+
 int cmd_explore(int argc, char **argv)
+{
+    fl_sweep_dist dist;
+    fl_error e;
+    if (fl_sweep_dist_begin(&dist, &e) != FL_OK) {
+        char msg[1200];
+        fl_error_format(&e, msg, sizeof msg);
+        cli_error("%s", msg);
+        return FL_EXIT_RUNTIME;
+    }
+    /* Only process 0 speaks and writes; the others would repeat it word for word. */
+    if (dist.rank != 0) {
+        FILE *o = freopen("/dev/null", "w", stdout), *r = freopen("/dev/null", "w", stderr);
+        (void)o, (void)r; /* if /dev/null cannot be had, they speak: no worse than that */
+    }
+    int rc = explore_main(argc, argv, &dist);
+    fl_sweep_dist_end(&dist);
+    return rc;
+}
+
+static int explore_main(int argc, char **argv, const fl_sweep_dist *dist)
 {
     static cli_limits lim;
     cli_limits_start(&lim);
@@ -456,7 +486,8 @@ int cmd_explore(int argc, char **argv)
     }
     if (frontier) {
         cJSON_free(space_text);
-        rc = frontier_main(&a, sc, &lim, jobs, max_events);
+        /* The frontier's probes depend on the previous step's answers: process 0 alone. */
+        rc = dist->rank == 0 ? frontier_main(&a, sc, &lim, jobs, max_events) : FL_EXIT_OK;
         fl_scenario_free(sc);
         return rc;
     }
@@ -464,6 +495,7 @@ int cmd_explore(int argc, char **argv)
     command_text(&a, command, sizeof command);
     cfg.variant = cli_get(&cli_explore, &a, "variant");
     cfg.jobs = jobs;
+    cfg.dist = dist;
     cfg.keep_faults = cli_get(&cli_explore, &a, "keep-faults") != NULL;
     cfg.safety_only = cli_get(&cli_explore, &a, "safety-only") != NULL;
     cfg.no_shrink = cli_get(&cli_explore, &a, "no-shrink") != NULL;
@@ -487,6 +519,10 @@ int cmd_explore(int argc, char **argv)
     fl_error e;
     fl_status st = fl_explore(sc, &cfg, &json, &nviol, &e);
     cJSON_free(space_text);
+    if (!json && st == FL_OK) { /* an MPI process other than 0: process 0 reports */
+        fl_scenario_free(sc);
+        return FL_EXIT_OK;
+    }
     if (!json) {
         fl_scenario_free(sc);
         return report_error(st, &e, from_flags);

@@ -265,29 +265,27 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         (st = fl_cfg_enum(cfg, path, "metric", FL_CFG_OPTIONAL, M_UTIL, metrics, &a->metric, e)))
         return st;
     if (a->metric == M_LATENCY) {
+        /* A latency target is a duration, which the descriptor's number row cannot bound. */
         fl_time t;
         if ((st = fl_cfg_duration(cfg, path, "target", FL_CFG_REQUIRED, 0, FL_MS / 1000,
                                   3600 * FL_SEC, &t, e)))
             return st;
         a->target = fl_time_to_s(t);
     } else if (a->metric == M_UTIL) {
-        if ((st = fl_cfg_number(cfg, path, "target", FL_CFG_REQUIRED, 0, 0.01, 1, &a->target, e)))
+        if ((st = fl_kind_number_max(c, "target", cfg, path, FL_CFG_REQUIRED, 0, 1, &a->target, e)))
             return st;
-    } else if ((st = fl_cfg_number(cfg, path, "target", FL_CFG_REQUIRED, 0, 0.01, 1e9,
-                                   &a->target, e))) {
+    } else if ((st = fl_kind_number(c, "target", cfg, path, FL_CFG_REQUIRED, 0, &a->target, e))) {
         return st;
     }
-    if ((st = fl_cfg_number(cfg, path, "tolerance", FL_CFG_OPTIONAL, 0.1, 0, 0.9, &a->tolerance,
-                            e)) ||
-        (st = fl_cfg_duration(cfg, path, "period", FL_CFG_OPTIONAL, 60 * FL_SEC, FL_SEC,
-                              86400 * FL_SEC, &a->period, e)) ||
-        (st = fl_cfg_duration(cfg, path, "cooldown", FL_CFG_OPTIONAL, 0, 0, 86400 * FL_SEC,
-                              &a->cooldown, e)) ||
-        (st = fl_cfg_duration(cfg, path, "provisioning", FL_CFG_OPTIONAL, 0, 0, 86400 * FL_SEC,
-                              &a->provisioning, e)) ||
-        (st = fl_cfg_int(cfg, path, "max_step", FL_CFG_OPTIONAL, 256, 1, 256, &a->max_step, e)) ||
-        (st = fl_cfg_int(cfg, path, "min", FL_CFG_OPTIONAL, 1, 1, 256, &a->min, e)) ||
-        (st = fl_cfg_int(cfg, path, "max", FL_CFG_OPTIONAL, 256, 1, 256, &a->max, e)) ||
+    if ((st = fl_kind_number(c, "tolerance", cfg, path, FL_CFG_OPTIONAL, 0.1, &a->tolerance, e)) ||
+        (st = fl_kind_duration(c, "period", cfg, path, FL_CFG_OPTIONAL, 60 * FL_SEC, &a->period,
+                               e)) ||
+        (st = fl_kind_duration(c, "cooldown", cfg, path, FL_CFG_OPTIONAL, 0, &a->cooldown, e)) ||
+        (st = fl_kind_duration(c, "provisioning", cfg, path, FL_CFG_OPTIONAL, 0, &a->provisioning,
+                               e)) ||
+        (st = fl_kind_int(c, "max_step", cfg, path, FL_CFG_OPTIONAL, 256, &a->max_step, e)) ||
+        (st = fl_kind_int(c, "min", cfg, path, FL_CFG_OPTIONAL, 1, &a->min, e)) ||
+        (st = fl_kind_int(c, "max", cfg, path, FL_CFG_OPTIONAL, 256, &a->max, e)) ||
         (st = fl_cfg_bool(cfg, path, "scale_down", FL_CFG_OPTIONAL, true, &a->scale_down, e)))
         return st;
     if (a->max < a->min)

@@ -663,10 +663,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                     "\"%s\", which balances every request)",
                                     policies[b->policy]);
     }
-    if ((st = fl_cfg_int(cfg, path, "connections", pinned ? FL_CFG_REQUIRED : FL_CFG_OPTIONAL, 0,
-                         1, MAX_CONNECTIONS, &nconns, e)) ||
-        (st = fl_cfg_duration(cfg, path, "max_connection_age", FL_CFG_OPTIONAL, 0, FL_MS,
-                              FL_TIME_MAX, &b->max_age, e)))
+    if ((st = fl_kind_int(c, "connections", cfg, path, pinned ? FL_CFG_REQUIRED : FL_CFG_OPTIONAL,
+                          0, &nconns, e)) ||
+        (st = fl_kind_duration(c, "max_connection_age", cfg, path, FL_CFG_OPTIONAL, 0, &b->max_age,
+                               e)))
         return st;
     const cJSON *ej = cJSON_GetObjectItemCaseSensitive(cfg, "eject");
     if (ej) {
@@ -680,12 +680,12 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 "only");
         if ((st = fl_cfg_object(ej, ep, e)) ||
             (st = fl_kind_sub_keys(&fl_balancer_ops, "eject", ej, ep, e)) ||
-            (st = fl_cfg_int(ej, ep, "consecutive_failures", FL_CFG_OPTIONAL, 5, 1, 1000000, &n,
-                             e)) ||
-            (st = fl_cfg_duration(ej, ep, "for", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
-                                  86400 * FL_SEC, &b->eject_for, e)) ||
-            (st = fl_cfg_number(ej, ep, "max_ejected_fraction", FL_CFG_OPTIONAL, 0.1, 0, 1,
-                                &b->eject_max, e)))
+            (st =
+                 fl_kind_int(c, "eject.consecutive_failures", ej, ep, FL_CFG_OPTIONAL, 5, &n, e)) ||
+            (st = fl_kind_duration(c, "eject.for", ej, ep, FL_CFG_OPTIONAL, 30 * FL_SEC,
+                                   &b->eject_for, e)) ||
+            (st = fl_kind_number(c, "eject.max_ejected_fraction", ej, ep, FL_CFG_OPTIONAL, 0.1,
+                                 &b->eject_max, e)))
             return st;
         b->eject_after = (uint32_t)n;
     }

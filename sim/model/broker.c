@@ -120,7 +120,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     b->poison_off = UINT64_MAX;
     long nparts;
     int effect;
-    if ((st = fl_cfg_int(cfg, path, "partitions", FL_CFG_OPTIONAL, 1, 1, 1024, &nparts, e)) ||
+    if ((st = fl_kind_int(c, "partitions", cfg, path, FL_CFG_OPTIONAL, 1, &nparts, e)) ||
         (st = fl_cfg_enum(cfg, path, "poison_effect", FL_CFG_OPTIONAL, 0, effects, &effect, e)))
         return st;
     b->nparts = (uint32_t)nparts;
@@ -132,9 +132,9 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         long part;
         if ((st = fl_cfg_object(poison, pp, e)) ||
             (st = fl_kind_sub_keys(&fl_broker_ops, "poison", poison, pp, e)) ||
-            (st = fl_cfg_int(poison, pp, "partition", FL_CFG_OPTIONAL, 0, 0, 1023, &part, e)) ||
-            (st = fl_cfg_duration(poison, pp, "at", FL_CFG_REQUIRED, 0, 0, FL_TIME_MAX,
-                                  &b->poison_at, e)))
+            (st = fl_kind_int(c, "poison.partition", poison, pp, FL_CFG_OPTIONAL, 0, &part, e)) ||
+            (st = fl_kind_duration(c, "poison.at", poison, pp, FL_CFG_REQUIRED, 0, &b->poison_at,
+                                   e)))
             return st;
         if (part >= nparts) {
             char ap[300];

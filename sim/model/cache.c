@@ -547,25 +547,25 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     long workers, cap;
     int fill;
     if ((st = fl_cfg_string(cfg, path, "backend", FL_CFG_REQUIRED, NULL, &k->backend_name, e)) ||
-        (st = fl_cfg_duration(cfg, path, "ttl", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &k->ttl, e)) ||
-        (st = fl_cfg_int(cfg, path, "capacity", FL_CFG_OPTIONAL, 0, 0, 100000000, &cap, e)) ||
-        (st = fl_cfg_int(cfg, path, "workers", FL_CFG_OPTIONAL, 16, 1, 1000000, &workers, e)) ||
-        (st = fl_cfg_dist(cfg, path, "hit_time", FL_CFG_OPTIONAL, "const(100us)", &k->hit_time, e)) ||
+        (st = fl_kind_duration(c, "ttl", cfg, path, FL_CFG_REQUIRED, 0, &k->ttl, e)) ||
+        (st = fl_kind_int(c, "capacity", cfg, path, FL_CFG_OPTIONAL, 0, &cap, e)) ||
+        (st = fl_kind_int(c, "workers", cfg, path, FL_CFG_OPTIONAL, 16, &workers, e)) ||
+        (st = fl_cfg_dist(cfg, path, "hit_time", FL_CFG_OPTIONAL, "const(100us)", &k->hit_time,
+                          e)) ||
         (st = fl_cfg_enum(cfg, path, "fill", FL_CFG_OPTIONAL, 0, fills, &fill, e)) ||
-        (st = fl_cfg_duration(cfg, path, "stale_for", FL_CFG_OPTIONAL, 10 * FL_SEC, 0, FL_TIME_MAX,
-                              &k->stale_for, e)) ||
-        (st = fl_cfg_duration(cfg, path, "lease_interval", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
-                              FL_TIME_MAX, &k->lease_interval, e)) ||
-        (st = fl_cfg_duration(cfg, path, "lease_retry", FL_CFG_OPTIONAL, 10 * FL_MS, 1,
-                              FL_TIME_MAX, &k->lease_retry, e)) ||
-        (st = fl_cfg_number(cfg, path, "xfetch_beta", FL_CFG_OPTIONAL, 1, 0.01, 100, &k->beta, e)) ||
+        (st = fl_kind_duration(c, "stale_for", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
+                               &k->stale_for, e)) ||
+        (st = fl_kind_duration(c, "lease_interval", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
+                               &k->lease_interval, e)) ||
+        (st = fl_kind_duration(c, "lease_retry", cfg, path, FL_CFG_OPTIONAL, 10 * FL_MS,
+                               &k->lease_retry, e)) ||
+        (st = fl_kind_number(c, "xfetch_beta", cfg, path, FL_CFG_OPTIONAL, 1, &k->beta, e)) ||
         (st = fl_cfg_bool(cfg, path, "delete_on_error", FL_CFG_OPTIONAL, false, &k->delete_on_error,
                           e)) ||
-        (st = fl_cfg_duration(cfg, path, "invalidation_delay", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
-                              &k->invalidation_delay, e)) ||
+        (st = fl_kind_duration(c, "invalidation_delay", cfg, path, FL_CFG_OPTIONAL, 0,
+                               &k->invalidation_delay, e)) ||
         (st = fl_cfg_string(cfg, path, "warm_tier", FL_CFG_OPTIONAL, NULL, &k->warm_name, e)) ||
-        (st = fl_cfg_duration(cfg, path, "warm_for", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
-                              &k->warm_for, e)))
+        (st = fl_kind_duration(c, "warm_for", cfg, path, FL_CFG_OPTIONAL, 0, &k->warm_for, e)))
         return st;
     if (k->warm_for && !k->warm_name) {
         char wp[300];

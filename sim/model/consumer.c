@@ -913,8 +913,9 @@ static fl_status read_on_error(consumer *s, const cJSON *cfg, const char *path, 
     fl_status st;
     if ((st = fl_cfg_object(oe, p, e)) ||
         (st = fl_kind_sub_keys(&fl_consumer_ops, "on_error", oe, p, e)) ||
-        (st = fl_cfg_int(oe, p, "retries", FL_CFG_OPTIONAL, 0, 0, 1000, &s->retries, e)) ||
-        (st = fl_cfg_duration(oe, p, "backoff", FL_CFG_OPTIONAL, 0, 0, FL_HOUR, &s->backoff, e)) ||
+        (st = fl_kind_int(s->c, "on_error.retries", oe, p, FL_CFG_OPTIONAL, 0, &s->retries, e)) ||
+        (st = fl_kind_duration(s->c, "on_error.backoff", oe, p, FL_CFG_OPTIONAL, 0, &s->backoff,
+                               e)) ||
         (st = fl_cfg_bool(oe, p, "dead_letter", FL_CFG_OPTIONAL, false, &s->dead_letter, e)))
         return st;
     s->has_on_error = true;
@@ -923,10 +924,10 @@ static fl_status read_on_error(consumer *s, const cJSON *cfg, const char *path, 
         fl_cfg_join(rp, sizeof rp, p, "retry_topic");
         if ((st = fl_cfg_object(rt, rp, e)) ||
             (st = fl_kind_sub_keys(&fl_consumer_ops, "on_error.retry_topic", rt, rp, e)) ||
-            (st = fl_cfg_duration(rt, rp, "delay", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS, FL_HOUR * 24,
-                                  &s->topic_delay, e)) ||
-            (st = fl_cfg_int(rt, rp, "attempts", FL_CFG_OPTIONAL, 3, 1, 1000, &s->topic_attempts,
-                             e)))
+            (st = fl_kind_duration(s->c, "on_error.retry_topic.delay", rt, rp, FL_CFG_OPTIONAL,
+                                   30 * FL_SEC, &s->topic_delay, e)) ||
+            (st = fl_kind_int(s->c, "on_error.retry_topic.attempts", rt, rp, FL_CFG_OPTIONAL, 3,
+                              &s->topic_attempts, e)))
             return st;
         s->has_retry_topic = true;
     }
@@ -960,7 +961,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 delivery_kinds[delivery]);
     if (delivery == 1) {
         if ((st = fl_cfg_string(cfg, path, "broker", FL_CFG_REQUIRED, NULL, &s->broker_name, e)) ||
-            (st = fl_cfg_int(cfg, path, "members", FL_CFG_OPTIONAL, 1, 1, 1024, &members, e)) ||
+            (st = fl_kind_int(c, "members", cfg, path, FL_CFG_OPTIONAL, 1, &members, e)) ||
             (st = fl_cfg_dist(cfg, path, "process", FL_CFG_REQUIRED, NULL, &s->process, e)))
             return st;
         s->nmembers = (uint32_t)members;
@@ -968,25 +969,25 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         return s->q ? st : FL_NOMEM;
     }
     if ((st = fl_cfg_string(cfg, path, "broker", FL_CFG_REQUIRED, NULL, &s->broker_name, e)) ||
-        (st = fl_cfg_int(cfg, path, "members", FL_CFG_OPTIONAL, 1, 1, 1024, &members, e)) ||
+        (st = fl_kind_int(c, "members", cfg, path, FL_CFG_OPTIONAL, 1, &members, e)) ||
         (st = fl_cfg_dist(cfg, path, "process", FL_CFG_REQUIRED, NULL, &s->process, e)) ||
-        (st = fl_cfg_int(cfg, path, "max_poll_records", FL_CFG_OPTIONAL, 500, 1, 1000000,
-                         &s->max_poll_records, e)) ||
-        (st = fl_cfg_duration(cfg, path, "session_timeout", FL_CFG_OPTIONAL, 45 * FL_SEC, FL_MS,
-                              FL_HOUR, &s->session_timeout, e)) ||
-        (st = fl_cfg_duration(cfg, path, "heartbeat_interval", FL_CFG_OPTIONAL, 3 * FL_SEC, FL_MS,
-                              FL_HOUR, &s->heartbeat, e)) ||
-        (st = fl_cfg_duration(cfg, path, "max_poll_interval", FL_CFG_OPTIONAL, 300 * FL_SEC,
-                              FL_MS, 24 * FL_HOUR, &s->max_poll_interval, e)) ||
+        (st = fl_kind_int(c, "max_poll_records", cfg, path, FL_CFG_OPTIONAL, 500,
+                          &s->max_poll_records, e)) ||
+        (st = fl_kind_duration(c, "session_timeout", cfg, path, FL_CFG_OPTIONAL, 45 * FL_SEC,
+                               &s->session_timeout, e)) ||
+        (st = fl_kind_duration(c, "heartbeat_interval", cfg, path, FL_CFG_OPTIONAL, 3 * FL_SEC,
+                               &s->heartbeat, e)) ||
+        (st = fl_kind_duration(c, "max_poll_interval", cfg, path, FL_CFG_OPTIONAL, 300 * FL_SEC,
+                               &s->max_poll_interval, e)) ||
         (st = fl_cfg_enum(cfg, path, "rebalance", FL_CFG_OPTIONAL, 0, rebalance_kinds, &reb, e)) ||
-        (st = fl_cfg_duration(cfg, path, "rebalance_time", FL_CFG_OPTIONAL, 3 * FL_SEC, 0, FL_HOUR,
-                              &s->rebalance_time, e)) ||
+        (st = fl_kind_duration(c, "rebalance_time", cfg, path, FL_CFG_OPTIONAL, 3 * FL_SEC,
+                               &s->rebalance_time, e)) ||
         (st = fl_cfg_bool(cfg, path, "static_membership", FL_CFG_OPTIONAL, false,
                           &s->static_membership, e)) ||
-        (st = fl_cfg_duration(cfg, path, "auto_commit_interval", FL_CFG_OPTIONAL, 0, 0, FL_HOUR,
-                              &s->auto_commit, e)) ||
-        (st = fl_cfg_duration(cfg, path, "restart_delay", FL_CFG_OPTIONAL, 10 * FL_SEC, 0,
-                              24 * FL_HOUR, &s->restart_delay, e)) ||
+        (st = fl_kind_duration(c, "auto_commit_interval", cfg, path, FL_CFG_OPTIONAL, 0,
+                               &s->auto_commit, e)) ||
+        (st = fl_kind_duration(c, "restart_delay", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
+                               &s->restart_delay, e)) ||
         (st = read_on_error(s, cfg, path, e)))
         return st;
     if (s->heartbeat >= s->session_timeout) {

@@ -383,14 +383,13 @@ fl_status fl__cqueue_configure(fl_world *w, fl_component *c, const cJSON *cfg, c
     q->nworkers = members;
     q->slow = 1;
     char p[256];
-    if ((st = fl_cfg_int(cfg, path, "max_messages", FL_CFG_OPTIONAL, 10, 1, MAX_BATCH,
-                         &q->max_messages, e)) ||
-        (st = fl_cfg_duration(cfg, path, "visibility_timeout", FL_CFG_OPTIONAL, 30 * FL_SEC,
-                              FL_MS, 12 * FL_HOUR, &q->vt, e)) ||
-        (st = fl_cfg_duration(cfg, path, "extend", FL_CFG_OPTIONAL, 0, FL_MS, 12 * FL_HOUR,
-                              &q->extend, e)) ||
-        (st = fl_cfg_int(cfg, path, "max_receive_count", FL_CFG_OPTIONAL, 0, 1, 1000,
-                         &q->max_receive, e)) ||
+    if ((st =
+             fl_kind_int(c, "max_messages", cfg, path, FL_CFG_OPTIONAL, 10, &q->max_messages, e)) ||
+        (st = fl_kind_duration(c, "visibility_timeout", cfg, path, FL_CFG_OPTIONAL, 30 * FL_SEC,
+                               &q->vt, e)) ||
+        (st = fl_kind_duration(c, "extend", cfg, path, FL_CFG_OPTIONAL, 0, &q->extend, e)) ||
+        (st = fl_kind_int(c, "max_receive_count", cfg, path, FL_CFG_OPTIONAL, 0, &q->max_receive,
+                          e)) ||
         (st = fl_cfg_bool(cfg, path, "idempotent", FL_CFG_OPTIONAL, false, &q->idempotent, e)))
         return st;
     if (q->extend > 0 && q->extend >= q->vt)

@@ -1088,19 +1088,19 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     const char *primary;
     if ((st = read_members(w, s, cfg, path, e)) ||
         (st = fl_cfg_string(cfg, path, "primary", FL_CFG_OPTIONAL, s->m[0].name, &primary, e)) ||
-        (st = fl_cfg_duration(cfg, path, "heartbeat_interval", FL_CFG_OPTIONAL, FL_SEC, FL_MS,
-                              FL_HOUR, &s->hb, e)) ||
-        (st = fl_cfg_duration(cfg, path, "failure_timeout", FL_CFG_OPTIONAL, 5 * FL_SEC, FL_MS,
-                              FL_HOUR, &s->ft, e)) ||
+        (st = fl_kind_duration(c, "heartbeat_interval", cfg, path, FL_CFG_OPTIONAL, FL_SEC, &s->hb,
+                               e)) ||
+        (st = fl_kind_duration(c, "failure_timeout", cfg, path, FL_CFG_OPTIONAL, 5 * FL_SEC, &s->ft,
+                               e)) ||
         (st = fl_cfg_enum(cfg, path, "failover", FL_CFG_OPTIONAL, FO_NONE, failover_names,
                           &s->failover, e)) ||
         !(s->pol = policies[s->failover]) ||
         (st = fl_cfg_bool(cfg, path, "cross_region_promotion", FL_CFG_OPTIONAL, true,
                           &s->cross_region, e)) ||
-        (st = fl_cfg_int(cfg, path, "min_replicas_to_write", FL_CFG_OPTIONAL, 0, 0, s->nm - 1,
-                         &s->min_replicas, e)) ||
-        (st = fl_cfg_duration(cfg, path, "min_replicas_max_lag", FL_CFG_OPTIONAL, 10 * FL_SEC,
-                              FL_MS, FL_HOUR, &s->max_lag, e)) ||
+        (st = fl_kind_int_max(c, "min_replicas_to_write", cfg, path, FL_CFG_OPTIONAL, 0, s->nm - 1,
+                              &s->min_replicas, e)) ||
+        (st = fl_kind_duration(c, "min_replicas_max_lag", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
+                               &s->max_lag, e)) ||
         (st = read_observers(w, s, cfg, path, e)))
         return st;
     if (s->ft <= s->hb)

@@ -1303,9 +1303,9 @@ static fl_status read_clients(gateway *g, const cJSON *cfg, const char *path, fl
     int model;
     fl_status st;
     if ((st = fl_cfg_object(cl, p, e)) || (st = fl_cfg_known_keys(cl, p, client_keys, e)) ||
-        (st = fl_cfg_int(cl, p, "connected", FL_CFG_OPTIONAL, 0, 0, GW_MAX_CLIENTS, &connected,
-                         e)) ||
-        (st = fl_cfg_duration(cl, p, "rtt", FL_CFG_OPTIONAL, 50 * FL_MS, 0, FL_MIN, &g->rtt, e)) ||
+        (st = fl_kind_int(g->c, "clients.connected", cl, p, FL_CFG_OPTIONAL, 0, &connected, e)) ||
+        (st =
+             fl_kind_duration(g->c, "clients.rtt", cl, p, FL_CFG_OPTIONAL, 50 * FL_MS, &g->rtt, e)) ||
         (st = fl_cfg_enum(cl, p, "model", FL_CFG_OPTIONAL, 0, client_models, &model, e)))
         return st;
     g->individual = model == 1;
@@ -1348,8 +1348,8 @@ static fl_status read_timeout(gateway *g, const cJSON *rc, const char *path, fl_
 {
     const cJSON *v = rc ? cJSON_GetObjectItemCaseSensitive(rc, "connect_timeout") : NULL;
     if (!v || !cJSON_IsString(v) || strncmp(v->valuestring, "uniform(", 8) != 0) {
-        fl_status st = fl_cfg_duration(rc, path, "connect_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
-                                       FL_HOUR, &g->ct_hi, e);
+        fl_status st = fl_kind_duration(g->c, "reconnect.connect_timeout", rc, path,
+                                        FL_CFG_OPTIONAL, 10 * FL_SEC, &g->ct_hi, e);
         g->ct_lo = g->ct_hi;
         return st;
     }
@@ -1397,8 +1397,9 @@ static fl_status read_reconnect(gateway *g, const cJSON *cfg, const char *path, 
          (st = read_delay(rc, p, &g->pol, e)) ||
          (st = fl_cfg_enum(rc, p, "jitter", FL_CFG_OPTIONAL, 0, jitters, &jit, e)) ||
          (st = read_timeout(g, rc, p, e)) ||
-         (st = fl_cfg_duration(rc, p, "spread", FL_CFG_OPTIONAL, 0, 0, FL_MIN, &g->spread, e)) ||
-         (st = fl_cfg_int(rc, p, "syn_retries", FL_CFG_OPTIONAL, 6, 0, 10, &retries, e))))
+         (st = fl_kind_duration(g->c, "reconnect.spread", rc, p, FL_CFG_OPTIONAL, 0, &g->spread,
+                                e)) ||
+         (st = fl_kind_int(g->c, "reconnect.syn_retries", rc, p, FL_CFG_OPTIONAL, 6, &retries, e))))
         return st;
     g->connect_timeout = g->ct_hi; /* the longest */
     g->syn_retries = (int)retries;
@@ -1423,12 +1424,12 @@ static fl_status read_admission(gateway *g, const cJSON *cfg, const char *path, 
     fl_status st;
     long burst;
     if ((st = fl_cfg_object(a, p, e)) || (st = fl_cfg_known_keys(a, p, admission_keys, e)) ||
-        (st = fl_cfg_rate(a, p, "rate", FL_CFG_REQUIRED, 0, false, &g->adm_rate, e)))
+        (st = fl_kind_rate(g->c, "admission.rate", a, p, FL_CFG_REQUIRED, 0, &g->adm_rate, e)))
         return st;
     long def = (long)ceil(g->adm_rate);
-    if ((st = fl_cfg_int(a, p, "burst", FL_CFG_OPTIONAL, def, 1, GW_MAX_CLIENTS, &burst, e)) ||
-        (st = fl_cfg_duration(a, p, "retry_after", FL_CFG_OPTIONAL, FL_SEC, 0, FL_HOUR,
-                              &g->adm_retry_after, e)))
+    if ((st = fl_kind_int(g->c, "admission.burst", a, p, FL_CFG_OPTIONAL, def, &burst, e)) ||
+        (st = fl_kind_duration(g->c, "admission.retry_after", a, p, FL_CFG_OPTIONAL, FL_SEC,
+                               &g->adm_retry_after, e)))
         return st;
     g->admission = true;
     g->adm_cap = (int64_t)burst * FL_SEC;
@@ -1553,25 +1554,24 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     g->next_tick = 1; /* the first step is step 1, at time `resolution` */
     long cpus, backlog, maxc;
     int prio;
-    if ((st = fl_cfg_duration(cfg, path, "resolution", FL_CFG_OPTIONAL, 10 * FL_MS, 100 * FL_US,
-                              FL_SEC, &g->tick, e)) ||
-        (st = fl_cfg_int(cfg, path, "cpus", FL_CFG_OPTIONAL, 1, 1, 100000, &cpus, e)) ||
-        (st = fl_cfg_duration(cfg, path, "handshake_time", FL_CFG_OPTIONAL, 290 * FL_US, 1, FL_SEC,
-                              &g->hs_time, e)) ||
-        (st = fl_cfg_duration(cfg, path, "resumed_handshake_time", FL_CFG_OPTIONAL, 60 * FL_US, 1,
-                              FL_SEC, &g->res_time, e)) ||
-        (st = fl_cfg_int(cfg, path, "backlog", FL_CFG_OPTIONAL, 4096, 0, GW_MAX_CLIENTS, &backlog,
-                         e)) ||
-        (st = fl_cfg_int(cfg, path, "max_connections", FL_CFG_OPTIONAL, GW_MAX_CLIENTS, 1,
-                         GW_MAX_CLIENTS, &maxc, e)) ||
-        (st = fl_cfg_duration(cfg, path, "heartbeat_interval", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
-                              FL_HOUR, &g->hb_interval, e)) ||
-        (st = fl_cfg_duration(cfg, path, "heartbeat_time", FL_CFG_OPTIONAL, 20 * FL_US, 1, FL_SEC,
-                              &g->hb_time, e)) ||
-        (st = fl_cfg_duration(cfg, path, "heartbeat_timeout", FL_CFG_OPTIONAL, 10 * FL_SEC, 1,
-                              FL_HOUR, &g->hb_timeout, e)) ||
-        (st = fl_cfg_duration(cfg, path, "message_time", FL_CFG_OPTIONAL, g->hb_time, 1, FL_SEC,
-                              &g->msg_time, e)) ||
+    if ((st = fl_kind_duration(c, "resolution", cfg, path, FL_CFG_OPTIONAL, 10 * FL_MS, &g->tick,
+                               e)) ||
+        (st = fl_kind_int(c, "cpus", cfg, path, FL_CFG_OPTIONAL, 1, &cpus, e)) ||
+        (st = fl_kind_duration(c, "handshake_time", cfg, path, FL_CFG_OPTIONAL, 290 * FL_US,
+                               &g->hs_time, e)) ||
+        (st = fl_kind_duration(c, "resumed_handshake_time", cfg, path, FL_CFG_OPTIONAL, 60 * FL_US,
+                               &g->res_time, e)) ||
+        (st = fl_kind_int(c, "backlog", cfg, path, FL_CFG_OPTIONAL, 4096, &backlog, e)) ||
+        (st = fl_kind_int(c, "max_connections", cfg, path, FL_CFG_OPTIONAL, GW_MAX_CLIENTS, &maxc,
+                          e)) ||
+        (st = fl_kind_duration(c, "heartbeat_interval", cfg, path, FL_CFG_OPTIONAL, 30 * FL_SEC,
+                               &g->hb_interval, e)) ||
+        (st = fl_kind_duration(c, "heartbeat_time", cfg, path, FL_CFG_OPTIONAL, 20 * FL_US,
+                               &g->hb_time, e)) ||
+        (st = fl_kind_duration(c, "heartbeat_timeout", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
+                               &g->hb_timeout, e)) ||
+        (st = fl_kind_duration(c, "message_time", cfg, path, FL_CFG_OPTIONAL, g->hb_time,
+                               &g->msg_time, e)) ||
         (st = fl_cfg_enum(cfg, path, "priority", FL_CFG_OPTIONAL, 0, priorities, &prio, e)) ||
         (st = fl_cfg_bool(cfg, path, "session_resumption", FL_CFG_OPTIONAL, false, &g->resumption,
                           e)) ||

@@ -128,9 +128,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->w = w;
     s->c = c;
     long first;
-    if ((st = fl_cfg_duration(cfg, path, "ttl", FL_CFG_OPTIONAL, 10 * FL_SEC, FL_MS, 24 * FL_HOUR,
-                              &s->ttl, e)) ||
-        (st = fl_cfg_int(cfg, path, "first_token", FL_CFG_OPTIONAL, 1, 1, 1000000000, &first, e)))
+    if ((st = fl_kind_duration(c, "ttl", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC, &s->ttl, e)) ||
+        (st = fl_kind_int(c, "first_token", cfg, path, FL_CFG_OPTIONAL, 1, &first, e)))
         return st;
     s->next_token = first;
     s->h_inbox = fl_sim_handler(w->sim, on_inbox, s);

@@ -490,16 +490,15 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     cl->msgs_pool = (fl_pool)FL_POOL_INIT;
     snprintf(cl->path, sizeof cl->path, "%s", path);
     long writes;
-    if ((st = fl_cfg_duration(cfg, path, "start", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX, &cl->start,
-                              e)) ||
+    if ((st = fl_kind_duration(c, "start", cfg, path, FL_CFG_OPTIONAL, 0, &cl->start, e)) ||
         (st = fl_cfg_dist(cfg, path, "work", FL_CFG_OPTIONAL, "const(1s)", &cl->work, e)) ||
-        (st = fl_cfg_int(cfg, path, "writes", FL_CFG_OPTIONAL, 1, 1, 1000000, &writes, e)) ||
+        (st = fl_kind_int(c, "writes", cfg, path, FL_CFG_OPTIONAL, 1, &writes, e)) ||
         (st = fl_cfg_bool(cfg, path, "fence_on_acquire", FL_CFG_OPTIONAL, false,
                           &cl->fence_on_acquire, e)) ||
         (st = fl_cfg_dist(cfg, path, "idle", FL_CFG_OPTIONAL, "const(1s)", &cl->idle, e)) ||
         (st = fl_cfg_dist(cfg, path, "retry", FL_CFG_OPTIONAL, "const(200ms)", &cl->retry, e)) ||
-        (st = fl_cfg_duration(cfg, path, "timeout", FL_CFG_OPTIONAL, 100 * FL_MS, 1, 24 * FL_HOUR,
-                              &cl->timeout, e)) ||
+        (st = fl_kind_duration(c, "timeout", cfg, path, FL_CFG_OPTIONAL, 100 * FL_MS, &cl->timeout,
+                               e)) ||
         (st = fl_cfg_ppm(cfg, path, "drift_allowance", FL_CFG_OPTIONAL, false, FL_CLOCK_MAX_PPB,
                          &cl->drift_ppb, e)))
         return st;

@@ -151,7 +151,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->highest = FL_TOKEN_NONE;
     long key;
     if ((st = fl_cfg_bool(cfg, path, "fencing", FL_CFG_OPTIONAL, false, &s->fencing, e)) ||
-        (st = fl_cfg_int(cfg, path, "key", FL_CFG_OPTIONAL, 0, 0, 2147483647L, &key, e)))
+        (st = fl_kind_int(c, "key", cfg, path, FL_CFG_OPTIONAL, 0, &key, e)))
         return st;
     s->key = (uint64_t)key;
     if ((st = fl_world_want_history(w)))

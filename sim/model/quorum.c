@@ -552,22 +552,20 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     q->c = c;
     long n, r, wq, workers;
     char p[300];
-    if ((st = fl_cfg_int(cfg, path, "replicas", FL_CFG_OPTIONAL, 3, 1, MAX_REPLICAS, &n, e)) ||
-        (st = fl_cfg_int(cfg, path, "r", FL_CFG_REQUIRED, 1, 1, n, &r, e)) ||
-        (st = fl_cfg_int(cfg, path, "w", FL_CFG_REQUIRED, 1, 1, n, &wq, e)) ||
+    if ((st = fl_kind_int(c, "replicas", cfg, path, FL_CFG_OPTIONAL, 3, &n, e)) ||
+        (st = fl_kind_int_max(c, "r", cfg, path, FL_CFG_REQUIRED, 1, n, &r, e)) ||
+        (st = fl_kind_int_max(c, "w", cfg, path, FL_CFG_REQUIRED, 1, n, &wq, e)) ||
         (st = fl_cfg_enum(cfg, path, "coordinator", FL_CFG_OPTIONAL, COORD_NAIVE, coord_names,
                           &q->coord, e)) ||
-        (st = fl_cfg_int(cfg, path, "workers", FL_CFG_OPTIONAL, 16, 1, 1000000, &workers, e)) ||
+        (st = fl_kind_int(c, "workers", cfg, path, FL_CFG_OPTIONAL, 16, &workers, e)) ||
         (st = fl_cfg_dist(cfg, path, "write_time", FL_CFG_REQUIRED, NULL, &q->write_time, e)) ||
         (st = fl_cfg_dist(cfg, path, "read_time", FL_CFG_REQUIRED, NULL, &q->read_time, e)) ||
-        (st = fl_cfg_dist(cfg, path, "message_delay", FL_CFG_OPTIONAL, "const(0)", &q->delay,
-                          e)) ||
-        (st = fl_cfg_bool(cfg, path, "read_repair", FL_CFG_OPTIONAL, false, &q->read_repair,
-                          e)) ||
-        (st = fl_cfg_duration(cfg, path, "timeout", FL_CFG_OPTIONAL, 5 * FL_SEC, FL_MS,
-                              1000000 * FL_SEC, &q->timeout, e)) ||
-        (st = fl_cfg_duration(cfg, path, "speculative_retry", FL_CFG_OPTIONAL, 0, 1,
-                              1000000 * FL_SEC, &q->spec_after, e)))
+        (st = fl_cfg_dist(cfg, path, "message_delay", FL_CFG_OPTIONAL, "const(0)", &q->delay, e)) ||
+        (st = fl_cfg_bool(cfg, path, "read_repair", FL_CFG_OPTIONAL, false, &q->read_repair, e)) ||
+        (st = fl_kind_duration(c, "timeout", cfg, path, FL_CFG_OPTIONAL, 5 * FL_SEC, &q->timeout,
+                               e)) ||
+        (st = fl_kind_duration(c, "speculative_retry", cfg, path, FL_CFG_OPTIONAL, 0,
+                               &q->spec_after, e)))
         return st;
     q->n = (int)n;
     q->r = (int)r;

@@ -100,12 +100,12 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     snprintf(r->path, sizeof r->path, "%s", path);
     char p[160];
     if ((st = fl_cfg_string(cfg, path, "target", FL_CFG_REQUIRED, NULL, &r->target_name, e)) ||
-        (st = fl_cfg_rate(cfg, path, "rate", FL_CFG_REQUIRED, 0, false, &r->rate, e)))
+        (st = fl_kind_rate(c, "rate", cfg, path, FL_CFG_REQUIRED, 0, &r->rate, e)))
         return st;
     /* rate's bounds (1/day to 10^9/s: one token per nanosecond) are the descriptor's. */
     /* Default burst: one second of tokens (at least one). */
     long def = r->rate < 1 ? 1 : (long)(r->rate + 0.5);
-    if ((st = fl_cfg_int(cfg, path, "burst", FL_CFG_OPTIONAL, def, 1, 100000000, &r->burst, e)))
+    if ((st = fl_kind_int(c, "burst", cfg, path, FL_CFG_OPTIONAL, def, &r->burst, e)))
         return st;
     r->interval = (fl_time)((double)FL_SEC / r->rate + 0.5);
     /* The bucket's depth in time, (burst - 1) x T, is compared with times: keep it far

@@ -356,3 +356,155 @@ fl_status fl_kind_check_bounds(const fl_component_ops *ops, const cJSON *cfg, co
     }
     return FL_OK;
 }
+
+/* ---- typed reads of declared parameters (world.h) ------------------------------------ */
+
+/* p's declaration of a numeric value of type `want`, or FL_INTERNAL naming the gap. */
+static fl_status declared(const fl_component *c, const char *key, fl_kind_value want,
+                          const fl_kind_param **out, fl_error *e)
+{
+    for (const fl_kind_param *p = c->ops->params; p->key; p++)
+        if (strcmp(p->key, key) == 0) {
+            if (p->value != want || !(p->bounds.flags & (FL_BOUND_MIN | FL_BOUND_MAX)))
+                break;
+            *out = p;
+            return FL_OK;
+        }
+    return fl_error_set(e, FL_INTERNAL, "kinds",
+                        "kind %s reads parameter \"%s\" with bounds its descriptor does not "
+                        "declare (see docs/writing-a-kind.md)",
+                        c->ops->kind, key);
+}
+
+static const char *leaf_of(const char *key)
+{
+    const char *dot = strrchr(key, '.');
+    return dot ? dot + 1 : key;
+}
+
+/* After the getter: the declaration's own check where the getter could not be exact. */
+static fl_status recheck(const fl_kind_param *p, const cJSON *obj, const char *path,
+                         const char *leaf, double x, fl_error *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, leaf);
+    if (!v)
+        return FL_OK;
+    char ap[256];
+    fl_cfg_join(ap, sizeof ap, path, leaf);
+    return out_of_bounds(p, v, x, ap, e);
+}
+
+static fl_status int_read(const fl_component *c, const char *key, const cJSON *obj,
+                          const char *path, int req, long def, long cap, long *out, fl_error *e)
+{
+    const fl_kind_param *p = NULL;
+    fl_status st = declared(c, key, FL_KV_INTEGER, &p, e);
+    if (st)
+        return st;
+    const fl_kind_bounds *b = &p->bounds;
+    if (b->flags & FL_BOUND_LIMIT)
+        return fl_error_set(e, FL_INTERNAL, "kinds",
+                            "kind %s reads limit \"%s\" as an integer (fl_kind_limit)",
+                            c->ops->kind, key);
+    long lo = LONG_MIN, hi = LONG_MAX;
+    if (b->flags & FL_BOUND_MIN)
+        lo = (b->flags & FL_BOUND_MIN_OPEN) ? (long)floor(b->min) + 1 : (long)ceil(b->min);
+    if (b->flags & FL_BOUND_MAX)
+        hi = (b->flags & FL_BOUND_MAX_OPEN) ? (long)ceil(b->max) - 1 : (long)floor(b->max);
+    if (cap < hi)
+        hi = cap;
+    return fl_cfg_int(obj, path, leaf_of(key), req, def, lo, hi, out, e);
+}
+
+fl_status fl_kind_int(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                      int req, long def, long *out, fl_error *e)
+{
+    return int_read(c, key, obj, path, req, def, LONG_MAX, out, e);
+}
+
+fl_status fl_kind_int_max(const fl_component *c, const char *key, const cJSON *obj,
+                          const char *path, int req, long def, long max, long *out, fl_error *e)
+{
+    return int_read(c, key, obj, path, req, def, max, out, e);
+}
+
+fl_status fl_kind_limit(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                        int req, long def, long *out, fl_error *e)
+{
+    const fl_kind_param *p = NULL;
+    fl_status st = declared(c, key, FL_KV_INTEGER, &p, e);
+    if (st)
+        return st;
+    if (!(p->bounds.flags & FL_BOUND_LIMIT))
+        return fl_error_set(e, FL_INTERNAL, "kinds",
+                            "kind %s reads \"%s\" as a limit but declares no FL_LIMIT_OR_UNBOUNDED",
+                            c->ops->kind, key);
+    long hi = (p->bounds.flags & FL_BOUND_MAX) ? (long)p->bounds.max : LONG_MAX;
+    return fl_cfg_limit(obj, path, leaf_of(key), req, def, hi, out, e);
+}
+
+static fl_status number_read(const fl_component *c, const char *key, const cJSON *obj,
+                             const char *path, int req, double def, double cap, double *out,
+                             fl_error *e)
+{
+    const fl_kind_param *p = NULL;
+    fl_status st = declared(c, key, FL_KV_NUMBER, &p, e);
+    if (st)
+        return st;
+    const fl_kind_bounds *b = &p->bounds;
+    double lo = (b->flags & FL_BOUND_MIN) ? b->min : -DBL_MAX;
+    double hi = (b->flags & FL_BOUND_MAX) ? b->max : DBL_MAX;
+    if (cap < hi)
+        hi = cap;
+    if ((st = fl_cfg_number(obj, path, leaf_of(key), req, def, lo, hi, out, e)))
+        return st;
+    return (b->flags & (FL_BOUND_MIN_OPEN | FL_BOUND_MAX_OPEN))
+               ? recheck(p, obj, path, leaf_of(key), *out, e)
+               : FL_OK;
+}
+
+fl_status fl_kind_number(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                         int req, double def, double *out, fl_error *e)
+{
+    return number_read(c, key, obj, path, req, def, DBL_MAX, out, e);
+}
+
+fl_status fl_kind_number_max(const fl_component *c, const char *key, const cJSON *obj,
+                             const char *path, int req, double def, double max, double *out,
+                             fl_error *e)
+{
+    return number_read(c, key, obj, path, req, def, max, out, e);
+}
+
+fl_status fl_kind_duration(const fl_component *c, const char *key, const cJSON *obj,
+                           const char *path, int req, fl_time def, fl_time *out, fl_error *e)
+{
+    const fl_kind_param *p = NULL;
+    fl_status st = declared(c, key, FL_KV_DURATION, &p, e);
+    if (st)
+        return st;
+    const fl_kind_bounds *b = &p->bounds;
+    /* The same nanosecond bounds check_one derives: a declaration in seconds, exactly. */
+    fl_time lo = (b->flags & FL_BOUND_MIN) ? dur_ns(b->min) : 0;
+    fl_time hi = (b->flags & FL_BOUND_MAX) ? dur_ns(b->max) : FL_TIME_MAX;
+    if ((b->flags & FL_BOUND_MIN_OPEN) && lo < FL_TIME_MAX)
+        lo++;
+    if ((b->flags & FL_BOUND_MAX_OPEN) && hi > 0)
+        hi--;
+    return fl_cfg_duration(obj, path, leaf_of(key), req, def, lo, hi, out, e);
+}
+
+fl_status fl_kind_rate(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                       int req, double def, double *out, fl_error *e)
+{
+    const fl_kind_param *p = NULL;
+    fl_status st = declared(c, key, FL_KV_RATE, &p, e);
+    if (st)
+        return st;
+    const fl_kind_bounds *b = &p->bounds;
+    bool zero = !(b->flags & FL_BOUND_MIN) ||
+                (b->min <= 0 && !((b->flags & FL_BOUND_MIN_OPEN) && b->min == 0));
+    if ((st = fl_cfg_rate(obj, path, leaf_of(key), req, def, zero, out, e)))
+        return st;
+    return recheck(p, obj, path, leaf_of(key), *out, e);
+}

@@ -310,7 +310,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->w = w;
     long workers;
     fl_station_cfg sc = {0};
-    if ((st = fl_cfg_int(cfg, path, "workers", FL_CFG_OPTIONAL, 1, 1, 1000000, &workers, e)) ||
+    if ((st = fl_kind_int(c, "workers", cfg, path, FL_CFG_OPTIONAL, 1, &workers, e)) ||
         (st = fl_cfg_dist(cfg, path, "service_time", FL_CFG_REQUIRED, NULL, &s->service_time, e)))
         return st;
     sc.workers = (int)workers;
@@ -347,12 +347,11 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         int disc;
         if ((st = fl_cfg_object(q, qp, e)) ||
             (st = fl_kind_sub_keys(&fl_service_ops, "queue", q, qp, e)) ||
-            (st = fl_cfg_limit(q, qp, "capacity", FL_CFG_OPTIONAL, -1, LONG_MAX, &cap, e)) ||
+            (st = fl_kind_limit(c, "queue.capacity", q, qp, FL_CFG_OPTIONAL, -1, &cap, e)) ||
             (st = fl_cfg_enum(q, qp, "discipline", FL_CFG_OPTIONAL, 0, disciplines, &disc, e)) ||
-            (st = fl_cfg_duration(q, qp, "max_wait", FL_CFG_OPTIONAL, 0, 0, FL_TIME_MAX,
-                                  &sc.max_wait, e)) ||
-            (st = fl_cfg_bool(q, qp, "drop_expired", FL_CFG_OPTIONAL, false, &s->drop_expired,
-                              e)))
+            (st = fl_kind_duration(c, "queue.max_wait", q, qp, FL_CFG_OPTIONAL, 0, &sc.max_wait,
+                                   e)) ||
+            (st = fl_cfg_bool(q, qp, "drop_expired", FL_CFG_OPTIONAL, false, &s->drop_expired, e)))
             return st;
         sc.bounded = cap >= 0;
         s->qcap = cap;
@@ -388,8 +387,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             s->nby_key = i + 1;
         }
     }
-    if ((st = fl_cfg_duration(cfg, path, "max_execution", FL_CFG_OPTIONAL, 0, 1, FL_TIME_MAX,
-                              &sc.max_exec, e)) ||
+    if ((st = fl_kind_duration(c, "max_execution", cfg, path, FL_CFG_OPTIONAL, 0, &sc.max_exec,
+                               e)) ||
         (st = fl_cfg_bool(cfg, path, "cancel_on_client_giveup", FL_CFG_OPTIONAL, false,
                           &s->cancel_giveup, e)))
         return st;
@@ -402,9 +401,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         fl_cfg_join(rp, sizeof rp, path, "restart");
         if ((st = fl_cfg_object(rs, rp, e)) ||
             (st = fl_kind_sub_keys(&fl_service_ops, "restart", rs, rp, e)) ||
-            (st = fl_cfg_duration(rs, rp, "warmup", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX, &s->warmup,
-                                  e)) ||
-            (st = fl_cfg_number(rs, rp, "factor", FL_CFG_OPTIONAL, 2, 1, 1000, &s->cold_factor, e)))
+            (st = fl_kind_duration(c, "restart.warmup", rs, rp, FL_CFG_REQUIRED, 0, &s->warmup,
+                                   e)) ||
+            (st = fl_kind_number(c, "restart.factor", rs, rp, FL_CFG_OPTIONAL, 2, &s->cold_factor,
+                                 e)))
             return st;
     }
     s->first_oom = -1;
@@ -413,13 +413,16 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     if (mem) {
         char mp[256], lp[280];
         fl_cfg_join(mp, sizeof mp, path, "memory");
-        if ((st = fl_cfg_object(mem, mp, e)) || (st = fl_kind_sub_keys(&fl_service_ops, "memory", mem, mp, e)) ||
-            (st = fl_cfg_number(mem, mp, "limit_mb", FL_CFG_REQUIRED, 0, 1, 1e9, &s->mem_limit, e)) ||
-            (st = fl_cfg_number(mem, mp, "base_mb", FL_CFG_OPTIONAL, 0, 0, 1e9, &s->mem_base, e)) ||
-            (st = fl_cfg_number(mem, mp, "per_request_mb", FL_CFG_REQUIRED, 0, 1e-6, 1e9,
-                                &s->mem_per, e)) ||
-            (st = fl_cfg_duration(mem, mp, "restart_after", FL_CFG_OPTIONAL, 30 * FL_SEC, FL_MS,
-                                  86400 * FL_SEC, &s->oom_restart, e)))
+        if ((st = fl_cfg_object(mem, mp, e)) ||
+            (st = fl_kind_sub_keys(&fl_service_ops, "memory", mem, mp, e)) ||
+            (st = fl_kind_number(c, "memory.limit_mb", mem, mp, FL_CFG_REQUIRED, 0, &s->mem_limit,
+                                 e)) ||
+            (st = fl_kind_number(c, "memory.base_mb", mem, mp, FL_CFG_OPTIONAL, 0, &s->mem_base,
+                                 e)) ||
+            (st = fl_kind_number(c, "memory.per_request_mb", mem, mp, FL_CFG_REQUIRED, 0,
+                                 &s->mem_per, e)) ||
+            (st = fl_kind_duration(c, "memory.restart_after", mem, mp, FL_CFG_OPTIONAL, 30 * FL_SEC,
+                                   &s->oom_restart, e)))
             return st;
         if (s->mem_base + s->mem_per * sc.workers > s->mem_limit)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(lp, sizeof lp, mp, "limit_mb"),

@@ -743,14 +743,13 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->slow = 1;
     long workers, rworkers, aworkers, nrep, acks;
     char p[300];
-    if ((st = fl_cfg_int(cfg, path, "workers", FL_CFG_OPTIONAL, 1, 1, 1000000, &workers, e)) ||
+    if ((st = fl_kind_int(c, "workers", cfg, path, FL_CFG_OPTIONAL, 1, &workers, e)) ||
         (st = fl_cfg_dist(cfg, path, "write_time", FL_CFG_REQUIRED, NULL, &s->write_time, e)) ||
         (st = fl_cfg_dist(cfg, path, "read_time", FL_CFG_REQUIRED, NULL, &s->read_time, e)) ||
-        (st = fl_cfg_int(cfg, path, "replicas", FL_CFG_OPTIONAL, 0, 0, MAX_REPLICAS, &nrep, e)) ||
-        (st = fl_cfg_int(cfg, path, "replica_workers", FL_CFG_OPTIONAL, workers, 1, 1000000,
-                         &rworkers, e)) ||
-        (st = fl_cfg_int(cfg, path, "apply_workers", FL_CFG_OPTIONAL, 1, 1, MAX_APPLY_WORKERS,
-                         &aworkers, e)) ||
+        (st = fl_kind_int(c, "replicas", cfg, path, FL_CFG_OPTIONAL, 0, &nrep, e)) ||
+        (st = fl_kind_int(c, "replica_workers", cfg, path, FL_CFG_OPTIONAL, workers, &rworkers,
+                          e)) ||
+        (st = fl_kind_int(c, "apply_workers", cfg, path, FL_CFG_OPTIONAL, 1, &aworkers, e)) ||
         (st = fl_cfg_enum(cfg, path, "replication", FL_CFG_OPTIONAL, REPL_ASYNC, repl_names,
                           &s->repl, e)) ||
         (st = fl_cfg_enum(cfg, path, "read_from", FL_CFG_OPTIONAL, READ_PRIMARY, read_names,
@@ -774,7 +773,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                             repl_names[s->repl]);
     if (s->repl == REPL_SEMI) {
         int ack;
-        if ((st = fl_cfg_int(cfg, path, "acks", FL_CFG_REQUIRED, 1, 1, s->nrep, &acks, e)) ||
+        if ((st = fl_kind_int_max(c, "acks", cfg, path, FL_CFG_REQUIRED, 1, s->nrep, &acks, e)) ||
             (st = fl_cfg_enum(cfg, path, "ack", FL_CFG_OPTIONAL, 0, ack_names, &ack, e)))
             return st;
         s->acks_needed = (int)acks;
@@ -791,8 +790,8 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
         s->acks_needed = s->repl == REPL_SYNC ? s->nrep : 0;
     }
     if (s->read_from == READ_BOUNDED) {
-        if ((st = fl_cfg_duration(cfg, path, "max_staleness", FL_CFG_REQUIRED, 0, 1, FL_TIME_MAX,
-                                  &s->max_staleness, e)))
+        if ((st = fl_kind_duration(c, "max_staleness", cfg, path, FL_CFG_REQUIRED, 0,
+                                   &s->max_staleness, e)))
             return st;
     } else if (cJSON_GetObjectItemCaseSensitive(cfg, "max_staleness")) {
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "max_staleness"),

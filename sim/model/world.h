@@ -153,7 +153,8 @@ typedef enum fl_kind_value {
  * them before the kind's configure runs (fl_kind_check_bounds), with the wording of the
  * typed getters; `faultline list --kinds` shows them. Durations in seconds. Every INTEGER,
  * NUMBER, RATE or DURATION parameter declares them (fl_kind_check refuses one that does
- * not); a bound that depends on another key (acks <= replicas) stays in configure. */
+ * not), and configure reads it through fl_kind_int & co., which take these bounds; a bound
+ * that depends on another key (acks <= replicas) narrows them there (fl_kind_int_max). */
 #define FL_BOUND_MIN 1u      /* min applies */
 #define FL_BOUND_MAX 2u      /* max applies */
 #define FL_BOUND_MIN_OPEN 4u /* value > min (else >=) */
@@ -280,6 +281,31 @@ fl_status fl_kind_sub_keys(const fl_component_ops *ops, const char *key, const c
                            const char *path, fl_error *e);
 /* Refuses a series column `name` (NODE.suffix) the kind does not declare. */
 fl_status fl_kind_check_column(const fl_component *c, const char *name, fl_error *e);
+
+/* Typed reads of a declared parameter, for a kind's configure: the bounds are the ones
+ * c's descriptor declares for `key` (its full path: "workers", "queue.capacity",
+ * "eject.for"), never restated; the value is the key's last part in obj (the object at
+ * path). Messages are the core/cfg.h getters' ("expected an integer from 1 to 1000000,
+ * got ..."), and a value the getter cannot bound exactly (an open bound, a rate) is then
+ * checked against the declaration. A key the descriptor does not declare with bounds is a
+ * mistake in the kind: FL_INTERNAL naming it. The _max forms narrow the declared upper
+ * bound by one that depends on another key (acks <= replicas). */
+fl_status fl_kind_int(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                      int req, long def, long *out, fl_error *e);
+fl_status fl_kind_int_max(const fl_component *c, const char *key, const cJSON *obj,
+                          const char *path, int req, long def, long max, long *out, fl_error *e);
+/* An integer parameter declared FL_LIMIT_OR_UNBOUNDED: "unbounded" gives -1. */
+fl_status fl_kind_limit(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                        int req, long def, long *out, fl_error *e);
+fl_status fl_kind_number(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                         int req, double def, double *out, fl_error *e);
+fl_status fl_kind_number_max(const fl_component *c, const char *key, const cJSON *obj,
+                             const char *path, int req, double def, double max, double *out,
+                             fl_error *e);
+fl_status fl_kind_duration(const fl_component *c, const char *key, const cJSON *obj,
+                           const char *path, int req, fl_time def, fl_time *out, fl_error *e);
+fl_status fl_kind_rate(const fl_component *c, const char *key, const cJSON *obj, const char *path,
+                       int req, double def, double *out, fl_error *e);
 
 struct fl_world {
     fl_sim *sim;

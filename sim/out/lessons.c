@@ -2,10 +2,12 @@
  * charts carry its lesson; each builder reads the run's files only. */
 #include "out/lessons.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "out/files.h"
@@ -36,84 +38,212 @@ int fl_csv_col(const fl_csv *c, const char *name)
     return -1;
 }
 
-fl_csv *fl_csv_read(const char *run_dir)
+/* A plain CSV number "[+-]digits[.digits][e[+-]digits]", "nan", "inf" or "-inf"; an empty
+ * field is NaN (a window with no sample). strtod only ever sees digits and an exponent,
+ * so LC_NUMERIC's decimal point cannot change what is read. */
+static bool parse_num(const char *s, size_t len, double *out)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/timeseries.csv", run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fl_csv *c = fl_calloc(1, sizeof *c);
-    char *line = NULL;
-    size_t cap = 0;
-    size_t vcap = 0;
-    bool ok = c != NULL;
-    for (int lineno = 0; ok;) {
-        /* getline is POSIX 2008, which the build asks for */
-        ssize_t len = getline(&line, &cap, f);
-        if (len < 0)
-            break;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = 0;
-        if (lineno++ == 0) {
-            int n = 1;
-            for (char *p = line; *p; p++)
-                n += *p == ',';
-            if (!(c->names = fl_calloc((size_t)n, sizeof *c->names))) {
-                ok = false;
-                break;
-            }
-            char *save = NULL;
-            for (char *tok = strtok_r(line, ",", &save); tok && c->ncols < n;
-                 tok = strtok_r(NULL, ",", &save))
-                if (!(c->names[c->ncols++] = fl_strdup(tok)))
-                    ok = false;
+    if (len == 0 || (len == 3 && strncmp(s, "nan", 3) == 0) ||
+        (len == 4 && strncmp(s, "-nan", 4) == 0)) {
+        *out = NAN;
+        return true;
+    }
+    if (len == 3 && strncmp(s, "inf", 3) == 0) {
+        *out = INFINITY;
+        return true;
+    }
+    if (len == 4 && strncmp(s, "-inf", 4) == 0) {
+        *out = -INFINITY;
+        return true;
+    }
+    char buf[96];
+    size_t w = 0, i = 0;
+    if (s[i] == '+' || s[i] == '-')
+        buf[w++] = s[i++];
+    int ndig = 0, nfrac = 0;
+    bool dot = false;
+    for (; i < len && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && !dot)); i++) {
+        if (s[i] == '.') {
+            dot = true;
             continue;
         }
-        if ((c->nrows + 1) * (size_t)c->ncols > vcap) {
-            size_t nc = vcap ? vcap * 2 : (size_t)c->ncols * 256;
-            double *nv = fl_realloc(c->v, nc * sizeof *nv);
-            if (!nv) {
-                ok = false;
+        if (w >= sizeof buf - 24)
+            return false;
+        buf[w++] = s[i];
+        ndig++;
+        nfrac += dot;
+    }
+    if (!ndig)
+        return false;
+    long ex = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool neg = false;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            neg = s[i++] == '-';
+        if (i >= len || !(s[i] >= '0' && s[i] <= '9'))
+            return false;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            if (ex < 100000)
+                ex = ex * 10 + (s[i] - '0');
+        ex = neg ? -ex : ex;
+    }
+    if (i != len)
+        return false;
+    snprintf(buf + w, sizeof buf - w, "e%ld", ex - nfrac);
+    *out = strtod(buf, NULL);
+    return true;
+}
+
+/* One header field (RFC 4180 quoting) from *p up to end; an fl_malloc'd copy. */
+static char *csv_field(const char **p, const char *end)
+{
+    const char *s = *p;
+    char *out = fl_malloc((size_t)(end - s) + 1);
+    if (!out)
+        return NULL;
+    size_t w = 0;
+    if (s < end && *s == '"') {
+        for (s++; s < end; s++) {
+            if (*s == '"') {
+                if (s + 1 < end && s[1] == '"') {
+                    out[w++] = '"';
+                    s++;
+                    continue;
+                }
+                s++;
                 break;
             }
-            c->v = nv;
-            vcap = nc;
+            out[w++] = *s;
         }
-        double *row = c->v + c->nrows * (size_t)c->ncols;
-        const char *p = line;
-        for (int i = 0; i < c->ncols; i++) {
-            char *end;
-            double x = strtod(p, &end);
-            row[i] = end == p ? NAN : x;
-            p = strchr(p, ',');
-            if (!p) {
-                for (int j = i + 1; j < c->ncols; j++)
-                    row[j] = NAN;
-                break;
+    } else {
+        while (s < end && *s != ',')
+            out[w++] = *s++;
+    }
+    out[w] = 0;
+    *p = s;
+    return out;
+}
+
+#define CSV_AGAIN "(cut short or edited?); run the scenario again to rewrite it"
+
+/* The text of a timeseries.csv into c (zeroed); messages name path and line. */
+static fl_status csv_parse(const char *path, const char *text, fl_csv *c, fl_error *e)
+{
+    /* The header: it may quote a name holding a comma, quote or line break. */
+    const char *p = text;
+    size_t cap = 16;
+    if (!(c->names = fl_calloc(cap, sizeof *c->names)))
+        goto nomem;
+    for (;;) {
+        const char *end = p;
+        bool q = false;
+        while (*end && (q || (*end != ',' && *end != '\n' && *end != '\r'))) {
+            if (*end == '"')
+                q = !q;
+            end++;
+        }
+        if ((size_t)c->ncols == cap) {
+            char **nn = fl_realloc(c->names, 2 * cap * sizeof *nn);
+            if (!nn)
+                goto nomem;
+            memset(nn + cap, 0, cap * sizeof *nn);
+            c->names = nn;
+            cap *= 2;
+        }
+        if (!(c->names[c->ncols] = csv_field(&p, end)))
+            goto nomem;
+        c->ncols++;
+        p = end;
+        if (*p != ',')
+            break;
+        p++;
+    }
+    if (strcmp(c->names[0], "t_s") != 0)
+        return fl_error_set(e, FL_SYNTAX, NULL,
+                            "%s: the first column is not t_s: not a faultline time series", path);
+    while (*p == '\r' || *p == '\n')
+        p++;
+    size_t rows = 0;
+    for (const char *q = p; *q; q++)
+        rows += *q == '\n' || (q[1] == 0);
+    size_t nc = (size_t)c->ncols, nr = rows ? rows : 1;
+    if (!(c->v = fl_calloc(nr * nc, sizeof *c->v)))
+        goto nomem;
+    /* Kept by column: v[col * rows + row], compacted below once the rows are counted. */
+    size_t line = 2;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *lend = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+        if (lend > p) {
+            size_t k = 0;
+            for (const char *f = p;; k++) {
+                const char *fe = memchr(f, ',', (size_t)(lend - f));
+                if (!fe)
+                    fe = lend;
+                double x;
+                if (k >= nc || !parse_num(f, (size_t)(fe - f), &x))
+                    return fl_error_set(
+                        e, FL_SYNTAX, NULL,
+                        "%s:%zu: field %zu is not a number or has no column " CSV_AGAIN, path, line,
+                        k + 1);
+                c->v[k * nr + c->nrows] = x;
+                if (fe == lend)
+                    break;
+                f = fe + 1;
             }
-            p++;
+            if (k + 1 != nc)
+                return fl_error_set(e, FL_SYNTAX, NULL,
+                                    "%s:%zu: %zu fields, the header has %zu " CSV_AGAIN, path, line,
+                                    k + 1, nc);
+            c->nrows++;
         }
-        c->nrows++;
+        line++;
+        p = *eol ? eol + 1 : eol;
     }
-    free(line); /* getline's buffer comes from malloc */
-    fclose(f);
-    if (!ok || !c->ncols) {
+    if (c->nrows != nr) /* blank lines counted: close the gaps between columns */
+        for (size_t k = 1; k < nc; k++)
+            memmove(c->v + k * c->nrows, c->v + k * nr, c->nrows * sizeof *c->v);
+    return FL_OK;
+nomem:
+    return fl_error_set(e, FL_NOMEM, NULL, "out of memory reading %s", path);
+}
+
+fl_status fl_csv_load(const char *run_dir, fl_csv **out, fl_error *e)
+{
+    *out = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/timeseries.csv", run_dir);
+    struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT)
+        return FL_OK;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return fl_error_set(e, FL_IO, NULL, "cannot read %s: not a file", path);
+    errno = 0;
+    char *text = fl__file_read_all(path, NULL);
+    if (!text)
+        return errno && errno != ENOMEM
+                   ? fl_error_set(e, FL_IO, NULL, "cannot read %s: %s", path, strerror(errno))
+                   : fl_error_set(e, FL_NOMEM, NULL, "out of memory reading %s", path);
+    fl_csv *c = fl_calloc(1, sizeof *c);
+    fl_status st = c ? csv_parse(path, text, c, e)
+                     : fl_error_set(e, FL_NOMEM, NULL, "out of memory reading %s", path);
+    fl_free(text);
+    if (st) {
         fl_csv_free(c);
-        return NULL;
+        return st;
     }
-    /* Read by row, kept by column. */
-    double *t = fl_malloc((c->nrows ? c->nrows : 1) * (size_t)c->ncols * sizeof *t);
-    if (!t) {
-        fl_csv_free(c);
-        return NULL;
-    }
-    for (size_t r = 0; r < c->nrows; r++)
-        for (int k = 0; k < c->ncols; k++)
-            t[(size_t)k * c->nrows + r] = c->v[r * (size_t)c->ncols + (size_t)k];
-    fl_free(c->v);
-    c->v = t;
-    return c;
+    *out = c;
+    return FL_OK;
+}
+
+fl_csv *fl_csv_read(const char *run_dir)
+{
+    fl_csv *c = NULL;
+    fl_error e;
+    return fl_csv_load(run_dir, &c, &e) == FL_OK ? c : NULL;
 }
 
 const double *fl_csv_find(const fl_csv *c, const char *prefix, const char *suffix)

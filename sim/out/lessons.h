@@ -23,7 +23,12 @@ typedef struct fl_csv {
     double *v; /* by column: v[col * nrows + row], so a column is an array to draw */
 } fl_csv;
 
-/* Reads run_dir/timeseries.csv; NULL when missing or unreadable. */
+/* Reads run_dir/timeseries.csv strictly (numbers read without the locale; every row as
+ * many fields as the header; RFC 4180 quoting in the header). *out NULL and FL_OK when
+ * the file is absent; FL_SYNTAX naming file, line and field when malformed; FL_IO, FL_NOMEM. */
+fl_status fl_csv_load(const char *run_dir, fl_csv **out, fl_error *e);
+/* fl_csv_load for the charts that draw what they can: NULL when missing, unreadable or
+ * malformed. */
 fl_csv *fl_csv_read(const char *run_dir);
 void fl_csv_free(fl_csv *c);
 /* The column's index, or -1. */

@@ -1,7 +1,8 @@
 /* The HTML report: see report.h.
  *
  * Reading: summary.json and compare.json with cJSON, events.jsonl line by line,
- * timeseries.csv with a small parser of our own (numbers read without the locale).
+ * timeseries.csv with the chart writers' one reader (fl_csv_load, lessons.h), which
+ * refuses a malformed file naming its line.
  * Writing: straight into a temporary file next to the output, renamed when complete, so
  * nobody ever opens a half-written report. Charts come from svg.c; the series are chosen
  * by column-name suffix ("<workload>.latency_p99_ms", "<node>.busy", ...), so a column a
@@ -101,209 +102,6 @@ static fl_status load_json(const char *path, cJSON **out, fl_error *e)
                         path);
 }
 
-/* A plain CSV number "[+-]digits[.digits][e[+-]digits]", "nan", "inf" or "-inf"; an empty
- * field is NaN (a window with no sample). strtod only ever sees digits and an exponent,
- * so LC_NUMERIC's decimal point cannot change what is read. */
-static bool parse_num(const char *s, size_t len, double *out)
-{
-    if (len == 0 || (len == 3 && strncmp(s, "nan", 3) == 0) ||
-        (len == 4 && strncmp(s, "-nan", 4) == 0)) {
-        *out = NAN;
-        return true;
-    }
-    if (len == 3 && strncmp(s, "inf", 3) == 0) {
-        *out = INFINITY;
-        return true;
-    }
-    if (len == 4 && strncmp(s, "-inf", 4) == 0) {
-        *out = -INFINITY;
-        return true;
-    }
-    char buf[96];
-    size_t w = 0, i = 0;
-    if (s[i] == '+' || s[i] == '-')
-        buf[w++] = s[i++];
-    int ndig = 0, nfrac = 0;
-    bool dot = false;
-    for (; i < len && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && !dot)); i++) {
-        if (s[i] == '.') {
-            dot = true;
-            continue;
-        }
-        if (w >= sizeof buf - 24)
-            return false;
-        buf[w++] = s[i];
-        ndig++;
-        nfrac += dot;
-    }
-    if (!ndig)
-        return false;
-    long ex = 0;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        bool neg = false;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            neg = s[i++] == '-';
-        if (i >= len || !(s[i] >= '0' && s[i] <= '9'))
-            return false;
-        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-            if (ex < 100000)
-                ex = ex * 10 + (s[i] - '0');
-        ex = neg ? -ex : ex;
-    }
-    if (i != len)
-        return false;
-    snprintf(buf + w, sizeof buf - w, "e%ld", ex - nfrac);
-    *out = strtod(buf, NULL);
-    return true;
-}
-
-/* timeseries.csv in columns: cols[c][r]. */
-typedef struct table {
-    size_t ncols, nrows;
-    char **names;
-    double **cols;
-} table;
-
-static void table_free(table *t)
-{
-    for (size_t c = 0; c < t->ncols; c++) {
-        if (t->names)
-            fl_free(t->names[c]);
-        if (t->cols)
-            fl_free(t->cols[c]);
-    }
-    fl_free(t->names);
-    fl_free(t->cols);
-    memset(t, 0, sizeof *t);
-}
-
-/* One header field (RFC 4180 quoting) starting at *p; returns a malloc'd copy. */
-static char *csv_field(const char **p, const char *end)
-{
-    const char *s = *p;
-    char *out = fl_malloc((size_t)(end - s) + 1);
-    if (!out)
-        return NULL;
-    size_t w = 0;
-    if (s < end && *s == '"') {
-        for (s++; s < end; s++) {
-            if (*s == '"') {
-                if (s + 1 < end && s[1] == '"') {
-                    out[w++] = '"';
-                    s++;
-                    continue;
-                }
-                s++;
-                break;
-            }
-            out[w++] = *s;
-        }
-    } else {
-        while (s < end && *s != ',')
-            out[w++] = *s++;
-    }
-    out[w] = 0;
-    *p = s;
-    return out;
-}
-
-static fl_status table_parse(const char *path, const char *text, table *t, fl_error *e)
-{
-    memset(t, 0, sizeof *t);
-    /* The header: it may quote a name holding a comma, quote or line break. */
-    const char *p = text;
-    size_t cap = 16;
-    if (!(t->names = fl_calloc(cap, sizeof *t->names)))
-        goto nomem;
-    for (;;) {
-        const char *end = p;
-        bool q = false;
-        while (*end && (q || (*end != ',' && *end != '\n' && *end != '\r'))) {
-            if (*end == '"')
-                q = !q;
-            end++;
-        }
-        if (t->ncols == cap) {
-            char **nn = fl_realloc(t->names, 2 * cap * sizeof *nn);
-            if (!nn)
-                goto nomem;
-            memset(nn + cap, 0, cap * sizeof *nn);
-            t->names = nn;
-            cap *= 2;
-        }
-        if (!(t->names[t->ncols] = csv_field(&p, end)))
-            goto nomem;
-        t->ncols++;
-        p = end;
-        if (*p != ',')
-            break;
-        p++;
-    }
-    if (t->ncols < 1 || strcmp(t->names[0], "t_s") != 0)
-        return fl_error_set(e, FL_SYNTAX, NULL, "%s: the first column is not t_s: not a faultline "
-                                                "time series", path);
-    while (*p == '\r' || *p == '\n')
-        p++;
-    size_t rows = 0;
-    for (const char *q = p; *q; q++)
-        rows += *q == '\n' || (q[1] == 0);
-    if (!(t->cols = fl_calloc(t->ncols, sizeof *t->cols)))
-        goto nomem;
-    for (size_t c = 0; c < t->ncols; c++)
-        if (!(t->cols[c] = fl_calloc(rows ? rows : 1, sizeof **t->cols)))
-            goto nomem;
-    size_t line = 2;
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        if (!eol)
-            eol = p + strlen(p);
-        const char *lend = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-        if (lend > p) {
-            size_t c = 0;
-            for (const char *f = p;; c++) {
-                const char *fe = memchr(f, ',', (size_t)(lend - f));
-                if (!fe)
-                    fe = lend;
-                double v;
-                if (c >= t->ncols || !parse_num(f, (size_t)(fe - f), &v))
-                    return fl_error_set(e, FL_SYNTAX, NULL,
-                                        "%s:%zu: field %zu is not a number or has no column", path,
-                                        line, c + 1);
-                t->cols[c][t->nrows] = v;
-                if (fe == lend)
-                    break;
-                f = fe + 1;
-            }
-            if (c + 1 != t->ncols)
-                return fl_error_set(e, FL_SYNTAX, NULL, "%s:%zu: %zu fields, the header has %zu",
-                                    path, line, c + 1, t->ncols);
-            t->nrows++;
-        }
-        line++;
-        p = *eol ? eol + 1 : eol;
-    }
-    return FL_OK;
-nomem:
-    return fl_error_set(e, FL_NOMEM, NULL, "out of memory reading %s", path);
-}
-
-static int table_find(const table *t, const char *name)
-{
-    for (size_t c = 0; c < t->ncols; c++)
-        if (strcmp(t->names[c], name) == 0)
-            return (int)c;
-    return -1;
-}
-
-static const double *table_col(const table *t, const char *prefix, const char *suffix)
-{
-    char name[512];
-    snprintf(name, sizeof name, "%s%s", prefix, suffix);
-    int c = table_find(t, name);
-    return c < 0 ? NULL : t->cols[c];
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -323,15 +121,16 @@ static bool any_finite(const double *v, size_t n)
 typedef struct run_data {
     cJSON *summary;
     cJSON *events; /* an array, one object per line of events.jsonl */
-    table ts;
-    bool have_ts;
+    fl_csv *ts;    /* NULL: no timeseries.csv */
+    char *ev_text; /* events.jsonl as read (for the lesson charts), NULL when absent */
 } run_data;
 
 static void run_free(run_data *r)
 {
     cJSON_Delete(r->summary);
     cJSON_Delete(r->events);
-    table_free(&r->ts);
+    fl_csv_free(r->ts);
+    fl_free(r->ev_text);
     memset(r, 0, sizeof *r);
 }
 
@@ -366,20 +165,9 @@ static fl_status run_load(const char *dir, run_data *r, fl_error *e)
                 cJSON_AddItemToArray(r->events, ev);
             line = nl ? nl + 1 : line + len;
         }
-        fl_free(text);
+        r->ev_text = text;
     }
-    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-    if (is_file(path)) {
-        char *text = slurp(path, NULL);
-        if (!text)
-            return read_error(path, e);
-        st = table_parse(path, text, &r->ts, e);
-        fl_free(text);
-        if (st)
-            return st;
-        r->have_ts = true;
-    }
-    return FL_OK;
+    return fl_csv_load(dir, &r->ts, e);
 }
 
 /* ---- the scenario file (optional) ---------------------------------------------------- */
@@ -607,12 +395,12 @@ static fl_status shades_build(const run_data *r, shades *s)
     }
     /* Spans where no request of the first workload succeeded (lessons.c's rule), grey. */
     const cJSON *wls = cJSON_GetObjectItemCaseSensitive(r->summary, "workloads");
-    if (r->have_ts && wls && wls->child) {
+    if (r->ts && wls && wls->child) {
         double t0[8], t1[8];
         const char *wl = wls->child->string;
-        int n = fl_dead_spans(r->ts.cols[0], table_col(&r->ts, wl, ".ok_per_s"),
-                              table_col(&r->ts, wl, ".issued_per_s"), r->ts.nrows, warm, t0, t1,
-                              8);
+        int n =
+            fl_dead_spans(fl_csv_column(r->ts, 0), fl_csv_find(r->ts, wl, ".ok_per_s"),
+                          fl_csv_find(r->ts, wl, ".issued_per_s"), r->ts->nrows, warm, t0, t1, 8);
         for (int i = 0; i < n; i++)
             s->v[s->n++] = (fl_svg_shade){t0[i], t1[i], "no request succeeded", "#cfcfcf"};
     }
@@ -969,10 +757,10 @@ static fl_status chart_out(FILE *f, const fl_svg_chart *c, const char *caption)
 }
 
 /* The workload or node names: prefixes of the columns ending in `suffix`, in order. */
-static size_t prefixes(const table *t, const char *suffix, char (*out)[256], size_t max)
+static size_t prefixes(const fl_csv *t, const char *suffix, char (*out)[256], size_t max)
 {
     size_t n = 0, ls = strlen(suffix);
-    for (size_t c = 0; c < t->ncols && n < max; c++)
+    for (int c = 0; c < t->ncols && n < max; c++)
         if (has_suffix(t->names[c], suffix))
             snprintf(out[n++], 256, "%.*s", (int)(strlen(t->names[c]) - ls), t->names[c]);
     return n;
@@ -983,12 +771,12 @@ static size_t prefixes(const table *t, const char *suffix, char (*out)[256], siz
 static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
 {
     fputs("<h2>Charts</h2>\n", f);
-    if (!r->have_ts || r->ts.nrows == 0) {
+    if (!r->ts || r->ts->nrows == 0) {
         fputs("<p>No timeseries.csv in this directory: no charts.</p>\n", f);
         return FL_OK;
     }
-    const table *t = &r->ts;
-    const double *x = t->cols[0];
+    const fl_csv *t = r->ts;
+    const double *x = fl_csv_column(t, 0);
     size_t n = t->nrows;
     shades sh;
     if (shades_build(r, &sh))
@@ -1009,8 +797,8 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
     /* (a) latency percentiles, log scale: one colour per workload, p99 thick, p50 dashed. */
     size_t nw = prefixes(t, ".latency_p99_ms", names, MAX_GROUP), ns = 0;
     for (size_t i = 0; i < nw; i++) {
-        const double *p99 = table_col(t, names[i], ".latency_p99_ms");
-        const double *p50 = table_col(t, names[i], ".latency_p50_ms");
+        const double *p99 = fl_csv_find(t, names[i], ".latency_p99_ms");
+        const double *p50 = fl_csv_find(t, names[i], ".latency_p50_ms");
         if (!any_finite(p99, n))
             continue; /* nothing ended, no latency */
         snprintf(lab[ns], sizeof lab[ns], "%s p99", names[i]);
@@ -1061,7 +849,7 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         };
         ns = 0;
         for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
-            const double *y = table_col(t, names[i], cols[k][0]);
+            const double *y = fl_csv_find(t, names[i], cols[k][0]);
             if (y)
                 ser[ns++] = (fl_svg_series){cols[k][1], x, y, n, NULL, NULL, cols[k][2],
                                             k == 2 || k == 4 ? 1.5 : 2, k == 2 || k == 4, 0};
@@ -1087,8 +875,16 @@ static fl_status run_charts(FILE *f, const run_data *r, const char *stamp)
         nw = prefixes(t, node_charts[k][0], names, MAX_GROUP);
         ns = 0;
         for (size_t i = 0; i < nw; i++)
-            ser[ns++] = (fl_svg_series){names[i], x, table_col(t, names[i], node_charts[k][0]), n,
-                                        NULL, NULL, fl_svg_color(i), 2, false, 0};
+            ser[ns++] = (fl_svg_series){names[i],
+                                        x,
+                                        fl_csv_find(t, names[i], node_charts[k][0]),
+                                        n,
+                                        NULL,
+                                        NULL,
+                                        fl_svg_color(i),
+                                        2,
+                                        false,
+                                        0};
         if (!ns)
             continue;
         snprintf(title, sizeof title, "%s: %s", scn, node_charts[k][1]);
@@ -1121,13 +917,10 @@ static const char **scen_charts(const cJSON *doc, size_t *n)
 
 /* The lesson charts (lessons.c's catalogue) first: what the incident teaches; the
  * scenario's "charts" before the others. */
-static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const cJSON *doc,
-                             const char *stamp)
+static fl_status put_lessons(FILE *f, const run_data *r, const cJSON *doc, const char *stamp)
 {
-    fl_csv *csv = fl_csv_read(dir);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/events.jsonl", dir);
-    char *events = csv && is_file(path) ? slurp(path, NULL) : NULL;
+    const fl_csv *csv = r->ts;
+    const char *events = r->ev_text;
     int n = 0;
     size_t norder = 0;
     const char **order = scen_charts(doc, &norder);
@@ -1170,8 +963,6 @@ static fl_status put_lessons(FILE *f, const char *dir, const run_data *r, const 
         fputs("</figcaption>\n</figure>\n", f);
     }
     fl_free(ls);
-    fl_free(events);
-    fl_csv_free(csv);
     return st;
 }
 
@@ -1220,7 +1011,7 @@ static fl_status write_run(FILE *f, const char *dir, const scen_info *si, fl_err
         fputs(" s of simulated time and no expectation was judged.</p>\n", f);
     }
     const char *one[1] = {var};
-    st = put_lessons(f, dir, &r, si->doc, stamp);
+    st = put_lessons(f, &r, si->doc, stamp);
     put_story(f, si, one, 1);
     put_timeline(f, &r);
     put_expectations(f, s);
@@ -1351,14 +1142,14 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
                                 const char *charts_dir, fl_error *e)
 {
     fputs("<h2>Charts</h2>\n", f);
-    if (!ref || !ref->have_ts || ref->ts.nrows == 0 || nvar == 0) {
+    if (!ref || !ref->ts || ref->ts->nrows == 0 || nvar == 0) {
         fputs("<p>The runs' time series are missing (was the comparison run with "
               "<code>--no-files</code>?): no charts.</p>\n",
               f);
         return FL_OK;
     }
-    size_t n = ref->ts.nrows;
-    const double *x = ref->ts.cols[0];
+    size_t n = ref->ts->nrows;
+    const double *x = fl_csv_column(ref->ts, 0);
     shades sh;
     if (shades_build(ref, &sh))
         return FL_NOMEM;
@@ -1375,7 +1166,7 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
         {".goodput_per_s", "goodput", "goodput (requests/s)", "", "goodput"},
         {".latency_p99_ms", "latency p99", "latency p99 (ms, log scale)", "log", "latency-p99"},
     };
-    size_t nw = prefixes(&ref->ts, ".goodput_per_s", names, MAX_GROUP);
+    size_t nw = prefixes(ref->ts, ".goodput_per_s", names, MAX_GROUP);
     for (size_t w = 0; w < nw && !st; w++) {
         for (size_t m = 0; m < 2 && !st; m++) {
             for (size_t v = 0; v < nvar; v++) {
@@ -1384,9 +1175,9 @@ static fl_status compare_charts(FILE *f, const variant_runs *vr, size_t nvar, si
                     size_t k = 0;
                     for (size_t s = 0; s < nseeds; s++) {
                         const run_data *r = &vr[v].runs[s];
-                        if (!r->have_ts || i >= r->ts.nrows)
+                        if (!r->ts || i >= r->ts->nrows)
                             continue;
-                        const double *col = table_col(&r->ts, names[w], metrics[m][0]);
+                        const double *col = fl_csv_find(r->ts, names[w], metrics[m][0]);
                         if (col && isfinite(col[i]))
                             vals[k++] = col[i];
                     }

@@ -34,10 +34,12 @@
 #include "scenario/pool.h"
 #include "scenario/result_int.h"
 #include "scenario/scenario_int.h"
+#include "scenario/sweep_int.h"
 
 #define MAXF FL_EXPLORE_MAX_FAULTS
 #define LINK_BITS (FL_FAULT_BIT(PARTITION) | FL_FAULT_BIT(FLAKY) | FL_FAULT_BIT(SLOW_LINK))
 #define MAX_ZONES 16
+#define MAXW      8 /* workloads whose rate shrinking lowers */
 
 /* ---- the fault space ------------------------------------------------------------------ */
 
@@ -56,6 +58,10 @@ typedef struct space {
     fl_time duration;
     fl_time win_lo, win_hi, for_lo, for_hi, add_lo, add_hi, step_lo, step_hi;
     double factor_lo, factor_hi, loss_lo, loss_hi;
+    /* Workloads with one constant "rate" (no phases): shrinking may lower it. */
+    char wl[MAXW][FL_NAME_MAX + 1];
+    double wl_rate[MAXW]; /* per second, as the instance writes it */
+    int nwl;
 } space;
 
 static const char *const space_keys[] = {"faults", "targets", "max_faults", "window", "for",
@@ -195,6 +201,24 @@ static fl_status space_build(const cJSON *doc, uint64_t seed, const cJSON *sec,
     if (sp->nzones >= 2)
         all |= LINK_BITS;
     sp->duration = w->duration;
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(doc, "workloads");
+    for (const cJSON *it = cJSON_IsArray(wls) ? wls->child : NULL; it && sp->nwl < MAXW;
+         it = it->next) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(it, "rate");
+        double per_s = 0;
+        char why[160];
+        if (!cJSON_IsString(nm) || cJSON_GetObjectItemCaseSensitive(it, "phases"))
+            continue;
+        if (cJSON_IsNumber(r))
+            per_s = r->valuedouble;
+        else if (!cJSON_IsString(r) || fl_parse_rate(r->valuestring, &per_s, why, sizeof why))
+            continue;
+        if (!(per_s > 0) || strlen(nm->valuestring) > FL_NAME_MAX)
+            continue;
+        snprintf(sp->wl[sp->nwl], sizeof sp->wl[0], "%s", nm->valuestring);
+        sp->wl_rate[sp->nwl++] = per_s;
+    }
     sp->max_faults = 3;
     /* Faults start after the first tenth of the run: recovery is judged against the
      * goodput before the first fault, which needs a stretch of undisturbed traffic. */
@@ -360,6 +384,7 @@ typedef struct schedule {
     uint64_t seed; /* the run's workload seed */
     int n;
     xfault f[MAXF];
+    double rate[MAXW]; /* shrinking's lowered rate of workload k (space.wl); 0: as written */
 } schedule;
 
 static uint64_t splitmix(uint64_t x)
@@ -689,7 +714,9 @@ typedef struct explorer {
     size_t nviol;
     fl_status cut; /* a run stopped by poll or a limit */
     fl_status bad; /* a run refused (bad override): stops everything */
+    size_t bad_run; /* the lowest run index that was refused (its error is err) */
     fl_error err;
+    size_t total; /* the search's runs this process does (progress) */
 } explorer;
 
 static int run_poll(void *ctx, double frac)
@@ -705,6 +732,17 @@ static const char *run_why(void *ctx)
     return x->cfg->why_stopped ? x->cfg->why_stopped(x->cfg->poll_ctx) : NULL;
 }
 
+/* The overrides of s's lowered rates ("workloads.client1.rate=0.4/s") into buf; their
+ * count. */
+static size_t rate_sets(const space *sp, const schedule *s, char (*buf)[FL_NAME_MAX + 64])
+{
+    size_t n = 0;
+    for (int k = 0; k < sp->nwl; k++)
+        if (s->rate[k] > 0)
+            snprintf(buf[n++], sizeof buf[0], "workloads.%s.rate=%.6g/s", sp->wl[k], s->rate[k]);
+    return n;
+}
+
 /* Runs schedule s; *v gets the properties it broke. FL_OK, or the run's status. */
 static fl_status try_schedule(explorer *x, const schedule *s, verdict *v, fl_error *e)
 {
@@ -712,7 +750,9 @@ static fl_status try_schedule(explorer *x, const schedule *s, verdict *v, fl_err
     cJSON *arr = schedule_json(&x->sp, s, x->kept);
     char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
     cJSON_Delete(arr);
-    size_t nsets = x->cfg->nsets + 1;
+    char rates[MAXW][FL_NAME_MAX + 64];
+    size_t nr = rate_sets(&x->sp, s, rates);
+    size_t nsets = x->cfg->nsets + 1 + nr;
     const char **sets = fl_calloc(nsets, sizeof *sets);
     char *faults = text ? fl_malloc(strlen(text) + 8) : NULL;
     if (!sets || !faults) {
@@ -725,7 +765,9 @@ static fl_status try_schedule(explorer *x, const schedule *s, verdict *v, fl_err
     cJSON_free(text);
     for (size_t i = 0; i < x->cfg->nsets; i++)
         sets[i] = x->cfg->sets[i];
-    sets[nsets - 1] = faults;
+    sets[x->cfg->nsets] = faults;
+    for (size_t i = 0; i < nr; i++)
+        sets[x->cfg->nsets + 1 + i] = rates[i];
     fl_run_config rc = {0};
     rc.variant = x->variant;
     rc.seed = s->seed;
@@ -758,13 +800,15 @@ typedef struct run_rec {
 typedef struct batch {
     explorer *x;
     run_rec *recs;
-    bool search; /* the search proper: counts progress */
+    bool search;          /* the search proper: counts progress */
+    size_t first, stride; /* job i is record first + i * stride (this process's share) */
 } batch;
 
 static void batch_one(void *ctx, size_t i)
 {
     batch *b = ctx;
     explorer *x = b->x;
+    i = b->first + i * b->stride;
     run_rec *rr = &b->recs[i];
     pthread_mutex_lock(&x->lock);
     bool stop = x->bad || x->cut;
@@ -787,14 +831,15 @@ static void batch_one(void *ctx, size_t i)
             x->faults_tried += (uint64_t)rr->s.n;
             x->nviol += rr->v.n > 0;
             if (x->cfg->progress)
-                x->cfg->progress(x->cfg->progress_ctx, x->done, (size_t)x->cfg->runs,
-                                 x->faults_tried, x->nviol);
+                x->cfg->progress(x->cfg->progress_ctx, x->done, x->total, x->faults_tried,
+                                 x->nviol);
         }
     } else if (st == FL_INTERRUPTED || st == FL_LIMIT) {
         if (!x->cut)
             x->cut = st;
-    } else if (!x->bad) {
+    } else if (!x->bad || i < x->bad_run) { /* the lowest run's error, whatever the order */
         x->bad = st;
+        x->bad_run = i;
         x->err = e;
     }
     pthread_mutex_unlock(&x->lock);
@@ -802,8 +847,32 @@ static void batch_one(void *ctx, size_t i)
 
 static void run_batch(explorer *x, run_rec *recs, size_t n, bool search)
 {
-    batch b = {x, recs, search};
+    batch b = {x, recs, search, 0, 1};
     fl__pool_run(n, x->cfg->jobs, batch_one, &b);
+}
+
+/* The search over processes: this one runs records rank, rank + size, ... on its threads;
+ * process 0 then gathers every record (and the lowest refused run, the stop status), so
+ * what it reports and shrinks is what one process would have found. */
+static fl_status run_search(explorer *x, run_rec *recs, size_t n, fl_error *e)
+{
+    const fl_sweep_dist *d = x->cfg->dist;
+    size_t rank = d && d->size > 1 ? (size_t)d->rank : 0,
+           np = d && d->size > 1 ? (size_t)d->size : 1;
+    x->total = n > rank ? (n - rank + np - 1) / np : 0;
+    batch b = {x, recs, true, rank, np};
+    fl__pool_run(x->total, x->cfg->jobs, batch_one, &b);
+    if (np == 1)
+        return FL_OK;
+    size_t fail = x->bad ? x->bad_run : SIZE_MAX;
+    int cut = (int)x->cut;
+    fl_status st = fl__dist_gather_records(d, recs, n, sizeof *recs, &fail, &x->err, &cut, e);
+    if (st)
+        return st;
+    x->bad = fail == SIZE_MAX ? FL_OK : x->err.status ? x->err.status : FL_INVALID;
+    x->bad_run = fail;
+    x->cut = (fl_status)cut;
+    return FL_OK;
 }
 
 /* Does candidate c break `fig` (the property being shrunk)? */
@@ -883,7 +952,8 @@ static void shrink_mag(explorer *x, schedule *s, double *field, double goal, dou
 /* Delta debugging over the faults (for a handful, one removal at a time is ddmin's last
  * level, and the candidates of a round run in parallel: the first that still breaks the
  * property wins, whatever the number of threads), then each fault made shorter, smaller
- * and earlier. s ends as a schedule that still breaks fig; v as its verdict. */
+ * and earlier, then each constant-rate workload slower. s ends as a schedule that still
+ * breaks fig; v as its verdict. */
 static int shrink(explorer *x, schedule *s, const char *fig, verdict *v)
 {
     int runs = 0;
@@ -922,6 +992,16 @@ static int shrink(explorer *x, schedule *s, const char *fig, verdict *v)
         else if (f->kind == FL_FAULT_CLOCK)
             shrink_time(x, s, j, &f->amount, f->amount > 0 ? FL_MS : -FL_MS, fig, &runs, v);
         shrink_time(x, s, j, &f->at, sp->win_lo, fig, &runs, v);
+    }
+    /* Then each constant-rate workload, down to a tenth of its rate (3 significant
+     * digits): the least load at which the schedule still breaks the property. */
+    for (int k = 0; k < sp->nwl && !x->cut && !x->bad; k++) {
+        double r = sp->wl_rate[k];
+        double q = pow(10, floor(log10(r)) - 2);
+        s->rate[k] = r;
+        shrink_mag(x, s, &s->rate[k], round_to(r / 10, q), q, fig, &runs, v);
+        if (s->rate[k] == r)
+            s->rate[k] = 0; /* as written */
     }
     return runs;
 }
@@ -963,7 +1043,18 @@ static fl_status write_found(explorer *x, const schedule *s, const verdict *v, i
 {
     const fl_explore_config *cfg = x->cfg;
     cJSON *doc = NULL;
-    fl_status st = fl__scenario_instance(x->sc, x->variant, cfg->sets, cfg->nsets, &doc, e);
+    /* The run's overrides and the lowered rates, written into the model itself. */
+    char rates[MAXW][FL_NAME_MAX + 64];
+    size_t nr = rate_sets(&x->sp, s, rates);
+    const char **sets = fl_calloc(cfg->nsets + nr + 1, sizeof *sets);
+    if (!sets)
+        return fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < cfg->nsets; i++)
+        sets[i] = cfg->sets[i];
+    for (size_t i = 0; i < nr; i++)
+        sets[cfg->nsets + i] = rates[i];
+    fl_status st = fl__scenario_instance(x->sc, x->variant, sets, cfg->nsets + nr, &doc, e);
+    fl_free(sets);
     if (st)
         return st;
     char name[FL_NAME_MAX + 1], buf[2048];
@@ -1010,6 +1101,11 @@ static fl_status write_found(explorer *x, const schedule *s, const verdict *v, i
     if (x->kept && w < sizeof buf)
         w += (size_t)snprintf(buf + w, sizeof buf - w, " (after the scenario's own %d faults.)",
                               cJSON_GetArraySize(x->kept));
+    for (int q = 0; q < x->sp.nwl && w < sizeof buf; q++)
+        if (s->rate[q] > 0)
+            w += (size_t)snprintf(buf + w, sizeof buf - w,
+                                  " Workload %s's rate lowered to %.6g/s (from %.6g/s).",
+                                  x->sp.wl[q], s->rate[q], x->sp.wl_rate[q]);
     for (int i = 0; i < v->n && w < sizeof buf; i++) {
         w += (size_t)snprintf(buf + w, sizeof buf - w, " %s: %s.",
                               i == vi ? "What broke" : "Also broken",
@@ -1174,7 +1270,10 @@ fl_status fl_explore(const fl_scenario *sc, const fl_explore_config *cfg, char *
     }
     for (size_t i = 0; i < n; i++)
         draw_schedule(&x->sp, cfg->seed, i, &recs[i].s);
-    run_batch(x, recs, n, true);
+    if ((st = run_search(x, recs, n, e)))
+        goto done;
+    if (cfg->dist && cfg->dist->rank != 0)
+        goto done; /* process 0 reports, shrinks and writes */
     if (x->bad) {
         st = x->bad;
         *e = x->err;
@@ -1257,6 +1356,15 @@ fl_status fl_explore(const fl_scenario *sc, const fl_explore_config *cfg, char *
         cJSON_AddNumberToObject(so, "runs", sr);
         cJSON_AddNumberToObject(so, "faults", s.n);
         cJSON_AddItemToObject(so, "schedule", schedule_out(&x->sp, &s));
+        cJSON *ro = NULL;
+        for (int w = 0; w < x->sp.nwl; w++)
+            if (s.rate[w] > 0) {
+                char t[64];
+                snprintf(t, sizeof t, "%.6g/s", s.rate[w]);
+                if (!ro)
+                    ro = cJSON_AddObjectToObject(so, "rates");
+                cJSON_AddStringToObject(ro, x->sp.wl[w], t);
+            }
         cJSON_AddItemToObject(so, "broke", verdict_json(&v));
         int vi = 0;
         while (vi < v.n && strcmp(v.figure[vi], fig) != 0)

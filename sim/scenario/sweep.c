@@ -720,4 +720,11 @@ fl_status fl__sweep_mpi_gather(const fl_sweep_dist *d, fl__sweep_rows *rows, fl_
     (void)rows;
     return fl_error_set(e, FL_INTERNAL, NULL, "this faultline was built without MPI");
 }
+
+fl_status fl__dist_gather_records(const fl_sweep_dist *d, void *recs, size_t n, size_t size,
+                                  size_t *fail, fl_error *err, int *cut, fl_error *e)
+{
+    (void)d, (void)recs, (void)n, (void)size, (void)fail, (void)err, (void)cut;
+    return fl_error_set(e, FL_INTERNAL, NULL, "this faultline was built without MPI");
+}
 #endif

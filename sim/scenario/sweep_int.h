@@ -27,4 +27,12 @@ void fl__sweep_mpi_end(fl_sweep_dist *d);
  * all; the others' rows are left as they were. */
 fl_status fl__sweep_mpi_gather(const fl_sweep_dist *d, fl__sweep_rows *rows, fl_error *e);
 
+/* Records of any fixed size, for explore: record i (`size` bytes, no pointers: the
+ * processes run the same binary) belongs to process i % d->size. Collective over every
+ * process: process 0 ends with every record in place, *fail the lowest of all processes'
+ * failed record indices (SIZE_MAX: none) with its error in *err, and *cut the largest of
+ * their stop statuses (0: none); the others' records are left as they were. */
+fl_status fl__dist_gather_records(const fl_sweep_dist *d, void *recs, size_t n, size_t size,
+                                  size_t *fail, fl_error *err, int *cut, fl_error *e);
+
 #endif

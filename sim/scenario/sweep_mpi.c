@@ -134,3 +134,75 @@ fl_status fl__sweep_mpi_gather(const fl_sweep_dist *d, fl__sweep_rows *rows, fl_
     fl_free(fs);
     return st;
 }
+
+/* Explore's runs: the records are packed by owner (process r's k-th is record r + k * size),
+ * gathered as bytes with one MPI_Gatherv and put back in place on process 0; then each
+ * process's lowest failure and its stop status, as for the sweep. */
+typedef struct stop_rec {
+    uint64_t run; /* UINT64_MAX: none */
+    int cut;
+    fl_error err;
+} stop_rec;
+
+fl_status fl__dist_gather_records(const fl_sweep_dist *d, void *recs, size_t n, size_t size,
+                                  size_t *fail, fl_error *err, int *cut, fl_error *e)
+{
+    int rank = d->rank, np = d->size;
+    size_t mine = owned(n, rank, np);
+    /* The same test on every process: all give up together, none waits forever. */
+    if (n * size > (size_t)INT32_MAX / 2)
+        return fl_error_set(e, FL_LIMIT, NULL, "too many runs to gather over MPI");
+    char *pack = fl_malloc(mine * size + 1), *recv = NULL;
+    int *counts = NULL, *displs = NULL;
+    stop_rec *fs = NULL;
+    int ok = pack != NULL, all = 0;
+    if (rank == 0) {
+        counts = fl_calloc((size_t)np, sizeof *counts);
+        displs = fl_calloc((size_t)np, sizeof *displs);
+        recv = fl_malloc(n * size + 1);
+        fs = fl_calloc((size_t)np, sizeof *fs);
+        ok = ok && counts && displs && recv && fs;
+        for (int r = 0, at = 0; ok && r < np; r++) {
+            counts[r] = (int)(owned(n, r, np) * size);
+            displs[r] = at;
+            at += counts[r];
+        }
+    }
+    /* Every process must be able to take part, or none does. */
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    fl_status st = FL_OK;
+    if (all) {
+        for (size_t k = 0; k < mine; k++)
+            memcpy(pack + k * size, (char *)recs + ((size_t)rank + k * (size_t)np) * size, size);
+        MPI_Gatherv(pack, (int)(mine * size), MPI_BYTE, recv, counts, displs, MPI_BYTE, 0,
+                    MPI_COMM_WORLD);
+        stop_rec f;
+        memset(&f, 0, sizeof f);
+        f.run = *fail == SIZE_MAX ? UINT64_MAX : (uint64_t)*fail;
+        f.cut = *cut;
+        if (*fail != SIZE_MAX)
+            f.err = *err;
+        MPI_Gather(&f, (int)sizeof f, MPI_BYTE, fs, (int)sizeof f, MPI_BYTE, 0, MPI_COMM_WORLD);
+        if (rank == 0) {
+            for (int r = 0; r < np; r++)
+                for (size_t k = 0; k < owned(n, r, np); k++)
+                    memcpy((char *)recs + ((size_t)r + k * (size_t)np) * size,
+                           recv + (size_t)displs[r] + k * size, size);
+            for (int r = 0; r < np; r++) {
+                if (fs[r].run != UINT64_MAX && fs[r].run < (uint64_t)*fail) {
+                    *fail = (size_t)fs[r].run;
+                    *err = fs[r].err;
+                }
+                if (fs[r].cut > *cut)
+                    *cut = fs[r].cut;
+            }
+        }
+    } else
+        st = fl_error_set(e, FL_NOMEM, NULL, "out of memory");
+    fl_free(pack);
+    fl_free(counts);
+    fl_free(displs);
+    fl_free(recv);
+    fl_free(fs);
+    return st;
+}

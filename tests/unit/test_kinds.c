@@ -5,6 +5,7 @@
 
 #include <faultline/figures.h>
 
+#include "core/cfg.h"
 #include "model/world.h"
 #include "testutil.h"
 
@@ -221,6 +222,74 @@ START_TEST(bounds_are_enforced_from_the_descriptor)
 }
 END_TEST
 
+/* The kind readers take the bounds from the descriptor: the same value read with no
+ * literal bounds in the kind gives the declared range in its messages. */
+static const char *read_msg(const char *json, const char *key, char type)
+{
+    static fl_error e;
+    static char buf[800];
+    fl_component c = {.ops = &bounded_ops};
+    cJSON *cfg = cJSON_Parse(json);
+    ck_assert_ptr_nonnull(cfg);
+    const cJSON *obj = cfg;
+    const char *dot = strchr(key, '.');
+    char path[64] = "nodes[2]";
+    if (dot) { /* "q.wait": the nested object q */
+        obj = cJSON_GetObjectItemCaseSensitive(cfg, "q");
+        snprintf(path, sizeof path, "nodes[2].q");
+    }
+    long l = 0;
+    double d = 0;
+    fl_time t = 0;
+    fl_status st = type == 'i'   ? fl_kind_int(&c, key, obj, path, FL_CFG_REQUIRED, 0, &l, &e)
+                   : type == 'm' ? fl_kind_int_max(&c, key, obj, path, FL_CFG_REQUIRED, 0, 5, &l,
+                                                   &e)
+                   : type == 'n' ? fl_kind_number(&c, key, obj, path, FL_CFG_REQUIRED, 0, &d, &e)
+                   : type == 'd' ? fl_kind_duration(&c, key, obj, path, FL_CFG_REQUIRED, 0, &t, &e)
+                   : type == 'r' ? fl_kind_rate(&c, key, obj, path, FL_CFG_REQUIRED, 0, &d, &e)
+                                 : fl_kind_limit(&c, key, obj, path, FL_CFG_REQUIRED, 0, &l, &e);
+    cJSON_Delete(cfg);
+    if (st == FL_OK)
+        snprintf(buf, sizeof buf, "ok %ld %g %lld", l, d, (long long)t);
+    else
+        snprintf(buf, sizeof buf, "%s: %s", e.path, e.msg);
+    return buf;
+}
+
+START_TEST(kind_readers_take_the_declared_bounds)
+{
+    ck_assert_str_eq(read_msg("{\"workers\": 4}", "workers", 'i'), "ok 4 0 0");
+    ck_assert_str_eq(read_msg("{\"workers\": \"three\"}", "workers", 'i'),
+                     "nodes[2].workers: expected an integer from 1 to 1000000, got \"three\"");
+    ck_assert_str_eq(read_msg("{}", "n", 'i'),
+                     "nodes[2].n: missing; expected a positive integer");
+    /* A bound that depends on another key narrows the declared one. */
+    ck_assert_str_eq(read_msg("{\"n\": 6}", "n", 'm'),
+                     "nodes[2].n: expected an integer from 1 to 5, got 6");
+    ck_assert_str_eq(read_msg("{\"p\": true}", "p", 'n'),
+                     "nodes[2].p: expected a number from 0 to 1, got true");
+    /* An open bound the getter cannot state is checked against the declaration. */
+    ck_assert_str_eq(read_msg("{\"factor\": 0}", "factor", 'n'),
+                     "nodes[2].factor: expected a number greater than 0, got 0");
+    ck_assert_str_eq(read_msg("{\"q\": {\"wait\": \"0s\"}}", "q.wait", 'd'),
+                     "nodes[2].q.wait: expected a duration of at least 1ms, got \"0s\"");
+    ck_assert_str_eq(read_msg("{\"q\": {\"wait\": \"2s\"}}", "q.wait", 'd'), "ok 0 0 2000000000");
+    ck_assert_str_eq(read_msg("{\"rate\": \"2e7/s\"}", "rate", 'r'),
+                     "nodes[2].rate: expected a rate greater than 0 and at most 10^7/s, got "
+                     "\"2e7/s\"");
+    ck_assert_str_eq(read_msg("{\"rate\": 0}", "rate", 'r'),
+                     "nodes[2].rate: expected a positive rate such as \"2000/s\", got 0");
+    ck_assert_str_eq(read_msg("{\"cap\": \"unbounded\"}", "cap", 'l'), "ok -1 0 0");
+    /* A key the descriptor does not declare with bounds is the kind's mistake. */
+    ck_assert_str_eq(read_msg("{\"w\": 1}", "w", 'i'),
+                     "kinds: kind b reads parameter \"w\" with bounds its descriptor does not "
+                     "declare (see docs/writing-a-kind.md)");
+    ck_assert_str_eq(read_msg("{\"p\": 1}", "p", 'i'),
+                     "kinds: kind b reads parameter \"p\" with bounds its descriptor does not "
+                     "declare (see docs/writing-a-kind.md)");
+}
+END_TEST
+
 START_TEST(series_columns_must_be_declared)
 {
     fl_component c = {.ops = fl_kind_find("consumer"), .name = "group"};
@@ -266,6 +335,7 @@ int main(void)
     tcase_add_test(tc, every_numeric_parameter_declares_bounds);
     tcase_add_test(tc, a_numeric_parameter_without_bounds_is_refused);
     tcase_add_test(tc, bounds_are_enforced_from_the_descriptor);
+    tcase_add_test(tc, kind_readers_take_the_declared_bounds);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
