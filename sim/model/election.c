@@ -66,6 +66,14 @@
  *                take no time). A member
  *                follows a leader of a higher term only; the old term's stream is dropped.
  *                So two members never accept writes at once and no acknowledged write is lost.
+ *   "raft"       quorum's commit rule, majority lease and availability, with Raft's terms
+ *                and votes as etcd implements them (election_raft.c): randomised election
+ *                timeouts in [failure_timeout, 2 x failure_timeout), a candidate raises its
+ *                term and every member it reaches moves to it (a leader steps down), so a
+ *                member that cannot hear the leader disrupts it; the options "pre_vote",
+ *                "check_quorum", "reads" (leader, lease, read_index) and "failover_cost"
+ *                (the new leader takes no request for this long) decide how much. No
+ *                acknowledged write is lost either way; a deposed leader may serve stale reads.
  * cross_region_promotion  false: never promote a member outside the old primary's zone
  *                (GitHub's fix after 21 Oct 2018).
  * min_replicas_to_write N, min_replicas_max_lag D  (Redis): the primary refuses writes while
@@ -95,7 +103,11 @@
  * writes_acked_by_zone (by the client's zone; "-": workloads without one),
  * writes_acked_by_member_zone (by the acknowledging member's zone), and per member its zone, role and term at the end, writes accepted/acked/refused, reads,
  * discarded writes, promotions and accepting_s. Counts cover the whole run, like the
- * history checks. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
+ * history checks. With "raft" also: pre_vote, check_quorum, reads, failover_cost_s,
+ * leader_changes (promotions after the start, each costing failover_cost), elections (term
+ * increments), prevotes_lost, disruptions (leaders deposed by a higher term), leaderless_s
+ * (time with no member accepting writes), stale_reads (reads answered with a version older
+ * than the newest committed) and reads_refused. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
  * "<name>.writes.<member>" (writes accepted per second). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,10 +121,12 @@
 
 static const char *const member_keys[] = {"name", "zone", NULL};
 static const char *const observer_keys[] = {"zone", NULL};
-static const char *const failover_names[] = {"none", "naive", "observers", "quorum", NULL};
+static const char *const failover_names[] = {"none", "naive", "observers", "quorum", "raft",
+                                             NULL};
+static const char *const read_names[] = {"leader", "lease", "read_index", NULL};
 
 static void at_member(election *s, int mi, uint32_t id);
-static void eval_writable(election *s, int p, fl_time now);
+#define eval_writable fl__election_eval
 
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
 
@@ -131,10 +145,20 @@ static uint32_t key_row(election *s, uint64_t key)
     if (!cv)
         return FL_NONE;
     s->cver = cv;
+    if (s->cmv) {
+        size_t mcap = s->rows_cap;
+        int64_t *mv = fl__grow(s->w->sim, s->cmv, &mcap, s->nrows + 1,
+                               (size_t)s->nm * sizeof *mv, 32);
+        if (!mv)
+            return FL_NONE;
+        s->cmv = mv;
+    }
     s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m < s->nm; m++)
         s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
+    for (int m = 0; s->cmv && m < s->nm; m++)
+        s->cmv[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
     s->cver[r] = FL_VALUE_NONE;
     if (fl_keymap_put(&s->keys, key, r) != 0) {
         s->nrows--; /* the row goes unused */
@@ -357,6 +381,11 @@ static void set_accepting(election *s, int p, bool on, fl_time t)
     if (on == m->writable)
         return;
     m->writable = on;
+    fl_time now = fl_sim_now(s->w->sim);
+    if (on && s->nwritable++ == 0 && now > s->leaderless_t)
+        s->leaderless += now - s->leaderless_t;
+    if (!on && --s->nwritable == 0)
+        s->leaderless_t = now;
     if (on) {
         m->acc_start = t;
     } else {
@@ -383,7 +412,7 @@ done:
 void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o);
 
 /* p stops being primary; its accepting interval ends at `end`. */
-static void step_down(election *s, int p, fl_time now, fl_time end)
+void fl__election_step_down(election *s, int p, fl_time now, fl_time end)
 {
     member *m = &s->m[p];
     set_accepting(s, p, false, end);
@@ -452,20 +481,22 @@ void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uin
     send_heartbeats(s, p, now);
 }
 
-static void eval_writable(election *s, int p, fl_time now)
+void fl__election_eval(election *s, int p, fl_time now)
 {
     member *m = &s->m[p];
     bool on = m->primary && !m->down;
     if (on && s->pol->lease) {
         fl_time lease = s->pol->lease(s, p, now);
         if (local(s, now) >= lease) { /* the lease ran out: step down */
-            step_down(s, p, now, true_of(s, lease));
+            fl__election_step_down(s, p, now, true_of(s, lease));
             m->bprim = -1;
             m->bterm = m->term;
             m->last_hb = local(s, now);
             return;
         }
     }
+    if (on && now < m->warm_until) /* raft: its clients are still reconnecting */
+        on = false;
     if (on && s->min_replicas > 0) {
         fl_time l = local(s, now);
         long good = 0;
@@ -535,7 +566,7 @@ static void member_hb(election *s, int r, const msg *g, fl_time now)
     member *m = &s->m[r];
     if (better(g->term, g->from, m->bterm, m->bprim) && !(g->from == r)) {
         if (m->primary)
-            step_down(s, r, now, now);
+            fl__election_step_down(s, r, now, now);
         fl__election_follow(s, r, g->from, g->term, now);
     }
     if (m->bprim == g->from && m->bterm == g->term) {
@@ -635,7 +666,17 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
 
 /* The failover policies, in the order of failover_names. */
 static const policy *const policies[] = {&fl__election_none, &fl__election_naive,
-                                         &fl__election_observers, &fl__election_quorum};
+                                         &fl__election_observers, &fl__election_quorum,
+                                         &fl__election_raft};
+
+/* raft: a new leader's warm-up (failover_cost) ends: it takes requests again. */
+static void on_warm(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    election *s = ctx;
+    int p = (int)arg;
+    if (s->m[p].primary && !out(s, p))
+        eval_writable(s, p, fl_sim_now(sim));
+}
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
 {
@@ -959,6 +1000,34 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 
 /* ---- configuration ------------------------------------------------------------------ */
 
+/* The raft options: refused with any other failover (they would change nothing there). */
+static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const char *path,
+                           fl_error *e)
+{
+    static const char *const keys[] = {"pre_vote", "check_quorum", "reads", "failover_cost",
+                                       NULL};
+    char p[300];
+    fl_status st;
+    if (s->failover != FO_RAFT) {
+        for (int i = 0; keys[i]; i++)
+            if (cJSON_GetObjectItemCaseSensitive(cfg, keys[i]))
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, keys[i]),
+                                    "only \"failover\": \"raft\" reads this option (failover "
+                                    "is \"%s\")", failover_names[s->failover]);
+        return FL_OK;
+    }
+    if ((st = fl_cfg_bool(cfg, path, "pre_vote", FL_CFG_OPTIONAL, false, &s->pre_vote, e)) ||
+        (st = fl_cfg_bool(cfg, path, "check_quorum", FL_CFG_OPTIONAL, false, &s->check_quorum,
+                          e)) ||
+        (st = fl_cfg_enum(cfg, path, "reads", FL_CFG_OPTIONAL, READ_LEADER, read_names,
+                          &s->reads, e)) ||
+        (st = fl_cfg_duration(cfg, path, "failover_cost", FL_CFG_OPTIONAL, 0, 0, FL_HOUR,
+                              &s->failover_cost, e)))
+        return st;
+    fl_world_stream(w, &s->rng, s->c->name, "election_timeout");
+    return FL_OK;
+}
+
 static fl_status zone_index(fl_world *w, const char *name, const char *path, int *out,
                             fl_error *e)
 {
@@ -1101,7 +1170,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                          &s->min_replicas, e)) ||
         (st = fl_cfg_duration(cfg, path, "min_replicas_max_lag", FL_CFG_OPTIONAL, 10 * FL_SEC,
                               FL_MS, FL_HOUR, &s->max_lag, e)) ||
-        (st = read_observers(w, s, cfg, path, e)))
+        (st = read_observers(w, s, cfg, path, e)) || (st = read_raft(w, s, cfg, path, e)))
         return st;
     if (s->ft <= s->hb)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "failure_timeout"),
@@ -1181,6 +1250,16 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->h_avail = fl_sim_handler(w->sim, on_avail, s);
     if (s->h_avail < 0)
         return FL_NOMEM;
+    if (s->failover == FO_RAFT) { /* only raft registers more (the other policies' event
+                                     hashes stay what they were) */
+        if ((s->h_warm = fl_sim_handler(w->sim, on_warm, s)) < 0)
+            return FL_NOMEM;
+        s->cmv = fl_malloc(s->rows_cap * (size_t)s->nm * sizeof *s->cmv);
+        if (!s->cmv)
+            return FL_NOMEM;
+        for (int i = 0; i < s->nm; i++)
+            fl__election_raft_timer(s, i);
+    }
 
     /* The start: the primary with every replica in sync, everyone knowing it (term 1). */
     for (int i = 0; i < s->nm; i++) {
@@ -1199,6 +1278,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     member *pm = &s->m[s->initial];
     pm->primary = true;
     pm->writable = true;
+    s->nwritable = 1;
     pm->acc_start = 0;
     for (int r = 0; r < s->nm; r++)
         pm->ack_hb[r] = pm->ack_at[r] = 0;
@@ -1259,6 +1339,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     fl_time now = fl_sim_now(w->sim);
     /* close the open accepting intervals and the availability ledger */
     avail_update(s, now);
+    fl_time leaderless = s->leaderless + (s->nwritable == 0 ? now - s->leaderless_t : 0);
     for (int i = 0; i < s->nm; i++)
         set_accepting(s, i, false, now);
     cJSON_AddStringToObject(out, "failover", failover_names[s->failover]);
@@ -1266,6 +1347,19 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "observers", s->no);
     cJSON_AddBoolToObject(out, "cross_region_promotion", s->cross_region);
     cJSON_AddNumberToObject(out, "min_replicas_to_write", (double)s->min_replicas);
+    if (s->failover == FO_RAFT) {
+        cJSON_AddBoolToObject(out, "pre_vote", s->pre_vote);
+        cJSON_AddBoolToObject(out, "check_quorum", s->check_quorum);
+        cJSON_AddStringToObject(out, "reads", read_names[s->reads]);
+        cJSON_AddNumberToObject(out, "failover_cost_s", fl_time_to_s(s->failover_cost));
+        cJSON_AddNumberToObject(out, "leader_changes", (double)s->failovers);
+        cJSON_AddNumberToObject(out, "elections", (double)s->elections);
+        cJSON_AddNumberToObject(out, "prevotes_lost", (double)s->prevotes_lost);
+        cJSON_AddNumberToObject(out, "disruptions", (double)s->disruptions);
+        cJSON_AddNumberToObject(out, "leaderless_s", fl_time_to_s(leaderless));
+        cJSON_AddNumberToObject(out, "stale_reads", (double)s->stale_reads);
+        cJSON_AddNumberToObject(out, "reads_refused", (double)s->reads_refused);
+    }
     uint64_t acc = 0, acks = 0, ref = 0, reads = 0;
     int primaries = 0;
     for (int i = 0; i < s->nm; i++) {
@@ -1365,6 +1459,7 @@ static void destroy(fl_component *c)
     fl_keymap_free(&s->keys);
     fl_free(s->ver);
     fl_free(s->cver);
+    fl_free(s->cmv);
     fl_free(s->iv);
     fl_free(s->crashed);
     fl_free(s);
@@ -1386,13 +1481,30 @@ static const fl_kind_param kind_params[] = {
      "longer than `heartbeat_interval`: a member or observer suspects the "
      "primary after this long without a heartbeat (checked at its next tick)",
      FL_KV_DURATION, FL_RANGE(0.001, 3600)},
-    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`",
+    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`, `\"raft\"`", "",
+     "`\"none\"`",
      "`\"observers\"`",
      "`naive`: a replica that suspects its primary promotes itself; `observers`: a "
      "majority of observers that suspect it and reach each other elect the most up-to-date "
      "member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged "
      "when a majority applied it, the leader holds a lease of `failure_timeout`, elections by "
-     "votes", FL_KV_OTHER, FL_NO_BOUNDS},
+     "votes; `raft`: quorum's commit rule with Raft's terms, randomised election timeouts "
+     "(`failure_timeout` to twice that) and the options below", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"pre_vote", "boolean", "", "`false`", "`true`",
+     "`raft` only: a candidate first asks whether the members it reaches would vote; only a "
+     "majority of yeses lets it raise its term", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"check_quorum", "boolean", "", "`false`", "`true`",
+     "`raft` only: a leader steps down when it has not heard a majority within "
+     "`failure_timeout`, and a member that heard from a leader within it ignores vote "
+     "requests", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"reads", "`\"leader\"`, `\"lease\"`, `\"read_index\"`", "", "`\"leader\"`",
+     "`\"read_index\"`",
+     "`raft` only: who answers reads: any member that believes it leads (a deposed one "
+     "answers stale values), a leader within its majority lease (on its clock), or a leader "
+     "that confirms a majority still follows it", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"failover_cost", "duration", "", "`\"0s\"`", "`\"5s\"`",
+     "`raft` only: after a leader change the new leader takes no request for this long "
+     "(clients reconnect, caches warm)", FL_KV_DURATION, FL_RANGE(0, 3600)},
     {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
      "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
      "1 to 32; used only by `observers`", FL_KV_OTHER, FL_NO_BOUNDS},
@@ -1414,8 +1526,8 @@ static const fl_kind_series kind_series[] = {
 
 const fl_component_ops fl_election_ops = {
     .kind = "election",
-    .about = "a replicated register with failover (none, naive, observers, quorum): split "
-             "brain, reconciliation, lost writes",
+    .about = "a replicated register with failover (none, naive, observers, quorum, raft): "
+             "split brain, reconciliation, lost writes, disruptive elections",
     .params = kind_params,
     .series = kind_series,
     .configure = configure,
