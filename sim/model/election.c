@@ -107,8 +107,8 @@
  * leader_changes (promotions after the start, each costing failover_cost), elections (term
  * increments), prevotes_lost, disruptions (leaders deposed by a higher term), leaderless_s
  * (time with no member accepting writes), stale_reads (reads answered with a version older
- * than the newest committed) and reads_refused. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
- * "<name>.writes.<member>" (writes accepted per second). */
+ * than the newest committed) and reads_refused. Series: "<name>.primary.<member>" (1 while
+ * it believes it is primary) and "<name>.writes.<member>" (writes accepted per second). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +126,6 @@ static const char *const failover_names[] = {"none", "naive", "observers", "quor
 static const char *const read_names[] = {"leader", "lease", "read_index", NULL};
 
 static void at_member(election *s, int mi, uint32_t id);
-#define eval_writable fl__election_eval
 
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
 
@@ -477,7 +476,7 @@ void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uin
         fl_world_event(s->w, now, s->c->name, "promotion", "%s promoted (term %lld)", m->name,
                        (long long)t);
     }
-    eval_writable(s, p, now);
+    fl__election_eval(s, p, now);
     send_heartbeats(s, p, now);
 }
 
@@ -625,7 +624,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
                 m->acked[g.from] = g.idx;
             if (s->pol->acked)
                 s->pol->acked(s, r);
-            eval_writable(s, r, now);
+            fl__election_eval(s, r, now);
         }
         break;
     case MSG_REPL:
@@ -675,7 +674,7 @@ static void on_warm(fl_sim *sim, void *ctx, uint64_t arg)
     election *s = ctx;
     int p = (int)arg;
     if (s->m[p].primary && !out(s, p))
-        eval_writable(s, p, fl_sim_now(sim));
+        fl__election_eval(s, p, fl_sim_now(sim));
 }
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
@@ -687,7 +686,7 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         member *m = &s->m[p];
         if (!m->primary || out(s, p))
             continue;
-        eval_writable(s, p, now);
+        fl__election_eval(s, p, now);
         if (m->primary)
             send_heartbeats(s, p, now);
     }
@@ -870,7 +869,7 @@ static void at_member(election *s, int mi, uint32_t id)
         return;
     }
     if (m->primary && s->pol->lease)
-        eval_writable(s, mi, now); /* the lease may have run out since the last tick */
+        fl__election_eval(s, mi, now); /* the lease may have run out since the last tick */
     if (q->verb == FL_VERB_READ) {
         if (!s->pol->read(s, mi, q->key, &q->value)) {
             m->refused++;
@@ -973,7 +972,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
          * "quorum" only if its lease, counted on its clock, has not run out meanwhile) until
          * it reads, among the messages held during the pause, that it was replaced. */
         if (m->primary)
-            eval_writable(s, p, now);
+            fl__election_eval(s, p, now);
         avail_update(s, now);
     } else if (s->crashed[fi] >= 0) {
         int p = s->crashed[fi];
@@ -987,7 +986,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                     s->m[r].synced = false;
                     s->m[r].gen++;
                 }
-            eval_writable(s, p, now);
+            fl__election_eval(s, p, now);
         } else if (m->bprim >= 0) {
             /* a replica (a fault naming it): the stream it missed while down has a gap, so
              * it starts over from a full sync */
