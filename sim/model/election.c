@@ -254,7 +254,7 @@ void fl__election_send(election *s, const msg *t)
 static void send_heartbeats(election *s, int p, fl_time now)
 {
     member *mp = &s->m[p];
-    msg t = {.type = MSG_HB, .from = (uint16_t)p, .term = mp->term, .hb = local(s, now)};
+    msg t = {.type = MSG_HB, .from = (uint16_t)p, .term = mp->term, .hb = mlocal(s, p, now)};
     t.to_kind = TO_MEMBER;
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
@@ -323,7 +323,7 @@ static void ship(election *s, int p, int r)
     fl_world *w = s->w;
     repl_ctx x = {s, {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p,
                       .to = (uint16_t)r, .term = mp->term, .gen = mr->gen,
-                      .hb = local(s, fl_sim_now(w->sim))}};
+                      .hb = mlocal(s, p, fl_sim_now(w->sim))}};
     if (!fl_repl_ship(w, &mr->stream, peer(s, p), peer(s, r), mp->nlog, post_repl, &x))
         fl_sim_after(w->sim, FL_REPL_RETRY, s->h_retry, (mr->gen << 8) | (uint64_t)r);
 }
@@ -442,7 +442,7 @@ void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now)
     m->synced = false;
     m->stream.stalled = false;
     m->gen++;
-    m->last_hb = local(s, now);
+    m->last_hb = mlocal(s, r, now);
     send_sync_req(s, r);
 }
 
@@ -452,7 +452,7 @@ void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uin
                            bool counted)
 {
     member *m = &s->m[p];
-    fl_time l = local(s, now);
+    fl_time l = mlocal(s, p, now);
     m->primary = true;
     m->term = t;
     m->bprim = p;
@@ -486,18 +486,19 @@ void fl__election_eval(election *s, int p, fl_time now)
     bool on = m->primary && !m->down;
     if (on && s->pol->lease) {
         fl_time lease = s->pol->lease(s, p, now);
-        if (local(s, now) >= lease) { /* the lease ran out: step down */
-            fl__election_step_down(s, p, now, true_of(s, lease));
+        if (mlocal(s, p, now) >= lease) { /* the lease ran out: step down */
+            fl_time end = mtrue_of(s, p, lease); /* a wall clock may have reached it earlier */
+            fl__election_step_down(s, p, now, end < now ? end : now);
             m->bprim = -1;
             m->bterm = m->term;
-            m->last_hb = local(s, now);
+            m->last_hb = mlocal(s, p, now);
             return;
         }
     }
     if (on && now < m->warm_until) /* raft: its clients are still reconnecting */
         on = false;
     if (on && s->min_replicas > 0) {
-        fl_time l = local(s, now);
+        fl_time l = mlocal(s, p, now);
         long good = 0;
         for (int r = 0; r < s->nm; r++)
             if (r != p && m->ack_at[r] > NEVER && l - m->ack_at[r] <= s->max_lag)
@@ -554,7 +555,7 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
     mr->stream.last_delivery = now;
     if (mp->term > mr->term)
         mr->term = mp->term;
-    mr->last_hb = local(s, now);
+    mr->last_hb = mlocal(s, r, now);
     fl__election_send_ack(s, r, hb);
 }
 
@@ -569,7 +570,7 @@ static void member_hb(election *s, int r, const msg *g, fl_time now)
         fl__election_follow(s, r, g->from, g->term, now);
     }
     if (m->bprim == g->from && m->bterm == g->term) {
-        m->last_hb = local(s, now);
+        m->last_hb = mlocal(s, r, now);
         fl__election_send_ack(s, r, g->hb);
     }
 }
@@ -616,7 +617,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         break;
     case MSG_ACK:
         if (m->primary && g.term == m->term) {
-            fl_time l = local(s, now);
+            fl_time l = mlocal(s, r, now);
             m->ack_at[g.from] = l;
             if (g.hb > m->ack_hb[g.from])
                 m->ack_hb[g.from] = g.hb;
@@ -638,7 +639,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
     case MSG_SYNC_REQ:
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
-                     .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
+                     .to = g.from, .term = m->term, .gen = g.gen, .hb = mlocal(s, r, now)};
             fl__election_send(s, &t);
         }
         break;
@@ -978,7 +979,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         int p = s->crashed[fi];
         member *m = &s->m[p];
         m->down = false;
-        m->last_hb = local(s, now);
+        m->last_hb = mlocal(s, p, now);
         if (m->primary) {
             /* it still believes it is primary: its replicas' streams restart from a sync */
             for (int r = 0; r < s->nm; r++)
@@ -1004,7 +1005,9 @@ static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const cha
                            fl_error *e)
 {
     static const char *const keys[] = {"pre_vote", "check_quorum", "reads", "failover_cost",
-                                       NULL};
+                                       "lease_margin", "timers", NULL};
+    static const char *const timer_names[] = {"monotonic", "wall", NULL};
+    int timers = 0;
     char p[300];
     fl_status st;
     if (s->failover != FO_RAFT) {
@@ -1021,8 +1024,20 @@ static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const cha
         (st = fl_cfg_enum(cfg, path, "reads", FL_CFG_OPTIONAL, READ_LEADER, read_names,
                           &s->reads, e)) ||
         (st = fl_cfg_duration(cfg, path, "failover_cost", FL_CFG_OPTIONAL, 0, 0, FL_HOUR,
-                              &s->failover_cost, e)))
+                              &s->failover_cost, e)) ||
+        (st = fl_cfg_duration(cfg, path, "lease_margin", FL_CFG_OPTIONAL, 0, 0, FL_HOUR,
+                              &s->lease_cut, e)) ||
+        (st = fl_cfg_enum(cfg, path, "timers", FL_CFG_OPTIONAL, 0, timer_names, &timers, e)))
         return st;
+    s->wall_timers = timers == 1;
+    if (s->lease_cut && s->reads != READ_LEASE)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "lease_margin"),
+                            "lease_margin shortens lease reads only: it needs \"reads\": "
+                            "\"lease\" (reads is \"%s\")", read_names[s->reads]);
+    if (s->lease_cut >= s->ft)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "lease_margin"),
+                            "expected less than failure_timeout (a margin of all of it leaves "
+                            "no lease: use \"reads\": \"read_index\")");
     fl_world_stream(w, &s->rng, s->c->name, "election_timeout");
     return FL_OK;
 }
@@ -1351,6 +1366,11 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddBoolToObject(out, "check_quorum", s->check_quorum);
         cJSON_AddStringToObject(out, "reads", read_names[s->reads]);
         cJSON_AddNumberToObject(out, "failover_cost_s", fl_time_to_s(s->failover_cost));
+        /* absent when unset: earlier runs' summaries stay as they were */
+        if (s->lease_cut)
+            cJSON_AddNumberToObject(out, "lease_margin_s", fl_time_to_s(s->lease_cut));
+        if (s->wall_timers)
+            cJSON_AddStringToObject(out, "timers", "wall");
         cJSON_AddNumberToObject(out, "leader_changes", (double)s->failovers);
         cJSON_AddNumberToObject(out, "elections", (double)s->elections);
         cJSON_AddNumberToObject(out, "prevotes_lost", (double)s->prevotes_lost);
@@ -1501,6 +1521,16 @@ static const fl_kind_param kind_params[] = {
      "`raft` only: who answers reads: any member that believes it leads (a deposed one "
      "answers stale values), a leader within its majority lease (on its clock), or a leader "
      "that confirms a majority still follows it", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"lease_margin", "duration", "", "`\"0s\"`", "`\"200ms\"`",
+     "`raft` with `reads` `\"lease\"` only, less than `failure_timeout`: the clock error lease "
+     "reads allow for; they end this long before the majority lease (on the leader's clock). "
+     "Safe while every clock's error stays within it: for drift d, 2 x d x `failure_timeout`, "
+     "plus the largest step", FL_KV_DURATION, FL_RANGE(0, 3600)},
+    {"timers", "`\"monotonic\"`, `\"wall\"`", "", "`\"monotonic\"`", "`\"wall\"`",
+     "`raft` only: the clock each member times its election timeout, lease and heartbeats on: "
+     "its monotonic clock (a step does not move it), or its wall clock (a step back lengthens "
+     "a leader's lease by the step, as in code that times with the time of day)",
+     FL_KV_OTHER, FL_NO_BOUNDS},
     {"failover_cost", "duration", "", "`\"0s\"`", "`\"5s\"`",
      "`raft` only: after a leader change the new leader takes no request for this long "
      "(clients reconnect, caches warm)", FL_KV_DURATION, FL_RANGE(0, 3600)},
@@ -1534,7 +1564,7 @@ const fl_component_ops fl_election_ops = {
     .report = report,
     .sample = sample,
     .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
-    .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
+    .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
     .members = members,
     .member_zone = member_zone,
     .fault = fault,

@@ -68,7 +68,7 @@ typedef struct member {
     fl_time accepting;
     int col_primary, col_writes;
     /* raft (election_raft.c): */
-    fl_time eto;        /* its randomised election timeout, on the group's clock */
+    fl_time eto;        /* its randomised election timeout, on its clock */
     fl_time warm_until; /* true time its clients have reconnected after its promotion */
 } member;
 
@@ -126,6 +126,10 @@ struct election {
     bool pre_vote, check_quorum;
     int reads; /* READ_* */
     fl_time failover_cost;
+    bool wall_timers;   /* raft "timers": "wall": members time on their wall clocks (a step
+                           moves their timeouts and leases); else on their monotonic ones */
+    fl_time lease_cut;  /* "lease_margin": lease reads end this much before the majority
+                           lease (the clock error they allow for), < failure_timeout */
     fl_rng rng; /* election timeouts */
     int64_t *cmv; /* rows x members: the newest version each member committed as leader */
     uint64_t elections, prevotes_lost, disruptions, stale_reads, reads_refused;
@@ -200,15 +204,30 @@ bool fl__election_reaches_majority(const election *s, int p);
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
+/* The group's monotonic clock at true time now (observers and the tick read it). */
 static inline fl_time local(const election *s, fl_time now)
 {
     return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
 }
 
-/* The true time at which the group's clock reads local time l. */
-static inline fl_time true_of(const election *s, fl_time l)
+/* Member mi's monotonic clock at true time now: its own when a clock fault named it
+ * ("etcd/2"), else the group's. Its heartbeat stamps, lease, election timer and the
+ * contact it counts all read this one clock, so members whose clocks drift apart
+ * disagree about when a lease or a timeout runs out, as real ones do. */
+static inline fl_time mlocal(const election *s, int mi, fl_time now)
 {
-    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
+    const fl_clock *k = fl_member_clock(s->c, mi);
+    return !k ? now : s->wall_timers ? fl_clock_wall(k, now) : fl_clock_mono(k, now);
+}
+
+/* The true time at which member mi's clock reads local time l (the first time, on a wall
+ * clock that steps back). */
+static inline fl_time mtrue_of(const election *s, int mi, fl_time l)
+{
+    const fl_clock *k = fl_member_clock(s->c, mi);
+    if (l <= 0 || !k)
+        return l <= 0 ? 0 : l;
+    return s->wall_timers ? fl_clock_wall_reaches(k, 0, l) : fl_clock_mono_after(k, 0, l);
 }
 
 static inline fl_peer peer(const election *s, int mi)

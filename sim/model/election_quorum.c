@@ -12,7 +12,7 @@ fl_time fl__election_majority_lease(const election *s, int p, fl_time now)
     fl_time v[MAX_MEMBERS];
     int n = 0;
     for (int r = 0; r < s->nm; r++) {
-        fl_time x = r == p ? local(s, now) : m->ack_hb[r];
+        fl_time x = r == p ? mlocal(s, p, now) : m->ack_hb[r];
         int i = n++;
         while (i > 0 && v[i - 1] < x) { /* descending */
             v[i] = v[i - 1];
@@ -59,10 +59,10 @@ void fl__election_advance_commit(election *s, int p)
 
 static void detect_quorum(election *s, fl_time now)
 {
-    fl_time l = local(s, now);
     for (int c = 0; c < s->nm; c++) {
         member *mc = &s->m[c];
-        if (mc->primary || out(s, c) || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
+        if (mc->primary || out(s, c) || mlocal(s, c, now) - mc->last_hb < s->ft ||
+            !eligible(s, c, mc->home))
             continue;
         int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
         for (int v = 0; v < s->nm; v++) {
@@ -81,7 +81,7 @@ static void detect_quorum(election *s, fl_time now)
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
             if (v == c || out(s, v) || !reach_mm(s, c, v) || t <= mv->voted ||
-                mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
+                mv->primary || (mv->bprim >= 0 && mlocal(s, v, now) - mv->last_hb < s->ft) ||
                 !up_to_date(mc, mv))
                 continue;
             mv->voted = t;
@@ -109,7 +109,7 @@ void fl__election_ack_on_majority(election *s, int p, uint32_t id)
 /* quorum: as Raft's AppendEntries, a replicated entry is contact from the leader. */
 void fl__election_replicated_contact(election *s, int r, const msg *g, fl_time now)
 {
-    s->m[r].last_hb = local(s, now);
+    s->m[r].last_hb = mlocal(s, r, now);
     fl__election_send_ack(s, r, g->hb);
 }
 

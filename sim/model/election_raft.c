@@ -20,9 +20,19 @@
  *    unchanged (etcd's CheckQuorum with its in-lease rule);
  *  - reads: "leader" (a member that believes it leads answers from what it committed: a
  *    deposed leader answers stale values), "lease" (only while its majority lease runs,
- *    on its clock; safe only with check_quorum and clocks that agree), "read_index" (only
+ *    on its own clock; safe only with check_quorum and clocks that agree: a leader whose
+ *    clock runs slow by d and a follower whose clock runs fast by d overlap by up to
+ *    failure_timeout x (1/(1-d) - 1/(1+d)), about 2d x failure_timeout), "read_index" (only
  *    when it reaches a majority still in its term now: linearizable, at the price of a
  *    round trip, which takes no time here);
+ *  - lease_margin (with reads "lease"): lease reads end this long before the majority
+ *    lease, the clock error allowed for (Raft thesis 6.4.1: the lease is shortened by the
+ *    clock drift bound): with drift at most d on every clock, 2 d x failure_timeout makes
+ *    them end before any follower can time out; a step larger than the margin still
+ *    overlaps by the difference;
+ *  - timers: "monotonic" (default) or "wall": which of its clocks a member times on; on the
+ *    wall clock a step back of S lengthens a leader's lease by S (code timing with the time
+ *    of day);
  *  - failover_cost: for this long after a leader change the new leader takes no request
  *    (clients reconnect, caches warm), and its zones count as unavailable.
  * A read is stale when the version it returns is older than the newest committed one. */
@@ -33,12 +43,13 @@ void fl__election_raft_timer(election *s, int mi)
     s->m[mi].eto = s->ft + (fl_time)fl_rng_below(&s->rng, (uint64_t)s->ft);
 }
 
-/* v heard from a leader within failure_timeout (a leader: itself): with check_quorum it
- * ignores vote requests. */
-static bool in_lease(const election *s, int v, fl_time l)
+/* v heard from a leader within failure_timeout on its own clock (a leader: itself): with
+ * check_quorum it ignores vote requests. */
+static bool in_lease(const election *s, int v, fl_time now)
 {
     const member *m = &s->m[v];
-    return s->check_quorum && (m->primary || (m->bprim >= 0 && l - m->last_hb < s->ft));
+    return s->check_quorum &&
+           (m->primary || (m->bprim >= 0 && mlocal(s, v, now) - m->last_hb < s->ft));
 }
 
 /* v moves to term t with no leader known (a leader steps down first). */
@@ -51,22 +62,21 @@ static void adopt(election *s, int v, int64_t t, fl_time now)
     }
     m->term = m->bterm = t;
     m->bprim = -1;
-    m->last_hb = local(s, now);
+    m->last_hb = mlocal(s, v, now);
     fl__election_raft_timer(s, v);
 }
 
 static void campaign(election *s, int c, fl_time now)
 {
-    fl_time l = local(s, now);
     member *mc = &s->m[c];
     int64_t t = mc->term + 1;
-    mc->last_hb = l; /* its timer restarts, win or lose */
+    mc->last_hb = mlocal(s, c, now); /* its timer restarts, win or lose */
     fl__election_raft_timer(s, c);
     if (s->pre_vote) {
         int yes = 1;
         for (int v = 0; v < s->nm; v++) {
             const member *mv = &s->m[v];
-            if (v != c && !out(s, v) && reach_mm(s, c, v) && !in_lease(s, v, l) &&
+            if (v != c && !out(s, v) && reach_mm(s, c, v) && !in_lease(s, v, now) &&
                 t > mv->term && up_to_date(mc, mv))
                 yes++;
         }
@@ -82,7 +92,7 @@ static void campaign(election *s, int c, fl_time now)
     int votes = 1;
     for (int v = 0; v < s->nm; v++) {
         member *mv = &s->m[v];
-        if (v == c || out(s, v) || !reach_mm(s, c, v) || in_lease(s, v, l))
+        if (v == c || out(s, v) || !reach_mm(s, c, v) || in_lease(s, v, now))
             continue;
         if (t > mv->term)
             adopt(s, v, t, now);
@@ -102,7 +112,6 @@ static void campaign(election *s, int c, fl_time now)
 
 static void detect_raft(election *s, fl_time now)
 {
-    fl_time l = local(s, now);
     for (int p = 0; p < s->nm; p++) { /* a leader hears of a higher term */
         if (!s->m[p].primary || out(s, p))
             continue;
@@ -114,7 +123,8 @@ static void detect_raft(election *s, fl_time now)
     }
     for (int c = 0; c < s->nm; c++) {
         member *mc = &s->m[c];
-        if (mc->primary || out(s, c) || l - mc->last_hb < mc->eto || !eligible(s, c, mc->home))
+        if (mc->primary || out(s, c) || mlocal(s, c, now) - mc->last_hb < mc->eto ||
+            !eligible(s, c, mc->home))
             continue;
         campaign(s, c, now);
     }
@@ -142,7 +152,7 @@ static bool read_raft(election *s, int mi, uint64_t key, int64_t *value)
     fl_time now = fl_sim_now(s->w->sim);
     bool ok = m->primary && now >= m->warm_until;
     if (ok && s->reads == READ_LEASE)
-        ok = local(s, now) < fl__election_majority_lease(s, mi, now);
+        ok = mlocal(s, mi, now) < fl__election_majority_lease(s, mi, now) - s->lease_cut;
     else if (ok && s->reads == READ_INDEX)
         ok = confirmed(s, mi);
     if (!ok) {

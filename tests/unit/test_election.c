@@ -399,6 +399,58 @@ START_TEST(raft_stale_reads)
 }
 END_TEST
 
+/* Member clocks: m1 (zone a) leads; at 10 s the partition cuts it from m2 and m3 and its own
+ * clock steps back 5 s. With "timers": "wall" its majority lease (the heartbeat a majority
+ * acknowledged before 10 s, plus 1 s) now runs out when its clock reads that, 5 s later
+ * than it should: it serves lease reads until about 16 s of true time, while m2 or m3 leads
+ * from 11.0-12.1 s and commits zone b's writes: two leaders for 3.8-5 s, stale reads. The
+ * same step on the node (every member's clock) moves every timer alike: nobody's lease
+ * outlives a follower's timeout, no stale read. A lease_margin of 500 ms covers a 400 ms
+ * step (no stale read) and not the 5 s one. Monotonic timers ignore the step. */
+START_TEST(raft_member_clock_step)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"30s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"b\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\",\n"
+        "   \"pre_vote\": true, \"check_quorum\": true, \"reads\": \"lease\", \"timers\": \"wall\"}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"100/s\",\n"
+        "   \"mix\": {\"read\": 1}, \"keys\": \"uniform(20)\", \"client\": {\"timeout\": \"1s\"}},\n"
+        "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"100/s\",\n"
+        "   \"mix\": {\"write\": 1}, \"keys\": \"uniform(20)\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"clock\": {\"node\": \"g/0\", \"step\": \"-5s\"}},\n"
+        "            {\"at\": \"10s\", \"for\": \"10s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"stale_reads\":\t"), 100);
+    double both = fig(s, "\"split_brain\"", "\"seconds\":\t");
+    ck_assert_double_ge(both, 3.8);
+    ck_assert_double_le(both, 5.0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"leader_changes\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+    const char *node[] = {"faults[0].clock.node=g"}; /* every member steps: they agree */
+    s = fl_test_summary(text, node, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    free(s);
+    const char *mono[] = {"nodes.g.timers=monotonic"};
+    s = fl_test_summary(text, mono, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    free(s);
+    const char *wide[] = {"nodes.g.lease_margin=500ms"};
+    s = fl_test_summary(text, wide, 1);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"stale_reads\":\t"), 50);
+    free(s);
+    const char *held[] = {"nodes.g.lease_margin=500ms", "faults[0].clock.step=-400ms"};
+    s = fl_test_summary(text, held, 2);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("election");
@@ -413,6 +465,7 @@ static Suite *suite(void)
     tcase_add_test(t, raft_hub_partition);
     tcase_add_test(t, raft_term_disruption);
     tcase_add_test(t, raft_stale_reads);
+    tcase_add_test(t, raft_member_clock_step);
     suite_add_tcase(s, t);
     return s;
 }
