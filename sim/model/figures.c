@@ -208,6 +208,7 @@ static const fl_figure_info table[] = {
     FLAG("nodes.*.pre_vote", "PreVote", X),
     FLAG("nodes.*.check_quorum", "CheckQuorum", X),
     NUM("nodes.*.failover_cost_s", "s", "failover cost", X),
+    NUM("nodes.*.lease_margin_s", "s", "lease margin", X), /* only when set */
     CNT("nodes.*.leader_changes", "leader changes", L),
     CNT("nodes.*.elections", "elections (term increments)", X),
     CNT("nodes.*.prevotes_lost", "pre-votes lost", X),

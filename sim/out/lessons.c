@@ -358,7 +358,18 @@ static void election_roles(ctx *x, const char *node, const cJSON *o)
     double disc = num(o, "writes_discarded");
     double lost = num(cJSON_GetObjectItemCaseSensitive(o, "lost_writes"), "count");
     double changes = num(o, "leader_changes"); /* raft: what the elections cost */
-    if (!isnan(changes)) {
+    double stale = num(o, "stale_reads");
+    const char *reads = str(o, "reads");
+    if (!isnan(changes) && stale > 0 && reads && strcmp(reads, "lease") == 0) {
+        /* lease reads: a deposed leader still inside its lease (on its own clock) answers;
+         * the checker's split-brain seconds are exact, the series' only to the window */
+        double both = num(cJSON_GetObjectItemCaseSensitive(o, "split_brain"), "seconds");
+        snprintf(l->title, sizeof l->title, "%s: two members lead at once for %.3g s; %.0f lease "
+                 "reads answered stale", node, isnan(both) ? two : both, stale);
+        snprintf(l->note, sizeof l->note, "%.0f leader changes; the old leader's lease, timed on "
+                 "its own clock, outlived the election; %.0f acknowledged writes lost", changes,
+                 isnan(lost) ? 0 : lost);
+    } else if (!isnan(changes)) {
         snprintf(l->title, sizeof l->title, "%s: %.0f leader changes (term %.0f at the end), "
                  "%.3g s with no leader taking writes", node, changes, num(o, "term_at_end"),
                  num(o, "leaderless_s"));
