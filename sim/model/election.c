@@ -40,7 +40,9 @@
  * writes it held that the primary does not are discarded ("reconciliation": this is where
  * a demoted primary's unreplicated writes vanish).
  *
- * Timing runs on the node's clock (one clock for the group): every heartbeat_interval each
+ * Timing: the group ticks on the node's clock; each member stamps heartbeats, counts
+ * contact, times its lease and election timeout on its own (the node's unless a clock fault
+ * named the member: election_int.h mlocal), observers on the node's. Every heartbeat_interval each
  * primary sends a heartbeat to every member, observer and zone; replicas answer with an ack
  * (their replication position). A member or observer suspects the primary after
  * failure_timeout without a heartbeat from it, checked at its next heartbeat tick.
