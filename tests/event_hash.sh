@@ -28,7 +28,8 @@ import json, os, sys
 root = sys.argv[1]
 ignored = {"variant", "overrides", "event_hash", "expectations", "verdict"}
 settings = {"kind", "workers", "failover", "members", "observers", "cross_region_promotion",
-            "min_replicas_to_write"}
+            "min_replicas_to_write", "pre_vote", "check_quorum", "reads", "failover_cost_s",
+            "lease_margin_s", "timers"}
 runs = {}
 for d in sorted(os.listdir(root)):
     p = os.path.join(root, d, "summary.json")

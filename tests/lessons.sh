@@ -80,6 +80,11 @@ has bad-config-push rollout-wave "100 of 100 backends"
 has bad-config-push rollback "manual rollback"
 has lb-failover-herd failover "now answers lb-west"
 has lb-failover-herd backend-unhealthy "lb-east failed 3 health checks"
+has raft-partial-partition promotion "promoted (term"
+has raft-partial-partition demotion "m3 steps down (term 1)"
+has leader-flapping promotion "promoted (term 2)"
+has clock-skew-lease demotion "m1 steps down (term 1)"
+has clock-skew-lease promotion "promoted (term 2)"
 # a rate step up is a window (shaded as the trigger), a step down a moment
 grep -m1 '"rate-step"' "$tmp/replica-lag/events.jsonl" | grep '"until_s":100' >/dev/null && ok ||
   bad "replica-lag: the rate step up has no until_s"

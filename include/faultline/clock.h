@@ -33,6 +33,9 @@ typedef struct fl_clock fl_clock;
  * NULL on allocation failure. */
 fl_clock *fl_clock_new(fl_time offset, int64_t drift_ppb);
 void fl_clock_free(fl_clock *c);
+/* An independent copy of c, its whole schedule included (a member's clock starts as its
+ * node's). NULL on allocation failure. */
+fl_clock *fl_clock_copy(const fl_clock *c);
 
 /* Schedules a step: at true time `at` the wall clock jumps by `by` (either sign). */
 fl_status fl_clock_step(fl_clock *c, fl_time at, fl_time by);

@@ -40,7 +40,9 @@
  * writes it held that the primary does not are discarded ("reconciliation": this is where
  * a demoted primary's unreplicated writes vanish).
  *
- * Timing runs on the node's clock (one clock for the group): every heartbeat_interval each
+ * Timing: the group ticks on the node's clock; each member stamps heartbeats, counts
+ * contact, times its lease and election timeout on its own (the node's unless a clock fault
+ * named the member: election_int.h mlocal), observers on the node's. Every heartbeat_interval each
  * primary sends a heartbeat to every member, observer and zone; replicas answer with an ack
  * (their replication position). A member or observer suspects the primary after
  * failure_timeout without a heartbeat from it, checked at its next heartbeat tick.
@@ -66,6 +68,14 @@
  *                take no time). A member
  *                follows a leader of a higher term only; the old term's stream is dropped.
  *                So two members never accept writes at once and no acknowledged write is lost.
+ *   "raft"       quorum's commit rule, majority lease and availability, with Raft's terms
+ *                and votes as etcd implements them (election_raft.c): randomised election
+ *                timeouts in [failure_timeout, 2 x failure_timeout), a candidate raises its
+ *                term and every member it reaches moves to it (a leader steps down), so a
+ *                member that cannot hear the leader disrupts it; the options "pre_vote",
+ *                "check_quorum", "reads" (leader, lease, read_index) and "failover_cost"
+ *                (the new leader takes no request for this long) decide how much. No
+ *                acknowledged write is lost either way; a deposed leader may serve stale reads.
  * cross_region_promotion  false: never promote a member outside the old primary's zone
  *                (GitHub's fix after 21 Oct 2018).
  * min_replicas_to_write N, min_replicas_max_lag D  (Redis): the primary refuses writes while
@@ -95,8 +105,12 @@
  * writes_acked_by_zone (by the client's zone; "-": workloads without one),
  * writes_acked_by_member_zone (by the acknowledging member's zone), and per member its zone, role and term at the end, writes accepted/acked/refused, reads,
  * discarded writes, promotions and accepting_s. Counts cover the whole run, like the
- * history checks. Series: "<name>.primary.<member>" (1 while it believes it is primary) and
- * "<name>.writes.<member>" (writes accepted per second). */
+ * history checks. With "raft" also: pre_vote, check_quorum, reads, failover_cost_s,
+ * leader_changes (promotions after the start, each costing failover_cost), elections (term
+ * increments), prevotes_lost, disruptions (leaders deposed by a higher term), leaderless_s
+ * (time with no member accepting writes), stale_reads (reads answered with a version older
+ * than the newest committed) and reads_refused. Series: "<name>.primary.<member>" (1 while
+ * it believes it is primary) and "<name>.writes.<member>" (writes accepted per second). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +123,11 @@
 
 static const char *const member_keys[] = {"name", "zone", NULL};
 static const char *const observer_keys[] = {"zone", NULL};
-static const char *const failover_names[] = {"none", "naive", "observers", "quorum", NULL};
+static const char *const failover_names[] = {"none", "naive", "observers", "quorum", "raft",
+                                             NULL};
+static const char *const read_names[] = {"leader", "lease", "read_index", NULL};
 
 static void at_member(election *s, int mi, uint32_t id);
-static void eval_writable(election *s, int p, fl_time now);
 
 /* ---- key table (core/keymap.h) ---------------------------------------------------- */
 
@@ -131,10 +146,20 @@ static uint32_t key_row(election *s, uint64_t key)
     if (!cv)
         return FL_NONE;
     s->cver = cv;
+    if (s->cmv) {
+        size_t mcap = s->rows_cap;
+        int64_t *mv = fl__grow(s->w->sim, s->cmv, &mcap, s->nrows + 1,
+                               (size_t)s->nm * sizeof *mv, 32);
+        if (!mv)
+            return FL_NONE;
+        s->cmv = mv;
+    }
     s->rows_cap = vcap;
     r = (uint32_t)s->nrows++;
     for (int m = 0; m < s->nm; m++)
         s->ver[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
+    for (int m = 0; s->cmv && m < s->nm; m++)
+        s->cmv[(size_t)r * (size_t)s->nm + (size_t)m] = FL_VALUE_NONE;
     s->cver[r] = FL_VALUE_NONE;
     if (fl_keymap_put(&s->keys, key, r) != 0) {
         s->nrows--; /* the row goes unused */
@@ -231,7 +256,7 @@ void fl__election_send(election *s, const msg *t)
 static void send_heartbeats(election *s, int p, fl_time now)
 {
     member *mp = &s->m[p];
-    msg t = {.type = MSG_HB, .from = (uint16_t)p, .term = mp->term, .hb = local(s, now)};
+    msg t = {.type = MSG_HB, .from = (uint16_t)p, .term = mp->term, .hb = mlocal(s, p, now)};
     t.to_kind = TO_MEMBER;
     for (int r = 0; r < s->nm; r++)
         if (r != p) {
@@ -300,7 +325,7 @@ static void ship(election *s, int p, int r)
     fl_world *w = s->w;
     repl_ctx x = {s, {.type = MSG_REPL, .to_kind = TO_MEMBER, .from = (uint16_t)p,
                       .to = (uint16_t)r, .term = mp->term, .gen = mr->gen,
-                      .hb = local(s, fl_sim_now(w->sim))}};
+                      .hb = mlocal(s, p, fl_sim_now(w->sim))}};
     if (!fl_repl_ship(w, &mr->stream, peer(s, p), peer(s, r), mp->nlog, post_repl, &x))
         fl_sim_after(w->sim, FL_REPL_RETRY, s->h_retry, (mr->gen << 8) | (uint64_t)r);
 }
@@ -357,6 +382,11 @@ static void set_accepting(election *s, int p, bool on, fl_time t)
     if (on == m->writable)
         return;
     m->writable = on;
+    fl_time now = fl_sim_now(s->w->sim);
+    if (on && s->nwritable++ == 0 && now > s->leaderless_t)
+        s->leaderless += now - s->leaderless_t;
+    if (!on && --s->nwritable == 0)
+        s->leaderless_t = now;
     if (on) {
         m->acc_start = t;
     } else {
@@ -383,7 +413,7 @@ done:
 void fl__election_member_reply(election *s, int mi, uint32_t id, fl_outcome o);
 
 /* p stops being primary; its accepting interval ends at `end`. */
-static void step_down(election *s, int p, fl_time now, fl_time end)
+void fl__election_step_down(election *s, int p, fl_time now, fl_time end)
 {
     member *m = &s->m[p];
     set_accepting(s, p, false, end);
@@ -414,7 +444,7 @@ void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now)
     m->synced = false;
     m->stream.stalled = false;
     m->gen++;
-    m->last_hb = local(s, now);
+    m->last_hb = mlocal(s, r, now);
     send_sync_req(s, r);
 }
 
@@ -424,7 +454,7 @@ void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uin
                            bool counted)
 {
     member *m = &s->m[p];
-    fl_time l = local(s, now);
+    fl_time l = mlocal(s, p, now);
     m->primary = true;
     m->term = t;
     m->bprim = p;
@@ -448,26 +478,29 @@ void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uin
         fl_world_event(s->w, now, s->c->name, "promotion", "%s promoted (term %lld)", m->name,
                        (long long)t);
     }
-    eval_writable(s, p, now);
+    fl__election_eval(s, p, now);
     send_heartbeats(s, p, now);
 }
 
-static void eval_writable(election *s, int p, fl_time now)
+void fl__election_eval(election *s, int p, fl_time now)
 {
     member *m = &s->m[p];
     bool on = m->primary && !m->down;
     if (on && s->pol->lease) {
         fl_time lease = s->pol->lease(s, p, now);
-        if (local(s, now) >= lease) { /* the lease ran out: step down */
-            step_down(s, p, now, true_of(s, lease));
+        if (mlocal(s, p, now) >= lease) { /* the lease ran out: step down */
+            fl_time end = mtrue_of(s, p, lease); /* a wall clock may have reached it earlier */
+            fl__election_step_down(s, p, now, end < now ? end : now);
             m->bprim = -1;
             m->bterm = m->term;
-            m->last_hb = local(s, now);
+            m->last_hb = mlocal(s, p, now);
             return;
         }
     }
+    if (on && now < m->warm_until) /* raft: its clients are still reconnecting */
+        on = false;
     if (on && s->min_replicas > 0) {
-        fl_time l = local(s, now);
+        fl_time l = mlocal(s, p, now);
         long good = 0;
         for (int r = 0; r < s->nm; r++)
             if (r != p && m->ack_at[r] > NEVER && l - m->ack_at[r] <= s->max_lag)
@@ -524,7 +557,7 @@ static void do_sync(election *s, int r, int p, fl_time now, fl_time hb)
     mr->stream.last_delivery = now;
     if (mp->term > mr->term)
         mr->term = mp->term;
-    mr->last_hb = local(s, now);
+    mr->last_hb = mlocal(s, r, now);
     fl__election_send_ack(s, r, hb);
 }
 
@@ -535,11 +568,11 @@ static void member_hb(election *s, int r, const msg *g, fl_time now)
     member *m = &s->m[r];
     if (better(g->term, g->from, m->bterm, m->bprim) && !(g->from == r)) {
         if (m->primary)
-            step_down(s, r, now, now);
+            fl__election_step_down(s, r, now, now);
         fl__election_follow(s, r, g->from, g->term, now);
     }
     if (m->bprim == g->from && m->bterm == g->term) {
-        m->last_hb = local(s, now);
+        m->last_hb = mlocal(s, r, now);
         fl__election_send_ack(s, r, g->hb);
     }
 }
@@ -586,7 +619,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
         break;
     case MSG_ACK:
         if (m->primary && g.term == m->term) {
-            fl_time l = local(s, now);
+            fl_time l = mlocal(s, r, now);
             m->ack_at[g.from] = l;
             if (g.hb > m->ack_hb[g.from])
                 m->ack_hb[g.from] = g.hb;
@@ -594,7 +627,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
                 m->acked[g.from] = g.idx;
             if (s->pol->acked)
                 s->pol->acked(s, r);
-            eval_writable(s, r, now);
+            fl__election_eval(s, r, now);
         }
         break;
     case MSG_REPL:
@@ -608,7 +641,7 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
     case MSG_SYNC_REQ:
         if (m->primary) {
             msg t = {.type = MSG_SYNC_DATA, .to_kind = TO_MEMBER, .from = (uint16_t)r,
-                     .to = g.from, .term = m->term, .gen = g.gen, .hb = local(s, now)};
+                     .to = g.from, .term = m->term, .gen = g.gen, .hb = mlocal(s, r, now)};
             fl__election_send(s, &t);
         }
         break;
@@ -635,7 +668,17 @@ static void on_msg(fl_sim *sim, void *ctx, uint64_t arg)
 
 /* The failover policies, in the order of failover_names. */
 static const policy *const policies[] = {&fl__election_none, &fl__election_naive,
-                                         &fl__election_observers, &fl__election_quorum};
+                                         &fl__election_observers, &fl__election_quorum,
+                                         &fl__election_raft};
+
+/* raft: a new leader's warm-up (failover_cost) ends: it takes requests again. */
+static void on_warm(fl_sim *sim, void *ctx, uint64_t arg)
+{
+    election *s = ctx;
+    int p = (int)arg;
+    if (s->m[p].primary && !out(s, p))
+        fl__election_eval(s, p, fl_sim_now(sim));
+}
 
 static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
 {
@@ -646,7 +689,7 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         member *m = &s->m[p];
         if (!m->primary || out(s, p))
             continue;
-        eval_writable(s, p, now);
+        fl__election_eval(s, p, now);
         if (m->primary)
             send_heartbeats(s, p, now);
     }
@@ -829,7 +872,7 @@ static void at_member(election *s, int mi, uint32_t id)
         return;
     }
     if (m->primary && s->pol->lease)
-        eval_writable(s, mi, now); /* the lease may have run out since the last tick */
+        fl__election_eval(s, mi, now); /* the lease may have run out since the last tick */
     if (q->verb == FL_VERB_READ) {
         if (!s->pol->read(s, mi, q->key, &q->value)) {
             m->refused++;
@@ -932,13 +975,13 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
          * "quorum" only if its lease, counted on its clock, has not run out meanwhile) until
          * it reads, among the messages held during the pause, that it was replaced. */
         if (m->primary)
-            eval_writable(s, p, now);
+            fl__election_eval(s, p, now);
         avail_update(s, now);
     } else if (s->crashed[fi] >= 0) {
         int p = s->crashed[fi];
         member *m = &s->m[p];
         m->down = false;
-        m->last_hb = local(s, now);
+        m->last_hb = mlocal(s, p, now);
         if (m->primary) {
             /* it still believes it is primary: its replicas' streams restart from a sync */
             for (int r = 0; r < s->nm; r++)
@@ -946,7 +989,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
                     s->m[r].synced = false;
                     s->m[r].gen++;
                 }
-            eval_writable(s, p, now);
+            fl__election_eval(s, p, now);
         } else if (m->bprim >= 0) {
             /* a replica (a fault naming it): the stream it missed while down has a gap, so
              * it starts over from a full sync */
@@ -958,6 +1001,48 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
 }
 
 /* ---- configuration ------------------------------------------------------------------ */
+
+/* The raft options: refused with any other failover (they would change nothing there). */
+static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const char *path,
+                           fl_error *e)
+{
+    static const char *const keys[] = {"pre_vote", "check_quorum", "reads", "failover_cost",
+                                       "lease_margin", "timers", NULL};
+    static const char *const timer_names[] = {"monotonic", "wall", NULL};
+    int timers = 0;
+    char p[300];
+    fl_status st;
+    if (s->failover != FO_RAFT) {
+        for (int i = 0; keys[i]; i++)
+            if (cJSON_GetObjectItemCaseSensitive(cfg, keys[i]))
+                return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, keys[i]),
+                                    "only \"failover\": \"raft\" reads this option (failover "
+                                    "is \"%s\")", failover_names[s->failover]);
+        return FL_OK;
+    }
+    if ((st = fl_cfg_bool(cfg, path, "pre_vote", FL_CFG_OPTIONAL, false, &s->pre_vote, e)) ||
+        (st = fl_cfg_bool(cfg, path, "check_quorum", FL_CFG_OPTIONAL, false, &s->check_quorum,
+                          e)) ||
+        (st = fl_cfg_enum(cfg, path, "reads", FL_CFG_OPTIONAL, READ_LEADER, read_names,
+                          &s->reads, e)) ||
+        (st = fl_kind_duration(s->c, "failover_cost", cfg, path, FL_CFG_OPTIONAL, 0,
+                               &s->failover_cost, e)) ||
+        (st = fl_kind_duration(s->c, "lease_margin", cfg, path, FL_CFG_OPTIONAL, 0,
+                               &s->lease_cut, e)) ||
+        (st = fl_cfg_enum(cfg, path, "timers", FL_CFG_OPTIONAL, 0, timer_names, &timers, e)))
+        return st;
+    s->wall_timers = timers == 1;
+    if (s->lease_cut && s->reads != READ_LEASE)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "lease_margin"),
+                            "lease_margin shortens lease reads only: it needs \"reads\": "
+                            "\"lease\" (reads is \"%s\")", read_names[s->reads]);
+    if (s->lease_cut >= s->ft)
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "lease_margin"),
+                            "expected less than failure_timeout (a margin of all of it leaves "
+                            "no lease: use \"reads\": \"read_index\")");
+    fl_world_stream(w, &s->rng, s->c->name, "election_timeout");
+    return FL_OK;
+}
 
 static fl_status zone_index(fl_world *w, const char *name, const char *path, int *out,
                             fl_error *e)
@@ -1101,7 +1186,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                               &s->min_replicas, e)) ||
         (st = fl_kind_duration(c, "min_replicas_max_lag", cfg, path, FL_CFG_OPTIONAL, 10 * FL_SEC,
                                &s->max_lag, e)) ||
-        (st = read_observers(w, s, cfg, path, e)))
+        (st = read_observers(w, s, cfg, path, e)) || (st = read_raft(w, s, cfg, path, e)))
         return st;
     if (s->ft <= s->hb)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "failure_timeout"),
@@ -1181,6 +1266,16 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     s->h_avail = fl_sim_handler(w->sim, on_avail, s);
     if (s->h_avail < 0)
         return FL_NOMEM;
+    if (s->failover == FO_RAFT) { /* only raft registers more (the other policies' event
+                                     hashes stay what they were) */
+        if ((s->h_warm = fl_sim_handler(w->sim, on_warm, s)) < 0)
+            return FL_NOMEM;
+        s->cmv = fl_malloc(s->rows_cap * (size_t)s->nm * sizeof *s->cmv);
+        if (!s->cmv)
+            return FL_NOMEM;
+        for (int i = 0; i < s->nm; i++)
+            fl__election_raft_timer(s, i);
+    }
 
     /* The start: the primary with every replica in sync, everyone knowing it (term 1). */
     for (int i = 0; i < s->nm; i++) {
@@ -1199,6 +1294,7 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     member *pm = &s->m[s->initial];
     pm->primary = true;
     pm->writable = true;
+    s->nwritable = 1;
     pm->acc_start = 0;
     for (int r = 0; r < s->nm; r++)
         pm->ack_hb[r] = pm->ack_at[r] = 0;
@@ -1259,6 +1355,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     fl_time now = fl_sim_now(w->sim);
     /* close the open accepting intervals and the availability ledger */
     avail_update(s, now);
+    fl_time leaderless = s->leaderless + (s->nwritable == 0 ? now - s->leaderless_t : 0);
     for (int i = 0; i < s->nm; i++)
         set_accepting(s, i, false, now);
     cJSON_AddStringToObject(out, "failover", failover_names[s->failover]);
@@ -1266,6 +1363,24 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "observers", s->no);
     cJSON_AddBoolToObject(out, "cross_region_promotion", s->cross_region);
     cJSON_AddNumberToObject(out, "min_replicas_to_write", (double)s->min_replicas);
+    if (s->failover == FO_RAFT) {
+        cJSON_AddBoolToObject(out, "pre_vote", s->pre_vote);
+        cJSON_AddBoolToObject(out, "check_quorum", s->check_quorum);
+        cJSON_AddStringToObject(out, "reads", read_names[s->reads]);
+        cJSON_AddNumberToObject(out, "failover_cost_s", fl_time_to_s(s->failover_cost));
+        /* absent when unset: earlier runs' summaries stay as they were */
+        if (s->lease_cut)
+            cJSON_AddNumberToObject(out, "lease_margin_s", fl_time_to_s(s->lease_cut));
+        if (s->wall_timers)
+            cJSON_AddStringToObject(out, "timers", "wall");
+        cJSON_AddNumberToObject(out, "leader_changes", (double)s->failovers);
+        cJSON_AddNumberToObject(out, "elections", (double)s->elections);
+        cJSON_AddNumberToObject(out, "prevotes_lost", (double)s->prevotes_lost);
+        cJSON_AddNumberToObject(out, "disruptions", (double)s->disruptions);
+        cJSON_AddNumberToObject(out, "leaderless_s", fl_time_to_s(leaderless));
+        cJSON_AddNumberToObject(out, "stale_reads", (double)s->stale_reads);
+        cJSON_AddNumberToObject(out, "reads_refused", (double)s->reads_refused);
+    }
     uint64_t acc = 0, acks = 0, ref = 0, reads = 0;
     int primaries = 0;
     for (int i = 0; i < s->nm; i++) {
@@ -1365,6 +1480,7 @@ static void destroy(fl_component *c)
     fl_keymap_free(&s->keys);
     fl_free(s->ver);
     fl_free(s->cver);
+    fl_free(s->cmv);
     fl_free(s->iv);
     fl_free(s->crashed);
     fl_free(s);
@@ -1386,13 +1502,40 @@ static const fl_kind_param kind_params[] = {
      "longer than `heartbeat_interval`: a member or observer suspects the "
      "primary after this long without a heartbeat (checked at its next tick)",
      FL_KV_DURATION, FL_RANGE(0.001, 3600)},
-    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`", "", "`\"none\"`",
+    {"failover", "`\"none\"`, `\"naive\"`, `\"observers\"`, `\"quorum\"`, `\"raft\"`", "",
+     "`\"none\"`",
      "`\"observers\"`",
      "`naive`: a replica that suspects its primary promotes itself; `observers`: a "
      "majority of observers that suspect it and reach each other elect the most up-to-date "
      "member they reach (Sentinel, Orchestrator); `quorum`: Raft-like, a write is acknowledged "
      "when a majority applied it, the leader holds a lease of `failure_timeout`, elections by "
-     "votes", FL_KV_OTHER, FL_NO_BOUNDS},
+     "votes; `raft`: quorum's commit rule with Raft's terms, randomised election timeouts "
+     "(`failure_timeout` to twice that) and the options below", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"pre_vote", "boolean", "", "`false`", "`true`",
+     "`raft` only: a candidate first asks whether the members it reaches would vote; only a "
+     "majority of yeses lets it raise its term", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"check_quorum", "boolean", "", "`false`", "`true`",
+     "`raft` only: a leader steps down when it has not heard a majority within "
+     "`failure_timeout`, and a member that heard from a leader within it ignores vote "
+     "requests", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"reads", "`\"leader\"`, `\"lease\"`, `\"read_index\"`", "", "`\"leader\"`",
+     "`\"read_index\"`",
+     "`raft` only: who answers reads: any member that believes it leads (a deposed one "
+     "answers stale values), a leader within its majority lease (on its clock), or a leader "
+     "that confirms a majority still follows it", FL_KV_OTHER, FL_NO_BOUNDS},
+    {"lease_margin", "duration", "", "`\"0s\"`", "`\"200ms\"`",
+     "`raft` with `reads` `\"lease\"` only, less than `failure_timeout`: the clock error lease "
+     "reads allow for; they end this long before the majority lease (on the leader's clock). "
+     "Safe while every clock's error stays within it: for drift d, 2 x d x `failure_timeout`, "
+     "plus the largest step", FL_KV_DURATION, FL_RANGE(0, 3600)},
+    {"timers", "`\"monotonic\"`, `\"wall\"`", "", "`\"monotonic\"`", "`\"wall\"`",
+     "`raft` only: the clock each member times its election timeout, lease and heartbeats on: "
+     "its monotonic clock (a step does not move it), or its wall clock (a step back lengthens "
+     "a leader's lease by the step, as in code that times with the time of day)",
+     FL_KV_OTHER, FL_NO_BOUNDS},
+    {"failover_cost", "duration", "", "`\"0s\"`", "`\"5s\"`",
+     "`raft` only: after a leader change the new leader takes no request for this long "
+     "(clients reconnect, caches warm)", FL_KV_DURATION, FL_RANGE(0, 3600)},
     {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
      "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
      "1 to 32; used only by `observers`", FL_KV_OTHER, FL_NO_BOUNDS},
@@ -1414,8 +1557,8 @@ static const fl_kind_series kind_series[] = {
 
 const fl_component_ops fl_election_ops = {
     .kind = "election",
-    .about = "a replicated register with failover (none, naive, observers, quorum): split "
-             "brain, reconciliation, lost writes",
+    .about = "a replicated register with failover (none, naive, observers, quorum, raft): "
+             "split brain, reconciliation, lost writes, disruptive elections",
     .params = kind_params,
     .series = kind_series,
     .configure = configure,
@@ -1423,7 +1566,7 @@ const fl_component_ops fl_election_ops = {
     .report = report,
     .sample = sample,
     .faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
-    .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE),
+    .member_faults = FL_FAULT_BIT(CRASH) | FL_FAULT_BIT(PAUSE) | FL_FAULT_BIT(CLOCK),
     .members = members,
     .member_zone = member_zone,
     .fault = fault,

@@ -19,10 +19,10 @@ static bool answers_m(const election *s, int r, int p)
 
 static void detect_naive(election *s, fl_time now)
 {
-    fl_time l = local(s, now);
     for (int r = 0; r < s->nm; r++) {
         member *m = &s->m[r];
-        if (m->primary || out(s, r) || l - m->last_hb < s->ft || !eligible(s, r, m->home) ||
+        if (m->primary || out(s, r) || mlocal(s, r, now) - m->last_hb < s->ft ||
+            !eligible(s, r, m->home) ||
             answers_m(s, r, m->bprim))
             continue;
         int64_t t = (m->term > m->bterm ? m->term : m->bterm) + 1;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <faultline/rng.h>
+
 #include "core/keymap.h"
 #include "model/replication.h"
 #include "model/world.h"
@@ -15,7 +17,8 @@
 #define MAX_OBSERVERS 32
 #define NEVER (INT64_MIN / 4)
 
-enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM }; /* failover_names, policies[] */
+enum { FO_NONE, FO_NAIVE, FO_OBSERVERS, FO_QUORUM, FO_RAFT }; /* failover_names, policies[] */
+enum { READ_LEADER, READ_LEASE, READ_INDEX }; /* raft: read_names */
 enum { MSG_HB, MSG_ACK, MSG_REPL, MSG_SYNC_REQ, MSG_SYNC_DATA, MSG_PROMOTE };
 enum { TO_MEMBER, TO_OBSERVER, TO_ZONE };
 
@@ -64,6 +67,9 @@ typedef struct member {
     uint64_t accepted, acks, refused, reads, discarded, promotions;
     fl_time accepting;
     int col_primary, col_writes;
+    /* raft (election_raft.c): */
+    fl_time eto;        /* its randomised election timeout, on its clock */
+    fl_time warm_until; /* true time its clients have reconnected after its promotion */
 } member;
 
 typedef struct observer {
@@ -112,6 +118,21 @@ struct election {
     uint32_t ncrashed;
     int h_start, h_tick, h_msg, h_req, h_reply, h_retry, h_heal, h_avail;
     uint64_t failovers, stepdowns, reconciliations, discarded, lost_in_net, oom;
+    int h_warm;
+    /* time with no member accepting writes (ledger kept for every policy, reported by raft) */
+    int nwritable;
+    fl_time leaderless, leaderless_t;
+    /* raft (election_raft.c): its options and what they cost */
+    bool pre_vote, check_quorum;
+    int reads; /* READ_* */
+    fl_time failover_cost;
+    bool wall_timers;   /* raft "timers": "wall": members time on their wall clocks (a step
+                           moves their timeouts and leases); else on their monotonic ones */
+    fl_time lease_cut;  /* "lease_margin": lease reads end this much before the majority
+                           lease (the clock error they allow for), < failure_timeout */
+    fl_rng rng; /* election timeouts */
+    int64_t *cmv; /* rows x members: the newest version each member committed as leader */
+    uint64_t elections, prevotes_lost, disruptions, stale_reads, reads_refused;
 };
 
 /* A failover policy ("failover"): what differs between them, one table each
@@ -140,7 +161,7 @@ typedef struct policy {
 } policy;
 
 extern const policy fl__election_none, fl__election_naive, fl__election_observers,
-    fl__election_quorum;
+    fl__election_quorum, fl__election_raft;
 
 /* ---- the core's services to the policies (election.c) ------------------------------- */
 
@@ -158,17 +179,55 @@ void fl__election_follow(election *s, int r, int p, int64_t t, fl_time now);
 void fl__election_become_primary(election *s, int p, int64_t t, fl_time now, uint64_t contact,
                                  bool counted);
 
+/* p steps down (its accepting interval ends at `end`; writes not yet committed refused). */
+void fl__election_step_down(election *s, int p, fl_time now, fl_time end);
+/* Re-decides whether primary p accepts writes (its lease, its warm-up). */
+void fl__election_eval(election *s, int p, fl_time now);
+
+/* raft: member mi draws a new election timeout, uniform in [failure_timeout,
+ * 2 x failure_timeout) (election_raft.c). */
+void fl__election_raft_timer(election *s, int mi);
+
+/* ---- shared by quorum and raft (election_quorum.c) ----------------------------------- */
+
+/* The local time p's majority lease runs out: the heartbeat send time a majority (p
+ * included) acknowledged, plus failure_timeout. */
+fl_time fl__election_majority_lease(const election *s, int p, fl_time now);
+/* Commits what a majority applied and answers the writes waiting for it. */
+void fl__election_advance_commit(election *s, int p);
+/* Write request id appended to p's log: answered once a majority has it. */
+void fl__election_ack_on_majority(election *s, int p, uint32_t id);
+/* A replicated entry is contact from the leader (as Raft's AppendEntries): r acks it. */
+void fl__election_replicated_contact(election *s, int r, const msg *g, fl_time now);
+/* p reaches a majority of the members that are up (itself included). */
+bool fl__election_reaches_majority(const election *s, int p);
+
 /* ---- small helpers ------------------------------------------------------------------- */
 
+/* The group's monotonic clock at true time now (observers and the tick read it). */
 static inline fl_time local(const election *s, fl_time now)
 {
     return s->c->host.clock ? fl_clock_mono(s->c->host.clock, now) : now;
 }
 
-/* The true time at which the group's clock reads local time l. */
-static inline fl_time true_of(const election *s, fl_time l)
+/* Member mi's monotonic clock at true time now: its own when a clock fault named it
+ * ("etcd/2"), else the group's. Its heartbeat stamps, lease, election timer and the
+ * contact it counts all read this one clock, so members whose clocks drift apart
+ * disagree about when a lease or a timeout runs out, as real ones do. */
+static inline fl_time mlocal(const election *s, int mi, fl_time now)
 {
-    return l <= 0 ? 0 : fl_host_after(&s->c->host, 0, l);
+    const fl_clock *k = fl_member_clock(s->c, mi);
+    return !k ? now : s->wall_timers ? fl_clock_wall(k, now) : fl_clock_mono(k, now);
+}
+
+/* The true time at which member mi's clock reads local time l (the first time, on a wall
+ * clock that steps back). */
+static inline fl_time mtrue_of(const election *s, int mi, fl_time l)
+{
+    const fl_clock *k = fl_member_clock(s->c, mi);
+    if (l <= 0 || !k)
+        return l <= 0 ? 0 : l;
+    return s->wall_timers ? fl_clock_wall_reaches(k, 0, l) : fl_clock_mono_after(k, 0, l);
 }
 
 static inline fl_peer peer(const election *s, int mi)

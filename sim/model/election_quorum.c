@@ -6,13 +6,13 @@
 #include "model/election_int.h"
 
 /* quorum: the local time at which p's lease runs out. */
-static fl_time lease_of(const election *s, int p, fl_time now)
+fl_time fl__election_majority_lease(const election *s, int p, fl_time now)
 {
     const member *m = &s->m[p];
     fl_time v[MAX_MEMBERS];
     int n = 0;
     for (int r = 0; r < s->nm; r++) {
-        fl_time x = r == p ? local(s, now) : m->ack_hb[r];
+        fl_time x = r == p ? mlocal(s, p, now) : m->ack_hb[r];
         int i = n++;
         while (i > 0 && v[i - 1] < x) { /* descending */
             v[i] = v[i - 1];
@@ -24,8 +24,9 @@ static fl_time lease_of(const election *s, int p, fl_time now)
     return k <= NEVER ? NEVER : k + s->ft;
 }
 
-/* Quorum: commits what a majority applied, and answers the writes waiting for it. */
-static void advance_commit(election *s, int p)
+/* Quorum: commits what a majority applied, and answers the writes waiting for it (raft
+ * also keeps what each leader committed: cmv). */
+void fl__election_advance_commit(election *s, int p)
 {
     member *m = &s->m[p];
     uint64_t v[MAX_MEMBERS];
@@ -45,6 +46,8 @@ static void advance_commit(election *s, int p)
         const wrec *x = &s->wr[m->log[i]];
         if (x->version > s->cver[x->row])
             s->cver[x->row] = x->version;
+        if (s->cmv && x->version > s->cmv[(size_t)x->row * (size_t)s->nm + (size_t)p])
+            s->cmv[(size_t)x->row * (size_t)s->nm + (size_t)p] = x->version;
         if (m->pend[i] != FL_NONE) {
             uint32_t id = m->pend[i];
             m->pend[i] = FL_NONE;
@@ -56,10 +59,10 @@ static void advance_commit(election *s, int p)
 
 static void detect_quorum(election *s, fl_time now)
 {
-    fl_time l = local(s, now);
     for (int c = 0; c < s->nm; c++) {
         member *mc = &s->m[c];
-        if (mc->primary || out(s, c) || l - mc->last_hb < s->ft || !eligible(s, c, mc->home))
+        if (mc->primary || out(s, c) || mlocal(s, c, now) - mc->last_hb < s->ft ||
+            !eligible(s, c, mc->home))
             continue;
         int64_t t = mc->term > mc->voted ? mc->term : mc->voted;
         for (int v = 0; v < s->nm; v++) {
@@ -78,7 +81,7 @@ static void detect_quorum(election *s, fl_time now)
         for (int v = 0; v < s->nm; v++) {
             member *mv = &s->m[v];
             if (v == c || out(s, v) || !reach_mm(s, c, v) || t <= mv->voted ||
-                mv->primary || (mv->bprim >= 0 && l - mv->last_hb < s->ft) ||
+                mv->primary || (mv->bprim >= 0 && mlocal(s, v, now) - mv->last_hb < s->ft) ||
                 !up_to_date(mc, mv))
                 continue;
             mv->voted = t;
@@ -96,17 +99,17 @@ static void detect_quorum(election *s, fl_time now)
 }
 
 /* quorum: a write is answered when a majority has it (advance_commit). */
-static void ack_on_majority(election *s, int p, uint32_t id)
+void fl__election_ack_on_majority(election *s, int p, uint32_t id)
 {
     member *m = &s->m[p];
     m->pend[m->nlog - 1] = id;
-    advance_commit(s, p);
+    fl__election_advance_commit(s, p);
 }
 
 /* quorum: as Raft's AppendEntries, a replicated entry is contact from the leader. */
-static void replicated_contact(election *s, int r, const msg *g, fl_time now)
+void fl__election_replicated_contact(election *s, int r, const msg *g, fl_time now)
 {
-    s->m[r].last_hb = local(s, now);
+    s->m[r].last_hb = mlocal(s, r, now);
     fl__election_send_ack(s, r, g->hb);
 }
 
@@ -121,7 +124,7 @@ static bool read_committed(election *s, int mi, uint64_t key, int64_t *value)
 }
 
 /* quorum: a zone's clients can write only when their leader reaches a majority. */
-static bool reaches_majority(const election *s, int p)
+bool fl__election_reaches_majority(const election *s, int p)
 {
     int n = 0;
     for (int r = 0; r < s->nm; r++)
@@ -137,6 +140,7 @@ static void commit_held(election *s, int p)
 }
 
 const policy fl__election_quorum = {
-    .detect = detect_quorum, .lease = lease_of, .appended = ack_on_majority,
-    .acked = advance_commit, .replicated = replicated_contact, .read = read_committed,
-    .available = reaches_majority, .promoted = commit_held, .majority = true};
+    .detect = detect_quorum, .lease = fl__election_majority_lease,
+    .appended = fl__election_ack_on_majority, .acked = fl__election_advance_commit,
+    .replicated = fl__election_replicated_contact, .read = read_committed,
+    .available = fl__election_reaches_majority, .promoted = commit_held, .majority = true};

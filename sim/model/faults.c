@@ -32,6 +32,9 @@
  *
  * A slew runs the clock faster (or slower) by `rate` until it has gained (lost) the amount;
  * it moves the monotonic clock too, a step only the wall clock (include/faultline/clock.h).
+ * A kind that reads one clock per member (CLOCK in its member_faults: election) takes a
+ * member's: {"clock": {"node": "etcd/0", "slew": "-30s", "rate": "50000ppm"}} moves only that
+ * member's clock; a fault on the node moves the node's and every member's.
  *
  * and on the network between zones (nodes and workloads without a zone are in "-"):
  *
@@ -401,9 +404,45 @@ double fl_world_slowdown(const fl_world *w, uint32_t comp, int32_t member)
     return x;
 }
 
+/* Prepares the clocks a clock fault on f->target (f->member) changes: a member's clock is
+ * made on first use, a copy of the node's schedule so far. FL_NOMEM when memory ran out. */
+static fl_status fault_clocks(fl_world *w, const fl_fault *f)
+{
+    fl_component *c = w->comps[f->target];
+    if (!c->host.clock && !(c->host.clock = fl_clock_new(0, 0)))
+        return FL_NOMEM;
+    if (f->member < 0)
+        return FL_OK;
+    if (!c->mclock) {
+        const char *noun;
+        uint32_t n = c->ops->members(c, &noun);
+        if (!(c->mclock = fl_calloc(n, sizeof *c->mclock)))
+            return FL_NOMEM;
+        c->nmclock = n;
+    }
+    fl_clock **mc = &c->mclock[f->member];
+    return *mc || (*mc = fl_clock_copy(c->host.clock)) ? FL_OK : FL_NOMEM;
+}
+
+/* The i-th clock (from 0) the fault changes, NULL past the last: a member's own, or the
+ * node's followed by every member clock made so far. */
+static fl_clock *fault_clock(const fl_world *w, const fl_fault *f, uint32_t i)
+{
+    const fl_component *c = w->comps[f->target];
+    if (f->member >= 0)
+        return i == 0 ? c->mclock[f->member] : NULL;
+    if (i == 0)
+        return c->host.clock;
+    for (uint32_t m = 0; m < c->nmclock; m++)
+        if (c->mclock[m] && --i == 0)
+            return c->mclock[m];
+    return NULL;
+}
+
 /* {"clock": {"node": N, "step": D}} or {"clock": {"node": N, "slew": D, "rate": R}}: folded
- * into the node's clock now (its whole schedule is known before the run); the timeline
- * keeps the fault for the trace. */
+ * into the node's clock now (its whole schedule is known before the run), or into one
+ * member's ("etcd/2") when the kind reads a clock per member; the timeline keeps the fault
+ * for the trace. */
 static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const char *path,
                              fl_time dur, const char *label, fl_error *e)
 {
@@ -415,26 +454,17 @@ static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const c
         return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, path, "for"),
                             "a clock fault takes no \"for\": a step is instant and a slew "
                             "lasts until the clock has gained its amount at its rate");
+    f->kind = FL_FAULT_CLOCK; /* find_target refuses a kind where nothing reads the clock */
     if ((st = fl_cfg_object(clk, p, e)) || (st = fl_cfg_known_keys(clk, p, clock_fault_keys, e)) ||
         (st = fl_cfg_string(clk, p, "node", FL_CFG_REQUIRED, NULL, &node, e)) ||
-        (st = find_node(w, node, fl_cfg_join(q, sizeof q, p, "node"), &f->target, e)))
+        (st = find_target(w, f, node, fl_cfg_join(q, sizeof q, p, "node"), p, e)))
         return st;
-    const fl_component_ops *ops = w->comps[f->target]->ops;
-    if (!(ops->faults & FL_FAULT_BIT(CLOCK))) { /* nothing on the node reads its clock */
-        char list[96];
-        list_faults(ops->faults, list, sizeof list);
-        return fl_error_set(e, FL_INVALID, p, "kind %s does not support \"clock\" (it "
-                                              "supports: %s)", ops->kind, list);
-    }
     const cJSON *stepv = cJSON_GetObjectItemCaseSensitive(clk, "step");
     const cJSON *slewv = cJSON_GetObjectItemCaseSensitive(clk, "slew");
     if ((stepv != NULL) == (slewv != NULL))
         return fl_error_set(e, FL_INVALID, p, "expected either \"step\" (the wall clock jumps, "
                                               "such as \"+2s\") or \"slew\" with \"rate\"");
-    fl_component *c = w->comps[f->target];
-    if (!c->host.clock && !(c->host.clock = fl_clock_new(0, 0)))
-        return FL_NOMEM;
-    f->kind = FL_FAULT_CLOCK;
+    fl_clock *k;
     fl_time by;
     char amount[32];
     if (stepv) {
@@ -443,8 +473,11 @@ static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const c
         if (cJSON_GetObjectItemCaseSensitive(clk, "rate"))
             return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "rate"),
                                 "a step takes no rate (a slew does)");
-        if ((st = fl_clock_step(c->host.clock, f->at, by)))
+        if ((st = fault_clocks(w, f)))
             return st;
+        for (uint32_t i = 0; (k = fault_clock(w, f, i)); i++)
+            if ((st = fl_clock_step(k, f->at, by)))
+                return st;
         f->until = f->at;
     } else {
         int64_t rate;
@@ -454,7 +487,10 @@ static fl_status clock_fault(fl_world *w, fl_fault *f, const cJSON *clk, const c
         if (by == 0)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "slew"),
                                 "expected a non-zero amount to gain or lose");
-        st = fl_clock_slew(c->host.clock, f->at, by, rate, &f->until);
+        if ((st = fault_clocks(w, f)))
+            return st;
+        for (uint32_t i = 0; !st && (k = fault_clock(w, f, i)); i++)
+            st = fl_clock_slew(k, f->at, by, rate, &f->until);
         if (st == FL_INVALID)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, p, "rate"),
                                 "the clock of \"%s\" would run more than %d%% off true time "

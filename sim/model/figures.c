@@ -204,6 +204,17 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.min_replicas_to_write", "min replicas to write", X),
     CNT("nodes.*.observers", "observers", X),
     CNT("nodes.*.failovers", "failovers", X),
+    /* raft (election_raft.c): every leader change costs a reconnect (failover_cost) */
+    FLAG("nodes.*.pre_vote", "PreVote", X),
+    FLAG("nodes.*.check_quorum", "CheckQuorum", X),
+    NUM("nodes.*.failover_cost_s", "s", "failover cost", X),
+    NUM("nodes.*.lease_margin_s", "s", "lease margin", X), /* only when set */
+    CNT("nodes.*.leader_changes", "leader changes", L),
+    CNT("nodes.*.elections", "elections (term increments)", X),
+    CNT("nodes.*.prevotes_lost", "pre-votes lost", X),
+    CNT("nodes.*.disruptions", "leaders deposed by a higher term", L),
+    NUM("nodes.*.leaderless_s", "s", "no leader taking writes", L),
+    CNT("nodes.*.reads_refused", "reads refused", L),
     CNT("nodes.*.stepdowns", "stepdowns", X),
     CNT("nodes.*.primaries_at_end", "primaries at the end", L),
     CNT("nodes.*.primaries_at_heal", "primaries at the heal", L),
@@ -423,7 +434,6 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.w", "write quorum W", X),
     CNT("nodes.*.quorum_reads", "reads answered", X),
     CNT("nodes.*.quorum_writes", "writes acknowledged", X),
-    CNT("nodes.*.stale_reads", "stale reads", L),
     NUM("nodes.*.stale_read_rate", "fraction", "stale-read probability", L),
     CNT("nodes.*.speculative_retries", "speculative retries", X),
     CNT("nodes.*.read_repairs", "read repairs", X),
@@ -441,6 +451,9 @@ static const fl_figure_info table[] = {
 #undef KIND
 #define KIND "store election quorum"
     CNT("**.reads_served", "reads served", X),
+#undef KIND
+#define KIND "election quorum"
+    CNT("nodes.*.stale_reads", "stale reads", L),
 #undef KIND
 #define KIND "cache store election lock_storage"
     CNT("nodes.*.reads", "reads", X),

@@ -288,6 +288,9 @@ void fl_world_free(fl_world *w)
         if (c->ops && c->ops->destroy)
             c->ops->destroy(c);
         fl_clock_free(c->host.clock);
+        for (uint32_t m = 0; m < c->nmclock; m++)
+            fl_clock_free(c->mclock[m]);
+        fl_free(c->mclock);
         fl_free(c->name);
         fl_free(c);
     }

@@ -224,7 +224,8 @@ typedef struct fl_component_ops {
      * are the network's, and are not listed. */
     unsigned faults;
     /* The faults it models on one member ("db/2"): a subset of `faults`; 0 when a fault
-     * cannot name a member. */
+     * cannot name a member. CLOCK here: each member reads its own clock
+     * (fl_member_clock), so a step or slew of one member's clock moves only its timers. */
     unsigned member_faults;
     /* Optional (required when member_faults is not 0): how many members the configured
      * node has, numbered from 0, and what one is called ("replica", "member"). */
@@ -251,7 +252,20 @@ struct fl_component {
     int zone;     /* index into the world's zones, -1 when none */
     fl_host host; /* its clock (owned) and pause state */
     void *state;  /* owned by the kind */
+    /* Member clocks (owned), made by a clock fault naming a member ("etcd/2") of a kind
+     * that declares CLOCK in member_faults: mclock[m] starts as a copy of the node's clock
+     * and takes the node's clock faults too; NULL (or nmclock 0): the member reads the
+     * node's clock. */
+    fl_clock **mclock;
+    uint32_t nmclock;
 };
+
+/* The clock member m of c reads: its own when a fault gave it one, else the node's
+ * (NULL: true time). */
+static inline fl_clock *fl_member_clock(const fl_component *c, int m)
+{
+    return m >= 0 && (uint32_t)m < c->nmclock && c->mclock[m] ? c->mclock[m] : c->host.clock;
+}
 
 /* The registry of component kinds (kinds.def). */
 const fl_component_ops *fl_kind_find(const char *kind);

@@ -83,6 +83,27 @@ fl_clock *fl_clock_new(fl_time offset, int64_t drift_ppb)
     return c;
 }
 
+fl_clock *fl_clock_copy(const fl_clock *c)
+{
+    fl_clock *d = fl_calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    *d = *c;
+    d->segs = fl_malloc(c->nsegs * sizeof *d->segs);
+    d->chg = c->nchg ? fl_malloc(c->nchg * sizeof *d->chg) : NULL;
+    d->steps = c->nsteps ? fl_malloc(c->nsteps * sizeof *d->steps) : NULL;
+    if (!d->segs || (c->nchg && !d->chg) || (c->nsteps && !d->steps)) {
+        fl_clock_free(d);
+        return NULL;
+    }
+    memcpy(d->segs, c->segs, c->nsegs * sizeof *d->segs);
+    if (c->nchg)
+        memcpy(d->chg, c->chg, c->nchg * sizeof *d->chg);
+    if (c->nsteps)
+        memcpy(d->steps, c->steps, c->nsteps * sizeof *d->steps);
+    return d;
+}
+
 void fl_clock_free(fl_clock *c)
 {
     if (!c)

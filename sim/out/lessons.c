@@ -487,7 +487,26 @@ static void election_roles(ctx *x, const char *node, const cJSON *o)
      * checker knows which of them a client was told succeeded (with quorum acks none is). */
     double disc = num(o, "writes_discarded");
     double lost = num(cJSON_GetObjectItemCaseSensitive(o, "lost_writes"), "count");
-    if (two > 0) {
+    double changes = num(o, "leader_changes"); /* raft: what the elections cost */
+    double stale = num(o, "stale_reads");
+    const char *reads = str(o, "reads");
+    if (!isnan(changes) && stale > 0 && reads && strcmp(reads, "lease") == 0) {
+        /* lease reads: a deposed leader still inside its lease (on its own clock) answers;
+         * the checker's split-brain seconds are exact, the series' only to the window */
+        double both = num(cJSON_GetObjectItemCaseSensitive(o, "split_brain"), "seconds");
+        snprintf(l->title, sizeof l->title, "%s: two members lead at once for %.3g s; %.0f lease "
+                 "reads answered stale", node, isnan(both) ? two : both, stale);
+        snprintf(l->note, sizeof l->note, "%.0f leader changes; the old leader's lease, timed on "
+                 "its own clock, outlived the election; %.0f acknowledged writes lost", changes,
+                 isnan(lost) ? 0 : lost);
+    } else if (!isnan(changes)) {
+        snprintf(l->title, sizeof l->title, "%s: %.0f leader changes (term %.0f at the end), "
+                 "%.3g s with no leader taking writes", node, changes, num(o, "term_at_end"),
+                 num(o, "leaderless_s"));
+        snprintf(l->note, sizeof l->note, "%.0f writes deposed leaders took are discarded, "
+                 "%.0f of them acknowledged to clients", isnan(disc) ? 0 : disc,
+                 isnan(lost) ? 0 : lost);
+    } else if (two > 0) {
         snprintf(l->title, sizeof l->title, "%s: two primaries for %.3g s; %.0f acknowledged "
                  "writes lost", node, two, isnan(lost) ? 0 : lost);
         snprintf(l->note, sizeof l->note, "%.0f writes the old side held while split are "

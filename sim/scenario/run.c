@@ -241,8 +241,9 @@ static char *event_lines(fl_world *w, const char *variant, fl_status st, const c
             fl_time until = f->until < w->duration ? f->until : w->duration;
             double until_s = f->kind == FL_FAULT_CLOCK && f->until == f->at ? -1 /* a step */
                                                                             : fl_time_to_s(until);
-            /* On a node with its own clock, the trace gives its reading too. */
-            const fl_clock *clk = f->links ? NULL : w->comps[f->target]->host.clock;
+            /* On a node (or member) with its own clock, the trace gives its reading too. */
+            const fl_clock *clk =
+                f->links ? NULL : fl_member_clock(w->comps[f->target], f->member);
             fl_time local = clk ? fl_clock_wall(clk, f->at) : 0;
             if (event_window(&buf, &len, fl_time_to_s(f->at), until_s, fl_fault_name(f->kind), "label",
                              f->label, clk ? &local : NULL))

@@ -134,6 +134,30 @@ START_TEST(timers_are_exact_inverses)
 }
 END_TEST
 
+START_TEST(copy_is_independent)
+{
+    /* A member's clock starts as a copy of its node's: same readings, then its own faults. */
+    fl_clock *c = fl_clock_new(3 * FL_SEC, 20000);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(fl_clock_step(c, 10 * FL_SEC, -2 * FL_SEC), FL_OK);
+    fl_time end;
+    ck_assert_int_eq(fl_clock_slew(c, 20 * FL_SEC, FL_SEC, 1000000, &end), FL_OK);
+    fl_clock *d = fl_clock_copy(c);
+    ck_assert_ptr_nonnull(d);
+    for (fl_time t = 0; t < 2000 * FL_SEC; t += 7 * FL_SEC + 13) {
+        ck_assert_int_eq(fl_clock_mono(c, t), fl_clock_mono(d, t));
+        ck_assert_int_eq(fl_clock_wall(c, t), fl_clock_wall(d, t));
+    }
+    ck_assert_int_eq(fl_clock_step(d, 30 * FL_SEC, -5 * FL_SEC), FL_OK);
+    ck_assert_int_eq(fl_clock_wall(d, 40 * FL_SEC), fl_clock_wall(c, 40 * FL_SEC) - 5 * FL_SEC);
+    ck_assert_int_eq(fl_clock_slew(d, 50 * FL_SEC, -FL_SEC, 500000, &end), FL_OK);
+    ck_assert_int_lt(fl_clock_mono(d, 100 * FL_SEC), fl_clock_mono(c, 100 * FL_SEC));
+    ck_assert_int_eq(fl_clock_wall(c, 40 * FL_SEC) - fl_clock_mono(c, 40 * FL_SEC), FL_SEC);
+    fl_clock_free(c);
+    fl_clock_free(d);
+}
+END_TEST
+
 START_TEST(allocation_failures)
 {
     for (unsigned n = 1; n <= 2; n++) {
@@ -168,6 +192,7 @@ int main(void)
     tcase_add_test(tc, offset_and_steps_move_wall_only);
     tcase_add_test(tc, slew_gains_exactly_and_ends);
     tcase_add_test(tc, timers_are_exact_inverses);
+    tcase_add_test(tc, copy_is_independent);
     tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);
     return fl_test_run(s);

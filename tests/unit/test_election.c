@@ -243,6 +243,214 @@ START_TEST(partial_partition)
 }
 END_TEST
 
+
+/* ---- raft: terms, PreVote, CheckQuorum, lease reads ------------------------------------ */
+
+/* Members in one zone, heartbeats every 100 ms, failure_timeout 1 s (timeouts drawn in
+ * [1 s, 2 s)), a client writing and reading 20 times a second; %s: the members' zones,
+ * %s: the primary, %s: extra node keys, %s: the partition's links. */
+static const char *const raft_fmt =
+    "{\"faultline\": 1, \"name\": \"r\", \"duration\": \"60s\", \"window\": \"1s\",\n"
+    " \"zones\": [\"a\", \"c\"],\n"
+    " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\", \"zones\": [%s], \"primary\": \"%s\",\n"
+    "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\"%s}],\n"
+    " \"workloads\": [\n"
+    "  {\"name\": \"app\", \"target\": \"g\", \"zone\": \"c\", \"rate\": \"20/s\",\n"
+    "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+    "   \"client\": {\"timeout\": \"1s\"}}],\n"
+    " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"partition\": {\"links\": [%s]}}]}\n";
+
+#define CUT(a, b) "[\"g/" #a "\", \"g/" #b "\"], [\"g/" #b "\", \"g/" #a "\"]"
+
+static char *raft_run(const char *zones, const char *primary, const char *extra,
+                      const char *links, const char *const *sets, size_t nsets)
+{
+    char text[4096];
+    snprintf(text, sizeof text, raft_fmt, zones, primary, extra, links);
+    return fl_test_summary(text, sets, nsets);
+}
+
+static const char *const prevote_cq[] = {"nodes.g.pre_vote=true", "nodes.g.check_quorum=true"};
+
+/* Five members, and a partial partition in which no member reaches all the others (m1-m2,
+ * m3-m4, m5-m1 cut): whoever leads, some member cannot hear it. Without PreVote and
+ * CheckQuorum that member times out within 2 s + a tick, raises its term, and the members
+ * it reaches move to that term: the leader hears of it at its next tick and steps down,
+ * about 2.2 s after its election at most; the next election follows within about as long.
+ * So over the 40 s partition there are at least 40 / (2 x 2.2) > 9 leader changes (5
+ * asserted), each with its term, and time with no leader. With both options the members
+ * that hear the leader refuse the pre-votes: no election, term 1, nothing unavailable.
+ * Either way no committed write is lost. */
+START_TEST(raft_partial_partition_flaps)
+{
+    const char *z5 = "\"a\", \"a\", \"a\", \"a\", \"a\"";
+    const char *cuts = CUT(0, 1) ", " CUT(2, 3) ", " CUT(4, 0);
+    char *s = raft_run(z5, "m3", "", cuts, NULL, 0);
+    double changes = fig(s, "\"g\"", "\"leader_changes\":\t");
+    ck_assert_double_ge(changes, 5);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"term_at_end\":\t"), changes);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"leaderless_s\":\t"), 2);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"lost_writes\"", "\"of\":\t"), 200);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    free(s);
+
+    s = raft_run(z5, "m3", "", cuts, prevote_cq, 2);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"leader_changes\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"elections\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"prevotes_lost\":\t"), 10);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"term_at_end\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"unavailable_s\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+/* Cloudflare's shape: three members, m1 cut from the leader m3, m2 reaching both. Without
+ * the options m1's first campaign (within 2 s of the cut) deposes m3 through m2: at least
+ * one leader change; the flapping stops once m2, which reaches both, wins. With them: none. */
+START_TEST(raft_hub_partition)
+{
+    char *s = raft_run("\"a\", \"a\", \"a\"", "m3", "", CUT(0, 2), NULL, 0);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"leader_changes\":\t"), 1);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"disruptions\":\t"), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"primary_at_end\":\t\"m2\""));
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+    s = raft_run("\"a\", \"a\", \"a\"", "m3", "", CUT(0, 2), prevote_cq, 2);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"leader_changes\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"term_at_end\":\t"), 1);
+    free(s);
+}
+END_TEST
+
+/* Term disruption: m3 is cut from both others for 40 s; it reaches nobody, so it cannot
+ * disturb anyone meanwhile, but every campaign raises its term (40 s / 2 s: at least 19
+ * of them). At the heal the leader m1 hears of that term at its next tick and steps down:
+ * a leader change for nothing. With PreVote m3 never wins a pre-vote, its term stays 1 and
+ * the heal changes nothing; CheckQuorum alone does not stop it (m3's term still rises). */
+START_TEST(raft_term_disruption)
+{
+    const char *z3 = "\"a\", \"a\", \"a\"";
+    const char *cuts = CUT(0, 2) ", " CUT(1, 2);
+    char *s = raft_run(z3, "m1", "", cuts, NULL, 0);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"elections\":\t"), 19);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"disruptions\":\t"), 1);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"leader_changes\":\t"), 1);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"term_at_end\":\t"), 20);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+    const char *cq[] = {"nodes.g.check_quorum=true"};
+    s = raft_run(z3, "m1", "", cuts, cq, 1);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"disruptions\":\t"), 1);
+    free(s);
+    const char *pv[] = {"nodes.g.pre_vote=true"};
+    s = raft_run(z3, "m1", "", cuts, pv, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"elections\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"disruptions\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"leader_changes\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"term_at_end\":\t"), 1);
+    free(s);
+}
+END_TEST
+
+
+/* Stale reads: m1 (zone a) leads, m2 and m3 are in zone b, a client in each zone reads and
+ * writes 50 keys; a | b is cut from 10 s to 50 s. m2 is elected in b and commits b's
+ * writes. Without CheckQuorum m1 never learns of it (it reaches nobody) and, with reads
+ * "leader", answers zone a's reads from what it committed before the cut: stale. With lease
+ * reads its majority lease ends 1 s after the last acknowledged heartbeat and it refuses
+ * them; read_index refuses them at once; CheckQuorum makes it step down. No committed
+ * write is lost in any of them. */
+START_TEST(raft_stale_reads)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"60s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"b\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\"}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+        "   \"client\": {\"timeout\": \"1s\"}},\n"
+        "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+        "   \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"stale_reads\":\t"), 100);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+    const char *lease[] = {"nodes.g.reads=lease"};
+    s = fl_test_summary(text, lease, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"reads_refused\":\t"), 100);
+    free(s);
+    const char *ri[] = {"nodes.g.reads=read_index"};
+    s = fl_test_summary(text, ri, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    free(s);
+    const char *cq[] = {"nodes.g.check_quorum=true"};
+    s = fl_test_summary(text, cq, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+/* Member clocks: m1 (zone a) leads; at 10 s the partition cuts it from m2 and m3 and its own
+ * clock steps back 5 s. With "timers": "wall" its majority lease (the heartbeat a majority
+ * acknowledged before 10 s, plus 1 s) now runs out when its clock reads that, 5 s later
+ * than it should: it serves lease reads until about 16 s of true time, while m2 or m3 leads
+ * from 11.0-12.1 s and commits zone b's writes: two leaders for 3.8-5 s, stale reads. The
+ * same step on the node (every member's clock) moves every timer alike: nobody's lease
+ * outlives a follower's timeout, no stale read. A lease_margin of 500 ms covers a 400 ms
+ * step (no stale read) and not the 5 s one. Monotonic timers ignore the step. */
+START_TEST(raft_member_clock_step)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"30s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"b\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\",\n"
+        "   \"pre_vote\": true, \"check_quorum\": true, \"reads\": \"lease\", \"timers\": \"wall\"}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"100/s\",\n"
+        "   \"mix\": {\"read\": 1}, \"keys\": \"uniform(20)\", \"client\": {\"timeout\": \"1s\"}},\n"
+        "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"100/s\",\n"
+        "   \"mix\": {\"write\": 1}, \"keys\": \"uniform(20)\", \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"clock\": {\"node\": \"g/0\", \"step\": \"-5s\"}},\n"
+        "            {\"at\": \"10s\", \"for\": \"10s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"stale_reads\":\t"), 100);
+    double both = fig(s, "\"split_brain\"", "\"seconds\":\t");
+    ck_assert_double_ge(both, 3.8);
+    ck_assert_double_le(both, 5.0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"leader_changes\":\t"), 1);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+    const char *node[] = {"faults[0].clock.node=g"}; /* every member steps: they agree */
+    s = fl_test_summary(text, node, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    free(s);
+    const char *mono[] = {"nodes.g.timers=monotonic"};
+    s = fl_test_summary(text, mono, 1);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    free(s);
+    const char *wide[] = {"nodes.g.lease_margin=500ms"};
+    s = fl_test_summary(text, wide, 1);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"stale_reads\":\t"), 50);
+    free(s);
+    const char *held[] = {"nodes.g.lease_margin=500ms", "faults[0].clock.step=-400ms"};
+    s = fl_test_summary(text, held, 2);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("election");
@@ -253,6 +461,11 @@ static Suite *suite(void)
     tcase_add_test(t, quorum_never_two_leaders);
     tcase_add_test(t, node_pair_partition_cuts_votes);
     tcase_add_test(t, partial_partition);
+    tcase_add_test(t, raft_partial_partition_flaps);
+    tcase_add_test(t, raft_hub_partition);
+    tcase_add_test(t, raft_term_disruption);
+    tcase_add_test(t, raft_stale_reads);
+    tcase_add_test(t, raft_member_clock_step);
     suite_add_tcase(s, t);
     return s;
 }
