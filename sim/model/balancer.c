@@ -700,14 +700,14 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 "policies only");
         if ((st = fl_cfg_object(hc, hp, e)) ||
             (st = fl_kind_sub_keys(&fl_balancer_ops, "health_check", hc, hp, e)) ||
-            (st = fl_cfg_duration(hc, hp, "interval", FL_CFG_OPTIONAL, 5 * FL_SEC, 10 * FL_MS,
-                                  3600 * FL_SEC, &b->hc_interval, e)) ||
-            (st = fl_cfg_duration(hc, hp, "timeout", FL_CFG_OPTIONAL, FL_SEC, FL_MS,
-                                  3600 * FL_SEC, &b->hc_timeout, e)) ||
-            (st = fl_cfg_int(hc, hp, "unhealthy_threshold", FL_CFG_OPTIONAL, 3, 1, 100,
-                             &b->hc_down, e)) ||
-            (st = fl_cfg_int(hc, hp, "healthy_threshold", FL_CFG_OPTIONAL, 2, 1, 100, &b->hc_up,
-                             e)))
+            (st = fl_kind_duration(c, "health_check.interval", hc, hp, FL_CFG_OPTIONAL, 5 * FL_SEC,
+                                   &b->hc_interval, e)) ||
+            (st = fl_kind_duration(c, "health_check.timeout", hc, hp, FL_CFG_OPTIONAL, FL_SEC,
+                                   &b->hc_timeout, e)) ||
+            (st = fl_kind_int(c, "health_check.unhealthy_threshold", hc, hp, FL_CFG_OPTIONAL, 3,
+                              &b->hc_down, e)) ||
+            (st = fl_kind_int(c, "health_check.healthy_threshold", hc, hp, FL_CFG_OPTIONAL, 2,
+                              &b->hc_up, e)))
             return st;
         if (b->hc_timeout > b->hc_interval)
             return fl_error_set(e, FL_INVALID, fl_cfg_join(q, sizeof q, hp, "timeout"),
@@ -734,11 +734,9 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 policies[b->policy]);
         if ((st = fl_cfg_object(dns, dp, e)) ||
             (st = fl_kind_sub_keys(&fl_balancer_ops, "dns", dns, dp, e)) ||
-            (st = fl_cfg_duration(dns, dp, "ttl", FL_CFG_REQUIRED, 0, FL_SEC, 86400 * FL_SEC,
-                                  &b->dns_ttl, e)) ||
-            (st = fl_cfg_int(dns, dp, "clients", FL_CFG_OPTIONAL, 1000, 1, MAX_DNS_CLIENTS,
-                             &nclients, e)) ||
-            (st = fl_cfg_number(dns, dp, "late_fraction", FL_CFG_OPTIONAL, 0, 0, 1, &late, e)) ||
+            (st = fl_kind_duration(c, "dns.ttl", dns, dp, FL_CFG_REQUIRED, 0, &b->dns_ttl, e)) ||
+            (st = fl_kind_int(c, "dns.clients", dns, dp, FL_CFG_OPTIONAL, 1000, &nclients, e)) ||
+            (st = fl_kind_number(c, "dns.late_fraction", dns, dp, FL_CFG_OPTIONAL, 0, &late, e)) ||
             (st = fl_cfg_dist(dns, dp, "late_by", late > 0 ? FL_CFG_REQUIRED : FL_CFG_OPTIONAL,
                               NULL, &b->dns_late_by, e)))
             return st;
@@ -753,10 +751,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
             fl_cfg_join(sp, sizeof sp, dp, "shift");
             if ((st = fl_cfg_object(sh, sp, e)) ||
                 (st = fl_kind_sub_keys(&fl_balancer_ops, "dns.shift", sh, sp, e)) ||
-                (st = fl_cfg_number(sh, sp, "step", FL_CFG_REQUIRED, 0, 0.01, 1, &b->shift_step,
-                                    e)) ||
-                (st = fl_cfg_duration(sh, sp, "every", FL_CFG_REQUIRED, 0, FL_SEC,
-                                      86400 * FL_SEC, &b->shift_every, e)))
+                (st = fl_kind_number(c, "dns.shift.step", sh, sp, FL_CFG_REQUIRED, 0,
+                                     &b->shift_step, e)) ||
+                (st = fl_kind_duration(c, "dns.shift.every", sh, sp, FL_CFG_REQUIRED, 0,
+                                       &b->shift_every, e)))
                 return st;
         }
         b->dns_clients = (uint32_t)nclients;
@@ -787,9 +785,9 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                                 "\"%s\" does not route by key", policies[b->policy]);
         if ((st = fl_cfg_object(hk, hp, e)) ||
             (st = fl_kind_sub_keys(&fl_balancer_ops, "hot_keys", hk, hp, e)) ||
-            (st = fl_cfg_int(hk, hp, "keys", FL_CFG_REQUIRED, 0, 1, 10000000, &keys, e)) ||
-            (st = fl_cfg_int(hk, hp, "split", FL_CFG_OPTIONAL, 0, 2, 1024, &split, e)) ||
-            (st = fl_cfg_int(hk, hp, "replicas", FL_CFG_OPTIONAL, 0, 2, 64, &replicas, e)))
+            (st = fl_kind_int(c, "hot_keys.keys", hk, hp, FL_CFG_REQUIRED, 0, &keys, e)) ||
+            (st = fl_kind_int(c, "hot_keys.split", hk, hp, FL_CFG_OPTIONAL, 0, &split, e)) ||
+            (st = fl_kind_int(c, "hot_keys.replicas", hk, hp, FL_CFG_OPTIONAL, 0, &replicas, e)))
             return st;
         if ((split > 0) == (replicas > 0))
             return fl_error_set(e, FL_INVALID, hp,
