@@ -37,6 +37,23 @@ static const fl_figure_info table[] = {
     FLAG("complete", "run complete", X),
     CNT("network.messages_sent", "messages sent", X),
     CNT("network.lost_*", "messages lost", L),
+    /* With per-link detail (node links, duplication, reordering, bandwidth: net/link.c). */
+    CNT("network.duplicated", "messages duplicated", X),
+    CNT("network.reordered", "messages reordered", X),
+#define LINK(set)                                                                               \
+    CNT("network." set ".*.sent", "messages sent on the link", X),                             \
+    CNT("network." set ".*.lost_*", "messages lost on the link", L),                           \
+    CNT("network." set ".*.duplicated", "messages duplicated on the link", X),                 \
+    CNT("network." set ".*.reordered", "messages reordered on the link", X),                   \
+    FLAG("network." set ".*.fifo", "link delivers in order", X),                               \
+    NUM("network." set ".*.bandwidth_bit_s", "bit/s", "link bandwidth", X),                    \
+    CNT("network." set ".*.bytes", "bytes carried", X),                                        \
+    NUM("network." set ".*.busy_s", "s", "link busy", X),                                      \
+    NUM("network." set ".*.queueing_ms_mean", "ms", "link queueing, mean", L),                 \
+    NUM("network." set ".*.queueing_ms_max", "ms", "link queueing, max", L)
+    LINK("zone_links"),
+    LINK("node_links"),
+#undef LINK
 
     /* Checks (sim/check, world.c). */
     FLAG("checks.*.ok", "check holds", H),
@@ -148,6 +165,7 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.write_errors", "write errors", L),
     CNT("nodes.*.invalidations", "invalidations", X),
     CNT("nodes.*.evictions", "evictions", X),
+    CNT("nodes.*.warm_tier.fetches", "misses fetched from the warm tier", X),
     CNT("nodes.*.entries_at_end", "entries at the end", X),
 
 #undef KIND
@@ -385,6 +403,11 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.dns.resolutions", "DNS resolutions", X),
     CNT("nodes.*.dns.stale_sent", "requests sent to a stale cached answer", L),
     NUM("nodes.*.dns.last_stale_s", "s", "last request to a stale answer", L),
+    CNT("nodes.*.hot_keys.keys", "hot keys", X),
+    CNT("nodes.*.hot_keys.ways", "sub-keys or replicas per hot key", X),
+    CNT("nodes.*.hot_keys.sent", "requests for hot keys", X),
+    NUM("nodes.*.hot_keys.share", "fraction", "hot keys' share of the requests", X),
+    CNT("nodes.*.hot_keys.write_copies", "hot-key write copies", X),
     /* rollout.c, in the balancer's report */
     CNT("nodes.*.rollout.backends", "backends a rollout may reach", X),
     CNT("nodes.*.rollout.waves_begun", "rollout waves begun", X),
