@@ -214,7 +214,11 @@ typedef struct gateway {
     /* state */
     gw_queue q[2]; /* q[0]: all work (fifo) or established work; q[1]: handshakes */
     uint64_t connected, hs_queued, wanted;
-    int64_t hb_acc;
+    /* aggregated: connections by heartbeat phase, a ring of one heartbeat_interval in steps
+     * (each connection heartbeats in step k, k + hb_slots, ...; the sum is `connected`) */
+    uint32_t *hb_ring;
+    int64_t hb_slots;
+    int64_t hb_next, hb_stride; /* the next new connection's phase; the step between two */
     bool down, nomem;
     double slow;
     fl_time cap_tick;
@@ -280,6 +284,16 @@ static uint32_t *cell(gateway *g, int64_t b, int cls, int level, int syn)
 static fl_time syn_offset(int syn)
 {
     return GW_SYN_RTO * (((fl_time)1 << syn) - 1);
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
 }
 
 static int64_t bucket_of(const gateway *g, fl_time t)
@@ -820,6 +834,14 @@ static void finished(gateway *g, const gw_item *it, uint64_t k, fl_time now)
         fl_series_add(g->w->series, g->col_hs, now - g->tick, (double)k);
         g->connected += k;
         note_connected(g);
+        /* Each new connection keeps a phase of its own (its first heartbeat within
+         * (0, heartbeat_interval]): successive ones a golden-ratio stride apart, so that any
+         * run of them is spread evenly over the interval, with no draw (a client's phase
+         * is not what varies from seed to seed). */
+        for (uint64_t j = 0; j < k && g->hb_ring; j++) {
+            g->hb_ring[g->hb_next]++;
+            g->hb_next = (g->hb_next + g->hb_stride) % g->hb_slots;
+        }
         if (it->cls == CLS_NEW) {
             g->admitted += k;
             if (g->admitted == g->join_total && !g->all_admitted_at)
@@ -891,19 +913,26 @@ static void scan(gateway *g, fl_time now)
         if (it->arrive + g->hb_timeout > now)
             break;
         it->stale = 1;
-        missed += it->count - it->served;
+        uint64_t u = it->count - it->served;
+        missed += u;
         if (g->cl && client_missed(g, it->req, it->epoch))
             lost++;
+        else if (!g->cl) { /* u connections of that phase drop (fewer if some are gone) */
+            uint32_t *r = &g->hb_ring[it->req];
+            u = u < *r ? u : *r;
+            *r -= (uint32_t)u;
+            lost += u;
+        }
     }
     q->cur_hb = i;
     if (!missed)
         return;
     g->hb_missed += missed;
-    if (g->cl && !lost) { /* only heartbeats of connections already gone */
+    if (!lost) { /* only heartbeats of connections already gone */
         episode(&g->miss_episodes, &g->last_miss, now);
         return;
     }
-    uint64_t m = g->cl ? lost : missed < g->connected ? missed : g->connected;
+    uint64_t m = lost;
     g->connected -= m;
     g->disc_hb += m;
     if (!g->wave_n)
@@ -930,16 +959,14 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
                        "disconnect wave ends: %llu clients dropped", (unsigned long long)g->wave_n);
         g->wave_n = 0;
     }
-    /* Heartbeats of this step (individual clients send their own). */
+    /* Heartbeats of this step: the connections whose phase it is (individual clients send
+     * their own). The batch carries its phase (req), so that a miss drops connections of
+     * that phase, and the others keep their turn. */
     if (g->connected && !g->cl) {
-        g->hb_acc += (int64_t)g->connected * g->tick;
-        int64_t n = g->hb_acc / g->hb_interval;
-        g->hb_acc %= g->hb_interval;
-        while (n > 0) {
-            uint32_t part = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-            gw_item it = {.arrive = now, .count = part, .type = IT_HB};
+        uint32_t slot = (uint32_t)(k % g->hb_slots), n = g->hb_ring[slot];
+        if (n) {
+            gw_item it = {.arrive = now, .count = n, .req = slot, .type = IT_HB};
             push(g, &g->q[0], it);
-            n -= part;
         }
     }
     if (g->admission) {
@@ -1080,7 +1107,8 @@ static void crash(gateway *g, fl_time now)
     if (!g->cl)
         schedule(g, g->connected, CLS_RET, 1, 0);
     g->connected = 0;
-    g->hb_acc = 0;
+    if (g->hb_ring)
+        memset(g->hb_ring, 0, (size_t)g->hb_slots * sizeof *g->hb_ring);
     note_connected(g);
 }
 
@@ -1226,6 +1254,7 @@ static void destroy(fl_component *c)
     fl_free(g->joins);
     fl_free(g->cl);
     fl_free(g->joined_order);
+    fl_free(g->hb_ring);
     fl_free(g);
 }
 
@@ -1628,8 +1657,34 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                             "narrower range or a coarser resolution",
                             (long long)g->dl_bins, res, GW_MAX_DL_BINS);
     }
+    /* The heartbeat phases: one heartbeat_interval of steps (rounded to whole steps). */
+    g->hb_slots = (g->hb_interval + g->tick / 2) / g->tick;
+    if (g->hb_slots < 1)
+        g->hb_slots = 1;
+    if ((uint64_t)g->hb_slots > GW_MAX_CELLS) {
+        char p[128], hb[32], res[32];
+        fl_format_duration(g->hb_interval, hb, sizeof hb);
+        fl_format_duration(g->tick, res, sizeof res);
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
+                            "heartbeat_interval %s is %lld steps of %s, and at most %u fit (the "
+                            "connections' heartbeat phases); expected a coarser resolution or a "
+                            "shorter heartbeat_interval",
+                            hb, (long long)g->hb_slots, res, GW_MAX_CELLS);
+    }
     if ((st = configure_common(g)))
         return st;
+    if (!(g->hb_ring = fl_calloc((size_t)g->hb_slots, sizeof *g->hb_ring)))
+        return FL_NOMEM;
+    /* Connections at time 0: phases spread evenly over the interval (the first heartbeats in
+     * steps 1 .. hb_slots), as the individual model stratifies them. */
+    uint64_t ns = (uint64_t)g->hb_slots, base = g->initial / ns, extra = g->initial % ns;
+    for (uint64_t j = 0; j < ns; j++)
+        g->hb_ring[(j + 1) % ns] = (uint32_t)base;
+    for (uint64_t j = 0; j < extra; j++)
+        g->hb_ring[(j * ns / extra + 1) % ns]++;
+    g->hb_stride = (int64_t)((double)g->hb_slots * 0.6180339887498949);
+    while (g->hb_slots > 1 && gcd64(g->hb_stride, g->hb_slots) != 1)
+        g->hb_stride++; /* coprime: the stride visits every phase */
     if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)) ||
         (g->syn_retries &&
          !(g->scal = fl_calloc((size_t)g->snb * NCLS * (size_t)g->levels * (size_t)g->syn_retries,
