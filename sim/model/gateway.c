@@ -113,6 +113,7 @@
  * the accept queue. Series: connected, handshakes_per_s, cpu, disconnects_per_s,
  * attempts_per_s, overflows_per_s, backlog_max. */
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +220,14 @@ typedef struct gateway {
     uint32_t *hb_ring;
     int64_t hb_slots;
     int64_t hb_next, hb_stride; /* the next new connection's phase; the step between two */
+    /* aggregated: one step's attempts, by (class, retry count, SYN number), when they are
+     * more than can get in (scratch, sized at configure) */
+    struct gw_group {
+        uint64_t n, a, c, b; /* attempts; past admission, the connection limit, the queue */
+        uint8_t cls, level, syn;
+    } *grp;
+    size_t ngrp_max;
+    fl_rng rng_share;
     bool down, nomem;
     double slow;
     fl_time cap_tick;
@@ -548,10 +557,26 @@ static uint64_t enqueue(gateway *g, uint64_t n, int cls, int level, int syn, fl_
     return in;
 }
 
+/* How many of n attempts pass each gate now, in order: admission's tokens (a), the
+ * connection limit (c), the accept queue's room (b). */
+static void gates(const gateway *g, uint64_t n, uint64_t *a, uint64_t *c, uint64_t *b)
+{
+    uint64_t ok = g->admission ? (uint64_t)(g->adm_tokens / FL_SEC) : n;
+    *a = ok < n ? ok : n;
+    uint64_t held = g->connected + g->hs_queued;
+    uint64_t room = held >= g->max_conn ? 0 : g->max_conn - held;
+    *c = room < *a ? room : *a;
+    room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
+    *b = room < *c ? room : *c;
+}
+
 /* n clients of class cls send SYN number `syn` of an attempt now (their retry count is
- * level). A refusal (the node is down: a reset; admission; the connection limit) ends the
- * attempt at once; a SYN dropped at a full accept queue is retransmitted. */
-static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
+ * level), of which a pass admission, c of those the connection limit and b of those find
+ * room in the accept queue (gates). A refusal (the node is down: a reset; admission; the
+ * connection limit) ends the attempt at once; a SYN dropped at a full accept queue is
+ * retransmitted. */
+static void attempt_gated(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now,
+                          uint64_t a, uint64_t c, uint64_t b)
 {
     if (!n)
         return;
@@ -568,28 +593,24 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
         return;
     }
     if (g->admission) {
-        uint64_t ok = (uint64_t)(g->adm_tokens / FL_SEC);
-        if (ok < n) {
-            g->adm_rejected += n - ok;
-            schedule(g, n - ok, cls, level + 1, g->rtt + g->adm_retry_after);
-            n = ok;
+        if (a < n) {
+            g->adm_rejected += n - a;
+            schedule(g, n - a, cls, level + 1, g->rtt + g->adm_retry_after);
+            n = a;
         }
         g->adm_tokens -= (int64_t)n * FL_SEC;
     }
-    uint64_t held = g->connected + g->hs_queued;
-    uint64_t room = held >= g->max_conn ? 0 : g->max_conn - held;
-    if (room < n) {
-        g->refused_limit += n - room;
-        schedule(g, n - room, cls, level + 1, g->rtt);
-        n = room;
+    if (c < n) {
+        g->refused_limit += n - c;
+        schedule(g, n - c, cls, level + 1, g->rtt);
+        n = c;
     }
-    room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
-    if (room < n) { /* dropped at the accept queue: the client hears nothing */
-        g->overflows += n - room;
-        fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - room));
+    if (b < n) { /* dropped at the accept queue: the client hears nothing */
+        g->overflows += n - b;
+        fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - b));
         episode(&g->ovf_episodes, &g->last_ovf, now);
-        dropped(g, n - room, cls, level, syn);
-        n = room;
+        dropped(g, n - b, cls, level, syn);
+        n = b;
     }
     if (!n)
         return;
@@ -597,6 +618,59 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
     if (in < n) { /* out of memory: the run stops at the end of this event */
         g->overflows += n - in;
         dropped(g, n - in, cls, level, syn);
+    }
+}
+
+static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
+{
+    uint64_t a, c, b;
+    gates(g, n, &a, &c, &b);
+    attempt_gated(g, n, cls, level, syn, now, a, c, b);
+}
+
+/* Splits `pass` of `total` over the parts (field `from` of each group, into field `to`) in
+ * proportion, rounded at random so that each part's expectation is exact and the sum is
+ * `pass`: which of a step's clients come first within the step is chance. */
+static void share(gateway *g, uint64_t total, uint64_t pass, size_t from, size_t to)
+{
+    for (size_t i = 0; i < g->ngrp_max && g->grp[i].n; i++) {
+        uint64_t *src = (uint64_t *)((char *)&g->grp[i] + from);
+        uint64_t *dst = (uint64_t *)((char *)&g->grp[i] + to);
+        uint64_t n = *src;
+        double x = total ? (double)pass * (double)n / (double)total : 0;
+        uint64_t k = (uint64_t)x;
+        if (fl_rng_uniform(&g->rng_share) < x - (double)k)
+            k++;
+        uint64_t lo = pass > total - n ? pass - (total - n) : 0, hi = n < pass ? n : pass;
+        k = k < lo ? lo : k > hi ? hi : k;
+        *dst = k;
+        pass -= k;
+        total -= n;
+    }
+}
+
+/* One step's attempts (the groups g->grp[0 .. ng), newcomers' first attempts last): when
+ * all get in, group by group; when some are turned away, each group gets its share of
+ * each gate, as clients arriving through the step in no order of class would. */
+static void attempt_step(gateway *g, size_t ng, fl_time now)
+{
+    uint64_t total = 0, a, c, b;
+    for (size_t i = 0; i < ng; i++)
+        total += g->grp[i].n;
+    if (ng < g->ngrp_max)
+        g->grp[ng].n = 0; /* the end for share() */
+    gates(g, total, &a, &c, &b);
+    if (g->down || b == total) {
+        for (size_t i = 0; i < ng; i++)
+            attempt(g, g->grp[i].n, g->grp[i].cls, g->grp[i].level, g->grp[i].syn, now);
+        return;
+    }
+    share(g, total, a, offsetof(struct gw_group, n), offsetof(struct gw_group, a));
+    share(g, a, c, offsetof(struct gw_group, a), offsetof(struct gw_group, c));
+    share(g, c, b, offsetof(struct gw_group, c), offsetof(struct gw_group, b));
+    for (size_t i = 0; i < ng; i++) {
+        struct gw_group *p = &g->grp[i];
+        attempt_gated(g, p->n, p->cls, p->level, p->syn, now, p->a, p->c, p->b);
     }
 }
 
@@ -976,12 +1050,17 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     }
     /* Clients whose wait ends in this step, then newcomers (individual clients: their own
      * timers). */
+    size_t ng = 0;
     for (int cls = 0; cls < NCLS && !g->cl; cls++)
         for (int l = 0; l < g->levels; l++)
             for (int r = 0; r < g->syns; r++) {
                 uint32_t *p = cell(g, k, cls, l, r), n = *p;
                 *p = 0;
-                attempt(g, n, cls, l, r, now);
+                if (n)
+                    g->grp[ng++] = (struct gw_group){.n = n,
+                                                     .cls = (uint8_t)cls,
+                                                     .level = (uint8_t)l,
+                                                     .syn = (uint8_t)r};
             }
     for (int j = 0; j < g->njoins && !g->cl; j++) {
         join_wave *jw = &g->joins[j];
@@ -995,8 +1074,11 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         jw->done = due;
         g->joined += n;
         g->wanted += n;
-        attempt(g, n, CLS_NEW, 0, 0, now);
+        if (n)
+            g->grp[ng++] = (struct gw_group){.n = n, .cls = CLS_NEW};
     }
+    if (ng)
+        attempt_step(g, ng, now);
     /* The CPU: this step's capacity, less any part of it the node spent paused. */
     fl_time cap = 0;
     if (!g->down && now > g->c->host.paused_until) {
@@ -1255,6 +1337,7 @@ static void destroy(fl_component *c)
     fl_free(g->cl);
     fl_free(g->joined_order);
     fl_free(g->hb_ring);
+    fl_free(g->grp);
     fl_free(g);
 }
 
@@ -1673,6 +1756,10 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
     }
     if ((st = configure_common(g)))
         return st;
+    fl_world_stream(w, &g->rng_share, c->name, "attempt-share");
+    g->ngrp_max = (size_t)NCLS * (size_t)g->levels * (size_t)g->syns + (size_t)g->njoins + 1;
+    if (!(g->grp = fl_calloc(g->ngrp_max, sizeof *g->grp)))
+        return FL_NOMEM;
     if (!(g->hb_ring = fl_calloc((size_t)g->hb_slots, sizeof *g->hb_ring)))
         return FL_NOMEM;
     /* Connections at time 0: phases spread evenly over the interval (the first heartbeats in

@@ -473,6 +473,30 @@ START_TEST(dropped_clients_resume)
 }
 END_TEST
 
+/* Attempts of one step that cannot all get in share the accept queue's room in proportion,
+ * whatever their class: the kernel takes SYNs in arrival order, and within a step no class
+ * comes first. 1,000 connections lost in a crash (1-2 s) are refused every round trip (one
+ * step) while the node is down; 3,000 newcomers arrive as it restarts (a wave at 1.99 s
+ * joins in the step after, 2 s); in that step, the node's first up, all 4,000 try for 400
+ * places: 100 returning and 300 newcomers get in.
+ * Their handshakes take 0.4 s, and the SYNs dropped at that step come back 1 s later,
+ * so at 2.9 s exactly those 400 are connected. */
+START_TEST(a_full_queue_is_shared_by_the_step_s_attempts)
+{
+    char *t = scenario("2900ms",
+                       "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 400,"
+                       " \"clients\": {\"connected\": 1000, \"rtt\": \"10ms\","
+                       "   \"join\": {\"count\": 3000, \"within\": 0, \"at\": \"1990ms\"}},"
+                       " \"reconnect\": {\"connect_timeout\": \"60s\"}",
+                       ", \"faults\": [{\"at\": \"1s\", \"for\": \"1s\", \"crash\": \"gw\"}]");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, "connected", "now"), 400);
+    ck_assert_double_eq(fig(s, "newcomers", "admitted"), 300);
+    free(s);
+    free(t);
+}
+END_TEST
+
 /* The bundled reconnect-herd: its clients draw their own delays, so seeds 1 and 2 give
  * different figures (gateway figures only: the workload's senders are random anyway);
  * with the spread removed every client of a cohort acts in the same step and the
@@ -689,6 +713,7 @@ int main(void)
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
     tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
+    tcase_add_test(tc, a_full_queue_is_shared_by_the_step_s_attempts);
     tcase_add_loop_test(tc, deterministic_and_clean_on_allocation_failure, 0, 2);
     tcase_add_test(tc, individual_heartbeats_are_counted_exactly);
     tcase_add_test(tc, individual_handshake_throughput_is_cpus_over_handshake_time);
