@@ -61,16 +61,25 @@
  *
  * Aggregation. Time advances in steps of `resolution`. Clients are counts, not objects:
  * waiting clients sit in calendars of steps by (class, retry count), and resent SYNs by
- * SYN number too; each step's heartbeats arrive as one batch of connected * resolution /
- * heartbeat_interval units (integer carry, so none is lost); attempts that arrive in one
+ * SYN number too; connections are counted by heartbeat phase, in a ring of one
+ * heartbeat_interval in steps (the interval rounded to whole steps): each step's heartbeats
+ * are the connections of its phase, as one batch, and a missed batch drops connections of
+ * that phase only, so the others keep their turn (were each step's heartbeats drawn from
+ * all connections still up, a wave would drop connected * (1 - exp(-t / interval)) in t,
+ * not every connection whose turn came); those connected at time 0 are spread evenly over
+ * the phases, each new connection takes the phase a golden-ratio stride after the last
+ * one's (evenly spread, no draw); attempts that arrive in one
  * step form one batch per (class, retry count, SYN number, deadline step; with uniform
  * timeouts a step's deadline batches are queued in a random order). Batches are served in
  * order, a unit at a time in effect (partial batches carry over), with cpus * resolution
  * of CPU per step; queued handshakes give up by deadline (a heap). So times have the
  * resolution's granularity, and a run costs one event per step (plus the workloads'
  * messages) whatever the number of connections; the per-client draws cost a few
- * nanoseconds per client and decision. Within one step, retries attempt before
- * newcomers' first attempts.
+ * nanoseconds per client and decision. When a step's attempts are more than the gates
+ * let in (admission's tokens, the connection limit, the accept queue's room), every batch
+ * of the step (class, retry count, SYN number; newcomers' first attempts too) gets its
+ * share of each gate in proportion (random rounding, stream "attempt-share"): clients
+ * arrive through a step in no order of class.
  *
  * Individual clients ("model": "individual", at most 10^7). Each client is a 32-byte record
  * (gw_client) with one cancellable timer on the engine's queue: its join, next attempt,
