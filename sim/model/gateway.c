@@ -61,16 +61,25 @@
  *
  * Aggregation. Time advances in steps of `resolution`. Clients are counts, not objects:
  * waiting clients sit in calendars of steps by (class, retry count), and resent SYNs by
- * SYN number too; each step's heartbeats arrive as one batch of connected * resolution /
- * heartbeat_interval units (integer carry, so none is lost); attempts that arrive in one
+ * SYN number too; connections are counted by heartbeat phase, in a ring of one
+ * heartbeat_interval in steps (the interval rounded to whole steps): each step's heartbeats
+ * are the connections of its phase, as one batch, and a missed batch drops connections of
+ * that phase only, so the others keep their turn (were each step's heartbeats drawn from
+ * all connections still up, a wave would drop connected * (1 - exp(-t / interval)) in t,
+ * not every connection whose turn came); those connected at time 0 are spread evenly over
+ * the phases, each new connection takes the phase a golden-ratio stride after the last
+ * one's (evenly spread, no draw); attempts that arrive in one
  * step form one batch per (class, retry count, SYN number, deadline step; with uniform
  * timeouts a step's deadline batches are queued in a random order). Batches are served in
  * order, a unit at a time in effect (partial batches carry over), with cpus * resolution
  * of CPU per step; queued handshakes give up by deadline (a heap). So times have the
  * resolution's granularity, and a run costs one event per step (plus the workloads'
  * messages) whatever the number of connections; the per-client draws cost a few
- * nanoseconds per client and decision. Within one step, retries attempt before
- * newcomers' first attempts.
+ * nanoseconds per client and decision. When a step's attempts are more than the gates
+ * let in (admission's tokens, the connection limit, the accept queue's room), every batch
+ * of the step (class, retry count, SYN number; newcomers' first attempts too) gets its
+ * share of each gate in proportion (random rounding, stream "attempt-share"): clients
+ * arrive through a step in no order of class.
  *
  * Individual clients ("model": "individual", at most 10^7). Each client is a 32-byte record
  * (gw_client) with one cancellable timer on the engine's queue: its join, next attempt,
@@ -113,6 +122,7 @@
  * the accept queue. Series: connected, handshakes_per_s, cpu, disconnects_per_s,
  * attempts_per_s, overflows_per_s, backlog_max. */
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -214,7 +224,19 @@ typedef struct gateway {
     /* state */
     gw_queue q[2]; /* q[0]: all work (fifo) or established work; q[1]: handshakes */
     uint64_t connected, hs_queued, wanted;
-    int64_t hb_acc;
+    /* aggregated: connections by heartbeat phase, a ring of one heartbeat_interval in steps
+     * (each connection heartbeats in step k, k + hb_slots, ...; the sum is `connected`) */
+    uint32_t *hb_ring;
+    int64_t hb_slots;
+    int64_t hb_next, hb_stride; /* the next new connection's phase; the step between two */
+    /* aggregated: one step's attempts, by (class, retry count, SYN number), when they are
+     * more than can get in (scratch, sized at configure) */
+    struct gw_group {
+        uint64_t n, a, c, b; /* attempts; past admission, the connection limit, the queue */
+        uint8_t cls, level, syn;
+    } *grp;
+    size_t ngrp_max;
+    fl_rng rng_share;
     bool down, nomem;
     double slow;
     fl_time cap_tick;
@@ -280,6 +302,16 @@ static uint32_t *cell(gateway *g, int64_t b, int cls, int level, int syn)
 static fl_time syn_offset(int syn)
 {
     return GW_SYN_RTO * (((fl_time)1 << syn) - 1);
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
 }
 
 static int64_t bucket_of(const gateway *g, fl_time t)
@@ -534,10 +566,26 @@ static uint64_t enqueue(gateway *g, uint64_t n, int cls, int level, int syn, fl_
     return in;
 }
 
+/* How many of n attempts pass each gate now, in order: admission's tokens (a), the
+ * connection limit (c), the accept queue's room (b). */
+static void gates(const gateway *g, uint64_t n, uint64_t *a, uint64_t *c, uint64_t *b)
+{
+    uint64_t ok = g->admission ? (uint64_t)(g->adm_tokens / FL_SEC) : n;
+    *a = ok < n ? ok : n;
+    uint64_t held = g->connected + g->hs_queued;
+    uint64_t room = held >= g->max_conn ? 0 : g->max_conn - held;
+    *c = room < *a ? room : *a;
+    room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
+    *b = room < *c ? room : *c;
+}
+
 /* n clients of class cls send SYN number `syn` of an attempt now (their retry count is
- * level). A refusal (the node is down: a reset; admission; the connection limit) ends the
- * attempt at once; a SYN dropped at a full accept queue is retransmitted. */
-static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
+ * level), of which a pass admission, c of those the connection limit and b of those find
+ * room in the accept queue (gates). A refusal (the node is down: a reset; admission; the
+ * connection limit) ends the attempt at once; a SYN dropped at a full accept queue is
+ * retransmitted. */
+static void attempt_gated(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now,
+                          uint64_t a, uint64_t c, uint64_t b)
 {
     if (!n)
         return;
@@ -554,28 +602,24 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
         return;
     }
     if (g->admission) {
-        uint64_t ok = (uint64_t)(g->adm_tokens / FL_SEC);
-        if (ok < n) {
-            g->adm_rejected += n - ok;
-            schedule(g, n - ok, cls, level + 1, g->rtt + g->adm_retry_after);
-            n = ok;
+        if (a < n) {
+            g->adm_rejected += n - a;
+            schedule(g, n - a, cls, level + 1, g->rtt + g->adm_retry_after);
+            n = a;
         }
         g->adm_tokens -= (int64_t)n * FL_SEC;
     }
-    uint64_t held = g->connected + g->hs_queued;
-    uint64_t room = held >= g->max_conn ? 0 : g->max_conn - held;
-    if (room < n) {
-        g->refused_limit += n - room;
-        schedule(g, n - room, cls, level + 1, g->rtt);
-        n = room;
+    if (c < n) {
+        g->refused_limit += n - c;
+        schedule(g, n - c, cls, level + 1, g->rtt);
+        n = c;
     }
-    room = g->hs_queued >= g->backlog ? 0 : g->backlog - g->hs_queued;
-    if (room < n) { /* dropped at the accept queue: the client hears nothing */
-        g->overflows += n - room;
-        fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - room));
+    if (b < n) { /* dropped at the accept queue: the client hears nothing */
+        g->overflows += n - b;
+        fl_series_add(g->w->series, g->col_ovf, now - g->tick, (double)(n - b));
         episode(&g->ovf_episodes, &g->last_ovf, now);
-        dropped(g, n - room, cls, level, syn);
-        n = room;
+        dropped(g, n - b, cls, level, syn);
+        n = b;
     }
     if (!n)
         return;
@@ -583,6 +627,59 @@ static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time
     if (in < n) { /* out of memory: the run stops at the end of this event */
         g->overflows += n - in;
         dropped(g, n - in, cls, level, syn);
+    }
+}
+
+static void attempt(gateway *g, uint64_t n, int cls, int level, int syn, fl_time now)
+{
+    uint64_t a, c, b;
+    gates(g, n, &a, &c, &b);
+    attempt_gated(g, n, cls, level, syn, now, a, c, b);
+}
+
+/* Splits `pass` of `total` over the parts (field `from` of each group, into field `to`) in
+ * proportion, rounded at random so that each part's expectation is exact and the sum is
+ * `pass`: which of a step's clients come first within the step is chance. */
+static void share(gateway *g, uint64_t total, uint64_t pass, size_t from, size_t to)
+{
+    for (size_t i = 0; i < g->ngrp_max && g->grp[i].n; i++) {
+        uint64_t *src = (uint64_t *)((char *)&g->grp[i] + from);
+        uint64_t *dst = (uint64_t *)((char *)&g->grp[i] + to);
+        uint64_t n = *src;
+        double x = total ? (double)pass * (double)n / (double)total : 0;
+        uint64_t k = (uint64_t)x;
+        if (fl_rng_uniform(&g->rng_share) < x - (double)k)
+            k++;
+        uint64_t lo = pass > total - n ? pass - (total - n) : 0, hi = n < pass ? n : pass;
+        k = k < lo ? lo : k > hi ? hi : k;
+        *dst = k;
+        pass -= k;
+        total -= n;
+    }
+}
+
+/* One step's attempts (the groups g->grp[0 .. ng), newcomers' first attempts last): when
+ * all get in, group by group; when some are turned away, each group gets its share of
+ * each gate, as clients arriving through the step in no order of class would. */
+static void attempt_step(gateway *g, size_t ng, fl_time now)
+{
+    uint64_t total = 0, a, c, b;
+    for (size_t i = 0; i < ng; i++)
+        total += g->grp[i].n;
+    if (ng < g->ngrp_max)
+        g->grp[ng].n = 0; /* the end for share() */
+    gates(g, total, &a, &c, &b);
+    if (g->down || b == total) {
+        for (size_t i = 0; i < ng; i++)
+            attempt(g, g->grp[i].n, g->grp[i].cls, g->grp[i].level, g->grp[i].syn, now);
+        return;
+    }
+    share(g, total, a, offsetof(struct gw_group, n), offsetof(struct gw_group, a));
+    share(g, a, c, offsetof(struct gw_group, a), offsetof(struct gw_group, c));
+    share(g, c, b, offsetof(struct gw_group, c), offsetof(struct gw_group, b));
+    for (size_t i = 0; i < ng; i++) {
+        struct gw_group *p = &g->grp[i];
+        attempt_gated(g, p->n, p->cls, p->level, p->syn, now, p->a, p->c, p->b);
     }
 }
 
@@ -820,6 +917,14 @@ static void finished(gateway *g, const gw_item *it, uint64_t k, fl_time now)
         fl_series_add(g->w->series, g->col_hs, now - g->tick, (double)k);
         g->connected += k;
         note_connected(g);
+        /* Each new connection keeps a phase of its own (its first heartbeat within
+         * (0, heartbeat_interval]): successive ones a golden-ratio stride apart, so that any
+         * run of them is spread evenly over the interval, with no draw (a client's phase
+         * is not what varies from seed to seed). */
+        for (uint64_t j = 0; j < k && g->hb_ring; j++) {
+            g->hb_ring[g->hb_next]++;
+            g->hb_next = (g->hb_next + g->hb_stride) % g->hb_slots;
+        }
         if (it->cls == CLS_NEW) {
             g->admitted += k;
             if (g->admitted == g->join_total && !g->all_admitted_at)
@@ -891,19 +996,26 @@ static void scan(gateway *g, fl_time now)
         if (it->arrive + g->hb_timeout > now)
             break;
         it->stale = 1;
-        missed += it->count - it->served;
+        uint64_t u = it->count - it->served;
+        missed += u;
         if (g->cl && client_missed(g, it->req, it->epoch))
             lost++;
+        else if (!g->cl) { /* u connections of that phase drop (fewer if some are gone) */
+            uint32_t *r = &g->hb_ring[it->req];
+            u = u < *r ? u : *r;
+            *r -= (uint32_t)u;
+            lost += u;
+        }
     }
     q->cur_hb = i;
     if (!missed)
         return;
     g->hb_missed += missed;
-    if (g->cl && !lost) { /* only heartbeats of connections already gone */
+    if (!lost) { /* only heartbeats of connections already gone */
         episode(&g->miss_episodes, &g->last_miss, now);
         return;
     }
-    uint64_t m = g->cl ? lost : missed < g->connected ? missed : g->connected;
+    uint64_t m = lost;
     g->connected -= m;
     g->disc_hb += m;
     if (!g->wave_n)
@@ -930,16 +1042,14 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
                        "disconnect wave ends: %llu clients dropped", (unsigned long long)g->wave_n);
         g->wave_n = 0;
     }
-    /* Heartbeats of this step (individual clients send their own). */
+    /* Heartbeats of this step: the connections whose phase it is (individual clients send
+     * their own). The batch carries its phase (req), so that a miss drops connections of
+     * that phase, and the others keep their turn. */
     if (g->connected && !g->cl) {
-        g->hb_acc += (int64_t)g->connected * g->tick;
-        int64_t n = g->hb_acc / g->hb_interval;
-        g->hb_acc %= g->hb_interval;
-        while (n > 0) {
-            uint32_t part = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-            gw_item it = {.arrive = now, .count = part, .type = IT_HB};
+        uint32_t slot = (uint32_t)(k % g->hb_slots), n = g->hb_ring[slot];
+        if (n) {
+            gw_item it = {.arrive = now, .count = n, .req = slot, .type = IT_HB};
             push(g, &g->q[0], it);
-            n -= part;
         }
     }
     if (g->admission) {
@@ -949,12 +1059,17 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
     }
     /* Clients whose wait ends in this step, then newcomers (individual clients: their own
      * timers). */
+    size_t ng = 0;
     for (int cls = 0; cls < NCLS && !g->cl; cls++)
         for (int l = 0; l < g->levels; l++)
             for (int r = 0; r < g->syns; r++) {
                 uint32_t *p = cell(g, k, cls, l, r), n = *p;
                 *p = 0;
-                attempt(g, n, cls, l, r, now);
+                if (n)
+                    g->grp[ng++] = (struct gw_group){.n = n,
+                                                     .cls = (uint8_t)cls,
+                                                     .level = (uint8_t)l,
+                                                     .syn = (uint8_t)r};
             }
     for (int j = 0; j < g->njoins && !g->cl; j++) {
         join_wave *jw = &g->joins[j];
@@ -968,8 +1083,11 @@ static void on_tick(fl_sim *sim, void *ctx, uint64_t arg)
         jw->done = due;
         g->joined += n;
         g->wanted += n;
-        attempt(g, n, CLS_NEW, 0, 0, now);
+        if (n)
+            g->grp[ng++] = (struct gw_group){.n = n, .cls = CLS_NEW};
     }
+    if (ng)
+        attempt_step(g, ng, now);
     /* The CPU: this step's capacity, less any part of it the node spent paused. */
     fl_time cap = 0;
     if (!g->down && now > g->c->host.paused_until) {
@@ -1080,7 +1198,8 @@ static void crash(gateway *g, fl_time now)
     if (!g->cl)
         schedule(g, g->connected, CLS_RET, 1, 0);
     g->connected = 0;
-    g->hb_acc = 0;
+    if (g->hb_ring)
+        memset(g->hb_ring, 0, (size_t)g->hb_slots * sizeof *g->hb_ring);
     note_connected(g);
 }
 
@@ -1226,6 +1345,8 @@ static void destroy(fl_component *c)
     fl_free(g->joins);
     fl_free(g->cl);
     fl_free(g->joined_order);
+    fl_free(g->hb_ring);
+    fl_free(g->grp);
     fl_free(g);
 }
 
@@ -1628,8 +1749,38 @@ static fl_status configure(fl_world *w, fl_component *c, const cJSON *cfg, const
                             "narrower range or a coarser resolution",
                             (long long)g->dl_bins, res, GW_MAX_DL_BINS);
     }
+    /* The heartbeat phases: one heartbeat_interval of steps (rounded to whole steps). */
+    g->hb_slots = (g->hb_interval + g->tick / 2) / g->tick;
+    if (g->hb_slots < 1)
+        g->hb_slots = 1;
+    if ((uint64_t)g->hb_slots > GW_MAX_CELLS) {
+        char p[128], hb[32], res[32];
+        fl_format_duration(g->hb_interval, hb, sizeof hb);
+        fl_format_duration(g->tick, res, sizeof res);
+        return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "resolution"),
+                            "heartbeat_interval %s is %lld steps of %s, and at most %u fit (the "
+                            "connections' heartbeat phases); expected a coarser resolution or a "
+                            "shorter heartbeat_interval",
+                            hb, (long long)g->hb_slots, res, GW_MAX_CELLS);
+    }
     if ((st = configure_common(g)))
         return st;
+    fl_world_stream(w, &g->rng_share, c->name, "attempt-share");
+    g->ngrp_max = (size_t)NCLS * (size_t)g->levels * (size_t)g->syns + (size_t)g->njoins + 1;
+    if (!(g->grp = fl_calloc(g->ngrp_max, sizeof *g->grp)))
+        return FL_NOMEM;
+    if (!(g->hb_ring = fl_calloc((size_t)g->hb_slots, sizeof *g->hb_ring)))
+        return FL_NOMEM;
+    /* Connections at time 0: phases spread evenly over the interval (the first heartbeats in
+     * steps 1 .. hb_slots), as the individual model stratifies them. */
+    uint64_t ns = (uint64_t)g->hb_slots, base = g->initial / ns, extra = g->initial % ns;
+    for (uint64_t j = 0; j < ns; j++)
+        g->hb_ring[(j + 1) % ns] = (uint32_t)base;
+    for (uint64_t j = 0; j < extra; j++)
+        g->hb_ring[(j * ns / extra + 1) % ns]++;
+    g->hb_stride = (int64_t)((double)g->hb_slots * 0.6180339887498949);
+    while (g->hb_slots > 1 && gcd64(g->hb_stride, g->hb_slots) != 1)
+        g->hb_stride++; /* coprime: the stride visits every phase */
     if (!(g->cal = fl_calloc((size_t)g->nb * NCLS * (size_t)g->levels, sizeof *g->cal)) ||
         (g->syn_retries &&
          !(g->scal = fl_calloc((size_t)g->snb * NCLS * (size_t)g->levels * (size_t)g->syn_retries,

@@ -80,8 +80,9 @@ START_TEST(handshake_throughput_is_cpus_over_handshake_time)
 }
 END_TEST
 
-/* Heartbeats: connected * step / interval per step, carried exactly. 1,000 connections
- * every second at 10 us: 10 per step, 10,000 in 10 s, 1% of one cpu, none missed. */
+/* Heartbeats: every connection one per interval, from its own phase (those connected at
+ * time 0 spread evenly over the interval). 1,000 connections every second at 10 us: 10 per
+ * step, 10,000 in 10 s, 1% of one cpu, none missed. */
 START_TEST(heartbeats_are_counted_exactly)
 {
     char *t = scenario("10s",
@@ -94,14 +95,41 @@ START_TEST(heartbeats_are_counted_exactly)
     ck_assert_double_eq_tol(fig(s, "cpu_s", "heartbeats"), 0.1, 1e-9);
     ck_assert_double_eq(fig(s, "connected", "min"), 1000);
     free(s);
-    /* 3 connections every 7 s: the fractions carry over, so 300 steps bring
-     * floor(3 * 3 s / 7 s) = 1 heartbeat, not 0. */
+    /* 3 connections every 7 s: phases 7/3 s apart, first heartbeats at 0.01, 2.34 and
+     * 4.67 s, so 3 s bring 2 of them (not 3 * 3 / 7 = 1.3 rounded either way). */
     const char *few[] = {"nodes.gw.clients.connected=3", "nodes.gw.heartbeat_interval=7s",
                          "duration=3s"};
     s = fl_test_summary(t, few, 3);
-    ck_assert_double_eq(fig(s, "heartbeats", "answered"), 1);
+    ck_assert_double_eq(fig(s, "heartbeats", "answered"), 2);
     free(s);
     free(t);
+}
+END_TEST
+
+/* A connection heartbeats once per interval at its own phase, so heartbeats that go
+ * unanswered for a whole interval leave no connection standing: a pause of interval +
+ * timeout (10 s + 1 s) drops all 1,000 connections, in both client models. A model that
+ * drew each step's heartbeats from the connections still up (memoryless phases) would
+ * drop about 1 - exp(-1) = 63% of them: the survivors would heartbeat again within the
+ * interval, more often than they do. */
+START_TEST(a_whole_interval_of_misses_drops_every_connection)
+{
+    for (int model = 0; model < 2; model++) {
+        char gw[600];
+        snprintf(gw, sizeof gw,
+                 "\"cpus\": 1, \"heartbeat_interval\": \"10s\", \"heartbeat_time\": \"10us\","
+                 " \"heartbeat_timeout\": \"1s\", \"clients\": {\"connected\": 1000%s},"
+                 " \"reconnect\": {\"connect_timeout\": \"30s\"}",
+                 model ? ", \"model\": \"individual\"" : "");
+        char *t = scenario("20s", gw,
+                           ", \"faults\": [{\"at\": \"5s\", \"for\": \"11s\", \"pause\": \"gw\"}]");
+        char *s = fl_test_summary(t, NULL, 0);
+        ck_assert_double_eq(fig(s, "disconnects", "heartbeat"), 1000);
+        ck_assert_double_eq(fig(s, "connected", "min"), 0);
+        ck_assert_double_eq(fig(s, "connected", "now"), 1000); /* back after the pause */
+        free(s);
+        free(t);
+    }
 }
 END_TEST
 
@@ -445,6 +473,30 @@ START_TEST(dropped_clients_resume)
 }
 END_TEST
 
+/* Attempts of one step that cannot all get in share the accept queue's room in proportion,
+ * whatever their class: the kernel takes SYNs in arrival order, and within a step no class
+ * comes first. 1,000 connections lost in a crash (1-2 s) are refused every round trip (one
+ * step) while the node is down; 3,000 newcomers arrive as it restarts (a wave at 1.99 s
+ * joins in the step after, 2 s); in that step, the node's first up, all 4,000 try for 400
+ * places: 100 returning and 300 newcomers get in.
+ * Their handshakes take 0.4 s, and the SYNs dropped at that step come back 1 s later,
+ * so at 2.9 s exactly those 400 are connected. */
+START_TEST(a_full_queue_is_shared_by_the_step_s_attempts)
+{
+    char *t = scenario("2900ms",
+                       "\"cpus\": 1, \"handshake_time\": \"1ms\", \"backlog\": 400,"
+                       " \"clients\": {\"connected\": 1000, \"rtt\": \"10ms\","
+                       "   \"join\": {\"count\": 3000, \"within\": 0, \"at\": \"1990ms\"}},"
+                       " \"reconnect\": {\"connect_timeout\": \"60s\"}",
+                       ", \"faults\": [{\"at\": \"1s\", \"for\": \"1s\", \"crash\": \"gw\"}]");
+    char *s = fl_test_summary(t, NULL, 0);
+    ck_assert_double_eq(fig(s, "connected", "now"), 400);
+    ck_assert_double_eq(fig(s, "newcomers", "admitted"), 300);
+    free(s);
+    free(t);
+}
+END_TEST
+
 /* The bundled reconnect-herd: its clients draw their own delays, so seeds 1 and 2 give
  * different figures (gateway figures only: the workload's senders are random anyway);
  * with the spread removed every client of a cohort acts in the same step and the
@@ -650,6 +702,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, handshake_throughput_is_cpus_over_handshake_time);
     tcase_add_test(tc, heartbeats_are_counted_exactly);
+    tcase_add_test(tc, a_whole_interval_of_misses_drops_every_connection);
     tcase_add_test(tc, priority_keeps_heartbeats_while_handshakes_queue);
     tcase_add_test(tc, admission_admits_at_its_rate);
     tcase_add_test(tc, backlog_overflows_and_syns_are_resent);
@@ -660,6 +713,7 @@ int main(void)
     tcase_add_test(tc, crash_loses_every_connection);
     tcase_add_test(tc, dropped_clients_resume);
     tcase_add_test(tc, reconnect_herd_depends_on_the_seed);
+    tcase_add_test(tc, a_full_queue_is_shared_by_the_step_s_attempts);
     tcase_add_loop_test(tc, deterministic_and_clean_on_allocation_failure, 0, 2);
     tcase_add_test(tc, individual_heartbeats_are_counted_exactly);
     tcase_add_test(tc, individual_handshake_throughput_is_cpus_over_handshake_time);
