@@ -474,13 +474,15 @@ static void cache_warmup(ctx *x, const char *node, const cJSON *o)
     const fl_csv *csv = x->csv;
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
     char col[200], title[120];
-    /* the database's load: every cache's queries (the others' too: they share it) */
+    /* the database's load: the queries of every cache in front of it (when the run says
+     * which node that is: cache_backend_node), else this cache's */
+    const cJSON *be = cache_backend_node(nodes, o);
     snprintf(col, sizeof col, "%s.backend_fetches_per_s", node);
-    fl_lesson_series *db = add(l, csv, col, "database queries/s (from every cache)",
-                               FL_LS_STEPS, 1, 0);
-    for (const cJSON *c = nodes ? nodes->child : NULL; db && c; c = c->next) {
-        const char *k = str(c, "kind");
-        if (c != o && k && strcmp(k, "cache") == 0) {
+    fl_lesson_series *db = add(l, csv, col, be ? "database queries/s (from every cache)"
+                               : "database queries/s", FL_LS_STEPS, 1, 0);
+    for (const cJSON *c = nodes ? nodes->child : NULL; be && db && c; c = c->next) {
+        const char *k = str(c, "kind"), *mine = str(o, "backend"), *its = str(c, "backend");
+        if (c != o && k && strcmp(k, "cache") == 0 && (!mine || (its && !strcmp(its, mine)))) {
             snprintf(col, sizeof col, "%s.backend_fetches_per_s", c->string);
             combine(db, csv, col, FL_LOP_SUM);
         }
@@ -499,7 +501,6 @@ static void cache_warmup(ctx *x, const char *node, const cJSON *o)
     else if (hr)
         hr->color = 2;
     /* Capacity: the database's workers over the mean time a query held one. */
-    const cJSON *be = cache_backend_node(nodes, o);
     double workers = num(be, "workers"), served = num(be, "served"), work = num(be, "work_s");
     const char *bname = be && be->string ? be->string : "database";
     if (workers > 0 && served > 0 && work > 0) {
