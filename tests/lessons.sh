@@ -101,5 +101,14 @@ grep -q "^heading = 'redis: two primaries for 76 s; 643 acknowledged writes lost
   bad "split-brain: the roles chart's title does not state the lesson"
 grep -q "set ytics ('n5' 1, 'n4' 2, 'n3' 3, 'n2' 4, 'n1' 5)" "$gp" && ok ||
   bad "split-brain: the roles chart does not name one row per member"
+# the cold cache's chart is its own: the hit ratio and the database against its capacity,
+# the title's figures computed from the run (the database offered 1.4x its ~80/s)
+gp="$tmp/cold-cache-restart/charts/lesson-cache-warmup.gp"
+grep -q "^heading = 'cache''s hit ratio falls from 1 to 0\.0[0-9]* at 10810 s: db peaks at 1\.[2-9]x its capacity; it never comes back'" "$gp" && ok ||
+  bad "cold-cache-restart: lesson-cache-warmup.gp's title does not state the database's peak against its capacity"
+grep -q "db capacity ~80" "$gp" && grep -qF "val('cache.hits_per_s') / (val('cache.hits_per_s') + val('cache.misses_per_s'))" "$gp" && ok ||
+  bad "cold-cache-restart: lesson-cache-warmup.gp draws no capacity line or no hit ratio"
+grep -q '"lesson-cache-warmup"' "$dir/cold-cache-restart.json" && ok ||
+  bad "cold-cache-restart: its \"charts\" list does not name lesson-cache-warmup"
 echo "lessons: $pass passed, $fail failed"
 [ "$fail" = 0 ]

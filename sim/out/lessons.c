@@ -285,6 +285,34 @@ static fl_lesson_series *add(fl_lesson *l, const fl_csv *csv, const char *col, c
     return s;
 }
 
+/* Makes s a figure (op) of its column and the column `col` (when that exists). */
+static bool combine(fl_lesson_series *s, const fl_csv *csv, const char *col, fl_lesson_op op)
+{
+    int ci = fl_csv_col(csv, col);
+    if (!s || ci < 0 || s->nmore >= FL_LESSON_MAX_MORE)
+        return false;
+    snprintf(s->more[s->nmore], sizeof s->more[0], "%s", col);
+    s->more_index[s->nmore++] = ci;
+    s->op = op;
+    return true;
+}
+
+double fl_lesson_value(const fl_csv *csv, const fl_lesson_series *s, size_t row)
+{
+    double v = fl_csv_at(csv, row, s->col_index), rest = 0;
+    for (int i = 0; i < s->nmore; i++)
+        rest += fl_csv_at(csv, row, s->more_index[i]);
+    switch (s->op) {
+    case FL_LOP_SUM:
+        return v + rest;
+    case FL_LOP_SHARE:
+        return v + rest > 0 ? v / (v + rest) : NAN;
+    case FL_LOP_COL:
+        break;
+    }
+    return v;
+}
+
 static double col_max(const fl_csv *csv, int ci)
 {
     double m = 0;
@@ -558,6 +586,148 @@ static void cache_backend(ctx *x, const char *node, const cJSON *o)
              "(peak %.4g/s)", node, isnan(per) ? 0 : per, isnan(peak) ? 0 : peak);
     snprintf(l->ylabel, sizeof l->ylabel, "per second");
     take_events(l, x->events, node, NULL, "key-expiry", "key expiries");
+}
+
+/* The node a cache reads through to: named in a scenario document ("backend": "db"); in a
+ * summary (where "backend" is the cache's client figures) the node that received exactly
+ * the tries every cache sent its backend, when one did (one backend behind all caches). */
+static const cJSON *cache_backend_node(const cJSON *nodes, const cJSON *cache)
+{
+    const char *name = str(cache, "backend");
+    if (name)
+        return cJSON_GetObjectItemCaseSensitive(nodes, name);
+    double tries = 0;
+    for (const cJSON *c = nodes ? nodes->child : NULL; c; c = c->next) {
+        const char *k = str(c, "kind");
+        if (k && strcmp(k, "cache") == 0)
+            tries += fmax(0, num(cJSON_GetObjectItemCaseSensitive(c, "backend"), "tries"));
+    }
+    for (const cJSON *b = nodes ? nodes->child : NULL; b; b = b->next) {
+        const char *k = str(b, "kind");
+        if (k && strcmp(k, "cache") != 0 && num(b, "received") == tries && tries > 0)
+            return b;
+    }
+    return NULL;
+}
+
+/* A cache in front of a database is the database's capacity plan: its hit ratio below, the
+ * database's queries per second (every cache's fills) against its capacity on top, the
+ * spans where no request of the cache's first workload succeeded shaded. The title says
+ * when the cache came back empty, how far past its capacity the database was pushed and
+ * how long the hit ratio took to come back. */
+static void cache_warmup(ctx *x, const char *node, const cJSON *o)
+{
+    fl_lesson *l = new_chart(x->out, x->n, &x->cap, x->summary);
+    if (!l)
+        return;
+    const fl_csv *csv = x->csv;
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(x->summary, "nodes");
+    char col[200], title[120];
+    /* the database's load: the queries of every cache in front of it (when the run says
+     * which node that is: cache_backend_node), else this cache's */
+    const cJSON *be = cache_backend_node(nodes, o);
+    snprintf(col, sizeof col, "%s.backend_fetches_per_s", node);
+    fl_lesson_series *db = add(l, csv, col, be ? "database queries/s (from every cache)"
+                               : "database queries/s", FL_LS_STEPS, 1, 0);
+    for (const cJSON *c = nodes ? nodes->child : NULL; be && db && c; c = c->next) {
+        const char *k = str(c, "kind"), *mine = str(o, "backend"), *its = str(c, "backend");
+        if (c != o && k && strcmp(k, "cache") == 0 && (!mine || (its && !strcmp(its, mine)))) {
+            snprintf(col, sizeof col, "%s.backend_fetches_per_s", c->string);
+            combine(db, csv, col, FL_LOP_SUM);
+        }
+    }
+    snprintf(col, sizeof col, "%s.backend_fetches_per_s", node);
+    snprintf(title, sizeof title, "from %s", node);
+    fl_lesson_series *own = db && db->nmore ? add(l, csv, col, title, FL_LS_DASHED, 1, 0) : NULL;
+    if (own)
+        own->color = 7;
+    snprintf(col, sizeof col, "%s.hits_per_s", node);
+    snprintf(title, sizeof title, "%s hit ratio", node);
+    fl_lesson_series *hr = add(l, csv, col, title, FL_LS_STEPS, 1, 1);
+    snprintf(col, sizeof col, "%s.misses_per_s", node);
+    if (hr && !combine(hr, csv, col, FL_LOP_SHARE))
+        l->ns--; /* no misses column: no ratio */
+    else if (hr)
+        hr->color = 2;
+    /* Capacity: the database's workers over the mean time a query held one. */
+    double workers = num(be, "workers"), served = num(be, "served"), work = num(be, "work_s");
+    const char *bname = be && be->string ? be->string : "database";
+    if (workers > 0 && served > 0 && work > 0) {
+        l->hline = workers * served / work;
+        snprintf(l->hline_title, sizeof l->hline_title, "%s capacity ~%.4g/s (workers / mean "
+                 "hold)", bname, l->hline);
+    }
+    /* The fall: the first window after the warm-up whose hit ratio is under half the ratio
+     * of the six windows with traffic before it (a restart empty, a flushed cache); back:
+     * the first window from then on at 90% of that earlier ratio. Windows without a read
+     * (the cache down, its users moved away) say nothing either way. */
+    snprintf(col, sizeof col, "%s.", node);
+    const double *t = fl_csv_column(csv, 0), *hits = fl_csv_find(csv, col, "hits_per_s");
+    const double *miss = fl_csv_find(csv, col, "misses_per_s");
+    double warm = num(x->summary, "warmup_s"), w = csv->nrows > 1 ? t[1] - t[0] : 1;
+    double hh[6] = {0}, aa[6] = {0}, before = NAN, back = NAN, peak = 0;
+    size_t cold = 0, seen = 0;
+    for (size_t r = 0; hits && miss && r < csv->nrows && !cold; r++) {
+        double all = hits[r] + miss[r];
+        if (!(all > 0) || t[r] < (isnan(warm) ? 0 : warm))
+            continue;
+        double sh = 0, sa = 0;
+        for (int k = 0; k < 6; k++) {
+            sh += hh[k];
+            sa += aa[k];
+        }
+        if (seen >= 6 && sa > 0 && sh > 0 && hits[r] / all < 0.5 * sh / sa) {
+            cold = r;
+            before = sh / sa;
+            break;
+        }
+        hh[seen % 6] = hits[r];
+        aa[seen % 6] = all;
+        seen++;
+    }
+    for (size_t r = cold; cold && r < csv->nrows && isnan(back); r++)
+        if (hits[r] + miss[r] > 0 && hits[r] / (hits[r] + miss[r]) >= 0.9 * before)
+            back = t[r] + w - t[cold];
+    for (size_t r = cold; cold && db && r < csv->nrows; r++)
+        peak = fmax(peak, fl_lesson_value(csv, db, r));
+    char load[120];
+    if (!isnan(l->hline) && l->hline > 0)
+        snprintf(load, sizeof load, "%s peaks at %.2gx its capacity", bname, peak / l->hline);
+    else
+        snprintf(load, sizeof load, "%s peaks at %.4g queries/s", bname, peak);
+    if (cold && !isnan(back))
+        snprintf(l->title, sizeof l->title, "%s's hit ratio falls from %.3g to %.2g at %.5g s: "
+                 "%s; back to 90%% in %.3g s", node, before, hits[cold] / (hits[cold] + miss[cold]),
+                 t[cold], load, back);
+    else if (cold)
+        snprintf(l->title, sizeof l->title, "%s's hit ratio falls from %.3g to %.2g at %.5g s: "
+                 "%s; it never comes back", node, before, hits[cold] / (hits[cold] + miss[cold]),
+                 t[cold], load);
+    else
+        snprintf(l->title, sizeof l->title, "%s: its hit ratio and the database's queries "
+                 "against capacity (hit ratio %.3g over the run)", node,
+                 isnan(num(o, "hit_ratio")) ? 0 : num(o, "hit_ratio"));
+    snprintf(l->ylabel, sizeof l->ylabel, "database queries per second");
+    snprintf(l->ylabel2, sizeof l->ylabel2, "hit ratio");
+    take_events(l, x->events, node, NULL, NULL, NULL);
+    /* Where no request of the cache's first workload succeeded. */
+    const cJSON *wls = cJSON_GetObjectItemCaseSensitive(x->summary, "workloads");
+    for (const cJSON *wl = wls ? wls->child : NULL; wl; wl = wl->next) {
+        const char *tg = str(wl, "target");
+        if (!tg || strcmp(tg, node) != 0)
+            continue;
+        double d0[8], d1[8];
+        int nd = fl_run_dead_spans(csv, wl->string, warm, d0, d1, 8);
+        for (int i = 0; i < nd && l->nshades < 16; i++) {
+            fl_lesson_shade *sh = &l->shades[l->nshades++];
+            memset(sh, 0, sizeof *sh);
+            sh->t0 = d0[i];
+            sh->t1 = d1[i];
+            sh->dead = true;
+            snprintf(sh->label, sizeof sh->label, "no request of %s succeeded", wl->string);
+        }
+        break;
+    }
 }
 
 /* gateway: connected users (left) and disconnects per second (right); waves numbered. */
@@ -1116,6 +1286,7 @@ static const struct {
     {"election", FL_LESSON_NODE, "roles", election_roles, NULL, NULL},
     {"store", FL_LESSON_NODE, "lag", store_lag, NULL, NULL},
     {"cache", FL_LESSON_NODE, "backend", cache_backend, NULL, NULL},
+    {"cache", FL_LESSON_NODE, "warmup", cache_warmup, NULL, NULL},
     {"gateway", FL_LESSON_NODE, "connections", gateway_conns, NULL, NULL},
     {"consumer", FL_LESSON_NODE, "lag", consumer_lag, NULL, log_delivery},
     {"consumer", FL_LESSON_NODE, "backlog", consumer_backlog, NULL, queue_delivery},
@@ -1349,7 +1520,7 @@ fl_status fl_lesson_svg(FILE *f, const fl_lesson *l, int panel, const fl_csv *cs
             continue;
         double *y = ys + ns * (n + 1);
         for (size_t r = 0; r < n; r++) {
-            double v = fl_csv_at(csv, r, s->col_index);
+            double v = fl_lesson_value(csv, s, r);
             y[r] = s->style == FL_LS_ROLE ? (v > 0 ? s->row : NAN) : v;
         }
         roles |= s->style == FL_LS_ROLE;
@@ -1468,7 +1639,7 @@ fl_status fl_lesson_compare_svg(FILE *f, const char *name, const fl_run_files *c
             double off = nvar > 1 ? ((double)v - (double)(nvar - 1) / 2) * 0.6 / (double)nvar : 0;
             for (size_t r = 0; r < n; r++) {
                 x[r] = fl_csv_at(csv, r, 0);
-                double val = h ? l->hline : fl_csv_at(csv, r, s->col_index);
+                double val = h ? l->hline : fl_lesson_value(csv, s, r);
                 y[r] = s && s->style == FL_LS_ROLE ? (val > 0 ? s->row + off : NAN) : val;
             }
             bool role = s && s->style == FL_LS_ROLE;

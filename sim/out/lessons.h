@@ -54,6 +54,17 @@ typedef enum fl_lesson_style {
     FL_LS_ROLE    /* a bar on row `row` while the column is > 0 (primary, holds the lock) */
 } fl_lesson_style;
 
+/* What a series draws of its columns: the column itself, or a figure of it and `more`
+ * (a database's load is the sum of its caches' queries; a hit ratio is hits over hits and
+ * misses). Every renderer computes it the same way: fl_lesson_value. */
+typedef enum fl_lesson_op {
+    FL_LOP_COL,   /* col */
+    FL_LOP_SUM,   /* col + more[0] + ... */
+    FL_LOP_SHARE  /* col / (col + more[0]); NaN when both are 0 */
+} fl_lesson_op;
+
+#define FL_LESSON_MAX_MORE 3
+
 typedef struct fl_lesson_series {
     char col[200];   /* the CSV column (checked against the header: name characters only) */
     char title[120]; /* legend text */
@@ -63,7 +74,14 @@ typedef struct fl_lesson_series {
     int panel;       /* 0 top, 1 bottom (a second panel under the first) */
     int row;         /* FL_LS_ROLE: its row, from 1 at the bottom */
     int color;       /* palette index (a member keeps its colour in both panels) */
+    fl_lesson_op op;
+    int nmore;                           /* columns after col that op combines */
+    char more[FL_LESSON_MAX_MORE][200];  /* their names (checked as col is) */
+    int more_index[FL_LESSON_MAX_MORE];  /* and indices in the CSV */
 } fl_lesson_series;
+
+/* The series' value at a row of the CSV, as its op says. */
+double fl_lesson_value(const fl_csv *csv, const fl_lesson_series *s, size_t row);
 
 /* A moment drawn on the chart: numbered (the footer says what it was) or a tick. */
 typedef struct fl_lesson_mark {

@@ -403,6 +403,19 @@ static bool have_gnuplot(void)
 
 #define FOOT_LINE_PX 19
 
+/* A series' columns added up: val(col) + val(more[0]) + ... */
+static void put_sum(FILE *f, const fl_lesson_series *s)
+{
+    fputs("val(", f);
+    put_str(f, s->col);
+    fputs(")", f);
+    for (int m = 0; m < s->nmore; m++) {
+        fputs(" + val(", f);
+        put_str(f, s->more[m]);
+        fputs(")", f);
+    }
+}
+
 /* One lesson chart, for fmt ("png" or "svg"): shades labelled (a trigger says so), markers
  * numbered with their text in a footer (markers closer than 2% of the run share a number,
  * and numbers cycle over three heights, so labels never overlap), ticks for frequent
@@ -567,9 +580,17 @@ static void put_lesson(FILE *f, const fl_lesson *l, const char *fmt, const char 
                         fl_lesson_palette[s->color % 12]);
                 continue;
             }
-            fputs("(val(", f);
-            put_str(f, s->col);
-            fprintf(f, ")) %s with steps lw %s dt %d lc rgb \"%s\" title ",
+            /* a figure of several columns as gnuplot says it (lessons.h, fl_lesson_value) */
+            fputs("(", f);
+            put_sum(f, s);
+            if (s->op == FL_LOP_SHARE) {
+                fputs(" > 0 ? val(", f);
+                put_str(f, s->col);
+                fputs(") / (", f);
+                put_sum(f, s);
+                fputs(") : NaN", f);
+            }
+            fprintf(f, ") %s with steps lw %s dt %d lc rgb \"%s\" title ",
                     s->axis == 2 ? "axes x1y2" : "", s->style == FL_LS_DASHED ? "1.5" : "2.5",
                     s->style == FL_LS_DASHED ? 2 : 1 + s->color / 12, fl_lesson_palette[s->color % 12]);
             put_str(f, s->title);

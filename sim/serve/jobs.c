@@ -274,6 +274,12 @@ static char *lessons_json(const fl_lesson *ls, int n, bool final)
             cJSON_AddNumberToObject(e, "panel", x->panel);
             cJSON_AddNumberToObject(e, "row", x->row);
             cJSON_AddNumberToObject(e, "color", x->color);
+            if (x->nmore) { /* a sum or share of columns (lessons.h, fl_lesson_value) */
+                cJSON *more = cJSON_AddArrayToObject(e, "more");
+                cJSON_AddStringToObject(e, "op", x->op == FL_LOP_SHARE ? "share" : "sum");
+                for (int m = 0; more && m < x->nmore; m++)
+                    cJSON_AddItemToArray(more, cJSON_CreateString(x->more[m]));
+            }
         }
     }
     char *text = charts && cJSON_GetArraySize(charts) > 0 ? cJSON_PrintUnformatted(o) : NULL;
