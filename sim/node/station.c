@@ -81,7 +81,7 @@ static inline void note_left(fl_station *s, fl_time arrive, fl_time now)
     }
 }
 
-static void levels(fl_station *s, fl_time now)
+static inline void levels(fl_station *s, fl_time now)
 {
     double q = (double)s->len, b = (double)(s->cfg.workers - s->nidle);
     uint64_t n = s->len + (uint64_t)(s->cfg.workers - s->nidle);
@@ -90,7 +90,7 @@ static void levels(fl_station *s, fl_time now)
     fl_levels_set3(&s->in_system, &s->queue, &s->busy, now, q + b, q, b);
 }
 
-static void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
+static inline void start_service(fl_station *s, uint32_t id, fl_time arrive, fl_time now)
 {
     int w = s->idle[--s->nidle];
     s->workers[w] = (worker){id, arrive, now, true, ++s->tokens};
@@ -122,7 +122,7 @@ static fl_time waited(const fl_station *s, fl_time arrive, fl_time now)
 
 /* Takes the next waiting item (LIFO or FIFO); drops expired ones. Returns false when the
  * queue has nothing servable. */
-static bool take(fl_station *s, qitem *out, fl_time now)
+static inline bool take(fl_station *s, qitem *out, fl_time now)
 {
     while (s->len) {
         uint64_t mask = s->cap - 1;
