@@ -66,6 +66,32 @@ static struct {
     size_t bytes;
 } spares[FL_SPARE_KINDS][FL_SPARE_KEEP];
 static pthread_mutex_t spares_lock = PTHREAD_MUTEX_INITIALIZER;
+static int batches; /* open batches (under spares_lock) */
+
+void fl__spare_batch_begin(void)
+{
+    pthread_mutex_lock(&spares_lock);
+    batches++;
+    pthread_mutex_unlock(&spares_lock);
+}
+
+void fl__spare_batch_end(void)
+{
+    void *drop[FL_SPARE_KINDS * FL_SPARE_KEEP];
+    int n = 0;
+    pthread_mutex_lock(&spares_lock);
+    if (batches > 0 && --batches == 0)
+        for (int k = 0; k < FL_SPARE_KINDS; k++)
+            for (int i = 0; i < FL_SPARE_KEEP; i++)
+                if (spares[k][i].arr) {
+                    drop[n++] = spares[k][i].arr;
+                    spares[k][i].arr = NULL;
+                    spares[k][i].bytes = 0;
+                }
+    pthread_mutex_unlock(&spares_lock);
+    while (n > 0)
+        fl_free(drop[--n]);
+}
 
 void *fl__spare_take(fl_spare_kind kind, size_t *bytes)
 {
@@ -101,7 +127,7 @@ void fl__spare_give(fl_spare_kind kind, void *arr, size_t bytes)
             small = i;
     }
     void *drop = arr;
-    if (!spares[kind][small].arr || spares[kind][small].bytes < bytes) {
+    if (batches > 0 && (!spares[kind][small].arr || spares[kind][small].bytes < bytes)) {
         drop = spares[kind][small].arr;
         spares[kind][small].arr = arr;
         spares[kind][small].bytes = bytes;

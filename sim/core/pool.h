@@ -59,5 +59,12 @@ void *fl__spare_take(fl_spare_kind kind, size_t *bytes);
  * (the smallest goes when FL_SPARE_KEEP of a kind are kept). NULL is a no-op. */
 void fl__spare_give(fl_spare_kind kind, void *arr, size_t bytes);
 #define FL_SPARE_KEEP 8 /* per kind: one per table of a run, for a few runs at once */
+/* Spares are kept only while a batch of runs is open (the runs of a compare, sweep, explore
+ * or frontier round: scenario/pool.c's fl__pool_run; bench's short runs): outside one, a
+ * table given back is freed at once, and the end of the last open batch frees every spare.
+ * So a long-lived process (the dashboard) holds no more than its live runs need, and never
+ * the largest tables any earlier job grew. Batches nest and may overlap across threads. */
+void fl__spare_batch_begin(void);
+void fl__spare_batch_end(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/pool.h"
 #include "core/stats.h"
 #include <faultline/figures.h>
 
@@ -46,6 +47,7 @@ void fl__pool_run(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *
         nthreads = 1;
     if ((size_t)nthreads > n)
         nthreads = (int)n;
+    fl__spare_batch_begin(); /* the runs hand their tables on to each other */
     pthread_t *th = fl_calloc((size_t)nthreads, sizeof *th);
     int started = 0;
     for (int t = 0; th && t < nthreads; t++)
@@ -56,6 +58,7 @@ void fl__pool_run(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
     fl_free(th);
+    fl__spare_batch_end();
     pthread_mutex_destroy(&p.lock);
 }
 
