@@ -95,7 +95,8 @@ typedef struct cache {
     uint32_t *map;
     uint32_t map_mask;
     uint32_t lru_head, lru_tail; /* head = most recently used */
-    uint64_t live;
+    uint64_t live; /* keys tracked (what capacity counts), a value or not */
+    uint64_t held; /* of them, those holding a value: what "entries" reports */
 
     waiter *ws;
     fl_pool ws_pool; /* over ws, linked by next */
@@ -110,6 +111,15 @@ typedef struct cache {
 
 
 static bool measured(const cache *k) { return fl_sim_now(k->w->sim) >= k->w->warmup; }
+
+/* Drops entry e's value (a delete, an invalidation, a crash); its key stays tracked. */
+static void drop_value(cache *k, uint32_t e)
+{
+    if (k->ents[e].present) {
+        k->ents[e].present = 0;
+        k->held--;
+    }
+}
 
 /* ---- the entry map ---------------------------------------------------------------- */
 
@@ -190,6 +200,7 @@ static void remove_entry(cache *k, uint32_t e)
         }
     }
     k->map[i] = NIL;
+    drop_value(k, e);
     lru_unlink(k, e);
     fl__pool_put(&k->ents_pool, k->ents, sizeof *k->ents, offsetof(entry, lru_next), e);
     k->live--;
@@ -311,6 +322,7 @@ static void store_value(cache *k, uint32_t e, int64_t value, fl_time began)
     entry *x = &k->ents[e];
     fl_time now = fl_sim_now(k->w->sim);
     x->value = value;
+    k->held += !x->present;
     x->present = 1;
     x->expiry = fl_host_after(&k->c->host, now, k->ttl);
     x->delta = now - began;
@@ -334,7 +346,7 @@ static void fill_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, in
         if (measured(k))
             k->fetch_errors++;
         if (k->delete_on_error && k->ents[e].present) {
-            k->ents[e].present = 0; /* the client-side "fix": drop the entry */
+            drop_value(k, e); /* the client-side "fix": drop the entry */
             k->ents[e].episode = -1;
             if (measured(k))
                 k->deletes_on_error++;
@@ -368,7 +380,7 @@ static void write_done(void *ctx, uint64_t tag, fl_outcome o, fl_time t_start, i
         else {
             uint32_t e = find(k, fl_req_at(k->w, req)->key);
             if (e != NIL && k->ents[e].present) {
-                k->ents[e].present = 0;
+                drop_value(k, e);
                 if (measured(k))
                     k->invalidations++;
             }
@@ -383,7 +395,7 @@ static void on_invalidate(fl_sim *sim, void *ctx, uint64_t key)
     cache *k = ctx;
     uint32_t e = find(k, key);
     if (e != NIL && k->ents[e].present) {
-        k->ents[e].present = 0;
+        drop_value(k, e);
         if (measured(k))
             k->invalidations++;
     }
@@ -647,7 +659,7 @@ static fl_status connect(fl_world *w, fl_component *c, fl_error *e)
 static void sample(fl_world *w, fl_component *c, fl_time t)
 {
     cache *k = c->state;
-    fl_series_add(w->series, k->col_entries, t, (double)k->live);
+    fl_series_add(w->series, k->col_entries, t, (double)k->held);
     if (k->cur_fetch_window > k->fetch_peak)
         k->fetch_peak = k->cur_fetch_window;
     k->cur_fetch_window = 0;
@@ -666,7 +678,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
             fl_station_crash(k->st);
             /* volatile: every value is gone (fills in flight still complete and refill) */
             for (uint32_t e = k->lru_head; e != NIL; e = k->ents[e].lru_next)
-                k->ents[e].present = 0;
+                drop_value(k, e);
         } else {
             fl_station_restart(k->st);
             if (k->warm_for) /* back empty: warm from the warm tier again */
@@ -681,7 +693,7 @@ static void fault(fl_world *w, fl_component *c, const fl_fault *f, bool begin)
         k->bad_values = begin;
         if (begin) /* the stored value is the bad one too */
             for (uint32_t e = k->lru_head; e != NIL; e = k->ents[e].lru_next)
-                k->ents[e].present = 0;
+                drop_value(k, e);
         break;
     default:
         break;
@@ -712,7 +724,7 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
     cJSON_AddNumberToObject(out, "write_errors", (double)k->write_errors);
     cJSON_AddNumberToObject(out, "invalidations", (double)k->invalidations);
     cJSON_AddNumberToObject(out, "evictions", (double)k->evictions);
-    cJSON_AddNumberToObject(out, "entries_at_end", (double)k->live);
+    cJSON_AddNumberToObject(out, "entries_at_end", (double)k->held);
     fl_caller_report(k->backend, cJSON_AddObjectToObject(out, "backend"));
     if (k->warm) {
         cJSON *wt = cJSON_AddObjectToObject(out, "warm_tier");
@@ -791,7 +803,7 @@ static const fl_kind_series kind_series[] = {
     {"hits_per_s", "/s", "hits"},
     {"misses_per_s", "/s", "misses"},
     {"backend_fetches_per_s", "/s", "reads sent to the backend"},
-    {"entries", "entries", "entries held at the end of the window"},
+    {"entries", "entries", "values held at the end of the window (a crash empties it)"},
     {NULL, NULL, NULL},
 };
 
