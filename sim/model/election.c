@@ -351,19 +351,23 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
 
 /* ---- availability and accepting intervals ------------------------------------------- */
 
-/* raft "degraded_reads": the member that answers zone z's reads when its leader is down or
- * unknown: the first one up that the zone reaches, -1: none. */
-static int degraded_member(const election *s, int z)
+/* The member zone z's clients (index z + 1) send reads to: their leader; with raft's
+ * "degraded_reads", when it is down or unknown, the first member up that the zone reaches
+ * (its client tries the other endpoints it knows). -1: none. */
+static int read_target(const election *s, int z)
 {
+    int p = s->zprim[z];
+    if (!s->degraded || (p >= 0 && !s->m[p].down))
+        return p;
     for (int i = 0; i < s->nm; i++)
-        if (!s->m[i].down && fl_world_zone_reach(s->w, z - 1, s->m[i].zone))
+        if (!s->m[i].down && reach_zm(s, z - 1, i))
             return i;
     return -1;
 }
 
 /* Adds the time since the last call to the zones that were unavailable, then re-decides.
- * Unavailable means no write can be taken; with degraded reads a zone whose clients reach
- * a member up still has reads answered (read_unavail counts only when it has not). */
+ * Unavailable means no write can be taken; with degraded reads a zone whose read target
+ * is up and reachable still has its reads answered (read_unavail counts only when not). */
 static void avail_update(election *s, fl_time now)
 {
     fl_time d = now - s->avail_t;
@@ -372,7 +376,8 @@ static void avail_update(election *s, fl_time now)
         if (s->zseen[z] && s->zdown[z]) {
             s->zunavail[z] += d;
             any = true;
-            rany = rany || !s->degraded || degraded_member(s, z) < 0;
+            int r = s->degraded ? read_target(s, z) : -1;
+            rany = rany || r < 0 || !reach_zm(s, z - 1, r);
         }
     if (any)
         s->any_unavail += d;
@@ -919,9 +924,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         avail_update(s, now);
         s->zseen[zi] = 1;
     }
-    int p = s->zprim[zi];
-    if (s->degraded && fl_req_at(w, id)->verb == FL_VERB_READ && (p < 0 || s->m[p].down))
-        p = degraded_member(s, zi); /* its client tries the other members it knows */
+    int p = fl_req_at(w, id)->verb == FL_VERB_READ ? read_target(s, zi) : s->zprim[zi];
     if (p < 0) {
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
