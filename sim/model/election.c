@@ -109,7 +109,9 @@
  * leader_changes (promotions after the start, each costing failover_cost), elections (term
  * increments), prevotes_lost, disruptions (leaders deposed by a higher term), leaderless_s
  * (time with no member accepting writes), stale_reads (reads answered with a version older
- * than the newest committed) and reads_refused. Series: "<name>.primary.<member>" (1 while
+ * than the newest committed) and reads_refused; with "degraded_reads": "stale" also
+ * reads_served_degraded, degraded_stale_reads (of them, older than the newest committed) and
+ * reads_unavailable_s (time some zone's clients could have no read answered). Series: "<name>.primary.<member>" (1 while
  * it believes it is primary) and "<name>.writes.<member>" (writes accepted per second). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,18 +351,38 @@ static void on_retry(fl_sim *sim, void *ctx, uint64_t arg)
 
 /* ---- availability and accepting intervals ------------------------------------------- */
 
-/* Adds the time since the last call to the zones that were unavailable, then re-decides. */
+/* The member zone z's clients (index z + 1) send reads to: their leader; with raft's
+ * "degraded_reads", when it is down or unknown, the first member up that the zone reaches
+ * (its client tries the other endpoints it knows). -1: none. */
+static int read_target(const election *s, int z)
+{
+    int p = s->zprim[z];
+    if (!s->degraded || (p >= 0 && !s->m[p].down))
+        return p;
+    for (int i = 0; i < s->nm; i++)
+        if (!s->m[i].down && reach_zm(s, z - 1, i))
+            return i;
+    return -1;
+}
+
+/* Adds the time since the last call to the zones that were unavailable, then re-decides.
+ * Unavailable means no write can be taken; with degraded reads a zone whose read target
+ * is up and reachable still has its reads answered (read_unavail counts only when not). */
 static void avail_update(election *s, fl_time now)
 {
     fl_time d = now - s->avail_t;
-    bool any = false;
+    bool any = false, rany = false;
     for (int z = 0; z < s->nz; z++)
         if (s->zseen[z] && s->zdown[z]) {
             s->zunavail[z] += d;
             any = true;
+            int r = s->degraded ? read_target(s, z) : -1;
+            rany = rany || r < 0 || !reach_zm(s, z - 1, r);
         }
     if (any)
         s->any_unavail += d;
+    if (rany)
+        s->read_unavail += d;
     s->avail_t = now;
     for (int z = 0; z < s->nz; z++) {
         int p = s->zprim[z];
@@ -902,7 +924,7 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         avail_update(s, now);
         s->zseen[zi] = 1;
     }
-    int p = s->zprim[zi];
+    int p = fl_req_at(w, id)->verb == FL_VERB_READ ? read_target(s, zi) : s->zprim[zi];
     if (p < 0) {
         fl_world_reply(w, id, FL_OUT_REFUSED);
         return;
@@ -1007,9 +1029,10 @@ static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const cha
                            fl_error *e)
 {
     static const char *const keys[] = {"pre_vote", "check_quorum", "reads", "failover_cost",
-                                       "lease_margin", "timers", NULL};
+                                       "lease_margin", "timers", "degraded_reads", NULL};
     static const char *const timer_names[] = {"monotonic", "wall", NULL};
-    int timers = 0;
+    static const char *const degraded_names[] = {"none", "stale", NULL};
+    int timers = 0, degraded = 0;
     char p[300];
     fl_status st;
     if (s->failover != FO_RAFT) {
@@ -1029,9 +1052,12 @@ static fl_status read_raft(fl_world *w, election *s, const cJSON *cfg, const cha
                                &s->failover_cost, e)) ||
         (st = fl_kind_duration(s->c, "lease_margin", cfg, path, FL_CFG_OPTIONAL, 0,
                                &s->lease_cut, e)) ||
-        (st = fl_cfg_enum(cfg, path, "timers", FL_CFG_OPTIONAL, 0, timer_names, &timers, e)))
+        (st = fl_cfg_enum(cfg, path, "timers", FL_CFG_OPTIONAL, 0, timer_names, &timers, e)) ||
+        (st = fl_cfg_enum(cfg, path, "degraded_reads", FL_CFG_OPTIONAL, 0, degraded_names,
+                          &degraded, e)))
         return st;
     s->wall_timers = timers == 1;
+    s->degraded = degraded == 1;
     if (s->lease_cut && s->reads != READ_LEASE)
         return fl_error_set(e, FL_INVALID, fl_cfg_join(p, sizeof p, path, "lease_margin"),
                             "lease_margin shortens lease reads only: it needs \"reads\": "
@@ -1380,6 +1406,12 @@ static void report(fl_world *w, fl_component *c, cJSON *out)
         cJSON_AddNumberToObject(out, "leaderless_s", fl_time_to_s(leaderless));
         cJSON_AddNumberToObject(out, "stale_reads", (double)s->stale_reads);
         cJSON_AddNumberToObject(out, "reads_refused", (double)s->reads_refused);
+        if (s->degraded) { /* absent when unset: earlier runs' summaries stay as they were */
+            cJSON_AddStringToObject(out, "degraded_reads", "stale");
+            cJSON_AddNumberToObject(out, "reads_served_degraded", (double)s->degraded_reads);
+            cJSON_AddNumberToObject(out, "degraded_stale_reads", (double)s->degraded_stale);
+            cJSON_AddNumberToObject(out, "reads_unavailable_s", fl_time_to_s(s->read_unavail));
+        }
     }
     uint64_t acc = 0, acks = 0, ref = 0, reads = 0;
     int primaries = 0;
@@ -1536,6 +1568,11 @@ static const fl_kind_param kind_params[] = {
     {"failover_cost", "duration", "", "`\"0s\"`", "`\"5s\"`",
      "`raft` only: after a leader change the new leader takes no request for this long "
      "(clients reconnect, caches warm)", FL_KV_DURATION, FL_RANGE(0, 3600)},
+    {"degraded_reads", "`\"none\"`, `\"stale\"`", "", "`\"none\"`", "`\"stale\"`",
+     "`raft` only: `stale`: a read that no leader can answer (none elected, or its lease or "
+     "majority not confirmed) is answered by the member from its own copy, possibly stale "
+     "(etcd's serializable reads); clients whose leader is down send reads to a member up "
+     "they reach. Writes are still refused without a leader", FL_KV_OTHER, FL_NO_BOUNDS},
     {"observers", "array of `{\"zone\": z}`", "", "required with `observers`",
      "`[{\"zone\": \"east\"}, {\"zone\": \"west\"}, {\"zone\": \"cloud\"}]`",
      "1 to 32; used only by `observers`", FL_KV_OTHER, FL_NO_BOUNDS},

@@ -133,6 +133,11 @@ struct election {
     fl_rng rng; /* election timeouts */
     int64_t *cmv; /* rows x members: the newest version each member committed as leader */
     uint64_t elections, prevotes_lost, disruptions, stale_reads, reads_refused;
+    /* raft "degraded_reads": "stale": a read no leader can answer is answered by the member
+       from its own copy; counted, and of them those older than the newest committed */
+    bool degraded;
+    uint64_t degraded_reads, degraded_stale;
+    fl_time read_unavail; /* time some zone's clients could have no read answered */
 };
 
 /* A failover policy ("failover"): what differs between them, one table each

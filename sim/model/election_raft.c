@@ -34,7 +34,12 @@
  *    wall clock a step back of S lengthens a leader's lease by S (code timing with the time
  *    of day);
  *  - failover_cost: for this long after a leader change the new leader takes no request
- *    (clients reconnect, caches warm), and its zones count as unavailable.
+ *    (clients reconnect, caches warm), and its zones count as unavailable;
+ *  - degraded_reads "stale": a read the rule above refuses (no leader, or one that cannot
+ *    confirm its lease or majority) is answered by the member from its own copy, as
+ *    etcd's serializable reads are: the newest version it holds, possibly older than the
+ *    newest committed (stale) and never a write: writes still need a leader. Clients whose
+ *    leader is down or unknown send reads to the first member up that they reach.
  * A read is stale when the version it returns is older than the newest committed one. */
 #include "model/election_int.h"
 
@@ -155,11 +160,20 @@ static bool read_raft(election *s, int mi, uint64_t key, int64_t *value)
         ok = mlocal(s, mi, now) < fl__election_majority_lease(s, mi, now) - s->lease_cut;
     else if (ok && s->reads == READ_INDEX)
         ok = confirmed(s, mi);
+    uint32_t row = key_find(s, key);
+    if (!ok && s->degraded) { /* its own copy: what it applied, committed or not */
+        *value = row == FL_NONE ? FL_VALUE_NONE : *ver_at(s, row, mi);
+        s->degraded_reads++;
+        if (row != FL_NONE && *value < s->cver[row]) {
+            s->stale_reads++;
+            s->degraded_stale++;
+        }
+        return true;
+    }
     if (!ok) {
         s->reads_refused++;
         return false;
     }
-    uint32_t row = key_find(s, key);
     *value = row == FL_NONE ? FL_VALUE_NONE : s->cmv[(size_t)row * (size_t)s->nm + (size_t)mi];
     if (row != FL_NONE && *value < s->cver[row])
         s->stale_reads++;

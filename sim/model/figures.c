@@ -233,6 +233,11 @@ static const fl_figure_info table[] = {
     CNT("nodes.*.disruptions", "leaders deposed by a higher term", L),
     NUM("nodes.*.leaderless_s", "s", "no leader taking writes", L),
     CNT("nodes.*.reads_refused", "reads refused", L),
+    /* degraded_reads "stale" (only then reported): reads answered from a member's own copy
+     * with no leader to confirm them, of them stale; unavailable_s counts writes, this reads */
+    CNT("nodes.*.reads_served_degraded", "reads served degraded", X),
+    CNT("nodes.*.degraded_stale_reads", "degraded reads stale", L),
+    NUM("nodes.*.reads_unavailable_s", "s", "no read answered", L),
     CNT("nodes.*.stepdowns", "stepdowns", X),
     CNT("nodes.*.primaries_at_end", "primaries at the end", L),
     CNT("nodes.*.primaries_at_heal", "primaries at the heal", L),

@@ -399,6 +399,86 @@ START_TEST(raft_stale_reads)
 }
 END_TEST
 
+/* Degraded reads ("degraded_reads": "stale"). Quorum loss: m1 and m2 (zone a) crash from
+ * 10 s to 50 s, m3 (zone b) alone cannot be elected. Without the option every request of
+ * those 40 s is refused (the clients' leader m1 is down). With it the clients send reads to
+ * m3, which answers from its own copy: about 20 reads/s x 40 s = 800 (more than 600
+ * asserted), none stale (zero latency: m3 applied every write the moment m1 and m2 did, so
+ * it holds the last committed value of every key), no read unavailable, while writes stay
+ * refused for the whole outage (unavailable_s at least 40 s, nothing lost). */
+START_TEST(raft_degraded_reads_quorum_loss)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"d\", \"duration\": \"60s\", \"zones\": [\"a\", \"b\", \"c\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"a\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\"}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"app\", \"target\": \"g\", \"zone\": \"c\", \"rate\": \"40/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+        "   \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"crash\": \"g/0\"},\n"
+        "            {\"at\": \"10s\", \"for\": \"40s\", \"crash\": \"g/1\"}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_ptr_null(strstr(s, "\"reads_served_degraded\""));
+    double refused_without = fig(s, "\"g\"", "\"writes_refused\":\t");
+    ck_assert_double_gt(refused_without, 1200); /* reads and writes alike */
+    free(s);
+    const char *stale[] = {"nodes.g.degraded_reads=stale"};
+    s = fl_test_summary(text, stale, 1);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"reads_served_degraded\":\t"), 600);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"degraded_stale_reads\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"reads_unavailable_s\":\t"), 0);
+    ck_assert_double_ge(fig(s, "\"g\"", "\"unavailable_s\":\t"), 40);
+    ck_assert_double_lt(fig(s, "\"g\"", "\"writes_refused\":\t"), refused_without - 600);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    ck_assert_double_eq(fig(s, "\"split_brain\"", "\"seconds\":\t"), 0);
+    free(s);
+}
+END_TEST
+
+/* Degraded reads are stale when the member's copy is behind: raft_stale_reads' partition
+ * with CheckQuorum, m1 (zone a) steps down 1 s into the cut and refuses zone a's reads;
+ * with degraded reads it answers them from its copy while m2 commits zone b's writes: more
+ * than 100 of them stale (50 keys, 25 writes/s in b), every one counted among stale_reads;
+ * zone a's writes are still refused and nothing committed is lost. */
+START_TEST(raft_degraded_reads_stale)
+{
+    const char *text =
+        "{\"faultline\": 1, \"name\": \"q\", \"duration\": \"60s\", \"zones\": [\"a\", \"b\"],\n"
+        " \"nodes\": [{\"name\": \"g\", \"kind\": \"election\",\n"
+        "   \"members\": [{\"name\": \"m1\", \"zone\": \"a\"}, {\"name\": \"m2\", \"zone\": \"b\"},\n"
+        "                 {\"name\": \"m3\", \"zone\": \"b\"}],\n"
+        "   \"heartbeat_interval\": \"100ms\", \"failure_timeout\": \"1s\", \"failover\": \"raft\",\n"
+        "   \"check_quorum\": true}],\n"
+        " \"workloads\": [\n"
+        "  {\"name\": \"ca\", \"target\": \"g\", \"zone\": \"a\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+        "   \"client\": {\"timeout\": \"1s\"}},\n"
+        "  {\"name\": \"cb\", \"target\": \"g\", \"zone\": \"b\", \"rate\": \"50/s\",\n"
+        "   \"mix\": {\"read\": 1, \"write\": 1}, \"keys\": \"uniform(50)\",\n"
+        "   \"client\": {\"timeout\": \"1s\"}}],\n"
+        " \"faults\": [{\"at\": \"10s\", \"for\": \"40s\", \"partition\": [[\"a\"], [\"b\"]]}]}\n";
+    char *s = fl_test_summary(text, NULL, 0);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), 0);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"reads_refused\":\t"), 500);
+    free(s);
+    const char *stale[] = {"nodes.g.degraded_reads=stale"};
+    s = fl_test_summary(text, stale, 1);
+    double deg = fig(s, "\"g\"", "\"reads_served_degraded\":\t");
+    double dstale = fig(s, "\"g\"", "\"degraded_stale_reads\":\t");
+    ck_assert_double_gt(deg, 500);
+    ck_assert_double_gt(dstale, 100);
+    ck_assert_double_le(dstale, deg);
+    ck_assert_double_eq(fig(s, "\"g\"", "\"stale_reads\":\t"), dstale);
+    ck_assert_double_lt(fig(s, "\"g\"", "\"reads_refused\":\t"), 50);
+    ck_assert_double_gt(fig(s, "\"g\"", "\"writes_refused\":\t"), 500);
+    ck_assert_double_eq(fig(s, "\"lost_writes\"", "\"count\":\t"), 0);
+    free(s);
+}
+END_TEST
+
 /* Member clocks: m1 (zone a) leads; at 10 s the partition cuts it from m2 and m3 and its own
  * clock steps back 5 s. With "timers": "wall" its majority lease (the heartbeat a majority
  * acknowledged before 10 s, plus 1 s) now runs out when its clock reads that, 5 s later
@@ -466,6 +546,8 @@ static Suite *suite(void)
     tcase_add_test(t, raft_term_disruption);
     tcase_add_test(t, raft_stale_reads);
     tcase_add_test(t, raft_member_clock_step);
+    tcase_add_test(t, raft_degraded_reads_quorum_loss);
+    tcase_add_test(t, raft_degraded_reads_stale);
     suite_add_tcase(s, t);
     return s;
 }
