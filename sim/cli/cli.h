@@ -66,6 +66,12 @@ int cli_exit_for(fl_status st);
 /* The exit code for a failure to load a scenario file: 3 for out of memory or a stop, 2
  * for everything else (a missing or unreadable file is bad input too). */
 int cli_load_exit(fl_status st);
+/* Runs fn(argc, argv, dist) as one process of a distributed run (MPI when built with it and
+ * started under mpirun; else the only process). Only process 0 speaks: the others' stdout
+ * and stderr go to /dev/null. Returns fn's exit code, or FL_EXIT_RUNTIME when MPI fails. */
+struct fl_sweep_dist;
+int cli_distributed(int argc, char **argv,
+                    int (*fn)(int argc, char **argv, const struct fl_sweep_dist *dist));
 /* True when dir holds an entry whose name is not in `known` (NULL-terminated): a folder
  * faultline may not replace, since that would delete someone else's files. */
 bool cli_foreign_dir(const char *dir, const char *const *known);

@@ -353,22 +353,4 @@ done:
     return rc;
 }
 
-int cmd_sweep(int argc, char **argv)
-{
-    fl_sweep_dist dist;
-    fl_error e;
-    if (fl_sweep_dist_begin(&dist, &e) != FL_OK) {
-        char msg[1200];
-        fl_error_format(&e, msg, sizeof msg);
-        cli_error("%s", msg);
-        return FL_EXIT_RUNTIME;
-    }
-    /* Only process 0 speaks; the others would repeat it word for word. */
-    if (dist.rank != 0) {
-        FILE *o = freopen("/dev/null", "w", stdout), *r = freopen("/dev/null", "w", stderr);
-        (void)o, (void)r; /* if /dev/null cannot be had, they speak: no worse than that */
-    }
-    int rc = sweep_main(argc, argv, &dist);
-    fl_sweep_dist_end(&dist);
-    return rc;
-}
+int cmd_sweep(int argc, char **argv) { return cli_distributed(argc, argv, sweep_main); }
