@@ -463,6 +463,21 @@ static void on_hc(fl_sim *sim, void *ctx, uint64_t i)
     fl_sim_after(sim, b->hc_interval, b->h_hc, i);
 }
 
+/* Sends request q to backend be (a copy of a replicated write too), counted on be. */
+static void forward(balancer *b, backend *be, const fl_req *q, uint64_t tag, fl_time now)
+{
+    be->outstanding++;
+    be->window_sent++;
+    if (measured(b)) {
+        be->sent++;
+        if (now >= b->last_join)
+            be->sent_after++;
+    }
+    fl_series_add(b->w->series, be->col_sent, now, 1);
+    fl_call call = {q->key, q->value, q->verb};
+    fl_caller_call(be->to, tag, q->deadline, &call);
+}
+
 static void on_request(fl_world *w, fl_component *c, uint32_t id)
 {
     balancer *b = c->state;
@@ -484,19 +499,9 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
         if (q->verb == FL_VERB_WRITE) { /* every replica takes the write; the first answers */
             pick = b->top[0];
             for (uint32_t k = 1; k < m; k++) {
-                backend *cp = &b->be[b->top[k]];
-                cp->outstanding++;
-                cp->window_sent++;
-                if (measured(b)) {
+                if (measured(b))
                     b->copies++;
-                    cp->sent++;
-                    if (now >= b->last_join)
-                        cp->sent_after++;
-                }
-                fl_series_add(w->series, cp->col_sent, now, 1);
-                fl_call copy = {q->key, q->value, q->verb};
-                fl_caller_call(cp->to, COPY_BIT | (uint64_t)b->gen << 32 | id, q->deadline,
-                               &copy);
+                forward(b, &b->be[b->top[k]], q, COPY_BIT | (uint64_t)b->gen << 32 | id, now);
             }
         } else {
             pick = b->top[fl_rng_below(&b->hot_rng, m)];
@@ -504,18 +509,9 @@ static void on_request(fl_world *w, fl_component *c, uint32_t id)
     } else {
         pick = choose(b, q->key);
     }
-    backend *be = &b->be[pick];
-    be->outstanding++;
-    be->window_sent++;
-    if (measured(b)) {
+    if (measured(b))
         b->sent++;
-        be->sent++;
-        if (now >= b->last_join)
-            be->sent_after++;
-    }
-    fl_series_add(w->series, be->col_sent, now, 1);
-    fl_call call = {q->key, q->value, q->verb};
-    fl_caller_call(be->to, (uint64_t)b->gen << 32 | id, q->deadline, &call);
+    forward(b, &b->be[pick], q, (uint64_t)b->gen << 32 | id, now);
 }
 
 /* A connection's age limit: max_connection_age x U(0.9, 1.1). */
