@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* unlink, rmdir */
 
 #include <faultline/faultline.h>
 
@@ -234,20 +235,35 @@ END_TEST
 
 /* A rate from a CSV file (traffic from the user's own data). Writes the file and a
  * scenario naming it into a fresh folder; returns the scenario's path (static). */
+static char csv_dir[4096];
+
+/* The folder and its two files go when the test program ends. */
+static void csv_cleanup(void)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/traffic.csv", csv_dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/s.json", csv_dir);
+    unlink(p);
+    rmdir(csv_dir);
+}
+
 static const char *csv_scenario(const char *csv, const char *rate, const char *duration)
 {
-    static char dir[] = "/tmp/fl-test-traffic-XXXXXX", path[128];
-    static bool made;
-    if (!made)
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-    made = true;
-    char p[128];
-    snprintf(p, sizeof p, "%s/traffic.csv", dir);
+    static char path[4200];
+    if (!csv_dir[0]) { /* under $TMPDIR when set, as mkdtemp(1) does */
+        const char *t = getenv("TMPDIR");
+        snprintf(csv_dir, sizeof csv_dir, "%s/fl-test-traffic-XXXXXX", t && *t ? t : "/tmp");
+        ck_assert_ptr_nonnull(mkdtemp(csv_dir));
+        atexit(csv_cleanup);
+    }
+    char p[4200];
+    snprintf(p, sizeof p, "%s/traffic.csv", csv_dir);
     FILE *f = fopen(p, "w");
     ck_assert_ptr_nonnull(f);
     fputs(csv, f);
     fclose(f);
-    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(path, sizeof path, "%s/s.json", csv_dir);
     f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fprintf(f,
