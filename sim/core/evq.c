@@ -6,7 +6,7 @@
  *   heap      keys < near_end: a 4-ary min-heap on (at, seq); the only sorted part
  *   rungs     rung[nr-1] .. rung[0]: arrays of equal-width buckets (the ladder queue of
  *             Tang, Goh and Thng, 2005), each rung a refinement of one bucket of the rung
- *             above; a bucket is an unordered list of 512-byte chunks of records
+ *             above; a bucket is an unordered list of 2 KiB chunks of records
  *   top       keys >= top_start: one unordered bucket for the far future
  *
  * A push appends to the bucket its time falls in (O(1), no comparison with other records)
@@ -47,10 +47,21 @@
  *   before     68.6   71.0   79.3  122.2  245     3.6x          32.6 (peak RSS 312 MiB)
  *   after      68.9   60.5   65.2   86.3  129     1.9x          32.7 (peak RSS 315 MiB)
  *
- * The 1.3x aimed at was not reached: at 10^7 every record is written into one of 1024
- * bucket heads and read back from memory once (320 MB, far past any cache, shared here
- * with ~25 runnable processes), and copied twice more; the floor was not measured in
- * misses (no hardware counters on this VM).
+ * At 10^7 every record is written into one of 1024 bucket heads and read back from memory
+ * once (320 MB, far past any cache), and copied twice more. Sampling the timed part
+ * (perf, cpu-clock; this VM has no hardware counters) put the stalls on two memory waits:
+ * the pass over a bucket, which jumped every 512 B to a scattered chunk, and a push's store
+ * into a far bucket's head, whose line was no longer cached. 2 KiB chunks and a prefetch
+ * of the next line to write (see CH_SHIFT, bucket_append), `faultline bench --hold N`,
+ * wall ns/event, 2026-12-07 05:55 UTC, load 1, three interleaved pairs of builds:
+ *
+ *   N          10^3          10^7          10^7 / 10^3   B/event at 10^3 / 10^7
+ *   before     55.4-56.3     93.5-100.2    1.7x          79.9 / 32.7
+ *   after      55.4-56.4     71.1-71.7     1.28x         142.4 / 33.3
+ *
+ * The 10^7 case depends on memory shared with other VMs: minutes later the same build gave
+ * 72-103 ns/event at 10^7 (and 57-74 at 10^3), so compare builds interleaved, not runs
+ * hours apart.
  *
  * Invariants (fl_evq_valid checks each):
  *   - heap[parent(i)] <= heap[i] in (at, seq) order; every heap key < near_end;
@@ -91,9 +102,15 @@
 #define MAX_SPREAD_TOP 1024
 #define THRESH 128  /* a bucket of at most this many records goes straight to the heap */
 #define MAX_RUNGS 8 /* deeper than this, a bucket goes to the heap whatever its size */
-#define CH_SHIFT 4  /* 16 records (512 bytes) per chunk */
+/* 64 records (2 KiB) per chunk. A bucket's chunks lie wherever the free list put them, so
+ * a pass over a big bucket jumps once per chunk (and follows cnext, a likely miss, to
+ * find the next): 2 KiB gives the hardware's stream prefetcher 32 lines in a row. Measured
+ * at 10^7 pending (bench_evq hold, CPU ns/event, interleaved, quiet machine): 512 B 88-94,
+ * 1 KiB 68-76, 2 KiB 65-76, 4 KiB 71-75 (512 B with 8 chunks read ahead, the others with 8
+ * KiB or 12 KiB); at 10^3 all within noise (53-55). */
+#define CH_SHIFT 6
 #define CH (1u << CH_SHIFT)
-#define SLAB_SHIFT 6 /* 64 chunks (32 KiB) per slab */
+#define SLAB_SHIFT 4 /* 16 chunks (32 KiB) per slab */
 #define SLAB_RECS_SHIFT (CH_SHIFT + SLAB_SHIFT)
 /* The first SMALL_SLABS slabs (2 MiB) are allocated one by one, so a small queue stays
  * small; past them slabs come BLOCK_SLABS at a time, one huge page (2 MiB) aligned to one
@@ -334,6 +351,12 @@ static inline int bucket_append(fl_evq *q, uint32_t b, const fl_ev *ev)
         B->head = c;
     }
     *rec(q, (B->head << CH_SHIFT) | fill) = *ev;
+    /* Ask for the next line (two records on), to write: a far bucket's head is seldom
+     * written and its next line is cold by then, and a store that misses holds up every
+     * store behind it. At 10^7 pending 73-79 -> 63-66 ns/event. Unconditional (wrapping
+     * inside the chunk): asking only from a line's first record cost 10 ns/event at 10^3
+     * pending, in mispredicted branches. */
+    __builtin_prefetch(rec(q, (B->head << CH_SHIFT) | ((fill + 2) & (CH - 1))), 1, 3);
     B->count++;
     uint64_t k = key(ev);
     B->lo = k < B->lo ? k : B->lo;
@@ -558,10 +581,10 @@ static inline void prefetch_chunk(const fl_evq *q, uint32_t c)
         __builtin_prefetch(p + i);
 }
 
-/* A pass over a bucket's chunks keeps PF_AHEAD chunks (4 KiB) loading ahead of the one
+/* A pass over a bucket's chunks keeps PF_AHEAD chunks (8 KiB) loading ahead of the one
  * it reads: at 10^7 records a big bucket comes from memory, and one chunk is read in less
  * time than memory takes to answer. *pf is the farthest chunk asked for so far. */
-#define PF_AHEAD 8
+#define PF_AHEAD 4
 
 static inline uint32_t prefetch_start(const fl_evq *q, uint32_t c)
 {
