@@ -251,6 +251,60 @@ START_TEST(sessions)
 }
 END_TEST
 
+/* Random histories of 24,000 ops (8 clients, 16 keys, times with many ties, and once in
+ * time order, once reversed): the sweeps' counts against a direct definition. A read is
+ * stale when some acked write of its key (ryw: by its client) or, for monotonic reads,
+ * some earlier read of its key by its client, completed strictly before it was invoked
+ * with a newer value. */
+static size_t naive(const fl_history *h, int mode)
+{
+    size_t n = fl_history_count(h), count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const fl_op *r = fl_history_get(h, i);
+        if (r->outcome != OK || r->kind != FL_OP_READ)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            const fl_op *w = fl_history_get(h, j);
+            bool src = mode == 2 ? w->kind == FL_OP_READ
+                                 : w->kind != FL_OP_READ && w->value != NONE;
+            if (w->outcome == OK && src && w->key == r->key && w->complete < r->invoke &&
+                (mode == 0 || w->client == r->client) && w->value > r->value) {
+                count++;
+                break;
+            }
+        }
+    }
+    return count;
+}
+
+START_TEST(sweeps_match_definition)
+{
+    for (int order = 0; order < 3; order++) {
+        fl_history *h = fl_history_new();
+        uint64_t x = 88172645463325252ull + (uint64_t)order;
+        for (int i = 0; i < 24000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            fl_time t = order == 0 ? (fl_time)(x % 4000) : order == 1 ? i / 6 : (24000 - i) / 6;
+            fl_time d = (fl_time)((x >> 20) % 5);
+            bool read = (x >> 30) % 3 != 0;
+            int64_t v = (x >> 34) % 7 == 0 ? NONE : (int64_t)((x >> 40) % 50);
+            fl_op_outcome out = (x >> 50) % 10 == 0 ? FAIL : OK;
+            add(h, mk(read ? FL_OP_READ : FL_OP_WRITE, (uint32_t)((x >> 56) % 8),
+                      (x >> 60) % 16, t, t + d, out, v));
+        }
+        fl_check_result stale, ryw, mono;
+        ck_assert_int_eq(fl_check_stale_reads(h, &stale), FL_OK);
+        ck_assert_int_eq(fl_check_sessions(h, &ryw, &mono), FL_OK);
+        ck_assert_uint_eq(stale.count, naive(h, 0));
+        ck_assert_uint_eq(ryw.count, naive(h, 1));
+        ck_assert_uint_eq(mono.count, naive(h, 2));
+        ck_assert_uint_gt(stale.count, 100); /* the case is not vacuous */
+        ck_assert_uint_gt(mono.count, 100);
+        fl_history_free(h);
+    }
+}
+END_TEST
+
 /* ---- lost writes, divergence ---- */
 
 START_TEST(lost_writes)
@@ -759,6 +813,7 @@ int main(void)
     tcase_add_test(tc, stale_reads);
     tcase_add_test(tc, stale_examples_earliest_five);
     tcase_add_test(tc, sessions);
+    tcase_add_test(tc, sweeps_match_definition);
     tcase_add_test(tc, lost_writes);
     tcase_add_test(tc, divergence);
     tcase_add_test(tc, split_brain);
