@@ -18,6 +18,9 @@ one() {
   if [ "$rc" != 2 ] || [ "$got" != "$want" ]; then
     echo "FAIL $f (exit $rc)"; echo "  want: $want"; echo "  got:  $got"; return
   fi
+  # Under the sanitizers (FL_SANITIZED, set by tools/test) validate's load is what they
+  # check; that run refuses the same file and writes nothing is checked in the release build.
+  if [ -n "${FL_SANITIZED:-}" ]; then echo "ok $f"; return; fi
   out="$tmp/$(basename "$f" .json)"
   "$fl" run "$f" --out "$out" >/dev/null 2>&1; rc=$?
   if [ "$rc" != 2 ] || [ -e "$out" ]; then
@@ -25,7 +28,7 @@ one() {
   fi
   echo "ok $f"
 }
-export -f one; export fl tmp
+export -f one; export fl tmp FL_SANITIZED
 log=$(ls "$base"/*.json | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'one "$@"' _ {})
 grep -v '^ok ' <<<"$log" || true
 pass=$(grep -c '^ok ' <<<"$log" || true)

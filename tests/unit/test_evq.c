@@ -264,10 +264,11 @@ static int cmp_ev(const void *a, const void *b)
 
 START_TEST(grows_across_resize_boundaries)
 {
-    /* around every capacity step: 16-record chunks, the 256-record heap, 128-record heap
+    /* around every capacity step: 64-record chunks, the 256-record heap, 128-record heap
      * loads, 1024-record slabs, the 64-bucket table, the 256-entry timer table */
-    static const size_t sizes[] = {1,   2,   15,  16,   17,   127,  128,  129,   255,  256,
-                                   257, 511, 512, 1023, 1024, 1025, 4097, 16385, 65537};
+    static const size_t sizes[] = {1,   2,    15,   16,   17,   63,   64,    65,   127, 128,
+                                   129, 255,  256,  257,  511,  512,  1023,  1024, 1025,
+                                   4097, 16385, 65537};
     fl_rng rng;
     fl_rng_seed(&rng, 3, "evq/grow");
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
