@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every bundled scenario (its baseline) once under valgrind memcheck, cut at 50,000 events
+# Every bundled scenario (its baseline) once under valgrind memcheck, cut at 20,000 events
 # (memcheck is ~50x slower; a cut run still loads, runs, reports and writes everything),
 # which must report no error and no leak. The ASan+UBSan build runs every variant whole;
 # here each run paid about 1.5 s of valgrind's start-up, and every variant (133) took
@@ -12,7 +12,7 @@ one() {
   set -- $1
   local log; log=$(mktemp)
   valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --quiet "$fl" run "$1" --variant "$2" --max-events 50000 --out "$log.d" \
+    --quiet "$fl" run "$1" --variant "$2" --max-events 20000 --out "$log.d" \
     --quiet >/dev/null 2>"$log"
   local rc=$?
   rm -rf "$log.d"
