@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/sort.h"
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
 
@@ -50,82 +51,8 @@ static inline bool sev_less(const sev *a, const sev *b)
     return a->id < b->id;
 }
 
-static inline void sev_swap(sev *a, sev *b)
-{
-    sev t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static void sev_sift(sev *a, size_t i, size_t n)
-{
-    for (size_t c; (c = 2 * i + 1) < n; i = c) {
-        if (c + 1 < n && sev_less(&a[c], &a[c + 1]))
-            c++;
-        if (!sev_less(&a[i], &a[c]))
-            return;
-        sev_swap(&a[i], &a[c]);
-    }
-}
-
-/* Sorts a[0..n) in place in sev_less's order: quicksort on a median of three, insertion
- * sort below 16, heapsort past a depth of 2 log2 n (so never quadratic). The order is total
- * (ids differ), so any correct sort gives the same array. A history of a million operations
- * makes two million events per checker; qsort calling a comparison through a pointer and
- * moving 40-byte records with memmove took 62% of cold-cache-restart's run (2.1 of 3.4 s),
- * and reading each op's value from the history again in the sweep 0.2 s a checker. */
-static void sev_sort(sev *a, size_t n)
-{
-    unsigned depth = 0;
-    for (size_t m = n; m > 1; m >>= 1)
-        depth += 2;
-    while (n > 16) {
-        if (depth-- == 0) { /* heapsort what is left */
-            for (size_t i = n / 2; i-- > 0;)
-                sev_sift(a, i, n);
-            for (size_t e = n - 1; e > 0; e--) {
-                sev_swap(&a[0], &a[e]);
-                sev_sift(a, 0, e);
-            }
-            return;
-        }
-        size_t mid = n / 2;
-        if (sev_less(&a[mid], &a[0]))
-            sev_swap(&a[mid], &a[0]);
-        if (sev_less(&a[n - 1], &a[mid])) {
-            sev_swap(&a[n - 1], &a[mid]);
-            if (sev_less(&a[mid], &a[0]))
-                sev_swap(&a[mid], &a[0]);
-        }
-        sev pivot = a[mid]; /* a[0] <= pivot <= a[n-1]: both scans stop inside */
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (sev_less(&a[++i], &pivot))
-                ;
-            while (sev_less(&pivot, &a[--j]))
-                ;
-            if (i >= j)
-                break;
-            sev_swap(&a[i], &a[j]);
-        }
-        /* a[0..i) <= pivot <= a[i..n): sort the smaller side first, loop on the larger */
-        if (i < n - i) {
-            sev_sort(a, i);
-            a += i;
-            n -= i;
-        } else {
-            sev_sort(a + i, n - i);
-            n = i;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        sev x = a[i];
-        size_t j = i;
-        for (; j > 0 && sev_less(&x, &a[j - 1]); j--)
-            a[j] = a[j - 1];
-        a[j] = x;
-    }
-}
+/* The order is total (ids differ), so any correct sort gives the same array. */
+FL__SORT_DEFINE(sev_sort, sev, sev_less)
 
 typedef enum sweep_mode { STALE, RYW, MONO } sweep_mode;
 

@@ -1,8 +1,11 @@
 /* The operation history: see check.h.
  *
- * Storage: fixed-size chunks of ops behind a growing array of chunk pointers, so appending
- * allocates once per CHUNK ops (and rarely the pointer array), and an fl_op never moves.
+ * Storage: fixed-size chunks of ops behind a growing array of chunk pointers, so an fl_op
+ * never moves. Chunks are cut from slabs that double up to SLAB_MAX chunks (8 MiB), so a
+ * long history allocates rarely and in blocks big enough for huge pages (core/alloc.h),
+ * and a short one holds one 64 KiB chunk.
  * Invariants: ops [0, n) are initialised; chunk i holds ids [i * CHUNK, (i + 1) * CHUNK);
+ * chunks [nchunks, nchunks + room) are the current slab's unused ones, starting at next;
  * a pending op has complete == FL_TIME_NEVER and an op with another outcome has
  * invoke <= complete < FL_TIME_NEVER. */
 #include "check/check_int.h"
@@ -14,11 +17,16 @@
 
 #define CHUNK_BITS 10
 #define CHUNK ((size_t)1 << CHUNK_BITS)
+#define SLAB_MAX 128 /* chunks of 64 KiB: 8 MiB */
 
 struct fl_history {
     fl_op **chunks;
     size_t nchunks, cap;
     size_t n;
+    fl_op *next; /* the current slab's first unused chunk */
+    size_t room; /* its unused chunks */
+    fl_op **slabs;
+    size_t nslabs, slabcap;
 };
 
 fl_history *fl_history_new(void) { return fl_calloc(1, sizeof(fl_history)); }
@@ -27,8 +35,9 @@ void fl_history_free(fl_history *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; i < h->nchunks; i++)
-        fl_free(h->chunks[i]);
+    for (size_t i = 0; i < h->nslabs; i++)
+        fl_free(h->slabs[i]);
+    fl_free(h->slabs);
     fl_free(h->chunks);
     fl_free(h);
 }
@@ -36,6 +45,27 @@ void fl_history_free(fl_history *h)
 static fl_op *at(const fl_history *h, size_t id)
 {
     return &h->chunks[id >> CHUNK_BITS][id & (CHUNK - 1)];
+}
+
+/* A new slab: as many chunks as the history has (a doubling), 1 to SLAB_MAX. */
+static bool new_slab(fl_history *h)
+{
+    if (h->nslabs == h->slabcap) {
+        size_t cap = h->slabcap ? h->slabcap * 2 : 8;
+        fl_op **s = fl_realloc(h->slabs, cap * sizeof *s);
+        if (!s)
+            return false;
+        h->slabs = s;
+        h->slabcap = cap;
+    }
+    size_t k = h->nchunks < 1 ? 1 : h->nchunks < SLAB_MAX ? h->nchunks : SLAB_MAX;
+    fl_op *slab = fl_malloc(k * CHUNK * sizeof *slab);
+    if (!slab)
+        return false;
+    h->slabs[h->nslabs++] = slab;
+    h->next = slab;
+    h->room = k;
+    return true;
 }
 
 /* A slot for one more op (not yet counted), or NULL on allocation failure. */
@@ -50,10 +80,11 @@ static fl_op *slot(fl_history *h)
             h->chunks = c;
             h->cap = cap;
         }
-        fl_op *c = fl_malloc(CHUNK * sizeof *c);
-        if (!c)
+        if (h->room == 0 && !new_slab(h))
             return NULL;
-        h->chunks[h->nchunks++] = c;
+        h->chunks[h->nchunks++] = h->next;
+        h->next += CHUNK;
+        h->room--;
     }
     return at(h, h->n);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/sort.h"
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
 #define END UINT32_MAX
@@ -438,16 +439,16 @@ typedef struct kop {
     size_t id;
 } kop;
 
-static int kop_cmp(const void *pa, const void *pb)
+static inline bool kop_less(const kop *a, const kop *b)
 {
-    const kop *a = pa, *b = pb;
-    int c = CMP(a->key, b->key);
-    if (!c)
-        c = CMP(a->inv, b->inv);
-    if (!c)
-        c = CMP(a->id, b->id);
-    return c;
+    if (a->key != b->key)
+        return a->key < b->key;
+    if (a->inv != b->inv)
+        return a->inv < b->inv;
+    return a->id < b->id;
 }
+/* The order is total (ids differ), so any correct sort gives the same array. */
+FL__SORT_DEFINE(kop_sort, kop, kop_less)
 
 const char *fl_lin_verdict_name(fl_lin_verdict v)
 {
@@ -483,7 +484,7 @@ fl_status fl_check_linearizable(const fl_history *h, const fl_lin_budget *budget
             continue; /* did not happen, or constrains nothing */
         ks[nk++] = (kop){o->key, o->invoke, i};
     }
-    qsort(ks, nk, sizeof *ks, kop_cmp);
+    kop_sort(ks, nk);
     lin L;
     memset(&L, 0, sizeof L);
     fl_status st = FL_OK;

@@ -1,8 +1,14 @@
 /* The allocator hook: see alloc.h. */
+#define _DEFAULT_SOURCE 1 /* madvise's MADV_HUGEPAGE (Linux), alongside POSIX */
 #include "core/alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_usable_size */
+#endif
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cjson/cJSON.h>
 
@@ -54,6 +60,28 @@ void fl_alloc_on_failure(void (*fn)(void *ctx), void *ctx)
     on_failure_ctx = ctx;
 }
 
+void fl__advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + FL_HUGE_PAGE - 1) & ~(uintptr_t)(FL_HUGE_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(FL_HUGE_PAGE - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* A block this big is a table that grows or a checker's sweep: it is written end to end
+ * once, so huge pages save a fault per 4 KiB page (about 10 us each on this VM class). */
+static void *big(void *p, size_t n)
+{
+    if (p && n >= FL_HUGE_MIN)
+        fl__advise_huge(p, n);
+    return p;
+}
+
 static void *counted(void *p)
 {
     made++;
@@ -68,19 +96,34 @@ static void *counted(void *p)
 void *fl_malloc(size_t n)
 {
     bytes_made += n;
-    return should_fail() ? NULL : counted(malloc(n ? n : 1));
+    return should_fail() ? NULL : big(counted(malloc(n ? n : 1)), n);
 }
 
 void *fl_calloc(size_t count, size_t size)
 {
     bytes_made += (unsigned long long)count * size;
-    return should_fail() ? NULL : counted(calloc(count ? count : 1, size ? size : 1));
+    return should_fail() ? NULL : big(counted(calloc(count ? count : 1, size ? size : 1)), count * size);
 }
 
 void *fl_realloc(void *p, size_t n)
 {
     bytes_made += n;
-    return should_fail() ? NULL : counted(realloc(p, n ? n : 1));
+    if (should_fail())
+        return NULL;
+#ifdef __GLIBC__
+    /* A big block that grows is moved by hand, so that the new block is advised before the
+     * copy writes it (realloc would copy into 4 KiB pages, one fault each). */
+    size_t old = p ? malloc_usable_size(p) : 0;
+    if (n >= FL_HUGE_MIN && old < n) {
+        void *q = big(counted(malloc(n)), n);
+        if (q) {
+            memcpy(q, p, old);
+            free(p);
+        }
+        return q;
+    }
+#endif
+    return big(counted(realloc(p, n ? n : 1)), n);
 }
 
 void fl_free(void *p) { free(p); }

@@ -33,6 +33,12 @@ unsigned long long fl_alloc_bytes(void);
  * simulation (fl_sim_fail), so that a failure stops the run after the current event even
  * where the code that allocated went on as if nothing happened. */
 void fl_alloc_on_failure(void (*fn)(void *ctx), void *ctx);
+/* Asks the system for huge pages over the whole 2 MiB pages inside [p, p + n) (a hint:
+ * where there are none to give, or no such call, nothing changes). fl_malloc, fl_calloc
+ * and fl_realloc do it for every block of FL_HUGE_MIN bytes or more. */
+#define FL_HUGE_PAGE ((size_t)2 << 20)
+#define FL_HUGE_MIN ((size_t)4 << 20)
+void fl__advise_huge(void *p, size_t n);
 /* Routes cJSON's allocations through this hook. */
 void fl_alloc_install_cjson(void);
 

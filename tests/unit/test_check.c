@@ -59,6 +59,54 @@ static char *jsonl(const fl_history *h)
 
 /* ---- history ---- */
 
+/* A history long enough to span slabs of every size (1 to 128 chunks of 1,024 ops): every
+ * op reads back as written, and pointers stay put as the history grows. Then one that runs
+ * out of memory at each allocation in turn refuses that op and keeps every earlier one. */
+START_TEST(history_spans_slabs)
+{
+    enum { N = 300000 };
+    fl_history *h = fl_history_new();
+    const fl_op *first = NULL;
+    for (size_t i = 0; i < N; i++) {
+        fl_op o = mk(i % 3 ? FL_OP_READ : FL_OP_WRITE, (uint32_t)(i % 97), i * 7,
+                     (fl_time)i, (fl_time)i + 5, OK, (int64_t)i);
+        size_t id;
+        ck_assert_int_eq(fl_history_add(h, &o, &id), FL_OK);
+        ck_assert_uint_eq(id, i);
+        if (i == 0)
+            first = fl_history_get(h, 0);
+    }
+    ck_assert_ptr_eq(fl_history_get(h, 0), first);
+    ck_assert_uint_eq(fl_history_count(h), N);
+    for (size_t i = 0; i < N; i++) {
+        const fl_op *o = fl_history_get(h, i);
+        if (o->key != i * 7 || o->value != (int64_t)i || o->invoke != (fl_time)i ||
+            o->client != i % 97)
+            ck_abort_msg("op %zu reads back wrong", i);
+    }
+    ck_assert_ptr_null(fl_history_get(h, N));
+    fl_history_free(h);
+    for (long k = 1; k <= 12; k++) {
+        h = fl_history_new();
+        size_t kept = 0;
+        fl_alloc_fail_after(k);
+        for (size_t i = 0; i < 2 * 1024 * 16; i++) {
+            fl_op o = mk(FL_OP_READ, 1, i, (fl_time)i, (fl_time)i + 1, OK, (int64_t)i);
+            if (fl_history_add(h, &o, NULL) != FL_OK)
+                break;
+            kept++;
+        }
+        fl_alloc_fail_after(0);
+        if (!h) /* the history itself was the allocation refused */
+            continue;
+        ck_assert_uint_eq(fl_history_count(h), kept);
+        for (size_t i = 0; i < kept; i++)
+            ck_assert_int_eq(fl_history_get(h, i)->value, (int64_t)i);
+        fl_history_free(h);
+    }
+}
+END_TEST
+
 START_TEST(history_record)
 {
     fl_history *h = fl_history_new();
@@ -809,6 +857,7 @@ int main(void)
     TCase *tc = tcase_create("check");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, history_record);
+    tcase_add_test(tc, history_spans_slabs);
     tcase_add_test(tc, jsonl_exact);
     tcase_add_test(tc, stale_reads);
     tcase_add_test(tc, stale_examples_earliest_five);

@@ -81,6 +81,35 @@ START_TEST(grow_doubles_from_its_first_size)
 }
 END_TEST
 
+/* A block that grows past FL_HUGE_MIN is moved by hand (core/alloc.c): its bytes come
+ * along, and a refusal leaves the old block whole and the caller's. */
+START_TEST(big_blocks_keep_their_bytes_as_they_grow)
+{
+    size_t n = FL_HUGE_MIN / 2;
+    unsigned char *a = fl_malloc(n);
+    ck_assert_ptr_nonnull(a);
+    for (size_t i = 0; i < n; i++)
+        a[i] = (unsigned char)(i * 31 + 7);
+    fl_alloc_fail_after(1);
+    ck_assert_ptr_null(fl_realloc(a, 4 * n));
+    fl_alloc_fail_after(0);
+    ck_assert_uint_eq(a[n - 1], (unsigned char)((n - 1) * 31 + 7));
+    for (size_t grow = 2 * n; grow <= 8 * n; grow *= 2) { /* 4 MiB, 8 MiB, 16 MiB */
+        unsigned char *b = fl_realloc(a, grow);
+        ck_assert_ptr_nonnull(b);
+        a = b;
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != (unsigned char)(i * 31 + 7))
+                ck_abort_msg("byte %zu lost growing to %zu", i, grow);
+        a[grow - 1] = 1; /* the new end is writable */
+    }
+    a = fl_realloc(a, n); /* and shrinks back */
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(a[n / 2], (unsigned char)((n / 2) * 31 + 7));
+    fl_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool");
@@ -88,6 +117,7 @@ int main(void)
     tcase_add_test(tc, slots_are_reused_last_freed_first_and_survive_growth);
     tcase_add_test(tc, out_of_memory_fails_the_run);
     tcase_add_test(tc, grow_doubles_from_its_first_size);
+    tcase_add_test(tc, big_blocks_keep_their_bytes_as_they_grow);
     suite_add_tcase(s, tc);
     return fl_test_run(s);
 }
