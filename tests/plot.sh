@@ -67,6 +67,24 @@ msg=$(PATH="$tmp/bin" "$fl" run "$(find "$dir" -name '*.json' | sort | head -n 1
 if [ "$rc" = 0 ] && [ -s "$out/charts/throughput.gp" ] && [ ! -e "$out/charts/throughput.png" ] &&
    grep -q "gnuplot is not installed" <<<"$msg"; then pass=$((pass + 1)); else
   echo "FAIL: without gnuplot: exit $rc, message: $msg"; fail=$((fail + 1)); fi
+# gnuplot draws a run's charts in one process (sim/out/plot.c); when it fails on one
+# script, the others are still drawn and the error names that script. A stand-in gnuplot on
+# the PATH refuses latency.gp and "draws" the rest (non-empty images).
+mkdir -p "$tmp/failbin"
+cat >"$tmp/failbin/gnuplot" <<'EOF'
+#!/bin/sh
+for s in "$@"; do
+  [ "$s" = latency.gp ] && { echo "latency.gp: refused" >&2; exit 1; }
+  echo drawn >"${s%.gp}.png"; echo drawn >"${s%.gp}.svg"
+done
+EOF
+chmod +x "$tmp/failbin/gnuplot"
+msg=$(PATH="$tmp/failbin:$PATH" "$fl" run "$dir/retry-storm.json" --plot --quiet --out "$tmp/gpfail" 2>&1 >/dev/null); rc=$?
+if [ "$rc" != 0 ] && grep -qF "gnuplot failed on $tmp/gpfail/charts/latency.gp (exit 1); see $tmp/gpfail/charts/gnuplot.log" <<<"$msg" &&
+   [ -s "$tmp/gpfail/charts/throughput.png" ] && [ -s "$tmp/gpfail/charts/nodes.svg" ] &&
+   ls "$tmp"/gpfail/charts/lesson-*.png >/dev/null 2>&1 && [ ! -e "$tmp/gpfail/charts/latency.png" ] &&
+   grep -q "latency.gp: refused" "$tmp/gpfail/charts/gnuplot.log"; then
+  pass=$((pass + 1)); else echo "FAIL: a chart gnuplot refuses: exit $rc, message: $msg"; ls "$tmp/gpfail/charts" 2>&1 | head; fail=$((fail + 1)); fi
 # Hostile text never runs: gnuplot substitutes `commands` inside double-quoted strings, so
 # every text from a run's files is written single-quoted. A scenario whose title (free text)
 # holds a backquoted command and a $(...) draws its charts and runs neither.

@@ -1,5 +1,6 @@
 /* faultline plot: charts for a run directory. */
 #include <stdio.h>
+#include <string.h>
 
 #include <faultline/faultline.h>
 
@@ -34,9 +35,20 @@ int cli_plot_dir(const char *dir, const char *shown, bool quiet, const fl_scenar
     size_t nch = 0;
     const char *const *ch = sc ? fl_scenario_charts(sc, &nch) : NULL;
     if (fl_plot_run_dir_for(dir, sc ? fl_scenario_name(sc) : NULL, ch, nch, &rep, &e) != FL_OK) {
-        char msg[1200];
+        char msg[1200], said[2400];
         fl_error_format(&e, msg, sizeof msg);
-        cli_error("plot: %s", msg);
+        /* `run --plot` draws into the run folder while it is staged under a temporary name:
+         * the message names the folder the user will find */
+        size_t dl = strlen(dir), o = 0;
+        for (const char *p = msg; *p && o < sizeof said - 1;) {
+            if (strcmp(dir, shown) != 0 && strncmp(p, dir, dl) == 0) {
+                o += (size_t)snprintf(said + o, sizeof said - o, "%s", shown);
+                p += dl;
+            } else
+                said[o++] = *p++;
+        }
+        said[o < sizeof said ? o : sizeof said - 1] = 0;
+        cli_error("plot: %s", said);
         /* A folder whose names fail the name rule is bad input, not a failed drawing. */
         return e.status == FL_INVALID || e.status == FL_USAGE ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
     }
