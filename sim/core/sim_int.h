@@ -5,6 +5,7 @@
 #include <faultline/sim.h>
 
 #include "core/evq.h"
+#include "fl_config.h" /* FL_INVARIANTS_STRICT */
 
 typedef struct fl_handler {
     fl_handler_fn fn;
@@ -17,6 +18,9 @@ struct fl_sim {
     uint64_t seed;
     uint64_t seq;     /* next sequence number */
     uint64_t events;  /* dispatched */
+#if FL_INVARIANTS_STRICT
+    size_t strict_wait; /* events until the next whole-queue check */
+#endif
     uint64_t hash;
     uint64_t pending;  /* scheduled, neither dispatched nor cancelled (== fl_evq_size) */
     uint64_t pending_max;
