@@ -3,9 +3,11 @@
 # timeseries.csv from gcc -O2, gcc -O0 and (when installed) clang -O2 builds. The -O0
 # build is also the strict-invariant build (-Dinvariants=strict); the gcc -O2 build has
 # link-time optimisation (the release default), the other two do not.
-# usage: cross-build.sh SOURCE_DIR   (builds into SOURCE_DIR/build-xO0 and build-xclang)
+# usage: cross-build.sh SOURCE_DIR [--build-only]
+#   (builds into SOURCE_DIR/build-xO0 and build-xclang; --build-only stops there)
 set -euo pipefail
 src=$(cd "$1" && pwd)
+build_only=0; [ "${2:-}" = --build-only ] && build_only=1
 cd "$src"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 builds=(build)
@@ -22,6 +24,7 @@ if command -v clang >/dev/null 2>&1; then
 else
   echo "cross-build: clang not installed; comparing gcc -O2 with gcc -O0 only"
 fi
+[ "$build_only" = 1 ] && exit 0
 pass=0; fail=0
 # Queueing theory, and incidents with every kind of fault: slowdowns and retries, a
 # partition with failover, clock steps, crashes and rebalances, a bad value.
