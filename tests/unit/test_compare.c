@@ -172,9 +172,10 @@ static void walk(const cJSON *o, char *path, size_t len, size_t cap, const char 
     }
 }
 
-/* Under AddressSanitizer (several times slower) only each scenario's baseline runs here:
- * the release build checks every variant, and the sanitizer build runs every variant in
- * tests/scenarios.sh, which is where memory errors would show. */
+/* Under AddressSanitizer (several times slower) only the retry storm's baseline runs here,
+ * through the library's API: the catalogue is a question of meaning, which the release
+ * build answers for every variant of every scenario, and the sanitizer build runs every
+ * variant in tests/scenarios.sh, which is where memory errors would show. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
@@ -225,13 +226,15 @@ START_TEST(catalogue_covers_bundled_scenarios)
             size_t l = strlen(de->d_name);
             if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
                 continue;
+            if (SANITIZED && strcmp(de->d_name, "retry-storm.json") != 0)
+                continue;
             char f[2048];
             snprintf(f, sizeof f, "%s/%s", d, de->d_name);
             check_file(f, &missing, &runs);
         }
         closedir(dp);
     }
-    ck_assert_int_ge(runs, 15);
+    ck_assert_int_ge(runs, SANITIZED ? 1 : 15);
     ck_assert_msg(missing == 0, "%d figures without a catalogue entry (listed above)", missing);
 }
 END_TEST

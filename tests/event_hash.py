@@ -1,29 +1,15 @@
-#!/usr/bin/env bash
-# event_hash means what it says: every variant of every bundled scenario is run once (seed
-# 1), and whenever two runs' summaries differ in any figure, their event hashes must differ
-# too. Only the fields that name the run or judge it are ignored (variant, overrides,
-# event_hash itself, expectations, verdict) and the settings a node's report repeats (a
-# setting no event exercised changes no outcome: split-brain-redis-sentinel's
-# min-replicas-1 runs exactly as its baseline). Two variants that produce the same figures
-# may share a hash, two that do not must not.
-# usage: event_hash.sh FAULTLINE SCENARIO_DIR
-set -euo pipefail
-fl=$1; dir=$2
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-jobs=()
-for f in $(find "$dir" -name '*.json' | sort); do
-  for v in $("$fl" validate --variants "$f"); do
-    jobs+=("$f $v $tmp/$(basename "$f" .json)--$v")
-  done
-done
-run_one() {
-  set -- $1
-  "$fl" run "$1" --variant "$2" --seed 1 --quiet --out "$3" >/dev/null 2>"$3.err" ||
-    { echo "FAIL: $1 [$2] did not run:"; cat "$3.err"; return 1; }
-}
-export -f run_one; export fl
-printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} bash -c 'run_one "$@"' _ {}
-python3 - "$tmp" <<'EOF'
+#!/usr/bin/env python3
+"""event_hash means what it says: over a folder of run folders named SCENARIO--VARIANT (every
+variant of every bundled scenario, seed 1: tests/scenarios.sh writes them), whenever two
+runs' summaries differ in any figure, their event hashes must differ too. Only the fields
+that name the run or judge it are ignored (variant, overrides, event_hash itself,
+expectations, verdict) and the settings a node's report repeats (a setting no event
+exercised changes no outcome: split-brain-redis-sentinel's min-replicas-1 runs exactly as
+its baseline). Two variants that produce the same figures may share a hash, two that do not
+must not.
+
+usage: event_hash.py RUNS_DIR
+"""
 import json, os, sys
 root = sys.argv[1]
 ignored = {"variant", "overrides", "event_hash", "expectations", "verdict"}
@@ -57,4 +43,3 @@ for scenario, rs in runs.items():
 total = sum(len(r) for r in runs.values())
 print(f"event_hash: {total} runs, {n} pairs, {bad} pairs with different figures and one hash")
 sys.exit(1 if bad or total == 0 else 0)
-EOF
