@@ -14,7 +14,7 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 # has NAME EVENT [TEXT]: NAME's events.jsonl has an EVENT line (whose label holds TEXT)
 has() {
-  if grep "\"event\":\"$2\"" "$tmp/$1/events.jsonl" | grep -q -- "${3:-}"; then ok; else
+  if grep "\"event\":\"$2\"" "$tmp/$1/events.jsonl" | grep -c -- "${3:-}" >/dev/null; then ok; else
     bad "$1: events.jsonl has no $2 event${3:+ with \"$3\"}"; fi
 }
 for f in "$dir"/*.json; do
