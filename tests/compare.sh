@@ -59,11 +59,11 @@ if grep -q 'backoff-jitter .*negligible' "$tmp/na.txt" && grep -q 'n/a (absent).
 fi
 "$fl" compare "$storm" --seeds 2 --no-files --min-effect x >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && pass=$((pass + 1)) || { echo "FAIL: --min-effect x exit $rc"; fail=$((fail + 1)); }
-# Every bundled scenario, shortened: compare prints no NaN. Under the sanitizers
-# (FL_SANITIZED, set by tools/test) 40 s instead of 120 s, and the baseline against the
+# Every bundled scenario, shortened to 60 s: compare prints no NaN. Under the sanitizers
+# (FL_SANITIZED, set by tools/test) 40 s, and the baseline against the
 # last variant rather than every variant (the scenario test runs each variant there):
 # config-cache-feedback-2010 alone took 36 s of that build's 102 s here.
-short=120s; [ -n "${FL_SANITIZED:-}" ] && short=40s
+short=60s; [ -n "${FL_SANITIZED:-}" ] && short=40s
 for f in $(dirname "$sc")/../*.json $(dirname "$sc")/*.json; do
   pick=()
   if [ -n "${FL_SANITIZED:-}" ]; then
