@@ -41,7 +41,7 @@ int cli_plot_dir(const char *dir, const char *shown, bool quiet, const fl_scenar
          * the message names the folder the user will find */
         size_t dl = strlen(dir), o = 0;
         for (const char *p = msg; *p && o < sizeof said - 1;) {
-            if (strcmp(dir, shown) != 0 && strncmp(p, dir, dl) == 0) {
+            if (dl && strcmp(dir, shown) != 0 && strncmp(p, dir, dl) == 0) {
                 o += (size_t)snprintf(said + o, sizeof said - o, "%s", shown);
                 p += dl;
             } else
