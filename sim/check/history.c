@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/pool.h" /* fl__grow */
 
 #define CHUNK_BITS 10
 #define CHUNK ((size_t)1 << CHUNK_BITS)
@@ -50,14 +51,10 @@ static fl_op *at(const fl_history *h, size_t id)
 /* A new slab: as many chunks as the history has (a doubling), 1 to SLAB_MAX. */
 static bool new_slab(fl_history *h)
 {
-    if (h->nslabs == h->slabcap) {
-        size_t cap = h->slabcap ? h->slabcap * 2 : 8;
-        fl_op **s = fl_realloc(h->slabs, cap * sizeof *s);
-        if (!s)
-            return false;
-        h->slabs = s;
-        h->slabcap = cap;
-    }
+    fl_op **s = fl__grow(NULL, h->slabs, &h->slabcap, h->nslabs + 1, sizeof *s, 8);
+    if (!s)
+        return false;
+    h->slabs = s;
     size_t k = h->nchunks < 1 ? 1 : h->nchunks < SLAB_MAX ? h->nchunks : SLAB_MAX;
     fl_op *slab = fl_malloc(k * CHUNK * sizeof *slab);
     if (!slab)
@@ -72,14 +69,10 @@ static bool new_slab(fl_history *h)
 static fl_op *slot(fl_history *h)
 {
     if (h->n == h->nchunks * CHUNK) {
-        if (h->nchunks == h->cap) {
-            size_t cap = h->cap ? h->cap * 2 : 16;
-            fl_op **c = fl_realloc(h->chunks, cap * sizeof *c);
-            if (!c)
-                return NULL;
-            h->chunks = c;
-            h->cap = cap;
-        }
+        fl_op **c = fl__grow(NULL, h->chunks, &h->cap, h->nchunks + 1, sizeof *c, 16);
+        if (!c)
+            return NULL;
+        h->chunks = c;
         if (h->room == 0 && !new_slab(h))
             return NULL;
         h->chunks[h->nchunks++] = h->next;

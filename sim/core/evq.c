@@ -75,13 +75,11 @@
  * Keys are (uint64_t)at, at >= 0. Order is correct for any push (a time before near_end
  * simply enters the heap); monotone times, as fl_sim guarantees, are what keeps it fast.
  */
-#define _DEFAULT_SOURCE 1 /* madvise's MADV_HUGEPAGE (Linux), alongside POSIX */
 #include "core/evq.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/alloc.h"
 
@@ -118,7 +116,6 @@
  * chunks over 320 MB, and with 4 KiB pages most of those writes missed the TLB. */
 #define SMALL_SLABS 64u
 #define BLOCK_SLABS 64u
-#define HUGE_PAGE ((size_t)2 << 20)
 #define MAX_RECORDS (1u << 31) /* stored records and timers, so indexes fit 31 bits */
 #define PURGE_MIN 4096
 #define NIL UINT32_MAX
@@ -247,21 +244,6 @@ size_t fl_evq_bytes(const fl_evq *q)
 
 /* ---- chunk store ---- */
 
-/* Asks for huge pages over the whole huge pages inside [p, p + n) (a hint: where the
- * system has none to give, or no such call, nothing changes). */
-static void advise_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
 /* Adds one slab, or a block of BLOCK_SLABS past the first SMALL_SLABS. */
 static int add_slab(fl_evq *q)
 {
@@ -277,7 +259,7 @@ static int add_slab(fl_evq *q)
         if (!nx)
             return -1;
         q->cnext = nx;
-        advise_huge(nx, bytes);
+        fl__advise_huge(nx, bytes);
         fl_ev **s = fl_realloc(q->slab, cap * sizeof *s);
         if (!s)
             return -1;
@@ -298,12 +280,12 @@ static int add_slab(fl_evq *q)
     q->block = bl;
     /* a huge page of slack, never touched, to align the block (so never resident) */
     size_t bytes = k * slab_bytes;
-    void *raw = fl_malloc(bytes + HUGE_PAGE);
+    void *raw = fl_malloc(bytes + FL_HUGE_PAGE);
     if (!raw)
         return -1;
     q->block[q->nblock++] = raw;
-    char *p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-    advise_huge(p, bytes);
+    char *p = (char *)(((uintptr_t)raw + FL_HUGE_PAGE - 1) & ~(uintptr_t)(FL_HUGE_PAGE - 1));
+    fl__advise_huge(p, bytes);
     for (uint32_t i = 0; i < k; i++)
         q->slab[q->nslab++] = (fl_ev *)(void *)(p + i * slab_bytes);
     return 0;
